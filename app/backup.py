@@ -1,0 +1,289 @@
+"""Encrypted, versioned backups: `memloci export PATH` and `memloci import-backup PATH`.
+
+File layout:
+    b"MEMLOCI-BACKUP\\n"            magic
+    header JSON + b"\\n"            format, app version, KDF parameters and salt (no content)
+    chunks: u32 length, then nonce(12) || AES-GCM(ciphertext)
+            AAD = header bytes || u64 chunk index || u8 final flag
+The plaintext inside is zlib-compressed JSON lines: one line per memory with its sources,
+history and (re-sealable) vault secret. Truncation, reordering or a wrong passphrase fail the
+tag checks. Import merges by id in one transaction: a newer copy wins, nothing is duplicated.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import struct
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from app import __version__
+from app.domain import to_iso, utcnow
+from app.errors import BackupError, InvalidInput, WrongPassphrase
+from app.security.keys import DEFAULT_KDF, derive_kek
+from app.store.memories import MemoryRepository
+
+MAGIC = b"MEMLOCI-BACKUP\n"
+FORMAT = 1
+CHUNK = 1 << 20
+_COLUMNS = (
+    "id",
+    "type",
+    "data",
+    "text",
+    "occurred_at",
+    "created_at",
+    "updated_at",
+    "valid_to",
+    "invalid_reason",
+    "version",
+    "importance",
+    "origin",
+)
+
+
+def _aad(header: bytes, index: int, final: bool) -> bytes:
+    return header + struct.pack(">QB", index, 1 if final else 0)
+
+
+def _records(repo: MemoryRepository) -> Iterator[dict[str, Any]]:
+    db = repo.db
+    last = 0
+    while True:
+        rows = db.query(
+            f"SELECT seq, secret, {', '.join(_COLUMNS)} FROM memories WHERE seq > ? "
+            "ORDER BY seq LIMIT 500",
+            (last,),
+        )
+        if not rows:
+            return
+        for row in rows:
+            last = row.pop("seq")
+            blob = row.pop("secret")
+            memory_id = row["id"]
+            if blob is not None:
+                row["secret_plain"] = repo.unseal(blob, memory_id)
+            row["sources"] = db.query(
+                "SELECT kind, ref, added_at FROM memory_sources WHERE memory_id = ?",
+                (memory_id,),
+            )
+            history = db.query(
+                "SELECT version, action, actor, reason, old, new, at FROM memory_history "
+                "WHERE memory_id = ? ORDER BY id",
+                (memory_id,),
+            )
+            for entry in history:
+                for side in ("old", "new"):
+                    entry[side] = _unseal(repo, memory_id, entry[side])
+            row["history"] = history
+            yield row
+
+
+def _unseal(repo: MemoryRepository, memory_id: str, raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    snap = json.loads(raw)
+    sealed = snap.pop("sealed_secret", None)
+    if sealed is not None:
+        snap["secret_plain"] = repo.unseal(base64.b64decode(sealed), memory_id)
+    return json.dumps(snap, ensure_ascii=False)
+
+
+def _reseal(repo: MemoryRepository, memory_id: str, raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    snap = json.loads(raw)
+    plain = snap.pop("secret_plain", None)
+    if plain is not None:
+        blob = repo.seal(plain, memory_id)
+        snap["sealed_secret"] = base64.b64encode(blob).decode()
+    return json.dumps(snap, ensure_ascii=False)
+
+
+def export_backup(repo: MemoryRepository, path: Path, passphrase: str) -> dict[str, int]:
+    """Write every memory to an encrypted file. Written to a sibling, then renamed into place."""
+    if not passphrase:
+        raise InvalidInput("A backup needs a passphrase to encrypt it with.")
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    salt = secrets.token_bytes(16)
+    header = json.dumps(
+        {
+            "format": FORMAT,
+            "app": __version__,
+            "created_at": to_iso(utcnow()),
+            "kdf": DEFAULT_KDF,
+            "salt": base64.b64encode(salt).decode(),
+            "chunk": CHUNK,
+        },
+        sort_keys=True,
+    ).encode()
+    aead = AESGCM(derive_kek(passphrase, salt, DEFAULT_KDF))
+    path = path.expanduser()
+    if path.is_dir():
+        raise InvalidInput(f"{path} is a folder; give a file name for the backup.")
+    tmp = path.with_name(f".{path.name}.partial")
+    count = 0
+    try:
+        with open(tmp, "wb") as out:
+            out.write(MAGIC + header + b"\n")
+            compressor = zlib.compressobj(6)
+            pending = bytearray()
+            index = 0
+
+            def flush(final: bool) -> None:
+                nonlocal index, pending
+                while len(pending) >= CHUNK or final:
+                    piece, pending = bytes(pending[:CHUNK]), pending[CHUNK:]
+                    last = final and not pending
+                    nonce = secrets.token_bytes(12)
+                    sealed = nonce + aead.encrypt(nonce, piece, _aad(header, index, last))
+                    out.write(struct.pack(">I", len(sealed)) + sealed)
+                    index += 1
+                    if last:
+                        return
+
+            meta = {"kind": "meta", "format": FORMAT}
+            pending += compressor.compress((json.dumps(meta) + "\n").encode())
+            for record in _records(repo):
+                line = json.dumps({"kind": "memory", **record}, ensure_ascii=False) + "\n"
+                pending += compressor.compress(line.encode("utf-8"))
+                count += 1
+                flush(False)
+            pending += compressor.flush()
+            flush(True)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        raise BackupError(f"Cannot write the backup {path}: {error.strerror or error}.") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return {"memories": count, "bytes": path.stat().st_size}
+
+
+def _read_exact(handle: BinaryIO, size: int) -> bytes:
+    data = handle.read(size)
+    if len(data) != size:
+        raise BackupError("The backup file is truncated; nothing was imported.")
+    return data
+
+
+def _lines(path: Path, passphrase: str) -> Iterator[dict[str, Any]]:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    try:
+        handle = open(path.expanduser(), "rb")  # noqa: SIM115 - closed by the `with` below
+    except OSError as error:
+        raise BackupError(f"Cannot read the backup {path}: {error.strerror or error}.") from None
+    with handle:
+        if handle.read(len(MAGIC)) != MAGIC:
+            raise BackupError(f"{path} is not a Memloci backup.")
+        header = handle.readline().rstrip(b"\n")
+        try:
+            meta = json.loads(header)
+            fmt = int(meta["format"])
+            salt = base64.b64decode(meta["salt"])
+            kdf = meta["kdf"]
+        except (ValueError, KeyError, TypeError):
+            raise BackupError(f"The header of {path} is damaged; nothing was imported.") from None
+        if fmt > FORMAT:
+            raise BackupError(
+                f"{path} was written by a newer Memloci (backup format {fmt}); update Memloci."
+            )
+        aead = AESGCM(derive_kek(passphrase, salt, kdf))
+        decompressor = zlib.decompressobj()
+        buffer = b""
+        index = 0
+        while True:
+            size_bytes = handle.read(4)
+            if len(size_bytes) != 4:
+                raise BackupError("The backup file is truncated; nothing was imported.")
+            (size,) = struct.unpack(">I", size_bytes)
+            sealed = _read_exact(handle, size)
+            final = handle.peek(1)[:1] == b""
+            try:
+                plain = aead.decrypt(sealed[:12], sealed[12:], _aad(header, index, final))
+            except InvalidTag:
+                if index == 0:
+                    raise WrongPassphrase(
+                        "Wrong passphrase for this backup (or the file is damaged); "
+                        "nothing was imported."
+                    ) from None
+                raise BackupError(
+                    f"{path} is damaged (chunk {index}); nothing was imported."
+                ) from None
+            buffer += decompressor.decompress(plain)
+            *complete, buffer = buffer.split(b"\n")
+            for line in complete:
+                if line:
+                    yield json.loads(line)
+            index += 1
+            if final:
+                break
+        buffer += decompressor.flush()
+        if buffer.strip():
+            yield json.loads(buffer)
+
+
+def import_backup(repo: MemoryRepository, path: Path, passphrase: str) -> dict[str, int]:
+    """Merge a backup into this store, atomically. Returns counts of added/updated/unchanged."""
+    records = [r for r in _lines(path, passphrase) if r.get("kind") == "memory"]
+    result = {"added": 0, "updated": 0, "unchanged": 0}
+    with repo.db.write() as db:
+        for record in records:
+            memory_id = record["id"]
+            existing = db.conn.execute(
+                "SELECT updated_at FROM memories WHERE id = ?", (memory_id,)
+            ).fetchone()
+            if existing and existing[0] >= record["updated_at"]:
+                result["unchanged"] += 1
+                continue
+            secret = record.get("secret_plain")
+            row = {c: record[c] for c in _COLUMNS}
+            row["secret"] = repo.seal(secret, memory_id) if secret else None
+            if existing:
+                sets = ", ".join(f"{c} = ?" for c in row if c != "id")
+                db.conn.execute(
+                    f"UPDATE memories SET {sets} WHERE id = ?",
+                    [*(v for c, v in row.items() if c != "id"), memory_id],
+                )
+                db.conn.execute("DELETE FROM memory_history WHERE memory_id = ?", (memory_id,))
+                result["updated"] += 1
+            else:
+                db.conn.execute(
+                    f"INSERT INTO memories ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                    list(row.values()),
+                )
+                result["added"] += 1
+            db.conn.executemany(
+                "INSERT OR IGNORE INTO memory_sources (memory_id, kind, ref, added_at) "
+                "VALUES (?, ?, ?, ?)",
+                [(memory_id, s["kind"], s["ref"], s["added_at"]) for s in record["sources"]],
+            )
+            db.conn.executemany(
+                "INSERT INTO memory_history (memory_id, version, action, actor, reason, old, new, "
+                "at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        memory_id,
+                        h["version"],
+                        h["action"],
+                        h["actor"],
+                        h["reason"],
+                        _reseal(repo, memory_id, h["old"]),
+                        _reseal(repo, memory_id, h["new"]),
+                        h["at"],
+                    )
+                    for h in record["history"]
+                ],
+            )
+    return result

@@ -1,0 +1,109 @@
+"""The composition root: the one place real adapters are built and wired into the facade."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from app import logs
+from app.core import Memloci, Services
+from app.errors import ConfigError
+from app.paths import Paths
+from app.retrieval import FullTextRetriever
+from app.security import unlock
+from app.security.cipher import FieldCipher
+from app.security.keys import Keyfile, subkey
+from app.settings import Settings
+from app.store.db import Database
+from app.store.memories import MemoryRepository
+from app.store.migrations import migrate
+
+log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def _setup_lock(folder: Path) -> Iterator[None]:
+    """Two processes creating the same store at once must not write two keyfiles."""
+    with open(folder / ".setup.lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def unlock_key(
+    paths: Paths,
+    settings: Settings,
+    passphrase: str | None,
+    prompt: unlock.Prompt | None,
+    create: bool,
+) -> tuple[Keyfile, bytes, str | None]:
+    """The data key: from the passphrase (argument, environment, prompt) or the keyring."""
+    with _setup_lock(paths.data):
+        if not paths.keyfile.exists():
+            if paths.database.exists():
+                raise ConfigError(
+                    f"The keyfile {paths.keyfile} is missing, so the database cannot be opened. "
+                    "Restore the keyfile from a copy of the data folder."
+                )
+            if not create:
+                raise ConfigError(
+                    f"There is no memory store in {paths.data}; run `memloci init` to create one."
+                )
+            passphrase = passphrase or unlock.env_passphrase()
+            if passphrase is None:
+                passphrase = unlock.require(prompt, "Choose a passphrase for your memory", True)
+            keyfile, data_key = Keyfile.create(paths.keyfile, passphrase)
+            log.info("created a new store in %s", paths.data)
+            return keyfile, data_key, passphrase
+    keyfile = Keyfile.load(paths.keyfile)
+    passphrase = passphrase or unlock.env_passphrase()
+    if passphrase is None and settings.security.use_keyring:
+        stored = unlock.keyring_get(keyfile.install_id)
+        if stored is not None:
+            return keyfile, stored, None
+    if passphrase is None:
+        passphrase = unlock.require(prompt, "Passphrase", False)
+    return keyfile, keyfile.unlock(passphrase), passphrase
+
+
+def build(
+    home: str | os.PathLike[str] | None = None,
+    passphrase: str | None = None,
+    *,
+    prompt: unlock.Prompt | None = None,
+    create: bool = True,
+    paths: Paths | None = None,
+) -> Memloci:
+    paths = paths or Paths.resolve(home)
+    paths.ensure()
+    logs.setup(paths)
+    settings = Settings.load(paths.settings_file)
+    keyfile, data_key, known_passphrase = unlock_key(paths, settings, passphrase, prompt, create)
+    database = Database(
+        paths.database,
+        subkey(data_key, "database"),
+        busy_timeout_ms=settings.store.busy_timeout_ms,
+    )
+    try:
+        migrate(database)
+        repo = MemoryRepository(database, FieldCipher(subkey(data_key, "vault")))
+        services = Services(
+            paths=paths,
+            settings=settings,
+            keyfile=keyfile,
+            data_key=data_key,
+            database=database,
+            repo=repo,
+            retriever=FullTextRetriever(repo),
+            passphrase=known_passphrase,
+        )
+    except BaseException:
+        database.close()
+        raise
+    return Memloci(services)

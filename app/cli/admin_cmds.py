@@ -1,0 +1,251 @@
+"""Commands about the store itself: init, stats, doctor, passphrase, backups, reindex, config."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+import click
+
+from app.cli import pass_session, render
+from app.cli.memory_cmds import json_option
+from app.errors import PassphraseRequired
+from app.paths import Paths
+
+
+def _new_passphrase(message: str) -> str:
+    if not sys.stdin.isatty():
+        raise PassphraseRequired(
+            "Choosing a passphrase needs a terminal (or set MEMLOCI_PASSPHRASE / "
+            "MEMLOCI_NEW_PASSPHRASE for scripts)."
+        )
+    return click.prompt(message, hide_input=True, confirmation_prompt=True, err=True)
+
+
+@click.command()
+@click.option(
+    "--keyring",
+    "use_keyring",
+    is_flag=True,
+    help="Also keep the key in the OS keyring, so Memloci opens without typing.",
+)
+@pass_session
+def init(session: Any, use_keyring: bool) -> None:
+    """Create your encrypted memory store (asks for a new passphrase)."""
+    paths = Paths.resolve(session.home)
+    if paths.keyfile.exists():
+        click.echo(f"A memory store already exists in {paths.data}.")
+        return
+    memloci = session.open(create=True)
+    if use_keyring:
+        memloci.set_keyring(True)
+    click.echo(f"Created an encrypted memory store in {paths.data}.")
+    click.echo("Keep your passphrase safe: without it the memories cannot be read.")
+
+
+@click.command()
+@json_option
+@pass_session
+def stats(session: Any, as_json: bool) -> None:
+    """How much is remembered, by type, and how big the store is."""
+    result = session.open().stats()
+    if as_json:
+        render.emit_json(result.to_dict())
+        return
+    click.secho(f"{result.total} memories", bold=True)
+    for name, count in result.by_type.items():
+        click.echo(f"  {name:<12}{count:>8}")
+    click.echo(f"  {'invalidated':<12}{result.invalidated:>8}")
+    click.echo(f"History rows: {result.history_rows}")
+    click.echo(f"Database: {result.database_bytes / 1e6:.2f} MB")
+    click.echo(f"Span: {render.local(result.oldest)} to {render.local(result.newest)}")
+    for key, value in result.extra.items():
+        click.echo(f"{key}: {value}")
+
+
+@click.command()
+@json_option
+@pass_session
+def doctor(session: Any, as_json: bool) -> None:
+    """Check this machine and the store, and say what to fix."""
+    from app import doctor as checks
+
+    paths = Paths.resolve(session.home)
+    results = checks.run(paths)
+    if as_json:
+        render.emit_json([c.to_dict() for c in results])
+    else:
+        marks = {"ok": ("ok", "green"), "warn": ("!!", "yellow"), "fail": ("XX", "red")}
+        for check in results:
+            mark, colour = marks[check.status]
+            click.echo(click.style(f"[{mark}] ", fg=colour) + f"{check.name:<16}{check.detail}")
+            if check.fix:
+                click.echo(f"{'':21}-> {check.fix}")
+        failed = sum(c.status == "fail" for c in results)
+        click.echo(f"\n{len(results)} checks, {failed} failed.")
+    if any(c.status == "fail" for c in results):
+        sys.exit(1)
+
+
+@click.group()
+def passphrase() -> None:
+    """Change the passphrase, or keep the key in the OS keyring."""
+
+
+@passphrase.command()
+@pass_session
+def change(session: Any) -> None:
+    """Change the passphrase. Every memory stays; only the key wrapping changes."""
+    memloci = session.open()
+    old = os.environ.get("MEMLOCI_PASSPHRASE") or memloci.services.passphrase
+    if old is None:
+        if not sys.stdin.isatty():
+            raise PassphraseRequired("Give the current passphrase in MEMLOCI_PASSPHRASE.")
+        old = click.prompt("Current passphrase", hide_input=True, err=True)
+    new = os.environ.get("MEMLOCI_NEW_PASSPHRASE") or _new_passphrase("New passphrase")
+    memloci.change_passphrase(old, new)
+    click.echo("Passphrase changed. Every memory is unchanged.")
+
+
+@passphrase.command()
+@click.argument("state", type=click.Choice(["on", "off"]))
+@pass_session
+def keyring(session: Any, state: str) -> None:
+    """Keep the key in the OS keyring (on) or remove it from there (off)."""
+    session.open().set_keyring(state == "on")
+    click.echo(
+        "The key is in the OS keyring."
+        if state == "on"
+        else "The key was removed from the OS keyring."
+    )
+
+
+def _backup_passphrase(memloci: Any, confirm: bool) -> str:
+    given = os.environ.get("MEMLOCI_BACKUP_PASSPHRASE") or memloci.services.passphrase
+    if given:
+        return given
+    if not sys.stdin.isatty():
+        raise PassphraseRequired("Set MEMLOCI_BACKUP_PASSPHRASE for the backup's passphrase.")
+    return click.prompt("Backup passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
+
+
+@click.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@json_option
+@pass_session
+def export(session: Any, path: str, as_json: bool) -> None:
+    """Write an encrypted backup of every memory to PATH.
+
+    The backup is encrypted with your passphrase (or MEMLOCI_BACKUP_PASSPHRASE).
+    """
+    memloci = session.open()
+    result = memloci.export_backup(path, _backup_passphrase(memloci, confirm=True))
+    if as_json:
+        render.emit_json(result)
+    else:
+        click.echo(
+            f"Backed up {result['memories']} memories to {path} "
+            f"({result['bytes'] / 1e6:.2f} MB, encrypted)."
+        )
+
+
+@click.command(name="import-backup")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@json_option
+@pass_session
+def import_backup(session: Any, path: str, as_json: bool) -> None:
+    """Restore memories from an encrypted backup (merges; the newer copy of a memory wins)."""
+    memloci = session.open(create=True)
+    result = memloci.import_backup(path, _backup_passphrase(memloci, confirm=False))
+    if as_json:
+        render.emit_json(result)
+    else:
+        click.echo(
+            f"Imported {result['added']} new and {result['updated']} newer memories; "
+            f"{result['unchanged']} were already here."
+        )
+
+
+@click.command()
+@pass_session
+def reindex(session: Any) -> None:
+    """Rebuild the search indexes from the encrypted database."""
+    count = session.open().reindex()
+    click.echo(f"Reindexed {count} memories.")
+
+
+@click.group()
+def config() -> None:
+    """Show or change settings (config/settings.toml)."""
+
+
+@config.command(name="show")
+@pass_session
+def config_show(session: Any) -> None:
+    """Print every setting as JSON."""
+    from app.settings import Settings
+
+    paths = Paths.resolve(session.home)
+    render.emit_json(Settings.load(paths.settings_file).model_dump(mode="json"))
+
+
+@config.command(name="get")
+@click.argument("name")
+@pass_session
+def config_get(session: Any, name: str) -> None:
+    """Print one setting, e.g. `memloci config get search.default_limit`."""
+    from app.settings import Settings
+
+    paths = Paths.resolve(session.home)
+    render.emit_json(Settings.load(paths.settings_file).get_path(name))
+
+
+@config.command(name="set")
+@click.argument("name")
+@click.argument("value")
+@pass_session
+def config_set(session: Any, name: str, value: str) -> None:
+    """Change one setting; VALUE is read as JSON when it parses (numbers, true, lists)."""
+    from app.settings import Settings
+
+    paths = Paths.resolve(session.home)
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        parsed = value
+    settings = Settings.load(paths.settings_file).with_value(name, parsed)
+    paths.ensure()
+    settings.save(paths.settings_file)
+    click.echo(f"{name} = {json.dumps(settings.get_path(name))}")
+
+
+GUIDE = """
+Memloci is ready. Use it from the command line (.venv/bin/memloci, or `python -m app`):
+
+  memloci init                                   create your encrypted store
+  memloci add "Lunch with Ana on Friday"         remember something (episodic by default)
+  memloci add "Ana: my sister, in Porto" -t semantic -f name=Ana
+  memloci search "Ana"                           find it again (--json for programs)
+  memloci list -t semantic                       browse one type of memory
+  memloci show ID / history ID / forget ID       inspect, trace and purge
+  memloci export backup.mlb                      encrypted backup
+  memloci doctor                                 check this machine
+
+Set MEMLOCI_HOME to keep everything under one folder; MEMLOCI_PASSPHRASE for scripts.
+"""
+
+
+@click.command()
+@click.pass_context
+def start(ctx: click.Context) -> None:
+    """What ./scripts/run starts: the machine check and a short guide."""
+    try:
+        ctx.invoke(doctor)
+    except SystemExit:
+        pass  # failed checks are already printed with their fixes
+    click.echo(GUIDE)
+
+
+COMMANDS = [start, init, stats, doctor, passphrase, export, import_backup, reindex, config]

@@ -1,0 +1,343 @@
+"""`Memloci`: the one facade that the GUI, the CLI, the scheduler and the local API call.
+
+Everything a person can do with their memory is a method here. Adapters arrive ready-made from
+`app.bootstrap`; this module holds no I/O of its own beyond calling them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from psygnal import Signal
+
+from app.domain import HistoryEntry, Memory, MemoryType, SearchHit, Source, Stats
+from app.errors import InvalidInput, MemlociError
+from app.memory import kind_of
+from app.memory.core import CoreKind
+from app.paths import Paths
+from app.retrieval import Retriever, SearchRequest
+from app.security.keys import Keyfile
+from app.settings import Settings
+from app.store.db import Database
+from app.store.memories import MemoryRepository
+
+log = logging.getLogger(__name__)
+
+USER_SOURCE = Source("user", "manual")
+
+
+@dataclass
+class Services:
+    """What `bootstrap` hands the facade. Later parts (models, capture) add their adapters."""
+
+    paths: Paths
+    settings: Settings
+    keyfile: Keyfile
+    data_key: bytes
+    database: Database
+    repo: MemoryRepository
+    retriever: Retriever
+    passphrase: str | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+class Memloci:
+    """A person's memory, unlocked. Open with `Memloci.open()`, close with `close()`."""
+
+    memory_added = Signal(object)  # Memory
+    memory_updated = Signal(object)  # Memory
+    memory_forgotten = Signal(str)  # memory id
+
+    def __init__(self, services: Services) -> None:
+        self._s = services
+        self._closed = False
+
+    # -- life cycle -----------------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        home: str | os.PathLike[str] | None = None,
+        passphrase: str | None = None,
+        *,
+        prompt: Any = None,
+        create: bool = True,
+    ) -> Memloci:
+        """Unlock (or, with `create`, set up) the store under `home` or `$MEMLOCI_HOME`."""
+        from app.bootstrap import build
+
+        return build(home, passphrase, prompt=prompt, create=create)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for closer in self._s.extras.get("closers", []):
+            try:
+                closer()
+            except Exception:  # closing must go on for the rest
+                log.exception("closing %s failed", closer)
+        self._s.database.close()
+
+    def __enter__(self) -> Memloci:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def paths(self) -> Paths:
+        return self._s.paths
+
+    @property
+    def settings(self) -> Settings:
+        return self._s.settings
+
+    @property
+    def services(self) -> Services:
+        return self._s
+
+    # -- remembering ----------------------------------------------------------------------------
+    def add(
+        self,
+        text: str | None = None,
+        *,
+        type: MemoryType | str = MemoryType.EPISODIC,
+        fields: dict[str, Any] | None = None,
+        sources: Sequence[Source] = (USER_SOURCE,),
+        actor: str = "user",
+        origin: str | None = None,
+        occurred_at: datetime | None = None,
+        importance: float | None = None,
+        reason: str | None = None,
+    ) -> Memory:
+        """Remember something. For core memory, adding to an existing block appends to it."""
+        memory_type = MemoryType.parse(str(type))
+        kind = kind_of(memory_type)
+        given = dict(fields or {})
+        if isinstance(kind, CoreKind):
+            block = self._s.repo.core_block(str(given.get("label", "human")))
+            if block is not None:
+                addition = text if text is not None else str(given.get("value", ""))
+                if not addition.strip():
+                    raise InvalidInput("The text is empty; say what to remember.")
+                merged = kind.append(block.fields, addition)
+                return self._store_update(block.id, merged, actor, reason or "appended", sources)
+        values = kind.build(text, given)
+        memory = self._s.repo.insert(
+            memory_type,
+            values,
+            sources=list(sources) or [USER_SOURCE],
+            origin=origin or ("user" if actor == "user" else actor.split(":")[0]),
+            actor=actor,
+            occurred_at=occurred_at,
+            importance=importance if importance is not None else (1.0 if actor == "user" else 0.5),
+            reason=reason,
+        )
+        self._s.retriever.indexed([memory])
+        self.memory_added.emit(memory)
+        return memory
+
+    def get(self, memory_id: str) -> Memory:
+        return self._s.repo.get(memory_id)
+
+    def list(
+        self,
+        type: MemoryType | str | None = None,
+        *,
+        include_invalid: bool = False,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Memory]:
+        memory_type = MemoryType.parse(str(type)) if type else None
+        if limit < 1:
+            raise InvalidInput("The limit must be at least 1.")
+        return self._s.repo.list(
+            memory_type,
+            include_invalid=include_invalid,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
+        )
+
+    def update(
+        self,
+        memory_id: str,
+        text: str | None = None,
+        *,
+        fields: dict[str, Any] | None = None,
+        reason: str | None = None,
+        actor: str = "user",
+        sources: Sequence[Source] = (),
+    ) -> Memory:
+        """Change a memory's fields; the old version stays in its history."""
+        current = self.get(memory_id)
+        kind = kind_of(current.type)
+        changes = dict(fields or {})
+        if text is not None:
+            changes[kind.primary] = text
+        if not changes:
+            raise InvalidInput("Nothing to change: give a new text or --field NAME=VALUE.")
+        old_fields = dict(current.fields)
+        if current.type is MemoryType.VAULT:
+            old_fields["secret_value"] = self._s.repo.secret(current.id)
+        merged = kind.merge(old_fields, changes)
+        return self._store_update(current.id, merged, actor, reason, sources)
+
+    def _store_update(
+        self,
+        memory_id: str,
+        fields: dict[str, Any],
+        actor: str,
+        reason: str | None,
+        sources: Sequence[Source],
+    ) -> Memory:
+        memory = self._s.repo.update(
+            memory_id, fields, actor=actor, reason=reason, add_sources=list(sources)
+        )
+        self._s.retriever.indexed([memory])
+        self.memory_updated.emit(memory)
+        return memory
+
+    def invalidate(self, memory_id: str, reason: str, *, actor: str = "user") -> Memory:
+        """Mark a memory as no longer true. It stays, with `valid_to` and the reason."""
+        if not reason or not reason.strip():
+            raise InvalidInput("Say why the memory is no longer true (a reason is required).")
+        memory_id = self._s.repo.resolve(memory_id)
+        memory = self._s.repo.set_validity(memory_id, valid=False, actor=actor, reason=reason)
+        self._s.retriever.indexed([memory])
+        self.memory_updated.emit(memory)
+        return memory
+
+    def restore(self, memory_id: str, *, actor: str = "user", reason: str | None = None) -> Memory:
+        memory_id = self._s.repo.resolve(memory_id)
+        memory = self._s.repo.set_validity(memory_id, valid=True, actor=actor, reason=reason)
+        self._s.retriever.indexed([memory])
+        self.memory_updated.emit(memory)
+        return memory
+
+    def forget(self, memory_id: str) -> None:
+        """Purge a memory for good: record, history, full-text and vector entries."""
+        memory_id = self._s.repo.resolve(memory_id)
+        self._s.repo.forget([memory_id])
+        self._s.retriever.removed([memory_id])
+        self.memory_forgotten.emit(memory_id)
+
+    delete = forget  # mem0's name for the same thing
+
+    def history(self, memory_id: str) -> list[HistoryEntry]:
+        return self._s.repo.history(self._s.repo.resolve(memory_id))
+
+    def reveal(self, memory_id: str, passphrase: str | None = None) -> str:
+        """A vault secret in clear. `high` sensitivity needs the passphrase again."""
+        memory = self.get(memory_id)
+        if memory.type is not MemoryType.VAULT:
+            raise InvalidInput(f"The memory {memory.id} is not a vault entry.")
+        if memory.fields.get("sensitivity") == "high":
+            if not passphrase:
+                from app.errors import PassphraseRequired
+
+                raise PassphraseRequired("This secret is high sensitivity: give the passphrase.")
+            self._s.keyfile.unlock(passphrase)
+        log.info("vault entry %s revealed", memory.id)
+        return self._s.repo.secret(memory.id)
+
+    # -- finding --------------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        *,
+        types: Sequence[MemoryType | str] | None = None,
+        limit: int | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        include_invalid: bool = False,
+    ) -> list[SearchHit]:
+        if not query or not query.strip():
+            raise InvalidInput("The search query is empty.")
+        if since and until and since >= until:
+            raise InvalidInput("The start of the time range is not before its end.")
+        request = SearchRequest(
+            query=query,
+            types=tuple(MemoryType.parse(str(t)) for t in types or ()),
+            since=since,
+            until=until,
+            limit=limit or self.settings.search.default_limit,
+            include_invalid=include_invalid,
+        )
+        if request.limit < 1:
+            raise InvalidInput("The limit must be at least 1.")
+        return self._s.retriever.search(request)
+
+    def stats(self) -> Stats:
+        counts = self._s.repo.counts()
+        database_bytes = sum(
+            p.stat().st_size
+            for p in self.paths.data.glob(self.paths.database.name + "*")
+            if p.is_file()
+        )
+        return Stats(
+            by_type=counts["by_type"],
+            invalidated=counts["invalidated"],
+            total=sum(counts["by_type"].values()),
+            history_rows=counts["history_rows"],
+            database_bytes=database_bytes,
+            oldest=counts["oldest"],
+            newest=counts["newest"],
+        )
+
+    # -- keys and backups -----------------------------------------------------------------------
+    def change_passphrase(self, old: str, new: str) -> None:
+        """Re-wrap the data key under a new passphrase, atomically; no record is touched."""
+        self._s.keyfile = self._s.keyfile.rewrap(old, new)
+        self._s.passphrase = new
+        log.info("passphrase changed")
+
+    def set_keyring(self, enabled: bool) -> None:
+        from app.security import unlock
+
+        if enabled:
+            unlock.keyring_set(self._s.keyfile.install_id, self._s.data_key)
+        else:
+            unlock.keyring_delete(self._s.keyfile.install_id)
+        self.save_settings(self.settings.with_value("security.use_keyring", enabled))
+
+    def save_settings(self, settings: Settings) -> None:
+        settings.save(self.paths.settings_file)
+        self._s.settings = settings
+
+    def export_backup(self, path: str | os.PathLike[str], passphrase: str) -> dict[str, int]:
+        from app.backup import export_backup
+
+        return export_backup(self._s.repo, Path(path), passphrase)
+
+    def import_backup(self, path: str | os.PathLike[str], passphrase: str) -> dict[str, int]:
+        from app.backup import import_backup
+
+        result = import_backup(self._s.repo, Path(path), passphrase)
+        self.reindex()
+        return result
+
+    def reindex(self) -> int:
+        """Rebuild derived indexes (full-text now; vectors too once they exist) from SQLite."""
+        with self._s.database.write() as db:
+            db.conn.execute("INSERT INTO memories_fts(memories_fts) VALUES ('rebuild')")
+        count = int(self._s.database.scalar("SELECT count(*) FROM memories") or 0)
+        rebuild = getattr(self._s.retriever, "rebuild", None)
+        if callable(rebuild):
+            rebuild()
+        return count
+
+    def integrity(self) -> list[str]:
+        return self._s.database.integrity_check(quick=False)
+
+
+__all__ = ["Memloci", "MemlociError", "Services"]

