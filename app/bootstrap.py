@@ -21,6 +21,7 @@ from app.settings import Settings
 from app.store.db import Database
 from app.store.memories import MemoryRepository
 from app.store.migrations import migrate
+from app.store.queue import WorkQueue
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,7 @@ def build(
             database=database,
             repo=repo,
             retriever=FullTextRetriever(repo),
+            queue=WorkQueue(database),
             passphrase=known_passphrase,
         )
     except BaseException:

@@ -26,6 +26,7 @@ from app.security.keys import Keyfile
 from app.settings import Settings
 from app.store.db import Database
 from app.store.memories import MemoryRepository
+from app.store.queue import WorkQueue
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ class Services:
     database: Database
     repo: MemoryRepository
     retriever: Retriever
+    queue: WorkQueue
     passphrase: str | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 

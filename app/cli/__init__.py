@@ -85,11 +85,17 @@ def cli(ctx: click.Context, home: str | None) -> None:
 
 
 def _register() -> None:
-    from app.cli import admin_cmds, memory_cmds
+    """Every `app/cli/*_cmds.py` module contributes its `COMMANDS` list."""
+    import importlib
+    import pkgutil
 
-    for module in (memory_cmds, admin_cmds):
-        for command in module.COMMANDS:
-            cli.add_command(command)
+    import app.cli as package
+
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        if info.name.endswith("_cmds"):
+            module = importlib.import_module(f"app.cli.{info.name}")
+            for command in module.COMMANDS:
+                cli.add_command(command)
 
 
 _register()

@@ -1,0 +1,136 @@
+"""A durable work queue in the encrypted database.
+
+Producers (chat import, capture) `put` items, inside their own write transaction when they pass
+`db`, so an item is queued exactly when the record it belongs to is committed. Consumers (the
+memory agents) `claim` a batch under a lease, then mark it `done` or `fail` it. A consumer that
+dies leaves its lease to expire and the items are claimed again: nothing is lost.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from app.domain import from_iso, to_iso, utcnow
+from app.store.db import Database
+
+MAX_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    id: int
+    kind: str
+    ref: str | None
+    payload: dict[str, Any]
+    attempts: int
+    created_at: datetime
+
+
+class WorkQueue:
+    def __init__(self, database: Database) -> None:
+        self.db = database
+
+    def put(
+        self, kind: str, payload: dict[str, Any], *, ref: str | None = None, db: Any = None
+    ) -> int:
+        """Queue one item; with `db`, inside the caller's open write transaction."""
+        now = to_iso(utcnow())
+        row = (kind, ref, json.dumps(payload, ensure_ascii=False), now, now)
+        sql = (
+            "INSERT INTO work_queue (kind, ref, payload, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?)"
+        )
+        if db is not None:
+            return int(db.conn.execute(sql, row).lastrowid)
+        with self.db.write() as own:
+            return int(own.conn.execute(sql, row).lastrowid)
+
+    def claim(
+        self,
+        kinds: list[str] | None = None,
+        limit: int = 16,
+        lease: timedelta = timedelta(minutes=10),
+    ) -> list[QueueItem]:
+        """Take up to `limit` items, oldest first: pending ones, or working ones whose lease
+        ran out (their worker died)."""
+        now = utcnow()
+        kind_clause = ""
+        params: list[Any] = [to_iso(now)]
+        if kinds:
+            kind_clause = f"AND kind IN ({','.join('?' * len(kinds))})"
+            params.extend(kinds)
+        with self.db.write() as db:
+            rows = db.conn.execute(
+                "SELECT id, kind, ref, payload, attempts, created_at FROM work_queue "
+                "WHERE (status = 'pending' OR (status = 'working' AND claimed_until < ?)) "
+                f"{kind_clause} ORDER BY id LIMIT ?",
+                [*params, limit],
+            ).fetchall()
+            if rows:
+                marks = ",".join("?" * len(rows))
+                db.conn.execute(
+                    f"UPDATE work_queue SET status = 'working', claimed_until = ?, "
+                    f"updated_at = ? WHERE id IN ({marks})",
+                    [to_iso(now + lease), to_iso(now), *(r[0] for r in rows)],
+                )
+        return [QueueItem(r[0], r[1], r[2], json.loads(r[3]), r[4], from_iso(r[5])) for r in rows]
+
+    def done(self, ids: list[int], db: Any = None) -> None:
+        """Finished items are deleted (their content now lives in memories)."""
+        if not ids:
+            return
+        sql = f"DELETE FROM work_queue WHERE id IN ({','.join('?' * len(ids))})"
+        if db is not None:
+            db.conn.execute(sql, ids)
+            return
+        with self.db.write() as own:
+            own.conn.execute(sql, ids)
+
+    def fail(self, ids: list[int], error: str) -> None:
+        """Back to pending for another try; after MAX_ATTEMPTS the item is parked as failed
+        (kept, visible in status, retried by `retry_failed`)."""
+        if not ids:
+            return
+        now = to_iso(utcnow())
+        with self.db.write() as db:
+            db.conn.execute(
+                f"UPDATE work_queue SET attempts = attempts + 1, last_error = ?, updated_at = ?, "
+                f"claimed_until = NULL, status = CASE WHEN attempts + 1 >= {MAX_ATTEMPTS} "
+                f"THEN 'failed' ELSE 'pending' END WHERE id IN ({','.join('?' * len(ids))})",
+                [error[:500], now, *ids],
+            )
+
+    def release(self, ids: list[int]) -> None:
+        """Give claimed items back untouched (shutting down mid-batch)."""
+        if not ids:
+            return
+        with self.db.write() as db:
+            db.conn.execute(
+                f"UPDATE work_queue SET status = 'pending', claimed_until = NULL "
+                f"WHERE id IN ({','.join('?' * len(ids))})",
+                ids,
+            )
+
+    def retry_failed(self) -> int:
+        with self.db.write() as db:
+            return db.conn.execute(
+                "UPDATE work_queue SET status = 'pending', attempts = 0 WHERE status = 'failed'"
+            ).rowcount
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """{kind: {status: n}} for status displays (backlogs)."""
+        result: dict[str, dict[str, int]] = {}
+        for row in self.db.query(
+            "SELECT kind, status, count(*) AS n FROM work_queue GROUP BY kind, status"
+        ):
+            result.setdefault(row["kind"], {})[row["status"]] = row["n"]
+        return result
+
+    def oldest_pending(self, kind: str) -> datetime | None:
+        value = self.db.scalar(
+            "SELECT min(created_at) FROM work_queue WHERE kind = ? AND status != 'done'", (kind,)
+        )
+        return from_iso(value) if value else None
