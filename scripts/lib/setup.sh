@@ -51,9 +51,10 @@ install_system_packages() {
   fi
   say "Installing Debian packages: $missing"
   export DEBIAN_FRONTEND=noninteractive
-  "${runner[@]}" apt-get update -qq >&2 || say "apt-get update failed; trying the install anyway"
+  with_heartbeat "apt-get update" "${runner[@]}" apt-get update ||
+    say "apt-get update failed; trying the install anyway"
   # shellcheck disable=SC2086
-  if ! "${runner[@]}" apt-get install -y -qq --no-install-recommends $missing >&2; then
+  if ! with_heartbeat "apt-get install" "${runner[@]}" apt-get install -y --no-install-recommends $missing; then
     say "apt-get could not install everything; continuing (doctor will say what is missing)."
   fi
 }
