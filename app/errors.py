@@ -63,3 +63,22 @@ class BackupError(MemlociError):
 
 class ConfigError(MemlociError):
     exit_code = 7
+
+
+# -- language model and agents (issue 4) -------------------------------------------------------
+class ModelUnavailable(MemlociError):
+    """The configured language model cannot be loaded or reached."""
+
+    exit_code = 8
+
+
+class ModelOutputInvalid(MemlociError):
+    """The model's answer did not fit the expected form, even after one retry."""
+
+    exit_code = 8
+
+
+class Cancelled(MemlociError):
+    """The person stopped a running answer or batch."""
+
+    exit_code = 130

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -18,6 +18,9 @@ from app.errors import ConfigError
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
+
+# The id Chromium gives the bundled extension (fixed by the "key" in its manifest.json).
+BROWSER_EXTENSION_ID = "mckdlpjpjbimomhpejcnljipcaeoddja"
 
 
 class Section(BaseModel):
@@ -37,11 +40,79 @@ class SearchSettings(Section):
     default_limit: int = Field(default=10, ge=1, le=1_000)
 
 
+# -- language model and agents (issue 4) -------------------------------------------------------
+class ModelSettings(Section):
+    """Which language model answers and organises memories (`memloci model ...`)."""
+
+    backend: Literal["bundled", "gguf", "endpoint"] = "bundled"
+    path: str = ""  # a GGUF file, for backend "gguf"
+    endpoint: str = ""  # an OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1
+    endpoint_model: str = ""  # the model name the endpoint serves ("" = its first)
+    structured_output: Literal["auto", "json_schema", "json_object"] = "auto"
+    context_tokens: int = Field(default=2_048, ge=512, le=262_144)
+    threads: int = Field(default=0, ge=0, le=256)  # 0 = one per CPU core
+    gpu_layers: int = Field(default=0, ge=-1, le=1_000)  # -1 = all
+    temperature: float = Field(default=0.2, ge=0.0, le=2.0)
+    answer_tokens: int = Field(default=320, ge=16, le=8_192)
+    repeat_penalty: float = Field(default=1.15, ge=1.0, le=2.0)
+    timeout_s: float = Field(default=120.0, ge=1.0, le=3_600.0)
+
+
+class AgentSettings(Section):
+    """How the memory agents turn queued chat and screen activity into memories."""
+
+    enabled: bool = True
+    use_model: bool = True  # False: deterministic extractors only
+    batch_size: int = Field(default=8, ge=1, le=64)
+    batch_window_minutes: int = Field(default=30, ge=1, le=1_440)
+    person_names: list[str] = Field(default_factory=list)  # who "I" am in imported chats
+    rollup_after_days: int = Field(default=7, ge=1, le=3_650)
+    half_life_days: float = Field(default=90.0, ge=1.0, le=36_500.0)
+    drop_below: float = Field(default=0.05, ge=0.0, le=1.0)
+
+
+class AutofillSettings(Section):
+    """Local autofill, the desktop popup and the local API (app/autofill, app/api)."""
+
+    hotkey: str = Field(default="ctrl+alt+m", min_length=1, max_length=64)
+    """Global shortcut that opens the autofill popup at the pointer (X11)."""
+    clipboard_clear_seconds: int = Field(default=30, ge=5, le=600)
+    vault_low: Literal["allow", "ask", "never"] = "allow"
+    """Low-sensitivity vault values: hand out, ask the person first, or never."""
+    vault_medium: Literal["ask", "never"] = "ask"
+    vault_high: Literal["ask", "never"] = "ask"
+    approval_timeout_seconds: int = Field(default=60, ge=5, le=600)
+    suggestions_per_field: int = Field(default=3, ge=1, le=10)
+    prompt_context_chars: int = Field(default=1_500, ge=200, le=20_000)
+    api_enabled: bool = False
+    """Start the local API with the desktop app (`memloci serve` always starts it)."""
+    api_port: int = Field(default=48620, ge=1024, le=65535)
+    api_requests_per_minute: int = Field(default=120, ge=1, le=10_000)
+    extension_ids: list[str] = Field(default_factory=lambda: [BROWSER_EXTENSION_ID])
+    """Chromium extension ids whose origin the local API accepts."""
+    log_days: int = Field(default=365, ge=1, le=3_650)
+    """How long the disclosure log keeps its rows."""
+
+
+# -- desktop app (issue 6) ------------------------------------------------------------------------
+class UiSettings(Section):
+    """The desktop app's own preferences."""
+
+    theme: Literal["system", "light", "dark"] = "system"
+    close_to_tray: bool = True
+    """Closing the window keeps Memloci running in the tray (when the desktop has one)."""
+    tray_hint_shown: bool = False
+
+
 class Settings(Section):
     schema_version: int = SCHEMA_VERSION
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
+    ui: UiSettings = Field(default_factory=UiSettings)
+    autofill: AutofillSettings = Field(default_factory=AutofillSettings)
+    model: ModelSettings = Field(default_factory=ModelSettings)
+    agents: AgentSettings = Field(default_factory=AgentSettings)
 
     # -- files --------------------------------------------------------------------------------
     @classmethod
