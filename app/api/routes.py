@@ -1,0 +1,141 @@
+"""The local API's endpoints. Each takes the validated JSON body and the caller, calls the
+facade once, and returns a JSON-ready dict. They mirror the CLI's `--json` output."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app import __version__
+from app.autofill.disclosures import Recipient
+from app.autofill.fields import FieldSpec
+from app.autofill.suggest import PageContext
+from app.domain import MemoryType
+from app.errors import MemlociError
+
+if TYPE_CHECKING:
+    from app.core import Memloci
+
+
+class Unavailable(MemlociError):
+    """The endpoint exists but cannot answer on this install (HTTP 503)."""
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class PageBody(Body):
+    url: str = Field(default="", max_length=2_000)
+    title: str = Field(default="", max_length=500)
+
+
+class FieldBody(Body):
+    label: str = Field(default="", max_length=300)
+    name: str = Field(default="", max_length=300)
+    type: str = Field(default="", max_length=40)
+    placeholder: str = Field(default="", max_length=300)
+    autocomplete: str = Field(default="", max_length=200)
+
+
+class AutofillBody(Body):
+    page: PageBody = Field(default_factory=PageBody)
+    fields: list[FieldBody] = Field(min_length=1, max_length=200)
+    limit: int | None = Field(default=None, ge=1, le=10)
+
+
+class SearchBody(Body):
+    query: str = Field(min_length=1, max_length=2_000)
+    types: list[str] = Field(default_factory=list, max_length=6)
+    limit: int | None = Field(default=None, ge=1, le=100)
+    since: str | None = None
+    until: str | None = None
+
+
+class AskBody(Body):
+    question: str = Field(min_length=1, max_length=4_000)
+
+
+class ContextBody(Body):
+    text: str = Field(min_length=1, max_length=20_000)
+    max_chars: int | None = Field(default=None, ge=200, le=20_000)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: a name for the disclosure log and the approval prompt."""
+
+    name: str
+    origin: str | None
+
+
+def autofill(memloci: Memloci, body: AutofillBody, caller: Caller) -> dict[str, Any]:
+    page = PageContext(url=body.page.url, title=body.page.title)
+    recipient = Recipient("api", caller.name, page.describe())
+    specs = [FieldSpec(**f.model_dump()) for f in body.fields]
+    results = memloci.autofill(specs, page, recipient, limit=body.limit)
+    return {"page": body.page.model_dump(), "fields": [r.to_dict() for r in results]}
+
+
+def search(memloci: Memloci, body: SearchBody, caller: Caller) -> dict[str, Any]:
+    from app.timeparse import parse_bound
+
+    types = [MemoryType.parse(t) for t in body.types] or [
+        t for t in MemoryType if t is not MemoryType.VAULT
+    ]
+    hits = memloci.search(
+        body.query,
+        types=types,
+        limit=body.limit,
+        since=parse_bound(body.since, end=False) if body.since else None,
+        until=parse_bound(body.until, end=True) if body.until else None,
+    )
+    memories = memloci.services.repo.get_many([h.id for h in hits])
+    memloci.record_disclosure(Recipient("api", caller.name, ""), "search", memories)
+    return {"query": body.query, "hits": [h.to_dict() for h in hits]}
+
+
+def ask(memloci: Memloci, body: AskBody, caller: Caller) -> dict[str, Any]:
+    answer = getattr(memloci, "ask", None)
+    if answer is None:
+        raise Unavailable(
+            "Asking questions needs Memloci's answering agent, which this install does not "
+            "have yet; use /v1/search meanwhile."
+        )
+    result = answer(body.question)
+    data = result.to_dict() if hasattr(result, "to_dict") else {"answer": str(result)}
+    cited = [str(c) for c in data.get("cited_ids", []) or [] if isinstance(c, str)]
+    memories = memloci.services.repo.get_many(cited)
+    memloci.record_disclosure(Recipient("api", caller.name, ""), "ask", memories)
+    return {"question": body.question, **data}
+
+
+def prompt_context(memloci: Memloci, body: ContextBody, caller: Caller) -> dict[str, Any]:
+    result = memloci.prompt_context(
+        body.text, max_chars=body.max_chars, recipient=Recipient("api", caller.name, "")
+    )
+    return result.to_dict()
+
+
+def status(memloci: Memloci, body: None, caller: Caller) -> dict[str, Any]:
+    return {
+        "ok": True,
+        "version": __version__,
+        "caller": caller.name,
+        "ask": callable(getattr(memloci, "ask", None)),
+    }
+
+
+Handler = Callable[["Memloci", Any, Caller], dict[str, Any]]
+
+# path -> (method, body model or None, handler)
+ROUTES: dict[str, tuple[str, type[Body] | None, Handler]] = {
+    "/v1/status": ("GET", None, status),
+    "/v1/autofill": ("POST", AutofillBody, autofill),
+    "/v1/search": ("POST", SearchBody, search),
+    "/v1/ask": ("POST", AskBody, ask),
+    "/v1/prompt-context": ("POST", ContextBody, prompt_context),
+}

@@ -1,0 +1,275 @@
+"""Ranking suggestions for form fields from the person's memories.
+
+For each field: the facts whose key it asks for (core, semantic, derived), the vault entries
+that answer it (by key, by caption words, by the site), and, for free-text questions, the
+semantic memories that search finds for its words. Vault values stay sealed here; the service
+decides whether they may be disclosed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from app.autofill.facts import Fact, derived, facts_from
+from app.autofill.fields import PHRASES, FieldMatch, FieldSpec, map_field, normalise
+from app.domain import Memory, MemoryType
+
+if TYPE_CHECKING:
+    from app.core import Memloci
+
+ADDRESS_PARTS = frozenset(
+    "address-line1 address-line2 address-line3 address-level1 address-level2 address-level3 "
+    "postal-code".split()
+)
+CREDENTIAL_KEYS = frozenset({"password", "username"})
+_TYPE_ORDER = {MemoryType.CORE: 0, MemoryType.VAULT: 1, MemoryType.SEMANTIC: 2}
+_GENERIC = frozenset("number no nr num code id my the of details".split())
+_SITE_NOISE = frozenset("www com org net io co app login account accounts auth my".split())
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """Where the person is filling: a page (URL, title) or a desktop window (app, title)."""
+
+    url: str = ""
+    title: str = ""
+    app: str = ""
+
+    @property
+    def host(self) -> str:
+        if self.url:
+            raw = self.url if "//" in self.url else "//" + self.url
+            try:
+                return (urlsplit(raw).hostname or "").lower()
+            except ValueError:
+                return ""
+        match = re.search(r"\b((?:[a-z0-9-]+\.)+[a-z]{2,})\b", self.title.lower())
+        return match.group(1) if match else ""
+
+    @property
+    def site_words(self) -> frozenset[str]:
+        """The distinctive words of the site ('github' for gist.github.com)."""
+        parts = re.split(r"[.\-]", self.host)
+        return frozenset(p for p in parts[:-1] if len(p) > 2 and p not in _SITE_NOISE)
+
+    def describe(self) -> str:
+        return self.url or " — ".join(p for p in (self.title, self.app) if p)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A value for a field. `value` is None while a vault secret is still sealed."""
+
+    memory: Memory
+    key: str | None
+    confidence: float
+    value: str | None
+    alternatives: tuple[str, ...] = ()
+
+    @property
+    def sensitivity(self) -> str:
+        if self.memory.type is MemoryType.VAULT:
+            return str(self.memory.fields.get("sensitivity", "medium"))
+        return "none"
+
+    @property
+    def sealed(self) -> bool:
+        return self.value is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "value": self.value,
+            "memory_id": self.memory.id,
+            "memory_type": self.memory.type.value,
+            "title": self.memory.title,
+            "key": self.key,
+            "sensitivity": self.sensitivity,
+            "confidence": round(self.confidence, 3),
+            "alternatives": list(self.alternatives),
+        }
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """A vault value that answers a field but was not handed out, and why."""
+
+    memory: Memory
+    reason: str  # never | denied | timeout | wrong-passphrase | no-approver
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "memory_id": self.memory.id,
+            "sensitivity": self.memory.fields.get("sensitivity", "medium"),
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class FieldSuggestions:
+    index: int
+    spec: FieldSpec
+    match: FieldMatch
+    suggestions: tuple[Suggestion, ...]
+    withheld: tuple[Withheld, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "field": self.index,
+            "key": self.match.key,
+            "via": self.match.via,
+            "suggestions": [s.to_dict() for s in self.suggestions],
+            "withheld": [w.to_dict() for w in self.withheld],
+        }
+
+
+def _content(words: str) -> set[str]:
+    kept = {w for w in words.split() if len(w) > 1 and w not in _GENERIC}
+    return kept or set(words.split())
+
+
+class SuggestionEngine:
+    """Reads candidate memories once per request and ranks them for every field."""
+
+    def __init__(self, memloci: Memloci) -> None:
+        self._m = memloci
+
+    # -- candidates ---------------------------------------------------------------------------
+    def _self_names(self) -> list[str]:
+        agents = getattr(self._m.settings, "agents", None)
+        return list(getattr(agents, "person_names", []) or [])
+
+    def candidates(self, keys: set[str]) -> tuple[list[Fact], list[Memory]]:
+        """Facts from the human block and the semantic memories search finds for the asked
+        keys, plus every active vault entry (few; each is matched by its caption)."""
+        names = self._self_names()
+        memories: dict[str, Memory] = {m.id: m for m in self._m.list("core", limit=10)}
+        words = {w for key in keys for phrase in PHRASES.get(key, ()) for w in phrase.split()}
+        words |= {"me", "profile", "contact", "personal", "details"}
+        words |= {w for n in names for w in normalise(n).split()}
+        hits = self._m.search(" ".join(sorted(words)), types=["semantic"], limit=60)
+        for memory in self._m.services.repo.get_many([h.id for h in hits]):
+            memories[memory.id] = memory
+        vault = self._m.list("vault", limit=2_000)
+        facts = [f for memory in [*memories.values(), *vault] for f in facts_from(memory, names)]
+        return facts + derived(facts), vault
+
+    # -- ranking ------------------------------------------------------------------------------
+    @staticmethod
+    def _adjust(fact: Fact, match: FieldMatch) -> float:
+        score = fact.confidence * max(match.confidence, 0.6)
+        wanted = match.qualifiers & {"home", "work", "mobile"}
+        if wanted:
+            if fact.qualifiers & wanted:
+                score += 0.05
+            elif fact.qualifiers & {"home", "work", "mobile"}:
+                score -= 0.15
+        return score
+
+    @staticmethod
+    def _vault_score(memory: Memory, match: FieldMatch, page: PageContext | None) -> float:
+        """How well a vault entry answers a field by its caption and type words."""
+        label = normalise(
+            f"{memory.fields.get('caption', '')} {memory.fields.get('entry_type', '')}"
+        )
+        own = set(label.split())
+        site = page.site_words if page else frozenset()
+        on_site = bool(site & own)
+        if match.key in CREDENTIAL_KEYS:
+            wanted = _content(match.words) & own
+            if site and not on_site:
+                return 0.0  # never offer one site's password to another
+            if match.key not in own and "password" not in own and not wanted:
+                return 0.0
+            return 0.9 if on_site else 0.5
+        asked = _content(match.words)
+        if not asked:
+            return 0.0
+        overlap = len(asked & own) / len(asked)
+        if overlap < 0.5:
+            return 0.0
+        return min(0.95, 0.5 + 0.4 * overlap + (0.05 if on_site else 0.0))
+
+    def _search(self, match: FieldMatch, page: PageContext | None, limit: int) -> list[Suggestion]:
+        """Free-text questions: semantic memories sharing the question's words."""
+        asked = _content(match.words)
+        if not asked:
+            return []
+        hits = self._m.search(match.words, types=["semantic"], limit=limit * 3)
+        found = []
+        for rank, memory in enumerate(self._m.services.repo.get_many([h.id for h in hits])):
+            own = set(normalise(memory.text).split())
+            overlap = len(asked & own) / len(asked)
+            if overlap < 0.5:
+                continue
+            value = str(memory.fields.get("summary", "")).strip()
+            if value:
+                confidence = 0.3 + 0.3 * overlap - 0.03 * rank
+                found.append(Suggestion(memory, None, confidence, value))
+        return found
+
+    def suggest(
+        self, specs: Sequence[FieldSpec], page: PageContext | None = None, limit: int = 3
+    ) -> list[FieldSuggestions]:
+        matches = [map_field(spec) for spec in specs]
+        keys = {m.key for m in matches if m.key}
+        # A lone "Address" field wants the whole address; next to city and postal code fields
+        # it wants only the street.
+        whole_address = not (keys & ADDRESS_PARTS)
+        facts, vault = self.candidates(keys) if specs else ([], [])
+        by_key: dict[str, list[Fact]] = {}
+        for fact in facts:
+            by_key.setdefault(fact.key, []).append(fact)
+        vault_keys = {(f.memory.id, f.key) for f in facts if f.sealed}
+        results = []
+        for index, (spec, match) in enumerate(zip(specs, matches, strict=True)):
+            found: list[Suggestion] = []
+            key = match.key
+            if key == "street-address" and whole_address and by_key.get("full-address"):
+                key = "full-address"
+            for fact in by_key.get(key or "", []):
+                if fact.sealed:
+                    continue
+                found.append(
+                    Suggestion(
+                        fact.memory, match.key, self._adjust(fact, match), fact.value,
+                        fact.alternatives,
+                    )
+                )  # fmt: skip
+            for memory in vault:
+                # Credentials are matched by site only, never by key alone.
+                keyed = match.key not in CREDENTIAL_KEYS and (memory.id, match.key) in vault_keys
+                score = 0.9 * match.confidence if keyed else 0.0
+                score = max(score, self._vault_score(memory, match, page))
+                if score > 0:
+                    found.append(Suggestion(memory, match.key, score, None))
+            if not found:
+                found = self._search(match, page, limit)
+            results.append(FieldSuggestions(index, spec, match, tuple(self._rank(found, limit))))
+        return results
+
+    @staticmethod
+    def _rank(found: list[Suggestion], limit: int) -> list[Suggestion]:
+        found.sort(
+            key=lambda s: (
+                -s.confidence,
+                _TYPE_ORDER.get(s.memory.type, 3),
+                -s.memory.updated_at.timestamp(),
+            )
+        )
+        seen: set[str] = set()
+        ranked = []
+        for suggestion in found:
+            identity = (
+                f"vault:{suggestion.memory.id}"
+                if suggestion.sealed
+                else normalise(suggestion.value or "")
+            )
+            if identity in seen:
+                continue
+            seen.add(identity)
+            ranked.append(suggestion)
+        return ranked[:limit]
