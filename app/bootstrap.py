@@ -12,6 +12,7 @@ from pathlib import Path
 from app import logs
 from app.core import Memloci, Services
 from app.errors import ConfigError
+from app.llm.factory import API_KEY_META, ModelRuntime
 from app.paths import Paths
 from app.retrieval import FullTextRetriever
 from app.security import unlock
@@ -105,6 +106,14 @@ def build(
             queue=WorkQueue(database),
             passphrase=known_passphrase,
         )
+        # The language model: chosen in settings, loaded on first use (issue 4).
+        services.llm = ModelRuntime(
+            settings.model,
+            api_key=lambda: database.scalar(
+                "SELECT value FROM meta WHERE key = ?", (API_KEY_META,)
+            ),
+        )
+        services.extras.setdefault("closers", []).append(services.llm.close)
     except BaseException:
         database.close()
         raise

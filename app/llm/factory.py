@@ -94,3 +94,58 @@ def build_model(settings: ModelSettings, api_key: str | None = None) -> ChatMode
         threads=settings.threads,
         gpu_layers=settings.gpu_layers,
     )
+
+
+class ModelRuntime:
+    """The current model, built on first use and rebuilt when the person picks another one.
+
+    The composition root makes one; the facade's agent methods call `get()`. Thread-safe.
+    """
+
+    def __init__(
+        self,
+        settings: ModelSettings,
+        api_key: Any = None,
+        builder: Any = build_model,
+    ) -> None:
+        import threading
+
+        self._settings = settings
+        self._api_key = api_key or (lambda: None)
+        self._builder = builder
+        self._model: ChatModel | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def settings(self) -> ModelSettings:
+        return self._settings
+
+    def get(self) -> ChatModel:
+        with self._lock:
+            if self._model is None:
+                self._model = self._builder(self._settings, self._api_key())
+            return self._model
+
+    def loaded(self) -> ChatModel | None:
+        return self._model
+
+    def configure(self, settings: ModelSettings) -> None:
+        """Use other settings from the next call on; the old model is closed."""
+        with self._lock:
+            old, self._model = self._model, None
+            self._settings = settings
+        if old is not None:
+            old.close()
+
+    def use(self, model: ChatModel) -> None:
+        """Put a ready model in place (tests use a scripted fake this way)."""
+        with self._lock:
+            old, self._model = self._model, model
+        if old is not None and old is not model:
+            old.close()
+
+    def close(self) -> None:
+        with self._lock:
+            old, self._model = self._model, None
+        if old is not None:
+            old.close()

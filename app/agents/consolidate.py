@@ -1,0 +1,284 @@
+"""Consolidation: merge duplicates, roll old screen activity into day summaries, let importance
+fade (a forgetting curve with rehearsal) — never touching what the person entered by hand.
+
+- Duplicates: an agent-made memory that nearly repeats another one of its type is invalidated
+  ("duplicate of X") and its sources move to the one that stays. Raw records of messages and
+  screen sessions are never merged (two "ok"s are two events).
+- Day summaries: screen sessions and activities older than `agents.rollup_after_days` become one
+  episodic "day_summary" per day that lists them and keeps all their sources; the sessions are
+  invalidated with a pointer to it (still there with `--include-invalid`, restorable).
+- Importance halves every `agents.half_life_days` for everything not entered by hand; being seen
+  again or cited in an answer raises it. Agent-made memories that fade below
+  `agents.drop_below` are invalidated ("faded"); nothing of origin "user" ever is.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from app.agents.text import clip, near_duplicate
+from app.domain import Memory, MemoryType, Source, from_iso, to_iso, utcnow
+from app.memory import kind_of
+from app.settings import AgentSettings
+
+log = logging.getLogger(__name__)
+
+ACTOR = "agent:consolidation"
+ROLLED_EVENT_TYPES = ("screen", "activity")
+MERGE_TYPES = (
+    MemoryType.SEMANTIC,
+    MemoryType.PROCEDURAL,
+    MemoryType.RESOURCE,
+    MemoryType.EPISODIC,
+)
+SCAN_LIMIT = 2_000
+DETAILS_LIMIT = 20_000
+
+
+@dataclass
+class ConsolidationReport:
+    merged: int = 0
+    rolled_up: int = 0
+    day_summaries: int = 0
+    decayed: int = 0
+    faded: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "merged": self.merged,
+            "rolled_up": self.rolled_up,
+            "day_summaries": self.day_summaries,
+            "decayed": self.decayed,
+            "faded": self.faded,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _meta_get(services: Any, key: str) -> str | None:
+    return services.database.scalar("SELECT value FROM meta WHERE key = ?", (key,))
+
+
+def _meta_set(db: Any, key: str, value: str) -> None:
+    db.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+
+class Consolidator:
+    def __init__(
+        self,
+        services: Any,
+        settings: AgentSettings,
+        notify: Callable[[list[Memory], list[Memory]], None] | None = None,
+    ) -> None:
+        self.s = services
+        self.settings = settings
+        self._notify = notify or (lambda added, changed: None)
+
+    def run(self, now: datetime | None = None) -> ConsolidationReport:
+        started = time.perf_counter()
+        now = now or utcnow()
+        report = ConsolidationReport()
+        report.merged = self.merge_duplicates()
+        report.rolled_up, report.day_summaries = self.roll_up(now)
+        report.decayed, report.faded = self.decay(now)
+        with self.s.database.write() as db:
+            _meta_set(db, "agents.consolidated_at", to_iso(now))
+        report.seconds = time.perf_counter() - started
+        log.info("consolidation: %s", report.to_dict())
+        return report
+
+    # -- duplicates ---------------------------------------------------------------------------
+    def _candidates(self) -> list[Memory]:
+        since = _meta_get(self.s, "agents.consolidated_at") or ""
+        rows = self.s.database.query(
+            "SELECT id FROM memories WHERE origin = 'agent' AND valid_to IS NULL "
+            "AND type IN ('semantic', 'procedural', 'resource', 'episodic') AND updated_at >= ? "
+            "ORDER BY updated_at DESC LIMIT ?",
+            (since, SCAN_LIMIT),
+        )
+        return self.s.repo.get_many([r["id"] for r in rows])
+
+    def merge_duplicates(self) -> int:
+        merged = 0
+        gone: set[str] = set()
+        for memory in self._candidates():
+            if memory.id in gone:
+                continue
+            for hit in self.s.repo.search_fts(memory.text, types=[memory.type], limit=6):
+                other = hit.memory
+                if other.id == memory.id or other.id in gone or not other.active:
+                    continue
+                if not near_duplicate(memory.text, other.text):
+                    continue
+                keeper, duplicate = _keeper(memory, other)
+                if duplicate.origin != "agent":
+                    continue
+                self._merge(keeper, duplicate)
+                gone.add(duplicate.id)
+                merged += 1
+                if duplicate.id == memory.id:
+                    break
+        return merged
+
+    def _merge(self, keeper: Memory, duplicate: Memory) -> None:
+        new_sources = [s for s in duplicate.sources if s not in keeper.sources]
+        with self.s.database.write():
+            kept = keeper
+            if new_sources:
+                kept = self.s.repo.update(
+                    keeper.id,
+                    _with_secret(self.s, keeper),
+                    actor=ACTOR,
+                    reason=f"merged duplicate {duplicate.id}",
+                    add_sources=new_sources,
+                    importance=max(keeper.importance, duplicate.importance),
+                )
+            gone = self.s.repo.set_validity(
+                duplicate.id, valid=False, actor=ACTOR, reason=f"duplicate of {keeper.id}"
+            )
+        self.s.retriever.indexed([kept, gone])
+        self._notify([], [kept, gone])
+
+    # -- day summaries ------------------------------------------------------------------------
+    def roll_up(self, now: datetime) -> tuple[int, int]:
+        cutoff = now - timedelta(days=self.settings.rollup_after_days)
+        marks = ",".join("?" * len(ROLLED_EVENT_TYPES))
+        rows = self.s.database.query(
+            "SELECT id FROM memories WHERE type = 'episodic' AND valid_to IS NULL "
+            "AND origin != 'user' AND occurred_at < ? "
+            f"AND json_extract(data, '$.event_type') IN ({marks}) "
+            "ORDER BY occurred_at LIMIT 5000",
+            (to_iso(cutoff), *ROLLED_EVENT_TYPES),
+        )
+        days: dict[str, list[Memory]] = {}
+        for memory in self.s.repo.get_many([r["id"] for r in rows]):
+            days.setdefault(memory.occurred_at.astimezone().date().isoformat(), []).append(memory)
+        rolled = summaries = 0
+        for day, events in sorted(days.items()):
+            if self._roll_day(day, events):
+                summaries += 1
+            rolled += len(events)
+        return rolled, summaries
+
+    def _roll_day(self, day: str, events: list[Memory]) -> bool:
+        """True when a new summary was made (False: an existing one was extended)."""
+        kind = kind_of(MemoryType.EPISODIC)
+        apps = Counter(str(e.fields.get("actor", "?")) for e in events)
+        first = events[0].occurred_at
+        label = first.astimezone().strftime("%A %d %B %Y")
+        lines = [
+            f"{e.occurred_at.astimezone():%H:%M} {e.fields.get('actor', '?')}: "
+            f"{clip(str(e.fields.get('summary', '')), 160)}"
+            for e in events
+        ]
+        sources: list[Source] = list(dict.fromkeys(s for e in events for s in e.sources))
+        existing = self._day_summary(first)
+        with self.s.database.write():
+            if existing is not None:
+                details = clip(
+                    f"{existing.fields.get('details', '')}\n" + "\n".join(lines), DETAILS_LIMIT
+                )
+                summary = self.s.repo.update(
+                    existing.id,
+                    kind.merge(dict(existing.fields), {"details": details}),
+                    actor=ACTOR,
+                    reason=f"{len(events)} more events of the day",
+                    add_sources=sources,
+                )
+            else:
+                top = ", ".join(f"{app} ({n})" for app, n in apps.most_common(6))
+                fields = kind.build(
+                    None,
+                    {
+                        "occurred_at": to_iso(first),
+                        "event_type": "day_summary",
+                        "actor": "memloci",
+                        "summary": clip(f"Screen activity on {label}: {top}", 1000),
+                        "details": clip("\n".join(lines), DETAILS_LIMIT),
+                    },
+                )
+                summary = self.s.repo.insert(
+                    MemoryType.EPISODIC,
+                    fields,
+                    sources=sources,
+                    origin="agent",
+                    actor=ACTOR,
+                    importance=max(e.importance for e in events),
+                    reason=f"day summary of {len(events)} events",
+                )
+            rolled = [
+                self.s.repo.set_validity(
+                    e.id, valid=False, actor=ACTOR, reason=f"rolled into day summary {summary.id}"
+                )
+                for e in events
+            ]
+        self.s.retriever.indexed([summary, *rolled])
+        self._notify([summary] if existing is None else [], rolled)
+        return existing is None
+
+    def _day_summary(self, moment: datetime) -> Memory | None:
+        local = moment.astimezone()
+        start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        rows = self.s.database.query(
+            "SELECT id FROM memories WHERE type = 'episodic' AND valid_to IS NULL "
+            "AND json_extract(data, '$.event_type') = 'day_summary' "
+            "AND occurred_at >= ? AND occurred_at < ? LIMIT 1",
+            (to_iso(start), to_iso(start + timedelta(days=1))),
+        )
+        return self.s.repo.get(rows[0]["id"]) if rows else None
+
+    # -- forgetting curve ---------------------------------------------------------------------
+    def decay(self, now: datetime) -> tuple[int, int]:
+        last = _meta_get(self.s, "agents.decayed_at")
+        with self.s.database.write() as db:
+            _meta_set(db, "agents.decayed_at", to_iso(now))
+            if last is None:
+                return 0, 0
+            days = max(0.0, (now - from_iso(last)).total_seconds() / 86_400)
+            factor = 0.5 ** (days / self.settings.half_life_days)
+            decayed = db.conn.execute(
+                "UPDATE memories SET importance = importance * ? "
+                "WHERE origin != 'user' AND valid_to IS NULL AND ? < 1.0",
+                (factor, factor),
+            ).rowcount
+        faded = self.s.database.query(
+            "SELECT id FROM memories WHERE origin = 'agent' AND valid_to IS NULL "
+            "AND importance < ? LIMIT 1000",
+            (self.settings.drop_below,),
+        )
+        changed = []
+        for row in faded:
+            changed.append(
+                self.s.repo.set_validity(
+                    row["id"],
+                    valid=False,
+                    actor=ACTOR,
+                    reason="faded: not seen again or used for a long time",
+                )
+            )
+        if changed:
+            self.s.retriever.indexed(changed)
+            self._notify([], changed)
+        return decayed, len(changed)
+
+
+def _keeper(a: Memory, b: Memory) -> tuple[Memory, Memory]:
+    """Which of two duplicates stays: the person's own, then the more important, then the older."""
+
+    def rank(m: Memory) -> tuple[int, float, float]:
+        return (int(m.origin == "user"), m.importance, -m.created_at.timestamp())
+
+    return (a, b) if rank(a) >= rank(b) else (b, a)
+
+
+def _with_secret(services: Any, memory: Memory) -> dict[str, Any]:
+    fields = dict(memory.fields)
+    if memory.type is MemoryType.VAULT:
+        fields["secret_value"] = services.repo.secret(memory.id)
+    return fields
