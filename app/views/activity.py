@@ -22,6 +22,10 @@ class Activity:
     """Memories added per type, one count per day in `days`."""
     storage: dict[str, int] = field(default_factory=dict)
     """Bytes used, by part (database, vectors, frames, ...)."""
+    app_seconds: dict[str, list[float]] = field(default_factory=dict)
+    """Seconds of screen activity per application, one value per day in `days`."""
+    budget_bytes: int | None = None
+    """The storage budget the person set (retained frames), if any."""
 
 
 def local_days(days: int, today: date | None = None) -> list[date]:
@@ -48,6 +52,38 @@ def added_per_day(database: Database, days: int = 30) -> tuple[list[date], dict[
     return span, added
 
 
+def has_table(database: Database, name: str) -> bool:
+    return bool(
+        database.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+    )
+
+
+def app_time_per_day(database: Database, span: list[date]) -> dict[str, list[float]]:
+    """Seconds per application per local day, from the capture sessions (split at midnight)."""
+    if not span or not has_table(database, "capture_sessions"):
+        return {}
+    start = datetime.combine(span[0], datetime.min.time()).astimezone()
+    end = datetime.combine(span[-1] + timedelta(days=1), datetime.min.time()).astimezone()
+    rows = database.query(
+        "SELECT app, started_at, ended_at FROM capture_sessions "
+        "WHERE ended_at >= ? AND started_at < ?",
+        (to_iso(start), to_iso(end)),
+    )
+    index = {day: n for n, day in enumerate(span)}
+    seconds: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(span))
+    for row in rows:
+        lo = max(from_iso(row["started_at"]).astimezone(), start)
+        hi = min(from_iso(row["ended_at"]).astimezone(), end)
+        while lo < hi:
+            midnight = datetime.combine(lo.date() + timedelta(days=1), datetime.min.time())
+            cut = min(hi, midnight.astimezone())
+            slot = index.get(lo.date())
+            if slot is not None:
+                seconds[row["app"] or "unknown"][slot] += (cut - lo).total_seconds()
+            lo = cut
+    return dict(seconds)
+
+
 def folder_bytes(folder: Path) -> int:
     if not folder.exists():
         return 0
@@ -63,7 +99,12 @@ def activity(database: Database, data_folder: Path, days: int = 30) -> Activity:
             storage[part] += path.stat().st_size
         elif path.is_dir():
             storage[path.name] += folder_bytes(path)
-    return Activity(days=span, added=added, storage=dict(storage))
+    return Activity(
+        days=span,
+        added=added,
+        storage=dict(storage),
+        app_seconds=app_time_per_day(database, span),
+    )
 
 
 def age_seconds(moment: datetime | None) -> float | None:

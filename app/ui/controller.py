@@ -1,0 +1,413 @@
+"""The app's life: show the window at once, unlock (or set up) in the background, build the
+panes, keep the tray and status bar current, and shut everything down in order on quit.
+
+Quit order: stop the status timer, stop taking work, let running calls finish, close the facade
+(its closers stop the scheduler, capture and model workers, then the database), then leave the
+event loop. A watchdog leaves anyway if closing hangs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication
+
+from app.ui import dialogs, theme
+from app.ui.bridge import SLOW, Bridge
+from app.ui.main_window import MainWindow
+from app.ui.tray import Tray
+
+log = logging.getLogger(__name__)
+
+STATUS_INTERVAL_MS = 2_000
+QUIT_WATCHDOG_MS = 15_000
+
+
+def open_store(home: str | None, passphrase: str | None, create: bool) -> tuple[str, Any]:
+    """Runs on a worker: ("ok", facade) or ("locked"/"wrong"/"error", sentence)."""
+    from app.core import Memloci
+    from app.errors import MemlociError, PassphraseRequired, WrongPassphrase
+
+    try:
+        return "ok", Memloci.open(home, passphrase, prompt=None, create=create)
+    except PassphraseRequired as error:
+        return "locked", str(error)
+    except WrongPassphrase as error:
+        return "wrong", str(error)
+    except MemlociError as error:
+        return "error", str(error)
+
+
+class AppController(QObject):
+    opened = Signal(object)  # the facade, once unlocked
+    closed = Signal()  # everything is shut down
+    _close_done = Signal()
+
+    def __init__(
+        self,
+        app: QApplication,
+        home: str | None = None,
+        *,
+        start_hidden: bool = False,
+        first_pane: str = "chat",
+    ) -> None:
+        super().__init__()
+        self.app = app
+        self.home = home
+        self.start_hidden = start_hidden
+        self.first_pane = first_pane
+        self.memloci: Any = None
+        self.settings: Any = None
+        self.quitting = False
+        self.setup_choices: dialogs.SetupChoices | None = None
+        self.unlock_dialog: dialogs.UnlockDialog | None = None
+        self.setup_dialog: dialogs.SetupDialog | None = None
+        self.last_status: dict[str, Any] = {}
+        self.bridge = Bridge(self)
+        self.window = MainWindow(self.bridge)
+        self.tray = Tray(self)
+        self._status_timer = QTimer(self)
+        self._status_timer.setInterval(STATUS_INTERVAL_MS)
+        self._status_timer.timeout.connect(self.refresh_status)
+        self._close_done.connect(self._finish_quit)
+        self._connect()
+
+    def _connect(self) -> None:
+        w, t = self.window, self.tray
+        w.close_requested.connect(self.window_closed)
+        w.quit_requested.connect(self.quit)
+        w.pause_toggle_requested.connect(self.toggle_pause)
+        w.capture_now_requested.connect(self.capture_now)
+        t.open_requested.connect(self.show_window)
+        t.quit_requested.connect(self.quit)
+        t.pause_requested.connect(self.pause)
+        t.resume_requested.connect(self.resume)
+        t.capture_now_requested.connect(self.capture_now)
+
+    # -- start-up ---------------------------------------------------------------------------------
+    def start(self) -> None:
+        from app.paths import Paths
+        from app.security.unlock import env_passphrase
+        from app.settings import Settings
+
+        paths = Paths.resolve(self.home)
+        try:
+            self.settings = Settings.load(paths.settings_file)
+            mode = self.settings.ui.theme
+        except Exception as error:  # a broken settings file must not stop the window
+            log.warning("settings unreadable: %s", error.__class__.__name__)
+            mode = "system"
+        theme.apply(self.app, mode)
+        theme.follow_system(self.app)
+        self.tray.show()
+        if not self.start_hidden or not self.tray.available:
+            self.window.show()
+        if paths.keyfile.exists():
+            self.window.opening_text("Opening your memory…")
+            self._open(None, create=False)
+            return
+        self.window.opening_text("Welcome! Set up Memloci to begin.", busy=False)
+        self.setup_dialog = dialogs.SetupDialog(
+            self.window,
+            passphrase_from_env=env_passphrase() is not None,
+            default_exclusions=default_exclusions(),
+            capture_available=capture_available(),
+        )
+        self.setup_dialog.finished.connect(self._setup_finished)
+        self.setup_dialog.open()
+        self.bridge.submit(
+            keyring_status,
+            on_done=lambda result: self._keyring_status(*result),
+            owner=self.setup_dialog,
+        )
+
+    def _keyring_status(self, available: bool, detail: str) -> None:
+        if self.setup_dialog is not None:
+            self.setup_dialog.set_keyring_available(available, detail)
+
+    def _setup_finished(self, result: int) -> None:
+        dialog = self.setup_dialog
+        self.setup_dialog = None
+        if dialog is None or not result:
+            self.quit()
+            return
+        self.setup_choices = dialog.choices()
+        self.window.opening_text("Creating your encrypted memory…")
+        self._open(self.setup_choices.passphrase, create=True)
+
+    def _open(self, passphrase: str | None, create: bool) -> None:
+        home = self.home
+        self.bridge.submit(
+            lambda: open_store(home, passphrase, create),
+            on_done=self._open_result,
+            on_error=self._open_failed,
+            lane=SLOW,
+        )
+
+    def _open_result(self, result: tuple[str, Any]) -> None:
+        status, value = result
+        if status == "ok":
+            if self.unlock_dialog is not None:
+                self.unlock_dialog.succeeded()
+                self.unlock_dialog = None
+            self._opened(value)
+            return
+        if status in ("locked", "wrong"):
+            if self.unlock_dialog is None:
+                self.window.opening_text("Your memory is locked.", busy=False)
+                self.unlock_dialog = dialogs.UnlockDialog(
+                    lambda p: self._open(p, create=False), self.window
+                )
+                self.unlock_dialog.rejected.connect(self.quit)
+                self.unlock_dialog.open()
+                if status == "wrong":
+                    self.unlock_dialog.failed(value)
+            else:
+                self.unlock_dialog.failed(value)
+            return
+        self._open_failed(value)
+
+    def _open_failed(self, message: str) -> None:
+        if self.unlock_dialog is not None:
+            self.unlock_dialog.failed(message)
+            return
+        self.window.opening_text(f"Memloci could not open your memory.\n{message}", busy=False)
+        self.tray.set_state("error", message, capture_available=False)
+
+    def _opened(self, memloci: Any) -> None:
+        if self.quitting:
+            threading.Thread(target=memloci.close, name="memloci-close").start()
+            return
+        self.memloci = memloci
+        self.settings = memloci.settings
+        theme.apply(self.app, self.settings.ui.theme)
+        self.bridge.attach(memloci)
+        self.bridge.facade_event.connect(self._facade_event)
+        from app.ui import panes_registry
+
+        panes_registry.register_all(self)
+        self.window.ready(self.first_pane)
+        self.tray.set_state("idle", "Memory open", capture_available=self.has("capture_status"))
+        if self.setup_choices is not None:
+            choices, self.setup_choices = self.setup_choices, None
+            self.bridge.submit(
+                lambda: apply_setup(memloci, choices),
+                on_done=lambda note: self.window.show_message(note),
+            )
+        self._status_timer.start()
+        self.refresh_status()
+        self.warm_up()
+        self.opened.emit(memloci)
+
+    def has(self, method: str) -> bool:
+        return self.memloci is not None and callable(getattr(self.memloci, method, None))
+
+    # -- heavy parts in the background ---------------------------------------------------------
+    def warm_up(self) -> None:
+        """Load the search index and the model now, with progress, so first use is quick."""
+        steps = warm_up_steps(self.memloci)
+        if not steps:
+            return
+        total = len(steps)
+
+        def run(op: Any) -> Any:
+            for n, (name, step) in enumerate(steps):
+                yield n, name
+                if op.cancelled:
+                    return
+                step()
+
+        def progress(item: tuple[int, str]) -> None:
+            self.window.set_task_progress(f"Loading {item[1]}…", item[0], total)
+
+        def failed(message: str) -> None:
+            self.window.set_task_progress(None)
+            self.window.show_message(message)
+
+        self.bridge.stream(
+            run,
+            on_item=progress,
+            on_done=lambda _: self.window.set_task_progress(None),
+            on_error=failed,
+        )
+
+    # -- capture status ---------------------------------------------------------------------------
+    def refresh_status(self) -> None:
+        if self.memloci is None or self.quitting:
+            return
+        self.bridge.submit(
+            lambda: collect_status(self.memloci),
+            on_done=self._status,
+            on_error=lambda message: self._status({"state": "error", "detail": message}),
+            key="app-status",
+        )
+
+    def _status(self, status: dict[str, Any]) -> None:
+        self.last_status = status
+        state, detail = status.get("state", "idle"), status.get("detail", "")
+        self.tray.set_state(state, detail, capture_available=status.get("available", False))
+        self.window.set_capture_state(state, detail)
+        insights = self.window.built("insights")
+        if insights is not None:
+            insights.show_status(status)
+
+    def _facade_event(self, name: str, _payload: Any) -> None:
+        if name.startswith("capture"):
+            self.refresh_status()
+
+    def pause(self, minutes: int | None) -> None:
+        if self.has("capture_pause"):
+            self.bridge.call(
+                "capture_pause", minutes=minutes, on_done=lambda _: self.refresh_status()
+            )
+
+    def resume(self) -> None:
+        if self.has("capture_resume"):
+            self.bridge.call("capture_resume", on_done=lambda _: self.refresh_status())
+
+    def toggle_pause(self) -> None:
+        if self.last_status.get("state") == "paused":
+            self.resume()
+        else:
+            self.pause(None)
+
+    def capture_now(self) -> None:
+        if self.has("capture_now"):
+            self.window.show_message("Capturing the screen now…")
+            self.bridge.call(
+                "capture_now",
+                on_done=lambda _: (self.window.show_message("Captured."), self.refresh_status()),
+                lane=SLOW,
+            )
+
+    # -- window and quitting ---------------------------------------------------------------------
+    def show_window(self) -> None:
+        self.window.show()
+        self.window.setWindowState(
+            self.window.windowState() & ~self.window.windowState().WindowMinimized
+        )
+        self.window.raise_()
+        self.window.activateWindow()
+
+    def window_closed(self) -> None:
+        keep = self.settings is None or getattr(self.settings.ui, "close_to_tray", True)
+        if self.tray.available and keep and self.memloci is not None:
+            self.window.hide()
+            if not self.settings.ui.tray_hint_shown:
+                self.tray.notify(
+                    "Memloci is still running",
+                    "It keeps remembering in the tray. Quit from the tray menu.",
+                )
+                self._save_setting("ui.tray_hint_shown", True)
+            return
+        self.quit()
+
+    def _save_setting(self, name: str, value: Any) -> None:
+        if self.memloci is None:
+            return
+        memloci = self.memloci
+        self.bridge.submit(
+            lambda: memloci.save_settings(memloci.settings.with_value(name, value)),
+            on_done=lambda _: setattr(self, "settings", memloci.settings),
+        )
+
+    def quit(self) -> None:
+        if self.quitting:
+            return
+        self.quitting = True
+        log.info("quitting")
+        self._status_timer.stop()
+        for dialog in (self.unlock_dialog, self.setup_dialog):
+            if dialog is not None:
+                dialog.hide()
+        self.window.allow_close()
+        self.window.hide()
+        self.tray.hide()
+        chat = self.window.built("chat")
+        if chat is not None:
+            chat.stop()
+        memloci = self.memloci
+
+        def close_all() -> None:
+            try:
+                self.bridge.shutdown()
+                if memloci is not None:
+                    memloci.close()
+            except Exception:
+                log.exception("closing failed")
+            finally:
+                self._close_done.emit()
+
+        threading.Thread(target=close_all, name="memloci-quit", daemon=True).start()
+        QTimer.singleShot(QUIT_WATCHDOG_MS, self._watchdog)
+
+    def _watchdog(self) -> None:
+        log.warning("closing took too long; leaving anyway")
+        self._finish_quit()
+
+    def _finish_quit(self) -> None:
+        self.closed.emit()
+        self.app.quit()
+
+
+# -- helpers that run on workers (no widgets) ---------------------------------------------------
+def keyring_status() -> tuple[bool, str]:
+    from app.security.unlock import keyring_available
+
+    return keyring_available()
+
+
+def default_exclusions() -> list[str]:
+    try:
+        from app.store.migrations.m0030_capture import DEFAULT_RULES
+    except ImportError:
+        return []
+    return [f"{note}: {kind} “{pattern}”" for kind, pattern, note in DEFAULT_RULES]
+
+
+def capture_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("app.capture") is not None
+
+
+def apply_setup(memloci: Any, choices: dialogs.SetupChoices) -> str:
+    notes = ["Your memory is ready."]
+    if choices.use_keyring:
+        try:
+            memloci.set_keyring(True)
+            notes.append("The key is in the system keyring.")
+        except Exception as error:  # MemlociError has the sentence
+            notes.append(str(error))
+    settings = memloci.settings
+    for name, value in (
+        ("capture.enabled", choices.capture_enabled),
+        ("capture.interval_seconds", choices.capture_interval_s),
+        ("capture.monitors", choices.monitors),
+    ):
+        try:
+            settings = settings.with_value(name, value)
+        except Exception:
+            log.info("setting %s is not available", name)
+    memloci.save_settings(settings)
+    return " ".join(notes)
+
+
+def warm_up_steps(memloci: Any) -> list[tuple[str, Callable[[], Any]]]:
+    steps: list[tuple[str, Callable[[], Any]]] = [
+        ("the search index", lambda: memloci.search("memloci warm up", limit=1)),
+    ]
+    return steps
+
+
+def collect_status(memloci: Any) -> dict[str, Any]:
+    """The capture state for the tray and status bar, as plain values."""
+    status = getattr(memloci, "capture_status", None)
+    if not callable(status):
+        return {"state": "idle", "detail": "Capture is not installed", "available": False}
+    raw = status()
+    return {"state": "idle", "detail": str(raw), "available": True, "raw": raw}

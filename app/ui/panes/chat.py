@@ -1,0 +1,291 @@
+"""Chat: ask your memory. The answer streams in token by token; cited memories become links
+that open them; Stop (or Esc) ends the answer where it is.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.bridge import Bridge, Op
+from app.ui.theme import is_dark
+
+EXAMPLES = (
+    "What did I do yesterday?",
+    "Who do I know in Porto?",
+    "Which pages did I read about Python this week?",
+)
+_MARK = re.compile(r"\[(\d{1,2})\]")
+
+
+@dataclass
+class Turn:
+    question: str
+    answer: str = ""
+    citations: list[tuple[str, str]] = field(default_factory=list)  # (memory id, title)
+    state: str = "streaming"  # streaming | done | stopped | failed
+    note: str = ""
+
+
+def esc(text: str) -> str:
+    return html.escape(text).replace("\n", "<br>")
+
+
+class Composer(QPlainTextEdit):
+    """Enter sends, Shift+Enter starts a new line."""
+
+    submitted = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.submitted.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class ChatPane(QWidget):
+    open_memory = Signal(str)
+    message = Signal(str)
+
+    def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._bridge = bridge
+        self.turns: list[Turn] = []
+        self.session: Any = None
+        self.op: Op | None = None
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        title = QLabel("Ask your memory")
+        title.setObjectName("heading")
+        top.addWidget(title)
+        top.addStretch(1)
+        self.model_label = QLabel()
+        self.model_label.setObjectName("muted")
+        top.addWidget(self.model_label)
+        self.new_button = QPushButton("New conversation")
+        self.new_button.clicked.connect(self.new_conversation)
+        top.addWidget(self.new_button)
+        layout.addLayout(top)
+        self.view = QTextBrowser()
+        self.view.setObjectName("chat-view")
+        self.view.setOpenLinks(False)
+        self.view.anchorClicked.connect(self._link)
+        layout.addWidget(self.view, 1)
+        row = QHBoxLayout()
+        self.input = Composer()
+        self.input.setObjectName("chat-input")
+        self.input.setPlaceholderText("Ask about anything you saw, said or saved…  (Enter sends)")
+        self.input.setFixedHeight(self.input.fontMetrics().lineSpacing() * 3 + 14)
+        self.input.submitted.connect(self.send)
+        row.addWidget(self.input, 1)
+        buttons = QVBoxLayout()
+        self.send_button = QPushButton("Send")
+        self.send_button.setDefault(True)
+        self.send_button.clicked.connect(self.send)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop the answer here (Esc)")
+        self.stop_button.clicked.connect(self.stop)
+        self.stop_button.setEnabled(False)
+        buttons.addWidget(self.send_button)
+        buttons.addWidget(self.stop_button)
+        row.addLayout(buttons)
+        layout.addLayout(row)
+        self._render_timer = QTimer(self)
+        self._render_timer.setSingleShot(True)
+        self._render_timer.setInterval(40)
+        self._render_timer.timeout.connect(self.render)
+        for keys, slot in (("Esc", self.stop), ("Ctrl+Return", self.send)):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+        self.render()
+
+    def activated(self) -> None:
+        self.input.setFocus()
+        if callable(getattr(self._bridge.memloci, "model_info", None)):
+            self._bridge.call(
+                "model_info",
+                on_done=lambda info: self.model_label.setText(f"model: {info.name}"),
+                on_error=lambda _m: None,
+                owner=self,
+            )
+
+    @property
+    def streaming(self) -> bool:
+        return self.op is not None
+
+    # -- sending ----------------------------------------------------------------------------------
+    def send(self, text: str | None = None) -> None:
+        question = (text if isinstance(text, str) else self.input.toPlainText()).strip()
+        if not question or self.streaming:
+            return
+        self.input.clear()
+        turn = Turn(question)
+        self.turns.append(turn)
+        self.send_button.setEnabled(False)
+        self.stop_button.setEnabled(True)
+        self.render()
+        facade = self._bridge.memloci
+
+        def run(op: Op) -> Any:
+            if self.session is None:
+                self.session = facade.chat_session()
+            return facade.chat(self.session, question, on_token=op.emit, cancel=op.cancel_event)
+
+        self.op = self._bridge.stream(
+            run,
+            on_item=lambda token, t=turn: self._token(t, token),
+            on_done=lambda answer, t=turn: self._done(t, answer),
+            on_error=lambda message, t=turn: self._failed(t, message),
+            owner=self,
+        )
+
+    def _token(self, turn: Turn, token: str) -> None:
+        turn.answer += token
+        if not self._render_timer.isActive():
+            self._render_timer.start()
+
+    def _done(self, turn: Turn, answer: Any) -> None:
+        self.op = None
+        self.send_button.setEnabled(True)
+        self.stop_button.setEnabled(False)
+        if answer is not None:
+            turn.answer = answer.answer
+            turn.state = "stopped" if answer.cancelled else "done"
+            if answer.fallback:
+                turn.note = (
+                    "The model's reply did not hold up; this answer comes straight from "
+                    "your memories."
+                )
+            if answer.citations:
+                self._bridge.call(
+                    "browse",
+                    _ids(answer.citations),
+                    limit=len(answer.citations),
+                    on_done=lambda memories, t=turn, ids=answer.citations: self._cited(
+                        t, ids, memories
+                    ),
+                    owner=self,
+                )
+        else:
+            turn.state = "stopped"
+        self.render()
+        self.input.setFocus()
+
+    def _cited(self, turn: Turn, ids: list[str], memories: list[Any]) -> None:
+        titles = {m.id: m.title for m in memories}
+        turn.citations = [(i, titles.get(i, i)) for i in ids]
+        self.render()
+
+    def _failed(self, turn: Turn, message: str) -> None:
+        self.op = None
+        turn.state = "failed"
+        turn.note = message
+        self.send_button.setEnabled(True)
+        self.stop_button.setEnabled(False)
+        self.render()
+
+    def stop(self) -> None:
+        if self.op is not None:
+            self.op.stop()
+            self.stop_button.setEnabled(False)
+            self.message.emit("Stopping…")
+
+    def new_conversation(self) -> None:
+        self.stop()
+        self.turns.clear()
+        self.session = None
+        self.render()
+
+    # -- showing ----------------------------------------------------------------------------------
+    def render(self) -> None:
+        bar = self.view.verticalScrollBar()
+        at_bottom = bar.value() >= bar.maximum() - 4
+        dark = is_dark(self)
+        mine = "#2b3a55" if dark else "#e6eefc"
+        theirs = "#262a31" if dark else "#f3f4f6"
+        muted = "#8a909c"
+        parts: list[str] = []
+        if not self.turns:
+            examples = "".join(
+                f'<p><a href="ask:{html.escape(q)}">{html.escape(q)}</a></p>' for q in EXAMPLES
+            )
+            parts.append(
+                "<div style='margin:24px'><h2>Ask anything about your memory</h2>"
+                "<p>Memloci answers from what it remembers and shows where each part came "
+                "from. Nothing leaves this computer.</p>"
+                f"<p style='color:{muted}'>Try:</p>{examples}</div>"
+            )
+        for turn in self.turns:
+            parts.append(
+                f"<table width='100%' cellpadding='8' style='margin-top:8px'><tr>"
+                f"<td width='15%'></td><td style='background:{mine}'>{esc(turn.question)}</td>"
+                "</tr></table>"
+            )
+            answer = self._linked(turn) if turn.answer else ""
+            if turn.state == "streaming":
+                answer += " ▍" if turn.answer else f"<span style='color:{muted}'>thinking…</span>"
+            if turn.state == "stopped":
+                answer += f" <span style='color:{muted}'>(stopped)</span>"
+            if turn.state == "failed":
+                answer = f"<span style='color:#d4475a'>{esc(turn.note)}</span>"
+            sources = ""
+            if turn.citations:
+                links = " ".join(
+                    f'<a href="memloci:memory/{mid}">[{n}] {esc(title)}</a>'
+                    for n, (mid, title) in enumerate(turn.citations, 1)
+                )
+                sources = f"<p style='color:{muted}'>From: {links}</p>"
+            note = (
+                f"<p style='color:{muted}'><i>{esc(turn.note)}</i></p>"
+                if turn.note and turn.state != "failed"
+                else ""
+            )
+            parts.append(
+                f"<table width='100%' cellpadding='8'><tr><td style='background:{theirs}'>"
+                f"{answer}{sources}{note}</td><td width='15%'></td></tr></table>"
+            )
+        self.view.setHtml("".join(parts))
+        if at_bottom or self.streaming:
+            bar.setValue(bar.maximum())
+
+    def _linked(self, turn: Turn) -> str:
+        """[n] markers in the answer become links to the n-th cited memory."""
+        text = esc(turn.answer)
+        if not turn.citations:
+            return text
+
+        def link(match: re.Match[str]) -> str:
+            n = int(match.group(1))
+            if 1 <= n <= len(turn.citations):
+                return f'<a href="memloci:memory/{turn.citations[n - 1][0]}">[{n}]</a>'
+            return match.group(0)
+
+        return _MARK.sub(link, text)
+
+    def _link(self, url: QUrl) -> None:
+        if url.scheme() == "memloci" and url.path().startswith("memory/"):
+            self.open_memory.emit(url.path().split("/", 1)[1])
+        elif url.scheme() == "ask":
+            self.send(url.path())
+
+
+def _ids(ids: list[str]) -> Any:
+    from app.views.browse import BrowseQuery
+
+    return BrowseQuery(ids=tuple(ids), include_invalid=True)

@@ -1,0 +1,412 @@
+"""The Memories pane: a tab per type, search and filters, a lazy sortable table, the detail view.
+
+Other panes send the person here: a timeline moment, a graph node or a chat citation opens the
+memories behind it (`show_ids`, `show_range`, `open_memory`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from PySide6.QtCore import QDate, QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTabBar,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain import Memory, MemoryType
+from app.ui.bridge import Bridge
+from app.ui.panes.memory_detail import MemoryDetail
+from app.ui.panes.memory_edit import MemoryForm
+from app.ui.panes.memory_model import MemoryTableModel
+from app.views.browse import BrowseQuery
+
+TABS: list[tuple[str, MemoryType | None]] = [("All", None)] + [
+    (t.value.capitalize(), t) for t in MemoryType
+]
+RANGES = [
+    ("Any time", None),
+    ("Today", 0),
+    ("Last 7 days", 7),
+    ("Last 30 days", 30),
+    ("Last 12 months", 365),
+    ("Between…", -1),
+]
+SOURCES = ["chat", "screen", "file", "user", "agent", "import"]
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min).astimezone()
+
+
+class MemoriesPane(QWidget):
+    message = Signal(str)
+
+    def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._bridge = bridge
+        self._restrict_ids: tuple[str, ...] = ()
+        self._restrict_range: tuple[datetime, datetime] | None = None
+        self._pending_select: str | None = None
+        self._stale = False
+        layout = QVBoxLayout(self)
+
+        self.tabs = QTabBar()
+        for name, _ in TABS:
+            self.tabs.addTab(name)
+        self.tabs.setExpanding(False)
+        self.tabs.currentChanged.connect(self.refresh)
+        layout.addWidget(self.tabs)
+
+        filters = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search memories  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(lambda _: self._debounce.start())
+        filters.addWidget(self.search, 3)
+        self.range = QComboBox()
+        for name, days in RANGES:
+            self.range.addItem(name, days)
+        self.range.currentIndexChanged.connect(self._range_changed)
+        filters.addWidget(self.range)
+        self.since = QDateEdit(QDate.currentDate().addDays(-7))
+        self.until = QDateEdit(QDate.currentDate())
+        for edit in (self.since, self.until):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.dateChanged.connect(self.refresh)
+            edit.hide()
+            filters.addWidget(edit)
+        self.source = QComboBox()
+        self.source.addItem("Any source", None)
+        for kind in SOURCES:
+            self.source.addItem(f"From {kind}", kind)
+        self.source.currentIndexChanged.connect(self.refresh)
+        filters.addWidget(self.source)
+        self.invalid = QCheckBox("Show invalidated")
+        self.invalid.toggled.connect(self.refresh)
+        filters.addWidget(self.invalid)
+        self.new_button = QPushButton("New…")
+        self.new_button.setToolTip("Write a new memory (Ctrl+N)")
+        self.new_button.clicked.connect(self.new_memory)
+        filters.addWidget(self.new_button)
+        layout.addLayout(filters)
+
+        chip_row = QHBoxLayout()
+        self.chip = QToolButton()
+        self.chip.setObjectName("chip")
+        self.chip.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.chip.clicked.connect(self.clear_restriction)
+        self.chip.hide()
+        chip_row.addWidget(self.chip)
+        chip_row.addStretch(1)
+        layout.addLayout(chip_row)
+
+        self.model = MemoryTableModel(bridge, self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(2, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(self.fontMetrics().averageCharWidth() * 6)
+        for column, chars in ((1, 16), (2, 14), (3, 14), (4, 8), (5, 10)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, self.fontMetrics().averageCharWidth() * chars)
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.model.total_changed.connect(self._update_count)
+        self.model.loading_changed.connect(self._update_count)
+        self.model.failed.connect(self.message.emit)
+        self.model.rowsInserted.connect(self._select_pending)
+
+        self.detail = MemoryDetail(bridge)
+        self.detail.open_memory.connect(self.open_memory)
+        self.detail.changed.connect(self.model.replace)
+        self.detail.forgotten.connect(self.model.remove)
+        self.detail.message.connect(self.message.emit)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        chars = self.fontMetrics().averageCharWidth()
+        splitter.setSizes([chars * 110, chars * 70])
+        layout.addWidget(splitter, 1)
+
+        footer = QHBoxLayout()
+        self.count = QLabel()
+        self.count.setObjectName("muted")
+        footer.addWidget(self.count)
+        footer.addStretch(1)
+        self.stale_label = QLabel('<a href="#">New memories arrived — refresh (F5)</a>')
+        self.stale_label.linkActivated.connect(lambda _: self.refresh())
+        self.stale_label.hide()
+        footer.addWidget(self.stale_label)
+        layout.addLayout(footer)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(250)
+        self._debounce.timeout.connect(self.refresh)
+
+        for keys, slot in (
+            ("Ctrl+F", self.focus_search),
+            ("F5", self.refresh),
+            ("Delete", self.detail.forget),
+            ("F2", self.detail.edit),
+            ("Ctrl+N", self.new_memory),
+        ):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+
+        bridge.memory_updated.connect(self.model.replace)
+        bridge.memory_forgotten.connect(self.model.remove)
+        bridge.memory_added.connect(self._added)
+
+    # -- the query --------------------------------------------------------------------------------
+    def current_type(self) -> MemoryType | None:
+        return TABS[self.tabs.currentIndex()][1]
+
+    def _time_range(self) -> tuple[datetime | None, datetime | None]:
+        if self._restrict_range is not None:
+            return self._restrict_range
+        days = self.range.currentData()
+        today = date.today()
+        if days is None:
+            return None, None
+        if days == -1:
+            start, end = self.since.date().toPython(), self.until.date().toPython()
+            return _start_of(start), _start_of(end + timedelta(days=1))
+        return _start_of(today - timedelta(days=days)), None
+
+    def browse_query(self) -> BrowseQuery:
+        memory_type = self.current_type()
+        since, until = self._time_range()
+        kind = self.source.currentData()
+        return BrowseQuery(
+            types=(memory_type,) if memory_type else (),
+            since=since,
+            until=until,
+            source_kinds=(kind,) if kind else (),
+            include_invalid=self.invalid.isChecked(),
+            ids=self._restrict_ids,
+        )
+
+    def refresh(self) -> None:
+        self._stale = False
+        self.stale_label.hide()
+        query = self.browse_query()
+        if query.since and query.until and query.since >= query.until:
+            self.message.emit("The start of the time range is not before its end.")
+            return
+        text = self.search.text().strip()
+        if not text:
+            self.model.browse(query)
+            return
+        generation = self.model.begin_search()
+
+        def run() -> list[Memory]:
+            facade = self._bridge.memloci
+            hits = facade.search(
+                text,
+                types=list(query.types) or None,
+                since=query.since,
+                until=query.until,
+                limit=200,
+                include_invalid=query.include_invalid,
+            )
+            ids = tuple(h.id for h in hits)
+            if not ids:
+                return []
+            found = {
+                m.id: m
+                for m in facade.browse(
+                    dataclasses.replace(query, ids=ids, include_invalid=True), limit=len(ids)
+                )
+            }
+            return [found[i] for i in ids if i in found]
+
+        self._bridge.submit(
+            run,
+            on_done=lambda rows: self._hits(generation, rows),
+            on_error=self._search_failed,
+            owner=self,
+            key=f"memories-search-{id(self)}",
+        )
+
+    def _hits(self, generation: int, rows: list[Memory]) -> None:
+        if self.model.is_current(generation):
+            self.model.show_hits(rows)
+
+    def _search_failed(self, message: str) -> None:
+        self.model.show_hits([])
+        self.message.emit(message)
+
+    def _range_changed(self) -> None:
+        custom = self.range.currentData() == -1
+        self.since.setVisible(custom)
+        self.until.setVisible(custom)
+        self.refresh()
+
+    def _update_count(self, *_: Any) -> None:
+        total = self.model.total
+        noun = "memory" if total == 1 else "memories"
+        searching = bool(self.search.text().strip())
+        text = f"{total:,} {noun}" + (" found" if searching else "")
+        if self.model.loading:
+            text += " · loading…"
+        self.count.setText(text)
+
+    # -- selection and detail ---------------------------------------------------------------------
+    def _row_changed(self, current: Any, _previous: Any) -> None:
+        self.detail.show_memory(self.model.memory(current.row()))
+
+    def select_row(self, row: int) -> None:
+        index = self.model.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(index)
+
+    def _select_pending(self, *_: Any) -> None:
+        if self._pending_select is None:
+            return
+        row = self.model.row_of(self._pending_select)
+        if row >= 0:
+            self._pending_select = None
+            self.select_row(row)
+
+    def open_memory(self, memory_id: str) -> None:
+        """Show one memory: select it if it is in the table, else show it in the detail view."""
+        row = self.model.row_of(memory_id)
+        if row >= 0:
+            self.select_row(row)
+            return
+        self.table.clearSelection()
+        self._bridge.call(
+            "get",
+            memory_id,
+            on_done=self.detail.show_memory,
+            on_error=self.message.emit,
+            owner=self,
+        )
+
+    # -- restrictions from other panes ------------------------------------------------------------
+    def show_ids(self, ids: list[str], label: str) -> None:
+        self._restrict_ids = tuple(ids[:5_000])
+        self._restrict_range = None
+        self._reset_filters()
+        self._show_chip(f"{label}  ✕")
+        self.refresh()
+
+    def show_range(self, since: datetime, until: datetime, label: str) -> None:
+        self._restrict_ids = ()
+        self._restrict_range = (since, until)
+        self._reset_filters()
+        self._show_chip(f"{label}  ✕")
+        self.refresh()
+
+    def clear_restriction(self) -> None:
+        self._restrict_ids = ()
+        self._restrict_range = None
+        self.chip.hide()
+        self.refresh()
+
+    def _show_chip(self, text: str) -> None:
+        self.chip.setText(text)
+        self.chip.setToolTip("Click to show all memories again")
+        self.chip.show()
+
+    def _reset_filters(self) -> None:
+        for widget in (self.tabs, self.search, self.range, self.source):
+            widget.blockSignals(True)
+        self.tabs.setCurrentIndex(0)
+        self.search.clear()
+        self.range.setCurrentIndex(0)
+        self.source.setCurrentIndex(0)
+        for widget in (self.tabs, self.search, self.range, self.source):
+            widget.blockSignals(False)
+        self.since.hide()
+        self.until.hide()
+
+    # -- actions ----------------------------------------------------------------------------------
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def set_search(self, text: str) -> None:
+        self.search.setText(text)
+        self.refresh()
+
+    def new_memory(self) -> None:
+        form = MemoryForm(self, memory_type=self.current_type() or MemoryType.EPISODIC)
+        if not form.exec():
+            return
+        values = form.values()
+        self._pending_select = None
+        self._bridge.call(
+            "add",
+            None,
+            type=form.memory_type,
+            fields=values,
+            on_done=self._created,
+            on_error=self.message.emit,
+            owner=self,
+        )
+
+    def _created(self, memory: Memory) -> None:
+        self.message.emit("Remembered.")
+        self._pending_select = memory.id
+        self.refresh()
+        self.detail.show_memory(memory)
+
+    def _added(self, _memory: Memory) -> None:
+        """New memories (capture, agents) arrive all the time: refresh only when it is calm."""
+        if self.search.text().strip() or not self.isVisible():
+            self._stale = True
+            return
+        at_top = self.table.verticalScrollBar().value() == 0
+        if at_top and not self.table.selectionModel().hasSelection():
+            self._refresh_soon()
+        else:
+            self._stale = True
+            self.stale_label.show()
+
+    def _refresh_soon(self) -> None:
+        if not hasattr(self, "_calm"):
+            self._calm = QTimer(self)
+            self._calm.setSingleShot(True)
+            self._calm.setInterval(800)
+            self._calm.timeout.connect(self.refresh)
+        self._calm.start()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.stale_label.show()

@@ -1,0 +1,357 @@
+"""One memory in full: its fields, where it came from (provenance) and every version.
+
+Actions (edit, invalidate, restore, forget, reveal) ask first where they cannot be undone and
+run through the bridge. Vault values stay masked until revealed; `high` asks the passphrase.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QUrl, Signal
+from PySide6.QtGui import QGuiApplication, QImage, QTextDocument
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain import HistoryEntry, Memory, MemoryType
+from app.ui import dialogs
+from app.ui.bridge import Bridge
+from app.ui.panes.memory_edit import MemoryForm
+from app.ui.panes.memory_model import MASK, when
+from app.ui.theme import TYPE_COLORS
+
+SOURCE_NAMES = {
+    "chat": "Chat message",
+    "screen": "Screen",
+    "file": "File",
+    "user": "Typed by you",
+    "agent": "Memory agent",
+    "import": "Import",
+}
+
+
+def esc(value: Any) -> str:
+    return html.escape(str(value), quote=True).replace("\n", "<br>")
+
+
+def memory_link(memory_id: str, text: str) -> str:
+    return f'<a href="memloci:memory/{memory_id}">{esc(text)}</a>'
+
+
+def _changes(entry: HistoryEntry) -> str:
+    old = (entry.old or {}).get("fields", {})
+    new = (entry.new or {}).get("fields", {})
+    parts = []
+    for key in sorted(set(old) | set(new)):
+        if old.get(key) != new.get(key) and entry.old is not None:
+            before, after = str(old.get(key, ""))[:80], str(new.get(key, ""))[:80]
+            parts.append(f"<i>{esc(key)}</i>: {esc(before)} → {esc(after)}")
+    if entry.old is not None and (entry.old or {}).get("valid_to") != (entry.new or {}).get(
+        "valid_to"
+    ):
+        parts.append("validity changed")
+    return "<br>".join(parts)
+
+
+class MemoryDetail(QWidget):
+    """Shows the selected memory; emits `open_memory` for links to other memories."""
+
+    open_memory = Signal(str)
+    changed = Signal(object)  # Memory after an edit/invalidate/restore
+    forgotten = Signal(str)
+    message = Signal(str)
+
+    def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._bridge = bridge
+        self.memory: Memory | None = None
+        self._revealed: str | None = None
+        self._extra: dict[str, Any] = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.title = QLabel("Select a memory")
+        self.title.setObjectName("heading")
+        self.title.setWordWrap(True)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        self.title.setFont(font)
+        layout.addWidget(self.title)
+        self.body = QTextBrowser()
+        self.body.setOpenLinks(False)
+        self.body.anchorClicked.connect(self._link)
+        layout.addWidget(self.body, 1)
+        row = QHBoxLayout()
+        self.edit_button = QPushButton("Edit…")
+        self.edit_button.setToolTip("Change this memory (F2)")
+        self.invalidate_button = QPushButton("Invalidate…")
+        self.invalidate_button.setToolTip("Mark it as no longer true; it stays in the history")
+        self.forget_button = QPushButton("Forget…")
+        self.forget_button.setToolTip("Delete it for good, with its history (Delete)")
+        self.reveal_button = QPushButton("Reveal")
+        self.copy_button = QPushButton("Copy id")
+        for button in (
+            self.edit_button,
+            self.invalidate_button,
+            self.forget_button,
+            self.reveal_button,
+            self.copy_button,
+        ):
+            row.addWidget(button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.edit_button.clicked.connect(self.edit)
+        self.invalidate_button.clicked.connect(self.toggle_validity)
+        self.forget_button.clicked.connect(self.forget)
+        self.reveal_button.clicked.connect(self.toggle_reveal)
+        self.copy_button.clicked.connect(self._copy_id)
+        self.show_memory(None)
+
+    # -- showing ----------------------------------------------------------------------------------
+    def show_memory(self, memory: Memory | None) -> None:
+        same = memory is not None and self.memory is not None and memory.id == self.memory.id
+        self.memory = memory
+        if not same:
+            self._revealed = None
+            self._extra = {}
+        for button in (self.edit_button, self.invalidate_button, self.forget_button):
+            button.setEnabled(memory is not None)
+        self.copy_button.setEnabled(memory is not None)
+        self.reveal_button.setVisible(memory is not None and memory.type is MemoryType.VAULT)
+        if memory is None:
+            self.title.setText("Select a memory")
+            self.body.setHtml("<p>Pick a memory on the left to see it in full.</p>")
+            return
+        self.invalidate_button.setText("Invalidate…" if memory.active else "Restore")
+        self.title.setText(memory.title)
+        self._render()
+        self._bridge.submit(
+            lambda m=memory: self._load_extra(m),
+            on_done=lambda extra, mid=memory.id: self._extra_loaded(mid, extra),
+            owner=self,
+            key=f"detail-{id(self)}",
+        )
+
+    def _load_extra(self, memory: Memory) -> dict[str, Any]:
+        facade = self._bridge.memloci
+        history = facade.history(memory.id)
+        related: dict[tuple[str, str], list[Memory]] = {}
+        frames: dict[str, Any] = {}
+        for source in memory.sources[:20]:
+            if source.kind in ("chat", "screen", "file", "import"):
+                others = facade.memories_from_source(source.kind, source.ref)
+                related[(source.kind, source.ref)] = [m for m in others if m.id != memory.id]
+            if source.kind == "screen" and hasattr(facade, "frame_info"):
+                try:
+                    frames[source.ref] = facade.frame_info(source.ref)
+                except Exception:  # a frame whose pixels were dropped by retention
+                    frames[source.ref] = None
+        return {"history": history, "related": related, "frames": frames}
+
+    def _extra_loaded(self, memory_id: str, extra: dict[str, Any]) -> None:
+        if self.memory is not None and self.memory.id == memory_id:
+            self._extra = extra
+            self._render()
+
+    def _render(self) -> None:
+        memory = self.memory
+        if memory is None:
+            return
+        colour = TYPE_COLORS[memory.type.value]
+        parts = [
+            f'<p><span style="color:{colour}; font-weight:600">{memory.type.value}</span>'
+            f" · id <code>{memory.id}</code> · version {memory.version}</p>"
+        ]
+        if not memory.active:
+            parts.append(
+                f'<p style="color:#d4475a"><b>No longer true</b> since '
+                f"{esc(when(memory.valid_to))}: {esc(memory.invalid_reason or '')}</p>"
+            )
+        parts.append("<table cellspacing='0' cellpadding='3'>")
+        for key, value in memory.fields.items():
+            shown = (
+                "<br>".join(f"{n}. {esc(s)}" for n, s in enumerate(value, 1))
+                if isinstance(value, list)
+                else esc(value)
+            )
+            parts.append(f"<tr><td valign='top'><b>{esc(key)}</b></td><td>{shown}</td></tr>")
+        if memory.type is MemoryType.VAULT:
+            secret = esc(self._revealed) if self._revealed is not None else MASK
+            parts.append(f"<tr><td><b>secret</b></td><td><code>{secret}</code></td></tr>")
+        parts.append(
+            f"<tr><td><b>when</b></td><td>{esc(when(memory.occurred_at))}</td></tr>"
+            f"<tr><td><b>created</b></td><td>{esc(when(memory.created_at))}</td></tr>"
+            f"<tr><td><b>updated</b></td><td>{esc(when(memory.updated_at))}</td></tr>"
+            f"<tr><td><b>importance</b></td><td>{memory.importance:.2f}</td></tr>"
+            "</table>"
+        )
+        parts.append("<h4>Where it came from</h4><ul>")
+        related = self._extra.get("related", {})
+        frames = self._extra.get("frames", {})
+        document = self.body.document()
+        for source in memory.sources:
+            name = SOURCE_NAMES.get(source.kind, source.kind)
+            line = f"<li><b>{esc(name)}</b> <code>{esc(source.ref)}</code>"
+            frame = frames.get(source.ref)
+            if frame:
+                line += self._frame_html(source.ref, frame, document)
+            others = related.get((source.kind, source.ref), [])
+            if others:
+                links = ", ".join(memory_link(m.id, m.title) for m in others[:8])
+                line += f"<br>also from here: {links}"
+            parts.append(line + "</li>")
+        parts.append("</ul>")
+        history = self._extra.get("history")
+        if history is None:
+            parts.append("<p><i>Loading the history…</i></p>")
+        else:
+            parts.append("<h4>History</h4><table cellspacing='0' cellpadding='3'>")
+            for entry in reversed(history):
+                reason = f" — {esc(entry.reason)}" if entry.reason else ""
+                parts.append(
+                    f"<tr><td valign='top'>v{entry.version}</td>"
+                    f"<td valign='top'>{esc(when(entry.at))}</td>"
+                    f"<td valign='top'><b>{esc(entry.action)}</b> by {esc(entry.actor)}{reason}"
+                    f"<br>{_changes(entry)}</td></tr>"
+                )
+            parts.append("</table>")
+        self.body.setHtml("".join(parts))
+
+    @staticmethod
+    def _frame_html(ref: str, frame: Any, document: QTextDocument) -> str:
+        """A screen source: app, title, time and the retained thumbnail when there is one."""
+        info = frame if isinstance(frame, dict) else getattr(frame, "__dict__", {})
+        bits = [
+            esc(info[k]) for k in ("app", "title", "url") if isinstance(info, dict) and info.get(k)
+        ]
+        out = f"<br>{' · '.join(bits)}" if bits else ""
+        thumbnail = info.get("thumbnail") if isinstance(info, dict) else None
+        if thumbnail:
+            image = QImage.fromData(QByteArray(thumbnail))
+            if not image.isNull():
+                url = QUrl(f"memloci-frame:{ref}")
+                document.addResource(QTextDocument.ResourceType.ImageResource, url, image)
+                width = min(360, image.width())
+                out += f'<br><img src="{url.toString()}" width="{width}">'
+        return out
+
+    def _link(self, url: QUrl) -> None:
+        if url.scheme() == "memloci" and url.path().startswith("memory/"):
+            self.open_memory.emit(url.path().split("/", 1)[1])
+
+    def _copy_id(self) -> None:
+        if self.memory is not None:
+            QGuiApplication.clipboard().setText(self.memory.id)
+            self.message.emit("Copied the id.")
+
+    # -- actions ----------------------------------------------------------------------------------
+    def edit(self) -> None:
+        if self.memory is None:
+            return
+        form = MemoryForm(self, memory=self.memory)
+        if not form.exec():
+            return
+        changes, reason = form.values(), form.reason.text().strip() or None
+        self._bridge.call(
+            "update",
+            self.memory.id,
+            fields=changes,
+            reason=reason,
+            on_done=self._changed,
+            on_error=self.message.emit,
+            owner=self,
+        )
+
+    def toggle_validity(self) -> None:
+        memory = self.memory
+        if memory is None:
+            return
+        if memory.active:
+            reason = dialogs.ask_reason(
+                self, "Invalidate memory", "Why is this no longer true? (kept in its history)"
+            )
+            if reason is None:
+                return
+            self._bridge.call(
+                "invalidate",
+                memory.id,
+                reason,
+                on_done=self._changed,
+                on_error=self.message.emit,
+                owner=self,
+            )
+        else:
+            self._bridge.call(
+                "restore", memory.id, on_done=self._changed, on_error=self.message.emit, owner=self
+            )
+
+    def forget(self) -> None:
+        memory = self.memory
+        if memory is None:
+            return
+        ok = dialogs.confirm(
+            self,
+            "Forget memory",
+            f"Forget “{memory.title}” for good?\n\nIts text, history and index entries are "
+            "deleted and cannot be recovered.",
+            "Forget",
+            destructive=True,
+        )
+        if not ok:
+            return
+        self._bridge.call(
+            "forget",
+            memory.id,
+            on_done=lambda _=None, mid=memory.id: self._forgotten(mid),
+            on_error=self.message.emit,
+            owner=self,
+        )
+
+    def toggle_reveal(self) -> None:
+        memory = self.memory
+        if memory is None or memory.type is not MemoryType.VAULT:
+            return
+        if self._revealed is not None:
+            self._revealed = None
+            self.reveal_button.setText("Reveal")
+            self._render()
+            return
+        passphrase = None
+        if memory.fields.get("sensitivity") == "high":
+            passphrase = dialogs.ask_passphrase(
+                self, "This secret is high sensitivity. Type your passphrase to reveal it."
+            )
+            if passphrase is None:
+                return
+        self._bridge.call(
+            "reveal",
+            memory.id,
+            passphrase,
+            on_done=lambda secret, mid=memory.id: self._revealed_secret(mid, secret),
+            on_error=self.message.emit,
+            owner=self,
+        )
+
+    def _revealed_secret(self, memory_id: str, secret: str) -> None:
+        if self.memory is None or self.memory.id != memory_id:
+            return
+        self._revealed = secret
+        self.reveal_button.setText("Hide")
+        self._render()
+
+    def _changed(self, memory: Memory) -> None:
+        self.message.emit("Saved.")
+        self.changed.emit(memory)
+        self.show_memory(memory)
+
+    def _forgotten(self, memory_id: str) -> None:
+        self.message.emit("Forgotten for good.")
+        self.forgotten.emit(memory_id)
+        if self.memory is not None and self.memory.id == memory_id:
+            self.show_memory(None)

@@ -1,0 +1,576 @@
+"""Settings: appearance and start-up, the model, capture, privacy rules with a live check, and
+keys. Simple values save as soon as they change; the model and the passphrase have buttons.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui import autostart, dialogs, theme
+from app.ui.bridge import SLOW, Bridge
+
+_save_lock = threading.Lock()
+
+
+def _form_page() -> tuple[QWidget, QVBoxLayout]:
+    page = QWidget()
+    layout = QVBoxLayout(page)
+    return page, layout
+
+
+class SettingsPane(QWidget):
+    message = Signal(str)
+
+    def __init__(
+        self, bridge: Bridge, controller: Any = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._bridge = bridge
+        self._controller = controller
+        self._loading = True
+        layout = QVBoxLayout(self)
+        self.tabs = QTabWidget()
+        layout.addWidget(self.tabs)
+        self.tabs.addTab(self._general(), "General")
+        self.tabs.addTab(self._model(), "Model")
+        self.tabs.addTab(self._capture(), "Capture")
+        self.tabs.addTab(self._privacy(), "Privacy")
+        self.tabs.addTab(self._security(), "Security")
+        self._check_timer = QTimer(self)
+        self._check_timer.setSingleShot(True)
+        self._check_timer.setInterval(150)
+        self._check_timer.timeout.connect(self.check_window)
+        self.load()
+
+    @property
+    def facade(self) -> Any:
+        return self._bridge.memloci
+
+    def has(self, method: str) -> bool:
+        return callable(getattr(self.facade, method, None))
+
+    # -- pages ------------------------------------------------------------------------------------
+    def _general(self) -> QWidget:
+        page, layout = _form_page()
+        box = QGroupBox("Appearance and start-up")
+        form = QFormLayout(box)
+        self.theme = QComboBox()
+        for label, mode in (("Follow the system", "system"), ("Light", "light"), ("Dark", "dark")):
+            self.theme.addItem(label, mode)
+        self.theme.currentIndexChanged.connect(self._theme_changed)
+        form.addRow("Colours", self.theme)
+        self.close_to_tray = QCheckBox("Closing the window keeps Memloci running in the tray")
+        self.close_to_tray.toggled.connect(lambda on: self.save("ui.close_to_tray", on))
+        form.addRow(self.close_to_tray)
+        self.autostart = QCheckBox("Start Memloci when I log in (in the tray)")
+        self.autostart.setToolTip(f"Writes {autostart.entry_path()}")
+        self.autostart.toggled.connect(self._autostart_changed)
+        form.addRow(self.autostart)
+        layout.addWidget(box)
+        layout.addStretch(1)
+        return page
+
+    def _model(self) -> QWidget:
+        page, layout = _form_page()
+        box = QGroupBox("Language model")
+        form = QFormLayout(box)
+        self.model_group = QButtonGroup(self)
+        self.model_bundled = QRadioButton("The bundled model (small, private, needs nothing else)")
+        self.model_gguf = QRadioButton("A GGUF model file on this computer")
+        self.model_endpoint = QRadioButton("An OpenAI-compatible server (llama.cpp, Ollama, vLLM…)")
+        for n, button in enumerate((self.model_bundled, self.model_gguf, self.model_endpoint)):
+            self.model_group.addButton(button, n)
+            form.addRow(button)
+        path_row = QHBoxLayout()
+        self.model_path = QLineEdit()
+        self.model_path.setPlaceholderText("/path/to/model.gguf")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse_model)
+        path_row.addWidget(self.model_path, 1)
+        path_row.addWidget(browse)
+        form.addRow("File", path_row)
+        self.endpoint = QLineEdit()
+        self.endpoint.setPlaceholderText("http://127.0.0.1:8080/v1")
+        form.addRow("Server", self.endpoint)
+        self.endpoint_model = QLineEdit()
+        self.endpoint_model.setPlaceholderText("model name (empty: the server's first)")
+        form.addRow("Model", self.endpoint_model)
+        self.model_apply = QPushButton("Use this model")
+        self.model_apply.clicked.connect(self.apply_model)
+        form.addRow(self.model_apply)
+        self.model_info = QLabel()
+        self.model_info.setObjectName("muted")
+        self.model_info.setWordWrap(True)
+        self.model_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow(self.model_info)
+        self.model_group.idToggled.connect(lambda *_: self._model_fields())
+        layout.addWidget(box)
+        layout.addStretch(1)
+        return page
+
+    def _capture(self) -> QWidget:
+        page, layout = _form_page()
+        box = QGroupBox("Screen capture")
+        form = QFormLayout(box)
+        self.capture_enabled = QCheckBox("Capture the screen while Memloci runs")
+        self.capture_enabled.toggled.connect(lambda on: self.save("capture.enabled", on))
+        form.addRow(self.capture_enabled)
+        self.interval = QDoubleSpinBox()
+        self.interval.setRange(0.5, 600)
+        self.interval.setDecimals(1)
+        self.interval.setSuffix(" s")
+        self.interval.valueChanged.connect(lambda v: self.save("capture.interval_seconds", v))
+        form.addRow("Look every", self.interval)
+        self.idle = QDoubleSpinBox()
+        self.idle.setRange(0.5, 240)
+        self.idle.setDecimals(1)
+        self.idle.setSuffix(" min")
+        self.idle.valueChanged.connect(lambda v: self.save("capture.idle_minutes", v))
+        form.addRow("Rest after no input for", self.idle)
+        monitors = QWidget()
+        mon_layout = QHBoxLayout(monitors)
+        mon_layout.setContentsMargins(0, 0, 0, 0)
+        self.monitor_all = QCheckBox("All")
+        self.monitor_all.toggled.connect(self._monitors_changed)
+        mon_layout.addWidget(self.monitor_all)
+        self.monitor_boxes: list[QCheckBox] = []
+        for n, screen in enumerate(QGuiApplication.screens(), 1):
+            geometry = screen.geometry()
+            box_ = QCheckBox(
+                f"{n}: {screen.name() or 'screen'} {geometry.width()}×{geometry.height()}"
+            )
+            box_.toggled.connect(self._monitors_changed)
+            mon_layout.addWidget(box_)
+            self.monitor_boxes.append(box_)
+        mon_layout.addStretch(1)
+        form.addRow("Monitors", monitors)
+        layout.addWidget(box)
+        keep = QGroupBox("Retention and storage")
+        kform = QFormLayout(keep)
+        self.retain = QCheckBox(
+            "Keep small copies of frames (encrypted) to show where a memory came from"
+        )
+        self.retain.toggled.connect(lambda on: self.save("capture.retain_frames", on))
+        kform.addRow(self.retain)
+        self.budget = QDoubleSpinBox()
+        self.budget.setRange(10, 1_000_000)
+        self.budget.setDecimals(0)
+        self.budget.setSuffix(" MB")
+        self.budget.valueChanged.connect(lambda v: self.save("capture.retain_budget_mb", v))
+        kform.addRow("Storage budget for frames", self.budget)
+        note = QLabel("When the budget is full the oldest pictures go first; their text stays.")
+        note.setObjectName("muted")
+        kform.addRow(note)
+        layout.addWidget(keep)
+        layout.addStretch(1)
+        return page
+
+    def _privacy(self) -> QWidget:
+        page, layout = _form_page()
+        box = QGroupBox("Never capture these windows")
+        v = QVBoxLayout(box)
+        self.rules = QTableWidget(0, 4)
+        self.rules.setHorizontalHeaderLabels(["Match", "Pattern", "Why", "Origin"])
+        self.rules.verticalHeader().hide()
+        self.rules.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.rules.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.rules.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.rules.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        v.addWidget(self.rules, 1)
+        add_row = QHBoxLayout()
+        self.rule_kind = QComboBox()
+        for label, kind in (("Application", "app"), ("Window title", "title"), ("Address", "url")):
+            self.rule_kind.addItem(label, kind)
+        self.rule_pattern = QLineEdit()
+        self.rule_pattern.setPlaceholderText("a name or a glob, e.g. *bank*")
+        self.rule_note = QLineEdit()
+        self.rule_note.setPlaceholderText("why (optional)")
+        self.rule_add = QPushButton("Add rule")
+        self.rule_add.clicked.connect(self.add_rule)
+        self.rule_remove = QPushButton("Remove selected")
+        self.rule_remove.clicked.connect(self.remove_rule)
+        for widget in (
+            self.rule_kind,
+            self.rule_pattern,
+            self.rule_note,
+            self.rule_add,
+            self.rule_remove,
+        ):
+            add_row.addWidget(widget)
+        v.addLayout(add_row)
+        layout.addWidget(box, 1)
+        check = QGroupBox("Would this window be captured?")
+        form = QFormLayout(check)
+        self.check_app = QLineEdit()
+        self.check_app.setPlaceholderText("application, e.g. firefox")
+        self.check_title = QLineEdit()
+        self.check_title.setPlaceholderText("window title")
+        self.check_url = QLineEdit()
+        self.check_url.setPlaceholderText("address (browsers)")
+        for label, edit in (
+            ("Application", self.check_app),
+            ("Title", self.check_title),
+            ("Address", self.check_url),
+        ):
+            edit.textChanged.connect(lambda _: self._check_timer.start())
+            form.addRow(label, edit)
+        self.check_result = QLabel("Type an application, title or address.")
+        self.check_result.setObjectName("check-result")
+        self.check_result.setWordWrap(True)
+        form.addRow(self.check_result)
+        layout.addWidget(check)
+        return page
+
+    def _security(self) -> QWidget:
+        page, layout = _form_page()
+        box = QGroupBox("Passphrase and keyring")
+        form = QFormLayout(box)
+        self.change_button = QPushButton("Change passphrase…")
+        self.change_button.clicked.connect(self.change_passphrase)
+        form.addRow(self.change_button)
+        self.keyring = QCheckBox("Keep the key in the system keyring (opens without typing)")
+        self.keyring.toggled.connect(self._keyring_changed)
+        form.addRow(self.keyring)
+        note = QLabel(
+            "Your memories are encrypted with a key that only your passphrase unlocks. "
+            "Changing the passphrase rewrites only the lock, never a memory."
+        )
+        note.setObjectName("muted")
+        note.setWordWrap(True)
+        form.addRow(note)
+        layout.addWidget(box)
+        layout.addStretch(1)
+        return page
+
+    # -- loading values ---------------------------------------------------------------------------
+    def load(self) -> None:
+        """Show the current settings (read on the main thread: they are already in memory)."""
+        self._loading = True
+        settings = self.facade.settings
+        self.theme.setCurrentIndex(max(0, self.theme.findData(settings.ui.theme)))
+        self.close_to_tray.setChecked(settings.ui.close_to_tray)
+        self.autostart.setChecked(autostart.is_enabled())
+        model = settings.model
+        {"bundled": self.model_bundled, "gguf": self.model_gguf, "endpoint": self.model_endpoint}[
+            model.backend
+        ].setChecked(True)
+        self.model_path.setText(model.path)
+        self.endpoint.setText(model.endpoint)
+        self.endpoint_model.setText(model.endpoint_model)
+        self._model_fields()
+        capture = settings.capture
+        self.capture_enabled.setChecked(capture.enabled)
+        self.interval.setValue(capture.interval_seconds)
+        self.idle.setValue(capture.idle_minutes)
+        self.monitor_all.setChecked(not capture.monitors)
+        for n, box in enumerate(self.monitor_boxes, 1):
+            box.setChecked(n in capture.monitors)
+            box.setEnabled(bool(capture.monitors))
+        self.retain.setChecked(capture.retain_frames)
+        self.budget.setValue(capture.retain_budget_mb)
+        self.keyring.setChecked(settings.security.use_keyring)
+        self._loading = False
+        self.load_rules()
+        self.load_model_info()
+
+    def activated(self) -> None:
+        self.load()
+
+    # -- saving -----------------------------------------------------------------------------------
+    def save(self, name: str, value: Any, note: str = "Saved.") -> None:
+        if self._loading:
+            return
+        facade = self.facade
+
+        def run() -> None:
+            with _save_lock:
+                facade.save_settings(facade.settings.with_value(name, value))
+
+        self._bridge.submit(
+            run, on_done=lambda _: self.message.emit(note), on_error=self._failed, owner=self
+        )
+
+    def _failed(self, message: str) -> None:
+        self.message.emit(message)
+        self.load()
+
+    def _theme_changed(self) -> None:
+        mode = self.theme.currentData()
+        if self._loading:
+            return
+        app = QGuiApplication.instance()
+        theme.apply(app, mode)  # type: ignore[arg-type]
+        self.save("ui.theme", mode)
+
+    def _autostart_changed(self, on: bool) -> None:
+        if self._loading:
+            return
+        try:
+            if on:
+                path = autostart.enable(self._home())
+                self.message.emit(f"Memloci will start at login ({path}).")
+            else:
+                autostart.disable()
+                self.message.emit("Memloci will not start at login.")
+        except OSError as error:
+            self.message.emit(f"Could not change the autostart entry: {error.strerror}.")
+            self._loading = True
+            self.autostart.setChecked(autostart.is_enabled())
+            self._loading = False
+
+    def _home(self) -> str | None:
+        import os
+
+        return os.environ.get("MEMLOCI_HOME") or None
+
+    def _monitors_changed(self) -> None:
+        if self._loading:
+            return
+        all_ = self.monitor_all.isChecked()
+        for box in self.monitor_boxes:
+            box.setEnabled(not all_)
+        chosen = [] if all_ else [n for n, b in enumerate(self.monitor_boxes, 1) if b.isChecked()]
+        if not all_ and not chosen:
+            return  # wait until one is ticked
+        self.save("capture.monitors", chosen)
+
+    # -- model ------------------------------------------------------------------------------------
+    def _model_fields(self) -> None:
+        gguf, endpoint = self.model_gguf.isChecked(), self.model_endpoint.isChecked()
+        self.model_path.setEnabled(gguf)
+        self.endpoint.setEnabled(endpoint)
+        self.endpoint_model.setEnabled(endpoint)
+
+    def _browse_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Choose a GGUF model", "", "GGUF models (*.gguf)"
+        )
+        if path:
+            self.model_path.setText(path)
+            self.model_gguf.setChecked(True)
+
+    def model_choice(self) -> dict[str, str]:
+        if self.model_gguf.isChecked():
+            return {"backend": "gguf", "path": self.model_path.text().strip()}
+        if self.model_endpoint.isChecked():
+            return {
+                "backend": "endpoint",
+                "endpoint": self.endpoint.text().strip(),
+                "endpoint_model": self.endpoint_model.text().strip(),
+            }
+        return {"backend": "bundled"}
+
+    def apply_model(self) -> None:
+        choice = self.model_choice()
+        facade = self.facade
+        self.model_apply.setEnabled(False)
+        self.model_info.setText("Switching the model…")
+
+        def run() -> Any:
+            with _save_lock:
+                settings = facade.settings
+                for key, value in choice.items():
+                    settings = settings.with_value(f"model.{key}", value)
+                facade.save_settings(settings)
+            return None
+
+        self._bridge.submit(
+            run,
+            on_done=lambda _: (
+                self.message.emit("The model setting is saved."),
+                self.load_model_info(),
+            ),
+            on_error=lambda m: (self.message.emit(m), self.load_model_info()),
+            owner=self,
+            lane=SLOW,
+        )
+
+    def load_model_info(self) -> None:
+        self.model_apply.setEnabled(True)
+        if not self.has("model_info"):
+            self.model_info.setText("")
+            return
+        self._bridge.call(
+            "model_info",
+            on_done=lambda info: self.model_info.setText(_model_text(info)),
+            on_error=self.model_info.setText,
+            owner=self,
+            key=f"model-info-{id(self)}",
+        )
+
+    # -- rules ------------------------------------------------------------------------------------
+    def load_rules(self) -> None:
+        if not self.has("capture_rules"):
+            self.rules.setRowCount(0)
+            return
+        self._bridge.call(
+            "capture_rules", on_done=self._show_rules, on_error=self.message.emit, owner=self
+        )
+
+    def _show_rules(self, rules: list[Any]) -> None:
+        self.rules.setRowCount(len(rules))
+        names = {"app": "Application", "title": "Window title", "url": "Address"}
+        for row, rule in enumerate(rules):
+            for column, value in enumerate(
+                (names.get(rule.kind, rule.kind), rule.pattern, rule.note, rule.origin)
+            ):
+                item = QTableWidgetItem(value)
+                item.setData(Qt.ItemDataRole.UserRole, rule.id)
+                self.rules.setItem(row, column, item)
+        self.rules.resizeColumnToContents(0)
+        self.rules.resizeColumnToContents(3)
+
+    def add_rule(self) -> None:
+        kind, pattern, note = (
+            self.rule_kind.currentData(),
+            self.rule_pattern.text(),
+            self.rule_note.text().strip(),
+        )
+        self._bridge.call(
+            "add_capture_rule",
+            kind,
+            pattern,
+            note=note,
+            on_done=lambda _: (
+                self.rule_pattern.clear(),
+                self.rule_note.clear(),
+                self.load_rules(),
+                self.check_window(),
+                self.message.emit("Rule added."),
+            ),
+            on_error=self.message.emit,
+            owner=self,
+        )
+
+    def remove_rule(self) -> None:
+        row = self.rules.currentRow()
+        if row < 0:
+            self.message.emit("Select a rule first.")
+            return
+        rule_id = self.rules.item(row, 0).data(Qt.ItemDataRole.UserRole)
+        pattern = self.rules.item(row, 1).text()
+        if self.rules.item(row, 3).text() == "default" and not dialogs.confirm(
+            self,
+            "Remove a default rule",
+            f"“{pattern}” protects private windows by default. Capture them from now on?",
+            "Remove",
+            destructive=True,
+        ):
+            return
+        self._bridge.call(
+            "remove_capture_rule",
+            rule_id,
+            on_done=lambda _: (
+                self.load_rules(),
+                self.check_window(),
+                self.message.emit("Rule removed."),
+            ),
+            on_error=self.message.emit,
+            owner=self,
+        )
+
+    def check_window(self) -> None:
+        app, title, url = (
+            self.check_app.text().strip(),
+            self.check_title.text().strip(),
+            self.check_url.text().strip(),
+        )
+        if not (app or title or url):
+            self.check_result.setText("Type an application, title or address.")
+            return
+        facade = self.facade
+
+        def run() -> tuple[bool, str]:
+            from app.capture.context import WindowContext
+
+            context = WindowContext(app=app, title=title, url=url, wm_class=(app,) if app else ())
+            return facade.would_capture(context)
+
+        self._bridge.submit(
+            run,
+            on_done=self._show_check,
+            on_error=self.check_result.setText,
+            owner=self,
+            key=f"check-{id(self)}",
+        )
+
+    def _show_check(self, result: tuple[bool, str]) -> None:
+        captured, why = result
+        if captured:
+            self.check_result.setText(
+                f'<span style="color:#2fa84f">✔ Would be captured</span> — {why}'
+            )
+        else:
+            self.check_result.setText(
+                f'<span style="color:#d4475a">✘ Never captured</span> — {why}'
+            )
+
+    # -- keys -------------------------------------------------------------------------------------
+    def change_passphrase(self) -> None:
+        dialog = dialogs.ChangePassphraseDialog(self)
+        if not dialog.exec():
+            return
+        old, new = dialog.values()
+        self.change_button.setEnabled(False)
+        self.message.emit("Changing the passphrase…")
+        self._bridge.call(
+            "change_passphrase",
+            old,
+            new,
+            on_done=lambda _: (
+                self.change_button.setEnabled(True),
+                self.message.emit("Passphrase changed. Every memory is unchanged."),
+            ),
+            on_error=lambda m: (self.change_button.setEnabled(True), self.message.emit(m)),
+            owner=self,
+            lane=SLOW,
+        )
+
+    def _keyring_changed(self, on: bool) -> None:
+        if self._loading:
+            return
+        self._bridge.call(
+            "set_keyring",
+            on,
+            on_done=lambda _: self.message.emit(
+                "The key is in the system keyring."
+                if on
+                else "The key was removed from the keyring."
+            ),
+            on_error=self._failed,
+            owner=self,
+        )
+
+
+def _model_text(info: Any) -> str:
+    data = info.to_dict() if hasattr(info, "to_dict") else dict(info)
+    loaded = "loaded" if data.get("loaded") else "loads on first use"
+    return (
+        f"In use: {data.get('name')} ({data.get('backend')}, "
+        f"{data.get('context_tokens')} tokens of context, {loaded})\n{data.get('location')}"
+    )

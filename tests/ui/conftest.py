@@ -1,0 +1,56 @@
+"""pytest-qt fixtures for the desktop app: offscreen Qt, a bridge over a real facade, and a
+helper that answers the next modal dialog the way a person would."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _private_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """Autostart entries and other XDG files go to the test's folder."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+
+
+@pytest.fixture
+def bridge(qtbot: Any, memloci: Any) -> Iterator[Any]:
+    from app.ui.bridge import Bridge
+
+    instance = Bridge()
+    instance.attach(memloci)
+    yield instance
+    instance.shutdown()
+
+
+@pytest.fixture
+def when_modal(qtbot: Any) -> Callable[[Callable[[Any], None]], None]:
+    """`when_modal(handler)`: call `handler(dialog)` once the next modal dialog is open."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    def schedule(handler: Callable[[Any], None], timeout_ms: int = 5_000) -> None:
+        left = [timeout_ms // 20]
+
+        def poll() -> None:
+            dialog = QApplication.activeModalWidget()
+            if dialog is None:
+                left[0] -= 1
+                if left[0] > 0:
+                    QTimer.singleShot(20, poll)
+                return
+            handler(dialog)
+
+        QTimer.singleShot(0, poll)
+
+    return schedule
+
+
+def wait_idle(qtbot: Any, bridge: Any, timeout: int = 10_000) -> None:
+    """Until every background call has come back to the main thread."""
+    qtbot.waitUntil(lambda: bridge.inflight == 0, timeout=timeout)

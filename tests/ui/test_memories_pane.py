@@ -1,0 +1,223 @@
+"""The Memories pane with the real core: tabs, lazy paging, sorting, search, detail, actions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QPoint, Qt, QUrl
+from PySide6.QtWidgets import QDialogButtonBox, QInputDialog, QLineEdit, QMessageBox
+
+from app.domain import Source
+from tests.conftest import PASSPHRASE
+from tests.ui.conftest import wait_idle
+
+
+@pytest.fixture
+def pane(qtbot: Any, bridge: Any) -> Any:
+    from app.ui.panes.memories import MemoriesPane
+
+    widget = MemoriesPane(bridge)
+    qtbot.addWidget(widget)
+    widget.resize(1400, 800)
+    widget.show()
+    return widget
+
+
+def titles(pane: Any) -> list[str]:
+    model = pane.model
+    return [model.data(model.index(row, 0)) for row in range(model.rowCount())]
+
+
+def click_header(qtbot: Any, pane: Any, column: int) -> None:
+    header = pane.table.horizontalHeader()
+    x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+
+
+def test_pages_load_as_the_table_scrolls(qtbot: Any, memloci: Any, bridge: Any, pane: Any) -> None:
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    for n in range(450):
+        memloci.add(
+            f"event {n:03d}", fields={"occurred_at": (start + timedelta(minutes=n)).isoformat()}
+        )
+    pane.refresh()
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 200)
+    assert pane.model.total == 450
+    assert titles(pane)[0] == "event 449"  # newest first
+    assert "450 memories" in pane.count.text()
+    pane.table.scrollToBottom()
+    qtbot.waitUntil(lambda: pane.model.rowCount() >= 400)
+    pane.table.scrollToBottom()
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 450)
+    assert len(set(titles(pane))) == 450
+
+
+def test_header_click_sorts_in_the_store(qtbot: Any, memloci: Any, bridge: Any, pane: Any) -> None:
+    for name in ("Bruno", "ana", "Carla"):
+        memloci.add(f"{name} is a friend", type="semantic", fields={"name": name})
+    pane.tabs.setCurrentIndex(3)  # Semantic
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 3)
+    click_header(qtbot, pane, 0)
+    qtbot.waitUntil(lambda: titles(pane) in (["ana", "Bruno", "Carla"], ["Carla", "Bruno", "ana"]))
+    first = titles(pane)
+    click_header(qtbot, pane, 0)
+    qtbot.waitUntil(lambda: titles(pane) == list(reversed(first)))
+
+
+def test_tabs_filters_and_search(qtbot: Any, memloci: Any, bridge: Any, pane: Any) -> None:
+    memloci.add("Lunch with Ana at Taberna", sources=[Source("chat", "m1")])
+    memloci.add("Ana lives in Porto", type="semantic", fields={"name": "Ana"})
+    memloci.add("Deploy the site", type="procedural", fields={"steps": "build; push"})
+    pane.refresh()
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 3)
+    pane.tabs.setCurrentIndex(4)  # Procedural
+    qtbot.waitUntil(lambda: titles(pane) == ["Deploy the site"])
+    pane.tabs.setCurrentIndex(0)
+    pane.source.setCurrentIndex(pane.source.findData("chat"))
+    qtbot.waitUntil(lambda: titles(pane) == ["Lunch with Ana at Taberna"])
+    pane.source.setCurrentIndex(0)
+    qtbot.keyClicks(pane.search, "Porto")
+    qtbot.waitUntil(lambda: titles(pane) == ["Ana"], timeout=5000)
+    assert "1 memory found" in pane.count.text()
+
+
+def test_detail_shows_provenance_and_history(
+    qtbot: Any, memloci: Any, bridge: Any, pane: Any
+) -> None:
+    message = memloci.add("Ana said she moved to Braga", sources=[Source("chat", "msg-7")])
+    fact = memloci.add(
+        "Ana lives in Porto",
+        type="semantic",
+        fields={"name": "Ana"},
+        sources=[Source("chat", "msg-7")],
+    )
+    memloci.update(fact.id, "Ana lives in Braga", reason="she moved")
+    pane.refresh()
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 2)
+    pane.open_memory(fact.id)
+    qtbot.waitUntil(lambda: "History" in pane.detail.body.toPlainText())
+    text = pane.detail.body.toPlainText()
+    assert "Chat message msg-7" in text
+    assert "Ana said she moved to Braga" in text  # the other memory from the same message
+    assert "she moved" in text and "Ana lives in Porto → Ana lives in Braga" in text
+    pane.detail._link(QUrl(f"memloci:memory/{message.id}"))
+    qtbot.waitUntil(lambda: pane.detail.memory is not None and pane.detail.memory.id == message.id)
+
+
+def test_edit_invalidate_restore_and_forget(
+    qtbot: Any, memloci: Any, bridge: Any, pane: Any, when_modal: Any
+) -> None:
+    fact = memloci.add("Ana lives in Porto", type="semantic", fields={"name": "Ana"})
+    pane.refresh()
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 1)
+    pane.select_row(0)
+
+    def fill_edit(dialog: Any) -> None:
+        summary = dialog.editors["summary"]
+        summary.setPlainText("Ana lives in Braga")
+        dialog.reason.setText("moved")
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
+
+    when_modal(fill_edit)
+    qtbot.mouseClick(pane.detail.edit_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: memloci.get(fact.id).version == 2)
+    assert memloci.history(fact.id)[-1].reason == "moved"
+
+    def give_reason(dialog: Any) -> None:
+        assert isinstance(dialog, QInputDialog)
+        dialog.setTextValue("not true any more")
+        dialog.accept()
+
+    when_modal(give_reason)
+    qtbot.mouseClick(pane.detail.invalidate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not memloci.get(fact.id).active)
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 0)  # hidden unless asked for
+    pane.invalid.setChecked(True)
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 1)
+    pane.select_row(0)
+    assert pane.detail.invalidate_button.text() == "Restore"
+    qtbot.mouseClick(pane.detail.invalidate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: memloci.get(fact.id).active)
+
+    def cancel(dialog: Any) -> None:
+        assert isinstance(dialog, QMessageBox)
+        dialog.button(QMessageBox.StandardButton.Cancel).click()
+
+    when_modal(cancel)
+    qtbot.mouseClick(pane.detail.forget_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, bridge)
+    assert memloci.get(fact.id).active  # cancelled: nothing happened
+
+    def confirm(dialog: Any) -> None:
+        forget = next(b for b in dialog.buttons() if b.text() == "Forget")
+        forget.click()
+
+    when_modal(confirm)
+    qtbot.mouseClick(pane.detail.forget_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: memloci.browse_count() == 0 and pane.model.rowCount() == 0)
+    assert "Forgotten" in pane.detail.title.text() or pane.detail.memory is None
+
+
+def test_vault_is_masked_until_revealed_and_high_asks_the_passphrase(
+    qtbot: Any, memloci: Any, bridge: Any, pane: Any, when_modal: Any
+) -> None:
+    memloci.add(
+        None,
+        type="vault",
+        fields={"caption": "Bank PIN", "secret_value": "4711", "sensitivity": "high"},
+    )
+    pane.tabs.setCurrentIndex(6)  # Vault
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 1)
+    pane.select_row(0)
+    qtbot.waitUntil(lambda: "History" in pane.detail.body.toPlainText())
+    assert "4711" not in pane.detail.body.toPlainText()
+    assert "••••••••" in pane.detail.body.toPlainText()
+    assert pane.detail.reveal_button.isVisible()
+
+    def wrong(dialog: Any) -> None:
+        assert dialog.textEchoMode() == QLineEdit.EchoMode.Password
+        dialog.setTextValue("not the passphrase")
+        dialog.accept()
+
+    when_modal(wrong)
+    qtbot.mouseClick(pane.detail.reveal_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, bridge)
+    assert "4711" not in pane.detail.body.toPlainText()
+
+    def right(dialog: Any) -> None:
+        dialog.setTextValue(PASSPHRASE)
+        dialog.accept()
+
+    when_modal(right)
+    qtbot.mouseClick(pane.detail.reveal_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "4711" in pane.detail.body.toPlainText())
+    qtbot.mouseClick(pane.detail.reveal_button, Qt.MouseButton.LeftButton)  # Hide
+    assert "4711" not in pane.detail.body.toPlainText()
+
+
+def test_new_memory_form(qtbot: Any, memloci: Any, bridge: Any, pane: Any, when_modal: Any) -> None:
+    def write(dialog: Any) -> None:
+        dialog.type_box.setCurrentIndex(2)  # semantic
+        dialog.editors["name"].setText("Porto")
+        dialog.editors["summary"].setPlainText("A city in the north of Portugal")
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
+
+    when_modal(write)
+    qtbot.mouseClick(pane.new_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: memloci.browse_count() == 1)
+    qtbot.waitUntil(lambda: titles(pane) == ["Porto"])
+    assert memloci.list()[0].type.value == "semantic"
+
+
+def test_restricting_to_ids_from_another_pane(
+    qtbot: Any, memloci: Any, bridge: Any, pane: Any
+) -> None:
+    keep = memloci.add("kept one")
+    memloci.add("other one")
+    pane.show_ids([keep.id], "From the timeline")
+    qtbot.waitUntil(lambda: titles(pane) == ["kept one"])
+    assert pane.chip.isVisible() and "From the timeline" in pane.chip.text()
+    qtbot.mouseClick(pane.chip, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 2)
