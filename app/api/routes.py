@@ -14,14 +14,9 @@ from app.autofill.disclosures import Recipient
 from app.autofill.fields import FieldSpec
 from app.autofill.suggest import PageContext
 from app.domain import MemoryType
-from app.errors import MemlociError
 
 if TYPE_CHECKING:
     from app.core import Memloci
-
-
-class Unavailable(MemlociError):
-    """The endpoint exists but cannot answer on this install (HTTP 503)."""
 
 
 class Body(BaseModel):
@@ -99,18 +94,11 @@ def search(memloci: Memloci, body: SearchBody, caller: Caller) -> dict[str, Any]
 
 
 def ask(memloci: Memloci, body: AskBody, caller: Caller) -> dict[str, Any]:
-    answer = getattr(memloci, "ask", None)
-    if answer is None:
-        raise Unavailable(
-            "Asking questions needs Memloci's answering agent, which this install does not "
-            "have yet; use /v1/search meanwhile."
-        )
-    result = answer(body.question)
-    data = result.to_dict() if hasattr(result, "to_dict") else {"answer": str(result)}
-    cited = [str(c) for c in data.get("cited_ids", []) or [] if isinstance(c, str)]
-    memories = memloci.services.repo.get_many(cited)
+    """An answer from memory with its citations, as `memloci ask --json` gives it."""
+    answer = memloci.ask(body.question)
+    memories = memloci.services.repo.get_many(list(answer.citations))
     memloci.record_disclosure(Recipient("api", caller.name, ""), "ask", memories)
-    return {"question": body.question, **data}
+    return {"question": body.question, **answer.to_dict()}
 
 
 def prompt_context(memloci: Memloci, body: ContextBody, caller: Caller) -> dict[str, Any]:
@@ -125,7 +113,6 @@ def status(memloci: Memloci, body: None, caller: Caller) -> dict[str, Any]:
         "ok": True,
         "version": __version__,
         "caller": caller.name,
-        "ask": callable(getattr(memloci, "ask", None)),
     }
 
 

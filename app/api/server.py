@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from app.api import guard, routes
-from app.errors import ConfigError, InvalidInput, MemlociError, NotFound, StoreBusy
+from app.errors import (
+    ConfigError,
+    InvalidInput,
+    MemlociError,
+    ModelUnavailable,
+    NotFound,
+    StoreBusy,
+)
 from app.settings import BROWSER_EXTENSION_ID
 
 if TYPE_CHECKING:
@@ -40,7 +47,7 @@ class ApiError(Exception):
 
 
 def _status_for(error: MemlociError) -> int:
-    if isinstance(error, routes.Unavailable | StoreBusy):
+    if isinstance(error, ModelUnavailable | StoreBusy):
         return 503
     if isinstance(error, NotFound):
         return 404
@@ -58,6 +65,10 @@ def _first_error(error: ValidationError) -> str:
 class _Handler(BaseHTTPRequestHandler):
     server_version = "Memloci"
     sys_version = ""
+
+    def version_string(self) -> str:
+        return self.server_version
+
     timeout = 15  # seconds a client may take to send its request
     server: _Server
 
@@ -172,7 +183,7 @@ class _Handler(BaseHTTPRequestHandler):
     # -- the response ---------------------------------------------------------------------------
     def _cors(self, preflight: bool = False) -> dict[str, str]:
         origin = self.headers.get("Origin")
-        if guard.extension_id(origin) is None:
+        if origin is None or not guard.origin_allowed(origin, self.server.api.extension_ids()):
             return {}
         headers = {"Access-Control-Allow-Origin": str(origin), "Vary": "Origin"}
         if preflight:
@@ -249,7 +260,7 @@ class ApiServer:
         self.memloci = memloci
         settings = memloci.settings.autofill
         wanted = settings.api_port if port is None else port
-        self._token = memloci.api_token()
+        memloci.api_token()  # created now, so the first request does not write
         self.limiter = guard.RateLimiter(settings.api_requests_per_minute)
         try:
             self._httpd = _Server(self, wanted)
@@ -260,7 +271,6 @@ class ApiServer:
             ) from None
         self.port = int(self._httpd.server_address[1])
         self._thread: threading.Thread | None = None
-        self._token_lock = threading.Lock()
 
     @property
     def url(self) -> str:
@@ -270,14 +280,8 @@ class ApiServer:
         return list(self.memloci.settings.autofill.extension_ids)
 
     def authorised(self, header: str | None) -> bool:
-        if guard.token_matches(header, self._token):
-            return True
-        with self._token_lock:  # the token may have been rotated by another process
-            fresh = self.memloci.api_token()
-            if fresh != self._token:
-                self._token = fresh
-                return guard.token_matches(header, fresh)
-        return False
+        # Read each time: a token rotated by another process must stop working at once.
+        return guard.token_matches(header, self.memloci.api_token())
 
     def start(self) -> None:
         self._thread = threading.Thread(

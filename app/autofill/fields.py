@@ -141,8 +141,8 @@ def normalise(text: str, *, camel: bool = False) -> str:
     """Lower case, accents and punctuation gone, snake_case (and with `camel`, camelCase, as
     in name attributes; not in labels, where it would split 'GitHub') split into words."""
     text = _CAMEL.sub(" ", text or "") if camel else text or ""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = unicodedata.normalize("NFKD", text.casefold())  # casefold: ß -> ss
+    text = "".join(c for c in text if not unicodedata.combining(c))
     text = re.sub(r"[^a-z0-9]+", " ", text)
     text = re.sub(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])", " ", text)  # address1 -> address 1
     return " ".join(text.split())

@@ -98,8 +98,11 @@ def split_phone(value: str) -> tuple[str, str] | None:
     digits = re.sub(r"\D", "", compact)
     for code in DIAL_CODES:
         if digits.startswith(code):
-            rest = compact[compact.index(code[-1], 1) + 1 :].strip(" -.()")
-            return "+" + code, rest
+            seen = 0
+            for position, char in enumerate(compact):
+                seen += char.isdigit()
+                if seen == len(code):
+                    return "+" + code, compact[position + 1 :].strip(" -.()")
     return None
 
 
