@@ -378,7 +378,7 @@ class Memloci:
         """Episodic events and capture sessions between two moments, one lane per app."""
         from app.views.timeline import timeline
 
-        return timeline(self._s.repo, since, until)
+        return timeline(self._s.repo, since, until, self._s.database)
 
     def entity_graph(self, max_nodes: int = 150) -> Any:
         """Semantic entities and the memories that link them."""
@@ -390,7 +390,20 @@ class Memloci:
         """Memories added per type per day and storage used, for the Insights pane."""
         from app.views.activity import activity
 
-        return activity(self._s.database, self.paths.data, days)
+        capture = getattr(self.settings, "capture", None)
+        budget = None
+        if capture is not None and capture.retain_frames:
+            budget = int(capture.retain_budget_mb * 1_000_000)
+        return activity(self._s.database, self.paths.data, days, budget)
+
+    def load_model(self) -> dict[str, Any]:
+        """Load the language model now rather than on first use (the app warms it up)."""
+        runtime = getattr(self._s, "llm", None)
+        if runtime is not None:
+            load = getattr(runtime.get(), "load", None)
+            if callable(load):
+                load()
+        return self.model_info()
 
     # -- autofill and the local API (issue 7: app/autofill, app/api) ---------------------------
     _autofill_lock = threading.Lock()

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from app.ui import dialogs, theme
@@ -54,15 +54,21 @@ class AppController(QObject):
         *,
         start_hidden: bool = False,
         first_pane: str = "chat",
+        autofill: bool = True,
+        quit_app: bool = True,
     ) -> None:
         super().__init__()
         self.app = app
         self.home = home
         self.start_hidden = start_hidden
         self.first_pane = first_pane
+        self.want_autofill = autofill
+        self.quit_app = quit_app
+        self.autofill: Any = None  # app.ui.autofill_popup.AutofillHandle
         self.memloci: Any = None
         self.settings: Any = None
         self.quitting = False
+        self._finished = False
         self.setup_choices: dialogs.SetupChoices | None = None
         self.unlock_dialog: dialogs.UnlockDialog | None = None
         self.setup_dialog: dialogs.SetupDialog | None = None
@@ -87,6 +93,7 @@ class AppController(QObject):
         t.pause_requested.connect(self.pause)
         t.resume_requested.connect(self.resume)
         t.capture_now_requested.connect(self.capture_now)
+        t.autofill_requested.connect(self.open_autofill)
 
     # -- start-up ---------------------------------------------------------------------------------
     def start(self) -> None:
@@ -191,6 +198,7 @@ class AppController(QObject):
 
         panes_registry.register_all(self)
         self.window.ready(self.first_pane)
+        self._install_autofill(memloci)
         self.tray.set_state("idle", "Memory open", capture_available=self.has("capture_status"))
         if self.setup_choices is not None:
             choices, self.setup_choices = self.setup_choices, None
@@ -202,6 +210,27 @@ class AppController(QObject):
         self.refresh_status()
         self.warm_up()
         self.opened.emit(memloci)
+
+    def _install_autofill(self, memloci: Any) -> None:
+        """The approval dialog, the autofill popup and its global hotkey (issue 7)."""
+        if not self.want_autofill:
+            return
+        try:
+            from app.ui.autofill_popup import install_autofill
+
+            self.autofill = install_autofill(memloci, self.window)
+        except Exception:
+            log.exception("autofill could not be installed")
+            self.window.show_message("Autofill is not available (see the log).")
+            return
+        problems = [p for p in (self.autofill.hotkey_error, self.autofill.api_error) if p]
+        if problems:
+            self.window.show_message(" ".join(problems))
+        self.tray.autofill.setEnabled(True)
+
+    def open_autofill(self) -> None:
+        if self.autofill is not None:
+            self.autofill.open_popup()
 
     def has(self, method: str) -> bool:
         return self.memloci is not None and callable(getattr(self.memloci, method, None))
@@ -287,9 +316,7 @@ class AppController(QObject):
     # -- window and quitting ---------------------------------------------------------------------
     def show_window(self) -> None:
         self.window.show()
-        self.window.setWindowState(
-            self.window.windowState() & ~self.window.windowState().WindowMinimized
-        )
+        self.window.setWindowState(self.window.windowState() & ~Qt.WindowState.WindowMinimized)
         self.window.raise_()
         self.window.activateWindow()
 
@@ -330,6 +357,11 @@ class AppController(QObject):
         chat = self.window.built("chat")
         if chat is not None:
             chat.stop()
+        if self.autofill is not None:
+            try:
+                self.autofill.stop()  # hotkey thread, local API, approver
+            except Exception:
+                log.exception("stopping autofill failed")
         memloci = self.memloci
 
         def close_all() -> None:
@@ -346,12 +378,17 @@ class AppController(QObject):
         QTimer.singleShot(QUIT_WATCHDOG_MS, self._watchdog)
 
     def _watchdog(self) -> None:
-        log.warning("closing took too long; leaving anyway")
-        self._finish_quit()
+        if not self._finished:
+            log.warning("closing took too long; leaving anyway")
+            self._finish_quit()
 
     def _finish_quit(self) -> None:
+        if self._finished:
+            return
+        self._finished = True
         self.closed.emit()
-        self.app.quit()
+        if self.quit_app:
+            self.app.quit()
 
 
 # -- helpers that run on workers (no widgets) ---------------------------------------------------

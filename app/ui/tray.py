@@ -19,6 +19,7 @@ class Tray(QObject):
     resume_requested = Signal()
     capture_now_requested = Signal()
     open_requested = Signal()
+    autofill_requested = Signal()
     quit_requested = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -38,6 +39,8 @@ class Tray(QObject):
         self.resume = self._action("Resume capture", self.resume_requested.emit)
         self.menu.addSeparator()
         self.capture_now = self._action("Capture now", self.capture_now_requested.emit)
+        self.autofill = self._action("Autofill a field…", self.autofill_requested.emit)
+        self.autofill.setEnabled(False)
         self.open = self._action("Open Memloci", self.open_requested.emit)
         self.menu.addSeparator()
         self.quit = self._action("Quit Memloci", self.quit_requested.emit)

@@ -90,7 +90,9 @@ def folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def activity(database: Database, data_folder: Path, days: int = 30) -> Activity:
+def activity(
+    database: Database, data_folder: Path, days: int = 30, budget_bytes: int | None = None
+) -> Activity:
     span, added = added_per_day(database, days)
     storage: dict[str, int] = defaultdict(int)
     for path in data_folder.iterdir() if data_folder.exists() else ():
@@ -104,6 +106,7 @@ def activity(database: Database, data_folder: Path, days: int = 30) -> Activity:
         added=added,
         storage=dict(storage),
         app_seconds=app_time_per_day(database, span),
+        budget_bytes=budget_bytes,
     )
 
 

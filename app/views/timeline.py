@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.domain import Memory, MemoryType, from_iso
+from app.domain import Memory, MemoryType, from_iso, to_iso
 from app.errors import InvalidInput
+from app.store.db import Database
 from app.store.memories import MemoryRepository
 
 MAX_ITEMS = 5_000
@@ -73,12 +74,38 @@ def item_of(memory: Memory) -> TimelineItem:
     return TimelineItem(start, end, lane, memory.title, (memory.id,), kind)
 
 
-def timeline(repo: MemoryRepository, since: datetime, until: datetime) -> Timeline:
-    """Every episodic event between `since` and `until`, laid out by lane."""
+def capture_sessions(database: Database, since: datetime, until: datetime) -> list[TimelineItem]:
+    """Screen activity sessions (app, title, start, end) overlapping the range, if capture ran."""
+    if not database.scalar(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'capture_sessions'"
+    ):
+        return []
+    rows = database.query(
+        "SELECT id, memory_id, app, title, started_at, ended_at FROM capture_sessions "
+        "WHERE ended_at >= ? AND started_at < ? ORDER BY started_at LIMIT ?",
+        (to_iso(since), to_iso(until), MAX_ITEMS),
+    )
+    items = []
+    for row in rows:
+        start, end = from_iso(row["started_at"]), from_iso(row["ended_at"])
+        label = row["title"] or row["app"]
+        ids = (row["memory_id"],) if row["memory_id"] else ()
+        items.append(
+            TimelineItem(start, max(start, end), row["app"] or "Screen", label, ids, "session")
+        )
+    return items
+
+
+def timeline(
+    repo: MemoryRepository, since: datetime, until: datetime, database: Database | None = None
+) -> Timeline:
+    """Every episodic event and capture session between `since` and `until`, by lane."""
     if since >= until:
         raise InvalidInput("The start of the time range is not before its end.")
     if until - since > timedelta(days=62):
         raise InvalidInput("A timeline shows at most two months at a time.")
+    sessions = capture_sessions(database, since, until) if database is not None else []
+    covered = {memory_id for item in sessions for memory_id in item.memory_ids}
     memories: list[Memory] = []
     while len(memories) < MAX_ITEMS:
         batch = repo.list(
@@ -92,7 +119,8 @@ def timeline(repo: MemoryRepository, since: datetime, until: datetime) -> Timeli
         memories.extend(batch)
         if len(batch) < 500:
             break
-    items = [item_of(m) for m in memories]
+    items = sessions + [item_of(m) for m in memories if m.id not in covered]
+    items.sort(key=lambda item: item.start)
     seconds: dict[str, float] = {}
     for item in items:
         seconds[item.lane] = seconds.get(item.lane, 0.0) + (item.end - item.start).total_seconds()
@@ -102,6 +130,6 @@ def timeline(repo: MemoryRepository, since: datetime, until: datetime) -> Timeli
         until=until,
         lanes=lanes,
         items=items,
-        truncated=len(memories) >= MAX_ITEMS,
+        truncated=len(memories) >= MAX_ITEMS or len(sessions) >= MAX_ITEMS,
         per_lane_seconds=seconds,
     )

@@ -29,7 +29,7 @@ EXAMPLES = (
     "Who do I know in Porto?",
     "Which pages did I read about Python this week?",
 )
-_MARK = re.compile(r"\[(\d{1,2})\]")
+_MARK = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
 
 
 @dataclass
@@ -37,6 +37,7 @@ class Turn:
     question: str
     answer: str = ""
     citations: list[tuple[str, str]] = field(default_factory=list)  # (memory id, title)
+    context_ids: list[str] = field(default_factory=list)  # the prompt's numbered memories
     state: str = "streaming"  # streaming | done | stopped | failed
     note: str = ""
 
@@ -120,7 +121,9 @@ class ChatPane(QWidget):
         if callable(getattr(self._bridge.memloci, "model_info", None)):
             self._bridge.call(
                 "model_info",
-                on_done=lambda info: self.model_label.setText(f"model: {info.name}"),
+                on_done=lambda info: self.model_label.setText(
+                    f"model: {info.get('name') or info.get('backend', '?')}"
+                ),
                 on_error=lambda _m: None,
                 owner=self,
             )
@@ -144,8 +147,10 @@ class ChatPane(QWidget):
 
         def run(op: Op) -> Any:
             if self.session is None:
-                self.session = facade.chat_session()
-            return facade.chat(self.session, question, on_token=op.emit, cancel=op.cancel_event)
+                self.session = facade.start_chat()
+            return facade.chat_turn(
+                self.session, question, on_token=op.emit, cancel=op.cancel_event
+            )
 
         self.op = self._bridge.stream(
             run,
@@ -166,6 +171,7 @@ class ChatPane(QWidget):
         self.stop_button.setEnabled(False)
         if answer is not None:
             turn.answer = answer.answer
+            turn.context_ids = list(answer.context_ids)
             turn.state = "stopped" if answer.cancelled else "done"
             if answer.fallback:
                 turn.note = (
@@ -223,7 +229,7 @@ class ChatPane(QWidget):
         parts: list[str] = []
         if not self.turns:
             examples = "".join(
-                f'<p><a href="ask:{html.escape(q)}">{html.escape(q)}</a></p>' for q in EXAMPLES
+                f'<p><a href="ask:{n}">{html.escape(q)}</a></p>' for n, q in enumerate(EXAMPLES)
             )
             parts.append(
                 "<div style='margin:24px'><h2>Ask anything about your memory</h2>"
@@ -240,7 +246,7 @@ class ChatPane(QWidget):
             answer = self._linked(turn) if turn.answer else ""
             if turn.state == "streaming":
                 answer += " ▍" if turn.answer else f"<span style='color:{muted}'>thinking…</span>"
-            if turn.state == "stopped":
+            if turn.state == "stopped" and not turn.answer.rstrip().endswith("[stopped]"):
                 answer += f" <span style='color:{muted}'>(stopped)</span>"
             if turn.state == "failed":
                 answer = f"<span style='color:#d4475a'>{esc(turn.note)}</span>"
@@ -265,24 +271,28 @@ class ChatPane(QWidget):
             bar.setValue(bar.maximum())
 
     def _linked(self, turn: Turn) -> str:
-        """[n] markers in the answer become links to the n-th cited memory."""
+        """[n] markers in the answer become links to the n-th memory of its prompt."""
         text = esc(turn.answer)
-        if not turn.citations:
+        if not turn.context_ids:
             return text
 
         def link(match: re.Match[str]) -> str:
-            n = int(match.group(1))
-            if 1 <= n <= len(turn.citations):
-                return f'<a href="memloci:memory/{turn.citations[n - 1][0]}">[{n}]</a>'
-            return match.group(0)
+            out = []
+            for part in re.split(r"[,;]", match.group(1)):
+                n = int(part)
+                if 1 <= n <= len(turn.context_ids):
+                    out.append(f'<a href="memloci:memory/{turn.context_ids[n - 1]}">[{n}]</a>')
+                else:
+                    out.append(f"[{n}]")
+            return "".join(out)
 
         return _MARK.sub(link, text)
 
     def _link(self, url: QUrl) -> None:
         if url.scheme() == "memloci" and url.path().startswith("memory/"):
             self.open_memory.emit(url.path().split("/", 1)[1])
-        elif url.scheme() == "ask":
-            self.send(url.path())
+        elif url.scheme() == "ask" and url.path().isdigit() and int(url.path()) < len(EXAMPLES):
+            self.send(EXAMPLES[int(url.path())])
 
 
 def _ids(ids: list[str]) -> Any:

@@ -120,6 +120,10 @@ class SettingsPane(QWidget):
         self.endpoint_model = QLineEdit()
         self.endpoint_model.setPlaceholderText("model name (empty: the server's first)")
         form.addRow("Model", self.endpoint_model)
+        self.api_key = QLineEdit()
+        self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.api_key.setPlaceholderText("API key, if the server needs one (kept encrypted)")
+        form.addRow("Key", self.api_key)
         self.model_apply = QPushButton("Use this model")
         self.model_apply.clicked.connect(self.apply_model)
         form.addRow(self.model_apply)
@@ -365,6 +369,7 @@ class SettingsPane(QWidget):
         self.model_path.setEnabled(gguf)
         self.endpoint.setEnabled(endpoint)
         self.endpoint_model.setEnabled(endpoint)
+        self.api_key.setEnabled(endpoint)
 
     def _browse_model(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -374,14 +379,16 @@ class SettingsPane(QWidget):
             self.model_path.setText(path)
             self.model_gguf.setChecked(True)
 
-    def model_choice(self) -> dict[str, str]:
+    def model_choice(self) -> dict[str, Any]:
+        """Arguments for the facade's `use_model`."""
         if self.model_gguf.isChecked():
             return {"backend": "gguf", "path": self.model_path.text().strip()}
         if self.model_endpoint.isChecked():
             return {
                 "backend": "endpoint",
                 "endpoint": self.endpoint.text().strip(),
-                "endpoint_model": self.endpoint_model.text().strip(),
+                "model_name": self.endpoint_model.text().strip() or None,
+                "api_key": self.api_key.text() or None,
             }
         return {"backend": "bundled"}
 
@@ -393,18 +400,17 @@ class SettingsPane(QWidget):
 
         def run() -> Any:
             with _save_lock:
-                settings = facade.settings
-                for key, value in choice.items():
-                    settings = settings.with_value(f"model.{key}", value)
-                facade.save_settings(settings)
-            return None
+                return facade.use_model(choice.pop("backend"), **choice)
+
+        def done(info: dict[str, Any]) -> None:
+            self.api_key.clear()
+            self.message.emit("Memloci uses the new model from now on.")
+            self.model_info.setText(_model_text(info))
+            self.model_apply.setEnabled(True)
 
         self._bridge.submit(
             run,
-            on_done=lambda _: (
-                self.message.emit("The model setting is saved."),
-                self.load_model_info(),
-            ),
+            on_done=done,
             on_error=lambda m: (self.message.emit(m), self.load_model_info()),
             owner=self,
             lane=SLOW,
@@ -569,6 +575,8 @@ class SettingsPane(QWidget):
 
 def _model_text(info: Any) -> str:
     data = info.to_dict() if hasattr(info, "to_dict") else dict(info)
+    if data.get("error"):
+        return f"The {data.get('backend')} model cannot be used: {data['error']}"
     loaded = "loaded" if data.get("loaded") else "loads on first use"
     return (
         f"In use: {data.get('name')} ({data.get('backend')}, "
