@@ -8,6 +8,7 @@ import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from app import logs
 from app.core import Memloci, Services
@@ -114,7 +115,55 @@ def build(
             ),
         )
         services.extras.setdefault("closers", []).append(services.llm.close)
+        services.capture = build_capture(services)
     except BaseException:
         database.close()
         raise
-    return Memloci(services)
+    memloci = Memloci(services)
+    # Capture records sessions through the facade; it stops before the database closes.
+    services.capture.sessions.attach(memloci)
+    memloci.memory_forgotten.connect(services.capture.forgotten)
+    services.extras["closers"].insert(0, lambda: services.capture.stop(drain_seconds=5))
+    return memloci
+
+
+def build_capture(services: Services) -> Any:
+    """Screen capture (issue 5). Cheap to build: the display, mss, tesseract and numpy are
+    touched only when capture runs, on the threads that use them."""
+    from app.capture.platforms import detect
+    from app.capture.service import CaptureService
+    from app.capture.sessions import SessionManager
+    from app.capture.store import CaptureStore
+
+    store = CaptureStore(services.database)
+    frames_cipher = FieldCipher(subkey(services.data_key, "frames"))
+
+    def settings() -> Any:
+        return services.settings.capture
+
+    def grabber() -> Any:
+        from app.capture.grab import MssGrabber
+
+        return MssGrabber()
+
+    def ocr() -> Any:
+        from app.capture.ocr import TesseractOcr
+
+        return TesseractOcr(settings().ocr_languages, settings().ocr_scale)
+
+    def vault() -> Any:
+        from app.capture.retention import FrameVault
+
+        return FrameVault(services.paths.data / "frames", frames_cipher, store)
+
+    return CaptureService(
+        store=store,
+        sessions=SessionManager(store, services.queue, settings),
+        queue=services.queue,
+        settings=settings,
+        lock_path=services.paths.data / "capture.lock",
+        platform=detect,
+        grabber=grabber,
+        ocr=ocr,
+        vault=vault,
+    )

@@ -104,6 +104,47 @@ class UiSettings(Section):
     tray_hint_shown: bool = False
 
 
+# -- screen capture (issue 5) ----------------------------------------------------------------------
+class CaptureSettings(Section):
+    """Screen capture (app/capture). Defaults aim at under 3 % of one core for office work."""
+
+    enabled: bool = True
+    """Start capturing when the desktop app starts (the CLI captures only when asked)."""
+    interval_seconds: float = Field(default=3.0, ge=0.5, le=600)
+    """How often the window in front is looked at; pixels are grabbed only when needed."""
+    monitors: list[int] = Field(default_factory=list)
+    """Monitor numbers to capture (1 = first); empty means all."""
+    other_monitors_every: int = Field(default=10, ge=1, le=1_000)
+    """Unfocused monitors are looked at every Nth tick (the focused one every tick)."""
+    forced_frame_seconds: float = Field(default=60, ge=5, le=3_600)
+    """A frame at least this often while the person is active, whatever the change hints say."""
+    event_debounce_seconds: float = Field(default=1.0, ge=0, le=30)
+    """A frame this long after the active window or tab changes (short visits are kept)."""
+    idle_minutes: float = Field(default=5, ge=0.5, le=240)
+    """No keyboard or mouse input for this long: capture rests until input resumes."""
+    ocr: bool = True
+    ocr_languages: str = Field(default="eng", pattern=r"^[A-Za-z_]+(\+[A-Za-z_]+)*$")
+    ocr_min_interval_seconds: float = Field(default=30, ge=1, le=3_600)
+    """New text in a window is read at most this often (the first frame of a window at once)."""
+    full_ocr_minutes: float = Field(default=10, ge=1, le=1_440)
+    """The whole window is read again at least this often while it changes."""
+    ocr_scale: float = Field(default=1.0, ge=1.0, le=3.0)
+    """Enlarge frames before OCR (better for small fonts, slower)."""
+    record_update_minutes: float = Field(default=5, ge=0.5, le=240)
+    """An open session's memory record is brought up to date this often (and when it ends)."""
+    session_merge_seconds: float = Field(default=120, ge=0, le=3_600)
+    """Coming back to a window within this time continues its session."""
+    agent_batch_frames: int = Field(default=20, ge=1, le=10_000)
+    agent_batch_minutes: float = Field(default=10, ge=0.5, le=1_440)
+    """New text goes to the memory agents every K read frames or T minutes, and at the end."""
+    retain_frames: bool = False
+    """Keep downscaled frames, encrypted, so a memory's frame can be seen later."""
+    retain_every_seconds: float = Field(default=60, ge=5, le=3_600)
+    retain_max_width: int = Field(default=1280, ge=320, le=7_680)
+    retain_budget_mb: float = Field(default=500, ge=10, le=1_000_000)
+    """Retained frames never take more than this; the oldest pixels go first, text stays."""
+
+
 class Settings(Section):
     schema_version: int = SCHEMA_VERSION
     security: SecuritySettings = Field(default_factory=SecuritySettings)
@@ -113,6 +154,7 @@ class Settings(Section):
     autofill: AutofillSettings = Field(default_factory=AutofillSettings)
     model: ModelSettings = Field(default_factory=ModelSettings)
     agents: AgentSettings = Field(default_factory=AgentSettings)
+    capture: CaptureSettings = Field(default_factory=CaptureSettings)
 
     # -- files --------------------------------------------------------------------------------
     @classmethod

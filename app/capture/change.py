@@ -1,0 +1,164 @@
+"""What is new on screen, found cheaply, so OCR reads only that.
+
+Two stages. First, the raw pixels of a window are compared with the previous grab byte for byte
+(a memcmp: an unchanged screen costs almost nothing). Second, when something changed and a read
+is due, the grey image is cut into 8 vertical strips and every pixel row of every strip gets a
+fingerprint (a random-weighted sum). A cell whose fingerprint was already seen in this session is
+known content, wherever it now sits: scrolled text, a window brought back, a sidebar that did not
+move. Rows with unknown cells become bands to read; when most rows are new, the whole window is
+read instead (one OCR call over the window costs less than many bands).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from app.capture.context import Rect
+
+STRIPS = 8
+
+
+def bgra_to_gray(raw: bytes | bytearray | memoryview, width: int, height: int) -> np.ndarray:
+    """Luminance (ITU-R 601 weights, integer arithmetic) of a BGRA/BGRX buffer."""
+    pixels = np.frombuffer(raw, dtype=np.uint8, count=width * height * 4).reshape(height, width, 4)
+    gray = pixels[:, :, 2].astype(np.uint16) * 77
+    gray += pixels[:, :, 1].astype(np.uint16) * 150
+    gray += pixels[:, :, 0].astype(np.uint16) * 29
+    return (gray >> 8).astype(np.uint8)
+
+
+def blank_out(gray: np.ndarray, rects: Sequence[Rect]) -> None:
+    """Paint rectangles (in image coordinates) white: windows stacked above the one we read."""
+    height, width = gray.shape
+    for rect in rects:
+        top, bottom = max(0, rect.top), min(height, rect.bottom)
+        left, right = max(0, rect.left), min(width, rect.right)
+        if bottom > top and right > left:
+            gray[top:bottom, left:right] = 255
+
+
+@lru_cache(maxsize=16)
+def _weights(size: int) -> np.ndarray:
+    return np.random.default_rng(20240501).uniform(1.0, 2.0, size)
+
+
+def fingerprint(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(hashes, blank): one float64 fingerprint per (row, strip), and whether that cell is a
+    single flat colour (background never counts as new content)."""
+    height, width = gray.shape
+    strip = -(-width // STRIPS)
+    if strip * STRIPS != width:
+        padded = np.full((height, strip * STRIPS), 255, dtype=np.uint8)
+        padded[:, :width] = gray
+        gray = padded
+    cells = gray.reshape(height, STRIPS, strip)
+    hashes = cells @ _weights(strip)
+    blank = cells.min(axis=2) == cells.max(axis=2)
+    return hashes, blank
+
+
+class KnownContent:
+    """Fingerprints already read in one session (bounded; reset when it grows too large)."""
+
+    def __init__(self, cap: int = 400_000) -> None:
+        self._known = np.empty(0, dtype=np.float64)
+        self._cap = cap
+
+    def __len__(self) -> int:
+        return int(self._known.size)
+
+    def new_cells(self, hashes: np.ndarray, blank: np.ndarray) -> np.ndarray:
+        if self._known.size == 0:
+            return ~blank
+        return ~blank & ~np.isin(hashes, self._known, assume_unique=False)
+
+    def add(self, hashes: np.ndarray, blank: np.ndarray) -> None:
+        fresh = np.unique(hashes[~blank])
+        if self._known.size + fresh.size > self._cap:
+            self._known = fresh
+        else:
+            self._known = np.union1d(self._known, fresh)
+
+
+@dataclass(frozen=True)
+class ReadPlan:
+    """What to OCR in a window: nothing, all of it, or horizontal bands (top, bottom)."""
+
+    mode: str  # none | full | regions
+    bands: tuple[tuple[int, int], ...] = ()
+    new_rows: int = 0
+
+    @property
+    def rows(self) -> int:
+        return sum(bottom - top for top, bottom in self.bands)
+
+
+def plan_read(
+    new_cells: np.ndarray,
+    *,
+    min_rows: int = 4,
+    pad: int = 10,
+    full_fraction: float = 0.55,
+) -> ReadPlan:
+    """Bands around rows with new content. A group of fewer than `min_rows` new rows is noise
+    (a blinking caret, a spinner); when bands would cover most of the window, read it all."""
+    height = new_cells.shape[0]
+    rows = np.flatnonzero(new_cells.any(axis=1))
+    if rows.size < min_rows:
+        return ReadPlan("none", new_rows=int(rows.size))
+    groups: list[list[int]] = []
+    start = prev = int(rows[0])
+    count = 1
+    for row in rows[1:].tolist():
+        if row - prev > 2 * pad:
+            groups.append([start, prev, count])
+            start, count = row, 0
+        prev = row
+        count += 1
+    groups.append([start, prev, count])
+    bands: list[tuple[int, int]] = []
+    for top, bottom, count in groups:
+        if count < min_rows:
+            continue
+        top, bottom = max(0, top - pad), min(height, bottom + 1 + pad)
+        if bands and top <= bands[-1][1]:
+            bands[-1] = (bands[-1][0], bottom)
+        else:
+            bands.append((top, bottom))
+    if not bands:
+        return ReadPlan("none", new_rows=int(rows.size))
+    covered = sum(bottom - top for top, bottom in bands)
+    if covered >= full_fraction * height:
+        return ReadPlan("full", ((0, height),), int(rows.size))
+    return ReadPlan("regions", tuple(bands), int(rows.size))
+
+
+def compose(gray: np.ndarray, bands: Sequence[tuple[int, int]], gap: int = 16) -> np.ndarray:
+    """The bands stacked into one image with white gaps: one OCR call instead of many."""
+    if len(bands) == 1 and bands[0] == (0, gray.shape[0]):
+        return gray
+    width = gray.shape[1]
+    height = sum(b - t for t, b in bands) + gap * (len(bands) + 1)
+    out = np.full((height, width), 255, dtype=np.uint8)
+    y = gap
+    for top, bottom in bands:
+        out[y : y + bottom - top] = gray[top:bottom]
+        y += bottom - top + gap
+    return out
+
+
+def downscale(gray_or_rgb: np.ndarray, max_width: int) -> np.ndarray:
+    """Integer-step downscale by block averaging (cheap, no resampling library needed)."""
+    width = gray_or_rgb.shape[1]
+    step = max(1, -(-width // max_width))
+    if step == 1:
+        return gray_or_rgb
+    height = gray_or_rgb.shape[0] - gray_or_rgb.shape[0] % step
+    width = width - width % step
+    trimmed = gray_or_rgb[:height, :width].astype(np.uint16)
+    shape = (height // step, step, width // step, step, *gray_or_rgb.shape[2:])
+    return trimmed.reshape(shape).mean(axis=(1, 3)).astype(np.uint8)

@@ -1,0 +1,133 @@
+"""Text from pixels: Debian's tesseract, at low priority, on one thread.
+
+pytesseract would write every frame to a temporary PNG file; the image is piped to tesseract on
+stdin instead (as a PGM), so no screen pixel ever reaches the disk. pytesseract still finds the
+binary (its configured `tesseract_cmd`). The process runs with OMP_THREAD_LIMIT=1 and niceness
+19, so it never competes with the person's work.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from app.errors import MemlociError
+
+log = logging.getLogger(__name__)
+
+
+class OcrUnavailable(MemlociError):
+    exit_code = 5
+
+
+@dataclass(frozen=True)
+class OcrResult:
+    lines: list[str]
+    seconds: float  # CPU seconds the reader used
+    words: int
+
+
+class OcrEngine(Protocol):
+    def read(self, gray: np.ndarray) -> OcrResult: ...
+
+
+def tesseract_binary() -> str | None:
+    """The tesseract binary pytesseract is configured with, or the one on PATH."""
+    try:
+        import pytesseract
+
+        configured = pytesseract.pytesseract.tesseract_cmd
+    except Exception:
+        configured = "tesseract"
+    return shutil.which(configured) or shutil.which("tesseract")
+
+
+def to_pgm(gray: np.ndarray) -> bytes:
+    height, width = gray.shape
+    return b"P5\n%d %d\n255\n" % (width, height) + np.ascontiguousarray(gray).tobytes()
+
+
+def parse_tsv(tsv: str, min_confidence: float = 30.0) -> tuple[list[str], int]:
+    """Lines of words from tesseract's TSV output, dropping words it was unsure of."""
+    lines: dict[tuple[str, str, str, str], list[str]] = {}
+    words = 0
+    for row in tsv.splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) < 12 or cols[0] != "5":
+            continue
+        text = cols[11].strip()
+        try:
+            confidence = float(cols[10])
+        except ValueError:
+            continue
+        if not text or confidence < min_confidence:
+            continue
+        lines.setdefault((cols[1], cols[2], cols[3], cols[4]), []).append(text)
+        words += 1
+    return [" ".join(ws) for ws in lines.values()], words
+
+
+class TesseractOcr:
+    """One tesseract process per read; images go through a pipe, never a file."""
+
+    def __init__(self, languages: str = "eng", scale: float = 1.0, timeout: float = 120.0) -> None:
+        self.languages = languages
+        self.scale = scale
+        self.timeout = timeout
+
+    def read(self, gray: np.ndarray) -> OcrResult:
+        binary = tesseract_binary()
+        if binary is None:
+            raise OcrUnavailable(
+                "tesseract is not installed, so screen text cannot be read; install it with "
+                "`sudo apt-get install tesseract-ocr tesseract-ocr-eng`."
+            )
+        if self.scale > 1.0:
+            from PIL import Image
+
+            image = Image.fromarray(gray)
+            size = (round(image.width * self.scale), round(image.height * self.scale))
+            gray = np.asarray(image.resize(size, Image.Resampling.BICUBIC))
+        env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+        command = [binary, "stdin", "stdout", "-l", self.languages, "--psm", "3", "tsv"]
+        before = os.times()
+        started = time.monotonic()
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        try:
+            os.setpriority(os.PRIO_PROCESS, process.pid, 19)
+        except (OSError, AttributeError):
+            pass
+        try:
+            out, err = process.communicate(to_pgm(gray), timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise OcrUnavailable(
+                f"tesseract took longer than {self.timeout:.0f} s; skipped."
+            ) from None
+        after = os.times()
+        if process.returncode != 0:
+            message = err.decode("utf-8", "replace").strip().splitlines()
+            raise OcrUnavailable(
+                f"tesseract failed ({message[-1] if message else process.returncode}); check "
+                f"`tesseract --list-langs` has {self.languages!r}."
+            )
+        lines, words = parse_tsv(out.decode("utf-8", "replace"))
+        cpu = (after.children_user - before.children_user) + (
+            after.children_system - before.children_system
+        )
+        log.debug("ocr: %d words in %.2f s", words, time.monotonic() - started)
+        return OcrResult(lines, cpu, words)

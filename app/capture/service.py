@@ -1,0 +1,575 @@
+"""The capture loop and its life cycle, on the scheduler's threads:
+
+- `capture` (one thread): the tick every few seconds, and a debounced tick right after the
+  window or tab changes. It owns the X connection and the mss instance.
+- `ocr` (one thread): reads queued frames with tesseract; the tick never waits for it.
+- `default`: upkeep every 30 s (session records, agent batches, retention budget).
+
+A tick decides whether to look at all (paused, locked, idle, excluded window: nothing is grabbed
+and the open session ends); `FramePipeline` decides what to grab and read. Everything another
+process must see (pause, heartbeat, stall) goes through `CaptureStore`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import threading
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.capture.context import Rect, WindowContext
+from app.capture.pipeline import FramePipeline
+from app.capture.platforms import Platform, PlatformUnavailable, is_locker, session_kind
+from app.capture.redact import redact, redact_text
+from app.capture.rules import ExclusionRule, would_capture
+from app.capture.sessions import SessionManager
+from app.capture.status import HEARTBEAT_SECONDS, CaptureStatus, read_status
+from app.capture.store import CaptureStore
+from app.domain import from_iso, to_iso, utcnow
+from app.errors import InvalidInput, MemlociError
+from app.settings import CaptureSettings
+
+if TYPE_CHECKING:
+    from app.capture.grab import Grabber
+    from app.capture.ocr import OcrEngine
+    from app.capture.retention import FrameVault
+
+log = logging.getLogger(__name__)
+
+FOCUS = "focus"
+
+
+class CaptureUnavailable(MemlociError):
+    exit_code = 5
+
+
+@dataclass
+class TickResult:
+    activity: str  # capturing | paused | idle | locked | excluded | no-window | off-monitor
+    detail: str = ""
+    session_id: str | None = None
+    memory_id: str | None = None
+    grabbed: bool = False
+    changed: bool = False
+    read: str = "none"
+    app: str = ""
+    title: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class CaptureService:
+    def __init__(
+        self,
+        *,
+        store: CaptureStore,
+        sessions: SessionManager,
+        queue: Any,
+        settings: Callable[[], CaptureSettings],
+        lock_path: Path,
+        platform: Callable[[], Platform],
+        grabber: Callable[[], Grabber],
+        ocr: Callable[[], OcrEngine],
+        vault: Callable[[], FrameVault],
+    ) -> None:
+        self.store = store
+        self.sessions = sessions
+        self.queue = queue
+        self._settings = settings
+        self._lock_path = lock_path
+        self._platform_factory = platform
+        self._grabber_factory = grabber
+        self._ocr_factory = ocr
+        self._vault_factory = vault
+        self._platform: Platform | None = None
+        self._grabber: Grabber | None = None
+        self._ocr: OcrEngine | None = None
+        self._vault: FrameVault | None = None
+        self._hints: Any = None
+        self._scheduler: Any = None
+        self._lock_file: Any = None
+        self._rules: tuple[str, list[ExclusionRule]] = ("", [])
+        self.pipeline = FramePipeline(
+            store, settings, self._grab, self._frames, self._stack, self._wake_ocr
+        )
+        self.ticks = 0
+        self.ocr_runs = 0
+        self.ocr_seconds = 0.0
+        self._written: tuple[str, str, float] = ("", "", 0.0)
+        self._last_tick = 0.0
+        self._errors = 0
+        self._tick_lock = threading.Lock()
+        self._ocr_lock = threading.Lock()
+        self._stopping = threading.Event()
+
+    # -- life cycle -----------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._scheduler is not None
+
+    def start(self) -> None:
+        """Capture in the background until `stop` (the app, `memloci capture run`)."""
+        if self.running:
+            return
+        from app.capture.scheduler import Scheduler
+
+        self._take_runner_lock()
+        try:
+            self._platform = self._platform_factory()
+            self.sessions.recover()
+            settings = self._settings()
+            self.store.set_state(
+                {
+                    "runner": {"pid": os.getpid(), "started_at": to_iso(utcnow())},
+                    "heartbeat_at": to_iso(utcnow()),
+                    "activity": "starting",
+                    "activity_detail": "",
+                    "errors": "0",
+                }
+            )
+            scheduler = Scheduler({"capture": 1, "ocr": 1}, name="capture")
+            scheduler.start()
+        except PlatformUnavailable as error:
+            self._release_runner_lock()
+            raise CaptureUnavailable(str(error)) from None
+        except BaseException:
+            self._release_runner_lock()
+            raise
+        self._scheduler = scheduler
+        interval = settings.interval_seconds
+        scheduler.once("capture-hints", self._start_hints, executor="capture")
+        scheduler.every("capture-tick", interval, self.tick, executor="capture", first_in=0.2)
+        scheduler.every("capture-ocr", 10, self.drain_ocr, executor="ocr", first_in=1)
+        scheduler.every("capture-upkeep", 30, self.upkeep, first_in=30)
+        log.info("capture started (%s, every %.1f s)", self._platform.name, interval)
+
+    def stop(self, drain_seconds: float = 0.0) -> int:
+        """Stop capturing. Queued reads stay queued for the next start, except those finished
+        within `drain_seconds`. Returns how many frames still wait for OCR."""
+        if not self.running:
+            return self.store.pending_count()
+        scheduler, self._scheduler = self._scheduler, None
+        self._stopping.set()
+        scheduler.shutdown(wait=True)
+        self._stopping.clear()
+        with self._tick_lock:
+            if self._hints is not None:
+                self._hints.stop()
+                self._hints = None
+            deadline = time.monotonic() + drain_seconds
+            while time.monotonic() < deadline and self._read_one():
+                pass
+            self.sessions.finish_all(utcnow(), pending=self.store.pending_count)
+            self.store.set_state(
+                {"runner": None, "activity": "stopped", "activity_detail": "", "current": None}
+            )
+            self._close_adapters()
+        self._release_runner_lock()
+        log.info("capture stopped")
+        return self.store.pending_count()
+
+    def _start_hints(self) -> None:
+        if self._platform is not None and self._hints is None:
+            hints = self._platform.hints()
+            if hints is not None:
+                hints.start(self._context_changed)
+                self._hints = hints
+
+    def _context_changed(self) -> None:
+        scheduler = self._scheduler
+        if scheduler is not None:
+            delay = self._settings().event_debounce_seconds
+            with contextlib.suppress(RuntimeError):  # stopping
+                scheduler.once("capture-event", self.tick, delay=delay, executor="capture")
+
+    def _wake_ocr(self) -> None:
+        if self._scheduler is not None:
+            with contextlib.suppress(Exception):
+                self._scheduler.run_soon("capture-ocr")
+
+    def _close_adapters(self) -> None:
+        for adapter in (self._platform, self._grabber):
+            if adapter is not None:
+                with contextlib.suppress(Exception):
+                    adapter.close()
+        self._platform = self._grabber = None
+        self.pipeline.views.clear()
+
+    def _take_runner_lock(self) -> None:
+        """One capturing process per store, released by the OS if the process dies."""
+        self._lock_path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self._lock_path, "a+")  # noqa: SIM115 (held until stop)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            owner = json.loads(self.store.state().get("runner", "{}") or "{}").get("pid", "?")
+            raise CaptureUnavailable(
+                f"Capture is already running in another Memloci process (pid {owner}); "
+                "pause it with `memloci capture pause` or stop that process."
+            ) from None
+        self._lock_file = handle
+
+    def _release_runner_lock(self) -> None:
+        if self._lock_file is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+            self._lock_file.close()
+            self._lock_file = None
+
+    # -- adapters (built on first use, on the thread that uses them) ----------------------------
+    def _grab(self) -> Grabber:
+        if self._grabber is None:
+            self._grabber = self._grabber_factory()
+        return self._grabber
+
+    def _frames(self) -> FrameVault:
+        if self._vault is None:
+            self._vault = self._vault_factory()
+        return self._vault
+
+    def _stack(self) -> list[WindowContext]:
+        return self._platform.visible_windows() if self._platform is not None else []
+
+    def _current_rules(self) -> list[ExclusionRule]:
+        version = self.store.rules_version()
+        if version != self._rules[0] or not self._rules[1]:
+            self._rules = (version, self.store.rules())
+        return self._rules[1]
+
+    # -- the tick -------------------------------------------------------------------------------
+    def tick(self, force: bool = False) -> TickResult:
+        """Look once (capture thread, or the caller's thread for `capture once`)."""
+        with self._tick_lock:
+            if self._platform is None:
+                try:
+                    self._platform = self._platform_factory()
+                except PlatformUnavailable as error:
+                    raise CaptureUnavailable(str(error)) from None
+            try:
+                result = self._look(force)
+            except MemlociError:
+                raise
+            except Exception as error:
+                self._errors += 1
+                self._write_state(
+                    TickResult("error", f"{error.__class__.__name__}: {error}"), None, True
+                )
+                raise
+            self._errors = 0
+            return result
+
+    def _look(self, force: bool) -> TickResult:
+        settings = self._settings()
+        now, mono = utcnow(), time.monotonic()
+        self.ticks += 1
+        if self._last_tick and mono - self._last_tick > max(5 * settings.interval_seconds, 60):
+            self.sessions.close_all()  # the machine slept: sessions end where they were last seen
+        self._last_tick = mono
+        paused, until = self.store.paused_until(now)
+        if paused:
+            return self._rest(
+                "paused", f"until {to_iso(until)}" if until else "until resumed", None
+            )
+        assert self._platform is not None
+        presence = self._platform.presence()
+        idle = presence.idle_seconds
+        if presence.locked:
+            return self._rest("locked", presence.reason, idle)
+        if not force and idle is not None and idle >= settings.idle_minutes * 60:
+            return self._rest("idle", f"no input for {idle / 60:.0f} min", idle)
+        context = self._platform.active_window()
+        if context is None:
+            return self._rest("no-window", "no window is in front", idle)
+        if is_locker(context):
+            return self._rest("locked", "a screen locker is in front", idle)
+        allowed, why = would_capture(context, self._current_rules())
+        if not allowed:
+            return self._rest("excluded", why, idle)
+        monitors = self._grab().monitors()
+        rect = _on_chosen_monitor(context, monitors, settings.monitors)
+        if rect is None:
+            return self._rest("off-monitor", "the window is on a monitor not chosen", idle)
+        result = self._follow(FOCUS, context, rect, now, force, focused=True)
+        if self.ticks % settings.other_monitors_every == 0 and len(monitors) > 1:
+            self._other_monitors(context, monitors, settings, now)
+        self._write_state(result, idle)
+        return result
+
+    def _follow(
+        self,
+        slot: str,
+        context: WindowContext,
+        rect: Rect,
+        now: datetime,
+        force: bool,
+        *,
+        focused: bool,
+    ) -> TickResult:
+        """One window: its session (title and address redacted first), then its pixels."""
+        safe = context.with_text(redact_text(context.title), redact_text(context.url))
+        session = self.sessions.observe(slot, safe, now, focused=focused)
+        if session is None:
+            return TickResult("excluded", "its record was forgotten; waiting for another window")
+        damaged = self._hints.consume(rect) if self._hints is not None and focused else None
+        outcome = self.pipeline.capture(
+            session.id, context, rect, now, damaged=damaged, force=force
+        )
+        return TickResult(
+            "capturing",
+            "",
+            session.id,
+            session.memory_id,
+            outcome.grabbed,
+            outcome.changed,
+            outcome.read,
+            safe.app,
+            safe.title,
+        )
+
+    def _other_monitors(
+        self,
+        focused: WindowContext,
+        monitors: list[Rect],
+        settings: CaptureSettings,
+        now: datetime,
+    ) -> None:
+        """The largest window on each other chosen monitor, looked at every Nth tick."""
+        stack = self._stack()
+        rules = self._current_rules()
+        for number, monitor in enumerate(monitors, 1):
+            slot = f"monitor{number}"
+            if settings.monitors and number not in settings.monitors:
+                continue
+            if focused.rect is not None and monitor.intersect(focused.rect) is not None:
+                self.sessions.close_slot(slot)
+                continue
+            top = _largest_on(stack, monitor)
+            rect = top.rect.intersect(monitor) if top is not None and top.rect else None
+            if top is None or rect is None or not top.app or not would_capture(top, rules)[0]:
+                self.sessions.close_slot(slot)
+                continue
+            self._follow(slot, top, rect, now, False, focused=False)
+
+    def _rest(self, activity: str, detail: str, idle: float | None) -> TickResult:
+        """Nothing to look at now: sessions end, nothing is grabbed."""
+        self.sessions.close_all()
+        result = TickResult(activity, detail)
+        self._write_state(result, idle)
+        return result
+
+    def _write_state(self, result: TickResult, idle: float | None, force: bool = False) -> None:
+        """Heartbeat for other processes: on a change of activity, else every 15 s. A one-off
+        look (`capture once`) leaves the shared state to the capturing process."""
+        mono = time.monotonic()
+        if not self.running:
+            return
+        if (
+            not force
+            and (result.activity, result.detail) == self._written[:2]
+            and mono - self._written[2] < HEARTBEAT_SECONDS
+        ):
+            return
+        current = self.sessions.current(FOCUS)
+        values: dict[str, Any] = {
+            "heartbeat_at": to_iso(utcnow()),
+            "activity": result.activity,
+            "activity_detail": result.detail[:300],
+            "idle_seconds": None if idle is None else f"{idle:.0f}",
+            "errors": str(self._errors),
+            "current": json.dumps(current.to_dict()) if current else None,
+            "counters": {
+                "ticks": self.ticks,
+                "ocr_runs": self.ocr_runs,
+                "ocr_seconds": round(self.ocr_seconds, 2),
+                **self.pipeline.counters.to_dict(),
+            },
+        }
+        if self.pipeline.last_frame is not None:
+            values["last_frame_at"] = to_iso(self.pipeline.last_frame)
+        if result.activity == "error":
+            values["last_error"] = result.detail[:300]
+        with self.store.write() as db:
+            self.store.set_state(values, db)
+            for session in self.sessions.open_sessions():
+                self.store.update_session(
+                    session.id, {"ended_at": to_iso(session.ended), "frames": session.frames}, db
+                )
+        self._written = (result.activity, result.detail, mono)
+
+    # -- OCR ------------------------------------------------------------------------------------
+    def drain_ocr(self) -> int:
+        """Read queued frames until none is left (the `ocr` thread)."""
+        count = 0
+        while not self._stopping.is_set() and self._read_one():
+            count += 1
+        return count
+
+    def _read_one(self) -> bool:
+        import numpy as np
+
+        from app.capture.ocr import OcrUnavailable
+
+        with self._ocr_lock:
+            item = self.store.next_pending()
+            if item is None:
+                return False
+            gray = np.frombuffer(zlib.decompress(item.image), dtype=np.uint8)
+            gray = gray.reshape(item.height, item.width)
+            if self._ocr is None:
+                self._ocr = self._ocr_factory()
+            try:
+                result = self._ocr.read(gray)
+            except OcrUnavailable as error:
+                self.store.set_state({"ocr_error": str(error)})
+                log.warning("OCR unavailable: %s", error)
+                return False
+            cleaned = redact("\n".join(result.lines))
+            self.sessions.add_text(
+                item.session_id, cleaned.text.splitlines(), cleaned.total, pending_id=item.id
+            )
+            self.ocr_runs += 1
+            self.ocr_seconds += result.seconds
+            self.store.set_state(
+                {
+                    "ocr_last_at": to_iso(utcnow()),
+                    "ocr_last_seconds": f"{result.seconds:.2f}",
+                    "ocr_error": None,
+                }
+            )
+            if cleaned.total:
+                log.info(
+                    "redacted %d secrets in a read of session %s", cleaned.total, item.session_id
+                )
+            return True
+
+    # -- upkeep ---------------------------------------------------------------------------------
+    def upkeep(self) -> None:
+        """Session records and agent batches at their moments; retention inside its budget."""
+        settings = self._settings()
+        self.sessions.maintain(utcnow(), pending=self.store.pending_count)
+        alive = [s.id for s in self.sessions.open_sessions()] + self.sessions.dormant_ids()
+        self.pipeline.keep_only(alive, [s.id for s in self.sessions.open_sessions()])
+        if settings.retain_frames or self.store.frames_total()[0]:
+            vault = self._frames()
+            vault.enforce(int(settings.retain_budget_mb * 1_000_000))
+            vault.sweep()
+
+    # -- one-off and status ---------------------------------------------------------------------
+    def capture_once(self) -> TickResult:
+        """One full look now, read at once, session ended: `memloci capture once`, or the
+        app's "capture now" while capture runs (then the running loop does it)."""
+        if self.running:
+            done = threading.Event()
+            box: dict[str, TickResult] = {}
+
+            def job() -> None:
+                try:
+                    box["result"] = self.tick(force=True)
+                finally:
+                    done.set()
+
+            self._scheduler.once("capture-now", job, executor="capture")
+            if not done.wait(30) or "result" not in box:
+                raise CaptureUnavailable(
+                    "The capture loop did not answer within 30 s; see `memloci capture status`."
+                )
+            self._wake_ocr()
+            return box["result"]
+        try:
+            result = self.tick(force=True)
+            while self._read_one():
+                pass
+            self.sessions.finish_all(utcnow(), pending=self.store.pending_count)
+            return result
+        finally:
+            with self._tick_lock:
+                self._close_adapters()
+
+    def status(self) -> CaptureStatus:
+        return read_status(self.store, self.queue, self._settings(), session_kind())
+
+    def pause(self, minutes: float | None = None) -> CaptureStatus:
+        """Pause here or in any other process (the capture loop reads it on its next tick)."""
+        if minutes is not None and not 0 < minutes <= 7 * 24 * 60:
+            raise InvalidInput(
+                "Pause for a positive number of minutes up to 7 days (10080), or leave out "
+                "--minutes to pause until `memloci capture resume`."
+            )
+        self.store.pause(None if minutes is None else utcnow() + timedelta(minutes=minutes))
+        log.info("capture paused (%s)", "until resumed" if minutes is None else f"{minutes:g} min")
+        return self.status()
+
+    def resume(self) -> CaptureStatus:
+        self.store.resume()
+        log.info("capture resumed")
+        return self.status()
+
+    def recent_sessions(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest sessions, metadata only (their text is in their memories)."""
+        rows = []
+        for row in self.store.recent_sessions(limit):
+            started, ended = from_iso(row["started_at"]), from_iso(row["ended_at"])
+            rows.append(
+                {
+                    "id": row["id"],
+                    "memory_id": row["memory_id"],
+                    "app": row["app"],
+                    "title": row["title"],
+                    "url": row["url"],
+                    "focused": bool(row["focused"]),
+                    "started_at": row["started_at"],
+                    "ended_at": row["ended_at"],
+                    "minutes": round((ended - started).total_seconds() / 60, 1),
+                    "frames": row["frames"],
+                    "reads": row["ocr_runs"],
+                    "redactions": row["redactions"],
+                    "status": row["status"],
+                }
+            )
+        return rows
+
+    def frame_image(self, frame_id: str) -> bytes:
+        return self._frames().load(frame_id)
+
+    def forgotten(self, memory_id: str) -> None:
+        """A memory was forgotten: its session stops; its frames' files go with their rows."""
+        self.sessions.forgotten(memory_id)
+        self._frames().sweep()
+
+
+def _on_chosen_monitor(
+    context: WindowContext, monitors: list[Rect], chosen: list[int]
+) -> Rect | None:
+    """The window's visible rectangle on the monitor holding its centre, if that monitor is
+    one to capture (a window without a known rectangle: the first chosen monitor)."""
+    allowed = [m for n, m in enumerate(monitors, 1) if not chosen or n in chosen]
+    if context.rect is None:
+        return allowed[0] if allowed else None
+    r = context.rect
+    centre = Rect(r.left + r.width // 2, r.top + r.height // 2, 1, 1)
+    for monitor in allowed:
+        if monitor.intersect(centre) is not None:
+            return r.intersect(monitor)
+    return None
+
+
+def _largest_on(stack: list[WindowContext], monitor: Rect) -> WindowContext | None:
+    """The topmost window covering at least a quarter of the monitor."""
+    for window in reversed(stack):
+        if window.rect is None:
+            continue
+        part = window.rect.intersect(monitor)
+        if part is not None and part.area >= monitor.area // 4:
+            return window
+    return None

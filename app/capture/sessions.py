@@ -1,0 +1,495 @@
+"""Activity sessions: consecutive frames of the same window become one episodic memory.
+
+A session's record is created at once (searchable by app and title from the first frame), gets
+its text when the first read finishes, and is brought up to date every few minutes and when the
+session ends, through the facade so history and indexes stay right. Read text is persisted on the
+session row as it arrives, so a crash loses nothing. New text goes to the memory agents in
+batches (every K reads or T minutes, and at the end) through the durable work queue.
+
+Coming back to a window shortly after leaving it continues its session; a session whose text
+reaches the record's size limit continues as a new part.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from app.capture.context import WindowContext, summary
+from app.capture.digest import TextDigest
+from app.capture.store import CaptureStore, process_alive
+from app.domain import Memory, Source, from_iso, to_iso
+from app.errors import NotFound
+from app.memory.base import shorten
+from app.settings import CaptureSettings
+from app.store.memories import new_id
+from app.store.queue import WorkQueue
+
+log = logging.getLogger(__name__)
+
+ACTOR = "system:capture"
+QUEUE_KIND = "screen"
+TEXT_LIMIT = 18_000  # leaves room for the header inside the episodic `details` limit
+
+
+class MemorySink(Protocol):
+    """The facade's add/update, which keep history, sources and indexes right."""
+
+    def add(self, text: str | None = None, **kwargs: Any) -> Memory: ...
+
+    def update(self, memory_id: str, text: str | None = None, **kwargs: Any) -> Memory: ...
+
+
+@dataclass
+class Session:
+    id: str
+    memory_id: str
+    key: str
+    context: WindowContext
+    focused: bool
+    started: datetime
+    ended: datetime
+    part: int = 1
+    frames: int = 0
+    ocr_runs: int = 0
+    redactions: int = 0
+    digest: TextDigest = field(default_factory=lambda: TextDigest(limit=TEXT_LIMIT))
+    queued_seq: int = 0
+    queued_runs: int = 0
+    queued_at: datetime | None = None
+    synced_at: datetime | None = None
+    synced_state: tuple[int, int, int] = (-1, -1, -1)
+    synced_fields: dict[str, Any] | None = None
+    status: str = "open"
+    carry: list[str] = field(default_factory=list)
+
+    def text_state(self) -> tuple[int, int, int]:
+        return (len(self.digest), self.digest.chars, self.digest.max_seq())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "memory_id": self.memory_id,
+            "app": self.context.app,
+            "title": self.context.title,
+            "url": self.context.url,
+            "focused": self.focused,
+            "start": to_iso(self.started),
+            "end": to_iso(self.ended),
+            "frames": self.frames,
+            "reads": self.ocr_runs,
+            "text_chars": self.digest.chars,
+            "redactions": self.redactions,
+            "status": self.status,
+        }
+
+
+class SessionManager:
+    def __init__(
+        self,
+        store: CaptureStore,
+        queue: WorkQueue,
+        settings: Callable[[], CaptureSettings],
+    ) -> None:
+        self.store = store
+        self.queue = queue
+        self._settings = settings
+        self._sink: MemorySink | None = None
+        self._lock = threading.RLock()
+        self._slots: dict[str, Session] = {}
+        self._dormant: dict[str, Session] = {}  # closed, not final, by id
+        self._forgotten_keys: set[str] = set()
+        self._pid = os.getpid()
+
+    def attach(self, sink: MemorySink) -> None:
+        self._sink = sink
+
+    # -- following windows ----------------------------------------------------------------------
+    def current(self, slot: str) -> Session | None:
+        with self._lock:
+            return self._slots.get(slot)
+
+    def open_sessions(self) -> list[Session]:
+        with self._lock:
+            return list(self._slots.values())
+
+    def dormant_ids(self) -> list[str]:
+        with self._lock:
+            return list(self._dormant)
+
+    def observe(
+        self, slot: str, context: WindowContext, now: datetime, *, focused: bool = True
+    ) -> Session | None:
+        """The session for this window now: the slot's current one, a recently left one of the
+        same window, or a new one. None when the person forgot this window's record."""
+        key = context.key()
+        with self._lock:
+            current = self._slots.get(slot)
+            if current is not None and current.key == key and not current.digest.full:
+                current.ended = now
+                current.frames += 1
+                current.context = context
+                return current
+            if current is not None:
+                self._close(current, now if current.key != key else current.ended)
+                if current.key == key:  # full: continue as a new part, carrying what overflowed
+                    return self._start(slot, context, now, focused, current)
+            if key in self._forgotten_keys:
+                return None
+            self._forgotten_keys.clear()
+            resumed = self._resume(key, now)
+            if resumed is not None:
+                self._slots[slot] = resumed
+                resumed.frames += 1
+                resumed.ended = now
+                return resumed
+            return self._start(slot, context, now, focused, None)
+
+    def close_slot(self, slot: str, now: datetime | None = None) -> None:
+        with self._lock:
+            session = self._slots.get(slot)
+            if session is not None:
+                self._close(session, now or session.ended)
+
+    def close_all(self) -> None:
+        with self._lock:
+            for session in list(self._slots.values()):
+                self._close(session, session.ended)
+
+    def _start(
+        self,
+        slot: str,
+        context: WindowContext,
+        now: datetime,
+        focused: bool,
+        previous: Session | None,
+    ) -> Session:
+        if self._sink is None:
+            raise RuntimeError("capture sessions need the facade (attach it first)")
+        part = previous.part + 1 if previous else 1
+        session = Session(
+            id=new_id(),
+            memory_id="",
+            key=context.key(),
+            context=context,
+            focused=focused,
+            started=now,
+            ended=now,
+            part=part,
+            frames=1,
+        )
+        memory = self._sink.add(
+            None,
+            type="episodic",
+            fields=self._fields(session),
+            sources=[Source("screen", session.id)],
+            actor=ACTOR,
+            origin="capture",
+            occurred_at=now,
+            importance=0.3,
+            reason="screen activity",
+        )
+        session.memory_id = memory.id
+        session.synced_at = now
+        session.synced_state = session.text_state()
+        session.synced_fields = dict(memory.fields)
+        with self.store.write() as db:
+            self.store.insert_session(
+                db,
+                {
+                    "id": session.id,
+                    "memory_id": memory.id,
+                    "window_key": session.key,
+                    "app": context.app[:200],
+                    "wm_class": " ".join(context.wm_class)[:200],
+                    "process": context.process[:200],
+                    "title": context.title[:500],
+                    "url": context.url[:500],
+                    "focused": int(focused),
+                    "started_at": to_iso(now),
+                    "ended_at": to_iso(now),
+                    "frames": 1,
+                    "record_synced_at": to_iso(now),
+                    "record_lines": 0,
+                    "owner_pid": self._pid,
+                },
+            )
+        self._slots[slot] = session
+        if previous is not None and previous.carry:
+            session.digest.add(previous.carry, 1)
+            previous.carry = []
+        log.info("capture session %s started (memory %s)", session.id, memory.id)
+        return session
+
+    def _resume(self, key: str, now: datetime) -> Session | None:
+        window = timedelta(seconds=self._settings().session_merge_seconds)
+        for session in list(self._dormant.values()):
+            if session.key == key and not session.digest.full and now - session.ended <= window:
+                del self._dormant[session.id]
+                session.status = "open"
+                self.store.update_session(session.id, {"status": "open"})
+                return session
+        return None
+
+    def _close(self, session: Session, ended: datetime) -> None:
+        """Leave the window: the session waits (for its reads, for a return) before its end."""
+        for slot, current in list(self._slots.items()):
+            if current is session:
+                del self._slots[slot]
+        session.ended = max(session.started, ended)
+        session.status = "closed"
+        self._dormant[session.id] = session
+        self.store.update_session(
+            session.id,
+            {"status": "closed", "ended_at": to_iso(session.ended), "frames": session.frames},
+        )
+
+    # -- text -----------------------------------------------------------------------------------
+    def add_text(
+        self,
+        session_id: str,
+        lines: Sequence[str],
+        redactions: int,
+        *,
+        pending_id: int | None = None,
+    ) -> Session | None:
+        """Merge one read's (already redacted) lines and persist them with the read's removal
+        from the OCR queue, in one transaction."""
+        with self._lock:
+            session = self._find(session_id)
+            if session is None:
+                if pending_id is not None:
+                    with self.store.write() as db:
+                        self.store.delete_pending(pending_id, db)
+                return None
+            session.ocr_runs += 1
+            session.redactions += redactions
+            overflow = session.digest.add(lines, session.ocr_runs)
+            if overflow:
+                session.carry.extend(overflow)
+            with self.store.write() as db:
+                self.store.update_session(
+                    session.id,
+                    {
+                        "lines": session.digest.to_json(),
+                        "ocr_runs": session.ocr_runs,
+                        "redactions": session.redactions,
+                    },
+                    db,
+                )
+                if pending_id is not None:
+                    self.store.delete_pending(pending_id, db)
+            if session.synced_state[0] <= 0 and len(session.digest):
+                self._sync(session, "first text read")  # searchable at once
+            return session
+
+    def _find(self, session_id: str) -> Session | None:
+        for session in self._slots.values():
+            if session.id == session_id:
+                return session
+        if session_id in self._dormant:
+            return self._dormant[session_id]
+        row = self.store.session(session_id)
+        if row is None or row["status"] == "final":
+            return None
+        session = _from_row(row)
+        self._dormant[session.id] = session
+        return session
+
+    # -- records and hand-off -------------------------------------------------------------------
+    def _fields(self, session: Session) -> dict[str, Any]:
+        context = session.context
+        line = summary(context, session.focused)
+        if session.part > 1:
+            line += f" (part {session.part})"
+        header = [f"Application: {context.app}"]
+        if context.title:
+            header.append(f"Window: {context.title}")
+        if context.url:
+            header.append(f"Address: {context.url}")
+        start, end = session.started.astimezone(), session.ended.astimezone()
+        minutes = max(0, round((session.ended - session.started).total_seconds() / 60))
+        header.append(
+            f"Time: {start:%Y-%m-%d %H:%M} to {end:%H:%M} ({minutes} min)"
+            if start.date() == end.date()
+            else f"Time: {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}"
+        )
+        text = session.digest.text()
+        details = "\n".join(header) + ("\n\n" + text if text else "")
+        return {
+            "summary": shorten(line, 1_000),
+            "event_type": "screen",
+            "actor": shorten(context.app or "screen", 128),
+            "occurred_at": to_iso(session.started),
+            "details": details[:20_000],
+        }
+
+    def _sync(self, session: Session, reason: str) -> None:
+        """Bring the record up to date (one history row). While the session is open only new
+        text is worth a row; at its end, any change (the end time) is."""
+        if self._sink is None or session.memory_id == "":
+            return
+        state = session.text_state()
+        if state == session.synced_state and session.status == "open":
+            return
+        fields = self._fields(session)
+        if fields == session.synced_fields:
+            return
+        try:
+            memory = self._sink.update(session.memory_id, fields=fields, actor=ACTOR, reason=reason)
+        except NotFound:
+            self._forget_session(session)
+            return
+        session.synced_state = state
+        session.synced_fields = dict(memory.fields)
+        session.synced_at = session.ended
+        self.store.update_session(
+            session.id,
+            {"record_synced_at": to_iso(session.ended), "record_lines": len(session.digest)},
+        )
+
+    def _hand_off(self, session: Session, now: datetime, final: bool) -> None:
+        """Queue new text for the agents, with the marker, in one transaction."""
+        new_lines = session.digest.since(session.queued_seq)
+        if not new_lines and not (final and session.queued_at is None):
+            return
+        payload = {
+            "memory_id": session.memory_id,
+            "session_id": session.id,
+            "app": session.context.app,
+            "title": session.context.title,
+            "url": session.context.url,
+            "start": to_iso(session.started),
+            "end": to_iso(session.ended),
+            "text": "\n".join(new_lines),
+        }
+        with self.store.write() as db:
+            self.queue.put(QUEUE_KIND, payload, ref=session.id, db=db)
+            self.store.update_session(
+                session.id,
+                {
+                    "queued_lines": session.digest.max_seq(),
+                    "queued_ocr_runs": session.ocr_runs,
+                    "queued_at": to_iso(now),
+                },
+                db,
+            )
+        session.queued_seq = session.digest.max_seq()
+        session.queued_runs = session.ocr_runs
+        session.queued_at = now
+
+    def maintain(self, now: datetime, *, pending: Callable[[str], int]) -> None:
+        """Sensible moments: records every few minutes, batches every K reads or T minutes,
+        ends for sessions left long enough ago whose reads are done."""
+        settings = self._settings()
+        with self._lock:
+            for session in list(self._slots.values()):
+                if session.synced_at is None or now - session.synced_at >= timedelta(
+                    minutes=settings.record_update_minutes
+                ):
+                    self._sync(session, "screen session continues")
+                since = session.queued_at or session.started
+                if session.ocr_runs - session.queued_runs >= settings.agent_batch_frames or (
+                    now - since >= timedelta(minutes=settings.agent_batch_minutes)
+                ):
+                    self._hand_off(session, now, final=False)
+            merge = timedelta(seconds=settings.session_merge_seconds)
+            for session in list(self._dormant.values()):
+                if now - session.ended >= merge and pending(session.id) == 0:
+                    self.finalize(session, now)
+
+    def finalize(self, session: Session, now: datetime) -> None:
+        """The session is over: final record, final batch, and the row keeps only metadata
+        (the text lives in the memory)."""
+        with self._lock:
+            session.status = "final"
+            self._sync(session, "screen session ended")
+            if session.memory_id and self.store.session(session.id) is not None:
+                self._hand_off(session, now, final=True)
+                self.store.update_session(
+                    session.id,
+                    {"status": "final", "lines": "[]", "ended_at": to_iso(session.ended)},
+                )
+            self._dormant.pop(session.id, None)
+
+    def finish_all(self, now: datetime, *, pending: Callable[[str], int]) -> None:
+        """Stopping: end every session whose reads are done; the rest end on the next start."""
+        with self._lock:
+            self.close_all()
+            for session in list(self._dormant.values()):
+                if pending(session.id) == 0:
+                    self.finalize(session, now)
+
+    def recover(self) -> int:
+        """Sessions left open or unfinished by a process that is gone continue to their end."""
+        count = 0
+        with self._lock:
+            for row in self.store.sessions(("open", "closed")):
+                owner = int(row["owner_pid"] or 0)
+                if owner != self._pid and process_alive(owner):
+                    continue
+                if row["id"] in self._dormant or any(
+                    s.id == row["id"] for s in self._slots.values()
+                ):
+                    continue
+                session = _from_row(row)
+                session.status = "closed"
+                self._dormant[session.id] = session
+                self.store.update_session(session.id, {"status": "closed", "owner_pid": self._pid})
+                count += 1
+        return count
+
+    # -- forgetting -----------------------------------------------------------------------------
+    def forgotten(self, memory_id: str) -> None:
+        """The person forgot a session's memory: stop feeding it and do not start it again
+        while the same window stays in front. (Its rows went with the memory.)"""
+        with self._lock:
+            for session in [*self._slots.values(), *self._dormant.values()]:
+                if session.memory_id == memory_id:
+                    self._forget_session(session)
+
+    def _forget_session(self, session: Session) -> None:
+        for slot, current in list(self._slots.items()):
+            if current is session:
+                del self._slots[slot]
+                self._forgotten_keys.add(session.key)
+        self._dormant.pop(session.id, None)
+        session.memory_id = ""
+        session.status = "final"
+
+
+def _from_row(row: dict[str, Any]) -> Session:
+    context = WindowContext(
+        app=row["app"],
+        title=row["title"],
+        wm_class=tuple(row["wm_class"].split(" ")) if row["wm_class"] else (),
+        process=row["process"],
+        url=row["url"],
+    )
+    digest = TextDigest.from_json(row["lines"], TEXT_LIMIT)
+    started, ended = from_iso(row["started_at"]), from_iso(row["ended_at"])
+    synced = row["record_synced_at"]
+    return Session(
+        id=row["id"],
+        memory_id=row["memory_id"] or "",
+        key=row["window_key"],
+        context=context,
+        focused=bool(row["focused"]),
+        started=started,
+        ended=ended,
+        frames=row["frames"],
+        ocr_runs=row["ocr_runs"],
+        redactions=row["redactions"],
+        digest=digest,
+        queued_seq=row["queued_lines"],
+        queued_runs=row["queued_ocr_runs"],
+        queued_at=from_iso(row["queued_at"]) if row["queued_at"] else None,
+        synced_at=from_iso(synced) if synced else None,
+        synced_state=(row["record_lines"], -1, -1),
+        status=row["status"],
+    )
