@@ -151,7 +151,8 @@ class AgentPipeline:
     # -- one batch ----------------------------------------------------------------------------
     def process(
         self, batch: Batch, report: RunReport, cancel: threading.Event | None = None
-    ) -> Applied:
+    ) -> bool:
+        """Run one batch; True when its items are done, False when they were failed."""
         started = time.perf_counter()
         ctx = self.context(batch)
         operations: list[Operation] = []
@@ -197,7 +198,7 @@ class AgentPipeline:
         report.added_by_type.update(m.type.value for m in applied.added)
         report.batches += 1
         report.batch_seconds.append(time.perf_counter() - started)
-        return applied
+        return problem is None
 
     # -- the run ------------------------------------------------------------------------------
     def run(
@@ -212,12 +213,13 @@ class AgentPipeline:
         started = time.perf_counter()
         window = timedelta(minutes=self.settings.batch_window_minutes)
         pending: list[Batch] = []
+        failed_now: set[int] = set()  # tried in this run: wait for the next one
         try:
             while limit is None or report.items < limit:
                 room = self.settings.batch_size * 4
                 if limit is not None:
                     room = min(room, limit - report.items)
-                items = self.s.queue.claim(list(KINDS), limit=room, lease=LEASE)
+                items = self.s.queue.claim(list(KINDS), limit=room, lease=LEASE, exclude=failed_now)
                 if not items:
                     break
                 report.items += len(items)
@@ -228,6 +230,7 @@ class AgentPipeline:
                     except BadPayload as error:
                         log.warning("queue item %d unreadable: %s", item.id, error)
                         self.s.queue.fail([item.id], f"unreadable payload: {error}")
+                        failed_now.add(item.id)
                         report.unreadable += 1
                 pending = batches(inputs, self.settings.batch_size, window)
                 while pending:
@@ -235,7 +238,8 @@ class AgentPipeline:
                     if cancel is not None and cancel.is_set():
                         raise Cancelled("Stopped.")
                     try:
-                        self.process(batch, report, cancel)
+                        if not self.process(batch, report, cancel):
+                            failed_now.update(batch.item_ids)
                     except (Cancelled, ModelUnavailable):
                         raise
                     except Exception as error:  # a bug must not lose or block the queue
@@ -243,6 +247,7 @@ class AgentPipeline:
                         self.s.queue.fail(
                             batch.item_ids, f"agent error: {error.__class__.__name__}"
                         )
+                        failed_now.update(batch.item_ids)
                         report.failed += len(batch.inputs)
                     pending.pop(0)
                     if on_progress is not None:

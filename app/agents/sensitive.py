@@ -93,6 +93,15 @@ _RULES = (
         group=1,
     ),
     _Rule(
+        "id_number",
+        re.compile(
+            r"(?i)\b(?:passport|id card|identity card|driver'?s? licen[cs]e|national id|social "
+            r"security|tax id|licen[cs]e)(?: number| no\.?| #)?\s*(?:[:=]|is)\s*"
+            r"([A-Z0-9][A-Z0-9-]{4,20})\b"
+        ),
+        group=1,
+    ),
+    _Rule(
         "iban", re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"), _iban
     ),
     _Rule("card", re.compile(r"\b\d(?:[ -]?\d){12,18}\b"), _card),

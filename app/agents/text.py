@@ -43,16 +43,28 @@ def words(text: str) -> list[str]:
 
 
 def stem(word: str) -> str:
-    """A crude stem: enough to match 'works'/'worked'/'working' with 'work'."""
+    """A crude stem: enough to match 'lives'/'lived'/'living' with 'live'."""
     word = word.lower()
     if word.endswith("'s"):
         word = word[:-2]
-    for suffix in ("ingly", "edly", "ing", "ies", "ied", "ed", "es", "ly", "s"):
-        if len(word) > len(suffix) + 2 and word.endswith(suffix):
-            word = word[: -len(suffix)]
-            if suffix in ("ies", "ied"):
-                word += "y"
+    if len(word) <= 3:
+        return word
+    for suffix, replacement in (
+        ("ies", "y"),
+        ("ied", "y"),
+        ("ing", ""),
+        ("ed", ""),
+        ("es", ""),
+        ("s", ""),
+        ("ly", ""),
+    ):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word.endswith("ss"):
+                break
+            word = word[: -len(suffix)] + replacement
             break
+    if word.endswith("e") and len(word) > 3:
+        word = word[:-1]
     return word
 
 

@@ -9,6 +9,7 @@ dies leaves its lease to expire and the items are claimed again: nothing is lost
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -53,15 +54,19 @@ class WorkQueue:
         kinds: list[str] | None = None,
         limit: int = 16,
         lease: timedelta = timedelta(minutes=10),
+        exclude: Collection[int] = (),
     ) -> list[QueueItem]:
         """Take up to `limit` items, oldest first: pending ones, or working ones whose lease
-        ran out (their worker died)."""
+        ran out (their worker died). `exclude`: ids this consumer already tried in this run."""
         now = utcnow()
         kind_clause = ""
         params: list[Any] = [to_iso(now)]
         if kinds:
             kind_clause = f"AND kind IN ({','.join('?' * len(kinds))})"
             params.extend(kinds)
+        if exclude:
+            kind_clause += f" AND id NOT IN ({','.join('?' * len(exclude))})"
+            params.extend(exclude)
         with self.db.write() as db:
             rows = db.conn.execute(
                 "SELECT id, kind, ref, payload, attempts, created_at FROM work_queue "

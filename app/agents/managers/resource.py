@@ -73,6 +73,7 @@ class ResourceManager(Manager):
 
     def rules(self, ctx: Context) -> list[Operation]:
         ops: list[Operation] = []
+        batch_docs: dict[str, Operation] = {}
         for item in ctx.speaking:
             urls = [e.value for e in ctx.extractions.get(item.item_id, []) if e.kind == "url"]
             if item.kind == "screen" and item.url:
@@ -102,14 +103,22 @@ class ResourceManager(Manager):
                 match = _FILE.search(item.title)
                 if match:
                     name = match.group("name").strip()
+                    earlier = batch_docs.get(name)
+                    if earlier is not None:  # the same document again in this batch: newer text
+                        if item.text:
+                            earlier.fields["content"] = clip(item.text, CONTENT_LIMIT)
+                        earlier.sources = (*earlier.sources, item.source)
+                        continue
                     found = _existing(ctx, name)
                     if found is not None:
                         text = clip(item.text, CONTENT_LIMIT) if item.text else ""
                         extra = {"content": text} if text else {}
-                        ops.append(self._seen_again(ctx, found, item, **extra))
+                        batch_docs[name] = self._seen_again(ctx, found, item, **extra)
+                        ops.append(batch_docs[name])
                         continue
                     where = f"Open in {item.speaker} on {item.timestamp:%Y-%m-%d}"
-                    ops.append(self._add(item, name, "document", where, item.text))
+                    batch_docs[name] = self._add(item, name, "document", where, item.text)
+                    ops.append(batch_docs[name])
         return ops
 
     def _add(
