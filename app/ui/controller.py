@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -19,27 +18,21 @@ from PySide6.QtWidgets import QApplication
 from app.ui import dialogs, theme
 from app.ui.bridge import SLOW, Bridge
 from app.ui.main_window import MainWindow
+from app.ui.tasks import (
+    apply_setup,
+    capture_available,
+    collect_status,
+    default_exclusions,
+    keyring_status,
+    open_store,
+    warm_up_steps,
+)
 from app.ui.tray import Tray
 
 log = logging.getLogger(__name__)
 
 STATUS_INTERVAL_MS = 2_000
 QUIT_WATCHDOG_MS = 15_000
-
-
-def open_store(home: str | None, passphrase: str | None, create: bool) -> tuple[str, Any]:
-    """Runs on a worker: ("ok", facade) or ("locked"/"wrong"/"error", sentence)."""
-    from app.core import Memloci
-    from app.errors import MemlociError, PassphraseRequired, WrongPassphrase
-
-    try:
-        return "ok", Memloci.open(home, passphrase, prompt=None, create=create)
-    except PassphraseRequired as error:
-        return "locked", str(error)
-    except WrongPassphrase as error:
-        return "wrong", str(error)
-    except MemlociError as error:
-        return "error", str(error)
 
 
 class AppController(QObject):
@@ -55,6 +48,9 @@ class AppController(QObject):
         start_hidden: bool = False,
         first_pane: str = "chat",
         autofill: bool = True,
+        capture: bool = True,
+        jobs: bool = True,
+        warm: bool = True,
         quit_app: bool = True,
     ) -> None:
         super().__init__()
@@ -63,6 +59,10 @@ class AppController(QObject):
         self.start_hidden = start_hidden
         self.first_pane = first_pane
         self.want_autofill = autofill
+        self.want_capture = capture
+        self.want_jobs = jobs
+        self.want_warm = warm
+        self.jobs: Any = None  # app.ui.jobs.AppJobs
         self.quit_app = quit_app
         self.autofill: Any = None  # app.ui.autofill_popup.AutofillHandle
         self.memloci: Any = None
@@ -202,14 +202,60 @@ class AppController(QObject):
         self.tray.set_state("idle", "Memory open", capture_available=self.has("capture_status"))
         if self.setup_choices is not None:
             choices, self.setup_choices = self.setup_choices, None
+
+            def applied(note: str) -> None:
+                self.window.show_message(note)
+                self._start_background()
+
             self.bridge.submit(
                 lambda: apply_setup(memloci, choices),
-                on_done=lambda note: self.window.show_message(note),
+                on_done=applied,
+                on_error=lambda m: (self.window.show_message(m), self._start_background()),
             )
+        else:
+            self._start_background()
         self._status_timer.start()
         self.refresh_status()
         self.warm_up()
         self.opened.emit(memloci)
+
+    def _start_background(self) -> None:
+        """The agents' schedule, and screen capture when the person wants it."""
+        if self.quitting or self.memloci is None:
+            return
+        if self.want_jobs and self.has("process_queue"):
+            from app.ui.jobs import AppJobs
+
+            self.jobs = AppJobs(self.memloci)
+            self.bridge.submit(self.jobs.start, on_error=self.window.show_message)
+        capture = getattr(self.memloci.settings, "capture", None)
+        if self.want_capture and capture is not None and capture.enabled:
+            self.start_capture()
+
+    def start_capture(self) -> None:
+        if self.has("capture_start"):
+            self.bridge.call(
+                "capture_start",
+                on_done=lambda _: self.refresh_status(),
+                on_error=lambda m: (self.window.show_message(m), self.refresh_status()),
+                lane=SLOW,
+            )
+
+    def restart_capture(self) -> None:
+        memloci = self.memloci
+        if memloci is None or not self.has("capture_start"):
+            return
+
+        def restart() -> None:
+            if memloci.capturing:
+                memloci.capture_stop()
+                memloci.capture_start()
+
+        self.bridge.submit(restart, on_done=lambda _: self.refresh_status(), lane=SLOW)
+
+    def stop_capture(self) -> None:
+        if self.has("capture_stop"):
+            self.bridge.call("capture_stop", on_done=lambda _: self.refresh_status(), lane=SLOW)
 
     def _install_autofill(self, memloci: Any) -> None:
         """The approval dialog, the autofill popup and its global hotkey (issue 7)."""
@@ -238,7 +284,7 @@ class AppController(QObject):
     # -- heavy parts in the background ---------------------------------------------------------
     def warm_up(self) -> None:
         """Load the search index and the model now, with progress, so first use is quick."""
-        steps = warm_up_steps(self.memloci)
+        steps = warm_up_steps(self.memloci) if self.want_warm else []
         if not steps:
             return
         total = len(steps)
@@ -364,11 +410,15 @@ class AppController(QObject):
                 log.exception("stopping autofill failed")
         memloci = self.memloci
 
+        jobs = self.jobs
+
         def close_all() -> None:
             try:
-                self.bridge.shutdown()
+                if jobs is not None:
+                    jobs.stop()  # the agents' schedule first: a batch stops at its next step
+                self.bridge.shutdown()  # then the UI's own calls
                 if memloci is not None:
-                    memloci.close()
+                    memloci.close()  # capture, model workers, then the database
             except Exception:
                 log.exception("closing failed")
             finally:
@@ -389,62 +439,3 @@ class AppController(QObject):
         self.closed.emit()
         if self.quit_app:
             self.app.quit()
-
-
-# -- helpers that run on workers (no widgets) ---------------------------------------------------
-def keyring_status() -> tuple[bool, str]:
-    from app.security.unlock import keyring_available
-
-    return keyring_available()
-
-
-def default_exclusions() -> list[str]:
-    try:
-        from app.store.migrations.m0030_capture import DEFAULT_RULES
-    except ImportError:
-        return []
-    return [f"{note}: {kind} “{pattern}”" for kind, pattern, note in DEFAULT_RULES]
-
-
-def capture_available() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("app.capture") is not None
-
-
-def apply_setup(memloci: Any, choices: dialogs.SetupChoices) -> str:
-    notes = ["Your memory is ready."]
-    if choices.use_keyring:
-        try:
-            memloci.set_keyring(True)
-            notes.append("The key is in the system keyring.")
-        except Exception as error:  # MemlociError has the sentence
-            notes.append(str(error))
-    settings = memloci.settings
-    for name, value in (
-        ("capture.enabled", choices.capture_enabled),
-        ("capture.interval_seconds", choices.capture_interval_s),
-        ("capture.monitors", choices.monitors),
-    ):
-        try:
-            settings = settings.with_value(name, value)
-        except Exception:
-            log.info("setting %s is not available", name)
-    memloci.save_settings(settings)
-    return " ".join(notes)
-
-
-def warm_up_steps(memloci: Any) -> list[tuple[str, Callable[[], Any]]]:
-    steps: list[tuple[str, Callable[[], Any]]] = [
-        ("the search index", lambda: memloci.search("memloci warm up", limit=1)),
-    ]
-    return steps
-
-
-def collect_status(memloci: Any) -> dict[str, Any]:
-    """The capture state for the tray and status bar, as plain values."""
-    status = getattr(memloci, "capture_status", None)
-    if not callable(status):
-        return {"state": "idle", "detail": "Capture is not installed", "available": False}
-    raw = status()
-    return {"state": "idle", "detail": str(raw), "available": True, "raw": raw}

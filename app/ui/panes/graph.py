@@ -255,8 +255,10 @@ class GraphPane(QWidget):
     def show_graph(self, graph: Any, positions: dict[str, tuple[float, float]]) -> None:
         selected = self.selected_key()
         self.graph = graph
-        self.scene.clear()
         self.nodes = {}
+        self.scene.blockSignals(True)  # clearing must not report a selection of dying items
+        self.scene.clear()
+        self.scene.blockSignals(False)
         base = self.fontMetrics().height() * 0.6
         for node in graph.nodes:
             radius = base * (1.0 + math.log1p(node.weight) * 0.45)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QUrl, Signal
+from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QTextDocument
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -58,6 +58,27 @@ def _changes(entry: HistoryEntry) -> str:
     ):
         parts.append("validity changed")
     return "<br>".join(parts)
+
+
+THUMBNAIL_WIDTH = 360
+
+
+def _thumbnail(facade: Any, session_id: str) -> tuple[int, Any, QImage | None]:
+    """(frames kept, when the latest was taken, its image scaled down); on a worker thread."""
+    frames = facade.capture_frames(session_id)
+    if not frames:
+        return 0, None, None
+    latest = frames[0]
+    try:
+        data = facade.capture_frame(latest.id)
+    except Exception:  # dropped by retention since it was listed, or unreadable
+        return len(frames), latest.taken_at, None
+    image = QImage.fromData(QByteArray(data))
+    if image.isNull():
+        return len(frames), latest.taken_at, None
+    if image.width() > THUMBNAIL_WIDTH:
+        image = image.scaledToWidth(THUMBNAIL_WIDTH, Qt.TransformationMode.SmoothTransformation)
+    return len(frames), latest.taken_at, image
 
 
 class MemoryDetail(QWidget):
@@ -147,11 +168,8 @@ class MemoryDetail(QWidget):
             if source.kind in ("chat", "screen", "file", "import"):
                 others = facade.memories_from_source(source.kind, source.ref)
                 related[(source.kind, source.ref)] = [m for m in others if m.id != memory.id]
-            if source.kind == "screen" and hasattr(facade, "frame_info"):
-                try:
-                    frames[source.ref] = facade.frame_info(source.ref)
-                except Exception:  # a frame whose pixels were dropped by retention
-                    frames[source.ref] = None
+            if source.kind == "screen" and callable(getattr(facade, "capture_frames", None)):
+                frames[source.ref] = _thumbnail(facade, source.ref)
         return {"history": history, "related": related, "frames": frames}
 
     def _extra_loaded(self, memory_id: str, extra: dict[str, Any]) -> None:
@@ -225,20 +243,17 @@ class MemoryDetail(QWidget):
 
     @staticmethod
     def _frame_html(ref: str, frame: Any, document: QTextDocument) -> str:
-        """A screen source: app, title, time and the retained thumbnail when there is one."""
-        info = frame if isinstance(frame, dict) else getattr(frame, "__dict__", {})
-        bits = [
-            esc(info[k]) for k in ("app", "title", "url") if isinstance(info, dict) and info.get(k)
-        ]
-        out = f"<br>{' · '.join(bits)}" if bits else ""
-        thumbnail = info.get("thumbnail") if isinstance(info, dict) else None
-        if thumbnail:
-            image = QImage.fromData(QByteArray(thumbnail))
-            if not image.isNull():
-                url = QUrl(f"memloci-frame:{ref}")
-                document.addResource(QTextDocument.ResourceType.ImageResource, url, image)
-                width = min(360, image.width())
-                out += f'<br><img src="{url.toString()}" width="{width}">'
+        """A screen source: how many frames were kept, and the latest one as a thumbnail."""
+        count, taken_at, image = frame
+        if not count:
+            return "<br><i>no picture kept (frames are not retained)</i>"
+        out = f"<br>{count} frame{'s' if count != 1 else ''} kept; latest {esc(when(taken_at))}"
+        if image is not None and not image.isNull():
+            url = QUrl(f"memloci-frame:{ref}")
+            document.addResource(QTextDocument.ResourceType.ImageResource, url, image)
+            out += f'<br><img src="{url.toString()}" width="{image.width()}">'
+        elif image is None:
+            out += " (its pixels were dropped to stay within the storage budget)"
         return out
 
     def _link(self, url: QUrl) -> None:

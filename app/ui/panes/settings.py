@@ -7,10 +7,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QCheckBox,
     QComboBox,
@@ -19,13 +18,10 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -33,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from app.ui import autostart, dialogs, theme
 from app.ui.bridge import SLOW, Bridge
+from app.ui.panes.privacy import PrivacyPage
 
 _save_lock = threading.Lock()
 
@@ -59,12 +56,10 @@ class SettingsPane(QWidget):
         self.tabs.addTab(self._general(), "General")
         self.tabs.addTab(self._model(), "Model")
         self.tabs.addTab(self._capture(), "Capture")
-        self.tabs.addTab(self._privacy(), "Privacy")
+        self.privacy = PrivacyPage(bridge, controller)
+        self.privacy.message.connect(self.message)
+        self.tabs.addTab(self.privacy, "Privacy")
         self.tabs.addTab(self._security(), "Security")
-        self._check_timer = QTimer(self)
-        self._check_timer.setSingleShot(True)
-        self._check_timer.setInterval(150)
-        self._check_timer.timeout.connect(self.check_window)
         self.load()
 
     @property
@@ -142,13 +137,14 @@ class SettingsPane(QWidget):
         box = QGroupBox("Screen capture")
         form = QFormLayout(box)
         self.capture_enabled = QCheckBox("Capture the screen while Memloci runs")
-        self.capture_enabled.toggled.connect(lambda on: self.save("capture.enabled", on))
+        self.capture_enabled.toggled.connect(self._capture_toggled)
         form.addRow(self.capture_enabled)
         self.interval = QDoubleSpinBox()
         self.interval.setRange(0.5, 600)
         self.interval.setDecimals(1)
         self.interval.setSuffix(" s")
         self.interval.valueChanged.connect(lambda v: self.save("capture.interval_seconds", v))
+        self.interval.editingFinished.connect(self._restart_capture)
         form.addRow("Look every", self.interval)
         self.idle = QDoubleSpinBox()
         self.idle.setRange(0.5, 240)
@@ -192,62 +188,6 @@ class SettingsPane(QWidget):
         kform.addRow(note)
         layout.addWidget(keep)
         layout.addStretch(1)
-        return page
-
-    def _privacy(self) -> QWidget:
-        page, layout = _form_page()
-        box = QGroupBox("Never capture these windows")
-        v = QVBoxLayout(box)
-        self.rules = QTableWidget(0, 4)
-        self.rules.setHorizontalHeaderLabels(["Match", "Pattern", "Why", "Origin"])
-        self.rules.verticalHeader().hide()
-        self.rules.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.rules.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.rules.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.rules.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        v.addWidget(self.rules, 1)
-        add_row = QHBoxLayout()
-        self.rule_kind = QComboBox()
-        for label, kind in (("Application", "app"), ("Window title", "title"), ("Address", "url")):
-            self.rule_kind.addItem(label, kind)
-        self.rule_pattern = QLineEdit()
-        self.rule_pattern.setPlaceholderText("a name or a glob, e.g. *bank*")
-        self.rule_note = QLineEdit()
-        self.rule_note.setPlaceholderText("why (optional)")
-        self.rule_add = QPushButton("Add rule")
-        self.rule_add.clicked.connect(self.add_rule)
-        self.rule_remove = QPushButton("Remove selected")
-        self.rule_remove.clicked.connect(self.remove_rule)
-        for widget in (
-            self.rule_kind,
-            self.rule_pattern,
-            self.rule_note,
-            self.rule_add,
-            self.rule_remove,
-        ):
-            add_row.addWidget(widget)
-        v.addLayout(add_row)
-        layout.addWidget(box, 1)
-        check = QGroupBox("Would this window be captured?")
-        form = QFormLayout(check)
-        self.check_app = QLineEdit()
-        self.check_app.setPlaceholderText("application, e.g. firefox")
-        self.check_title = QLineEdit()
-        self.check_title.setPlaceholderText("window title")
-        self.check_url = QLineEdit()
-        self.check_url.setPlaceholderText("address (browsers)")
-        for label, edit in (
-            ("Application", self.check_app),
-            ("Title", self.check_title),
-            ("Address", self.check_url),
-        ):
-            edit.textChanged.connect(lambda _: self._check_timer.start())
-            form.addRow(label, edit)
-        self.check_result = QLabel("Type an application, title or address.")
-        self.check_result.setObjectName("check-result")
-        self.check_result.setWordWrap(True)
-        form.addRow(self.check_result)
-        layout.addWidget(check)
         return page
 
     def _security(self) -> QWidget:
@@ -299,7 +239,7 @@ class SettingsPane(QWidget):
         self.budget.setValue(capture.retain_budget_mb)
         self.keyring.setChecked(settings.security.use_keyring)
         self._loading = False
-        self.load_rules()
+        self.privacy.load_rules()
         self.load_model_info()
 
     def activated(self) -> None:
@@ -351,6 +291,21 @@ class SettingsPane(QWidget):
         import os
 
         return os.environ.get("MEMLOCI_HOME") or None
+
+    def _capture_toggled(self, on: bool) -> None:
+        if self._loading:
+            return
+        self.save("capture.enabled", on, "Capture is on." if on else "Capture is off.")
+        if self._controller is not None:
+            if on:
+                self._controller.start_capture()
+            else:
+                self._controller.stop_capture()
+
+    def _restart_capture(self) -> None:
+        """A new interval takes effect at once when capture is running."""
+        if self._controller is not None and self.capture_enabled.isChecked():
+            self._controller.restart_capture()
 
     def _monitors_changed(self) -> None:
         if self._loading:
@@ -430,113 +385,6 @@ class SettingsPane(QWidget):
         )
 
     # -- rules ------------------------------------------------------------------------------------
-    def load_rules(self) -> None:
-        if not self.has("capture_rules"):
-            self.rules.setRowCount(0)
-            return
-        self._bridge.call(
-            "capture_rules", on_done=self._show_rules, on_error=self.message.emit, owner=self
-        )
-
-    def _show_rules(self, rules: list[Any]) -> None:
-        self.rules.setRowCount(len(rules))
-        names = {"app": "Application", "title": "Window title", "url": "Address"}
-        for row, rule in enumerate(rules):
-            for column, value in enumerate(
-                (names.get(rule.kind, rule.kind), rule.pattern, rule.note, rule.origin)
-            ):
-                item = QTableWidgetItem(value)
-                item.setData(Qt.ItemDataRole.UserRole, rule.id)
-                self.rules.setItem(row, column, item)
-        self.rules.resizeColumnToContents(0)
-        self.rules.resizeColumnToContents(3)
-
-    def add_rule(self) -> None:
-        kind, pattern, note = (
-            self.rule_kind.currentData(),
-            self.rule_pattern.text(),
-            self.rule_note.text().strip(),
-        )
-        self._bridge.call(
-            "add_capture_rule",
-            kind,
-            pattern,
-            note=note,
-            on_done=lambda _: (
-                self.rule_pattern.clear(),
-                self.rule_note.clear(),
-                self.load_rules(),
-                self.check_window(),
-                self.message.emit("Rule added."),
-            ),
-            on_error=self.message.emit,
-            owner=self,
-        )
-
-    def remove_rule(self) -> None:
-        row = self.rules.currentRow()
-        if row < 0:
-            self.message.emit("Select a rule first.")
-            return
-        rule_id = self.rules.item(row, 0).data(Qt.ItemDataRole.UserRole)
-        pattern = self.rules.item(row, 1).text()
-        if self.rules.item(row, 3).text() == "default" and not dialogs.confirm(
-            self,
-            "Remove a default rule",
-            f"“{pattern}” protects private windows by default. Capture them from now on?",
-            "Remove",
-            destructive=True,
-        ):
-            return
-        self._bridge.call(
-            "remove_capture_rule",
-            rule_id,
-            on_done=lambda _: (
-                self.load_rules(),
-                self.check_window(),
-                self.message.emit("Rule removed."),
-            ),
-            on_error=self.message.emit,
-            owner=self,
-        )
-
-    def check_window(self) -> None:
-        app, title, url = (
-            self.check_app.text().strip(),
-            self.check_title.text().strip(),
-            self.check_url.text().strip(),
-        )
-        if not (app or title or url):
-            self.check_result.setText("Type an application, title or address.")
-            return
-        facade = self.facade
-
-        def run() -> tuple[bool, str]:
-            from app.capture.context import WindowContext
-
-            context = WindowContext(app=app, title=title, url=url, wm_class=(app,) if app else ())
-            return facade.would_capture(context)
-
-        self._bridge.submit(
-            run,
-            on_done=self._show_check,
-            on_error=self.check_result.setText,
-            owner=self,
-            key=f"check-{id(self)}",
-        )
-
-    def _show_check(self, result: tuple[bool, str]) -> None:
-        captured, why = result
-        if captured:
-            self.check_result.setText(
-                f'<span style="color:#2fa84f">✔ Would be captured</span> — {why}'
-            )
-        else:
-            self.check_result.setText(
-                f'<span style="color:#d4475a">✘ Never captured</span> — {why}'
-            )
-
-    # -- keys -------------------------------------------------------------------------------------
     def change_passphrase(self) -> None:
         dialog = dialogs.ChangePassphraseDialog(self)
         if not dialog.exec():

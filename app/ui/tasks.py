@@ -1,0 +1,99 @@
+"""What the controller runs on worker threads: opening the store, first-run choices, warm-up
+steps, and the status the tray shows. No widgets here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from app.ui.dialogs import SetupChoices
+
+log = logging.getLogger(__name__)
+
+
+def open_store(home: str | None, passphrase: str | None, create: bool) -> tuple[str, Any]:
+    """Runs on a worker: ("ok", facade) or ("locked"/"wrong"/"error", sentence)."""
+    from app.core import Memloci
+    from app.errors import MemlociError, PassphraseRequired, WrongPassphrase
+
+    try:
+        return "ok", Memloci.open(home, passphrase, prompt=None, create=create)
+    except PassphraseRequired as error:
+        return "locked", str(error)
+    except WrongPassphrase as error:
+        return "wrong", str(error)
+    except MemlociError as error:
+        return "error", str(error)
+
+
+def keyring_status() -> tuple[bool, str]:
+    from app.security.unlock import keyring_available
+
+    return keyring_available()
+
+
+def default_exclusions() -> list[str]:
+    try:
+        from app.store.migrations.m0030_capture import DEFAULT_RULES
+    except ImportError:
+        return []
+    return [f"{note}: {kind} “{pattern}”" for kind, pattern, note in DEFAULT_RULES]
+
+
+def capture_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("app.capture") is not None
+
+
+def apply_setup(memloci: Any, choices: SetupChoices) -> str:
+    notes = ["Your memory is ready."]
+    if choices.use_keyring:
+        try:
+            memloci.set_keyring(True)
+            notes.append("The key is in the system keyring.")
+        except Exception as error:  # MemlociError has the sentence
+            notes.append(str(error))
+    settings = memloci.settings
+    for name, value in (
+        ("capture.enabled", choices.capture_enabled),
+        ("capture.interval_seconds", float(choices.capture_interval_s)),
+        ("capture.monitors", [1] if choices.monitors == "primary" else []),
+    ):
+        try:
+            settings = settings.with_value(name, value)
+        except Exception:
+            log.info("setting %s is not available", name)
+    memloci.save_settings(settings)
+    return " ".join(notes)
+
+
+def warm_up_steps(memloci: Any) -> list[tuple[str, Callable[[], Any]]]:
+    steps: list[tuple[str, Callable[[], Any]]] = [
+        ("the search index", lambda: memloci.search("memloci warm up", limit=1)),
+    ]
+    agents = getattr(memloci.settings, "agents", None)
+    if callable(getattr(memloci, "load_model", None)) and (agents is None or agents.use_model):
+        steps.append(("the language model", memloci.load_model))
+    return steps
+
+
+def collect_status(memloci: Any) -> dict[str, Any]:
+    """Capture and agent state for the tray, status bar and Insights, as plain values."""
+    from app.ui import capture_state
+
+    backlog, model = None, None
+    if callable(getattr(memloci, "agent_status", None)):
+        try:
+            agents = memloci.agent_status()
+            backlog = agents.get("backlog")
+            info = agents.get("model") or {}
+            model = info.get("name") or info.get("backend")
+        except Exception as error:  # the agents' trouble must not hide capture's state
+            log.info("agent status unavailable: %s", error.__class__.__name__)
+    status = getattr(memloci, "capture_status", None)
+    if not callable(status):
+        found = capture_state.unavailable("Capture is not installed")
+        return {**found, "agent_backlog": backlog, "model": model or "—"}
+    return capture_state.describe(status(), backlog, model)
