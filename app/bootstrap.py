@@ -15,7 +15,7 @@ from app.core import Memloci, Services
 from app.errors import ConfigError
 from app.llm.factory import API_KEY_META, ModelRuntime
 from app.paths import Paths
-from app.retrieval import FullTextRetriever
+from app.search import build_retriever
 from app.security import unlock
 from app.security.cipher import FieldCipher
 from app.security.keys import Keyfile, subkey
@@ -103,7 +103,7 @@ def build(
             data_key=data_key,
             database=database,
             repo=repo,
-            retriever=FullTextRetriever(repo),
+            retriever=build_retriever(paths, settings, repo, data_key),
             queue=WorkQueue(database),
             passphrase=known_passphrase,
         )
@@ -115,6 +115,8 @@ def build(
             ),
         )
         services.extras.setdefault("closers", []).append(services.llm.close)
+        # Hybrid search (issue 3): its background indexer stops before the database closes.
+        services.extras["closers"].append(services.retriever.close)
         services.capture = build_capture(services)
     except BaseException:
         database.close()
@@ -127,9 +129,16 @@ def build(
     return memloci
 
 
-def build_capture(services: Services) -> Any:
+def build_capture(
+    services: Services,
+    *,
+    platform: Any = None,
+    grabber: Any = None,
+    ocr: Any = None,
+) -> Any:
     """Screen capture (issue 5). Cheap to build: the display, mss, tesseract and numpy are
-    touched only when capture runs, on the threads that use them."""
+    touched only when capture runs, on the threads that use them. Tests pass factories of fakes
+    (written against the same protocols) for `platform`, `grabber` and `ocr`."""
     from app.capture.platforms import detect
     from app.capture.service import CaptureService
     from app.capture.sessions import SessionManager
@@ -141,12 +150,12 @@ def build_capture(services: Services) -> Any:
     def settings() -> Any:
         return services.settings.capture
 
-    def grabber() -> Any:
+    def mss_grabber() -> Any:
         from app.capture.grab import MssGrabber
 
         return MssGrabber()
 
-    def ocr() -> Any:
+    def tesseract() -> Any:
         from app.capture.ocr import TesseractOcr
 
         return TesseractOcr(settings().ocr_languages, settings().ocr_scale)
@@ -162,8 +171,8 @@ def build_capture(services: Services) -> Any:
         queue=services.queue,
         settings=settings,
         lock_path=services.paths.data / "capture.lock",
-        platform=detect,
-        grabber=grabber,
-        ocr=ocr,
+        platform=platform or detect,
+        grabber=grabber or mss_grabber,
+        ocr=ocr or tesseract,
         vault=vault,
     )

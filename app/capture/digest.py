@@ -1,9 +1,10 @@
 """The text of one activity session: what was read on screen, each line once.
 
-Frames of the same window repeat most of their text and OCR varies a little between reads, so
-lines are merged: an exact repeat is dropped, a line that grew (typing) or was read slightly
-differently replaces its earlier version. Each line remembers the read that last changed it
-(`seq`), so the agents receive only what is new since their previous batch.
+Frames of the same window repeat some of their text and OCR varies a little between reads, so
+lines from a later read are merged: an exact repeat is dropped, a line that grew (typing)
+replaces its earlier version, and one read slightly differently (same numbers, 90 % alike) adds
+nothing. Each line remembers the read that last changed it (`seq`), so the agents receive only
+what is new since their previous batch.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 _ALNUM = re.compile(r"[^\W_]", re.UNICODE)
+_DIGITS = re.compile(r"\d+")
 _KEY = re.compile(r"[^\w]+", re.UNICODE)
 
 
@@ -75,8 +77,8 @@ class TextDigest:
         for line in self._by_key.get(key, ()):
             if line.text == text:
                 return True
-            if self._same_line(line.text, text):
-                if len(text) >= len(line.text):
+            if line.seq != seq and self._same_line(line.text, text):
+                if len(text) > len(line.text):
                     if self.chars + len(text) - len(line.text) > self.limit:
                         return False
                     self.chars += len(text) - len(line.text)
@@ -92,11 +94,15 @@ class TextDigest:
 
     @staticmethod
     def _same_line(old: str, new: str) -> bool:
-        """The same line read again: one grew from the other, or they differ by OCR noise."""
+        """The same line read again by a later read: one grew from the other (typing), or they
+        differ only by a few misread letters. Lines whose numbers differ are different lines
+        (table rows, log entries), however alike."""
         if min(len(old), len(new)) >= 8 and (new.startswith(old) or old.startswith(new)):
             return True
+        if min(len(old), len(new)) < 20 or _DIGITS.findall(old) != _DIGITS.findall(new):
+            return False
         matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-        return matcher.quick_ratio() >= 0.85 and matcher.ratio() >= 0.85
+        return matcher.quick_ratio() >= 0.9 and matcher.ratio() >= 0.9
 
     def text(self) -> str:
         return "\n".join(line.text for line in self._lines)

@@ -89,6 +89,7 @@ class FramePipeline:
         vault: Callable[[], FrameVault],
         stack: Callable[[], list[WindowContext]],
         wake_ocr: Callable[[], None],
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self._settings = settings
@@ -96,6 +97,7 @@ class FramePipeline:
         self._vault = vault
         self._stack = stack
         self._wake_ocr = wake_ocr
+        self._monotonic = monotonic
         self.views: dict[str, View] = {}
         self.counters = Counters()
         self.last_frame: datetime | None = None
@@ -129,7 +131,7 @@ class FramePipeline:
     ) -> Outcome:
         """`damaged`: the platform's hint (None when it has none: then assume a change)."""
         settings = self._settings()
-        mono = time.monotonic()
+        mono = self._monotonic()
         view = self.view(session_id)
         view.damaged = view.damaged or damaged is None or damaged
         read_due = (

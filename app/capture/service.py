@@ -81,10 +81,12 @@ class CaptureService:
         grabber: Callable[[], Grabber],
         ocr: Callable[[], OcrEngine],
         vault: Callable[[], FrameVault],
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.sessions = sessions
         self.queue = queue
+        self._monotonic = monotonic
         self._settings = settings
         self._lock_path = lock_path
         self._platform_factory = platform
@@ -100,7 +102,7 @@ class CaptureService:
         self._lock_file: Any = None
         self._rules: tuple[str, list[ExclusionRule]] = ("", [])
         self.pipeline = FramePipeline(
-            store, settings, self._grab, self._frames, self._stack, self._wake_ocr
+            store, settings, self._grab, self._frames, self._stack, self._wake_ocr, monotonic
         )
         self.ticks = 0
         self.ocr_runs = 0
@@ -271,7 +273,7 @@ class CaptureService:
 
     def _look(self, force: bool) -> TickResult:
         settings = self._settings()
-        now, mono = utcnow(), time.monotonic()
+        now, mono = utcnow(), self._monotonic()
         self.ticks += 1
         if self._last_tick and mono - self._last_tick > max(5 * settings.interval_seconds, 60):
             self.sessions.close_all()  # the machine slept: sessions end where they were last seen
@@ -388,12 +390,7 @@ class CaptureService:
             "idle_seconds": None if idle is None else f"{idle:.0f}",
             "errors": str(self._errors),
             "current": json.dumps(current.to_dict()) if current else None,
-            "counters": {
-                "ticks": self.ticks,
-                "ocr_runs": self.ocr_runs,
-                "ocr_seconds": round(self.ocr_seconds, 2),
-                **self.pipeline.counters.to_dict(),
-            },
+            "counters": self._counters(),
         }
         if self.pipeline.last_frame is not None:
             values["last_frame_at"] = to_iso(self.pipeline.last_frame)
@@ -406,6 +403,14 @@ class CaptureService:
                     session.id, {"ended_at": to_iso(session.ended), "frames": session.frames}, db
                 )
         self._written = (result.activity, result.detail, mono)
+
+    def _counters(self) -> dict[str, Any]:
+        return {
+            "ticks": self.ticks,
+            "ocr_runs": self.ocr_runs,
+            "ocr_seconds": round(self.ocr_seconds, 2),
+            **self.pipeline.counters.to_dict(),
+        }
 
     # -- OCR ------------------------------------------------------------------------------------
     def drain_ocr(self) -> int:
@@ -442,6 +447,7 @@ class CaptureService:
             self.ocr_seconds += result.seconds
             self.store.set_state(
                 {
+                    "counters": self._counters(),
                     "ocr_last_at": to_iso(utcnow()),
                     "ocr_last_seconds": f"{result.seconds:.2f}",
                     "ocr_error": None,
@@ -454,10 +460,10 @@ class CaptureService:
             return True
 
     # -- upkeep ---------------------------------------------------------------------------------
-    def upkeep(self) -> None:
+    def upkeep(self, now: datetime | None = None) -> None:
         """Session records and agent batches at their moments; retention inside its budget."""
         settings = self._settings()
-        self.sessions.maintain(utcnow(), pending=self.store.pending_count)
+        self.sessions.maintain(now or utcnow(), pending=self.store.pending_count)
         alive = [s.id for s in self.sessions.open_sessions()] + self.sessions.dormant_ids()
         self.pipeline.keep_only(alive, [s.id for s in self.sessions.open_sessions()])
         if settings.retain_frames or self.store.frames_total()[0]:

@@ -1,0 +1,129 @@
+"""Change detection (fingerprints of strip rows, read plans) and the text digest."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.capture.change import (
+    KnownContent,
+    bgra_to_gray,
+    blank_out,
+    compose,
+    downscale,
+    fingerprint,
+    plan_read,
+)
+from app.capture.context import Rect
+from app.capture.digest import TextDigest, clean_line
+
+
+def page(lines: int, seed: int = 0, height: int = 400, width: int = 640) -> np.ndarray:
+    """White page with `lines` 12-pixel text-like bands, each distinct."""
+    gray = np.full((height, width), 255, dtype=np.uint8)
+    rng = np.random.default_rng(seed)
+    for n in range(lines):
+        top = 4 + n * 16
+        if top + 12 > height:
+            break
+        gray[top : top + 12, 20 : width - 20] = rng.integers(0, 200, (12, width - 40))
+    return gray
+
+
+def test_grey_conversion_uses_luminance() -> None:
+    bgra = np.zeros((2, 2, 4), dtype=np.uint8)
+    bgra[0, 0] = (0, 0, 255, 255)  # red
+    bgra[1, 1] = (255, 255, 255, 255)
+    gray = bgra_to_gray(bgra.tobytes(), 2, 2)
+    assert gray[0, 0] == 76 and gray[1, 1] == 255 and gray[0, 1] == 0
+
+
+def test_unchanged_page_has_nothing_new() -> None:
+    known = KnownContent()
+    first = page(10)
+    hashes, blank = fingerprint(first)
+    assert plan_read(known.new_cells(hashes, blank)).mode != "none"
+    known.add(hashes, blank)
+    again = fingerprint(first.copy())
+    assert plan_read(known.new_cells(*again)).mode == "none"
+
+
+def test_one_new_line_is_a_narrow_band_around_it() -> None:
+    known = KnownContent()
+    before = page(10)
+    known.add(*fingerprint(before))
+    after = before.copy()
+    after[4 + 10 * 16 : 4 + 10 * 16 + 12, 20:300] = 7
+    plan = plan_read(known.new_cells(*fingerprint(after)))
+    assert plan.mode == "regions"
+    ((top, bottom),) = plan.bands
+    assert top <= 164 and bottom >= 176 and bottom - top < 40
+
+
+def test_scrolled_content_is_known_wherever_it_moved() -> None:
+    known = KnownContent()
+    tall = page(40, height=700)
+    known.add(*fingerprint(tall[:400]))
+    plan = plan_read(known.new_cells(*fingerprint(tall[64:464])))
+    assert plan.mode == "regions"
+    assert all(top >= 300 for top, _ in plan.bands)  # only the rows that scrolled in
+
+
+def test_a_sidebar_that_stays_while_content_scrolls_does_not_hide_the_known_text() -> None:
+    known = KnownContent()
+    content = page(40, seed=3, height=800)
+    frame = np.full((400, 640), 255, dtype=np.uint8)
+    frame[:, :160] = page(24, seed=9)[:, :160]
+    frame[:, 160:] = content[:400, 160:]
+    known.add(*fingerprint(frame))
+    scrolled = frame.copy()
+    scrolled[:, 160:] = content[48:448, 160:]
+    plan = plan_read(known.new_cells(*fingerprint(scrolled)))
+    assert plan.mode == "regions" and plan.rows < 120
+
+
+def test_mostly_new_means_one_full_read_and_tiny_changes_are_noise() -> None:
+    known = KnownContent()
+    known.add(*fingerprint(page(20, seed=1)))
+    assert plan_read(known.new_cells(*fingerprint(page(20, seed=2)))).mode == "full"
+    caret = page(20, seed=1)
+    caret[100:102, 300:302] = 0  # two rows: below the noise floor
+    assert plan_read(known.new_cells(*fingerprint(caret))).mode == "none"
+
+
+def test_masks_compose_and_downscale() -> None:
+    gray = page(10)
+    blank_out(gray, [Rect(0, 0, 640, 100), Rect(600, 390, 100, 100)])
+    assert (gray[:100] == 255).all() and (gray[390:, 600:] == 255).all()
+    stacked = compose(gray, [(100, 120), (200, 230)], gap=10)
+    assert stacked.shape == (20 + 30 + 30, 640)
+    assert (stacked[:10] == 255).all()
+    assert compose(gray, [(0, 400)]) is gray
+    assert downscale(np.zeros((1080, 1920, 3), dtype=np.uint8), 1280).shape == (540, 960, 3)
+
+
+def test_digest_merges_repeats_growth_and_misreads_but_keeps_distinct_lines() -> None:
+    digest = TextDigest()
+    digest.add(
+        ["The quick brown fox", "Line 1 of the log file entries", "Line 2 of the log file entries"],
+        1,
+    )
+    assert len(digest) == 3  # lines of one read are never merged with each other
+    digest.add(["The quick brown fox jumps over"], 2)  # typing made the line grow
+    assert digest.text().splitlines()[0] == "The quick brown fox jumps over"
+    digest.add(["The quick brown fox"], 3)  # an older, shorter reading adds nothing
+    digest.add(["Line 1 of the lag file entries"], 3)  # OCR misread of the same line
+    assert len(digest) == 3
+    digest.add(["Line 3 of the log file entries"], 4)  # a different number: a new line
+    assert len(digest) == 4
+    assert digest.since(2) == ["Line 3 of the log file entries"]
+    restored = TextDigest.from_json(digest.to_json())
+    assert restored.text() == digest.text() and restored.max_seq() == 4
+
+
+def test_digest_drops_noise_and_reports_overflow() -> None:
+    assert clean_line("  ||| -- ") is None and clean_line("ok") is None
+    assert clean_line("Hello   world") == "Hello world"
+    digest = TextDigest(limit=100)
+    overflow = digest.add([f"Sentence number {n} is here" for n in range(10)], 1)
+    assert digest.full and overflow and digest.chars <= 100
+    assert len(digest) + len(overflow) == 10
