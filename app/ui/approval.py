@@ -75,6 +75,7 @@ class ApprovalDialog(QDialog):
         buttons = QDialogButtonBox()
         self.allow = buttons.addButton("Allow", QDialogButtonBox.ButtonRole.AcceptRole)
         self.deny = buttons.addButton("Deny", QDialogButtonBox.ButtonRole.RejectRole)
+        self.allow.setAutoDefault(False)
         self.deny.setDefault(True)  # Enter must not give a secret away by accident
         self.allow.clicked.connect(self._on_allow)
         self.deny.clicked.connect(self.reject)
@@ -84,6 +85,20 @@ class ApprovalDialog(QDialog):
         self._timer.timeout.connect(self._tick)
         self._timer.start()
         self._show_countdown()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        self.deny.setDefault(True)  # showing picks a default of its own; Deny it stays
+        if self.request.needs_passphrase:
+            self.passphrase.setFocus()
+
+    def keyPressEvent(self, event: Any) -> None:
+        # Enter in the passphrase field means "allow with this passphrase", elsewhere "deny".
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and self.passphrase.hasFocus():
+            self._on_allow()
+            return
+        super().keyPressEvent(event)
 
     def _show_countdown(self) -> None:
         self.countdown.setText(f"Denied automatically in {self._left} s.")

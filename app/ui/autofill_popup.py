@@ -103,7 +103,7 @@ class AutofillPopup(QWidget):
         layout.addWidget(self.where)
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Type a field name: shipping address, passport number…")
-        self.filter.textChanged.connect(lambda _text: self._debounce.start())
+        self.filter.textChanged.connect(self._filter_changed)
         self.filter.installEventFilter(self)
         layout.addWidget(self.filter)
         self.list = QListWidget()
@@ -132,6 +132,12 @@ class AutofillPopup(QWidget):
         QShortcut(QKeySequence("Ctrl+P"), self, activated=self.prompt_context)
         QShortcut(QKeySequence("Ctrl+Return"), self, activated=lambda: self.choose("type"))
         QShortcut(QKeySequence("Escape"), self, activated=self.hide)
+
+    def _filter_changed(self, _text: str) -> None:
+        # The shown values no longer answer what is typed: Enter must not pick a stale one.
+        self.list.clear()
+        self._latest_query = next(self._tickets)  # and an answer still on its way is dropped
+        self._debounce.start()
 
     def eventFilter(self, watched: QObject, event: Any) -> bool:
         """Up/Down move through the list and Enter copies, while typing in the filter."""
