@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.errors import ConfigError
+from app.search.config import EmbedderSettings, RetrievalSettings
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +156,8 @@ class Settings(Section):
     model: ModelSettings = Field(default_factory=ModelSettings)
     agents: AgentSettings = Field(default_factory=AgentSettings)
     capture: CaptureSettings = Field(default_factory=CaptureSettings)
+    embedder: EmbedderSettings = Field(default_factory=EmbedderSettings)  # issue 3
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)  # issue 3
 
     # -- files --------------------------------------------------------------------------------
     @classmethod

@@ -25,6 +25,17 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr("app.backup.DEFAULT_KDF", FAST_KDF)
 
 
+@pytest.fixture(autouse=True)
+def _offline_embedder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unit tests embed with a small deterministic fake (tests/embedder_fakes.py); tests marked
+    `integration` get the real ONNX model."""
+    if request.node.get_closest_marker("integration"):
+        return
+    from tests.embedder_fakes import fake_create_embedder
+
+    monkeypatch.setattr("app.embed.create_embedder", fake_create_embedder)
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     return tmp_path / "home"

@@ -305,6 +305,12 @@ def history(session: Any, memory_id: str, as_json: bool) -> None:
 @click.option("--since", metavar="DATE")
 @click.option("--until", metavar="DATE")
 @click.option("--all", "include_invalid", is_flag=True, help="Include invalidated memories.")
+@click.option(
+    "--queries",
+    "queries_file",
+    metavar="FILE",
+    help="Answer every query in FILE (one per line), one JSON line each.",
+)
 @json_option
 @pass_session
 def search(
@@ -315,12 +321,23 @@ def search(
     since: str | None,
     until: str | None,
     include_invalid: bool,
+    queries_file: str | None,
     as_json: bool,
 ) -> None:
-    """Find memories matching QUERY."""
+    """Find memories matching QUERY (words, a question; time words like "last week" or
+    "in May 2023" narrow it to that period)."""
+    start, end = bounds(since, until)
+    if queries_file:  # many queries, one process (issue 3)
+        from app.cli.retrieval_cmds import search_many
+
+        if query:
+            raise InvalidInput("Give either QUERY or --queries FILE, not both.")
+        options = {"types": types or None, "since": start, "until": end}
+        options["include_invalid"] = include_invalid
+        search_many(session.open(), queries_file, limit, options)
+        return
     if not query:
         raise InvalidInput('Give a search query, e.g. memloci search "dentist friday".')
-    start, end = bounds(since, until)
     hits = session.open().search(
         query,
         types=types or None,

@@ -1,0 +1,182 @@
+"""Storing imported chat messages: one episodic memory per message, in one transaction.
+
+Each message becomes searchable at once (full text, with the messages before it as context);
+its vector follows in the background. Unless the agents are off, each message is queued for the
+memory agents in the same transaction, so a message is queued exactly when it is stored.
+Re-importing a message id that is already stored adds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from app.domain import MemoryType, Source, to_iso
+from app.importers import ChatMessage, Format, ImportResult, read_messages
+from app.memory import kind_of
+from app.memory.episodic import DETAILS_LIMIT
+from app.search.context import CONTEXT_MESSAGES, load_docs, write_contexts
+from app.store.memories import MemoryRepository
+from app.store.queue import WorkQueue
+
+Progress = Callable[[int, int], None]
+QUEUE_KIND = "chat"
+
+
+def body_of(message: ChatMessage) -> str:
+    """The message text with its attachments' captions, as people and search read it."""
+    lines = [message.text.strip()] if message.text.strip() else []
+    lines.extend(f"[attachment: {caption}]" for caption in message.captions())
+    return "\n".join(lines)
+
+
+def split_long(text: str, limit: int = DETAILS_LIMIT) -> list[str]:
+    """Pieces of at most `limit` characters, cut at whitespace where possible: an episodic
+    record keeps at most DETAILS_LIMIT characters, and no word of a message may be lost."""
+    pieces = []
+    while len(text) > limit:
+        cut = text.rfind(" ", limit // 2, limit)
+        cut = cut if cut > 0 else limit
+        pieces.append(text[:cut].strip())
+        text = text[cut:].strip()
+    pieces.append(text)
+    return [p for p in pieces if p]
+
+
+def already_imported(conn: Any, ids: Sequence[str]) -> set[str]:
+    """Message ids that already have their chat record (an imported, threaded memory)."""
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        marks = ",".join("?" * len(chunk))
+        found.update(
+            row[0]
+            for row in conn.execute(
+                "SELECT s.ref FROM memory_sources s JOIN memory_threads t "
+                f"ON t.memory_id = s.memory_id WHERE s.kind = 'chat' AND s.ref IN ({marks})",
+                chunk,
+            )
+        )
+    return found
+
+
+def refresh_successors(conn: Any, new_ids: Sequence[str], threads: set[str]) -> None:
+    """Older messages that now follow a new one: fresh context, and a new vector later."""
+    created = set(new_ids)
+    affected: set[str] = set()
+    for memory_id in new_ids:
+        rows = conn.execute(
+            "SELECT s.memory_id FROM memory_threads t JOIN memory_threads s "
+            "ON s.thread = t.thread AND (s.at > t.at OR (s.at = t.at AND s.pos > t.pos)) "
+            "WHERE t.memory_id = ? AND t.thread IN (SELECT value FROM json_each(?)) "
+            f"ORDER BY s.at, s.pos LIMIT {CONTEXT_MESSAGES}",
+            (memory_id, json.dumps(sorted(threads))),
+        ).fetchall()
+        affected.update(r[0] for r in rows if r[0] not in created)
+    if affected:
+        ordered = sorted(affected)
+        write_contexts(conn, load_docs(conn, ordered))
+        conn.executemany(
+            "INSERT OR IGNORE INTO search_dirty (memory_id) VALUES (?)", [(i,) for i in ordered]
+        )
+
+
+def import_messages(
+    repo: MemoryRepository,
+    queue: WorkQueue,
+    messages: Sequence[ChatMessage],
+    *,
+    path: str,
+    agents: bool = True,
+    progress: Progress | None = None,
+) -> ImportResult:
+    result = ImportResult(path=path, messages=len(messages))
+    kind = kind_of(MemoryType.EPISODIC)
+    with repo.db.write() as db:
+        conn = db.conn
+        done = already_imported(conn, [m.id for m in messages])
+        new = [m for m in messages if m.id not in done]
+        result.skipped = len(messages) - len(new)
+        conversations = {m.conversation for m in new}
+        result.conversations = len(conversations)
+        # Conversations that already have messages: those after a new one get a new context.
+        resumed = {
+            c
+            for c in conversations
+            if conn.execute(
+                "SELECT 1 FROM memory_threads WHERE thread = ? LIMIT 1", (c,)
+            ).fetchone()
+        }
+        for number, message in enumerate(new, 1):
+            first_id = None
+            pieces = split_long(body_of(message))
+            for index, piece in enumerate(pieces):
+                fields = kind.build(
+                    None,
+                    {
+                        "summary": piece,
+                        "occurred_at": message.timestamp,
+                        "event_type": "chat",
+                        "actor": message.speaker,
+                    },
+                )
+                memory = repo.insert(
+                    MemoryType.EPISODIC,
+                    fields,
+                    sources=[Source("chat", message.id)],
+                    origin="import",
+                    actor="import",
+                    occurred_at=message.timestamp,
+                    importance=0.5,
+                    reason=f"chat import, part {index + 1} of {len(pieces)}"
+                    if len(pieces) > 1
+                    else "chat import",
+                )
+                seq = conn.execute("SELECT seq FROM memories WHERE id = ?", (memory.id,)).fetchone()
+                conn.execute(
+                    "INSERT INTO memory_threads (memory_id, thread, at, pos) VALUES (?, ?, ?, ?)",
+                    (memory.id, message.conversation, to_iso(message.timestamp), seq[0]),
+                )
+                result.memory_ids.append(memory.id)
+                first_id = first_id or memory.id
+            if agents:
+                queue.put(
+                    QUEUE_KIND,
+                    {
+                        "memory_id": first_id,
+                        "message_id": message.id,
+                        "conversation": message.conversation,
+                        "speaker": message.speaker,
+                        "text": message.text,
+                        "timestamp": to_iso(message.timestamp),
+                        "attachments": list(message.attachments),
+                    },
+                    ref=message.id,
+                    db=db,
+                )
+                result.queued += 1
+            result.imported += 1
+            if progress is not None and (number % 250 == 0 or number == len(new)):
+                progress(number, len(new))
+        # Each new message is indexed with the messages before it, in this same transaction.
+        for start in range(0, len(result.memory_ids), 1_000):
+            write_contexts(conn, load_docs(conn, result.memory_ids[start : start + 1_000]))
+        if resumed:
+            refresh_successors(conn, result.memory_ids, resumed)
+    return result
+
+
+def import_chat_file(
+    repo: MemoryRepository,
+    queue: WorkQueue,
+    path: Path,
+    *,
+    fmt: Format | None = None,
+    agents: bool = True,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Read and validate the whole file first, then store it (nothing is stored on error)."""
+    messages = read_messages(path, fmt)
+    return import_messages(repo, queue, messages, path=str(path), agents=agents, progress=progress)

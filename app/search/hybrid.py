@@ -1,0 +1,250 @@
+"""Hybrid search: full-text BM25 and vector similarity, fused, with recency, filters and time
+words understood.
+
+    query --time words--> window + rest
+          rest --BM25 (search_docs, contextual)----------\\
+          rest --embed--> nearest vectors (Chroma/exact)--> convex fusion + recency --> hits
+
+Without an embedder (or while it fails) the full-text channel answers alone. A query that is
+only a time expression ("yesterday") lists that period newest first. If the time words leave
+nothing, the query runs again without them rather than answer with nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from app.domain import Memory, SearchHit, from_iso, utcnow
+from app.embed.base import EmbedderUnavailable
+from app.retrieval import SearchRequest
+from app.search import fusion
+from app.search.config import RetrievalSettings
+from app.search.filters import Filters
+from app.search.indexer import Indexer, from_blobs
+from app.search.lexical import LexicalIndex, content_terms
+from app.search.snippets import snippet
+from app.search.timeexpr import parse_query
+from app.settings import Settings
+from app.store.memories import MemoryRepository
+
+log = logging.getLogger(__name__)
+
+EXACT_LIMIT = 3_000  # filtered sets up to this size are searched exactly, not approximately
+
+
+class HybridRetriever:
+    """The `Retriever` the facade uses: see the module docstring."""
+
+    def __init__(
+        self,
+        repo: MemoryRepository,
+        make_indexer: Callable[[Settings], Indexer],
+        settings: Settings,
+    ) -> None:
+        self.repo = repo
+        self.db = repo.db
+        self._make_indexer = make_indexer
+        self._configure(settings)
+        self.indexer.wake()  # catch up in the background on what other processes left pending
+
+    def _configure(self, settings: Settings) -> None:
+        self.settings: RetrievalSettings = settings.retrieval
+        self.query_prefix = settings.embedder.query_prefix
+        self.lexical = LexicalIndex(
+            self.db,
+            context_weight=self.settings.context_weight,
+            budget=self.settings.lexical_budget,
+        )
+        self.indexer = self._make_indexer(settings)
+
+    def configure(self, settings: Settings) -> None:
+        """New settings (another embedder, another index): the old indexer stops, a new one
+        catches up in the background (re-embedding everything if the embedder changed)."""
+        old = self.indexer
+        self._configure(settings)
+        old.close()
+        self.indexer.wake()
+
+    def sync(self, progress: Any = None) -> int:
+        """Embed and index everything pending now; returns how many memories were embedded."""
+        return self.indexer.sync(progress=progress)
+
+    def status(self) -> dict[str, Any]:
+        from app.search.maintenance import status
+
+        return status(self.db, self.indexer)
+
+    # -- Retriever protocol ---------------------------------------------------------------------
+    def indexed(self, memories: Sequence[Memory]) -> None:
+        self.indexer.wake()
+
+    def removed(self, memory_ids: Sequence[str]) -> None:
+        self.indexer.purge_now()
+
+    def rebuild(self, progress: Any = None) -> int:
+        from app.search.maintenance import rebuild
+
+        return rebuild(self.db, self.indexer, progress=progress)
+
+    def close(self) -> None:
+        self.indexer.close()
+
+    # -- searching ------------------------------------------------------------------------------
+    def search(self, request: SearchRequest, *, now: datetime | None = None) -> list[SearchHit]:
+        parsed = parse_query(request.query, now)
+        base = Filters.build(request.types, request.since, request.until, request.include_invalid)
+        if parsed.window is None:
+            return self._search(request.query, base, request.limit)
+        filters = Filters.build(
+            request.types,
+            request.since,
+            request.until,
+            request.include_invalid,
+            parsed.window,
+        )
+        if filters.empty_range():
+            hits: list[SearchHit] = []
+        elif not content_terms(parsed.text):
+            hits = self._listing(filters, request.limit)
+        else:
+            hits = self._search(parsed.text, filters, request.limit)
+        if hits:
+            return hits
+        # The time words found nothing: do not answer "nothing", search without them.
+        return self._search(request.query, base, request.limit)
+
+    def _search(self, text: str, filters: Filters, limit: int) -> list[SearchHit]:
+        s = self.settings
+        lexical = {h.memory_id: h.score for h in self.lexical.search(text, filters, s.candidates)}
+        dense = self._dense(text, filters, s.candidates)
+        fused = fusion.convex(lexical, dense, s.dense_weight)
+        if not fused:
+            return []
+        extra = self._boosts(list(fused))
+        scores = {key: value + extra.get(key, 0.0) for key, value in fused.items()}
+        best = fusion.ranked(scores)[:limit]
+        memories = self.repo.get_many(best)
+        return [self._hit(m, scores[m.id], text) for m in memories]
+
+    def _boosts(self, ids: list[str]) -> dict[str, float]:
+        """Recency (half-life decay from now) and importance, small next to relevance."""
+        s = self.settings
+        if not (s.recency_weight or s.importance_weight):
+            return {}
+        now = utcnow()
+        rows = self._rows(
+            "SELECT id, occurred_at, importance FROM memories m WHERE m.id IN ({marks})", ids
+        )
+        return {
+            r[0]: s.recency_weight * fusion.recency(from_iso(r[1]), now, s.recency_half_life_days)
+            + s.importance_weight * float(r[2])
+            for r in rows
+        }
+
+    def _listing(self, filters: Filters, limit: int) -> list[SearchHit]:
+        clause, params = filters.sql("m")
+        rows = self.db.query(
+            f"SELECT m.id FROM memories m WHERE 1{clause} ORDER BY m.occurred_at DESC LIMIT ?",
+            [*params, limit],
+        )
+        memories = self.repo.get_many([r["id"] for r in rows])
+        return [self._hit(m, 1.0, "") for m in memories]
+
+    @staticmethod
+    def _hit(memory: Memory, score: float, query: str) -> SearchHit:
+        return SearchHit(
+            id=memory.id,
+            type=memory.type,
+            text=memory.text,
+            score=score,
+            occurred_at=memory.occurred_at,
+            sources=memory.sources,
+            snippet=snippet(memory.text, query),
+            title=memory.title,
+        )
+
+    def _rows(self, sql: str, ids: list[str], params: Sequence[Any] = ()) -> list[tuple]:
+        out: list[tuple] = []
+        conn = self.db.conn()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            out.extend(conn.execute(sql.format(marks=marks), [*chunk, *params]).fetchall())
+        return out
+
+    # -- the vector channel -----------------------------------------------------------------------
+    def _dense(self, text: str, filters: Filters, k: int) -> dict[str, float]:
+        embedder = self.indexer.embedder()
+        if embedder is None:
+            return {}
+        try:
+            self.indexer.sync_inline()
+            fingerprint = embedder.fingerprint
+            query = embedder.embed([self.query_prefix + text])[0]
+        except EmbedderUnavailable as error:
+            log.warning("vector search skipped: %s", error)
+            return {}
+        index = self.indexer.index()
+        if index is None or self._selective(filters):
+            found = self._exact(query, fingerprint, filters, k)
+        else:
+            found = self._approximate(index, query, filters, k)
+        floor = self.settings.min_similarity
+        return {key: sim for key, sim in found if sim >= floor}
+
+    def _selective(self, filters: Filters) -> bool:
+        if not filters.narrowing or not filters.indexable:
+            return False
+        clause, params = filters.sql("m")
+        count = self.db.scalar(
+            f"SELECT count(*) FROM (SELECT 1 FROM memories m WHERE 1{clause} LIMIT ?)",
+            [*params, EXACT_LIMIT + 1],
+        )
+        return int(count or 0) <= EXACT_LIMIT
+
+    def _approximate(
+        self, index: Any, query: Any, filters: Filters, k: int
+    ) -> list[tuple[str, float]]:
+        fetch = k * 4 if filters.narrowing else k + 16
+        found = index.query(query, fetch)
+        if not found:
+            return []
+        clause, params = filters.sql("m")
+        allowed = {
+            r[0]
+            for r in self._rows(
+                "SELECT m.id FROM memories m WHERE m.id IN ({marks})"
+                f"{clause} AND m.id NOT IN (SELECT memory_id FROM search_dirty)",
+                [i for i, _ in found],
+                params,
+            )
+        }
+        return [(i, sim) for i, sim in found if i in allowed][:k]
+
+    def _exact(
+        self, query: Any, fingerprint: str, filters: Filters, k: int
+    ) -> list[tuple[str, float]]:
+        """Every stored vector that passes the filters, compared one by one (the encrypted
+        database holds them): for narrow filters, and when another process owns the index."""
+        import numpy as np
+
+        clause, params = filters.sql("m")
+        rows = (
+            self.db.conn()
+            .execute(
+                "SELECT v.memory_id, v.vector FROM vector_state v JOIN memories m "
+                f"ON m.id = v.memory_id WHERE v.fingerprint = ?{clause} "
+                "AND v.memory_id NOT IN (SELECT memory_id FROM search_dirty)",
+                [fingerprint, *params],
+            )
+            .fetchall()
+        )
+        if not rows:
+            return []
+        matrix = from_blobs([bytes(r[1]) for r in rows], len(query))
+        sims = matrix @ np.asarray(query, dtype=np.float32)
+        top = np.argsort(-sims)[:k]
+        return [(rows[i][0], float(sims[i])) for i in top]

@@ -1,0 +1,347 @@
+"""Keeps the search indexes in step with the database: contexts, vectors, the Chroma index.
+
+Writes to memories never wait for a model. The full-text side follows the memories table
+through triggers, inside the writer's own transaction. Vectors follow behind: `wake()` starts a
+background thread that waits a moment (so a burst of adds becomes one batch, and a one-shot
+command that exits at once never loads the model), then embeds what is pending. What is pending
+is read from the database, never remembered in memory, so a crash between a commit and an
+embedding simply leaves work that the next sync (in any process) finds and finishes.
+
+Order of effects for one batch: embed (no lock held), upsert into Chroma, then record the
+vector in one write transaction that first checks the memories still exist (a memory forgotten
+meanwhile is deleted from Chroma again). Forgotten memories are listed in `search_purged` by the
+forgetting transaction itself and leave Chroma on the next sync.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from app.embed.base import Embedder, EmbedderUnavailable
+from app.search import state
+from app.search.context import load_docs, write_contexts
+from app.store.db import Database
+from app.vectors import VectorIndex
+from app.vectors.chroma import VectorIndexError
+from app.vectors.owner import OwnerLock
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+EmbedderFactory = Callable[[], "Embedder | None"]
+IndexFactory = Callable[[str, int], "VectorIndex | None"]
+
+INLINE_LIMIT = 64  # a search embeds at most this many pending memories before answering
+
+
+def to_blob(vector: Any) -> bytes:
+    import numpy as np
+
+    return np.asarray(vector, dtype=np.float16).tobytes()
+
+
+def from_blobs(blobs: Sequence[bytes], dimension: int) -> Any:
+    import numpy as np
+
+    if not blobs:
+        return np.zeros((0, dimension), dtype=np.float32)
+    return (
+        np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(-1, dimension).astype(np.float32)
+    )
+
+
+class Indexer:
+    """Vectors and contexts for every memory, caught up in batches, in the background."""
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        embedder_factory: EmbedderFactory,
+        index_factory: IndexFactory,
+        lock_path: Path | None,
+        document_prefix: str = "",
+        batch_size: int = 64,
+        debounce_s: float = 1.0,
+        poll_s: float = 60.0,
+    ) -> None:
+        self.db = database
+        self._embedder_factory = embedder_factory
+        self._index_factory = index_factory
+        self._owner = OwnerLock(lock_path) if lock_path is not None else None
+        self.document_prefix = document_prefix
+        self.batch_size = batch_size
+        self.debounce_s = debounce_s
+        self.poll_s = poll_s
+        self._embedder: Embedder | None = None
+        self._embedder_tried = False
+        self.embedder_error: str | None = None
+        self._index: VectorIndex | None = None
+        self.index_state = "closed"  # closed | owner | server | shared | failed | off
+        self._lock = threading.RLock()  # one sync at a time, purges included
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    # -- components -----------------------------------------------------------------------------
+    def embedder(self) -> Embedder | None:
+        """The embedder, created on first use; None when off or unavailable (logged once)."""
+        if self._embedder is None and not self._embedder_tried:
+            self._embedder_tried = True
+            try:
+                self._embedder = self._embedder_factory()
+            except EmbedderUnavailable as error:
+                self.embedder_error = str(error)
+                log.warning("semantic search is off: %s", error)
+        return self._embedder
+
+    def fingerprint(self) -> str | None:
+        embedder = self.embedder()
+        if embedder is None:
+            return None
+        try:
+            return embedder.fingerprint
+        except EmbedderUnavailable as error:
+            self._embedder_failed(error)
+            return None
+
+    def _embedder_failed(self, error: Exception) -> None:
+        self.embedder_error = str(error)
+        log.warning("embedding failed: %s", error)
+
+    def index(self) -> VectorIndex | None:
+        """The Chroma index if this process may use it (owner of the local one, or a server)."""
+        with self._lock:
+            if self.index_state in ("owner", "server"):
+                return self._index
+            if self.index_state in ("failed", "off") or self._closed:
+                return None
+            embedder = self.embedder()
+            fingerprint = self.fingerprint()
+            if embedder is None or fingerprint is None:
+                return None
+            index = self._index_factory(fingerprint, embedder.dimension)
+            if index is None:
+                self.index_state = "off"
+                return None
+            if index.mode == "local" and self._owner is not None and not self._owner.acquire():
+                if self.index_state != "shared":
+                    log.info("another Memloci process owns the vector index; searching exactly")
+                self.index_state = "shared"
+                return None
+            try:
+                self._open(index, fingerprint)
+            except VectorIndexError as error:
+                log.warning("%s; search uses full text and exact vectors", error)
+                self.index_state = "failed"
+                if self._owner is not None:
+                    self._owner.release()
+                return None
+            self._index = index
+            self.index_state = "server" if index.mode == "server" else "owner"
+            return index
+
+    def _open(self, index: VectorIndex, fingerprint: str) -> None:
+        try:
+            created = index.open()
+        except VectorIndexError:
+            path = getattr(index, "path", None)
+            if index.mode != "local" or path is None:
+                raise
+            log.warning("the local vector index is damaged; rebuilding it from the database")
+            index.close()
+            type(index).discard(path)  # type: ignore[attr-defined]
+            created = index.open()
+        conn = self.db.conn()
+        recorded = state.counts(conn, fingerprint)["in_index"]
+        present = index.count()
+        if created or present != recorded:
+            if present > recorded:
+                index.reset()  # it holds entries the database does not know: start clean
+            with self.db.write() as db:
+                state.mark_all_unindexed(db.conn, fingerprint)
+        for name in index.drop_other_collections():
+            log.info("dropped the vector collection %s of a previous embedder", name)
+
+    # -- syncing --------------------------------------------------------------------------------
+    def sync(self, *, progress: Progress | None = None, stop: threading.Event | None = None) -> int:
+        """Catch everything up: purges, vectors, the index. Returns how many were embedded."""
+        with self._lock:
+            self._purge()
+            fingerprint = self.fingerprint()
+            embedder = self._embedder
+            if embedder is None or fingerprint is None:
+                return 0
+            index = self.index()
+            if index is not None:
+                self._push(index, fingerprint)
+            conn = self.db.conn()
+            top = state.top_seq(conn)
+            done, seen = 0, set()
+            for _ in range(2):  # a second round takes what changed during the first
+                ids = [i for i in state.pending_ids(conn, fingerprint) if i not in seen]
+                if not ids:
+                    break
+                total = done + len(ids)
+                for start in range(0, len(ids), self.batch_size):
+                    chunk = ids[start : start + self.batch_size]
+                    seen.update(chunk)
+                    try:
+                        self._embed(chunk, embedder, fingerprint, index)
+                    except EmbedderUnavailable as error:
+                        self._embedder_failed(error)
+                        return done
+                    done += len(chunk)
+                    if progress:
+                        progress(done, total)
+                    if stop is not None and stop.is_set():
+                        return done
+            if not state.pending_ids(conn, fingerprint, limit=1):
+                with self.db.write() as db:
+                    state.set_watermark(db.conn, fingerprint, top)
+            return done
+
+    def sync_inline(self) -> None:
+        """Before a search: finish a small backlog now (so what was just added is found by
+        meaning too); leave a big one to the background. Never waits for a running sync."""
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
+            fingerprint = self.fingerprint()
+            conn = self.db.conn()
+            if fingerprint is None:
+                return
+            pending = state.pending_ids(conn, fingerprint, limit=INLINE_LIMIT + 1)
+            if len(pending) > INLINE_LIMIT:
+                self.wake()
+                return
+            unpushed = self.index() is not None and state.unindexed(conn, fingerprint, 1)
+            if pending or unpushed or state.purged_ids(conn):
+                self.sync()
+        finally:
+            self._lock.release()
+
+    def _embed(
+        self,
+        ids: list[str],
+        embedder: Embedder,
+        fingerprint: str,
+        index: VectorIndex | None,
+    ) -> None:
+        conn = self.db.conn()
+        docs = load_docs(conn, ids)
+        previous = state.stored(conn, [d.memory_id for d in docs])
+        prefix = self.document_prefix
+        digests = {d.memory_id: d.digest(prefix) for d in docs}
+        stale = [
+            d
+            for d in docs
+            if (p := previous.get(d.memory_id)) is None
+            or p.fingerprint != fingerprint
+            or p.digest != digests[d.memory_id]
+        ]
+        vectors = embedder.embed([d.embedding_text(prefix) for d in stale]) if stale else None
+        if index is not None and stale:
+            index.upsert([d.memory_id for d in stale], vectors)
+        gone: list[str] = []
+        with self.db.write() as db:
+            fresh = {d.memory_id: d for d in load_docs(db.conn, [d.memory_id for d in docs])}
+            write_contexts(db.conn, fresh.values())
+            rows = []
+            for n, doc in enumerate(stale):
+                now = fresh.get(doc.memory_id)
+                if now is None:
+                    gone.append(doc.memory_id)
+                elif now.digest(prefix) == digests[doc.memory_id]:
+                    rows.append(
+                        (doc.memory_id, fingerprint, digests[doc.memory_id], to_blob(vectors[n]))
+                    )
+            state.save_vectors(db.conn, rows, indexed=index is not None)
+            changed = {m for m, d in fresh.items() if d.digest(prefix) != digests.get(m)}
+            state.clear_dirty(db.conn, [i for i in ids if i not in changed])
+        if index is not None and gone:
+            index.delete(gone)
+
+    def _push(self, index: VectorIndex, fingerprint: str) -> None:
+        """Vectors embedded by another process (or before a rebuild) go into the index."""
+        conn = self.db.conn()
+        while True:
+            rows = state.unindexed(conn, fingerprint, 2_048)
+            if not rows:
+                return
+            dimension = getattr(index, "dimension", None) or len(rows[0][2]) // 2
+            index.upsert([r[0] for r in rows], from_blobs([r[2] for r in rows], dimension))
+            with self.db.write() as db:
+                state.mark_indexed(db.conn, [(r[0], r[1]) for r in rows])
+
+    def _purge(self) -> None:
+        """Forgotten memories leave the vector index and the stored vectors."""
+        ids = state.purged_ids(self.db.conn())
+        if not ids:
+            return
+        index = self.index()
+        if index is not None:
+            index.delete(ids)
+        with self.db.write() as db:
+            if index is None and self.index_state == "shared":
+                # Another process owns the index: drop the stored vectors now and leave the
+                # purge markers, so the owner deletes them from its index when it next syncs.
+                for chunk in state.chunks(ids):
+                    marks = ",".join("?" * len(chunk))
+                    db.conn.execute(f"DELETE FROM vector_state WHERE memory_id IN ({marks})", chunk)
+            else:
+                # Without a usable index the markers go too: an index opened later that holds
+                # more than the database knows is reset and rebuilt (see `_open`).
+                state.forget_vectors(db.conn, ids)
+
+    def purge_now(self) -> None:
+        """After a forget: the vectors go now, and the terms leave the full-text segments."""
+        with self._lock:
+            self._purge()
+            with self.db.write() as db:
+                db.conn.execute("INSERT INTO search_docs (search_docs) VALUES ('optimize')")
+
+    # -- background -----------------------------------------------------------------------------
+    def wake(self) -> None:
+        if self._closed:
+            return
+        self._wake.set()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="memloci-indexer", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(timeout=self.poll_s)
+            self._wake.clear()
+            if self._stop.wait(self.debounce_s):
+                return
+            try:
+                self.sync(stop=self._stop)
+            except Exception:
+                log.exception("background indexing failed; it will be retried")
+
+    def close(self) -> None:
+        """Stop the background work (a batch in progress finishes; the rest waits for the next
+        process) and release the index."""
+        self._closed = True
+        self._stop.set()
+        self._wake.set()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout=120)
+        with self._lock:
+            if self._index is not None:
+                self._index.close()
+                self._index = None
+            if self._owner is not None:
+                self._owner.release()
+            if self._embedder is not None:
+                self._embedder.close()
+                self._embedder = None
+            self.index_state = "closed"

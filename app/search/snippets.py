@@ -1,0 +1,49 @@
+"""A short excerpt of a hit around the query's words, matches in [brackets].
+
+Built from the memory's searchable text, which never holds a vault secret.
+"""
+
+from __future__ import annotations
+
+import re
+
+from app.search.lexical import query_terms
+
+WINDOW = 16  # words, like the full-text snippet
+_TOKEN = re.compile(r"\S+")
+_SUFFIXES = ("ing", "ed", "es", "s", "ly")
+
+
+def _stem(word: str) -> str:
+    word = word.lower()
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def snippet(text: str, query: str) -> str:
+    words = _TOKEN.findall(text)
+    if not words:
+        return ""
+    stems = {_stem(t) for t in query_terms(query)}
+
+    def hit(word: str) -> bool:
+        core = re.sub(r"^\W+|\W+$", "", word).lower()
+        return bool(core) and any(core.startswith(s) if len(s) >= 3 else core == s for s in stems)
+
+    marks = [hit(w) for w in words]
+    if len(words) <= WINDOW:
+        start = 0
+    else:
+        # The window holding the most matches (earliest on ties).
+        best, start = -1, 0
+        current = sum(marks[:WINDOW])
+        for left in range(0, len(words) - WINDOW + 1):
+            if left:
+                current += marks[left + WINDOW - 1] - marks[left - 1]
+            if current > best:
+                best, start = current, left
+    end = min(len(words), start + WINDOW)
+    shown = [f"[{w}]" if marks[i] else w for i, w in enumerate(words[start:end], start)]
+    return ("…" if start else "") + " ".join(shown) + ("…" if end < len(words) else "")

@@ -1,0 +1,168 @@
+"""The approximate nearest-neighbour index: Chroma, local (`PersistentClient` under the data
+folder) or a Chroma server (`HttpClient`) when settings name one.
+
+Chroma holds only memory ids and rotated vectors: no documents, no metadata. Each embedder
+fingerprint gets its own collection (named by a keyed hash), so vectors of different models are
+never mixed. Everything here is derived from the encrypted database and can be rebuilt.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import urllib.parse
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from app.embed.base import EmbedderUnavailable
+from app.errors import ConfigError
+from app.vectors.rotation import collection_name, rotation_matrix
+
+log = logging.getLogger(__name__)
+
+BATCH = 4_096
+
+
+class VectorIndexError(ConfigError):
+    """The vector index cannot be used; search continues with full-text only."""
+
+
+class ChromaIndex:
+    """One collection of rotated unit vectors keyed by memory id."""
+
+    def __init__(
+        self,
+        *,
+        key: bytes,
+        fingerprint: str,
+        dimension: int,
+        path: Path | None = None,
+        url: str | None = None,
+        token: str | None = None,
+    ) -> None:
+        if (path is None) == (url is None):
+            raise ValueError("give either a local path or a server url")
+        self.path = path
+        self.url = url
+        self._token = token
+        self._key = key
+        self.fingerprint = fingerprint
+        self.dimension = dimension
+        self._prefix, self.name = collection_name(key, fingerprint)
+        self._rotation: Any = None
+        self._client: Any = None
+        self._collection: Any = None
+
+    @property
+    def mode(self) -> str:
+        return "server" if self.url else "local"
+
+    # -- connection -----------------------------------------------------------------------------
+    def open(self) -> bool:
+        """Connect and get the collection. True when it was just created (so it is empty)."""
+        try:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+        except ImportError as error:
+            raise EmbedderUnavailable(f"chromadb is missing ({error}).") from None
+        settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        try:
+            if self.url:
+                parts = urllib.parse.urlsplit(self.url)
+                headers = {"Authorization": f"Bearer {self._token}"} if self._token else None
+                self._client = chromadb.HttpClient(
+                    host=parts.hostname or "localhost",
+                    port=parts.port or (443 if parts.scheme == "https" else 8000),
+                    ssl=parts.scheme == "https",
+                    headers=headers,
+                    settings=settings,
+                )
+            else:
+                assert self.path is not None
+                self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
+                self._client = chromadb.PersistentClient(path=str(self.path), settings=settings)
+            created = self.name not in self._names()
+            self._collection = self._client.get_or_create_collection(
+                self.name,
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine", "ef_search": 128}},
+            )
+        except Exception as error:
+            self.close()
+            where = self.url or str(self.path)
+            raise VectorIndexError(
+                f"The vector index at {where} cannot be opened ({error})."
+            ) from None
+        self._rotation = rotation_matrix(self._key, self.dimension)
+        return created
+
+    def _names(self) -> list[str]:
+        return [getattr(c, "name", c) for c in self._client.list_collections()]
+
+    def drop_other_collections(self) -> list[str]:
+        """Collections of this install made with other embedders: useless now, so removed."""
+        dropped = []
+        for name in self._names():
+            if name.startswith(self._prefix + "-") and name != self.name:
+                self._client.delete_collection(name)
+                dropped.append(name)
+        return dropped
+
+    def reset(self) -> None:
+        """Empty this collection (rebuild from the database follows)."""
+        self._client.delete_collection(self.name)
+        self._collection = self._client.get_or_create_collection(
+            self.name,
+            embedding_function=None,
+            configuration={"hnsw": {"space": "cosine", "ef_search": 128}},
+        )
+
+    def close(self) -> None:
+        client, self._client, self._collection = self._client, None, None
+        if client is not None and hasattr(client, "close"):
+            try:
+                client.close()  # stops the local system, releasing its files
+            except Exception:
+                log.debug("closing chroma failed", exc_info=True)
+
+    @staticmethod
+    def discard(path: Path) -> None:
+        """Delete a damaged local index folder (it is rebuilt from the database)."""
+        shutil.rmtree(path, ignore_errors=True)
+
+    # -- data -----------------------------------------------------------------------------------
+    def _rotate(self, vectors: Any) -> Any:
+        import numpy as np
+
+        array = np.asarray(vectors, dtype=np.float32)
+        return array @ self._rotation
+
+    def upsert(self, ids: Sequence[str], vectors: Any) -> None:
+        if not ids:
+            return
+        rotated = self._rotate(vectors)
+        for start in range(0, len(ids), BATCH):
+            self._collection.upsert(
+                ids=list(ids[start : start + BATCH]), embeddings=rotated[start : start + BATCH]
+            )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        for start in range(0, len(ids), BATCH):
+            self._collection.delete(ids=list(ids[start : start + BATCH]))
+
+    def count(self) -> int:
+        return int(self._collection.count())
+
+    def query(self, vector: Any, k: int) -> list[tuple[str, float]]:
+        """The k nearest ids with their cosine similarity, best first."""
+        if k < 1:
+            return []
+        result = self._collection.query(
+            query_embeddings=self._rotate(vector.reshape(1, -1)),
+            n_results=k,
+            include=["distances"],
+        )
+        ids = result["ids"][0] if result["ids"] else []
+        distances = result["distances"][0] if result.get("distances") else []
+        return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=False)]
