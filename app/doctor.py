@@ -259,11 +259,18 @@ def _logs(paths: Paths) -> Check:
     return Check("log", OK, str(paths.log_file))
 
 
+def _autofill(paths: Paths) -> list[Check]:
+    from app.autofill.checks import checks
+
+    return checks(paths)
+
+
 CHECKS: list[Callable[[Paths], list[Check]]] = [
     lambda p: [_python(), _sqlcipher()],
     _folders,
     _store,
     lambda p: [_keyring(), _tesseract(), _display(), _model(), _logs(p)],
+    _autofill,
 ]
 
 
