@@ -240,7 +240,14 @@ Set MEMLOCI_HOME to keep everything under one folder; MEMLOCI_PASSPHRASE for scr
 @click.command()
 @click.pass_context
 def start(ctx: click.Context) -> None:
-    """What ./scripts/run starts: the machine check and a short guide."""
+    """What ./scripts/run starts: the desktop app, or without a display the check and a guide."""
+    from app.cli.gui_cmds import display_problem, gui
+
+    problem = display_problem(probe_qt=True)
+    if problem is None:
+        ctx.invoke(gui)
+        return
+    click.echo(f"The desktop app cannot start here: {problem}. Here is the command line instead.\n")
     try:
         ctx.invoke(doctor)
     except SystemExit:
