@@ -212,9 +212,13 @@ class OpenAICompatModel:
             return Completion("", 0, 0, 0.0, "cancelled")
         try:
             with self._client.stream("POST", "/chat/completions", json=body) as response:
-                if response.status_code in (400, 422) and "response_format" in body:
-                    response.read()
-                    raise _Refused()
+                if response.status_code >= 400 and "response_format" in body:
+                    detail = response.read()
+                    # 400/422 by the standard; llama-cpp-python's server answers 500 with the
+                    # validation error in the body.
+                    if response.status_code in (400, 422) or b"response_format" in detail:
+                        raise _Refused()
+                    self._check(response)
                 if response.status_code >= 400:
                     response.read()
                     self._check(response)
