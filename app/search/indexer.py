@@ -82,7 +82,8 @@ class Indexer:
         self.embedder_error: str | None = None
         self._index: VectorIndex | None = None
         self.index_state = "closed"  # closed | owner | server | shared | failed | off
-        self._lock = threading.RLock()  # one sync at a time, purges included
+        self._sync_lock = threading.RLock()  # one catch-up at a time
+        self._lock = threading.RLock()  # one batch, purge or index change at a time
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -116,6 +117,10 @@ class Indexer:
 
     def index(self) -> VectorIndex | None:
         """The Chroma index if this process may use it (owner of the local one, or a server)."""
+        if self.index_state in ("owner", "server"):
+            return self._index  # the usual case: no lock, a search never waits for a batch
+        if self.index_state in ("failed", "off") or self._closed:
+            return None
         with self._lock:
             if self.index_state in ("owner", "server"):
                 return self._index
@@ -170,16 +175,18 @@ class Indexer:
 
     # -- syncing --------------------------------------------------------------------------------
     def sync(self, *, progress: Progress | None = None, stop: threading.Event | None = None) -> int:
-        """Catch everything up: purges, vectors, the index. Returns how many were embedded."""
-        with self._lock:
-            self._purge()
-            fingerprint = self.fingerprint()
-            embedder = self._embedder
-            if embedder is None or fingerprint is None:
-                return 0
-            index = self.index()
-            if index is not None:
-                self._push(index, fingerprint)
+        """Catch everything up: purges, vectors, the index. Returns how many were embedded.
+        One sync runs at a time; other work (a forget's purge) waits at most for one batch."""
+        with self._sync_lock:
+            with self._lock:
+                self._purge()
+                fingerprint = self.fingerprint()
+                embedder = self._embedder
+                if embedder is None or fingerprint is None:
+                    return 0
+                index = self.index()
+                if index is not None:
+                    self._push(index, fingerprint)
             conn = self.db.conn()
             top = state.top_seq(conn)
             done, seen = 0, set()
@@ -192,7 +199,8 @@ class Indexer:
                     chunk = ids[start : start + self.batch_size]
                     seen.update(chunk)
                     try:
-                        self._embed(chunk, embedder, fingerprint, index)
+                        with self._lock:
+                            self._embed(chunk, embedder, fingerprint, self.index())
                     except EmbedderUnavailable as error:
                         self._embedder_failed(error)
                         return done
@@ -201,15 +209,16 @@ class Indexer:
                         progress(done, total)
                     if stop is not None and stop.is_set():
                         return done
-            if not state.pending_ids(conn, fingerprint, limit=1):
-                with self.db.write() as db:
-                    state.set_watermark(db.conn, fingerprint, top)
+            with self._lock:
+                if not state.pending_ids(conn, fingerprint, limit=1):
+                    with self.db.write() as db:
+                        state.set_watermark(db.conn, fingerprint, top)
             return done
 
     def sync_inline(self) -> None:
         """Before a search: finish a small backlog now (so what was just added is found by
         meaning too); leave a big one to the background. Never waits for a running sync."""
-        if not self._lock.acquire(blocking=False):
+        if not self._sync_lock.acquire(blocking=False):
             return
         try:
             fingerprint = self.fingerprint()
@@ -224,7 +233,7 @@ class Indexer:
             if pending or unpushed or state.purged_ids(conn):
                 self.sync()
         finally:
-            self._lock.release()
+            self._sync_lock.release()
 
     def _embed(
         self,

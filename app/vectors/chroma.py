@@ -90,6 +90,7 @@ class ChromaIndex:
             )
         except Exception as error:
             self.close()
+            self._forget_cached_system()
             where = self.url or str(self.path)
             raise VectorIndexError(
                 f"The vector index at {where} cannot be opened ({error})."
@@ -125,6 +126,22 @@ class ChromaIndex:
                 client.close()  # stops the local system, releasing its files
             except Exception:
                 log.debug("closing chroma failed", exc_info=True)
+
+    def _forget_cached_system(self) -> None:
+        """Chroma caches one engine per folder in the process; one that failed to start must
+        go, or every later open of the folder fails the same way."""
+        if self.path is None:
+            return
+        try:
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            key = str(self.path)
+            system = SharedSystemClient._identifier_to_system.pop(key, None)
+            SharedSystemClient._identifier_to_refcount.pop(key, None)
+            if system is not None:
+                system.stop()
+        except Exception:
+            log.debug("clearing chroma's cached system failed", exc_info=True)
 
     @staticmethod
     def discard(path: Path) -> None:
