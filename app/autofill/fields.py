@@ -197,14 +197,21 @@ def parse_autocomplete(value: str) -> tuple[str | None, frozenset[str]]:
 # Words that carry no meaning in a label ("Please enter your e-mail").
 _FILLER = frozenset(
     """a an the your you my our of for is are what whats which do does this that to here please
-    enter type provide give optional required write in and or s e g eg ex your's""".split()
+    enter type provide give optional required write in and or s e g eg ex""".split()
+)
+# Words that say which one, not what: "Home address" is an address.
+_QUALIFIERS = frozenset(
+    """home work mobile personal private business office shipping billing primary main current
+    new""".split()
 )
 
 
-def phrase_key(text: str, *, camel: bool = False) -> tuple[str | None, float]:
-    """The key of the longest known phrase in `text`, and how much of the label it covers."""
+def phrase_key(text: str, *, camel: bool = False, strict: bool = False) -> tuple[str | None, float]:
+    """The key of the longest known phrase in `text`, and the share of the label's meaningful
+    words it covers (`strict`: qualifiers such as 'home' or 'work' do not count as words)."""
     words = normalise(text, camel=camel).split()
-    content = [w for w in words if w not in _FILLER] or words
+    ignored = _FILLER | (_QUALIFIERS if strict else frozenset())
+    content = {w for w in words if w not in ignored} or set(words)
     best: tuple[str | None, int, int] = (None, 0, 0)  # key, length, -position
     for size in range(min(_LONGEST_PHRASE, len(words)), 0, -1):
         for start in range(len(words) - size + 1):
@@ -215,7 +222,8 @@ def phrase_key(text: str, *, camel: bool = False) -> tuple[str | None, float]:
             break
     if best[0] is None:
         return None, 0.0
-    return best[0], min(1.0, best[1] / max(1, len(content)))
+    phrase = set(words[-best[2] : -best[2] + best[1]])
+    return best[0], len(phrase & content) / len(content)
 
 
 def qualifiers_in(text: str) -> frozenset[str]:
@@ -260,6 +268,7 @@ def map_field(spec: FieldSpec) -> FieldMatch:
 
 
 def map_label(text: str) -> str | None:
-    """The key a free label names ('Work e-mail' -> 'email'), used for memory key/value lines."""
-    key, coverage = phrase_key(text)
-    return key if key and coverage >= 0.5 else None
+    """The key a memory's own label names ('Work e-mail', 'My phone number' -> a key), strictly:
+    every meaningful word must belong to the phrase, so 'Ana (e-mail)' names nothing of ours."""
+    key, coverage = phrase_key(text, strict=True)
+    return key if key and coverage >= 1.0 else None

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from app.autofill.facts import Fact, derived, facts_from
-from app.autofill.fields import PHRASES, FieldMatch, FieldSpec, map_field, normalise
+from app.autofill.cache import FactCache
+from app.autofill.facts import Fact, derived
+from app.autofill.fields import FieldMatch, FieldSpec, map_field, normalise
 from app.domain import Memory, MemoryType
 
 if TYPE_CHECKING:
@@ -136,25 +137,17 @@ class SuggestionEngine:
 
     def __init__(self, memloci: Memloci) -> None:
         self._m = memloci
+        self.cache = FactCache(memloci.services.repo)
 
     # -- candidates ---------------------------------------------------------------------------
     def _self_names(self) -> list[str]:
         agents = getattr(self._m.settings, "agents", None)
         return list(getattr(agents, "person_names", []) or [])
 
-    def candidates(self, keys: set[str]) -> tuple[list[Fact], list[Memory]]:
-        """Facts from the human block and the semantic memories search finds for the asked
-        keys, plus every active vault entry (few; each is matched by its caption)."""
-        names = self._self_names()
-        memories: dict[str, Memory] = {m.id: m for m in self._m.list("core", limit=10)}
-        words = {w for key in keys for phrase in PHRASES.get(key, ()) for w in phrase.split()}
-        words |= {"me", "profile", "contact", "personal", "details"}
-        words |= {w for n in names for w in normalise(n).split()}
-        hits = self._m.search(" ".join(sorted(words)), types=["semantic"], limit=60)
-        for memory in self._m.services.repo.get_many([h.id for h in hits]):
-            memories[memory.id] = memory
-        vault = self._m.list("vault", limit=2_000)
-        facts = [f for memory in [*memories.values(), *vault] for f in facts_from(memory, names)]
+    def candidates(self) -> tuple[list[Fact], list[Memory]]:
+        """The person's facts (human block, semantic memories about them, derived values) and
+        every active vault entry (each matched to fields by its caption)."""
+        facts, vault = self.cache.get(self._self_names())
         return facts + derived(facts), vault
 
     # -- ranking ------------------------------------------------------------------------------
@@ -170,13 +163,8 @@ class SuggestionEngine:
         return score
 
     @staticmethod
-    def _vault_score(memory: Memory, match: FieldMatch, page: PageContext | None) -> float:
-        """How well a vault entry answers a field by its caption and type words."""
-        label = normalise(
-            f"{memory.fields.get('caption', '')} {memory.fields.get('entry_type', '')}"
-        )
-        own = set(label.split())
-        site = page.site_words if page else frozenset()
+    def _vault_score(own: set[str], match: FieldMatch, site: frozenset[str]) -> float:
+        """How well a vault entry (the words of its caption and type) answers a field."""
         on_site = bool(site & own)
         if match.key in CREDENTIAL_KEYS:
             wanted = _content(match.words) & own
@@ -219,7 +207,14 @@ class SuggestionEngine:
         # A lone "Address" field wants the whole address; next to city and postal code fields
         # it wants only the street.
         whole_address = not (keys & ADDRESS_PARTS)
-        facts, vault = self.candidates(keys) if specs else ([], [])
+        facts, vault = self.candidates() if specs else ([], [])
+        site = page.site_words if page else frozenset()
+        vault_words = {
+            m.id: set(
+                normalise(f"{m.fields.get('caption', '')} {m.fields.get('entry_type', '')}").split()
+            )
+            for m in vault
+        }
         by_key: dict[str, list[Fact]] = {}
         for fact in facts:
             by_key.setdefault(fact.key, []).append(fact)
@@ -243,7 +238,7 @@ class SuggestionEngine:
                 # Credentials are matched by site only, never by key alone.
                 keyed = match.key not in CREDENTIAL_KEYS and (memory.id, match.key) in vault_keys
                 score = 0.9 * match.confidence if keyed else 0.0
-                score = max(score, self._vault_score(memory, match, page))
+                score = max(score, self._vault_score(vault_words[memory.id], match, site))
                 if score > 0:
                     found.append(Suggestion(memory, match.key, score, None))
             if not found:
