@@ -322,3 +322,50 @@ def test_redaction_of_secret_shapes() -> None:
         assert secret not in clean, secret
     assert "1234 5678 9012 3456" in clean  # fails the Luhn check: not a card number
     assert redact("my extra-secret here", ["extra-secret"]) == "my [redacted] here"
+
+
+def test_the_agents_conventions(memloci) -> None:
+    # The memory agents write the person's own details as "My ...: value" lines in the human
+    # block, and other people's as semantic memories named "Ana (e-mail)".
+    memloci.add(
+        "Ana's e-mail is ana@example.com.", type="semantic", fields={"name": "Ana (e-mail)"}
+    )
+    memloci.add(
+        "Rui's phone number is +351 911 111 111.",
+        type="semantic",
+        fields={"name": "Rui (phone number)"},
+    )
+    memloci.add(
+        "My e-mail: me@example.pt\nMy work e-mail: me@acme.example\n"
+        "My phone number: +351 934 567 890",
+        type="core",
+        fields={"label": "human"},
+    )
+    results = memloci.autofill_suggest(
+        [FieldSpec(label="E-mail"), FieldSpec(label="Work e-mail"), FieldSpec(label="Phone")]
+    )
+    values = [[s.value for s in r.suggestions] for r in results]
+    assert values[0][0] == "me@example.pt" and values[1][0] == "me@acme.example"
+    assert values[2] == ["+351 934 567 890"]
+    assert "ana@example.com" not in repr(values) and "911" not in repr(values)
+
+
+def test_the_fact_cache_follows_changes_made_elsewhere(memloci, home) -> None:
+    from app.core import Memloci
+
+    phone = [FieldSpec(label="Phone")]
+    assert memloci.autofill_suggest(phone)[0].suggestions == ()
+    other = Memloci.open(home)  # another process (the CLI while the app runs)
+    try:
+        block = other.add("Phone: +351 912 345 678", type="core", fields={"label": "human"})
+        assert memloci.autofill_suggest(phone)[0].suggestions[0].value == "+351 912 345 678"
+        other.update(block.id, "Phone: +351 999 888 777", reason="new number")
+        assert memloci.autofill_suggest(phone)[0].suggestions[0].value == "+351 999 888 777"
+        other.invalidate(block.id, "moved away")
+        assert memloci.autofill_suggest(phone)[0].suggestions == ()
+        other.restore(block.id)
+        assert memloci.autofill_suggest(phone)[0].suggestions[0].value == "+351 999 888 777"
+        other.forget(block.id)
+        assert memloci.autofill_suggest(phone)[0].suggestions == ()
+    finally:
+        other.close()
