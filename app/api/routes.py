@@ -52,6 +52,7 @@ class SearchBody(Body):
 
 class AskBody(Body):
     question: str = Field(min_length=1, max_length=4_000)
+    record: bool = True  # False: like `memloci ask --no-record`
 
 
 class ContextBody(Body):
@@ -95,7 +96,7 @@ def search(memloci: Memloci, body: SearchBody, caller: Caller) -> dict[str, Any]
 
 def ask(memloci: Memloci, body: AskBody, caller: Caller) -> dict[str, Any]:
     """An answer from memory with its citations, as `memloci ask --json` gives it."""
-    answer = memloci.ask(body.question)
+    answer = memloci.ask(body.question, record=body.record)
     memories = memloci.services.repo.get_many(list(answer.citations))
     memloci.record_disclosure(Recipient("api", caller.name, ""), "ask", memories)
     return {"question": body.question, **answer.to_dict()}

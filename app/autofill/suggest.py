@@ -181,20 +181,21 @@ class SuggestionEngine:
             return 0.0
         return min(0.95, 0.5 + 0.4 * overlap + (0.05 if on_site else 0.0))
 
-    def _search(self, match: FieldMatch, page: PageContext | None, limit: int) -> list[Suggestion]:
-        """Free-text questions: semantic memories sharing the question's words."""
+    def _search(self, match: FieldMatch, limit: int) -> list[Suggestion]:
+        """Free-text questions: semantic memories sharing the question's words. Word overlap is
+        required, so the full-text index answers alone (no query embedding: milliseconds)."""
         asked = _content(match.words)
         if not asked:
             return []
-        hits = self._m.search(match.words, types=["semantic"], limit=limit * 3)
+        hits = self._m.services.repo.search_fts(
+            match.words, types=[MemoryType.SEMANTIC], limit=limit * 3
+        )
         found = []
-        for rank, memory in enumerate(self._m.services.repo.get_many([h.id for h in hits])):
-            own = set(normalise(memory.text).split())
-            overlap = len(asked & own) / len(asked)
-            if overlap < 0.5:
-                continue
+        for rank, hit in enumerate(hits):
+            memory = hit.memory
+            overlap = len(asked & set(normalise(memory.text).split())) / len(asked)
             value = str(memory.fields.get("summary", "")).strip()
-            if value:
+            if overlap >= 0.5 and value:
                 confidence = 0.3 + 0.3 * overlap - 0.03 * rank
                 found.append(Suggestion(memory, None, confidence, value))
         return found
@@ -242,7 +243,7 @@ class SuggestionEngine:
                 if score > 0:
                     found.append(Suggestion(memory, match.key, score, None))
             if not found:
-                found = self._search(match, page, limit)
+                found = self._search(match, limit)
             results.append(FieldSuggestions(index, spec, match, tuple(self._rank(found, limit))))
         return results
 

@@ -248,7 +248,7 @@ def serve(session: Any, port: int | None, show_token: bool, new_token: bool, app
     POST /v1/autofill   {"page": {"url", "title"}, "fields": [{"label", "name", "type",
                          "placeholder", "autocomplete"}]}
     POST /v1/search     {"query", "types", "limit", "since", "until"}
-    POST /v1/ask        {"question"}
+    POST /v1/ask        {"question", "record"}
     POST /v1/prompt-context {"text", "max_chars"}
     GET  /v1/status
     Every request needs 'Authorization: Bearer TOKEN'.

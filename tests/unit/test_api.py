@@ -285,6 +285,11 @@ def test_ask_answers_with_citations_and_logs_them(api: ApiServer) -> None:
     assert {d.memory_id for d in asked} == set(body["citations"])
     status, body, _ = request(api, "POST", "/v1/ask", {"question": ""})
     assert status == 400
+    before = memloci.stats().total
+    status, body, _ = request(
+        api, "POST", "/v1/ask", {"question": "What is my e-mail?", "record": False}
+    )
+    assert status == 200 and memloci.stats().total == before  # nothing kept, as --no-record
 
 
 def test_ask_without_a_model_is_503(api: ApiServer) -> None:
