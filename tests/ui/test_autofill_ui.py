@@ -241,3 +241,24 @@ def test_the_disclosure_log_view(qtbot, store) -> None:
     assert "clipboard (popup)" in cells and "Passport" in cells
     assert any("you approved" in c for c in cells)
     assert not any(PASSPORT in c for c in cells)
+
+
+def test_the_privacy_page_shows_the_log_without_the_popup(qtbot, store, bridge, when_modal):
+    """Values handed out by `memloci serve` or the CLI show even when the popup is not
+    installed (the settings pane built without a controller)."""
+    from app.autofill.disclosures import Recipient
+    from app.ui.panes.settings import SettingsPane
+
+    passport = store.list("vault")[-1]
+    store.autofill_reveal(passport.id, Recipient("cli", "terminal"), "Passport")
+    pane = SettingsPane(bridge)
+    qtbot.addWidget(pane)
+    seen: list[int] = []
+
+    def answer(dialog) -> None:
+        seen.append(dialog.view.table.rowCount())
+        dialog.accept()
+
+    when_modal(answer)
+    pane.privacy.show_disclosures()
+    assert seen == [1]

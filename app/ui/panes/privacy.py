@@ -220,7 +220,13 @@ class PrivacyPage(QWidget):
 
     def show_disclosures(self) -> None:
         handle = getattr(self._controller, "autofill", None)
-        if handle is None:
-            self.message.emit("Autofill is not running, so nothing was shared.")
+        if handle is not None:
+            handle.show_log(self)
             return
-        handle.show_log(self)
+        # Without the popup, `memloci serve` or the CLI may still have handed values out.
+        if self.facade is None:
+            self.message.emit("The memory store is not open yet.")
+            return
+        from app.ui.autofill_log import DisclosureLogDialog
+
+        DisclosureLogDialog(self.facade, self).exec()
