@@ -51,8 +51,8 @@ class ApprovalDialog(QDialog):
         self.setWindowTitle("Memloci: allow this?")
         self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
         layout = QVBoxLayout(self)
-        where = f" for <b>{_escape(request.page)}</b>" if request.page else ""
-        head = QLabel(f"<b>{_escape(request.recipient)}</b> asks for{where}:")
+        where = f", to fill <b>{_escape(request.page)}</b>" if request.page else ""
+        head = QLabel(f"<b>{_escape(request.recipient)}</b> asks for these values{where}:")
         head.setWordWrap(True)
         layout.addWidget(head)
         self.boxes: list[tuple[QCheckBox, str]] = []
