@@ -107,7 +107,7 @@ class CaptureService:
         self.ticks = 0
         self.ocr_runs = 0
         self.ocr_seconds = 0.0
-        self._written: tuple[str, str, float] = ("", "", 0.0)
+        self._written: tuple[str, str, str | None, float] = ("", "", None, 0.0)
         self._last_tick = 0.0
         self._errors = 0
         self._tick_lock = threading.Lock()
@@ -371,15 +371,15 @@ class CaptureService:
         return result
 
     def _write_state(self, result: TickResult, idle: float | None, force: bool = False) -> None:
-        """Heartbeat for other processes: on a change of activity, else every 15 s. A one-off
-        look (`capture once`) leaves the shared state to the capturing process."""
+        """Heartbeat for other processes: on a change of activity or window, else every 15 s.
+        A one-off look (`capture once`) leaves the shared state to the capturing process."""
         mono = time.monotonic()
         if not self.running:
             return
         if (
             not force
-            and (result.activity, result.detail) == self._written[:2]
-            and mono - self._written[2] < HEARTBEAT_SECONDS
+            and (result.activity, result.detail, result.session_id) == self._written[:3]
+            and mono - self._written[3] < HEARTBEAT_SECONDS
         ):
             return
         current = self.sessions.current(FOCUS)
@@ -402,7 +402,7 @@ class CaptureService:
                 self.store.update_session(
                     session.id, {"ended_at": to_iso(session.ended), "frames": session.frames}, db
                 )
-        self._written = (result.activity, result.detail, mono)
+        self._written = (result.activity, result.detail, result.session_id, mono)
 
     def _counters(self) -> dict[str, Any]:
         return {
