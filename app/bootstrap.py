@@ -171,7 +171,7 @@ def build_capture(
         queue=services.queue,
         settings=settings,
         lock_path=services.paths.data / "capture.lock",
-        platform=platform or detect,
+        platform=platform or (lambda: detect(settings().xwayland)),
         grabber=grabber or mss_grabber,
         ocr=ocr or tesseract,
         vault=vault,

@@ -271,7 +271,15 @@ CHECKS: list[Callable[[Paths], list[Check]]] = [
     _store,
     lambda p: [_keyring(), _tesseract(), _display(), _model(), _logs(p)],
     _autofill,
+    lambda p: _capture_checks(p),
 ]
+
+
+def _capture_checks(paths: Paths) -> list[Check]:
+    """Screen capture (issue 5): what works on this display server, Wayland included."""
+    from app.capture.doctor import checks
+
+    return checks(paths)
 
 
 def run(paths: Paths) -> list[Check]:

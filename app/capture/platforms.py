@@ -102,9 +102,14 @@ WAYLAND_NOTE = (
 )
 
 
-def detect() -> Platform:
+def detect(allow_xwayland: bool = False) -> Platform:
     """The platform adapter for this session, or `PlatformUnavailable` with the reason."""
     kind = session_kind()
+    if kind == "xwayland" and not allow_xwayland:
+        raise PlatformUnavailable(
+            "This is a Wayland session: " + WAYLAND_NOTE + " To capture X11 applications "
+            "through XWayland anyway, run `memloci config set capture.xwayland true`."
+        )
     if kind in ("x11", "xwayland"):
         from app.capture.x11 import X11Platform
 
