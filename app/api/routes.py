@@ -79,12 +79,9 @@ def autofill(memloci: Memloci, body: AutofillBody, caller: Caller) -> dict[str, 
 def search(memloci: Memloci, body: SearchBody, caller: Caller) -> dict[str, Any]:
     from app.timeparse import parse_bound
 
-    types = [MemoryType.parse(t) for t in body.types] or [
-        t for t in MemoryType if t is not MemoryType.VAULT
-    ]
     hits = memloci.search(
         body.query,
-        types=types,
+        types=[MemoryType.parse(t) for t in body.types] or None,
         limit=body.limit,
         since=parse_bound(body.since, end=False) if body.since else None,
         until=parse_bound(body.until, end=True) if body.until else None,

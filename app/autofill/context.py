@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 REDACTED = "[redacted]"
 HEADER = "Context from my personal memory (Memloci, kept on my machine); cited as [n]:"
 LINE_LIMIT = 280
-NON_SECRET_TYPES = tuple(t for t in MemoryType if t is not MemoryType.VAULT)
 
 _SECRET_SHAPES = (
     re.compile(
@@ -124,7 +123,9 @@ def summary_line(memory: Memory, query_words: set[str]) -> str:
 def build(memloci: Memloci, text: str, max_chars: int, secrets: Iterable[str]) -> PromptContext:
     """Search the memories for `text` and pack the best into `max_chars` characters."""
     query = " ".join(text.split())[:2_000]
-    hits = memloci.search(query, types=list(NON_SECRET_TYPES), limit=20)
+    # No type filter: with one, search costs ~100x more (SQLite's plan); vault hits are skipped
+    # below instead.
+    hits = memloci.search(query, limit=30)
     memories = {m.id: m for m in memloci.services.repo.get_many([h.id for h in hits])}
     words = set(normalise(query).split())
     secret_list = list(secrets)

@@ -231,7 +231,9 @@ def test_search_ask_and_prompt_context(api: ApiServer) -> None:
     status, body, _ = request(api, "POST", "/v1/search", {"query": "Ana email", "limit": 5})
     assert status == 200 and body["query"] == "Ana email"
     assert body["hits"][0]["type"] == "core"
-    assert all(hit["type"] != "vault" for hit in body["hits"])
+    status, body, _ = request(api, "POST", "/v1/search", {"query": "passport"})
+    assert [hit["type"] for hit in body["hits"]] == ["vault"]  # its caption, not its secret
+    assert PASSPORT not in json.dumps(body)
     status, body, _ = request(api, "POST", "/v1/search", {"query": "Ana", "types": ["nope"]})
     assert status == 400 and "Unknown memory type" in body["error"]
     status, body, _ = request(api, "POST", "/v1/prompt-context", {"text": "Ana email"})
