@@ -27,6 +27,8 @@ ADDRESS_PARTS = frozenset(
     "postal-code".split()
 )
 CREDENTIAL_KEYS = frozenset({"password", "username"})
+# Fields only the vault answers: a password written elsewhere is still never handed out freely.
+SECRET_KEYS = frozenset({"password", "cc-number", "cc-csc"})
 _TYPE_ORDER = {MemoryType.CORE: 0, MemoryType.VAULT: 1, MemoryType.SEMANTIC: 2}
 _GENERIC = frozenset("number no nr num code id my the of details".split())
 _SITE_NOISE = frozenset("www com org net io co app login account accounts auth my".split())
@@ -133,7 +135,7 @@ def _content(words: str) -> set[str]:
 
 
 class SuggestionEngine:
-    """Reads candidate memories once per request and ranks them for every field."""
+    """Ranks the person's facts (from the cache) and vault entries for every field."""
 
     def __init__(self, memloci: Memloci) -> None:
         self._m = memloci
@@ -227,7 +229,7 @@ class SuggestionEngine:
             if key == "street-address" and whole_address and by_key.get("full-address"):
                 key = "full-address"
             for fact in by_key.get(key or "", []):
-                if fact.sealed:
+                if fact.sealed or key in SECRET_KEYS:
                     continue
                 found.append(
                     Suggestion(

@@ -369,3 +369,17 @@ def test_the_fact_cache_follows_changes_made_elsewhere(memloci, home) -> None:
         assert memloci.autofill_suggest(phone)[0].suggestions == ()
     finally:
         other.close()
+
+
+def test_secret_fields_are_answered_only_from_the_vault(memloci) -> None:
+    memloci.add(
+        "Password: hunter2-in-the-open\nCard number: 4111 1111 1111 1111",
+        type="core",
+        fields={"label": "human"},
+    )
+    results = memloci.autofill(
+        [FieldSpec(label="Password", type="password"), FieldSpec(label="Card number")],
+        PageContext(url="https://shop.example/"),
+        RECIPIENT,
+    )
+    assert [r.suggestions for r in results] == [(), ()]
