@@ -5,6 +5,18 @@
 const DEFAULT_PORT = 48620;
 const TIMEOUT_MS = 120000; // the person may be answering an approval prompt in Memloci
 
+// The token is for the service worker and the options page only; content scripts run in web
+// pages' processes and never need it (newer Chromium honours this for storage.local).
+function restrictStorage() {
+  try {
+    chrome.storage.local.setAccessLevel({ accessLevel: "TRUSTED_CONTEXTS" }).catch(() => {});
+  } catch (error) {
+    // older browsers: storage.local stays readable by content scripts, which do not read it
+  }
+}
+restrictStorage();
+chrome.runtime.onInstalled.addListener(restrictStorage);
+
 async function settings() {
   return chrome.storage.local.get({ token: "", port: DEFAULT_PORT });
 }

@@ -24,6 +24,7 @@ class Browser:
         self.process = process
         self.ws = websocket.create_connection(ws_url, timeout=30, suppress_origin=True)
         self._ids = iter(range(1, 1_000_000))
+        self.events: list[dict[str, Any]] = []  # what arrived while waiting for replies
 
     def send(self, method: str, params: dict[str, Any] | None = None, session: str | None = None):
         ident = next(self._ids)
@@ -33,6 +34,8 @@ class Browser:
         self.ws.send(json.dumps(message))
         while True:
             reply = json.loads(self.ws.recv())
+            if "method" in reply:
+                self.events.append(reply)
             if reply.get("id") == ident:
                 if "error" in reply:
                     raise RuntimeError(f"{method}: {reply['error']}")
@@ -74,6 +77,32 @@ class Page:
         )
         if "exceptionDetails" in result:
             raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
+        return result["result"].get("value")
+
+    def extension_world(self, name: str) -> int:
+        """The execution context id of extension `name`'s content script in this page."""
+        self.send("Runtime.enable")
+        for event in self.browser.events:
+            if event.get("sessionId") != self.session:
+                continue
+            if event["method"] == "Runtime.executionContextCreated":
+                context = event["params"]["context"]
+                if context.get("name") == name and context["auxData"].get("type") == "isolated":
+                    return int(context["id"])
+        raise LookupError(f"no content script world of {name!r}")
+
+    def eval_in(self, context: int, expression: str) -> Any:
+        result = self.send(
+            "Runtime.evaluate",
+            {
+                "expression": expression,
+                "contextId": context,
+                "returnByValue": True,
+                "awaitPromise": True,
+            },
+        )
+        if "exceptionDetails" in result:
+            raise RuntimeError(str(result["exceptionDetails"].get("exception", {})))
         return result["result"].get("value")
 
     def wait_for(self, expression: str, timeout: float = 20) -> Any:

@@ -141,6 +141,13 @@ def test_the_extension_fills_a_form_from_memory(memloci, tmp_path: Path) -> None
             page.wait_for("document.querySelector('memloci-autofill') !== null")
             # The page cannot reach the extension's elements.
             assert page.eval("document.querySelector('memloci-autofill').shadowRoot") is None
+            # Nor can the content script (it runs in the page's process) read the token.
+            world = page.extension_world("Memloci autofill")
+            stolen = page.eval_in(
+                world,
+                "chrome.storage.local.get('token').then(x => x.token || '', e => 'refused')",
+            )
+            assert stolen == "refused"
             page.click_selector("#given")
             badge = page.wait_node("data-memloci", "badge")
             deadline = time.monotonic() + 10
