@@ -272,7 +272,15 @@ CHECKS: list[Callable[[Paths], list[Check]]] = [
     lambda p: [_keyring(), _tesseract(), _display(), _model(), _logs(p)],
     _autofill,
     lambda p: _capture_checks(p),
+    lambda p: _search_checks(p),
 ]
+
+
+def _search_checks(paths: Paths) -> list[Check]:
+    """Search (issue 3): the embedder and the vector index."""
+    from app.search.doctor import checks
+
+    return checks(paths)
 
 
 def _capture_checks(paths: Paths) -> list[Check]:

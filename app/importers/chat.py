@@ -134,10 +134,10 @@ def import_messages(
                     if len(pieces) > 1
                     else "chat import",
                 )
-                seq = conn.execute("SELECT seq FROM memories WHERE id = ?", (memory.id,)).fetchone()
                 conn.execute(
-                    "INSERT INTO memory_threads (memory_id, thread, at, pos) VALUES (?, ?, ?, ?)",
-                    (memory.id, message.conversation, to_iso(message.timestamp), seq[0]),
+                    "INSERT INTO memory_threads (memory_id, thread, at, pos) "
+                    "SELECT id, ?, ?, seq FROM memories WHERE id = ?",
+                    (message.conversation, to_iso(message.timestamp), memory.id),
                 )
                 result.memory_ids.append(memory.id)
                 first_id = first_id or memory.id

@@ -32,7 +32,7 @@ from app.store.memories import MemoryRepository
 
 log = logging.getLogger(__name__)
 
-EXACT_LIMIT = 3_000  # filtered sets up to this size are searched exactly, not approximately
+EXACT_LIMIT = 2_000  # filtered sets up to this size are searched exactly, not approximately
 
 
 class HybridRetriever:

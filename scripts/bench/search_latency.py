@@ -1,0 +1,111 @@
+"""Hybrid search latency over a large store (default 100,000 synthetic chat memories).
+
+    .venv/bin/python scripts/bench/search_latency.py [--memories 100000] [--home DIR]
+
+Builds the store through the real path (`import_chat`, then the vector catch-up with the
+bundled MiniLM) unless --home names one built by an earlier run, then times `Memloci.search`
+(hybrid: full text + vectors + fusion, hits hydrated) for 200 realistic queries after 20
+warm-up queries, in one process, as the desktop app would. Embedding 100,000 memories takes
+roughly 20-30 minutes on 2 cores; keep the store with --home to re-run the timing alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import machine, peak_rss_mib, temporary_home, warm_up
+from synthetic import Generator, write_jsonl
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def build(memloci, home: Path, count: int) -> None:
+    existing = int(memloci.services.database.scalar("SELECT count(*) FROM memories") or 0)
+    if existing >= count:
+        print(f"store: reusing {existing:,} memories in {home}")
+    else:
+        export = write_jsonl(home / "synthetic.jsonl", count)
+        started = time.perf_counter()
+        result = memloci.import_chat(export, agents=False)
+        seconds = time.perf_counter() - started
+        print(
+            f"import: {result.imported:,} messages in {seconds:.1f} s "
+            f"({result.imported / seconds:,.0f} messages/s)"
+        )
+    started = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % 5_000 < 64:
+            rate = done / max(time.perf_counter() - started, 1e-9)
+            print(f"  embedded {done:,}/{total:,} ({rate:,.0f}/s)", flush=True)
+
+    embedded = memloci.index_sync(progress=progress)
+    if embedded:
+        seconds = time.perf_counter() - started
+        print(
+            f"vectors: {embedded:,} memories embedded and indexed in {seconds:.0f} s "
+            f"({embedded / seconds:,.0f}/s)"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--memories", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--home", type=Path, help="Build (or reuse) the store here.")
+    args = parser.parse_args()
+    with temporary_home(args.home) as home:
+        warm_up(home)
+        from app.core import Memloci
+        from app.search.filters import Filters
+
+        with Memloci.open(home) as memloci:
+            build(memloci, home, args.memories)
+            status = memloci.search_status()
+            print(
+                f"store: {status['memories']:,} memories, {status.get('in_index', 0):,} in the "
+                f"vector index ({status['vector_index']}), {status.get('pending', 0):,} pending"
+            )
+            generator = Generator(seed=7)
+            queries = generator.queries(args.queries + 20)
+            for query in queries[:20]:
+                memloci.search(query)
+            total, lexical, dense, counts = [], [], [], []
+            retriever = memloci.services.retriever
+            for query in queries[20:]:
+                started = time.perf_counter()
+                hits = memloci.search(query)
+                total.append(1000 * (time.perf_counter() - started))
+                counts.append(len(hits))
+                started = time.perf_counter()
+                retriever.lexical.search(query, Filters(), 100)
+                lexical.append(1000 * (time.perf_counter() - started))
+                started = time.perf_counter()
+                retriever._dense(query, Filters(), 100)
+                dense.append(1000 * (time.perf_counter() - started))
+    print(f"machine: {machine()}")
+    print(f"{len(total)} queries, {statistics.mean(counts):.1f} hits each on average")
+    print("| part | p50 ms | p95 ms | max ms |")
+    print("|---|---|---|---|")
+    for name, values in (
+        ("hybrid search (Memloci.search)", total),
+        ("  full-text channel alone", lexical),
+        ("  vector channel alone (embed + ANN)", dense),
+    ):
+        print(
+            f"| {name} | {percentile(values, 50):.1f} | {percentile(values, 95):.1f} | "
+            f"{max(values):.1f} |"
+        )
+    print(f"peak RSS: {peak_rss_mib():.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
