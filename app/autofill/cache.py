@@ -11,6 +11,7 @@ import threading
 from collections.abc import Sequence
 
 from app.autofill.facts import Fact, facts_from
+from app.autofill.fields import normalise
 from app.domain import Memory, MemoryType
 from app.store.memories import MemoryRepository
 
@@ -24,7 +25,7 @@ class FactCache:
         self._stamp: tuple[object, ...] | None = None
         self._names: tuple[str, ...] = ()
         self._facts: dict[str, tuple[int, list[Fact]]] = {}
-        self._vault: dict[str, Memory] = {}
+        self._vault: dict[str, tuple[Memory, frozenset[str]]] = {}  # entry, its caption words
 
     def _current_stamp(self) -> tuple[object, ...]:
         """Changes whenever a memory is added, changed, invalidated, restored or forgotten."""
@@ -34,8 +35,11 @@ class FactCache:
             db.scalar("SELECT count(*) FROM memories"),
         )
 
-    def get(self, self_names: Sequence[str] = ()) -> tuple[list[Fact], list[Memory]]:
-        """Every fact about the person, and every active vault entry."""
+    def get(
+        self, self_names: Sequence[str] = ()
+    ) -> tuple[list[Fact], list[tuple[Memory, frozenset[str]]]]:
+        """Every fact about the person, and every active vault entry with the words of its
+        caption and type (what fields are matched against)."""
         names = tuple(self_names)
         with self._lock:
             stamp = self._current_stamp()
@@ -64,4 +68,6 @@ class FactCache:
             for memory in self.repo.get_many(stale[start : start + 500]):
                 self._facts[memory.id] = (memory.version, facts_from(memory, names))
                 if memory.type is MemoryType.VAULT:
-                    self._vault[memory.id] = memory
+                    fields = memory.fields
+                    label = f"{fields.get('caption', '')} {fields.get('entry_type', '')}"
+                    self._vault[memory.id] = (memory, frozenset(normalise(label).split()))

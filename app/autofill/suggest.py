@@ -146,7 +146,7 @@ class SuggestionEngine:
         agents = getattr(self._m.settings, "agents", None)
         return list(getattr(agents, "person_names", []) or [])
 
-    def candidates(self) -> tuple[list[Fact], list[Memory]]:
+    def candidates(self) -> tuple[list[Fact], list[tuple[Memory, frozenset[str]]]]:
         """The person's facts (human block, semantic memories about them, derived values) and
         every active vault entry (each matched to fields by its caption)."""
         facts, vault = self.cache.get(self._self_names())
@@ -165,17 +165,18 @@ class SuggestionEngine:
         return score
 
     @staticmethod
-    def _vault_score(own: set[str], match: FieldMatch, site: frozenset[str]) -> float:
-        """How well a vault entry (the words of its caption and type) answers a field."""
+    def _vault_score(
+        own: frozenset[str], asked: set[str], match: FieldMatch, site: frozenset[str]
+    ) -> float:
+        """How well a vault entry (the words of its caption and type) answers a field whose
+        meaningful words are `asked`."""
         on_site = bool(site & own)
         if match.key in CREDENTIAL_KEYS:
-            wanted = _content(match.words) & own
             if site and not on_site:
                 return 0.0  # never offer one site's password to another
-            if match.key not in own and "password" not in own and not wanted:
+            if match.key not in own and "password" not in own and not (asked & own):
                 return 0.0
             return 0.9 if on_site else 0.5
-        asked = _content(match.words)
         if not asked:
             return 0.0
         overlap = len(asked & own) / len(asked)
@@ -212,12 +213,6 @@ class SuggestionEngine:
         whole_address = not (keys & ADDRESS_PARTS)
         facts, vault = self.candidates() if specs else ([], [])
         site = page.site_words if page else frozenset()
-        vault_words = {
-            m.id: set(
-                normalise(f"{m.fields.get('caption', '')} {m.fields.get('entry_type', '')}").split()
-            )
-            for m in vault
-        }
         by_key: dict[str, list[Fact]] = {}
         for fact in facts:
             by_key.setdefault(fact.key, []).append(fact)
@@ -237,11 +232,12 @@ class SuggestionEngine:
                         fact.alternatives,
                     )
                 )  # fmt: skip
-            for memory in vault:
+            asked = _content(match.words)
+            for memory, words in vault:
                 # Credentials are matched by site only, never by key alone.
                 keyed = match.key not in CREDENTIAL_KEYS and (memory.id, match.key) in vault_keys
                 score = 0.9 * match.confidence if keyed else 0.0
-                score = max(score, self._vault_score(vault_words[memory.id], match, site))
+                score = max(score, self._vault_score(words, asked, match, site))
                 if score > 0:
                     found.append(Suggestion(memory, match.key, score, None))
             if not found:
