@@ -45,21 +45,43 @@ def split_long(text: str, limit: int = DETAILS_LIMIT) -> list[str]:
     return [p for p in pieces if p]
 
 
-def already_imported(conn: Any, ids: Sequence[str]) -> set[str]:
-    """Message ids that already have their chat record (an imported, threaded memory)."""
-    found: set[str] = set()
+def already_imported(conn: Any, ids: Sequence[str]) -> dict[str, list[str]]:
+    """Message id -> the memories that are its chat record (imported episodic memories whose
+    source is that message). Memories the agents derived from a message do not count."""
+    found: dict[str, list[str]] = {}
     for start in range(0, len(ids), 500):
         chunk = list(ids[start : start + 500])
         marks = ",".join("?" * len(chunk))
-        found.update(
-            row[0]
-            for row in conn.execute(
-                "SELECT s.ref FROM memory_sources s JOIN memory_threads t "
-                f"ON t.memory_id = s.memory_id WHERE s.kind = 'chat' AND s.ref IN ({marks})",
-                chunk,
-            )
-        )
+        for ref, memory_id in conn.execute(
+            "SELECT s.ref, s.memory_id FROM memory_sources s JOIN memories m "
+            "ON m.id = s.memory_id WHERE s.kind = 'chat' AND m.origin = 'import' "
+            f"AND m.type = 'episodic' AND s.ref IN ({marks}) ORDER BY m.seq",
+            chunk,
+        ):
+            found.setdefault(ref, []).append(memory_id)
     return found
+
+
+def restore_threads(
+    conn: Any, messages: Sequence[ChatMessage], records: dict[str, list[str]]
+) -> list[str]:
+    """Records that lost their place in the conversation (restored from a backup, which
+    carries memories but not this index) get it back from the file. Returns their ids."""
+    restored: list[str] = []
+    for message in messages:
+        for memory_id in records.get(message.id, ()):
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO memory_threads (memory_id, thread, at, pos) "
+                "SELECT id, ?, ?, seq FROM memories WHERE id = ?",
+                (message.conversation, to_iso(message.timestamp), memory_id),
+            )
+            if cursor.rowcount:
+                restored.append(memory_id)
+    if restored:
+        conn.executemany(
+            "INSERT OR IGNORE INTO search_dirty (memory_id) VALUES (?)", [(i,) for i in restored]
+        )
+    return restored
 
 
 def refresh_successors(conn: Any, new_ids: Sequence[str], threads: set[str]) -> None:
@@ -99,6 +121,7 @@ def import_messages(
         done = already_imported(conn, [m.id for m in messages])
         new = [m for m in messages if m.id not in done]
         result.skipped = len(messages) - len(new)
+        repaired = restore_threads(conn, [m for m in messages if m.id in done], done)
         conversations = {m.conversation for m in new}
         result.conversations = len(conversations)
         # Conversations that already have messages: those after a new one get a new context.
@@ -161,8 +184,9 @@ def import_messages(
             if progress is not None and (number % 250 == 0 or number == len(new)):
                 progress(number, len(new))
         # Each new message is indexed with the messages before it, in this same transaction.
-        for start in range(0, len(result.memory_ids), 1_000):
-            write_contexts(conn, load_docs(conn, result.memory_ids[start : start + 1_000]))
+        touched = [*result.memory_ids, *repaired]
+        for start in range(0, len(touched), 1_000):
+            write_contexts(conn, load_docs(conn, touched[start : start + 1_000]))
         if resumed:
             refresh_successors(conn, result.memory_ids, resumed)
     return result

@@ -269,3 +269,23 @@ def test_the_cli_imports_shows_progress_and_answers_many_queries(capsys, tmp_pat
         f"memloci: {bad}:1: invalid JSON "
         "(Expecting property name enclosed in double quotes at column 2)."
     )
+
+
+def test_after_a_backup_restore_reimporting_restores_context_without_duplicates(
+    memloci, tmp_path, monkeypatch
+) -> None:
+    path = write_jsonl(tmp_path / "chat.jsonl", CHAT)
+    memloci.import_chat(path, agents=False)
+    backup = tmp_path / "memories.mlb"
+    memloci.export_backup(backup, "backup passphrase")
+    monkeypatch.setenv("MEMLOCI_HOME", str(tmp_path / "restored"))
+    with Memloci.open(tmp_path / "restored") as restored:
+        restored.import_backup(backup, "backup passphrase")
+        db = restored.services.database
+        assert db.scalar("SELECT count(*) FROM memory_threads") == 0  # not in backups
+        result = restored.import_chat(path, agents=False)
+        assert (result.imported, result.skipped) == (0, 4)
+        assert db.scalar("SELECT count(*) FROM memories") == 4
+        assert db.scalar("SELECT count(*) FROM memory_threads") == 4
+        contexts = [r[0] for r in db.conn().execute("SELECT ctx FROM search_docs")]
+        assert sum(1 for c in contexts if "camping" in c) >= 1
