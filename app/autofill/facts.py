@@ -47,7 +47,7 @@ _ROLE = re.compile(
     r"(?i:\bi(?: am|'m) (?:an? |the ))([a-z][\w -]{2,50}?)(?i: (?:at|for) )"
     r"([A-Z0-9][\w&.' -]{1,60}?)(?=\s*(?:[.,;\n]|$))"
 )
-_ADDRESS_KEYS = frozenset({"street-address", "address-line1"})
+_ADDRESS_KEYS = frozenset({"street-address"})  # a whole address, split into its parts
 
 
 @dataclass(frozen=True)

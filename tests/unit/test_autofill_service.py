@@ -383,3 +383,23 @@ def test_secret_fields_are_answered_only_from_the_vault(memloci) -> None:
         RECIPIENT,
     )
     assert [r.suggestions for r in results] == [(), ()]
+
+
+def test_address_lines_written_part_by_part(memloci) -> None:
+    memloci.add(
+        "Street: Rua das Flores 12\nCity: Porto\nPostcode: 4050-262\nCountry: Portugal",
+        type="core",
+        fields={"label": "human"},
+    )
+    specs = [
+        FieldSpec(autocomplete="address-line1"),
+        FieldSpec(label="Town"),
+        FieldSpec(label="ZIP"),
+        FieldSpec(autocomplete="country"),
+    ]
+    assert first_values(memloci.autofill_suggest(specs)) == [
+        "Rua das Flores 12",
+        "Porto",
+        "4050-262",
+        "Portugal",
+    ]
