@@ -70,5 +70,21 @@ def run(home: str | None = None, *, minimized: bool = False, pane: str = "chat")
         report_when_exposed(controller.window, STARTED)
         controller.opened.connect(lambda _m: print_now("MEMLOCI_READY"))
     code = int(app.exec())
+    if not controller._finished:  # left the loop some other way: close in order now
+        controller.close_now()
     log.info("desktop app closed")
+    finish(code)
     return code
+
+
+def finish(code: int) -> None:
+    """Leave without the interpreter's final garbage collection. Everything is closed by now
+    (scheduler, workers, database); what is left is Qt and native libraries, whose teardown
+    order under the collector is not ours to control, so skip it after flushing buffers."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    os._exit(code)

@@ -65,6 +65,7 @@ class Op:
         self.cancel_event = threading.Event()
         self.dropped = False
         self.future: Future[Any] | None = None
+        self.quiet = False  # background polling: not shown as "working…"
         self.emit: Callable[[Any], None] = lambda item: None
         """For streaming tasks: hand one item to `on_item` on the main thread (any thread)."""
 
@@ -108,6 +109,7 @@ class Bridge(QObject):
         }
         self._latest: dict[str, Op] = {}
         self._inflight: set[int] = set()
+        self._visible: set[int] = set()  # in flight and not quiet: what "working…" reflects
         self._lock = threading.Lock()
         self._closing = False
         self.memloci: Any = None
@@ -199,10 +201,13 @@ class Bridge(QObject):
         owner: QObject | None = None,
         key: str | None = None,
         lane: str = FAST,
+        quiet: bool = False,
     ) -> Op | None:
         """Run `fn()` on a worker. With a `key`, a newer call with the same key wins: the older
-        result is dropped (typing in a search box sends many queries; only the last matters)."""
+        result is dropped (typing in a search box sends many queries; only the last matters).
+        `quiet` work (periodic polling) does not show as "working…"."""
         op = Op(fn, on_done, on_error, owner, key)
+        op.quiet = quiet
         return self._start(op, lane, self._run_plain)
 
     def stream(
@@ -232,12 +237,15 @@ class Bridge(QObject):
                     older.cancel()
                 self._latest[op.key] = op
             self._inflight.add(op.id)
-        self.busy_changed.emit(len(self._inflight))
+            if not op.quiet:
+                self._visible.add(op.id)
+        self.busy_changed.emit(len(self._visible))
         try:
             op.future = self._pools[lane].submit(runner, op)
         except RuntimeError:  # the pool is shutting down
             with self._lock:
                 self._inflight.discard(op.id)
+                self._visible.discard(op.id)
             return None
         return op
 
@@ -283,9 +291,10 @@ class Bridge(QObject):
     def _deliver(self, op: Op, ok: bool, value: Any) -> None:
         with self._lock:
             self._inflight.discard(op.id)
+            self._visible.discard(op.id)
             if op.key is not None and self._latest.get(op.key) is op:
                 del self._latest[op.key]
-        self.busy_changed.emit(len(self._inflight))
+        self.busy_changed.emit(len(self._visible))
         if isinstance(value, Cancelled) or self._closing or not op.alive():
             return
         if ok:

@@ -8,11 +8,13 @@ from datetime import datetime
 from typing import Any
 
 RESTING = {
-    "idle": "resting: no keyboard or mouse input",
-    "locked": "resting: the screen is locked",
-    "excluded": "not reading this window (excluded)",
-    "private": "not reading this window (private)",
-    "no-window": "no window in front",
+    "idle": "Resting: no keyboard or mouse input lately",
+    "locked": "Resting: the screen is locked",
+    "excluded": "Not reading the window in front (excluded)",
+    "private": "Not reading the window in front (private)",
+    "no-window": "No window in front to read",
+    "off-monitor": "The window in front is on a monitor that is not captured",
+    "starting": "Capture is starting",
 }
 
 
@@ -49,7 +51,7 @@ def describe(
         state, detail = "capturing", f"Capturing · {_ago(frame_age)}"
     else:
         state = "idle"
-        detail = f"Capture is {RESTING.get(status.activity, status.activity)}"
+        detail = RESTING.get(status.activity) or f"Capture: {status.activity}"
     backlog = agent_backlog
     if backlog is None:
         backlog = sum(int(v) for v in (status.agent_backlog or {}).values())

@@ -241,6 +241,11 @@ class AppController(QObject):
                 lane=SLOW,
             )
 
+    def chat_busy(self, busy: bool) -> None:
+        """Answering the person comes before background agent batches (one model)."""
+        if self.jobs is not None:
+            (self.jobs.hold if busy else self.jobs.release)()
+
     def restart_capture(self) -> None:
         memloci = self.memloci
         if memloci is None or not self.has("capture_start"):
@@ -319,6 +324,7 @@ class AppController(QObject):
             on_done=self._status,
             on_error=lambda message: self._status({"state": "error", "detail": message}),
             key="app-status",
+            quiet=True,
         )
 
     def _status(self, status: dict[str, Any]) -> None:
@@ -426,6 +432,19 @@ class AppController(QObject):
 
         threading.Thread(target=close_all, name="memloci-quit", daemon=True).start()
         QTimer.singleShot(QUIT_WATCHDOG_MS, self._watchdog)
+
+    def close_now(self) -> None:
+        """Blocking close in order, for an event loop that ended without `quit()`."""
+        self.quitting = True
+        self._status_timer.stop()
+        if self.autofill is not None:
+            self.autofill.stop()
+        if self.jobs is not None:
+            self.jobs.stop()
+        self.bridge.shutdown()
+        if self.memloci is not None:
+            self.memloci.close()
+        self._finished = True
 
     def _watchdog(self) -> None:
         if not self._finished:

@@ -1,6 +1,10 @@
 """The desktop app's periodic work, on the scheduler (APScheduler threads), never on Qt timers:
 the memory agents work through queued chat and screen input, and consolidation runs now and
 then. Qt-free; the controller starts it once the store is open and stops it first on quit.
+
+The person comes first: while a chat answer is being written (one model, one worker thread),
+a running batch is interrupted at its next step and no new one starts; the queue is durable,
+so the interrupted work simply waits for the next run.
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ class AppJobs:
         self.stop_event = threading.Event()
         self.scheduler: Any = None
         self.runs = 0
+        self._held = 0
+        self._lock = threading.Lock()
+        self._running: threading.Event | None = None  # the cancel event of the batch in flight
 
     def start(self) -> None:
         from app.capture.scheduler import Scheduler
@@ -50,14 +57,38 @@ class AppJobs:
     def run_agents(self) -> Any:
         """One pass of the memory agents over what is waiting (bounded, cancellable)."""
         settings = self.memloci.settings.agents
-        if not settings.enabled or self.stop_event.is_set():
+        if not settings.enabled or self.stop_event.is_set() or self.held:
             return None
         if not self.memloci.agent_status().get("backlog"):
             return None
-        self.runs += 1
-        report = self.memloci.process_queue(limit=AGENTS_BATCH, cancel=self.stop_event)
+        cancel = threading.Event()
+        with self._lock:
+            if self._held or self.stop_event.is_set():
+                return None
+            self._running = cancel
+        try:
+            self.runs += 1
+            report = self.memloci.process_queue(limit=AGENTS_BATCH, cancel=cancel)
+        finally:
+            with self._lock:
+                self._running = None
         log.info("agents: %s", getattr(report, "to_dict", lambda: report)())
         return report
+
+    @property
+    def held(self) -> bool:
+        return self._held > 0
+
+    def hold(self) -> None:
+        """The person is waiting for the model: interrupt the batch, start none until release."""
+        with self._lock:
+            self._held += 1
+            if self._running is not None:
+                self._running.set()
+
+    def release(self) -> None:
+        with self._lock:
+            self._held = max(0, self._held - 1)
 
     def consolidate(self) -> Any:
         if self.stop_event.is_set():
@@ -71,6 +102,9 @@ class AppJobs:
     def stop(self) -> None:
         """Cancel a running batch at its next step, then wait for the scheduler's threads."""
         self.stop_event.set()
+        with self._lock:
+            if self._running is not None:
+                self._running.set()
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=True)
             self.scheduler = None

@@ -60,8 +60,8 @@ SHORTCUTS: list[tuple[str, str]] = [
 
 
 def default_size(chars: int, lines: int) -> tuple[int, int]:
-    """Room for the panes (about 200 by 48 text cells), within 90 % of the screen."""
-    width, height = chars * 200, lines * 48
+    """Room for the panes (about 220 by 56 text cells), within 90 % of the screen."""
+    width, height = chars * 220, lines * 56
     screen = QGuiApplication.primaryScreen()
     if screen is not None:
         available = screen.availableGeometry()

@@ -13,6 +13,7 @@ def register_all(controller: Any) -> None:
 
         pane = ChatPane(bridge)
         pane.open_memory.connect(window.open_memory)
+        pane.streaming_changed.connect(controller.chat_busy)
         return pane
 
     def memories() -> Any:

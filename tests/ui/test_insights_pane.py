@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 
 from app.domain import to_iso, utcnow
 
@@ -43,10 +44,40 @@ def test_charts_show_the_store(qtbot: Any, memloci: Any, bridge: Any, pane: Any)
     assert added["episodic"][-1] == 2 and added["semantic"][-1] == 1
     assert len(added["episodic"]) == 30
     apps = bars(pane.apps_chart)
-    assert sum(apps["firefox"]) == pytest.approx(1.0, abs=0.02)  # one hour
-    assert "used" in pane.storage_text.text()
+    assert sum(apps["firefox"]) == pytest.approx(60, abs=1)  # one hour, in minutes
+    axis = pane.apps_chart.chart().axes(Qt.Orientation.Vertical)[0]
+    assert axis.titleText() == "minutes" and axis.max() >= 60
+    assert "on disk" in pane.storage_text.text()
+    assert not pane.budget_bar.isVisible()  # no frames are retained: no budget to show
     pane.period.setCurrentIndex(0)  # 7 days
     qtbot.waitUntil(lambda: len(bars(pane.added_chart)["episodic"]) == 7)
+    pane.period.setCurrentIndex(3)  # 90 days: one bar per week
+    qtbot.waitUntil(lambda: len(bars(pane.added_chart)["episodic"]) == 13)
+    assert bars(pane.added_chart)["episodic"][-1] == 2
+
+
+def test_storage_budget_bar(qtbot: Any, memloci: Any, bridge: Any, pane: Any) -> None:
+    memloci.save_settings(memloci.settings.with_value("capture.retain_frames", True))
+    frames = memloci.paths.data / "frames"
+    frames.mkdir(exist_ok=True)
+    (frames / "f1.bin").write_bytes(b"x" * 100_000)
+    pane.activated()
+    qtbot.waitUntil(lambda: pane.report is not None)
+    assert pane.budget_bar.isVisible()
+    assert "screen frames: 100.0 KB of 500.0 MB" in pane.budget_bar.format()
+
+
+def test_bar_periods_and_axis_ceiling() -> None:
+    from datetime import date, timedelta
+
+    from app.ui.panes.insights import nice_ceiling, periods
+
+    days = [date(2024, 5, 1) + timedelta(days=n) for n in range(90)]
+    weeks = periods(days)
+    assert len(weeks) == 13 and sorted(n for _, slots in weeks for n in slots) == list(range(90))
+    assert [len(periods(days[:n])) for n in (7, 30)] == [7, 30]
+    assert periods(days[:7])[0][0] == "Wed 01"
+    assert [nice_ceiling(v) for v in (0, 0.3, 3, 7, 12, 60, 130)] == [4, 1, 4, 8, 20, 80, 200]
 
 
 def test_capture_health(qtbot: Any, bridge: Any, pane: Any) -> None:

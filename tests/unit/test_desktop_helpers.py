@@ -55,7 +55,7 @@ def test_capture_states_for_the_tray() -> None:
     stalled = describe(status(stalled=True, stall_reasons=("no capture tick for 90 s",)))
     assert stalled["state"] == "error" and "no capture tick for 90 s" in stalled["detail"]
     resting = describe(status(activity="locked"))
-    assert resting["state"] == "idle" and "locked" in resting["detail"]
+    assert resting["state"] == "idle" and resting["detail"] == "Resting: the screen is locked"
     off = describe(status(state="stopped", activity="stopped", runner_pid=0))
     assert off["state"] == "idle" and off["detail"] == "Capture is off"
     assert describe(status(), agent_backlog=42)["agent_backlog"] == 42
@@ -100,10 +100,21 @@ def test_agent_jobs_run_only_with_a_backlog(memloci: Any) -> None:
 
     calls: list[Any] = []
     jobs = AppJobs(memloci)
-    memloci.process_queue = lambda **kw: calls.append(kw) or "report"  # type: ignore[method-assign]
+
+    def process_queue(**kw: Any) -> str:
+        calls.append(kw)
+        jobs.hold()  # the person starts a chat while the batch runs
+        return "report"
+
+    memloci.process_queue = process_queue  # type: ignore[method-assign]
     assert jobs.run_agents() is None and calls == []  # nothing queued
     memloci.agent_status = lambda: {"backlog": 3}  # type: ignore[method-assign]
     assert jobs.run_agents() == "report"
-    assert calls[0]["cancel"] is jobs.stop_event and calls[0]["limit"] == 32
+    assert calls[0]["limit"] == 32
+    assert calls[0]["cancel"].is_set()  # the running batch was told to stop
+    assert jobs.run_agents() is None  # held: no batch while the person waits for the model
+    jobs.release()
+    assert jobs.run_agents() == "report" and len(calls) == 2
+    jobs.release()
     jobs.stop()
     assert jobs.run_agents() is None  # stopped: no new batch starts

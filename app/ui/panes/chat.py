@@ -62,6 +62,7 @@ class Composer(QPlainTextEdit):
 class ChatPane(QWidget):
     open_memory = Signal(str)
     message = Signal(str)
+    streaming_changed = Signal(bool)  # the model is busy answering the person
 
     def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -142,6 +143,7 @@ class ChatPane(QWidget):
         self.turns.append(turn)
         self.send_button.setEnabled(False)
         self.stop_button.setEnabled(True)
+        self.streaming_changed.emit(True)
         self.render()
         facade = self._bridge.memloci
 
@@ -167,6 +169,7 @@ class ChatPane(QWidget):
 
     def _done(self, turn: Turn, answer: Any) -> None:
         self.op = None
+        self.streaming_changed.emit(False)
         self.send_button.setEnabled(True)
         self.stop_button.setEnabled(False)
         if answer is not None:
@@ -200,6 +203,7 @@ class ChatPane(QWidget):
 
     def _failed(self, turn: Turn, message: str) -> None:
         self.op = None
+        self.streaming_changed.emit(False)
         turn.state = "failed"
         turn.note = message
         self.send_button.setEnabled(True)

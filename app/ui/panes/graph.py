@@ -193,6 +193,8 @@ class GraphPane(QWidget):
         self.selected_info.setWordWrap(True)
         side_layout.addWidget(self.selected_info)
         self.memories = QListWidget()
+        self.memories.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.memories.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.memories.setToolTip("Double-click (or Enter) to open a memory")
         self.memories.itemActivated.connect(self._memory_activated)
         side_layout.addWidget(self.memories, 1)
@@ -300,7 +302,7 @@ class GraphPane(QWidget):
             return
         self.scene.clearSelection()
         item.setSelected(True)
-        self.view.centerOn(item)
+        self.view.ensureVisible(item, 60, 60)
 
     def find_node(self) -> None:
         text = self.find.text().strip().casefold()

@@ -5,6 +5,7 @@ healthy (last frame age, OCR and agent backlogs, stall).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from PySide6.QtCharts import (
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QProgressBar,
     QVBoxLayout,
     QWidget,
 )
@@ -53,6 +55,32 @@ def human_age(seconds: float | None) -> str:
     if seconds < 172800:
         return f"{seconds / 3600:.1f} h ago"
     return f"{seconds / 86400:.0f} days ago"
+
+
+def periods(days: list[Any]) -> list[tuple[str, list[int]]]:
+    """Bars: one per day up to a month (weekday names for a week or two, day numbers after),
+    one per week beyond, so labels always fit under their bar."""
+    if len(days) <= 14:
+        return [(d.strftime("%a %d"), [n]) for n, d in enumerate(days)]
+    if len(days) <= 31:
+        return [(str(d.day), [n]) for n, d in enumerate(days)]
+    weeks: list[tuple[str, list[int]]] = []
+    for start in range(len(days) % 7 - 7 if len(days) % 7 else 0, len(days), 7):
+        slots = [n for n in range(start, start + 7) if 0 <= n < len(days)]
+        first = days[slots[0]]
+        weeks.append((f"{first.day}/{first.month}", slots))
+    return weeks
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 4, 5, 6, 8 or 10 times a power of ten above `value`."""
+    if value <= 0:
+        return 4.0
+    magnitude = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 4, 5, 6, 8, 10):
+        if step * magnitude >= value * 1.05:
+            return max(step * magnitude, 1.0)
+    return 10 * magnitude
 
 
 def series_values(series: QStackedBarSeries) -> list[list[float]]:
@@ -101,6 +129,10 @@ class InsightsPane(QWidget):
         storage_layout.setContentsMargins(0, 0, 0, 0)
         storage_layout.addWidget(self.storage_chart, 1)
         storage_layout.addWidget(self.storage_text)
+        self.budget_bar = QProgressBar()
+        self.budget_bar.setTextVisible(True)
+        self.budget_bar.hide()
+        storage_layout.addWidget(self.budget_bar)
         health = QWidget()
         self.health = QGridLayout(health)
         self.health_labels: dict[str, QLabel] = {}
@@ -177,31 +209,32 @@ class InsightsPane(QWidget):
 
     def show_report(self, report: Any) -> None:
         self.report = report
-        short = len(report.days) > 14
-        labels = [f"{d.day}/{d.month}" if short else d.strftime("%a %d") for d in report.days]
-        self._apps(report, labels)
-        self._added(report, labels)
+        self._periods = periods(report.days)
+        self._apps(report)
+        self._added(report)
         self._storage(report)
 
-    def _axes(self, chart: QChart, series: QStackedBarSeries, labels: list[str], unit: str) -> None:
+    def _fold(self, values: list[float]) -> list[float]:
+        return [sum(values[n] for n in slots) for _label, slots in self._periods]
+
+    def _axes(self, chart: QChart, series: QStackedBarSeries, unit: str) -> None:
         axis_x = QBarCategoryAxis()
-        axis_x.append(labels)
-        if len(labels) > 14:
-            axis_x.setLabelsAngle(-90)
-            font = axis_x.labelsFont()
-            font.setPointSizeF(font.pointSizeF() * (0.8 if len(labels) <= 31 else 0.6))
-            axis_x.setLabelsFont(font)
+        axis_x.append([label for label, _slots in self._periods])
         axis_y = QValueAxis()
         top = max((sum(col) for col in zip(*series_values(series), strict=False)), default=0.0)
-        if unit == "h":
-            axis_y.setRange(0, max(1.0, top * 1.1))
-            axis_y.setLabelFormat("%.1f")
-        else:
-            axis_y.setRange(0, max(4, int(top * 1.15) + 1))
-            axis_y.setLabelFormat("%d")
-            axis_y.setTickType(QValueAxis.TickType.TicksDynamic)
-            axis_y.setTickAnchor(0)
-            axis_y.setTickInterval(max(1, round(max(4, top) / 4)))
+        ceiling = nice_ceiling(top)
+        axis_y.setRange(0, ceiling)
+        axis_y.setTickType(QValueAxis.TickType.TicksDynamic)
+        axis_y.setTickAnchor(0)
+        interval = ceiling / 4
+        axis_y.setTickInterval(interval)
+        axis_y.setLabelFormat(
+            "%d"
+            if interval == int(interval)
+            else "%.1f"
+            if interval * 10 == int(interval * 10)
+            else "%.2f"
+        )
         axis_y.setTitleText(unit)
         chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
@@ -212,42 +245,43 @@ class InsightsPane(QWidget):
             axis.setLabelsColor(text)
             axis.setTitleBrush(text)
 
-    def _apps(self, report: Any, labels: list[str]) -> None:
+    def _apps(self, report: Any) -> None:
         chart = self._new_chart()
         totals = {app: sum(values) for app, values in report.app_seconds.items()}
         ranked = sorted(totals, key=lambda app: -totals[app])
+        hours = sum(totals.values()) >= 3600 * 2
+        scale, unit = (3600.0, "hours") if hours else (60.0, "minutes")
         series = QStackedBarSeries()
-        shown = ranked[:TOP_APPS]
-        for app in shown:
+        for app in ranked[:TOP_APPS]:
             bar = QBarSet(app)
-            bar.append([s / 3600 for s in report.app_seconds[app]])
+            bar.append([v / scale for v in self._fold(report.app_seconds[app])])
             bar.setColor(lane_colour(app))
             series.append(bar)
         rest = ranked[TOP_APPS:]
         if rest:
             other = QBarSet("other")
-            other.append(
-                [sum(report.app_seconds[a][n] for a in rest) / 3600 for n in range(len(labels))]
-            )
+            summed = [sum(report.app_seconds[a][n] for a in rest) for n in range(len(report.days))]
+            other.append([v / scale for v in self._fold(summed)])
             other.setColor(QColor("#8a8f98"))
             series.append(other)
         chart.addSeries(series)
-        self._axes(chart, series, labels, "h")
+        self._axes(chart, series, unit)
         if not ranked:
             chart.setTitle("No screen activity recorded in this period")
             chart.setTitleBrush(self.palette().windowText())
+            chart.legend().hide()
         self.apps_chart.setChart(chart)
 
-    def _added(self, report: Any, labels: list[str]) -> None:
+    def _added(self, report: Any) -> None:
         chart = self._new_chart()
         series = QStackedBarSeries()
         for name, values in report.added.items():
             bar = QBarSet(name)
-            bar.append([float(v) for v in values])
+            bar.append([float(v) for v in self._fold(values)])
             bar.setColor(QColor(TYPE_COLORS[name]))
             series.append(bar)
         chart.addSeries(series)
-        self._axes(chart, series, labels, "memories")
+        self._axes(chart, series, "memories")
         self.added_chart.setChart(chart)
 
     def _storage(self, report: Any) -> None:
@@ -256,22 +290,33 @@ class InsightsPane(QWidget):
         series.setHoleSize(0.45)
         used = sum(report.storage.values())
         colours = ["#3b82d6", "#1f9d76", "#d9822b", "#8e6bd8", "#8a8f98"]
-        for n, (part, size) in enumerate(sorted(report.storage.items(), key=lambda kv: -kv[1])):
+        names = {
+            "database": "memories (encrypted)",
+            "vectors": "search vectors",
+            "frames": "screen frames",
+        }
+        parts = sorted(report.storage.items(), key=lambda kv: -kv[1])
+        for n, (part, size) in enumerate(parts):
             if size <= 0:
                 continue
-            piece = series.append(f"{part} {human_bytes(size)}", float(size))
+            piece = series.append(f"{names.get(part, part)} {human_bytes(size)}", float(size))
             piece.setColor(QColor(colours[n % len(colours)]))
-        budget = report.budget_bytes
-        if budget and budget > used:
-            free = series.append(f"free {human_bytes(budget - used)}", float(budget - used))
-            free.setColor(QColor(self.palette().mid().color()))
         chart.addSeries(series)
         chart.legend().setAlignment(Qt.AlignmentFlag.AlignRight)
         self.storage_chart.setChart(chart)
-        text = f"{human_bytes(used)} used"
+        self.storage_text.setText(f"{human_bytes(used)} on disk, all of it encrypted")
+        budget = report.budget_bytes
+        frames = report.storage.get("frames", 0)
         if budget:
-            text += f" of a {human_bytes(budget)} budget ({used / budget:.0%})"
-        self.storage_text.setText(text)
+            self.budget_bar.setRange(0, 1000)
+            self.budget_bar.setValue(min(1000, int(frames / budget * 1000)))
+            self.budget_bar.setFormat(
+                f"screen frames: {human_bytes(frames)} of {human_bytes(budget)} "
+                f"({human_bytes(max(0, budget - frames))} left)"
+            )
+            self.budget_bar.show()
+        else:
+            self.budget_bar.hide()
 
     # -- capture health ---------------------------------------------------------------------------
     def show_status(self, status: dict[str, Any]) -> None:

@@ -129,10 +129,11 @@ class MemoriesPane(QWidget):
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(int(self.fontMetrics().height() * 1.6))
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(self.fontMetrics().averageCharWidth() * 6)
-        for column, chars in ((1, 16), (2, 14), (3, 14), (4, 8), (5, 10)):
+        for column, chars in ((1, 16), (2, 14), (3, 14), (4, 8), (5, 12)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(column, self.fontMetrics().averageCharWidth() * chars)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)

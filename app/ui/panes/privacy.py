@@ -55,6 +55,7 @@ class PrivacyPage(QWidget):
         self.rules = QTableWidget(0, 4)
         self.rules.setHorizontalHeaderLabels(["Match", "Pattern", "Why", "Origin"])
         self.rules.verticalHeader().hide()
+        self.rules.verticalHeader().setDefaultSectionSize(int(self.fontMetrics().height() * 1.6))
         self.rules.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.rules.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.rules.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
