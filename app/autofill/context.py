@@ -2,12 +2,11 @@
 to paste into any AI chat, with secrets left out.
 
 Vault entries are never included, a vault secret that also appears verbatim in another memory
-is masked, and secret-shaped strings (keys, tokens, card numbers, 'password: ...') are redacted.
+is masked, and secret-shaped strings are redacted by capture's redactor (`app.capture.redact`).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -18,51 +17,18 @@ from app.domain import Memory, MemoryType, to_iso
 if TYPE_CHECKING:
     from app.core import Memloci
 
-REDACTED = "[redacted]"
 HEADER = "Context from my personal memory (Memloci, kept on my machine); cited as [n]:"
 LINE_LIMIT = 280
 
-_SECRET_SHAPES = (
-    re.compile(
-        r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)", re.S
-    ),
-    re.compile(r"\b(?:sk|pk|rk)-[A-Za-z0-9_-]{16,}"),
-    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"),
-    re.compile(r"\bAKIA[0-9A-Z]{16}\b"),
-    re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"),
-    re.compile(r"\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}"),
-    re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?\b"),  # IBAN
-)
-_LABELLED = re.compile(
-    r"(?i)\b(password|passwd|passphrase|pin|passcode|secret|api[ _-]?key|token|cvv|cvc)"
-    r"(\s*(?:is|:|=)\s*)(\S+)"
-)
-_CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
-
-
-def _luhn(digits: str) -> bool:
-    total = 0
-    for i, char in enumerate(reversed(digits)):
-        n = int(char)
-        if i % 2:
-            n = n * 2 - 9 if n > 4 else n * 2
-        total += n
-    return total % 10 == 0
-
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """`text` with vault secrets and secret-shaped strings replaced by [redacted]."""
+    """`text` with the vault's own secrets (where they also appear verbatim) and every
+    secret-shaped string (cards, IBANs, keys, tokens, 'password: ...') replaced."""
+    from app.capture.redact import placeholder, redact_text
+
     for secret in sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    for pattern in _SECRET_SHAPES:
-        text = pattern.sub(REDACTED, text)
-    text = _LABELLED.sub(lambda m: m.group(1) + m.group(2) + REDACTED, text)
-
-    def card(match: re.Match[str]) -> str:
-        digits = re.sub(r"\D", "", match.group(0))
-        return REDACTED if 13 <= len(digits) <= 19 and _luhn(digits) else match.group(0)
-
-    return _CARD.sub(card, text)
+        text = text.replace(secret, placeholder("vault"))
+    return redact_text(text)
 
 
 @dataclass(frozen=True)

@@ -305,7 +305,7 @@ def test_prompt_context_is_cited_compact_and_without_secrets(memloci, person) ->
         assert f"[{item.number}] " in result.text and f"memloci:{item.memory.id[:8]}" in result.text
     for secret in (PASSPORT, CARD, GITHUB, FLYER, "sk-abcdefghijklmnopqrstuv"):
         assert secret not in result.text
-    assert "[redacted]" in result.text
+    assert "[REDACTED:vault]" in result.text and "[REDACTED:openai-key]" in result.text
     assert memloci.disclosures() == []  # nothing was handed out yet
     memloci.prompt_context("Porto trip", recipient=Recipient("cli", "terminal"))
     assert {d.purpose for d in memloci.disclosures()} == {"prompt-context"}
@@ -321,7 +321,7 @@ def test_redaction_of_secret_shapes() -> None:
     for secret in ("hunter2", "1234,", "4111 1111", "ghp_", "AKIA", "PT50"):
         assert secret not in clean, secret
     assert "1234 5678 9012 3456" in clean  # fails the Luhn check: not a card number
-    assert redact("my extra-secret here", ["extra-secret"]) == "my [redacted] here"
+    assert redact("my extra-secret here", ["extra-secret"]) == "my [REDACTED:vault] here"
 
 
 def test_the_agents_conventions(memloci) -> None:
