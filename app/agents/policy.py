@@ -31,7 +31,10 @@ from app.memory import kind_of
 
 log = logging.getLogger(__name__)
 
-_PROMPT_ARTIFACT = re.compile(r"\(\d{4}-\d{2}-\d{2}|^\s*\[\d+\]|#\d+\b|NEW INPUT|KNOWN FACTS|TASK:")
+_PROMPT_ARTIFACT = re.compile(
+    r"\(\d{4}-\d{2}-\d{2}|^\s*\[\d+\]|^\s*\d+\.\s|^\s*[A-Z][a-z]+:\s|#\d+\b|NEW INPUT|"
+    r"KNOWN FACTS|TASK:"
+)
 _FIRST_PERSON = re.compile(r"(?i)\b(?:i|i'm|i've|i'd|my|me|mine|myself)\b")
 GROUNDED = 0.7  # share of a model text's content words that must come from the input
 EDITABLE_ORIGINS = frozenset({"agent"})  # the only records agents may change or invalidate
@@ -127,7 +130,7 @@ def review(
         said = text if text is not None else op.reason.split(": ", 1)[-1]
         if op.proposer == "model" and op.action is not Action.NOOP:
             support = [*evidence, target.text if target else ""]
-            if _PROMPT_ARTIFACT.search(said):
+            if any(_PROMPT_ARTIFACT.search(piece) for piece in _model_strings(op)):
                 stats.note("prompt_copied")
                 continue
             if grounding(said, support) < GROUNDED or unsupported_names(said, support):
@@ -167,6 +170,21 @@ def review(
             op.sources = tuple(attribute(text or op.reason, batch.inputs))
         accepted.append(op)
     return accepted
+
+
+_KEYS = frozenset(
+    {"name", "label", "actor", "event_type", "occurred_at", "entry_type", "resource_type"}
+)
+
+
+def _model_strings(op: Operation) -> list[str]:
+    """The free text a model wrote into an operation (not the fields an enum fixed)."""
+    pieces = [op.reason.split(": ", 1)[-1]] if op.action is Action.INVALIDATE else []
+    for key, value in op.fields.items():
+        if key in _KEYS:
+            continue
+        pieces.extend(value if isinstance(value, list) else [value])
+    return [str(p) for p in pieces if p]
 
 
 def _speaker_matches(op: Operation, batch: Batch) -> bool:

@@ -73,16 +73,24 @@ def content_words(text: str) -> set[str]:
     return {stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1}
 
 
-def names(text: str) -> set[str]:
-    """Capitalised words that look like names (not sentence openers or month names)."""
-    found = set()
+def names(text: str, *, openers: bool = False) -> set[str]:
+    """Capitalised words that look like names, never months or common words. Sentence openers
+    ("Anything", "Painting") count only with `openers` or when they also appear capitalised
+    mid-sentence."""
+    opening: set[str] = set()
+    inside: set[str] = set()
     for match in _CAPITALISED.finditer(text):
         word = match.group(0)
         if word.endswith(("'s", "’s")):
             word = word[:-2]
-        if word not in NOT_NAMES:
-            found.add(word)
-    return found
+        if word in NOT_NAMES:
+            continue
+        before = text[: match.start()].rstrip(" \t\"'“‘(*-")
+        if not before or before[-1] in ".!?\n:;":
+            opening.add(word)
+        else:
+            inside.add(word)
+    return inside | (opening if openers else {w for w in opening if w in inside})
 
 
 def grounding(text: str, evidence: Iterable[str]) -> float:
@@ -99,7 +107,7 @@ def grounding(text: str, evidence: Iterable[str]) -> float:
 def unsupported_names(text: str, evidence: Iterable[str]) -> set[str]:
     """Names in the text that the evidence never mentions: the typical small-model invention."""
     seen = " ".join(evidence).lower()
-    return {n for n in names(text) if n.lower() not in seen}
+    return {n for n in names(text, openers=True) if n.lower() not in seen}
 
 
 def similarity(a: str, b: str) -> float:
