@@ -177,6 +177,8 @@ class HybridRetriever:
 
     # -- the vector channel -----------------------------------------------------------------------
     def _dense(self, text: str, filters: Filters, k: int) -> dict[str, float]:
+        """Nearest memories by meaning. Any failure here leaves full-text results standing:
+        the vector channel improves search, it must never break it."""
         embedder = self.indexer.embedder()
         if embedder is None:
             return {}
@@ -184,14 +186,17 @@ class HybridRetriever:
             self.indexer.sync_inline()
             fingerprint = embedder.fingerprint
             query = embedder.embed([self.query_prefix + text])[0]
+            index = self.indexer.index()
+            if index is None or self._selective(filters):
+                found = self._exact(query, fingerprint, filters, k)
+            else:
+                found = self._approximate(index, query, filters, k)
         except EmbedderUnavailable as error:
             log.warning("vector search skipped: %s", error)
             return {}
-        index = self.indexer.index()
-        if index is None or self._selective(filters):
-            found = self._exact(query, fingerprint, filters, k)
-        else:
-            found = self._approximate(index, query, filters, k)
+        except Exception:
+            log.exception("vector search failed; answering from full text")
+            return {}
         floor = self.settings.min_similarity
         return {key: sim for key, sim in found if sim >= floor}
 

@@ -82,6 +82,7 @@ class Indexer:
         self.embedder_error: str | None = None
         self._index: VectorIndex | None = None
         self.index_state = "closed"  # closed | owner | server | shared | failed | off
+        self._create_lock = threading.Lock()
         self._sync_lock = threading.RLock()  # one catch-up at a time
         self._lock = threading.RLock()  # one batch, purge or index change at a time
         self._wake = threading.Event()
@@ -93,12 +94,14 @@ class Indexer:
     def embedder(self) -> Embedder | None:
         """The embedder, created on first use; None when off or unavailable (logged once)."""
         if self._embedder is None and not self._embedder_tried:
-            self._embedder_tried = True
-            try:
-                self._embedder = self._embedder_factory()
-            except EmbedderUnavailable as error:
-                self.embedder_error = str(error)
-                log.warning("semantic search is off: %s", error)
+            with self._create_lock:
+                if not self._embedder_tried:
+                    try:
+                        self._embedder = self._embedder_factory()
+                    except EmbedderUnavailable as error:
+                        self.embedder_error = str(error)
+                        log.warning("semantic search is off: %s", error)
+                    self._embedder_tried = True
         return self._embedder
 
     def fingerprint(self) -> str | None:

@@ -221,6 +221,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--home", type=Path, help="Keep the store here (default: temporary).")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="A setting for this run, e.g. retrieval.dense_weight=0.4 (repeatable).",
+    )
     args = parser.parse_args()
     sample_id, turns, items = load(args.data)
     with temporary_home(args.home) as home:
@@ -229,6 +236,12 @@ def main() -> None:
 
         export = home / f"{sample_id}.jsonl"
         write_jsonl(sample_id, turns, export)
+        with Memloci.open(home) as memloci:
+            settings = memloci.settings
+            for assignment in args.set:
+                name, _, value = assignment.partition("=")
+                settings = settings.with_value(name.strip(), json.loads(value))
+            memloci.save_settings(settings)
         with Memloci.open(home) as memloci:
             started = time.perf_counter()
             result = memloci.import_chat(export, agents=False)
@@ -245,6 +258,8 @@ def main() -> None:
         f"(by category {ours['per_category_count']})"
     )
     print(f"machine: {machine()}")
+    if args.set:
+        print(f"settings: {', '.join(args.set)}")
     print(
         f"import: {result.imported} messages stored in {stored:.2f} s, "
         f"embedded in {indexed:.2f} s; "
