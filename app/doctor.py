@@ -273,7 +273,15 @@ CHECKS: list[Callable[[Paths], list[Check]]] = [
     _autofill,
     lambda p: _capture_checks(p),
     lambda p: _search_checks(p),
+    lambda p: _model_checks(p),
 ]
+
+
+def _model_checks(paths: Paths) -> list[Check]:
+    """The language model the settings choose (issue 4)."""
+    from app.llm.doctor import checks
+
+    return checks(paths)
 
 
 def _search_checks(paths: Paths) -> list[Check]:

@@ -1,0 +1,60 @@
+"""`memloci doctor` checks for the model the settings choose (cheap: no load, no network)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.doctor import FAIL, OK, WARN, Check
+from app.paths import Paths
+
+
+def checks(paths: Paths) -> list[Check]:
+    from app.errors import MemlociError, ModelUnavailable
+    from app.settings import Settings
+
+    try:
+        settings = Settings.load(paths.settings_file).model
+    except MemlociError:
+        return []  # the settings check reports it
+    if settings.backend == "endpoint":
+        from app.llm.remote import is_loopback
+
+        if not settings.endpoint:
+            return [
+                Check(
+                    "model:choice",
+                    FAIL,
+                    "endpoint chosen but no URL set",
+                    "Run `memloci model endpoint URL` or `memloci model bundled`.",
+                )
+            ]
+        where = "on this machine" if is_loopback(settings.endpoint) else "on another machine"
+        status = OK if is_loopback(settings.endpoint) else WARN
+        fix = "" if status == OK else "Memory text is sent to it; use a server you trust, https."
+        return [
+            Check(
+                "model:choice",
+                status,
+                f"OpenAI-compatible server {settings.endpoint} ({where}); "
+                "`memloci model test` tries it",
+                fix,
+            )
+        ]
+    if settings.backend == "gguf":
+        from app.llm.local import check_gguf
+
+        path = Path(settings.path).expanduser()
+        try:
+            check_gguf(path)
+        except ModelUnavailable as error:
+            return [Check("model:choice", FAIL, str(error), "Run `memloci model bundled`.")]
+        size = path.stat().st_size / 1e6
+        return [Check("model:choice", OK, f"GGUF file {path} ({size:.0f} MB)")]
+    return [
+        Check(
+            "model:choice",
+            OK,
+            f"bundled model, context {settings.context_tokens} tokens; "
+            "`memloci model use PATH` or `model endpoint URL` for a stronger one",
+        )
+    ]
