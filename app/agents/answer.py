@@ -80,7 +80,7 @@ def extractive(question: str, context: Sequence[SearchHit], top: int = 2) -> tup
     best = scored[0][0]
     chosen: list[tuple[str, SearchHit]] = []
     for score, _, sentence, hit in scored:
-        if len(chosen) >= top or score < max(1, best - 1):
+        if len(chosen) >= top or score < (best if best <= 2 else best - 1):
             break
         if all(hit.id != other.id for _, other in chosen):
             chosen.append((sentence, hit))

@@ -83,12 +83,18 @@ def _answer(memloci: Any, ask: Callable[..., Any], as_json: bool) -> Any:
     if as_json:
         render.emit_json(answer.to_dict())
         return answer
-    if not streamed:  # no model call ("remember ..." requests)
+    if not streamed:  # no model call: "remember ..." requests, or no model available
+        if answer.model_error:
+            click.secho(
+                f"(The model could not answer: {answer.model_error} Here is what your "
+                "memories say.)",
+                dim=True,
+            )
         click.echo(answer.answer, nl=False)
     click.echo()
     if answer.cancelled or interrupted:
         click.secho("(stopped)", dim=True)
-    elif answer.fallback:
+    elif answer.fallback and streamed:
         click.secho(
             "\n(The model's answer did not draw on your memories; here is what they say.)",
             dim=True,
