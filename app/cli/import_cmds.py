@@ -77,7 +77,16 @@ def import_chat(
     )
     embedded = 0
     if result.imported and not no_index:
-        embedded = memloci.index_sync(progress=Progress("Indexing for search by meaning"))
+        try:
+            embedded = memloci.index_sync(progress=Progress("Indexing for search by meaning"))
+        except KeyboardInterrupt:
+            click.echo(
+                f"\nImported {result.imported:,} messages (searchable by their words now). "
+                "Indexing them by meaning was interrupted; it continues in the background, or "
+                "run `memloci embedder sync`.",
+                err=True,
+            )
+            raise SystemExit(130) from None
     if as_json:
         render.emit_json({**result.to_dict(), "embedded": embedded})
         return
