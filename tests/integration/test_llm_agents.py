@@ -301,3 +301,36 @@ def test_the_cli_talks_to_a_model_server(server: str, home: Path, memloci) -> No
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["citations"]
     assert os.environ.get("MEMLOCI_HOME")  # the test's own home, never the person's
+
+
+@needs_model
+def test_killing_an_agent_run_loses_nothing(home: Path, memloci) -> None:
+    memloci.save_settings(memloci.settings.with_value("agents.batch_size", 4))
+    messages = [(speaker, f"{text} ({n})") for n, (speaker, text) in enumerate(CHAT * 3)]
+    enqueue_chat(memloci, messages[:4], conversation="a")
+    enqueue_chat(memloci, messages[4:], conversation="b", first=4)
+    total = len(messages)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "agents", "run"],
+        env=subprocess_env(home),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    queue = memloci.services.database
+    deadline = time.monotonic() + 240
+    while queue.scalar("SELECT count(*) FROM work_queue") == total:  # until a batch commits
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.2)
+    process.kill()  # kill -9 in the middle of the run
+    process.wait(30)
+    assert memloci.integrity() == ["ok"]
+    left = queue.scalar("SELECT count(*) FROM work_queue")
+    assert 0 < left < total
+    # The dead worker's lease runs out (15 minutes; here, at once) and the work resumes.
+    with queue.write() as db:
+        db.conn.execute("UPDATE work_queue SET claimed_until = '2000-01-01T00:00:00.000000Z'")
+    report = memloci.process_queue()
+    assert report.done == left and queue.scalar("SELECT count(*) FROM work_queue") == 0
+    made = [m.text for m in derived(memloci)]
+    assert made and len(made) == len(set(made))  # the interrupted batch left no half or double
