@@ -4,6 +4,7 @@ guarantees (done only after commit, retries, parking, cancellation)."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -326,3 +327,31 @@ def test_every_model_call_is_schema_bound(memloci) -> None:
         and options.repeat_penalty > 1.0
         for _, options in model.calls
     )
+
+
+def test_the_persons_own_details_go_to_core_memory(memloci) -> None:
+    model = use(
+        memloci,
+        {
+            ROUTER: {"types": ["core"]},
+            "Keep two short notes": {"facts": [{"label": "human", "fact": "I work as a nurse."}]},
+        },
+    )
+    memloci.save_settings(memloci.settings.with_value("agents.person_names", ["Caroline"]))
+    enqueue_chat(
+        memloci,
+        [
+            ("Caroline", "I work as a nurse now. My work email is caro@hospital.org"),
+            ("Mel", "Cool"),
+        ],
+    )
+    memloci.process_queue()
+    block = memloci.services.repo.core_block("human")
+    assert block is not None and block.origin == "agent"
+    assert block.fields["value"].splitlines() == [
+        "Work e-mail: caro@hospital.org",
+        "I work as a nurse.",
+    ]
+    assert derived(memloci, "semantic") == []  # not filed as someone else's e-mail
+    (core_call,) = [o for m, o in model.calls if "Keep two short notes" in m[-1]["content"]]
+    assert "persona" not in json.dumps(core_call.json_schema)  # imported chat: no persona

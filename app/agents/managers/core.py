@@ -44,8 +44,10 @@ class CoreManager(Manager):
                 continue
             for ex in ctx.extractions.get(item.item_id, []):
                 if ex.kind in KIND_WORDS and ex.owner is not None and ctx.is_person(ex.owner):
+                    # "Key: value" lines, as autofill reads the human block.
                     label = f"{ex.label} " if ex.label else ""
-                    line = f"My {label}{KIND_WORDS[ex.kind]}: {ex.value}"
+                    key = f"{label}{KIND_WORDS[ex.kind]}"
+                    line = f"{key[0].upper()}{key[1:]}: {ex.value}"
                     ops.append(
                         Operation(
                             Action.ADD,
