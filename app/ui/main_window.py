@@ -166,7 +166,7 @@ class MainWindow(QMainWindow):
         self.busy = QLabel()
         self.busy.setObjectName("muted")
         self.task_progress = QProgressBar()
-        self.task_progress.setMaximumWidth(chars * 22)
+        self.task_progress.setFixedWidth(chars * 30)
         self.task_progress.setTextVisible(True)
         self.task_progress.hide()
         status.addPermanentWidget(self.task_progress)

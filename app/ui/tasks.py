@@ -71,11 +71,11 @@ def apply_setup(memloci: Any, choices: SetupChoices) -> str:
 
 def warm_up_steps(memloci: Any) -> list[tuple[str, Callable[[], Any]]]:
     steps: list[tuple[str, Callable[[], Any]]] = [
-        ("the search index", lambda: memloci.search("memloci warm up", limit=1)),
+        ("search", lambda: memloci.search("memloci warm up", limit=1)),
     ]
     agents = getattr(memloci.settings, "agents", None)
     if callable(getattr(memloci, "load_model", None)) and (agents is None or agents.use_model):
-        steps.append(("the language model", memloci.load_model))
+        steps.append(("the model", memloci.load_model))
     return steps
 
 

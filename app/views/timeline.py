@@ -62,7 +62,9 @@ def lane_of(memory: Memory) -> tuple[str, str]:
         return "Chat", "event"
     if "file" in kinds or "import" in kinds:
         return "Files", "event"
-    return "Notes", "event"
+    if "agent" in kinds:
+        return "Memloci", "event"
+    return "Typed by you", "event"
 
 
 def item_of(memory: Memory) -> TimelineItem:

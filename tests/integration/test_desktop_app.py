@@ -72,8 +72,11 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def xserver() -> Iterator[XServer]:
-    server = XServer(1600, 1000)
+def xserver(request: pytest.FixtureRequest) -> Iterator[XServer]:
+    """A wide screen: the app on the left, the captured window beside it, not under it. At
+    200 % the screen has twice the pixels, as a HiDPI display would."""
+    scale = 2 if "scale2" in request.node.name else 1
+    server = XServer(2560 * scale, 1000 * scale)
     yield server
     server.stop()
 
@@ -114,7 +117,7 @@ def test_the_whole_app_with_the_bundled_model_and_capture(
 ) -> None:
     home = tmp_path / "home"
     seed(home)
-    notes = TkWindow(xserver, "fieldnotes", "Field notes - Notes", NOTES, "900x600+600+300")
+    notes = TkWindow(xserver, "fieldnotes", "Field notes - Notes", NOTES, "900x600+1500+100")
     try:
         events = drive(xserver, home, shots / "light", "--chat", "--focus", notes.window_id)
     finally:
@@ -142,7 +145,7 @@ def test_the_whole_app_with_the_bundled_model_and_capture(
 
 @pytest.mark.parametrize(
     ("variant", "env", "minimum"),
-    [("dark", {}, (1000, 600)), ("scale2", {"QT_SCALE_FACTOR": "2"}, (640, 400))],
+    [("dark", {}, (1000, 600)), ("scale2", {"QT_SCALE_FACTOR": "2"}, (2000, 1200))],
 )
 def test_panes_in_dark_and_at_double_scale(
     xserver: XServer, tmp_path: Path, shots: Path, variant: str, env: dict[str, str], minimum: Any

@@ -64,7 +64,10 @@ def test_storage_budget_bar(qtbot: Any, memloci: Any, bridge: Any, pane: Any) ->
     pane.activated()
     qtbot.waitUntil(lambda: pane.report is not None)
     assert pane.budget_bar.isVisible()
-    assert "screen frames: 100.0 KB of 500.0 MB" in pane.budget_bar.format()
+    assert pane.budget_bar.format() == "frames: 100.0 KB of 500.0 MB"
+    assert (
+        "500.0 MB left" in pane.budget_bar.toolTip() or "499.9 MB left" in pane.budget_bar.toolTip()
+    )
 
 
 def test_bar_periods_and_axis_ceiling() -> None:
@@ -76,6 +79,8 @@ def test_bar_periods_and_axis_ceiling() -> None:
     weeks = periods(days)
     assert len(weeks) == 13 and sorted(n for _, slots in weeks for n in slots) == list(range(90))
     assert [len(periods(days[:n])) for n in (7, 30)] == [7, 30]
+    month = [label for label, _ in periods(days[:30])]
+    assert [label for label in month if label] == ["1/5", "8/5", "15/5", "22/5"]
     assert periods(days[:7])[0][0] == "Wed 01"
     assert [nice_ceiling(v) for v in (0, 0.3, 3, 7, 12, 60, 130)] == [4, 1, 4, 8, 20, 80, 200]
 

@@ -45,7 +45,7 @@ def test_sessions_and_events_fill_lanes(qtbot: Any, memloci: Any, bridge: Any, p
     pane.activated()
     qtbot.waitUntil(lambda: pane.canvas.data is not None and len(pane.canvas.data.items) == 2)
     data = pane.canvas.data
-    assert set(data.lanes) == {"firefox", "Notes"}
+    assert set(data.lanes) == {"firefox", "Typed by you"}
     bar = next(i for i in data.items if i.lane == "firefox")
     assert bar.kind == "session" and (bar.end - bar.start) == timedelta(minutes=45)
     assert bar.label == "Python docs" and bar.memory_ids == (memory.id,)
@@ -56,7 +56,7 @@ def test_sessions_and_events_fill_lanes(qtbot: Any, memloci: Any, bridge: Any, p
     with qtbot.waitSignal(pane.open_ids) as clicked:
         qtbot.mouseClick(pane.canvas, Qt.MouseButton.LeftButton, pos=rect.center().toPoint())
     assert clicked.args[0] == [memory.id] and "firefox" in clicked.args[1]
-    dot = next(i for i in data.items if i.lane == "Notes")
+    dot = next(i for i in data.items if i.lane == "Typed by you")
     rect = pane.canvas.item_rect(dot, lanes)
     with qtbot.waitSignal(pane.open_ids) as clicked:
         qtbot.mouseClick(pane.canvas, Qt.MouseButton.LeftButton, pos=rect.center().toPoint())

@@ -78,7 +78,7 @@ def test_timeline_lays_out_events_by_lane(memloci) -> None:
     memloci.add("a note", fields={"occurred_at": _day(1).isoformat()})
     memloci.add("outside range", fields={"occurred_at": _day(9).isoformat()})
     view = memloci.timeline(_day(0), _day(3))
-    assert sorted(view.lanes) == ["Chat", "Notes"]
+    assert sorted(view.lanes) == ["Chat", "Typed by you"]
     assert {i.label for i in view.items} == {"chat about plans", "a note"}
     with pytest.raises(InvalidInput):
         memloci.timeline(_day(3), _day(0))

@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCharts import (
     QBarCategoryAxis,
     QBarSet,
+    QCategoryAxis,
     QChart,
     QChartView,
     QPieSeries,
@@ -62,14 +63,38 @@ def periods(days: list[Any]) -> list[tuple[str, list[int]]]:
     one per week beyond, so labels always fit under their bar."""
     if len(days) <= 14:
         return [(d.strftime("%a %d"), [n]) for n, d in enumerate(days)]
-    if len(days) <= 31:
-        return [(str(d.day), [n]) for n, d in enumerate(days)]
+    if len(days) <= 31:  # the 1st, 8th, 15th and 22nd are named: a week apart, never crowded
+        return [
+            (f"{d.day}/{d.month}" if d.day in (1, 8, 15, 22) else "", [n])
+            for n, d in enumerate(days)
+        ]
     weeks: list[tuple[str, list[int]]] = []
     for start in range(len(days) % 7 - 7 if len(days) % 7 else 0, len(days), 7):
         slots = [n for n in range(start, start + 7) if 0 <= n < len(days)]
         first = days[slots[0]]
         weeks.append((f"{first.day}/{first.month}", slots))
     return weeks
+
+
+def bar_axis(labels: list[str]) -> QBarCategoryAxis | QCategoryAxis:
+    """Every bar named when there is room; otherwise a value axis that names only some bars
+    at their centre (a category axis would cut every crowded label to "…")."""
+    if all(labels):
+        axis = QBarCategoryAxis()
+        axis.append(labels)
+        return axis
+    sparse = QCategoryAxis()
+    sparse.setRange(-0.5, len(labels) - 0.5)
+    sparse.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
+    sparse.setGridLineVisible(False)
+    seen: set[str] = set()
+    for n, label in enumerate(labels):
+        if label:
+            while label in seen:  # the axis needs distinct names
+                label += "\u200b"
+            seen.add(label)
+            sparse.append(label, n)
+    return sparse
 
 
 def nice_ceiling(value: float) -> float:
@@ -151,6 +176,7 @@ class InsightsPane(QWidget):
             value = QLabel("—")
             value.setObjectName(f"health-{key}")
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setWordWrap(True)
             self.health.addWidget(label, row, 0)
             self.health.addWidget(value, row, 1)
             self.health_labels[key] = value
@@ -162,6 +188,8 @@ class InsightsPane(QWidget):
         grid.addWidget(card("Capture health", health), 1, 1)
         grid.setRowStretch(0, 3)
         grid.setRowStretch(1, 2)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
         layout.addLayout(grid, 1)
         shortcut = QShortcut(QKeySequence("F5"), self)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -218,8 +246,7 @@ class InsightsPane(QWidget):
         return [sum(values[n] for n in slots) for _label, slots in self._periods]
 
     def _axes(self, chart: QChart, series: QStackedBarSeries, unit: str) -> None:
-        axis_x = QBarCategoryAxis()
-        axis_x.append([label for label, _slots in self._periods])
+        axis_x = bar_axis([label for label, _slots in self._periods])
         axis_y = QValueAxis()
         top = max((sum(col) for col in zip(*series_values(series), strict=False)), default=0.0)
         ceiling = nice_ceiling(top)
@@ -302,7 +329,6 @@ class InsightsPane(QWidget):
             piece = series.append(f"{names.get(part, part)} {human_bytes(size)}", float(size))
             piece.setColor(QColor(colours[n % len(colours)]))
         chart.addSeries(series)
-        chart.legend().setAlignment(Qt.AlignmentFlag.AlignRight)
         self.storage_chart.setChart(chart)
         self.storage_text.setText(f"{human_bytes(used)} on disk, all of it encrypted")
         budget = report.budget_bytes
@@ -310,9 +336,10 @@ class InsightsPane(QWidget):
         if budget:
             self.budget_bar.setRange(0, 1000)
             self.budget_bar.setValue(min(1000, int(frames / budget * 1000)))
-            self.budget_bar.setFormat(
-                f"screen frames: {human_bytes(frames)} of {human_bytes(budget)} "
-                f"({human_bytes(max(0, budget - frames))} left)"
+            self.budget_bar.setFormat(f"frames: {human_bytes(frames)} of {human_bytes(budget)}")
+            self.budget_bar.setToolTip(
+                f"Retained screen frames use {human_bytes(frames)} of their "
+                f"{human_bytes(budget)} budget; {human_bytes(max(0, budget - frames))} left."
             )
             self.budget_bar.show()
         else:

@@ -78,6 +78,7 @@ class MemoriesPane(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search memories  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(self.fontMetrics().averageCharWidth() * 24)
         self.search.textChanged.connect(lambda _: self._debounce.start())
         filters.addWidget(self.search, 3)
         self.range = QComboBox()
