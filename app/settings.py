@@ -128,15 +128,15 @@ class CaptureSettings(Section):
     """No keyboard or mouse input for this long: capture rests until input resumes."""
     ocr: bool = True
     ocr_languages: str = Field(default="eng", pattern=r"^[A-Za-z_]+(\+[A-Za-z_]+)*$")
-    ocr_min_interval_seconds: float = Field(default=30, ge=1, le=3_600)
+    ocr_min_interval_seconds: float = Field(default=45, ge=1, le=3_600)
     """New text in a window is read at most this often (the first frame of a window at once)."""
-    full_ocr_minutes: float = Field(default=10, ge=1, le=1_440)
+    full_ocr_minutes: float = Field(default=15, ge=1, le=1_440)
     """The whole window is read again at least this often while it changes."""
     ocr_scale: float = Field(default=1.0, ge=1.0, le=3.0)
     """Enlarge frames before OCR (better for small fonts, slower)."""
     record_update_minutes: float = Field(default=5, ge=0.5, le=240)
     """An open session's memory record is brought up to date this often (and when it ends)."""
-    session_merge_seconds: float = Field(default=120, ge=0, le=3_600)
+    session_merge_seconds: float = Field(default=300, ge=0, le=3_600)
     """Coming back to a window within this time continues its session."""
     agent_batch_frames: int = Field(default=20, ge=1, le=10_000)
     agent_batch_minutes: float = Field(default=10, ge=0.5, le=1_440)

@@ -33,6 +33,8 @@ def command(line):
     arg = arg.replace("\\n", "\n")
     if verb == "append":
         text.insert("end", arg); text.see("end")
+    elif verb == "insert":  # "INDEX|TEXT", the view stays where it is
+        index, _, rest = arg.partition("|"); text.insert(index, rest)
     elif verb == "replace":
         text.delete("1.0", "end"); text.insert("1.0", arg)
     elif verb == "title":
@@ -112,7 +114,7 @@ class XServer:
 
 @dataclass
 class TkWindow:
-    """One window; `send` drives it (append, replace, title, scroll, quit)."""
+    """One window; `send` drives it (append, insert, replace, title, scroll, quit)."""
 
     server: XServer
     cls: str

@@ -82,11 +82,13 @@ class CaptureService:
         ocr: Callable[[], OcrEngine],
         vault: Callable[[], FrameVault],
         monotonic: Callable[[], float] = time.monotonic,
+        wall: Callable[[], datetime] = utcnow,
     ) -> None:
         self.store = store
         self.sessions = sessions
         self.queue = queue
         self._monotonic = monotonic
+        self._wall = wall  # session times (a simulated day in the growth benchmark)
         self._settings = settings
         self._lock_path = lock_path
         self._platform_factory = platform
@@ -171,7 +173,7 @@ class CaptureService:
             deadline = time.monotonic() + drain_seconds
             while time.monotonic() < deadline and self._read_one():
                 pass
-            self.sessions.finish_all(utcnow(), pending=self.store.pending_count)
+            self.sessions.finish_all(self._wall(), pending=self.store.pending_count)
             self.store.set_state(
                 {"runner": None, "activity": "stopped", "activity_detail": "", "current": None}
             )
@@ -273,7 +275,7 @@ class CaptureService:
 
     def _look(self, force: bool) -> TickResult:
         settings = self._settings()
-        now, mono = utcnow(), self._monotonic()
+        now, mono = self._wall(), self._monotonic()
         self.ticks += 1
         if self._last_tick and mono - self._last_tick > max(5 * settings.interval_seconds, 60):
             self.sessions.close_all()  # the machine slept: sessions end where they were last seen
@@ -463,7 +465,7 @@ class CaptureService:
     def upkeep(self, now: datetime | None = None) -> None:
         """Session records and agent batches at their moments; retention inside its budget."""
         settings = self._settings()
-        self.sessions.maintain(now or utcnow(), pending=self.store.pending_count)
+        self.sessions.maintain(now or self._wall(), pending=self.store.pending_count)
         alive = [s.id for s in self.sessions.open_sessions()] + self.sessions.dormant_ids()
         self.pipeline.keep_only(alive, [s.id for s in self.sessions.open_sessions()])
         if settings.retain_frames or self.store.frames_total()[0]:
@@ -496,7 +498,7 @@ class CaptureService:
             result = self.tick(force=True)
             while self._read_one():
                 pass
-            self.sessions.finish_all(utcnow(), pending=self.store.pending_count)
+            self.sessions.finish_all(self._wall(), pending=self.store.pending_count)
             return result
         finally:
             with self._tick_lock:

@@ -51,7 +51,9 @@ class X11Platform:
         self._has_saver = False
         self._logind_checked = 0.0
         self._logind_locked = False
-        self._pids: dict[int, tuple[str, list[str]]] = {}
+        self._identities: dict[int, tuple[tuple[str, ...], int, str, bool]] = {}
+        self._clients: dict[int, Any] = {}
+        self._wm_checked = (0.0, False)
 
     # -- connection -----------------------------------------------------------------------------
     def _dpy(self) -> Any:
@@ -80,8 +82,13 @@ class X11Platform:
         return reply.value if reply is not None else None
 
     def _wm_present(self, root: Any) -> bool:
-        value = self._prop(root, "_NET_SUPPORTING_WM_CHECK")
-        return bool(value is not None and len(value))
+        """Is an EWMH window manager running (then _NET_ACTIVE_WINDOW is the truth)? Asked
+        again every 10 s, as window managers come and go."""
+        now = time.monotonic()
+        if now - self._wm_checked[0] >= 10:
+            value = self._prop(root, "_NET_SUPPORTING_WM_CHECK")
+            self._wm_checked = (now, bool(value is not None and len(value)))
+        return self._wm_checked[1]
 
     def _focused_id(self) -> int | None:
         dpy = self._dpy()
@@ -154,46 +161,51 @@ class X11Platform:
         origin = window.translate_coords(self._dpy().screen().root, 0, 0)
         return Rect(-origin.x, -origin.y, geometry.width, geometry.height)
 
-    def _describe(self, window: Any) -> WindowContext:
+    def _identity(self, window: Any) -> tuple[tuple[str, ...], int, str, bool]:
+        """WM_CLASS, pid, process name and private-browsing flag: fixed for a window's life,
+        so asked once per window (the tick then costs a few X round trips, not ten)."""
+        known = self._identities.get(int(window.id))
+        if known is not None:
+            return known
         wm_class = tuple(part for part in (window.get_wm_class() or ()) if part)
-        title = self._title(window)
         pid = self._pid(window)
-        if pid not in self._pids or len(self._pids) > 256:
-            if len(self._pids) > 256:
-                self._pids.clear()
-            self._pids[pid] = proc_info(pid)
-        process, argv = self._pids[pid]
-        context = make_context(
-            title=title,
+        process, argv = proc_info(pid)
+        probe = WindowContext(app="", wm_class=wm_class, process=process)
+        identity = (wm_class, pid, process, is_browser(probe) and private_from_cmdline(argv))
+        if len(self._identities) > 256:
+            self._identities.clear()
+        self._identities[int(window.id)] = identity
+        return identity
+
+    def _describe(self, window: Any) -> WindowContext:
+        wm_class, pid, process, private = self._identity(window)
+        return make_context(
+            title=self._title(window),
             wm_class=wm_class,
             process=process,
             pid=pid,
             window_id=int(window.id),
             rect=self._rect(window),
-            private=False,
+            private=private,
         )
-        if is_browser(context) and private_from_cmdline(argv):
-            context = make_context(
-                title=title,
-                wm_class=wm_class,
-                process=process,
-                pid=pid,
-                window_id=int(window.id),
-                rect=context.rect,
-                private=True,
-            )
-        return context
 
     def active_window(self) -> WindowContext | None:
         from Xlib import error
 
+        focused: int | None = None
         try:
             focused = self._focused_id()
             if focused is None:
                 return None
-            client = self._client(self._dpy().create_resource_object("window", focused))
+            client = self._clients.get(focused)
+            if client is None:
+                client = self._client(self._dpy().create_resource_object("window", focused))
+                if len(self._clients) > 256:
+                    self._clients.clear()
+                self._clients[focused] = client
             return self._describe(client) if client is not None else None
         except (error.XError, error.BadWindow):
+            self._clients.pop(focused or 0, None)
             return None  # the window went away while we looked
 
     def visible_windows(self) -> list[WindowContext]:
