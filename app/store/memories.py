@@ -475,7 +475,9 @@ class MemoryRepository:
         rows = self.db.query(
             f"SELECT m.id AS id, bm25(memories_fts) AS rank, "
             f"snippet(memories_fts, 0, '[', ']', '…', 16) AS snip "
-            f"FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid "
+            # CROSS JOIN keeps the full-text match as the outer loop: with a type or time filter
+            # SQLite would otherwise walk the memories index and re-run MATCH per row (50x).
+            f"FROM memories_fts CROSS JOIN memories m ON m.seq = memories_fts.rowid "
             f"WHERE memories_fts MATCH ? {where} ORDER BY rank LIMIT ?",
             [match, *params, limit],
         )
