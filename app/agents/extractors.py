@@ -134,7 +134,7 @@ def extract(text: str, now: datetime, speaker: str | None = None) -> list[Extrac
                 address,
                 address,
                 start,
-                _owner(text, m.start() + 1, "address", speaker)
+                _owner(text, m.start("addr"), "address", speaker)
                 or (speaker if re.match(r"(?i)\s*(?:i|we)\s+live", m.group(0)) else None),
                 _label(text, m.start() + 8),
             )

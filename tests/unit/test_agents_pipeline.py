@@ -355,3 +355,19 @@ def test_the_persons_own_details_go_to_core_memory(memloci) -> None:
     assert derived(memloci, "semantic") == []  # not filed as someone else's e-mail
     (core_call,) = [o for m, o in model.calls if "Keep two short notes" in m[-1]["content"]]
     assert "persona" not in json.dumps(core_call.json_schema)  # imported chat: no persona
+
+
+def test_the_same_value_seen_again_is_not_a_contradiction(memloci) -> None:
+    use(memloci)
+    enqueue_chat(memloci, [("Tom", "Ana's address: 12 Main St, Springfield 62704")])
+    memloci.process_queue()
+    enqueue_chat(
+        memloci,
+        [("Tom", "Again, Ana's address: 12 Main St, Springfield 62704")],
+        start=START + timedelta(days=3),
+        first=1,
+    )
+    report = memloci.process_queue()
+    (address,) = derived(memloci, "semantic", include_invalid=True)
+    assert address.active and address.fields["name"] == "Ana (address)"
+    assert len(address.sources) == 2 and report.operations == {"NOOP": 1}

@@ -70,7 +70,9 @@ class SemanticManager(Manager):
                     summary = f"{owner}'s {label}{KIND_WORDS[ex.kind]} is {ex.value}."
                 fields = {"name": name[:200], "summary": summary}
                 for old in ctx.by_name(MemoryType.SEMANTIC, name) if owner else []:
-                    if old.active and ex.key not in old.text.lower().replace(" ", ""):
+                    if old.active and ex.key.replace(" ", "") not in old.text.lower().replace(
+                        " ", ""
+                    ):
                         ctx.shown[old.id] = old
                         ops.append(
                             Operation(
