@@ -69,6 +69,7 @@ def run(home: str | None = None, *, minimized: bool = False, pane: str = "chat")
 
         report_when_exposed(controller.window, STARTED)
         controller.opened.connect(lambda _m: print_now("MEMLOCI_READY"))
+        controller.warmed.connect(lambda: print_now("MEMLOCI_WARM"))
     code = int(app.exec())
     if not controller._finished:  # left the loop some other way: close in order now
         controller.close_now()

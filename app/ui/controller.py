@@ -37,6 +37,7 @@ QUIT_WATCHDOG_MS = 15_000
 
 class AppController(QObject):
     opened = Signal(object)  # the facade, once unlocked
+    warmed = Signal()  # the search index and the model are loaded (or failed to)
     closed = Signal()  # everything is shut down
     _close_done = Signal()
 
@@ -98,7 +99,6 @@ class AppController(QObject):
     # -- start-up ---------------------------------------------------------------------------------
     def start(self) -> None:
         from app.paths import Paths
-        from app.security.unlock import env_passphrase
         from app.settings import Settings
 
         paths = Paths.resolve(self.home)
@@ -118,6 +118,11 @@ class AppController(QObject):
             self._open(None, create=False)
             return
         self.window.opening_text("Welcome! Set up Memloci to begin.", busy=False)
+        QTimer.singleShot(0, self._show_setup)  # the window paints first
+
+    def _show_setup(self) -> None:
+        from app.security.unlock import env_passphrase
+
         self.setup_dialog = dialogs.SetupDialog(
             self.window,
             passphrase_from_env=env_passphrase() is not None,
@@ -291,6 +296,7 @@ class AppController(QObject):
         """Load the search index and the model now, with progress, so first use is quick."""
         steps = warm_up_steps(self.memloci) if self.want_warm else []
         if not steps:
+            self.warmed.emit()
             return
         total = len(steps)
 
@@ -307,13 +313,13 @@ class AppController(QObject):
         def failed(message: str) -> None:
             self.window.set_task_progress(None)
             self.window.show_message(message)
+            self.warmed.emit()
 
-        self.bridge.stream(
-            run,
-            on_item=progress,
-            on_done=lambda _: self.window.set_task_progress(None),
-            on_error=failed,
-        )
+        def done(_result: Any) -> None:
+            self.window.set_task_progress(None)
+            self.warmed.emit()
+
+        self.bridge.stream(run, on_item=progress, on_done=done, on_error=failed)
 
     # -- capture status ---------------------------------------------------------------------------
     def refresh_status(self) -> None:

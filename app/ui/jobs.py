@@ -10,7 +10,10 @@ so the interrupted work simply waits for the next run.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -18,6 +21,48 @@ log = logging.getLogger(__name__)
 AGENTS_EVERY_S = 60.0
 AGENTS_BATCH = 32
 CONSOLIDATE_EVERY_S = 6 * 3600.0
+
+
+BACKGROUND_NICE = 10
+
+
+def lower_priority() -> None:
+    """Give this thread (and the threads it starts) a lower CPU priority than the window's.
+    On Linux a new thread inherits its creator's nice value, so the model's worker thread and
+    llama.cpp's compute threads, started from here, all yield to the event loop."""
+    if sys.platform != "linux":
+        return
+    try:
+        tid = threading.get_native_id()
+        current = os.getpriority(os.PRIO_PROCESS, tid)
+        if current < BACKGROUND_NICE:
+            os.setpriority(os.PRIO_PROCESS, tid, BACKGROUND_NICE)
+    except OSError as error:  # not permitted in some sandboxes: keep going at normal priority
+        log.info("could not lower a thread's priority: %s", error)
+
+
+def in_background(fn: Callable[[], Any]) -> Callable[[], Any]:
+    """`fn` run on a fresh low-priority thread (waited for), so whatever it starts inherits
+    the low priority while the caller's thread keeps its own."""
+
+    def run() -> Any:
+        box: dict[str, Any] = {}
+
+        def target() -> None:
+            lower_priority()
+            try:
+                box["value"] = fn()
+            except BaseException as error:
+                box["error"] = error
+
+        thread = threading.Thread(target=target, name="memloci-background")
+        thread.start()
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return box.get("value")
+
+    return run
 
 
 class AppJobs:
@@ -59,6 +104,7 @@ class AppJobs:
         settings = self.memloci.settings.agents
         if not settings.enabled or self.stop_event.is_set() or self.held:
             return None
+        lower_priority()  # this scheduler thread serves only background batches
         if not self.memloci.agent_status().get("backlog"):
             return None
         cancel = threading.Event()

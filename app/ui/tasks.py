@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.ui.dialogs import SetupChoices
+from app.ui.jobs import in_background
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ def warm_up_steps(memloci: Any) -> list[tuple[str, Callable[[], Any]]]:
     ]
     agents = getattr(memloci.settings, "agents", None)
     if callable(getattr(memloci, "load_model", None)) and (agents is None or agents.use_model):
-        steps.append(("the model", memloci.load_model))
+        steps.append(("the model", in_background(memloci.load_model)))
     return steps
 
 

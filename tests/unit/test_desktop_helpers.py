@@ -118,3 +118,34 @@ def test_agent_jobs_run_only_with_a_backlog(memloci: Any) -> None:
     jobs.release()
     jobs.stop()
     assert jobs.run_agents() is None  # stopped: no new batch starts
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread nice values are Linux's")
+def test_background_work_runs_at_low_priority_and_its_threads_inherit_it() -> None:
+    import os
+    import threading
+
+    from app.ui.jobs import BACKGROUND_NICE, in_background
+
+    def nice() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    mine = nice()
+    seen: dict[str, int] = {}
+
+    def work() -> str:
+        seen["worker"] = nice()
+        child = threading.Thread(target=lambda: seen.update(child=nice()))
+        child.start()
+        child.join()
+        return "done"
+
+    assert in_background(work)() == "done"
+    assert seen == {"worker": max(mine, BACKGROUND_NICE), "child": max(mine, BACKGROUND_NICE)}
+    assert nice() == mine  # the caller keeps its priority
+
+    def broken() -> None:
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        in_background(broken)()
