@@ -371,3 +371,18 @@ def test_the_same_value_seen_again_is_not_a_contradiction(memloci) -> None:
     (address,) = derived(memloci, "semantic", include_invalid=True)
     assert address.active and address.fields["name"] == "Ana (address)"
     assert len(address.sources) == 2 and report.operations == {"NOOP": 1}
+
+
+def test_one_session_handed_off_in_parts_is_not_an_extra_activity(memloci) -> None:
+    use(memloci)
+    for part in ("first lines", "more lines"):
+        enqueue_screen(
+            memloci, "s1", app="Writer", title="notes.txt - Writer", text=part, raw=False
+        )
+    memloci.process_queue()
+    (activity,) = [m for m in derived(memloci, "episodic") if m.fields["event_type"] == "activity"]
+    assert activity.sources == (Source("screen", "s1"),)  # made only because no raw record
+    (document,) = derived(memloci, "resource")
+    assert document.fields["content"] == "more lines" and document.sources == (
+        Source("screen", "s1"),
+    )

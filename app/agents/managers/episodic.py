@@ -97,8 +97,9 @@ class EpisodicManager(Manager):
                 runs.append([item])
         ops = []
         for run in runs:
-            if len(run) < 2 and run[0].memory_id is not None:
-                continue  # capture's own record of the session says it all
+            sessions = tuple(dict.fromkeys(i.source for i in run))
+            if len(sessions) < 2 and run[0].memory_id is not None:
+                continue  # one session (handed off in parts): capture's own record says it all
             first, last = run[0], run[-1]
             end: datetime = max((i.end or i.timestamp) for i in run)
             minutes = max(1, round((end - first.timestamp).total_seconds() / 60))
@@ -118,7 +119,7 @@ class EpisodicManager(Manager):
                         "summary": clip(f"Used {first.speaker}: {title} ({minutes} min)", 1000),
                         "details": detail,
                     },
-                    sources=tuple(i.source for i in run),
+                    sources=sessions,
                     occurred_at=first.timestamp,
                     importance=0.4,
                 )

@@ -107,7 +107,7 @@ class ResourceManager(Manager):
                     if earlier is not None:  # the same document again in this batch: newer text
                         if item.text:
                             earlier.fields["content"] = clip(item.text, CONTENT_LIMIT)
-                        earlier.sources = (*earlier.sources, item.source)
+                        earlier.sources = tuple(dict.fromkeys((*earlier.sources, item.source)))
                         continue
                     found = _existing(ctx, name)
                     if found is not None:
