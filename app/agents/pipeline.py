@@ -66,6 +66,8 @@ class RunReport:
     operations: Counter[str] = field(default_factory=Counter)
     added_by_type: Counter[str] = field(default_factory=Counter)
     policy: Counter[str] = field(default_factory=Counter)
+    proposed: Counter[str] = field(default_factory=Counter)  # operations by "rule" / "model"
+    accepted: Counter[str] = field(default_factory=Counter)  # ... that passed the policy
     routed: Counter[str] = field(default_factory=Counter)
     batch_seconds: list[float] = field(default_factory=list)
     seconds: float = 0.0
@@ -84,6 +86,8 @@ class RunReport:
             "operations": dict(self.operations),
             "added_by_type": dict(self.added_by_type),
             "policy": dict(self.policy),
+            "proposed": dict(self.proposed),
+            "accepted": dict(self.accepted),
             "routed": dict(self.routed),
             "seconds": round(self.seconds, 3),
             "seconds_per_batch": round(mean, 3) if mean is not None else None,
@@ -184,8 +188,10 @@ class AgentPipeline:
             except ModelOutputInvalid as error:
                 problem = str(error)
         policy = PolicyStats()
+        report.proposed.update(op.proposer for op in operations)
         final = review(operations, batch, ctx.shown, self._similar, policy)
         report.policy.update(policy.counts)
+        report.accepted.update(op.proposer for op in final)
         applied = apply_operations(
             self.s, final, done=[] if problem else batch.item_ids, notify=self._notify
         )

@@ -202,6 +202,10 @@ def _run_summary(report: dict[str, Any]) -> str:
             f"first try, {model['failed']} failed twice, {model['repetition_rate']:.0%} "
             f"repetitive, {model['tokens_per_second'] or 0:.0f} tokens/s."
         )
+    proposed = report.get("proposed", {}).get("model", 0)
+    if proposed:
+        kept = report.get("accepted", {}).get("model", 0)
+        lines.append(f"Model suggestions kept by the checks: {kept} of {proposed}.")
     if report["policy"]:
         dropped = ", ".join(f"{k} {v}" for k, v in sorted(report["policy"].items()))
         lines.append(f"Checks: {dropped}.")

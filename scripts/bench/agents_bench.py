@@ -308,7 +308,10 @@ def main() -> None:
             f"end to end, {model['valid_first_try_share']:.2f} valid on the first try, "
             f"{model['repetition_rate']:.2f} repetitive, {model['failed']} failed twice"
         )
-        print(f"operations: {report['operations']}; policy dropped: {report['policy']}")
+        print(
+            f"operations proposed {report['proposed']}, accepted by the policy "
+            f"{report['accepted']}; dropped: {report['policy']}; written: {report['operations']}"
+        )
         print(f"memories the agents made: {dict(sorted(result['made'].items()))}")
         print()
         print("| search over | R@5 all | R@10 all | R@10 any | R@20 all |")
