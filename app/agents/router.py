@@ -71,8 +71,9 @@ def route(
 ) -> tuple[set[MemoryType], set[MemoryType]]:
     """(types whose managers get a model call, what the model chose on its own)."""
     found = cues(ctx)
-    if model is None or not any(i.text for i in ctx.speaking):
-        return found, set()
+    permitted = allowed(ctx)
+    if model is None or not any(i.text for i in ctx.speaking) or permitted <= found:
+        return found, set()  # nothing the model could add: no call
 
     class Output(Strict):
         types: list[choice(list(ROUTABLE))] = Field(max_length=3)  # type: ignore[valid-type]
@@ -88,4 +89,4 @@ def route(
         cancel=cancel,
     )
     picked = {MemoryType(t) for t in result.types}
-    return found | (picked & allowed(ctx)), picked
+    return found | (picked & permitted), picked

@@ -386,3 +386,18 @@ def test_one_session_handed_off_in_parts_is_not_an_extra_activity(memloci) -> No
     assert document.fields["content"] == "more lines" and document.sources == (
         Source("screen", "s1"),
     )
+
+
+def test_the_router_asks_the_model_only_when_it_could_add_something(memloci) -> None:
+    model = use(memloci, {ROUTER: {"types": ["semantic", "procedural"]}})
+    enqueue_chat(memloci, [("Tom", "Ana moved to Lisbon"), ("Ana", "yes, I did")])
+    memloci.process_queue()
+    tasks = [m[-1]["content"] for m, _ in model.calls]
+    assert not any(ROUTER in t for t in tasks)  # the cues already chose all it could choose
+    assert sum(SEMANTIC in t for t in tasks) == 1
+    model.calls.clear()
+    enqueue_chat(memloci, [("Tom", "Lisbon, at last!")], conversation="c2")
+    report = memloci.process_queue()
+    tasks = [m[-1]["content"] for m, _ in model.calls]
+    assert ROUTER in tasks[0] and SEMANTIC in tasks[1] and len(tasks) == 2
+    assert report.routed == {"semantic": 1}  # procedural was not the model's to choose
