@@ -187,6 +187,8 @@ class AgentPipeline:
                     operations.extend(call.convert(parsed))
             except ModelOutputInvalid as error:
                 problem = str(error)
+                # The batch is tried again later: write only what does not depend on the model.
+                operations = [op for op in operations if op.proposer == "rule"]
         policy = PolicyStats()
         report.proposed.update(op.proposer for op in operations)
         final = review(operations, batch, ctx.shown, self._similar, policy)
