@@ -13,7 +13,9 @@ nothing, the query runs again without them rather than answer with nothing.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -47,6 +49,8 @@ class HybridRetriever:
         self.repo = repo
         self.db = repo.db
         self._make_indexer = make_indexer
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
         self._configure(settings)
         self.indexer.wake()  # catch up in the background on what other processes left pending
 
@@ -90,7 +94,18 @@ class HybridRetriever:
         return rebuild(self.db, self.indexer, progress=progress)
 
     def close(self) -> None:
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
         self.indexer.close()
+
+    def _workers(self) -> ThreadPoolExecutor:
+        """Threads for the vector channel (each keeps its own database connection)."""
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="memloci-search")
+            return self._pool
 
     # -- searching ------------------------------------------------------------------------------
     def search(self, request: SearchRequest, *, now: datetime | None = None) -> list[SearchHit]:
@@ -105,21 +120,27 @@ class HybridRetriever:
             request.include_invalid,
             parsed.window,
         )
-        if filters.empty_range():
-            hits: list[SearchHit] = []
-        elif not content_terms(parsed.text):
-            hits = self._listing(filters, request.limit)
-        else:
+        if not content_terms(parsed.text):
+            # Only a time ("yesterday", "what did I do last week"): that period, newest first.
+            return [] if filters.empty_range() else self._listing(filters, request.limit)
+        if not filters.empty_range():
             hits = self._search(parsed.text, filters, request.limit)
-        if hits:
-            return hits
+            if hits:
+                return hits
         # The time words found nothing: do not answer "nothing", search without them.
         return self._search(request.query, base, request.limit)
 
     def _search(self, text: str, filters: Filters, limit: int) -> list[SearchHit]:
         s = self.settings
-        lexical = {h.memory_id: h.score for h in self.lexical.search(text, filters, s.candidates)}
-        dense = self._dense(text, filters, s.candidates)
+        # The two channels wait on different things (SQLite, onnxruntime/Chroma), all of which
+        # release the GIL: run them side by side.
+        pending = self._workers().submit(self._dense, text, filters, s.candidates)
+        try:
+            lexical = {
+                h.memory_id: h.score for h in self.lexical.search(text, filters, s.candidates)
+            }
+        finally:
+            dense = pending.result()
         fused = fusion.convex(lexical, dense, s.dense_weight)
         if not fused:
             return []

@@ -65,7 +65,7 @@ class Indexer:
         index_factory: IndexFactory,
         lock_path: Path | None,
         document_prefix: str = "",
-        batch_size: int = 64,
+        batch_size: int = 128,
         debounce_s: float = 1.0,
         poll_s: float = 60.0,
     ) -> None:

@@ -106,3 +106,8 @@ def test_a_period_with_no_match_falls_back_to_the_words(memloci) -> None:
     old = _episode(memloci, "Camping trip in the mountains", datetime(2021, 7, 3, tzinfo=UTC))
     # Nothing happened "last week": rather than nothing, the words are searched without it.
     assert [h.id for h in memloci.search("camping trip last week")] == [old.id]
+
+
+def test_only_time_words_with_nothing_in_that_period_answer_nothing(memloci) -> None:
+    _episode(memloci, "I saw Ana yesterday at the market", datetime(2022, 3, 1, tzinfo=UTC))
+    assert memloci.search("yesterday") == []
