@@ -54,6 +54,12 @@ def entry(home: str | None = None) -> str:
     )
 
 
+def icon_path() -> Path:
+    """Where the desktop looks for the entry's `Icon=memloci` (the hicolor theme, per user)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "icons" / "hicolor" / "256x256" / "apps" / "memloci.png"
+
+
 def is_enabled() -> bool:
     return entry_path().is_file()
 

@@ -16,6 +16,7 @@ import pytest
 def _private_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     """Autostart entries and other XDG files go to the test's folder."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
 
 
 @pytest.fixture

@@ -157,7 +157,8 @@ def test_edit_invalidate_restore_and_forget(
     when_modal(confirm)
     qtbot.mouseClick(pane.detail.forget_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: memloci.browse_count() == 0 and pane.model.rowCount() == 0)
-    assert "Forgotten" in pane.detail.title.text() or pane.detail.memory is None
+    qtbot.waitUntil(lambda: pane.detail.memory is None)
+    assert pane.detail.title.text() == "Select a memory"
 
 
 def test_vault_is_masked_until_revealed_and_high_asks_the_passphrase(
@@ -195,6 +196,12 @@ def test_vault_is_masked_until_revealed_and_high_asks_the_passphrase(
     qtbot.waitUntil(lambda: "4711" in pane.detail.body.toPlainText())
     qtbot.mouseClick(pane.detail.reveal_button, Qt.MouseButton.LeftButton)  # Hide
     assert "4711" not in pane.detail.body.toPlainText()
+    pane.detail._hide_timer.setInterval(100)  # revealed secrets hide by themselves (30 s)
+    when_modal(right)
+    qtbot.mouseClick(pane.detail.reveal_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "4711" in pane.detail.body.toPlainText())
+    qtbot.waitUntil(lambda: "4711" not in pane.detail.body.toPlainText(), timeout=3000)
+    assert pane.detail.reveal_button.text() == "Reveal"
 
 
 def test_new_memory_form(qtbot: Any, memloci: Any, bridge: Any, pane: Any, when_modal: Any) -> None:

@@ -47,6 +47,8 @@ def test_start_at_login_writes_and_removes_the_autostart_entry(
     pane.autostart.setChecked(True)
     text = entry.read_text()
     assert "Exec=" in text and "gui --minimized" in text and "MEMLOCI_HOME=" in text
+    icon = Path(os.environ["XDG_DATA_HOME"]) / "icons/hicolor/256x256/apps/memloci.png"
+    assert icon.stat().st_size > 1000  # the entry's Icon=memloci resolves
     pane.autostart.setChecked(False)
     assert not entry.exists()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QTextDocument
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -61,6 +61,7 @@ def _changes(entry: HistoryEntry) -> str:
 
 
 THUMBNAIL_WIDTH = 360
+REVEAL_SECONDS = 30
 
 
 def _thumbnail(facade: Any, session_id: str) -> tuple[int, Any, QImage | None]:
@@ -132,6 +133,10 @@ class MemoryDetail(QWidget):
         self.forget_button.clicked.connect(self.forget)
         self.reveal_button.clicked.connect(self.toggle_reveal)
         self.copy_button.clicked.connect(self._copy_id)
+        self._hide_timer = QTimer(self)
+        self._hide_timer.setSingleShot(True)
+        self._hide_timer.setInterval(REVEAL_SECONDS * 1000)
+        self._hide_timer.timeout.connect(self._hide_secret)
         self.show_memory(None)
 
     # -- showing ----------------------------------------------------------------------------------
@@ -359,6 +364,13 @@ class MemoryDetail(QWidget):
         self._revealed = secret
         self.reveal_button.setText("Hide")
         self._render()
+        self._hide_timer.start()  # a revealed secret does not stay on screen
+
+    def _hide_secret(self) -> None:
+        if self._revealed is not None:
+            self._revealed = None
+            self.reveal_button.setText("Reveal")
+            self._render()
 
     def _changed(self, memory: Memory) -> None:
         self.message.emit("Saved.")

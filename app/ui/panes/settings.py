@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui import autostart, dialogs, theme
+from app.ui import autostart, dialogs, icons, theme
 from app.ui.bridge import SLOW, Bridge
 from app.ui.panes.privacy import PrivacyPage
 
@@ -277,6 +277,10 @@ class SettingsPane(QWidget):
         try:
             if on:
                 path = autostart.enable(self._home())
+                icon = autostart.icon_path()
+                if not icon.exists():
+                    icon.parent.mkdir(parents=True, exist_ok=True)
+                    icons.app_icon().pixmap(256, 256).save(str(icon))
                 self.message.emit(f"Memloci will start at login ({path}).")
             else:
                 autostart.disable()
