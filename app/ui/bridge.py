@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from app.errors import MemlociError
 
@@ -100,6 +100,7 @@ class Bridge(QObject):
     error = Signal(str)  # a failure nobody handled, as a sentence
     _finished = Signal(object, bool, object)  # op, ok, result-or-error (queued to main thread)
     _item = Signal(object, object)  # op, streamed item
+    _from_facade = Signal(str, object)  # a facade signal's name and payload, from any thread
 
     def __init__(self, parent: QObject | None = None, fast_workers: int = 3) -> None:
         super().__init__(parent)
@@ -116,6 +117,7 @@ class Bridge(QObject):
         self._disconnects: list[Callable[[], None]] = []
         self._finished.connect(self._deliver)
         self._item.connect(self._deliver_item)
+        self._from_facade.connect(self._on_facade)
         self._change_timer = QTimer(self)
         self._change_timer.setSingleShot(True)
         self._change_timer.setInterval(300)
@@ -128,11 +130,6 @@ class Bridge(QObject):
         """Start relaying the facade's signals. Called once the store is open."""
         self.memloci = memloci
         cls = type(memloci)
-        relays = {
-            "memory_added": self.memory_added,
-            "memory_updated": self.memory_updated,
-            "memory_forgotten": self.memory_forgotten,
-        }
         from psygnal import SignalInstance
 
         for name in dir(cls):
@@ -144,24 +141,32 @@ class Bridge(QObject):
                 continue
             if not isinstance(instance, SignalInstance):
                 continue
-            target = relays.get(name)
-            callback = self._relay_signal(target) if target is not None else self._relay_event(name)
+            callback = self._relay(name)
             instance.connect(callback)
             self._disconnects.append(lambda i=instance, c=callback: i.disconnect(c))
 
-    @staticmethod
-    def _relay_signal(signal: Any) -> Callable[..., None]:
-        def relay(*args: Any) -> None:
-            signal.emit(*args)
+    def _relay(self, name: str) -> Callable[..., None]:
+        """A psygnal callback (any thread) that hands the event to `_on_facade` on the main
+        thread. Only this one slot is connected across threads; everything else is wired
+        main-thread to main-thread."""
 
-        return relay
-
-    def _relay_event(self, name: str) -> Callable[..., None]:
         def relay(*args: Any) -> None:
             payload = args[0] if len(args) == 1 else args
-            self.facade_event.emit(name, payload)
+            self._from_facade.emit(name, payload)
 
         return relay
+
+    @Slot(str, object)
+    def _on_facade(self, name: str, payload: Any) -> None:
+        target = {
+            "memory_added": self.memory_added,
+            "memory_updated": self.memory_updated,
+            "memory_forgotten": self.memory_forgotten,
+        }.get(name)
+        if target is not None:
+            target.emit(payload)
+        else:
+            self.facade_event.emit(name, payload)
 
     def detach(self) -> None:
         for disconnect in self._disconnects:
@@ -239,7 +244,8 @@ class Bridge(QObject):
             self._inflight.add(op.id)
             if not op.quiet:
                 self._visible.add(op.id)
-        self.busy_changed.emit(len(self._visible))
+        if QThread.currentThread() is self.thread():
+            self.busy_changed.emit(len(self._visible))
         try:
             op.future = self._pools[lane].submit(runner, op)
         except RuntimeError:  # the pool is shutting down

@@ -12,7 +12,7 @@ import logging
 import threading
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication
 
 from app.ui import dialogs, theme
@@ -457,6 +457,7 @@ class AppController(QObject):
             log.warning("closing took too long; leaving anyway")
             self._finish_quit()
 
+    @Slot()
     def _finish_quit(self) -> None:
         if self._finished:
             return
