@@ -52,9 +52,16 @@ def run(home: str | None = None, *, minimized: bool = False, pane: str = "chat")
     QApplication.setOrganizationName("memloci")
     QApplication.setDesktopFileName("memloci")
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    from app.ui.single import SingleInstance, ask_running, server_name
+
+    name = server_name(str(paths.data))
+    if ask_running(name):
+        print("Memloci is already running; its window is shown.", flush=True)
+        return 0
     app.setWindowIcon(icons.app_icon())
     app.setQuitOnLastWindowClosed(False)  # the tray keeps running; quit is explicit
     controller = AppController(app, home, start_hidden=minimized, first_pane=pane)
+    single = SingleInstance(name, controller.show_window)  # later launches show this window
     sys.excepthook = _excepthook(controller)
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, lambda *_: controller.quit())
@@ -71,6 +78,7 @@ def run(home: str | None = None, *, minimized: bool = False, pane: str = "chat")
         controller.opened.connect(lambda _m: print_now("MEMLOCI_READY"))
         controller.warmed.connect(lambda: print_now("MEMLOCI_WARM"))
     code = int(app.exec())
+    single.server.close()
     if not controller._finished:  # left the loop some other way: close in order now
         controller.close_now()
     log.info("desktop app closed")
