@@ -35,10 +35,14 @@ def cpu_children() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def cpu_of(pid: int) -> float:
-    """CPU seconds (user + system) a running process has used, from /proc."""
+def cpu_of(pid: int, children: bool = False) -> float:
+    """CPU seconds (user + system) a running process has used, from /proc; with `children`,
+    also what its finished children used (tesseract)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(fields[11]) + int(fields[12])
+    if children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def store_bytes(home: Path) -> int:

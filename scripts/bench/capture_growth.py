@@ -5,9 +5,10 @@ The real capture pipeline, sessions, records, history and agent queue run agains
 encrypted store; only the screen is simulated (a fast clock, a fake screen whose lines the fake
 OCR reads back exactly), so a day takes minutes. The day, seeded and repeatable:
 
-  episodes of 20 s to ~15 min (mean 4 min), each in a window: writing a document (a sentence
-  every 20 s), reading web pages (a page of ~65 lines, scrolling 3 lines every 20 s), mail (a
-  new 15-line message every minute), chat (a line every 15 s), a terminal (5 lines every 10 s);
+  episodes of 20 s to 15 min (mean 4 min, --mean-minutes), each in a window: writing a
+  document (a sentence every 20 s), reading web pages (a page of ~65 lines, scrolling 3 lines
+  every 20 s), mail (a new 15-line message every minute), chat (a line every 15 s), a terminal
+  (5 lines every 10 s);
   one episode in eight goes back to an earlier window; a 45-minute lunch break (idle).
   Screens are 1920x1080 with ~80 characters per line: a full screen is ~5 kB of text.
 
@@ -36,6 +37,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hours", type=float, default=8.0)
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument(
+        "--mean-minutes", type=float, default=4.0, help="Mean episode length (window switches)."
+    )
     args = parser.parse_args()
 
     from app.capture.context import Rect
@@ -83,7 +87,7 @@ def main() -> None:
                 opened.append((kind, wid))
             screen.front = wid
             window = screen.windows[wid]
-            length = min(15 * 60, max(20.0, rng.expovariate(1 / 240)))
+            length = min(15 * 60, max(20.0, rng.expovariate(1 / (60 * args.mean_minutes))))
             episodes += 1
             end = elapsed + length
             while elapsed < end and elapsed < day:
@@ -117,8 +121,8 @@ def main() -> None:
         database = memloci.services.database
         database.checkpoint()
         grown = store_bytes(home) - size_before
-        page = database.scalar("PRAGMA page_size")
-        free = database.scalar("PRAGMA freelist_count") * page
+        page = int(database.scalar("PRAGMA page_size"))
+        free = int(database.scalar("PRAGMA freelist_count")) * page
         counts = {
             "episodic records": database.scalar(
                 "SELECT count(*) FROM memories WHERE origin = 'capture'"
@@ -139,7 +143,8 @@ def main() -> None:
         memloci.close()
     print(f"machine: {machine()}")
     print(
-        f"simulated {args.hours:g} h day (seed {args.seed}): {episodes} episodes, "
+        f"simulated {args.hours:g} h day (seed {args.seed}, mean episode "
+        f"{args.mean_minutes:g} min): {episodes} episodes, "
         f"{reads['reads_full']} full + {reads['reads_regions']} region reads, "
         f"{time.monotonic() - started:.0f} s to simulate"
     )

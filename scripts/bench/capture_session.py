@@ -26,6 +26,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -39,8 +40,11 @@ def memloci(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
     )
 
 
-def timed_run(env: dict[str, str], seconds: float, during=None) -> tuple[float, float]:
-    """(CPU seconds incl. children, wall seconds) of `capture run --seconds`."""
+def timed_run(
+    env: dict[str, str], seconds: float, during=None, warmup: float = 0.0
+) -> tuple[float, float, float | None]:
+    """CPU seconds (with children) and wall seconds of `capture run --seconds`, and the share
+    of one core between `warmup` seconds in and 3 s before the end (None without a warm-up)."""
     started = time.monotonic()
     process = subprocess.Popen(
         [sys.executable, "-m", "app", "capture", "run", "--seconds", str(seconds), "--no-drain"],
@@ -49,13 +53,28 @@ def timed_run(env: dict[str, str], seconds: float, during=None) -> tuple[float, 
         stderr=subprocess.PIPE,
         text=True,
     )
+    samples: list[tuple[float, float]] = []
+
+    def sample() -> None:
+        for moment in (warmup, seconds - 3):
+            time.sleep(max(0.0, started + moment - time.monotonic()))
+            samples.append((time.monotonic(), cpu_of(process.pid, children=True)))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    if warmup:
+        sampler.start()
     if during is not None:
         during(started)
+    if warmup:
+        sampler.join()
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode:
         sys.exit(f"capture run failed: {process.stderr.read() if process.stderr else ''}")
-    return usage.ru_utime + usage.ru_stime, time.monotonic() - started
+    steady = None
+    if len(samples) == 2:
+        steady = (samples[1][1] - samples[0][1]) / (samples[1][0] - samples[0][0])
+    return usage.ru_utime + usage.ru_stime, time.monotonic() - started, steady
 
 
 def main() -> None:
@@ -141,11 +160,13 @@ def main() -> None:
             memloci(env, "config", "set", "embedder.kind", "none")
         # Start-up and shutdown cost (unlock, imports), paused so nothing is captured.
         memloci(env, "capture", "pause")
-        base_cpu, _ = timed_run(env, 5)
+        base_cpu, _, _ = timed_run(env, 5)
         memloci(env, "capture", "resume")
         size_before = store_bytes(home)
         x_before = cpu_of(server.process.pid)
-        cpu, wall = timed_run(env, seconds, office if args.scenario == "office" else static)
+        warmup = min(60.0, seconds / 5)
+        scenario = office if args.scenario == "office" else static
+        cpu, wall, steady = timed_run(env, seconds, scenario, warmup)
         x_cpu = cpu_of(server.process.pid) - x_before
         status = json.loads(memloci(env, "capture", "status", "--json").stdout)
         sessions = json.loads(
@@ -171,6 +192,11 @@ def main() -> None:
         f"average share of one core: {100 * steady_cpu / seconds:.2f} % "
         f"(with start-up: {100 * cpu / wall:.2f} %); X server: {100 * x_cpu / wall:.2f} %"
     )
+    if steady is not None:
+        print(
+            f"after the first {warmup:.0f} s (first reads, search model loaded): "
+            f"{100 * steady:.2f} % of one core"
+        )
     print(
         f"ticks {counters.get('ticks')}, grabs {counters.get('grabs')} "
         f"(unchanged {counters.get('unchanged')}), reads: {counters.get('reads_full')} full + "

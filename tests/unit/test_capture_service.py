@@ -202,7 +202,7 @@ def test_new_text_reaches_the_agents_in_batches_with_the_agreed_payload(memloci)
     _run(service, clock)
     screen.front = None
     service.tick()
-    service.upkeep(now=utcnow() + timedelta(minutes=5))  # past the merge window: the end
+    service.upkeep(now=utcnow() + timedelta(minutes=10))  # past the merge window: the end
     final = memloci.services.queue.claim([QUEUE_KIND])
     assert len(final) == 1 and final[0].payload["text"] == "A final note about watering"
     row = memloci.services.database.query("SELECT status, lines FROM capture_sessions")[0]

@@ -139,7 +139,7 @@ def test_sessions_of_a_crashed_process_are_finished_by_the_next_one(memloci) -> 
     )
     successor = fake_capture(memloci, FakeScreen())
     assert successor.sessions.recover() == 1
-    successor.upkeep(now=utcnow() + timedelta(minutes=5))
+    successor.upkeep(now=utcnow() + timedelta(minutes=10))
     row = memloci.services.database.query("SELECT status FROM capture_sessions")[0]
     assert row["status"] == "final"
     items = memloci.services.queue.claim([QUEUE_KIND])
