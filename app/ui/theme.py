@@ -92,6 +92,8 @@ QLabel#muted { color: palette(placeholder-text); }
 QLabel#banner { background: palette(alternate-base); border: 1px solid palette(mid);
                 border-radius: 6px; padding: 6px 10px; }
 QToolButton#chip { border: 1px solid palette(mid); border-radius: 10px; padding: 2px 8px; }
+QToolButton:checked { background: palette(highlight); color: palette(highlighted-text);
+                      border: 1px solid palette(highlight); border-radius: 3px; }
 """
 
 
