@@ -85,6 +85,11 @@ class LlamaCppModel:
             return self._llama
         check_gguf(self.path)
         started = time.perf_counter()
+        # llama.cpp's OpenMP threads spin while they wait by default: on a machine that is
+        # doing other work too (capture, search, the person's own programs) that burns CPU and
+        # made generation 3x slower here. Passive waiting costs little when idle. The runtime
+        # reads this once, when llama.cpp's library loads, so only if the person has not chosen.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
             from llama_cpp import Llama
         except ImportError:

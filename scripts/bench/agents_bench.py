@@ -39,7 +39,9 @@ from locomo_retrieval import evaluate as evaluate_recall
 # -- 1. the model ---------------------------------------------------------------------------------
 def bench_model() -> dict[str, float]:
     import json as _json
+    import os
 
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as LlamaCppModel does
     from llama_cpp import Llama, LlamaGrammar
 
     from app.llm.bundled import bundled_model_path

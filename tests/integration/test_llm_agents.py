@@ -135,6 +135,7 @@ def server(tmp_path_factory) -> Iterator[str]:
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
+        env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE"},
     )
     url = f"http://127.0.0.1:{port}/v1"
     try:
