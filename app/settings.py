@@ -55,6 +55,10 @@ class ModelSettings(Section):
     gpu_layers: int = Field(default=0, ge=-1, le=1_000)  # -1 = all
     temperature: float = Field(default=0.2, ge=0.0, le=2.0)
     answer_tokens: int = Field(default=320, ge=16, le=8_192)
+    # "model": the model writes answers; "memories": the best memory sentences, no model;
+    # "auto": "memories" for the bundled 135M model (measured: it rarely answers right), else
+    # "model".
+    answer_mode: Literal["auto", "model", "memories"] = "model"
     repeat_penalty: float = Field(default=1.15, ge=1.0, le=2.0)
     timeout_s: float = Field(default=120.0, ge=1.0, le=3_600.0)
 

@@ -73,6 +73,7 @@ class Answer:
     seconds: float = 0.0
     completion_tokens: int = 0
     model_error: str | None = None  # why the model could not answer (the memories did)
+    answered_by: str = "model"  # "model", "memories" (quoted, no model), "memloci" (saved)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -84,7 +85,19 @@ class Answer:
             "cancelled": self.cancelled,
             "saved": self.saved,
             "model_error": self.model_error,
+            "answered_by": self.answered_by,
         }
+
+
+class _NoModel(Exception):
+    """The settings say the memories answer, not the model."""
+
+
+def answer_mode(settings: ModelSettings) -> str:
+    """ "model" or "memories", resolving "auto" by the model in use."""
+    if settings.answer_mode == "auto":
+        return "memories" if settings.backend == "bundled" else "model"
+    return settings.answer_mode
 
 
 def topic(question: str, session: ChatSession) -> str:
@@ -272,7 +285,10 @@ class ChatAgent:
         hits = self.retrieve(topic(question, session), session)
         settings = self._settings()
         model_error: str | None = None
+        by_model = answer_mode(settings) == "model"
         try:
+            if not by_model:
+                raise _NoModel()
             model = self._model()
             messages, context = self.prompt(question, session, hits, model)
             completion = model.complete(
@@ -285,21 +301,25 @@ class ChatAgent:
                 on_token=on_token,
                 cancel=cancel,
             )
-        except ModelUnavailable as error:
-            # No model (a missing file, a server that is down): the memories still answer.
-            log.warning("answering without the model: %s", error.__class__.__name__)
-            model_error = str(error)
+        except (ModelUnavailable, _NoModel) as error:
+            # The memories answer: by choice (answer_mode), or because no model can run (a
+            # missing file, a server that is down).
+            if isinstance(error, ModelUnavailable):
+                log.warning("answering without the model: %s", error.__class__.__name__)
+                model_error = str(error)
             context = hits[:FALLBACK_CONTEXT]
             completion = Completion("", 0, 0, 0.0, "stop")
         result = cite(completion.text, question, context)
         answer_text = result.answer
+        if not by_model and on_token is not None:
+            on_token(answer_text)  # one piece: what a streaming display shows
         if completion.cancelled:
             answer_text = (completion.text.strip() + " [stopped]").strip()
         answer = Answer(
             answer=answer_text,
             citations=result.citations,
             citation_method=result.method,
-            fallback=result.fallback and not completion.cancelled,
+            fallback=result.fallback and by_model and not completion.cancelled,
             conversation=session.id,
             cancelled=completion.cancelled,
             generated=completion.text,
@@ -307,6 +327,7 @@ class ChatAgent:
             seconds=time.perf_counter() - started,
             completion_tokens=completion.completion_tokens,
             model_error=model_error,
+            answered_by="model" if by_model and model_error is None else "memories",
         )
         session.turns.append((question, answer_text))
         if record:
@@ -338,6 +359,7 @@ class ChatAgent:
             session.id,
             saved=memory.id,
             seconds=time.perf_counter() - started,
+            answered_by="memloci",
         )
 
     def _reinforce(self, ids: list[str]) -> None:

@@ -92,6 +92,12 @@ def _answer(memloci: Any, ask: Callable[..., Any], as_json: bool) -> Any:
             )
         click.echo(answer.answer, nl=False)
     click.echo()
+    if answer.answered_by == "memories" and streamed and not answer.model_error:
+        click.secho(
+            "(Quoted from your memories, without the model: see `memloci config get "
+            "model.answer_mode`.)",
+            dim=True,
+        )
     if answer.cancelled or interrupted:
         click.secho("(stopped)", dim=True)
     elif answer.fallback and streamed:

@@ -215,6 +215,43 @@ def bench_schemas(turns: list, count: int) -> dict[str, dict[str, Any]]:
 
 
 # -- 3. LoCoMo with and without the agents ---------------------------------------------------
+def _words(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"[a-z0-9]+", str(text).lower())
+
+
+def bench_answers(memloci: Any, data: Path, questions: list) -> dict[str, Any]:
+    """`ask` on each question, the model writing the answer vs the memories quoted: the share
+    of answers holding every word of the dataset's answer (a lenient exact match), and of
+    answers citing at least one evidence turn."""
+    raw = json.loads(data.read_text(encoding="utf-8"))
+    gold = {item["question"]: item.get("answer") for item in raw["qa"]}
+    sample = raw["sample_id"]
+    result: dict[str, Any] = {}
+    for mode in ("model", "memories"):
+        memloci.save_settings(memloci.settings.with_value("model.answer_mode", mode))
+        holds = cites = 0
+        started = time.perf_counter()
+        for question in questions:
+            answer = memloci.ask(question.text, record=False)
+            expected = set(_words(gold.get(question.text, "")))
+            holds += int(bool(expected) and expected <= set(_words(answer.answer)))
+            refs = {
+                s.ref.removeprefix(f"{sample}:")
+                for i in answer.citations
+                for s in memloci.get(i).sources
+            }
+            cites += int(bool(refs & question.evidence))
+        n = max(1, len(questions))
+        result[mode] = {
+            "answer_holds_gold": round(holds / n, 3),
+            "cites_evidence": round(cites / n, 3),
+            "seconds_per_answer": round((time.perf_counter() - started) / n, 2),
+        }
+    return result
+
+
 def bench_locomo(data: Path, sessions: int | None) -> dict[str, Any]:
     from app.core import Memloci
 
@@ -250,6 +287,8 @@ def bench_locomo(data: Path, sessions: int | None) -> dict[str, Any]:
                     )
                     out["batch_seconds"] = report.batch_seconds
                 recall = evaluate_recall(memloci_ranker(memloci, sample_id), kept)
+                if agents:
+                    out["answers"] = bench_answers(memloci, data, kept)
             out["agents" if agents else "no_agents"] = recall
     return out
 
@@ -327,6 +366,18 @@ def main() -> None:
             print(
                 f"| {name} | {r['all'][5]:.3f} | {r['all'][10]:.3f} | {r['any'][10]:.3f} | "
                 f"{r['all'][20]:.3f} |"
+            )
+        print()
+        answers = result["answers"]
+        print(
+            "| `memloci ask` | answer holds the gold answer | cites an evidence turn | s/answer |"
+        )
+        print("|---|---|---|---|")
+        for mode, label in (("model", "model writes the answer"), ("memories", "memories quoted")):
+            a = answers[mode]
+            print(
+                f"| {label} | {a['answer_holds_gold']:.2f} | {a['cites_evidence']:.2f} | "
+                f"{a['seconds_per_answer']:.1f} |"
             )
         print()
     figures["peak_rss_mib"] = peak_rss_mib()
