@@ -182,3 +182,18 @@ def test_without_a_model_the_memories_still_answer(memloci, memories, tmp_path) 
     assert answer.fallback and "Ana lives in Porto" in answer.answer
     assert answer.citations == [memories["fact"].id]
     assert memloci.model_info()["backend"] == "endpoint"
+
+
+def test_answer_mode_memories_quotes_without_the_model(memloci, memories) -> None:
+    from app.agents.chat import answer_mode
+
+    model = use(memloci, default="should not be asked")
+    memloci.save_settings(memloci.settings.with_value("model.answer_mode", "memories"))
+    pieces: list[str] = []
+    answer = memloci.ask("Where does Ana live?", on_token=pieces.append, record=False)
+    assert model.calls == [] and answer.answered_by == "memories" and not answer.fallback
+    assert pieces == [answer.answer] and "Ana lives in Porto" in answer.answer
+    assert answer.citations == [memories["fact"].id]
+    auto = memloci.settings.model.model_copy(update={"answer_mode": "auto"})
+    assert answer_mode(auto) == "memories"  # the bundled model
+    assert answer_mode(auto.model_copy(update={"backend": "endpoint"})) == "model"
