@@ -24,7 +24,13 @@ log = logging.getLogger(__name__)
 
 
 class OcrUnavailable(MemlociError):
+    """OCR cannot run at all here (tesseract or a language missing): frames wait for it."""
+
     exit_code = 5
+
+
+class OcrFailed(OcrUnavailable):
+    """This one image could not be read (tesseract failed or took too long)."""
 
 
 @dataclass(frozen=True)
@@ -115,16 +121,16 @@ class TesseractOcr:
         except subprocess.TimeoutExpired:
             process.kill()
             process.communicate()
-            raise OcrUnavailable(
-                f"tesseract took longer than {self.timeout:.0f} s; skipped."
-            ) from None
+            raise OcrFailed(f"tesseract took longer than {self.timeout:.0f} s.") from None
         after = os.times()
         if process.returncode != 0:
             message = err.decode("utf-8", "replace").strip().splitlines()
-            raise OcrUnavailable(
-                f"tesseract failed ({message[-1] if message else process.returncode}); check "
-                f"`tesseract --list-langs` has {self.languages!r}."
-            )
+            if "Failed loading language" in err.decode("utf-8", "replace"):
+                raise OcrUnavailable(
+                    f"tesseract has no {self.languages!r} language data; install "
+                    "tesseract-ocr-LANG or change capture.ocr_languages."
+                )
+            raise OcrFailed(f"tesseract failed ({message[-1] if message else process.returncode}).")
         lines, words = parse_tsv(out.decode("utf-8", "replace"))
         cpu = (after.children_user - before.children_user) + (
             after.children_system - before.children_system

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -101,7 +101,3 @@ def would_capture(
             ref = f"rule {rule.id}: " if rule.id else ""
             return False, f"excluded by {ref}{rule.describe()}"
     return True, "no exclusion rule matches"
-
-
-def first_match(context: WindowContext, rules: Sequence[ExclusionRule]) -> ExclusionRule | None:
-    return next((rule for rule in rules if rule.matches(context)), None)

@@ -19,7 +19,6 @@ import logging
 import os
 import threading
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,12 +28,13 @@ from typing import TYPE_CHECKING, Any
 from app.capture.context import Rect, WindowContext
 from app.capture.pipeline import FramePipeline
 from app.capture.platforms import Platform, PlatformUnavailable, is_locker, session_kind
-from app.capture.redact import redact, redact_text
+from app.capture.reader import OcrReader
+from app.capture.redact import redact_text
 from app.capture.rules import ExclusionRule, would_capture
 from app.capture.sessions import SessionManager
 from app.capture.status import HEARTBEAT_SECONDS, CaptureStatus, read_status
 from app.capture.store import CaptureStore
-from app.domain import from_iso, to_iso, utcnow
+from app.domain import to_iso, utcnow
 from app.errors import InvalidInput, MemlociError
 from app.settings import CaptureSettings
 
@@ -93,11 +93,9 @@ class CaptureService:
         self._lock_path = lock_path
         self._platform_factory = platform
         self._grabber_factory = grabber
-        self._ocr_factory = ocr
         self._vault_factory = vault
         self._platform: Platform | None = None
         self._grabber: Grabber | None = None
-        self._ocr: OcrEngine | None = None
         self._vault: FrameVault | None = None
         self._hints: Any = None
         self._scheduler: Any = None
@@ -106,14 +104,12 @@ class CaptureService:
         self.pipeline = FramePipeline(
             store, settings, self._grab, self._frames, self._stack, self._wake_ocr, monotonic
         )
+        self.reader = OcrReader(store, sessions, ocr)
         self.ticks = 0
-        self.ocr_runs = 0
-        self.ocr_seconds = 0.0
         self._written: tuple[str, str, str | None, float] = ("", "", None, 0.0)
         self._last_tick = 0.0
         self._errors = 0
         self._tick_lock = threading.Lock()
-        self._ocr_lock = threading.Lock()
         self._stopping = threading.Event()
 
     # -- life cycle -----------------------------------------------------------------------------
@@ -171,7 +167,7 @@ class CaptureService:
                 self._hints.stop()
                 self._hints = None
             deadline = time.monotonic() + drain_seconds
-            while time.monotonic() < deadline and self._read_one():
+            while time.monotonic() < deadline and self.reader.read_one():
                 pass
             self.sessions.finish_all(self._wall(), pending=self.store.pending_count)
             self.store.set_state(
@@ -409,8 +405,8 @@ class CaptureService:
     def _counters(self) -> dict[str, Any]:
         return {
             "ticks": self.ticks,
-            "ocr_runs": self.ocr_runs,
-            "ocr_seconds": round(self.ocr_seconds, 2),
+            "ocr_runs": self.reader.runs,
+            "ocr_seconds": round(self.reader.seconds, 2),
             **self.pipeline.counters.to_dict(),
         }
 
@@ -418,48 +414,11 @@ class CaptureService:
     def drain_ocr(self) -> int:
         """Read queued frames until none is left (the `ocr` thread)."""
         count = 0
-        while not self._stopping.is_set() and self._read_one():
+        while not self._stopping.is_set() and self.reader.read_one():
             count += 1
+        if count:
+            self.store.set_state({"counters": self._counters()})
         return count
-
-    def _read_one(self) -> bool:
-        import numpy as np
-
-        from app.capture.ocr import OcrUnavailable
-
-        with self._ocr_lock:
-            item = self.store.next_pending()
-            if item is None:
-                return False
-            gray = np.frombuffer(zlib.decompress(item.image), dtype=np.uint8)
-            gray = gray.reshape(item.height, item.width)
-            if self._ocr is None:
-                self._ocr = self._ocr_factory()
-            try:
-                result = self._ocr.read(gray)
-            except OcrUnavailable as error:
-                self.store.set_state({"ocr_error": str(error)})
-                log.warning("OCR unavailable: %s", error)
-                return False
-            cleaned = redact("\n".join(result.lines))
-            self.sessions.add_text(
-                item.session_id, cleaned.text.splitlines(), cleaned.total, pending_id=item.id
-            )
-            self.ocr_runs += 1
-            self.ocr_seconds += result.seconds
-            self.store.set_state(
-                {
-                    "counters": self._counters(),
-                    "ocr_last_at": to_iso(utcnow()),
-                    "ocr_last_seconds": f"{result.seconds:.2f}",
-                    "ocr_error": None,
-                }
-            )
-            if cleaned.total:
-                log.info(
-                    "redacted %d secrets in a read of session %s", cleaned.total, item.session_id
-                )
-            return True
 
     # -- upkeep ---------------------------------------------------------------------------------
     def upkeep(self, now: datetime | None = None) -> None:
@@ -496,7 +455,7 @@ class CaptureService:
             return box["result"]
         try:
             result = self.tick(force=True)
-            while self._read_one():
+            while self.reader.read_one():
                 pass
             self.sessions.finish_all(self._wall(), pending=self.store.pending_count)
             return result
@@ -525,27 +484,7 @@ class CaptureService:
 
     def recent_sessions(self, limit: int = 20) -> list[dict[str, Any]]:
         """The latest sessions, metadata only (their text is in their memories)."""
-        rows = []
-        for row in self.store.recent_sessions(limit):
-            started, ended = from_iso(row["started_at"]), from_iso(row["ended_at"])
-            rows.append(
-                {
-                    "id": row["id"],
-                    "memory_id": row["memory_id"],
-                    "app": row["app"],
-                    "title": row["title"],
-                    "url": row["url"],
-                    "focused": bool(row["focused"]),
-                    "started_at": row["started_at"],
-                    "ended_at": row["ended_at"],
-                    "minutes": round((ended - started).total_seconds() / 60, 1),
-                    "frames": row["frames"],
-                    "reads": row["ocr_runs"],
-                    "redactions": row["redactions"],
-                    "status": row["status"],
-                }
-            )
-        return rows
+        return self.store.session_summaries(limit)
 
     def frame_image(self, frame_id: str) -> bytes:
         return self._frames().load(frame_id)

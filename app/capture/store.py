@@ -200,6 +200,30 @@ class CaptureStore:
             (limit,),
         )
 
+    def session_summaries(self, limit: int = 20) -> list[dict[str, Any]]:
+        """Recent sessions for lists (CLI, app): metadata, length in minutes, no text."""
+        summaries = []
+        for row in self.recent_sessions(limit):
+            length = from_iso(row["ended_at"]) - from_iso(row["started_at"])
+            summaries.append(
+                {
+                    "id": row["id"],
+                    "memory_id": row["memory_id"],
+                    "app": row["app"],
+                    "title": row["title"],
+                    "url": row["url"],
+                    "focused": bool(row["focused"]),
+                    "started_at": row["started_at"],
+                    "ended_at": row["ended_at"],
+                    "minutes": round(length.total_seconds() / 60, 1),
+                    "frames": row["frames"],
+                    "reads": row["ocr_runs"],
+                    "redactions": row["redactions"],
+                    "status": row["status"],
+                }
+            )
+        return summaries
+
     # -- frames waiting for OCR -------------------------------------------------------------------
     def add_pending(
         self,

@@ -54,7 +54,7 @@ def main() -> None:
             memloci.save_settings(memloci.settings.with_value("capture.interval_seconds", 600))
             memloci.capture_start()
             deadline = time.monotonic() + 60
-            while service.ocr_runs < 1 and time.monotonic() < deadline:
+            while service.reader.runs < 1 and time.monotonic() < deadline:
                 time.sleep(0.1)
             time.sleep(1)
             view = next(iter(service.pipeline.views.values()))
@@ -71,7 +71,7 @@ def main() -> None:
 
             static_me, static_x, static_grabs = measure(False)
             forced_me, forced_x, forced_grabs = measure(True)
-            reads = service.ocr_runs
+            reads = service.reader.runs
             memloci.capture_stop()
             memloci.close()
     finally:

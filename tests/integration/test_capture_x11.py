@@ -109,13 +109,13 @@ def test_switching_windows_makes_one_session_each_and_static_screens_cost_no_ocr
     service = memloci.services.capture
     memloci.capture_start()
     try:
-        assert wait_for(lambda: service.ocr_runs >= 1)
+        assert wait_for(lambda: service.reader.runs >= 1)
         writer.focus()
-        assert wait_for(lambda: service.ocr_runs >= 2)
+        assert wait_for(lambda: service.reader.runs >= 2)
         time.sleep(2)  # the raised window finishes drawing (and is read)
-        reads = service.ocr_runs
+        reads = service.reader.runs
         time.sleep(4)  # eight ticks of an unchanged screen
-        assert service.ocr_runs == reads
+        assert service.reader.runs == reads
         assert (
             service.pipeline.counters.reads_full + service.pipeline.counters.reads_regions == reads
         )
@@ -156,7 +156,7 @@ def test_an_excluded_window_leaves_no_trace_on_disk_or_in_search(desk, memloci, 
         assert memloci.capture_status().activity == "excluded"
         editor.focus()
         vault.raise_()  # on top of the editor, but not in front: it is masked, not read
-        assert wait_for(lambda: memloci.services.capture.ocr_runs >= 1)
+        assert wait_for(lambda: memloci.services.capture.reader.runs >= 1)
         time.sleep(1)
     finally:
         memloci.capture_stop(drain_seconds=30)
@@ -224,7 +224,7 @@ def test_a_window_manager_announcing_a_new_window_brings_a_frame_at_once(desk, m
     service = memloci.services.capture
     memloci.capture_start()
     try:
-        assert wait_for(lambda: service.ocr_runs >= 1, 30)
+        assert wait_for(lambda: service.reader.runs >= 1, 30)
         time.sleep(1)  # the event thread is listening
         root.change_property(active, Xatom.WINDOW, 32, [int(second.window_id)])
         dpy.flush()

@@ -214,3 +214,30 @@ def test_scheduled_jobs_survive_their_errors() -> None:
         scheduler.shutdown()
     stats = scheduler.stats()["flaky"]
     assert stats.failures >= 2 and stats.runs >= 4 and "boom" in stats.last_error
+
+
+def test_a_frame_tesseract_keeps_failing_on_is_dropped_and_a_missing_tesseract_keeps_frames(
+    memloci,
+) -> None:
+    from app.capture.ocr import OcrFailed, OcrUnavailable
+
+    screen = FakeScreen()
+    screen.open("Editor", "minutes.txt - Editor", TEXT)
+    service = fake_capture(memloci, screen)
+    service.tick()
+    engine = service.fake_ocr
+
+    def missing(gray):
+        raise OcrUnavailable("tesseract is not installed")
+
+    engine.read = missing
+    assert service.drain_ocr() == 0 and service.store.pending_count() == 1
+    assert "not installed" in service.store.state()["ocr_error"]
+
+    def broken(gray):
+        raise OcrFailed("tesseract failed (bad image)")
+
+    engine.read = broken
+    for _ in range(3):
+        service.drain_ocr()
+    assert service.store.pending_count() == 0  # dropped after three failures, queue moves on
