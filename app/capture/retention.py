@@ -11,6 +11,7 @@ import io
 import logging
 import os
 import threading
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -91,15 +92,18 @@ class FrameVault:
         log.info("retention: dropped %d oldest frames to stay in budget", len(doomed))
         return len(doomed)
 
-    def sweep(self) -> int:
-        """Remove files without a row (their session was forgotten) and half-written files."""
+    def sweep(self, grace_seconds: float = 60.0) -> int:
+        """Remove files without a row (their session was forgotten) and half-written files.
+        Files younger than `grace_seconds` are left: another process may be about to commit
+        their row."""
         if not self.folder.is_dir():
             return 0
         removed = 0
+        cutoff = time.time() - grace_seconds
         with self._lock:
             known = self._store.frame_ids()
             for path in self.folder.iterdir():
-                if path.name not in known:
+                if path.name not in known and path.stat().st_mtime < cutoff:
                     path.unlink(missing_ok=True)
                     removed += 1
         return removed

@@ -33,9 +33,9 @@ from app.capture.redact import redact_text
 from app.capture.rules import ExclusionRule, would_capture
 from app.capture.sessions import SessionManager
 from app.capture.status import HEARTBEAT_SECONDS, CaptureStatus, read_status
-from app.capture.store import CaptureStore
+from app.capture.store import CaptureStore, process_alive
 from app.domain import to_iso, utcnow
-from app.errors import InvalidInput, MemlociError
+from app.errors import InvalidInput, MemlociError, StoreError
 from app.settings import CaptureSettings
 
 if TYPE_CHECKING:
@@ -322,9 +322,15 @@ class CaptureService:
         if session is None:
             return TickResult("excluded", "its record was forgotten; waiting for another window")
         damaged = self._hints.consume(rect) if self._hints is not None and focused else None
-        outcome = self.pipeline.capture(
-            session.id, context, rect, now, damaged=damaged, force=force
-        )
+        try:
+            outcome = self.pipeline.capture(
+                session.id, context, rect, now, damaged=damaged, force=force
+            )
+        except StoreError:
+            if self.store.session(session.id) is not None:
+                raise
+            self.sessions.forget_session_id(session.id)  # forgotten by another process
+            return TickResult("excluded", "its record was forgotten; waiting for another window")
         return TickResult(
             "capturing",
             "",
@@ -492,7 +498,9 @@ class CaptureService:
     def forgotten(self, memory_id: str) -> None:
         """A memory was forgotten: its session stops; its frames' files go with their rows."""
         self.sessions.forgotten(memory_id)
-        self._frames().sweep()
+        runner = json.loads(self.store.state().get("runner", "{}") or "{}").get("pid", 0)
+        elsewhere = runner and runner != os.getpid() and process_alive(int(runner))
+        self._frames().sweep(grace_seconds=60 if elsewhere else 0)
 
 
 def _on_chosen_monitor(

@@ -273,7 +273,7 @@ class SessionManager:
             if overflow:
                 session.carry.extend(overflow)
             with self.store.write() as db:
-                self.store.update_session(
+                present = self.store.update_session(
                     session.id,
                     {
                         "lines": session.digest.to_json(),
@@ -284,6 +284,9 @@ class SessionManager:
                 )
                 if pending_id is not None:
                     self.store.delete_pending(pending_id, db)
+            if not present:  # forgotten in another process meanwhile
+                self._forget_session(session)
+                return None
             if session.synced_state[0] <= 0 and len(session.digest):
                 self._sync(session, "first text read")  # searchable at once
             return session
@@ -369,8 +372,7 @@ class SessionManager:
             "text": "\n".join(new_lines),
         }
         with self.store.write() as db:
-            self.queue.put(QUEUE_KIND, payload, ref=session.id, db=db)
-            self.store.update_session(
+            present = self.store.update_session(
                 session.id,
                 {
                     "queued_lines": session.digest.max_seq(),
@@ -379,6 +381,11 @@ class SessionManager:
                 },
                 db,
             )
+            if present:  # a forgotten session's text never reaches the agents
+                self.queue.put(QUEUE_KIND, payload, ref=session.id, db=db)
+        if not present:
+            self._forget_session(session)
+            return
         session.queued_seq = session.digest.max_seq()
         session.queued_runs = session.ocr_runs
         session.queued_at = now
@@ -451,6 +458,12 @@ class SessionManager:
         with self._lock:
             for session in [*self._slots.values(), *self._dormant.values()]:
                 if session.memory_id == memory_id:
+                    self._forget_session(session)
+
+    def forget_session_id(self, session_id: str) -> None:
+        with self._lock:
+            for session in [*self._slots.values(), *self._dormant.values()]:
+                if session.id == session_id:
                     self._forget_session(session)
 
     def _forget_session(self, session: Session) -> None:

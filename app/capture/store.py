@@ -170,15 +170,16 @@ class CaptureStore:
             list(row.values()),
         )
 
-    def update_session(self, session_id: str, values: dict[str, Any], db: Any = None) -> None:
+    def update_session(self, session_id: str, values: dict[str, Any], db: Any = None) -> bool:
+        """False when the row is gone (its memory was forgotten, perhaps by another process)."""
         if db is None:
             with self.db.write() as own:
-                self.update_session(session_id, values, own)
-            return
-        db.conn.execute(
+                return self.update_session(session_id, values, own)
+        cursor = db.conn.execute(
             f"UPDATE capture_sessions SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
             [*values.values(), session_id],
         )
+        return cursor.rowcount == 1
 
     def session(self, session_id: str) -> dict[str, Any] | None:
         rows = self.db.query(

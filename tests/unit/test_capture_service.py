@@ -261,3 +261,17 @@ def test_long_sessions_continue_as_parts_without_losing_text(memloci) -> None:
     assert len(sessions) >= 2
     summaries = [m.fields["summary"] for m in memloci.list("episodic", limit=100)]
     assert any("(part 2)" in s for s in summaries)
+
+
+def test_a_session_forgotten_in_another_process_sends_nothing_more(memloci) -> None:
+    screen, clock = FakeScreen(), Clock()
+    wid = screen.open("Editor", "plan.md - Editor", ["Plan for the garden"])
+    service = fake_capture(memloci, screen, clock, agent_batch_frames=1)
+    result = service.tick()
+    # Another process forgets the record: no signal reaches this one, only the rows go.
+    memloci.services.repo.forget([result.memory_id])
+    screen.windows[wid].lines.append("Secret plan to plant tomatoes")
+    _run(service, clock)
+    service.upkeep()
+    assert memloci.services.queue.claim([QUEUE_KIND]) == []
+    assert service.tick().session_id is None  # not started again for the same window
