@@ -59,7 +59,7 @@ class RetrievalSettings(_Section):
     importance_weight: float = Field(default=0.05, ge=0.0, le=1.0)
     candidates: int = Field(default=100, ge=10, le=2_000)
     """How many hits each channel proposes before fusion."""
-    lexical_budget: int = Field(default=6_000, ge=100, le=1_000_000)
+    lexical_budget: int = Field(default=4_000, ge=100, le=1_000_000)
     """Most documents the full-text channel scores per query (bounds its latency)."""
 
     @field_validator("chroma_url")

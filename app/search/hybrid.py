@@ -34,7 +34,7 @@ from app.store.memories import MemoryRepository
 
 log = logging.getLogger(__name__)
 
-EXACT_LIMIT = 2_000  # filtered sets up to this size are searched exactly, not approximately
+EXACT_LIMIT = 1_000  # filtered sets up to this size are searched exactly, not approximately
 
 
 class HybridRetriever:
@@ -123,7 +123,7 @@ class HybridRetriever:
         if not content_terms(parsed.text):
             # Only a time ("yesterday", "what did I do last week"): that period, newest first.
             return [] if filters.empty_range() else self._listing(filters, request.limit)
-        if not filters.empty_range():
+        if not filters.empty_range() and self._any(filters):
             hits = self._search(parsed.text, filters, request.limit)
             if hits:
                 return hits
@@ -149,6 +149,13 @@ class HybridRetriever:
         best = fusion.ranked(scores)[:limit]
         memories = self.repo.get_many(best)
         return [self._hit(m, scores[m.id], text) for m in memories]
+
+    def _any(self, filters: Filters) -> bool:
+        """Whether any memory falls in the filters (an empty period costs nothing then)."""
+        clause, params = filters.sql("m")
+        return (
+            self.db.scalar(f"SELECT 1 FROM memories m WHERE 1{clause} LIMIT 1", params) is not None
+        )
 
     def _boosts(self, ids: list[str]) -> dict[str, float]:
         """Recency (half-life decay from now) and importance, small next to relevance."""
@@ -261,8 +268,10 @@ class HybridRetriever:
         rows = (
             self.db.conn()
             .execute(
-                "SELECT v.memory_id, v.vector FROM vector_state v JOIN memories m "
-                f"ON m.id = v.memory_id WHERE v.fingerprint = ?{clause} "
+                # CROSS JOIN keeps SQLite from scanning every vector: the (indexed) filters
+                # on memories pick the rows, then their vectors are looked up.
+                "SELECT v.memory_id, v.vector FROM memories m CROSS JOIN vector_state v "
+                f"ON v.memory_id = m.id WHERE v.fingerprint = ?{clause} "
                 "AND v.memory_id NOT IN (SELECT memory_id FROM search_dirty)",
                 [fingerprint, *params],
             )

@@ -39,7 +39,8 @@ def machine() -> str:
         memory = f", {pages / 2**30:.0f} GiB"
     except (ValueError, OSError):
         memory = ""
-    return f"{cpu}, {os.cpu_count()} cores{memory}, Python {platform.python_version()}"
+    load = f", load average {os.getloadavg()[0]:.1f} (other work on the machine)"
+    return f"{cpu}, {os.cpu_count()} cores{memory}, Python {platform.python_version()}{load}"
 
 
 @contextmanager

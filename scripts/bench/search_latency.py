@@ -27,6 +27,48 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def fill_vectors(memloci) -> int:
+    """Timing-only shortcut: memories still without a vector get a perturbed copy of a real
+    one (a real MiniLM vector of another memory, plus noise). The index then has the size and
+    shape of a fully embedded store without hours of embedding on a busy machine. Search
+    quality is meaningless afterwards; only timings are."""
+    import numpy as np
+
+    from app.search import state
+    from app.search.context import load_docs
+    from app.search.indexer import from_blobs, to_blob
+
+    indexer = memloci.services.retriever.indexer
+    fingerprint = indexer.fingerprint()
+    db = memloci.services.database
+    conn = db.conn()
+    real = [
+        bytes(r[0])
+        for r in conn.execute(
+            "SELECT vector FROM vector_state WHERE fingerprint = ? LIMIT 20000", (fingerprint,)
+        )
+    ]
+    if not real:
+        raise SystemExit("--fill-vectors needs some real vectors first (run without it a while)")
+    base = from_blobs(real, len(real[0]) // 2)
+    rng = np.random.default_rng(1)
+    missing = state.pending_ids(conn, fingerprint)
+    for start in range(0, len(missing), 2_000):
+        chunk = missing[start : start + 2_000]
+        docs = load_docs(conn, chunk)
+        picks = base[rng.integers(0, len(base), len(docs))]
+        vectors = picks + 0.35 * rng.standard_normal(picks.shape).astype(np.float32) / 20
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        rows = [
+            (d.memory_id, fingerprint, d.digest(indexer.document_prefix), to_blob(v))
+            for d, v in zip(docs, vectors, strict=True)
+        ]
+        with db.write() as w:
+            state.save_vectors(w.conn, rows, indexed=False)
+            state.clear_dirty(w.conn, chunk)
+    return len(missing)
+
+
 def build(memloci, home: Path, count: int) -> None:
     existing = int(memloci.services.database.scalar("SELECT count(*) FROM memories") or 0)
     if existing >= count:
@@ -61,6 +103,11 @@ def main() -> None:
     parser.add_argument("--memories", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--home", type=Path, help="Build (or reuse) the store here.")
+    parser.add_argument(
+        "--fill-vectors",
+        action="store_true",
+        help="Timing only: give memories not yet embedded perturbed copies of real vectors.",
+    )
     args = parser.parse_args()
     with temporary_home(args.home) as home:
         warm_up(home)
@@ -68,6 +115,12 @@ def main() -> None:
         from app.search.filters import Filters
 
         with Memloci.open(home) as memloci:
+            if args.fill_vectors:
+                filled = fill_vectors(memloci)
+                print(
+                    f"vectors: {filled:,} memories got perturbed copies of real vectors "
+                    "(--fill-vectors: timings only)"
+                )
             build(memloci, home, args.memories)
             status = memloci.search_status()
             print(
