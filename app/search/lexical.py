@@ -125,10 +125,42 @@ class LexicalIndex:
                 # The budget's share of the newest rows (the word is spread about evenly).
                 span = max(1, int(top * self.budget / self._full_count(conn, chosen[0])))
                 newest = f" AND search_docs.rowid > {int(top - span)}"
+            match = " OR ".join(_quote(t) for t in chosen)
+            if not filters.narrowing:
+                hits = self._unfiltered(conn, match, newest, filters, limit)
+                if hits is not None:
+                    return hits
             rows = conn.execute(
                 "SELECT m.id, bm25(search_docs, 1.0, ?) AS rank FROM search_docs "
                 "JOIN memories m ON m.seq = search_docs.rowid "
                 f"WHERE search_docs MATCH ?{newest}{clause} ORDER BY rank LIMIT ?",
-                [self.context_weight, " OR ".join(_quote(t) for t in chosen), *params, limit],
+                [self.context_weight, match, *params, limit],
             ).fetchall()
         return [LexicalHit(r[0], -float(r[1])) for r in rows]
+
+    def _unfiltered(
+        self, conn: Any, match: str, newest: str, filters: Filters, limit: int
+    ) -> list[LexicalHit] | None:
+        """Without type or time filters, rank in the full-text index alone (no lookup of each
+        matching memory, which costs more than the ranking) and drop invalidated ones after.
+        None when too many were invalidated to fill `limit` (the joined query then runs)."""
+        fetch = limit + 32
+        ranked = conn.execute(
+            "SELECT rowid, bm25(search_docs, 1.0, ?) AS rank FROM search_docs "
+            f"WHERE search_docs MATCH ?{newest} ORDER BY rank LIMIT ?",
+            [self.context_weight, match, fetch],
+        ).fetchall()
+        if not ranked:
+            return []
+        marks = ",".join("?" * len(ranked))
+        valid = "" if filters.include_invalid else " AND valid_to IS NULL"
+        ids = dict(
+            conn.execute(
+                f"SELECT seq, id FROM memories WHERE seq IN ({marks}){valid}",
+                [r[0] for r in ranked],
+            ).fetchall()
+        )
+        hits = [LexicalHit(ids[seq], -float(rank)) for seq, rank in ranked if seq in ids]
+        if len(hits) < min(limit, len(ranked)) and len(ranked) == fetch:
+            return None
+        return hits[:limit]
