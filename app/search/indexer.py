@@ -181,6 +181,8 @@ class Indexer:
         """Catch everything up: purges, vectors, the index. Returns how many were embedded.
         One sync runs at a time; other work (a forget's purge) waits at most for one batch."""
         with self._sync_lock:
+            if not self._work_waiting():
+                return 0  # nothing to do: neither the model nor the index is loaded
             with self._lock:
                 self._purge()
                 fingerprint = self.fingerprint()
@@ -217,6 +219,20 @@ class Indexer:
                     with self.db.write() as db:
                         state.set_watermark(db.conn, fingerprint, top)
             return done
+
+    def _work_waiting(self) -> bool:
+        """Cheap checks (no model, no index opened) for anything a sync would do."""
+        conn = self.db.conn()
+        if state.purged_ids(conn):
+            return True
+        fingerprint = self.fingerprint()
+        if fingerprint is None:
+            return False
+        if state.pending_ids(conn, fingerprint, limit=1):
+            return True
+        if self.index_state in ("shared", "failed", "off"):
+            return False
+        return bool(state.unindexed(conn, fingerprint, 1))
 
     def sync_inline(self) -> None:
         """Before a search: finish a small backlog now (so what was just added is found by
