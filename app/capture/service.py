@@ -108,6 +108,7 @@ class CaptureService:
         self.ticks = 0
         self._written: tuple[str, str, str | None, float] = ("", "", None, 0.0)
         self._last_tick = 0.0
+        self._interval = 0.0
         self._errors = 0
         self._tick_lock = threading.Lock()
         self._stopping = threading.Event()
@@ -146,7 +147,7 @@ class CaptureService:
             self._release_runner_lock()
             raise
         self._scheduler = scheduler
-        interval = settings.interval_seconds
+        self._interval = interval = settings.interval_seconds
         scheduler.once("capture-hints", self._start_hints, executor="capture")
         scheduler.every("capture-tick", interval, self.tick, executor="capture", first_in=0.2)
         scheduler.every("capture-ocr", 10, self.drain_ocr, executor="ocr", first_in=1)
@@ -430,6 +431,10 @@ class CaptureService:
     def upkeep(self, now: datetime | None = None) -> None:
         """Session records and agent batches at their moments; retention inside its budget."""
         settings = self._settings()
+        scheduler = self._scheduler
+        if scheduler is not None and settings.interval_seconds != self._interval:
+            self._interval = settings.interval_seconds  # changed in the app's settings
+            scheduler.every("capture-tick", self._interval, self.tick, executor="capture")
         self.sessions.maintain(now or self._wall(), pending=self.store.pending_count)
         alive = [s.id for s in self.sessions.open_sessions()] + self.sessions.dormant_ids()
         self.pipeline.keep_only(alive, [s.id for s in self.sessions.open_sessions()])
