@@ -102,8 +102,10 @@ WAYLAND_NOTE = (
 )
 
 
-def detect(allow_xwayland: bool = False) -> Platform:
-    """The platform adapter for this session, or `PlatformUnavailable` with the reason."""
+def detect(allow_xwayland: bool = True) -> Platform:
+    """The platform adapter for this session, or `PlatformUnavailable` with the reason.
+    Capture passes `capture.xwayland` (off by default); reading the window in front for other
+    purposes (autofill's page context) works under XWayland as under X11."""
     kind = session_kind()
     if kind == "xwayland" and not allow_xwayland:
         raise PlatformUnavailable(
