@@ -262,6 +262,7 @@ class Indexer:
         index: VectorIndex | None,
     ) -> None:
         conn = self.db.conn()
+        dirty = set(state.dirty_ids(conn))
         docs = load_docs(conn, ids)
         previous = state.stored(conn, [d.memory_id for d in docs])
         prefix = self.document_prefix
@@ -279,7 +280,8 @@ class Indexer:
         gone: list[str] = []
         with self.db.write() as db:
             fresh = {d.memory_id: d for d in load_docs(db.conn, [d.memory_id for d in docs])}
-            write_contexts(db.conn, fresh.values())
+            # Only chat messages have a context to (re)store; the rest keep '' from the insert.
+            write_contexts(db.conn, [d for d in fresh.values() if d.ctx or d.memory_id in dirty])
             rows = []
             for n, doc in enumerate(stale):
                 now = fresh.get(doc.memory_id)
