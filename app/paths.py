@@ -21,8 +21,9 @@ class Paths:
     @classmethod
     def resolve(cls, home: str | os.PathLike[str] | None = None) -> Paths:
         """`home` (or `$MEMLOCI_HOME`) puts every folder under one path; otherwise platformdirs."""
-        home = home if home is not None else os.environ.get("MEMLOCI_HOME") or None
-        if home is not None:
+        # An empty value (MEMLOCI_HOME="") means "not set", never the current folder.
+        home = str(home) if home not in (None, "") else os.environ.get("MEMLOCI_HOME") or None
+        if home:
             root = Path(home).expanduser().resolve()
             return cls(root / "data", root / "config", root / "cache", root / "logs")
         import platformdirs

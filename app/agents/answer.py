@@ -104,7 +104,7 @@ def cite(answer: str, question: str, context: Sequence[SearchHit]) -> Cited:
                 cited.append(hit.id)
     clean = strip_markers(answer, len(context))
     if not context:
-        return Cited(clean, [], "none", False)
+        return Cited(clean or "I do not remember anything about that.", [], "none", False)
     degenerate = (
         not clean
         or is_repetitive(clean)

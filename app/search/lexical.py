@@ -21,6 +21,7 @@ from app.store.db import Database
 WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 24
 DF_TTL_S = 300.0
+CACHE_FROM = 500  # documents: below this a count is cheap and always taken fresh
 
 # English function words (NLTK's list, plus contractions' leftovers): they match most
 # documents and say nothing about which one is meant.
@@ -76,9 +77,13 @@ class LexicalIndex:
             "SELECT count(*) FROM (SELECT 1 FROM search_docs WHERE search_docs MATCH ? LIMIT ?)",
             (_quote(term), self.budget + 1),
         ).fetchone()[0]
-        if len(self._df) > 4096:
-            self._df.clear()
-        self._df[term] = (now, int(count))
+        if count >= CACHE_FROM:
+            # Only common words are cached: counting them is what costs, and a few more or less
+            # does not change the plan. A rare word is recounted every time, so a word that was
+            # absent (0) is found as soon as a new memory holds it.
+            if len(self._df) > 4096:
+                self._df.clear()
+            self._df[term] = (now, int(count))
         return int(count)
 
     def _full_count(self, conn: Any, term: str) -> int:
@@ -132,7 +137,8 @@ class LexicalIndex:
                     return hits
             rows = conn.execute(
                 "SELECT m.id, bm25(search_docs, 1.0, ?) AS rank FROM search_docs "
-                "JOIN memories m ON m.seq = search_docs.rowid "
+                # CROSS JOIN: the MATCH stays the outer loop under type/time filters.
+                "CROSS JOIN memories m ON m.seq = search_docs.rowid "
                 f"WHERE search_docs MATCH ?{newest}{clause} ORDER BY rank LIMIT ?",
                 [self.context_weight, match, *params, limit],
             ).fetchall()

@@ -294,7 +294,7 @@ def test_ask_answers_with_citations_and_logs_them(api: ApiServer) -> None:
     assert status == 200 and memloci.stats().total == before  # nothing kept, as --no-record
 
 
-def test_ask_without_a_model_is_503(api: ApiServer) -> None:
+def test_ask_without_a_model_answers_from_memories_and_says_why(api: ApiServer) -> None:
     from app.errors import ModelUnavailable
 
     def broken() -> Any:
@@ -302,7 +302,10 @@ def test_ask_without_a_model_is_503(api: ApiServer) -> None:
 
     api.memloci.services.llm._builder = lambda *_: broken()
     status, body, _ = request(api, "POST", "/v1/ask", {"question": "What is my e-mail?"})
-    assert status == 503 and "doctor" in body["error"]
+    # The API mirrors the CLI: without a model the memories answer, and the reply says why.
+    assert status == 200
+    assert body["answered_by"] == "memories" and "doctor" in body["model_error"]
+    assert body["answer"]
 
 
 def test_a_rotated_token_takes_over(api: ApiServer) -> None:

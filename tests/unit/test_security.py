@@ -233,3 +233,6 @@ def test_memloci_home_moves_every_folder(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     default = Paths.resolve()
     assert default.data == tmp_path / "xdg-data" / "memloci"
+    assert Paths.resolve("") == default
+    monkeypatch.setenv("MEMLOCI_HOME", "")
+    assert Paths.resolve() == default
