@@ -198,7 +198,10 @@ class AutofillPopup(QWidget):
             except Exception as error:
                 self._done.emit(ticket if query else 0, callback, None, error)
 
-        self._pool.submit(run)
+        try:
+            self._pool.submit(run)
+        except RuntimeError:
+            pass  # shut down (the app is quitting); a late timer's refresh has nowhere to go
 
     @Slot(object, object, object, object)
     def _deliver(self, ticket: int, callback: Any, result: Any, error: Any) -> None:
@@ -337,6 +340,7 @@ class AutofillPopup(QWidget):
         self.chosen.emit("context")
 
     def shutdown(self) -> None:
+        self._debounce.stop()
         self.guard.clear()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
