@@ -64,7 +64,8 @@ def to_iso(moment: datetime) -> str:
     """Stored form: UTC, microseconds, fixed width, so text order is time order."""
     if moment.tzinfo is None:
         moment = moment.astimezone()  # a naive time is the person's local time
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat, not strftime: "%Y" is not zero-padded before the year 1000 on Linux.
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def from_iso(text: str) -> datetime:

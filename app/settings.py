@@ -177,6 +177,10 @@ class Settings(Section):
             raise ConfigError(f"Cannot read the settings file {path}: {error}.") from None
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"{path}: {error}. Fix the file or delete it for defaults.") from None
+        except RecursionError:
+            raise ConfigError(
+                f"{path}: the file is nested too deeply to read. Fix it or delete it for defaults."
+            ) from None
         return cls.from_dict(raw, origin=str(path))
 
     @classmethod

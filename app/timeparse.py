@@ -40,7 +40,10 @@ def parse_moment(text: str, *, now: datetime | None = None) -> datetime:
         return midnight + timedelta(days=1)
     match = _AGO.match(value)
     if match:
-        return now - int(match.group(1)) * _UNIT[match.group(2)]
+        try:
+            return now - int(match.group(1)) * _UNIT[match.group(2)]
+        except OverflowError:
+            raise InvalidInput(f"The date {raw!r} is too far back.") from None
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
@@ -69,5 +72,8 @@ def parse_bound(text: str, *, end: bool, now: datetime | None = None) -> datetim
         "tomorrow",
     }
     if end and whole_day:
-        moment += timedelta(days=1)
+        try:
+            moment += timedelta(days=1)
+        except OverflowError:
+            raise InvalidInput(f"The date {text.strip()!r} is out of range.") from None
     return moment

@@ -169,7 +169,8 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length)
         try:
             data = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        except (UnicodeDecodeError, ValueError, RecursionError) as error:
+            # ValueError: bad syntax, or an integer too long for Python; RecursionError: nesting
             raise ApiError(
                 400, f"The body is not valid JSON ({error.__class__.__name__})."
             ) from None

@@ -25,6 +25,25 @@ class ImportFileError(InvalidInput):
     """A file that cannot be imported; the message says where (FILE:LINE) and what is wrong."""
 
 
+def load_json(text: str, where: str, *, whole_file: bool = False) -> Any:
+    """`json.loads` whose every failure (bad syntax, a number too long for Python, nesting
+    too deep to decode) is one `ImportFileError` naming `where` (FILE:LINE; for a whole file,
+    the line of a syntax error is added)."""
+    import json
+
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        at = f"{where}:{error.lineno}" if whole_file else where
+        raise ImportFileError(
+            f"{at}: invalid JSON ({error.msg} at column {error.colno})."
+        ) from None
+    except RecursionError:
+        raise ImportFileError(f"{where}: the JSON is nested too deeply to read.") from None
+    except ValueError as error:  # e.g. an integer of more than 4,300 digits
+        raise ImportFileError(f"{where}: invalid JSON ({error}).") from None
+
+
 @dataclass(frozen=True)
 class ChatMessage:
     id: str
@@ -79,7 +98,37 @@ def read_messages(path: Path, fmt: Format | None = None) -> list[ChatMessage]:
     if fmt == "chatgpt":
         from app.importers.chatgpt import read_chatgpt
 
-        return read_chatgpt(path)
-    from app.importers.jsonl import read_jsonl
+        messages = read_chatgpt(path)
+    else:
+        from app.importers.jsonl import read_jsonl
 
-    return read_jsonl(path)
+        messages = read_jsonl(path)
+    for message in messages:
+        _check_encodable(message)
+    return messages
+
+
+def _check_encodable(message: ChatMessage) -> None:
+    """JSON may carry lone surrogates ("\\ud800"), which no UTF-8 store can hold: refuse the
+    file where they are, before anything is stored."""
+    values: list[tuple[str, Any]] = [
+        ("id", message.id),
+        ("conversation", message.conversation),
+        ("speaker", message.speaker),
+        ("text", message.text),
+        ("attachments", message.attachments),
+    ]
+    while values:
+        name, value = values.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ImportFileError(
+                    f'{message.where}: "{name}" holds an escape that is not a character '
+                    "(a lone surrogate such as \\ud800)."
+                ) from None
+        elif isinstance(value, dict):
+            values.extend((name, v) for v in [*value.keys(), *value.values()])
+        elif isinstance(value, list | tuple):
+            values.extend((name, v) for v in value)

@@ -6,12 +6,17 @@ System and tool messages, hidden context and empty turns are left out.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from app.importers import CONVERSATION_LIMIT, ID_LIMIT, ChatMessage, ImportFileError
+from app.importers import (
+    CONVERSATION_LIMIT,
+    ID_LIMIT,
+    ChatMessage,
+    ImportFileError,
+    load_json,
+)
 
 SPEAKERS = {"user": "user", "assistant": "ChatGPT"}
 
@@ -24,7 +29,8 @@ def _text_of(content: Any) -> tuple[str, list[dict[str, Any]]]:
     attachments: list[dict[str, Any]] = []
     if kind in ("text", "multimodal_text"):
         parts = []
-        for part in content.get("parts") or []:
+        parts_raw = content.get("parts")
+        for part in parts_raw if isinstance(parts_raw, list) else []:
             if isinstance(part, str):
                 parts.append(part)
             elif isinstance(part, dict) and "image" in str(part.get("content_type", "")):
@@ -36,9 +42,25 @@ def _text_of(content: Any) -> tuple[str, list[dict[str, Any]]]:
 
 
 def _moment(value: Any) -> datetime | None:
+    """A Unix time, or None when it is missing or out of range (a later check says so)."""
     if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-        return datetime.fromtimestamp(float(value), UTC)
+        try:
+            moment = datetime.fromtimestamp(float(value), UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+        return moment if moment.year > 1 and moment.year < 9999 else None
     return None
+
+
+def _ident(value: Any) -> str:
+    """An id is text or a number; anything else is no usable id."""
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _branch(mapping: dict[str, Any], current: Any) -> list[dict[str, Any]]:
@@ -58,13 +80,10 @@ def _branch(mapping: dict[str, Any], current: Any) -> list[dict[str, Any]]:
 
 def read_chatgpt(path: Path) -> list[ChatMessage]:
     try:
-        raw = json.loads(path.read_bytes().decode("utf-8-sig"))
+        document = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ImportFileError(f"{path}: not valid UTF-8 (byte {error.start + 1}).") from None
-    except json.JSONDecodeError as error:
-        raise ImportFileError(
-            f"{path}:{error.lineno}: invalid JSON ({error.msg} at column {error.colno})."
-        ) from None
+    raw = load_json(document, str(path), whole_file=True)
     if not isinstance(raw, list):
         raise ImportFileError(f"{path}: expected a list of conversations (conversations.json).")
     messages: list[ChatMessage] = []
@@ -76,7 +95,7 @@ def read_chatgpt(path: Path) -> list[ChatMessage]:
             )
         title = str(conversation.get("title") or "untitled")[:60]
         label = f"{path}: conversation {number} ({title!r})"
-        conversation_id = str(conversation.get("conversation_id") or conversation.get("id") or "")
+        conversation_id = _ident(conversation.get("conversation_id") or conversation.get("id"))
         if not conversation_id or len(conversation_id) > CONVERSATION_LIMIT:
             raise ImportFileError(f"{label}: it has no usable id.")
         mapping = conversation["mapping"]
@@ -91,18 +110,20 @@ def read_chatgpt(path: Path) -> list[ChatMessage]:
             message = node.get("message")
             if not isinstance(message, dict):
                 continue
-            role = (message.get("author") or {}).get("role")
-            metadata = message.get("metadata") or {}
-            if role not in SPEAKERS or metadata.get("is_visually_hidden_from_conversation"):
+            role = _mapping(message.get("author")).get("role")
+            metadata = _mapping(message.get("metadata"))
+            hidden = metadata.get("is_visually_hidden_from_conversation")
+            if not isinstance(role, str) or role not in SPEAKERS or hidden:
                 continue
             text, attachments = _text_of(message.get("content"))
-            for item in metadata.get("attachments") or []:
+            listed = metadata.get("attachments")
+            for item in listed if isinstance(listed, list) else []:
                 if isinstance(item, dict) and item.get("name"):
                     attachments.append({"name": str(item["name"])})
             if not text.strip():
                 continue
-            message_id = str(message.get("id") or node.get("id") or "")
-            where = f"{label}: message {message_id or '?'}"
+            message_id = _ident(message.get("id") or node.get("id"))
+            where = f"{label}: message {message_id[:60] or '?'}"
             if not message_id or len(message_id) > ID_LIMIT:
                 raise ImportFileError(f"{where}: it has no usable id.")
             if "\x00" in text:

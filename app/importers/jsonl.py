@@ -9,8 +9,7 @@ local time. Blank lines are skipped. Any other problem names FILE:LINE and fails
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from app.importers import (
     NAME_LIMIT,
     ChatMessage,
     ImportFileError,
+    load_json,
 )
 
 
@@ -32,7 +32,15 @@ def parse_timestamp(value: Any, where: str) -> datetime:
         raise ImportFileError(
             f'{where}: "timestamp" {value!r} is not ISO-8601 (like 2023-05-08T13:56:00Z).'
         ) from None
-    return moment if moment.tzinfo else moment.astimezone()
+    try:
+        moment = moment if moment.tzinfo else moment.astimezone()
+        moment.astimezone(UTC)  # what is stored; the years 1 and 9999 may not convert
+    except (OverflowError, OSError, ValueError):
+        raise ImportFileError(
+            f'{where}: "timestamp" {value.strip()[:40]!r} is out of the range of dates '
+            "Memloci keeps."
+        ) from None
+    return moment
 
 
 def text_field(raw: dict[str, Any], name: str, where: str, limit: int) -> str:
@@ -100,12 +108,7 @@ def read_jsonl(path: Path) -> list[ChatMessage]:
                 line = line.removeprefix("\ufeff")
             if not line.strip():
                 continue
-            try:
-                raw = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ImportFileError(
-                    f"{where}: invalid JSON ({error.msg} at column {error.colno})."
-                ) from None
+            raw = load_json(line, where)
             message = message_from(raw, where)
             if message.id in first_line:
                 raise ImportFileError(
