@@ -21,6 +21,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import sysconfig
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -68,8 +69,13 @@ def inputs_digest() -> str:
     for file in _input_files():
         digest.update(str(file.relative_to(ROOT)).encode() + b"\0")
         digest.update(hashlib.sha256(file.read_bytes()).digest())
+    # The environment's own packages only: sys.path differs between callers (pytest adds the
+    # checkout, whose memloci.egg-info would otherwise count), the site folders do not.
+    site = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
     installed = sorted(
-        f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions() if d.metadata
+        f"{d.metadata['Name']}=={d.version}"
+        for d in metadata.distributions(path=site)
+        if d.metadata
     )
     digest.update("\n".join(installed).encode())
     digest.update(f"{sys.version}|{platform.machine()}|{sys.platform}".encode())
