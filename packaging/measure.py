@@ -147,17 +147,25 @@ def _collect(process: subprocess.Popen[str], lines: list[str]) -> None:
 
 
 def launch_gui(
-    binary: Path, display: str, home: Path, *, passphrase: bool, expect: str, timeout: float = 90
+    binary: Path,
+    display: str,
+    home: Path,
+    *,
+    passphrase: bool,
+    expect: str,
+    timeout: float = 90,
+    command: str = "gui",
 ) -> Launch:
-    """Start `memloci gui`, wait until the `expect` window ("setup", "unlock" or "main") is on
-    screen (and for "main" until the store is open), then quit it the tray's way (SIGTERM)."""
+    """Start `memloci gui` (or `start`), wait until the `expect` window ("setup", "unlock" or
+    "main") is on screen (for "main" until the store is open), then quit it as the tray does
+    (SIGTERM)."""
     extra = {"DISPLAY": display, "MEMLOCI_STARTUP_PROBE": "1"}
     if passphrase:
         extra["MEMLOCI_PASSPHRASE"] = PASSPHRASE
     env = clean_env(home, **extra)
     started_wall = time.time()
     process = subprocess.Popen(
-        [str(binary), "gui"],
+        [str(binary), command],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -156,7 +156,11 @@ def test_cli_through_the_bundled_binary_offline(binary: Path, tmp_path: Path) ->
 def test_desktop_app_reaches_setup_unlock_and_main_window(binary: Path, tmp_path: Path) -> None:
     home = tmp_path / "home"
     with measure.xvfb() as display:
-        first = measure.launch_gui(binary, display, home, passphrase=False, expect="setup")
+        # `start` (what ./scripts/run runs) probes Qt by running the binary with -c: the frozen
+        # entry must understand it.
+        first = measure.launch_gui(
+            binary, display, home, passphrase=False, expect="setup", command="start"
+        )
         assert first.reached == "setup", first
         measure.init_store(binary, home)
         unlock = measure.launch_gui(binary, display, home, passphrase=False, expect="unlock")
@@ -166,6 +170,30 @@ def test_desktop_app_reaches_setup_unlock_and_main_window(binary: Path, tmp_path
         assert main.window_s is not None and main.ready_s is not None
         assert main.window_s < 30 and main.ready_s < 60, main
     assert "Traceback" not in first.output + unlock.output + main.output
+
+
+@pytest.mark.skipif(bool(measure.missing_display_tools()), reason="needs Xvfb and xdotool")
+def test_screen_capture_through_the_bundle(binary: Path, tmp_path: Path) -> None:
+    """mss, python-xlib and tesseract (a subprocess) from inside the frozen program."""
+    from tests.xdesk import TkWindow, XServer
+
+    home = tmp_path / "home"
+    run(binary, home, "init")
+    server = XServer()
+    window = None
+    try:
+        text = "Field notes: the pelican colony nests on the estuary island in spring."
+        window = TkWindow(server, "writer", "estuary-notes.odt - LibreOffice Writer", text)
+        once = json.loads(
+            run(binary, home, "capture", "once", "--json", DISPLAY=server.display).stdout
+        )
+        assert once["activity"] == "capturing" and once["app"] == "LibreOffice Writer", once
+        hits = json.loads(run(binary, home, "search", "pelican", "--json").stdout)["hits"]
+        assert [hit["id"] for hit in hits] == [once["memory_id"]]
+    finally:
+        if window is not None:
+            window.close()
+        server.stop()
 
 
 @pytest.fixture(scope="module")
