@@ -13,6 +13,7 @@ tag checks. Import merges by id in one transaction: a newer copy wins, nothing i
 from __future__ import annotations
 
 import base64
+import errno
 import json
 import os
 import secrets
@@ -162,6 +163,11 @@ def export_backup(repo: MemoryRepository, path: Path, passphrase: str) -> dict[s
         os.replace(tmp, path)
     except OSError as error:
         tmp.unlink(missing_ok=True)
+        if error.errno == errno.ENOSPC:
+            raise BackupError(
+                f"The disk holding {path.parent} is full, so the backup was not written (nothing "
+                "partial is left). Free some space or choose another place."
+            ) from None
         raise BackupError(f"Cannot write the backup {path}: {error.strerror or error}.") from None
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -175,7 +175,7 @@ def _tesseract() -> Check:
         return Check(
             "ocr",
             FAIL,
-            "tesseract not found",
+            "tesseract not found: screen text cannot be read (captured frames wait for it)",
             "Install it: sudo apt-get install tesseract-ocr tesseract-ocr-eng "
             "(./scripts/run does this when it may).",
         )

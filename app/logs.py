@@ -12,15 +12,21 @@ from app.paths import Paths
 _configured: set[str] = set()
 
 
+class _QuietFileHandler(logging.handlers.RotatingFileHandler):
+    """A log line that cannot be written (a full disk) is dropped: the failure must not spill
+    a traceback onto the person's terminal, and the command's own error already says why."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        return None
+
+
 def setup(paths: Paths, level: str | None = None) -> None:
     """Attach one rotating file handler per log file (idempotent)."""
     target = str(paths.log_file)
     if target in _configured:
         return
     paths.logs.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handler = logging.handlers.RotatingFileHandler(
-        target, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
-    )
+    handler = _QuietFileHandler(target, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
     os.chmod(target, 0o600)
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")

@@ -204,7 +204,12 @@ class Settings(Section):
         from app.security.keys import write_atomic
 
         body = tomli_w.dumps(self.model_dump(mode="json", exclude_none=True))
-        write_atomic(path, body.encode("utf-8"))
+        try:
+            write_atomic(path, body.encode("utf-8"))
+        except OSError as error:  # a full disk is DiskFull, with its own sentence
+            raise ConfigError(
+                f"Cannot save the settings {path}: {error.strerror or error}. Nothing was changed."
+            ) from None
 
     # -- dotted access for `memloci config get/set` ---------------------------------------------
     def get_path(self, dotted: str) -> Any:

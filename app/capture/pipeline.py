@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.capture.context import Rect, WindowContext
 from app.capture.store import CaptureStore
+from app.errors import DiskFull
 from app.settings import CaptureSettings
 
 if TYPE_CHECKING:
@@ -101,6 +102,7 @@ class FramePipeline:
         self.views: dict[str, View] = {}
         self.counters = Counters()
         self.last_frame: datetime | None = None
+        self._retain_failed = False  # the last frame to keep did not fit on the disk
 
     def view(self, session_id: str) -> View:
         view = self.views.get(session_id)
@@ -240,5 +242,12 @@ class FramePipeline:
         pixels: Any = np.frombuffer(raw.bgra, dtype=np.uint8).reshape(shape).copy()
         for mask in masks:
             pixels[mask.top : mask.bottom, mask.left : mask.right] = 255
-        self._vault().save(session_id, pixels, now, settings.retain_max_width)
+        try:
+            self._vault().save(session_id, pixels, now, settings.retain_max_width)
+        except DiskFull as error:  # the text matters more than the picture: read on
+            if not self._retain_failed:
+                log.warning("%s Capture goes on without keeping frames.", error)
+            self._retain_failed = True
+            return
+        self._retain_failed = False
         self.counters.retained += 1

@@ -83,6 +83,10 @@ class PlatformUnavailable(Exception):
     """Capture cannot run here; the message says why and what would make it work."""
 
 
+class DisplayLost(PlatformUnavailable):
+    """The display that capture was reading went away (its X server ended)."""
+
+
 def session_kind() -> str:
     """x11, wayland, xwayland, windows, macos or headless."""
     if sys.platform == "win32":

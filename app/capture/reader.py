@@ -33,6 +33,7 @@ class OcrReader:
         self._lock = threading.Lock()
         self.runs = 0
         self.seconds = 0.0
+        self._unavailable = ""  # the last reason OCR could not run, logged once
 
     def read_one(self) -> bool:
         """Read the oldest waiting frame. False when none waits or OCR cannot run now."""
@@ -59,13 +60,18 @@ class OcrReader:
                     return True
                 return False
             except OcrUnavailable as error:
-                self.store.set_state({"ocr_error": str(error)})
-                log.warning("OCR unavailable: %s", error)
+                if str(error) != self._unavailable:  # once, not every drain
+                    self._unavailable = str(error)
+                    self.store.set_state({"ocr_error": str(error)})
+                    log.warning("OCR unavailable, frames wait: %s", error)
                 return False
             cleaned = redact("\n".join(result.lines))
             self.sessions.add_text(
                 item.session_id, cleaned.text.splitlines(), cleaned.total, pending_id=item.id
             )
+            if self._unavailable:
+                log.info("OCR runs again")
+                self._unavailable = ""
             self.runs += 1
             self.seconds += result.seconds
             self.store.set_state(

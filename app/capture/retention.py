@@ -7,6 +7,7 @@ frames are deleted first; the text read from them stays in the memories.
 
 from __future__ import annotations
 
+import errno
 import io
 import logging
 import os
@@ -19,7 +20,7 @@ import numpy as np
 
 from app.capture.change import downscale
 from app.capture.store import CaptureStore, RetainedFrame
-from app.errors import NotFound
+from app.errors import DiskFull, NotFound
 from app.security.cipher import FieldCipher
 from app.store.memories import new_id
 
@@ -52,10 +53,18 @@ class FrameVault:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             path = self.folder / frame_id
             temp = path.with_suffix(".part")
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(blob)
-            os.replace(temp, path)
+            try:
+                fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(blob)
+                os.replace(temp, path)
+            except OSError as error:
+                temp.unlink(missing_ok=True)
+                if error.errno == errno.ENOSPC:
+                    raise DiskFull(
+                        f"The disk holding {self.folder} is full; the frame was not kept."
+                    ) from None
+                raise
             try:
                 self._store.add_frame(frame)
             except BaseException:

@@ -55,6 +55,7 @@ class CaptureUnavailable(MemlociError):
 @dataclass
 class TickResult:
     activity: str  # capturing | paused | idle | locked | excluded | no-window | off-monitor
+    # | no-display (the display went away)
     detail: str = ""
     session_id: str | None = None
     memory_id: str | None = None
@@ -112,6 +113,7 @@ class CaptureService:
         self._errors = 0
         self._tick_lock = threading.Lock()
         self._stopping = threading.Event()
+        self._display_gone: float | None = None  # when the display went away (monotonic)
 
     # -- life cycle -----------------------------------------------------------------------------
     @property
@@ -259,6 +261,10 @@ class CaptureService:
                     raise CaptureUnavailable(str(error)) from None
             try:
                 result = self._look(force)
+            except PlatformUnavailable as error:  # the display went away (or is not back yet)
+                if not self.running:
+                    raise CaptureUnavailable(str(error)) from None
+                return self._no_display(str(error))
             except MemlociError:
                 raise
             except Exception as error:
@@ -268,7 +274,37 @@ class CaptureService:
                 )
                 raise
             self._errors = 0
+            if self._display_gone is not None:
+                gone = time.monotonic() - self._display_gone
+                log.info("a display is back after %.0f s; capture resumes", gone)
+                self._display_gone = None
+                if self._scheduler is not None:
+                    with contextlib.suppress(RuntimeError):
+                        self._scheduler.once("capture-hints", self._start_hints, executor="capture")
             return result
+
+    def _no_display(self, reason: str) -> TickResult:
+        """The display went away (its X server ended): sessions end, the connections to it
+        close, and every later tick tries to connect again. Nothing is counted as an error
+        (nothing here is broken; there is nothing to read), so no stall and no log per tick."""
+        if self._display_gone is None:
+            self._display_gone = time.monotonic()
+            log.warning("capture waits for a display: %s", reason)
+        self.sessions.close_all()
+        closers = [
+            adapter.stop if adapter is self._hints else adapter.close
+            for adapter in (self._hints, self._grabber, self._platform)
+            if adapter is not None
+        ]
+        for close in closers:
+            with contextlib.suppress(Exception):
+                close()
+        self._hints = self._grabber = None  # the platform object reconnects on its next call
+        self.pipeline.views.clear()
+        self._errors = 0
+        result = TickResult("no-display", f"{reason} Capture resumes when a display is back.")
+        self._write_state(result, None)
+        return result
 
     def _look(self, force: bool) -> TickResult:
         settings = self._settings()

@@ -19,7 +19,7 @@ from app.store.queue import WorkQueue
 
 HEARTBEAT_SECONDS = 15.0
 OCR_STALL_MINUTES = 15.0
-RESTING = ("paused", "idle", "locked")
+RESTING = ("paused", "idle", "locked", "no-display")
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ class CaptureStatus:
     current: dict[str, Any] | None
     counters: dict[str, Any] = field(default_factory=dict)
     platform: str = ""
+    ocr_error: str = ""  # why OCR cannot run now (tesseract missing); frames wait meanwhile
 
     def age(self, moment: datetime | None, now: datetime | None = None) -> float | None:
         return None if moment is None else round(((now or utcnow()) - moment).total_seconds(), 1)
@@ -72,6 +73,7 @@ class CaptureStatus:
             "current": self.current,
             "counters": self.counters,
             "platform": self.platform,
+            "ocr_error": self.ocr_error or None,
         }
 
 
@@ -157,4 +159,5 @@ def read_status(
         current=current,
         counters=json.loads(state.get("counters", "{}") or "{}"),
         platform=platform,
+        ocr_error=state.get("ocr_error") or "",
     )

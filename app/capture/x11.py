@@ -22,9 +22,36 @@ from collections.abc import Callable
 from typing import Any
 
 from app.capture.context import Rect, WindowContext, is_browser, private_from_cmdline
-from app.capture.platforms import PlatformUnavailable, Presence, make_context, proc_info
+from app.capture.platforms import (
+    DisplayLost,
+    PlatformUnavailable,
+    Presence,
+    make_context,
+    proc_info,
+)
 
 log = logging.getLogger(__name__)
+
+
+def _connection_lost(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A call on an X connection the server closed (the X server ended) drops the connection
+    and raises `DisplayLost`; the next call connects again, so capture resumes when a display
+    is back under the same name."""
+
+    def guarded(self: X11Platform, *args: Any, **kwargs: Any) -> Any:
+        from Xlib import error
+
+        try:
+            return method(self, *args, **kwargs)
+        except (error.ConnectionClosedError, BrokenPipeError, ConnectionError) as problem:
+            self.close()
+            raise DisplayLost(
+                f"The X display {self.display_name} went away ({problem.__class__.__name__})."
+            ) from None
+
+    guarded.__name__ = method.__name__
+    guarded.__doc__ = method.__doc__
+    return guarded
 
 
 def _open(name: str) -> Any:
@@ -75,6 +102,11 @@ class X11Platform:
             with contextlib.suppress(Exception):
                 self._display.close()
             self._display = None
+        # Atoms, window ids and resources belong to that server (a new one reuses the ids).
+        self._atoms.clear()
+        self._identities.clear()
+        self._clients.clear()
+        self._wm_checked = (0.0, False)
 
     # -- windows --------------------------------------------------------------------------------
     def _prop(self, window: Any, name: str, kind: int = 0) -> Any:
@@ -189,6 +221,7 @@ class X11Platform:
             private=private,
         )
 
+    @_connection_lost
     def active_window(self) -> WindowContext | None:
         from Xlib import error
 
@@ -208,6 +241,7 @@ class X11Platform:
             self._clients.pop(focused or 0, None)
             return None  # the window went away while we looked
 
+    @_connection_lost
     def visible_windows(self) -> list[WindowContext]:
         from Xlib import X, error
 
@@ -243,6 +277,7 @@ class X11Platform:
         return found
 
     # -- presence -------------------------------------------------------------------------------
+    @_connection_lost
     def presence(self) -> Presence:
         dpy = self._dpy()
         idle: float | None = None
@@ -360,8 +395,12 @@ class X11Hints:
 
     # -- event thread ---------------------------------------------------------------------------
     def _run(self) -> None:
+        from Xlib import error
+
         try:
             self._loop()
+        except (error.ConnectionClosedError, ConnectionError):
+            log.warning("the X display closed; the X event thread stopped")
         except Exception:
             log.exception("the X event thread stopped; capture falls back to polling")
 

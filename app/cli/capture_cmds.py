@@ -145,6 +145,8 @@ def status(session: Any, as_json: bool) -> None:
         f"  OCR backlog    {result.ocr_backlog} frames"
         + (f" (oldest {_age(result.ocr_oldest_at)})" if result.ocr_backlog else "")
     )
+    if result.ocr_error:
+        click.secho(f"  OCR cannot run  {result.ocr_error} Frames wait until it can.", fg="red")
     agent = result.agent_backlog
     click.echo(
         f"  agent backlog  {agent['pending']} waiting, {agent['working']} in work, "

@@ -50,6 +50,16 @@ def checks(paths: Paths) -> list[Check]:
             return [Check("model:choice", FAIL, str(error), "Run `memloci model bundled`.")]
         size = path.stat().st_size / 1e6
         return [Check("model:choice", OK, f"GGUF file {path} ({size:.0f} MB)")]
+    from app.llm.bundled import bundled_model_path
+    from app.llm.local import check_gguf
+
+    bundled = bundled_model_path()
+    if bundled is not None:
+        try:
+            check_gguf(Path(bundled))
+        except ModelUnavailable as error:
+            fix = "Reinstall Memloci (./scripts/run) to get the bundled model back."
+            return [Check("model:choice", FAIL, str(error), fix)]
     return [
         Check(
             "model:choice",

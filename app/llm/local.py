@@ -51,6 +51,14 @@ def check_gguf(path: Path) -> None:
             f"{path} is not a GGUF model file. Download a .gguf file (llama.cpp format) or run "
             "`memloci model bundled`."
         )
+    from app.llm.gguf_file import problem
+
+    damage = problem(path)
+    if damage is not None:
+        raise ModelUnavailable(
+            f"The model file {path} is damaged: {damage}. Download it again, choose another "
+            "with `memloci model use PATH`, or run `memloci model bundled`."
+        )
 
 
 class LlamaCppModel:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from app.embed.base import Embedder, EmbedderUnavailable
+from app.errors import MemlociError
 from app.search import state
 from app.search.context import load_docs, write_contexts
 from app.store.db import Database
@@ -353,6 +354,8 @@ class Indexer:
                 return
             try:
                 self.sync(stop=self._stop)
+            except MemlociError as error:  # a busy or full store: said, not a bug
+                log.warning("background indexing waits: %s", error)
             except Exception:
                 log.exception("background indexing failed; it will be retried")
 

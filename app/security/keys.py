@@ -11,6 +11,7 @@ passphrase re-wraps the data key in one atomic file replace, so no record can be
 from __future__ import annotations
 
 import base64
+import errno
 import json
 import os
 import secrets
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.errors import ConfigError, InvalidInput, WrongPassphrase
+from app.errors import ConfigError, DiskFull, InvalidInput, WrongPassphrase
 
 KEYFILE_VERSION = 1
 MIN_PASSPHRASE = 8
@@ -180,15 +181,20 @@ class Keyfile:
 def write_atomic(path: Path, body: bytes, mode: int = 0o600) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(body)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         tmp.unlink(missing_ok=True)
+        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+            raise DiskFull(
+                f"The disk holding {path.parent} is full, so {path.name} was not changed. "
+                "Free some space and try again."
+            ) from None
         raise
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:

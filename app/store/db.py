@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +28,22 @@ def _driver() -> Any:
     return sqlcipher3
 
 
+def disk_full(path: Path) -> DiskFull:
+    return DiskFull(
+        f"The disk holding {path.parent} is full. Nothing was changed; free some space and "
+        "try again."
+    )
+
+
+def nearly_full(folder: Path, margin: int = 1 << 20) -> bool:
+    """Less than `margin` bytes free where `folder` lives (SQLite reports a full disk as an
+    I/O error when it cannot even grow its shared-memory or journal file)."""
+    try:
+        return shutil.disk_usage(folder).free < margin
+    except OSError:
+        return False
+
+
 def translate(error: Exception, path: Path) -> StoreError:
     """A sentence for a SQLite failure. Callers raise it `from None` after rolling back."""
     text = str(error).lower()
@@ -36,10 +53,9 @@ def translate(error: Exception, path: Path) -> StoreError:
             "Nothing was changed; try again in a moment."
         )
     if "disk is full" in text or "database or disk is full" in text:
-        return DiskFull(
-            f"The disk holding {path.parent} is full. Nothing was changed; free some space and "
-            "try again."
-        )
+        return disk_full(path)
+    if ("disk i/o" in text or "unable to open" in text) and nearly_full(path.parent):
+        return disk_full(path)
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return StoreCorrupt(
             f"The database {path} is damaged or does not match this keyfile. Restore a backup "

@@ -15,6 +15,7 @@ RESTING = {
     "no-window": "No window in front to read",
     "off-monitor": "The window in front is on a monitor that is not captured",
     "starting": "Capture is starting",
+    "no-display": "Waiting for the display to come back",
 }
 
 
@@ -52,6 +53,9 @@ def describe(
     else:
         state = "idle"
         detail = RESTING.get(status.activity) or f"Capture: {status.activity}"
+    ocr_error = getattr(status, "ocr_error", "")
+    if ocr_error and state != "error":
+        detail += f" · screen text waits: {ocr_error}"
     backlog = agent_backlog
     if backlog is None:
         backlog = sum(int(v) for v in (status.agent_backlog or {}).values())
@@ -65,6 +69,7 @@ def describe(
         "ocr_backlog": status.ocr_backlog,
         "agent_backlog": backlog,
         "stalled": status.stalled,
+        "ocr_error": ocr_error or None,
         "retained_bytes": status.retained_bytes,
         "model": model or "—",
     }
