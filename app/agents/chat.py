@@ -220,7 +220,8 @@ class ChatAgent:
         for label, heading in (("human", "ABOUT THE PERSON"), ("persona", "HOW TO ANSWER")):
             block = self.s.repo.core_block(label)
             if block is not None:
-                parts.append(f"{heading}:\n{clip(str(block.fields['value']), 1500)}")
+                value = scrub(str(block.fields["value"])).text  # no secret reaches a prompt
+                parts.append(f"{heading}:\n{clip(value, 1500)}")
         return "\n".join(parts)
 
     def prompt(
@@ -310,7 +311,8 @@ class ChatAgent:
             context = hits[:FALLBACK_CONTEXT]
             completion = Completion("", 0, 0, 0.0, "stop")
         result = cite(completion.text, question, context)
-        answer_text = result.answer
+        # Quoted memory sentences (and anything a model made up) are scrubbed like the prompt.
+        answer_text = scrub(result.answer).text
         if not by_model and on_token is not None:
             on_token(answer_text)  # one piece: what a streaming display shows
         if completion.cancelled:
@@ -386,6 +388,6 @@ def _memory_line(number: int, hit: SearchHit) -> str:
     when = hit.occurred_at.strftime("%Y-%m-%d")
     if hit.type is MemoryType.VAULT:
         body = f"{hit.title}: a secret kept in the vault (not shown here)"
-    else:
-        body = clip(hit.text, MEMORY_CHARS)
+    else:  # a secret in a memory's text (an imported chat, a note) stays out of the prompt
+        body = clip(scrub(hit.text).text, MEMORY_CHARS)
     return f"[{number}] ({hit.type.value}, {when}) {body}"

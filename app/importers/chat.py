@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from app.agents.sensitive import scrub
 from app.domain import MemoryType, Source, to_iso
 from app.importers import ChatMessage, Format, ImportResult, read_messages
 from app.memory import kind_of
@@ -23,6 +25,22 @@ from app.store.queue import WorkQueue
 
 Progress = Callable[[int, int], None]
 QUEUE_KIND = "chat"
+
+
+def without_secrets(message: ChatMessage) -> ChatMessage:
+    """Passwords, keys, card numbers and ids in a message become `[REDACTED:kind]` before it
+    is stored or queued, as capture and Memloci's own chat do: secrets go to the vault only
+    when the person asks, never from an imported file."""
+    text = scrub(message.text)
+    attachments = tuple(
+        {**item, "caption": scrub(item["caption"]).text}
+        if isinstance(item.get("caption"), str)
+        else item
+        for item in message.attachments
+    )
+    if not text.found and attachments == message.attachments:
+        return message
+    return replace(message, text=text.text, attachments=attachments)
 
 
 def body_of(message: ChatMessage) -> str:
@@ -116,6 +134,7 @@ def import_messages(
 ) -> ImportResult:
     result = ImportResult(path=path, messages=len(messages))
     kind = kind_of(MemoryType.EPISODIC)
+    messages = [without_secrets(m) for m in messages]
     with repo.db.write() as db:
         conn = db.conn
         done = already_imported(conn, [m.id for m in messages])
