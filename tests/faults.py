@@ -72,6 +72,26 @@ with Memloci.open() as memloci:
 """
 
 
+def queue_balance(conn: Any, queued: set[str]) -> dict[str, int]:
+    """Queue items in and out by the ledger. SQLite reuses the id of a deleted last row, so
+    the ledger is counted per id: each id's inserts minus its deletes must be 1 when it is
+    still queued and 0 otherwise; more is an item lost."""
+    moves: Counter[str] = Counter()
+    added = removed = 0
+    for what, item in conn.execute(
+        "SELECT what, item FROM fault_ledger WHERE what IN ('queue+', 'queue-')"
+    ):
+        if what == "queue+":
+            moves[item] += 1
+            added += 1
+        else:
+            moves[item] -= 1
+            removed += 1
+    lost = sum(max(0, n - (1 if item in queued else 0)) for item, n in moves.items())
+    unknown = sum(1 for item in queued if moves[item] != 1)
+    return {"in": added, "out": removed, "lost": lost, "unknown": unknown}
+
+
 @dataclass
 class FaultConfig:
     runs: int = 60
@@ -381,22 +401,15 @@ class FaultHarness:
                 )
 
     def _check_queue(self, conn: Any, label: str) -> dict[str, int]:
-        added = {
-            row[0] for row in conn.execute("SELECT item FROM fault_ledger WHERE what = 'queue+'")
-        }
-        removed = {
-            row[0] for row in conn.execute("SELECT item FROM fault_ledger WHERE what = 'queue-'")
-        }
         rows = conn.execute(
             "SELECT id, status, claimed_until > strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
             "FROM work_queue"
         ).fetchall()
-        queued = {str(row[0]) for row in rows}
-        lost = added - removed - queued
-        self.tally.queue_in, self.tally.queue_out = len(added), len(removed)
-        self.tally.queue_lost = len(lost)
-        assert not lost, f"{label}: {len(lost)} queue items lost"
-        assert queued <= added, f"{label}: queue items the ledger never saw"
+        balance = queue_balance(conn, {str(row[0]) for row in rows})
+        self.tally.queue_in, self.tally.queue_out = balance["in"], balance["out"]
+        self.tally.queue_lost = balance["lost"]
+        assert not balance["lost"], f"{label}: {balance['lost']} queue items lost"
+        assert not balance["unknown"], f"{label}: queue items the ledger never saw"
         status = Counter(row[1] for row in rows)
         leased = sum(1 for row in rows if row[1] == "working" and row[2])
         self.tally.leased_max = max(self.tally.leased_max, leased)
