@@ -6,6 +6,7 @@ sentence saying so; the app then offers the popup from its tray and menu instead
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import select
@@ -151,20 +152,23 @@ class HotkeyListener:
         log.info("global hotkey %s installed on %s", self.combo, name)
 
     def _run(self) -> None:
-        from Xlib import X
+        from Xlib import X, error
 
         conn = self._conn
-        while not self._stop.is_set():
-            ready, _, _ = select.select([conn.fileno(), self._wake_r], [], [], 1.0)
-            if self._wake_r in ready:
-                break
-            while conn.pending_events():
-                event = conn.next_event()
-                if event.type == X.KeyPress and event.detail == self._keycode:
-                    try:
-                        self._callback()
-                    except Exception:
-                        log.exception("the hotkey handler failed")
+        try:
+            while not self._stop.is_set():
+                ready, _, _ = select.select([conn.fileno(), self._wake_r], [], [], 1.0)
+                if self._wake_r in ready:
+                    break
+                while conn.pending_events():
+                    event = conn.next_event()
+                    if event.type == X.KeyPress and event.detail == self._keycode:
+                        try:
+                            self._callback()
+                        except Exception:
+                            log.exception("the hotkey handler failed")
+        except (error.ConnectionClosedError, ConnectionError):
+            log.warning("the X display closed; the global hotkey stopped")
 
     def stop(self) -> None:
         if self._conn is None:
@@ -173,11 +177,15 @@ class HotkeyListener:
         os.write(self._wake_w, b"x")
         if self._thread is not None:
             self._thread.join(timeout=5)
-        root = self._conn.screen().root
-        for mods in self._grab_variants():
-            root.ungrab_key(self._keycode, mods)
-        self._conn.sync()
-        self._conn.close()
+        try:  # the display may be gone already (its X server ended)
+            root = self._conn.screen().root
+            for mods in self._grab_variants():
+                root.ungrab_key(self._keycode, mods)
+            self._conn.sync()
+        except Exception as problem:
+            log.info("the hotkey's display is gone (%s)", problem.__class__.__name__)
+        with contextlib.suppress(Exception):
+            self._conn.close()
         self._conn = None
         for fd in (self._wake_r, self._wake_w):
             os.close(fd)

@@ -440,16 +440,24 @@ class AppController(QObject):
         QTimer.singleShot(QUIT_WATCHDOG_MS, self._watchdog)
 
     def close_now(self) -> None:
-        """Blocking close in order, for an event loop that ended without `quit()`."""
+        """Blocking close in order, for an event loop that ended without `quit()` (the X
+        server died under the window, say). Every step runs even when an earlier one fails
+        (the hotkey's display is gone too), so the store is still closed in order."""
         self.quitting = True
         self._status_timer.stop()
-        if self.autofill is not None:
-            self.autofill.stop()
-        if self.jobs is not None:
-            self.jobs.stop()
-        self.bridge.shutdown()
-        if self.memloci is not None:
-            self.memloci.close()
+        steps = [
+            ("autofill", self.autofill.stop if self.autofill is not None else None),
+            ("the agents' schedule", self.jobs.stop if self.jobs is not None else None),
+            ("the workers", self.bridge.shutdown),
+            ("the store", self.memloci.close if self.memloci is not None else None),
+        ]
+        for name, step in steps:
+            if step is None:
+                continue
+            try:
+                step()
+            except Exception:
+                log.exception("closing %s failed; closing the rest", name)
         self._finished = True
 
     def _watchdog(self) -> None:

@@ -300,3 +300,39 @@ def test_a_cut_short_model_file_answers_from_memories_and_doctor_says_it(
     assert back.returncode == 0, back.stderr
     asked = memloci_cli(home, "ask", "Where did I have lunch with Ana?", "--json")
     assert json.loads(asked.stdout)["model_error"] is None
+
+
+@needs_x
+def test_the_desktop_app_closes_the_store_in_order_when_its_display_dies(home: Path) -> None:
+    """A window cannot outlive its X server; what matters is that the app then stops capture,
+    the agents and the store in order (no traceback, no 'process gone' stall next time)."""
+    with Memloci.open(home) as memloci:
+        memloci.add("written before the display died")
+    server = XServer()
+    env = subprocess_env(home, DISPLAY=server.display, QT_QPA_PLATFORM="xcb")
+    env.pop("WAYLAND_DISPLAY", None)
+    app = subprocess.Popen(
+        [sys.executable, "-m", "app", "gui"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        wait_for(lambda: capture_status(home)["state"] == "running", 60, "the app capturing")
+        server.process.kill()
+        server.process.wait(10)
+        _, err = app.communicate(timeout=60)
+    finally:
+        if app.poll() is None:
+            app.kill()
+        server.stop()
+    assert "Traceback" not in err and "unexpected error" not in err, err
+    status = capture_status(home)
+    assert status["state"] == "stopped" and not status["stalled"]
+    with Memloci.open(home) as memloci:
+        assert memloci.integrity() == ["ok"]
+        assert [m.text for m in memloci.list()][-1].endswith("written before the display died")
+    log = (home / "logs" / "memloci.log").read_text()
+    assert "Traceback" not in log and "desktop app closed" in log
