@@ -109,8 +109,8 @@ def read_messages(path: Path, fmt: Format | None = None) -> list[ChatMessage]:
 
 
 def _check_encodable(message: ChatMessage) -> None:
-    """JSON may carry lone surrogates ("\\ud800"), which no UTF-8 store can hold: refuse the
-    file where they are, before anything is stored."""
+    """JSON may carry lone surrogates ("\\ud800") and NUL characters, which the store does
+    not hold: refuse the file where they are, before anything is stored."""
     values: list[tuple[str, Any]] = [
         ("id", message.id),
         ("conversation", message.conversation),
@@ -121,6 +121,8 @@ def _check_encodable(message: ChatMessage) -> None:
     while values:
         name, value = values.pop()
         if isinstance(value, str):
+            if "\x00" in value:
+                raise ImportFileError(f'{message.where}: "{name}" contains a NUL character.')
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError:
