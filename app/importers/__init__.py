@@ -35,9 +35,8 @@ def load_json(text: str, where: str, *, whole_file: bool = False) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as error:
         at = f"{where}:{error.lineno}" if whole_file else where
-        raise ImportFileError(
-            f"{at}: invalid JSON ({error.msg} at column {error.colno})."
-        ) from None
+        what = error.msg.removesuffix(" at")  # "Invalid control character at"
+        raise ImportFileError(f"{at}: invalid JSON ({what} at column {error.colno}).") from None
     except RecursionError:
         raise ImportFileError(f"{where}: the JSON is nested too deeply to read.") from None
     except ValueError as error:  # e.g. an integer of more than 4,300 digits
