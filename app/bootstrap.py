@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from app import logs
+from app import filelock, logs
 from app.core import Memloci, Services
 from app.errors import ConfigError
 from app.llm.factory import API_KEY_META, ModelRuntime
@@ -32,11 +31,11 @@ log = logging.getLogger(__name__)
 def _setup_lock(folder: Path) -> Iterator[None]:
     """Two processes creating the same store at once must not write two keyfiles."""
     with open(folder / ".setup.lock", "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        filelock.lock(handle, blocking=True)
         try:
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            filelock.unlock(handle)
 
 
 def unlock_key(

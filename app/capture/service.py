@@ -13,7 +13,6 @@ process must see (pause, heartbeat, stall) goes through `CaptureStore`.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import os
@@ -25,6 +24,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app import filelock
 from app.capture.context import Rect, WindowContext
 from app.capture.pipeline import FramePipeline
 from app.capture.platforms import Platform, PlatformUnavailable, is_locker, session_kind
@@ -212,9 +212,7 @@ class CaptureService:
         """One capturing process per store, released by the OS if the process dies."""
         self._lock_path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(self._lock_path, "a+")  # noqa: SIM115 (held until stop)
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not filelock.lock(handle, blocking=False):
             handle.close()
             owner = json.loads(self.store.state().get("runner", "{}") or "{}").get("pid", "?")
             raise CaptureUnavailable(
@@ -226,7 +224,7 @@ class CaptureService:
     def _release_runner_lock(self) -> None:
         if self._lock_file is not None:
             with contextlib.suppress(OSError):
-                fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+                filelock.unlock(self._lock_file)
             self._lock_file.close()
             self._lock_file = None
 

@@ -9,10 +9,11 @@ folds their vectors into the index when it next syncs.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 from pathlib import Path
 from typing import IO
+
+from app import filelock
 
 
 class OwnerLock:
@@ -30,9 +31,7 @@ class OwnerLock:
             return True
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         handle = open(self.path, "a+", encoding="ascii")  # noqa: SIM115 - held until release
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        if not filelock.lock(handle, blocking=False):
             handle.close()
             return False
         handle.seek(0)
@@ -46,7 +45,7 @@ class OwnerLock:
         handle, self._handle = self._handle, None
         if handle is not None:
             with contextlib.suppress(OSError):
-                fcntl.flock(handle, fcntl.LOCK_UN)
+                filelock.unlock(handle)
             handle.close()
 
     def holder(self) -> int | None:
@@ -54,11 +53,9 @@ class OwnerLock:
         if self._handle is not None or not self.path.exists():
             return None
         with open(self.path, "a+", encoding="ascii") as probe:
-            try:
-                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
+            if not filelock.lock(probe, blocking=False):
                 probe.seek(0)
                 text = probe.read().strip()
                 return int(text) if text.isdigit() else -1
-            fcntl.flock(probe, fcntl.LOCK_UN)
+            filelock.unlock(probe)
         return None
