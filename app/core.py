@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,42 +17,24 @@ from psygnal import Signal
 
 from app.domain import HistoryEntry, Memory, MemoryType, SearchHit, Source, Stats
 from app.errors import InvalidInput, MemlociError
+from app.facade.agents import AgentsFacade
+from app.facade.autofill import AutofillFacade
+from app.facade.base import Services
+from app.facade.capture import CaptureFacade
+from app.facade.retrieval import RetrievalFacade
+from app.facade.views import ViewsFacade
 from app.memory import kind_of
 from app.memory.core import CoreKind
 from app.paths import Paths
-from app.retrieval import Retriever, SearchRequest
-from app.security.keys import Keyfile
+from app.retrieval import SearchRequest
 from app.settings import Settings
-from app.store.db import Database
-from app.store.memories import MemoryRepository
-from app.store.queue import WorkQueue
 
 log = logging.getLogger(__name__)
 
 USER_SOURCE = Source("user", "manual")
 
 
-@dataclass
-class Services:
-    """What `bootstrap` hands the facade. Later parts (models, capture) add their adapters."""
-
-    paths: Paths
-    settings: Settings
-    keyfile: Keyfile
-    data_key: bytes
-    database: Database
-    repo: MemoryRepository
-    retriever: Retriever
-    queue: WorkQueue
-    passphrase: str | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
-    autofill: Any = None  # app.autofill.service.AutofillService, built on first use
-    llm: Any = None  # app.llm.factory.ModelRuntime (bootstrap); the model loads on first use
-    agents: Any = None  # app.agents.service.AgentService, built on first use
-    capture: Any = None  # app.capture.service.CaptureService (bootstrap); adapters on first use
-
-
-class Memloci:
+class Memloci(RetrievalFacade, AgentsFacade, CaptureFacade, AutofillFacade, ViewsFacade):
     """A person's memory, unlocked. Open with `Memloci.open()`, close with `close()`."""
 
     memory_added = Signal(object)  # Memory
@@ -345,327 +325,6 @@ class Memloci:
 
     def integrity(self) -> list[str]:
         return self._s.database.integrity_check(quick=False)
-
-    # -- desktop app views (issue 6: the GUI's read models, in app/views) -----------------------
-    def browse(self, query: Any = None, *, limit: int = 200, offset: int = 0) -> list[Memory]:
-        """One page of memories, filtered and sorted in SQL (`app.views.browse.BrowseQuery`)."""
-        from app.views import browse
-
-        return browse.page(
-            self._s.database,
-            self._s.repo,
-            query or browse.BrowseQuery(),
-            limit=limit,
-            offset=offset,
-        )
-
-    def browse_count(self, query: Any = None) -> int:
-        from app.views import browse
-
-        return browse.count(self._s.database, query or browse.BrowseQuery())
-
-    def source_kinds(self) -> list[str]:
-        from app.views import browse
-
-        return browse.source_kinds(self._s.database)
-
-    def memories_from_source(self, kind: str, ref: str) -> list[Memory]:
-        """Every memory one chat message, screen frame or file contributed to (provenance)."""
-        from app.views import browse
-
-        return browse.memories_from_source(self._s.database, self._s.repo, kind, ref)
-
-    def timeline(self, since: datetime, until: datetime) -> Any:
-        """Episodic events and capture sessions between two moments, one lane per app."""
-        from app.views.timeline import timeline
-
-        return timeline(self._s.repo, since, until, self._s.database)
-
-    def entity_graph(self, max_nodes: int = 150) -> Any:
-        """Semantic entities and the memories that link them."""
-        from app.views.graph import entity_graph
-
-        return entity_graph(self._s.database, self._s.repo, max_nodes=max_nodes)
-
-    def activity(self, days: int = 30) -> Any:
-        """Memories added per type per day and storage used, for the Insights pane."""
-        from app.views.activity import activity
-
-        capture = getattr(self.settings, "capture", None)
-        budget = None
-        if capture is not None and capture.retain_frames:
-            budget = int(capture.retain_budget_mb * 1_000_000)
-        return activity(self._s.database, self.paths.data, days, budget)
-
-    def load_model(self) -> dict[str, Any]:
-        """Load the language model now rather than on first use (the app warms it up)."""
-        runtime = getattr(self._s, "llm", None)
-        if runtime is not None:
-            load = getattr(runtime.get(), "load", None)
-            if callable(load):
-                load()
-        return self.model_info()
-
-    # -- autofill and the local API (issue 7: app/autofill, app/api) ---------------------------
-    _autofill_lock = threading.Lock()
-
-    def _autofill(self) -> Any:
-        with self._autofill_lock:  # API worker threads may ask first, at the same time
-            if self._s.autofill is None:
-                from app.autofill.service import AutofillService
-
-                self._s.autofill = AutofillService(self)
-        return self._s.autofill
-
-    def autofill_suggest(self, fields: Sequence[Any], page: Any = None) -> list[Any]:
-        """Ranked suggestions per field (`app.autofill.fields.FieldSpec`); vault values stay
-        sealed (None) and nothing is logged: for the person's own popup and CLI listing."""
-        return self._autofill().suggest(fields, page)
-
-    def autofill(
-        self, fields: Sequence[Any], page: Any, recipient: Any, *, limit: int | None = None
-    ) -> list[Any]:
-        """Values for another program: vault values per policy and approval; logged."""
-        return self._autofill().fill(fields, page, recipient, limit)
-
-    def autofill_reveal(
-        self, memory_id: str, recipient: Any, purpose: str, passphrase: str | None = None
-    ) -> str:
-        """A vault value the person chose (popup, CLI); high sensitivity needs the passphrase."""
-        return self._autofill().reveal(memory_id, recipient, purpose, passphrase)
-
-    def record_disclosure(self, recipient: Any, purpose: str, memories: Sequence[Memory]) -> None:
-        """Log that values of these memories were handed out (copied, typed, printed)."""
-        self._autofill().record(recipient, purpose, memories)
-
-    def prompt_context(
-        self, text: str, *, max_chars: int | None = None, recipient: Any = None
-    ) -> Any:
-        """A compact, cited block of relevant memories (no secrets) to paste into an AI chat."""
-        return self._autofill().prompt_context(text, max_chars, recipient)
-
-    def disclosures(self, *, limit: int = 50, offset: int = 0) -> list[Any]:
-        """The disclosure log, newest first: what memory went to whom, when."""
-        if limit < 1:
-            raise InvalidInput("The limit must be at least 1.")
-        return self._autofill().log.list(limit=limit, offset=offset)
-
-    def set_approver(self, approver: Any) -> None:
-        """Who asks the person before a medium/high vault value leaves (None: nobody)."""
-        self._autofill().set_approver(approver)
-
-    def api_token(self, *, rotate: bool = False) -> str:
-        """The local API's bearer token, created on first use; `rotate` replaces it."""
-        from app.api.tokens import api_token
-
-        return api_token(self._s.database, rotate=rotate)
-
-    # -- screen capture (issue 5: app/capture) ---------------------------------------------------
-    def _capture(self) -> Any:
-        return self._s.capture
-
-    def capture_start(self) -> None:
-        """Capture in the background (APScheduler threads) until `capture_stop` or close."""
-        self._capture().start()
-
-    def capture_stop(self, drain_seconds: float = 0.0) -> int:
-        """Stop capturing; returns the frames still waiting for OCR (kept for next time)."""
-        return self._capture().stop(drain_seconds)
-
-    @property
-    def capturing(self) -> bool:
-        return self._capture().running
-
-    def capture_now(self) -> Any:
-        """Look at the window in front now and read it (`app.capture.service.TickResult`)."""
-        return self._capture().capture_once()
-
-    def capture_pause(self, minutes: float | None = None) -> Any:
-        """Pause capture everywhere (this or another process) for `minutes` or until resumed."""
-        return self._capture().pause(minutes)
-
-    def capture_resume(self) -> Any:
-        return self._capture().resume()
-
-    def capture_status(self) -> Any:
-        """`app.capture.status.CaptureStatus`: activity, last frame, backlogs, stall flag."""
-        return self._capture().status()
-
-    def capture_rules(self) -> list[Any]:
-        """Exclusion rules (`app.capture.rules.ExclusionRule`), defaults first."""
-        return self._capture().store.rules()
-
-    def capture_exclude(self, kind: str, pattern: str, note: str = "") -> Any:
-        """Never capture windows whose app, title or address (`kind`) matches the glob."""
-        return self._capture().store.add_rule(kind, pattern, note)
-
-    def capture_unexclude(self, rule_id: int) -> Any:
-        return self._capture().store.remove_rule(rule_id)
-
-    def would_capture(self, context: Any) -> tuple[bool, str]:
-        """Would this window (`app.capture.context.WindowContext`) be captured, and why."""
-        from app.capture.rules import would_capture
-
-        return would_capture(context, self._capture().store.rules())
-
-    def capture_sessions(self, limit: int = 20) -> list[dict[str, Any]]:
-        """Recent activity sessions (metadata; each one's text is in its episodic memory)."""
-        return self._capture().recent_sessions(limit)
-
-    def capture_frames(self, session_id: str | None = None) -> list[Any]:
-        """Retained frames (`RetainedFrame`), newest first; a session id is a screen source ref."""
-        return self._capture().store.frames(session_id)
-
-    def capture_frame(self, frame_id: str) -> bytes:
-        """A retained frame's image (WebP bytes), decrypted."""
-        return self._capture().frame_image(frame_id)
-
-    # -- language model and memory agents (issue 4: app/llm, app/agents) -----------------------
-    _agents_lock = threading.Lock()
-
-    def _agents(self) -> Any:
-        with self._agents_lock:
-            if self._s.agents is None:
-                from app.agents.service import AgentService
-
-                self._s.agents = AgentService(self)
-        return self._s.agents
-
-    def ask(
-        self,
-        question: str,
-        *,
-        on_token: Any = None,
-        cancel: threading.Event | None = None,
-        record: bool = True,
-    ) -> Any:
-        """Answer from memory with citations (`app.agents.chat.Answer`). `on_token(text)` gets
-        the answer as it streams (on the model's thread); setting `cancel` stops it."""
-        return self._agents().ask(question, on_token, cancel, record)
-
-    def start_chat(self) -> Any:
-        """A new conversation (`app.agents.chat.ChatSession`) for `chat_turn`."""
-        from app.agents.chat import ChatSession
-
-        return ChatSession()
-
-    def chat_turn(
-        self,
-        session: Any,
-        text: str,
-        *,
-        on_token: Any = None,
-        cancel: threading.Event | None = None,
-    ) -> Any:
-        """One turn of a conversation; it is remembered and queued for the agents."""
-        return self._agents().chat_turn(session, text, on_token, cancel)
-
-    def process_queue(
-        self,
-        *,
-        limit: int | None = None,
-        cancel: threading.Event | None = None,
-        on_progress: Any = None,
-    ) -> Any:
-        """Run the memory agents over queued chat and screen input (`RunReport`)."""
-        return self._agents().process_queue(limit, cancel, on_progress)
-
-    def agent_status(self) -> dict[str, Any]:
-        """Backlog, parked items, the last run's figures and the model in use."""
-        return self._agents().status()
-
-    def retry_failed_agent_items(self) -> int:
-        return self._agents().retry_failed()
-
-    def consolidate(self, *, now: datetime | None = None) -> Any:
-        """Merge duplicates, roll old activity into day summaries, let importance fade."""
-        return self._agents().consolidate(now)
-
-    def model_info(self) -> dict[str, Any]:
-        return self._agents().model_info()
-
-    def use_model(
-        self,
-        backend: str,
-        *,
-        path: str | None = None,
-        endpoint: str | None = None,
-        model_name: str | None = None,
-        api_key: str | None = None,
-    ) -> dict[str, Any]:
-        """Pick the bundled model, a GGUF file or an OpenAI-compatible endpoint (saved in
-        settings; an API key goes to the encrypted database)."""
-        return self._agents().use_model(backend, path, endpoint, model_name, api_key)
-
-    # -- retrieval and chat import (issue 3: app/search, app/embed, app/vectors, app/importers) --
-    memories_imported = Signal(object)  # app.importers.ImportResult (one signal per import)
-
-    def import_chat(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        format: str | None = None,
-        agents: bool = True,
-        progress: Any = None,
-    ) -> Any:
-        """Import chat history (JSON Lines, or a ChatGPT `conversations.json`): one episodic
-        memory per message, searchable at once, queued for the agents unless `agents=False`.
-        The whole file is checked first; a bad line fails it with FILE:LINE and stores nothing.
-        Message ids already imported are skipped. `progress(done, total)` as it stores."""
-        from app.importers.chat import import_chat_file
-
-        result = import_chat_file(
-            self._s.repo,
-            self._s.queue,
-            Path(path),
-            fmt=format,  # type: ignore[arg-type]
-            agents=agents,
-            progress=progress,
-        )
-        if result.imported:
-            self._s.retriever.indexed([])  # their vectors follow in the background
-            self.memories_imported.emit(result)
-        return result
-
-    def index_sync(self, progress: Any = None) -> int:
-        """Embed everything still waiting for a vector now, instead of in the background.
-        Returns how many memories were embedded; `progress(done, total)` as it goes."""
-        sync = getattr(self._s.retriever, "sync", None)
-        return int(sync(progress)) if callable(sync) else 0
-
-    def search_status(self) -> dict[str, Any]:
-        """Embedder, vector index mode and counts (embedded, pending) for status displays."""
-        status = getattr(self._s.retriever, "status", None)
-        return status() if callable(status) else {"embedder": None}
-
-    def use_embedder(
-        self,
-        kind: str,
-        *,
-        model_path: str | None = None,
-        url: str | None = None,
-        model: str | None = None,
-        api_key_env: str | None = None,
-    ) -> dict[str, Any]:
-        """Choose the embedder ("minilm", "gguf" + model_path, "endpoint" + url, "none"). It is
-        tried once first; a working choice is saved and the store is re-embedded in the
-        background (search keeps working meanwhile)."""
-        from app.search.choice import choose_embedder
-
-        settings = choose_embedder(
-            self.settings,
-            self.paths,
-            kind,
-            model_path=model_path,
-            url=url,
-            model=model,
-            api_key_env=api_key_env,
-        )
-        self.save_settings(settings)
-        configure = getattr(self._s.retriever, "configure", None)
-        if callable(configure):
-            configure(settings)
-        return self.search_status()
 
 
 __all__ = ["Memloci", "MemlociError", "Services"]

@@ -1,0 +1,1 @@
+"""The facade's methods, by area; `app.core.Memloci` combines them."""
