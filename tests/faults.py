@@ -131,6 +131,7 @@ class Tally:
     parked: int = 0
     checks: int = 0
     feeds: int = 0  # uninterrupted queued imports that gave the agents a backlog
+    model_runs: int = 0  # agent runs with the bundled model (the rest: the rules only)
     problems: list[str] = field(default_factory=list)
 
 
@@ -146,6 +147,8 @@ class FaultHarness:
         self.imports: dict[str, tuple[list[str], bool]] = {}  # file -> (message ids, reported)
         self.durations: dict[str, float] = {}
         self.agent_runs = 0
+        self.with_model = False  # the current agents run uses the bundled model
+        self.calibrating = False
         self.backlog = 0  # pending queue items at the last check
         self._desk: Any = None
         self._driver: threading.Thread | None = None
@@ -206,6 +209,8 @@ class FaultHarness:
                 if turn % 4 == 0:
                     window.focus()  # a window switch every 2.8 s
                 window.send("append", "\n" + self._paragraph(turn))
+                if turn % 40 == 0:  # real input now and then: the X screen saver never starts
+                    self._desk.xdotool("mousemove", str(100 + turn % 700), "300")
                 turn += 1
 
         self._windows = windows
@@ -289,8 +294,10 @@ class FaultHarness:
         if kind == "agents":
             self.agent_runs += 1
             mixed = self.config.agents_model == "mixed" and self.agent_runs % 4 == 0
-            use_model = self.config.agents_model == "bundled" or mixed
+            use_model = (self.config.agents_model == "bundled" or mixed) and not self.calibrating
             self._set("agents.use_model", use_model)
+            self.with_model = use_model
+            self.tally.model_runs += use_model
             return [*python, "agents", "run", "--json"], lambda out: None
         seconds = self.config.capture_seconds[1] + 30
         return [*python, "capture", "run", "--seconds", str(seconds)], lambda out: None
@@ -310,6 +317,10 @@ class FaultHarness:
         if kind == "import-index":
             expected = self.durations["import-big"]
             return self.rng.uniform(0.5 * expected, 4.0 * expected)
+        if kind == "agents" and self.with_model:
+            # A model batch takes ~10 s (SmolLM2 on 2 cores): kills over the first minute land
+            # in the model's generation as often as between batches.
+            return self.rng.uniform(3.0, 60.0)
         expected = self.durations.get(kind, 4.0)
         if kind == "agents":  # calibrated on one queued file; scaled to the backlog now
             start = self.durations.get("start", 0.25 * expected)
@@ -425,11 +436,13 @@ class FaultHarness:
     def calibrate(self) -> None:
         """Uninterrupted runs: how long a big import, a queued import and an agent run over
         its backlog take, so kills spread over the whole of their work (not fault runs)."""
+        self.calibrating = True  # the agents are timed with the rules only
         for number, kind in enumerate(self.kinds_used(), 1):
             if kind in ("import-big", "import-queued", "agents"):
                 self.run_once(-number, kind, kill=False)
                 self.say(f"calibration: {kind} takes {self.durations[kind]:.1f} s")
                 self.check(f"calibration {kind}")
+        self.calibrating = False
 
     def kinds_used(self) -> list[str]:
         kinds = []
@@ -530,6 +543,7 @@ class FaultHarness:
     def summary(self) -> str:
         t = self.tally
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(t.by_scenario.items()))
+        kinds += f"; agent runs with the bundled model {t.model_runs}"
         return (
             f"runs {t.runs} ({kinds}); faults injected (kill -9 while running) {t.faults}; "
             f"finished before the kill {t.finished}; uninterrupted imports feeding the agents "

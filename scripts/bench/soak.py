@@ -120,7 +120,7 @@ class Person:
 
 class Desktop:
     """Tk windows on Xvfb: text grows every few seconds, the window in front changes every
-    30 s, a 'browser' tab changes its title every 2 minutes."""
+    30 s, a 'browser' tab changes its title every 2 minutes, the mouse moves every 30 s."""
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
@@ -153,6 +153,10 @@ class Desktop:
                 page = self.rng.choice(["Roadmap", "Budget 2025", "Team page", "Release notes"])
                 self.windows[2].send("title", f"{page} - Wiki - Mozilla Firefox")
             self.windows[front].send("append", "\n" + self.lines(1))
+            if tick % 10 == 5:  # the person moves the mouse now and then (real input: the
+                # X screen saver, which counts as a locked screen, never starts)
+                x, y = self.rng.randint(100, 1500), self.rng.randint(100, 900)
+                self.server.xdotool("mousemove", str(x), str(y))
 
     def close(self) -> None:
         self.stop.set()
@@ -223,6 +227,7 @@ def main() -> int:
     with temporary_home(args.home) as home:
         warm_up(home)
         from app.core import Memloci
+        from app.domain import from_iso, utcnow
         from app.ui.capture_state import describe
         from app.ui.jobs import AppJobs, in_background
 
@@ -274,10 +279,12 @@ def main() -> int:
                 status = memloci.capture_status()
                 counts = memloci.services.queue.counts()
                 pending = sum(c.get("pending", 0) for c in counts.values())
-                oldest = [memloci.services.queue.oldest_pending(k) for k in ("chat", "screen")]
-                from app.domain import utcnow
-
-                ages = [(utcnow() - o).total_seconds() for o in oldest if o is not None]
+                # Waiting for the agents (pending, or claimed by a batch); items parked after
+                # three failed tries are counted apart, at the end.
+                oldest = memloci.services.database.scalar(
+                    "SELECT min(created_at) FROM work_queue WHERE status IN ('pending', 'working')"
+                )
+                ages = [(utcnow() - from_iso(oldest)).total_seconds()] if oldest else []
                 samples.append(
                     Sample(
                         time.monotonic() - started,
@@ -367,6 +374,7 @@ def main() -> int:
         memloci.capture_stop(drain_seconds=5)
         db = memloci.services.database
         queued = {str(r[0]) for r in db.conn().execute("SELECT id FROM work_queue")}
+        parked = int(db.scalar("SELECT count(*) FROM work_queue WHERE status = 'failed'"))
         balance = queue_balance(db.conn(), queued)
         integrity = memloci.integrity()
         stats = memloci.stats()
@@ -422,7 +430,7 @@ def main() -> int:
     )
     print(
         f"queue: in {balance['in']}, out {balance['out']}, still queued {len(queued)}, lost "
-        f"{balance['lost']}"
+        f"{balance['lost']}; parked after three failed tries {parked}"
     )
     print(f"store: {stats.total} memories, integrity {integrity[0]}")
     print(
