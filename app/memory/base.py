@@ -41,6 +41,19 @@ def shorten(text: str, limit: int) -> str:
     return cut + "…"
 
 
+SUMMARY_LIMIT = 1_000
+
+
+def spill_summary(raw: dict[str, Any]) -> str:
+    """A summary over SUMMARY_LIMIT keeps every word in `details` (when that is empty) and
+    becomes its own opening. Returns the summary as given."""
+    summary = raw.get("summary") or ""
+    if len(summary) > SUMMARY_LIMIT and not raw.get("details"):
+        raw["details"] = summary
+        raw["summary"] = shorten(summary, SUMMARY_LIMIT)
+    return summary
+
+
 def _describe(error: ValidationError, type_name: str) -> str:
     first = error.errors()[0]
     name = ".".join(str(part) for part in first.get("loc", ())) or "fields"

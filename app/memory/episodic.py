@@ -8,9 +8,8 @@ from typing import Any
 from pydantic import Field, field_serializer, field_validator
 
 from app.domain import MemoryType, from_iso, to_iso, utcnow
-from app.memory.base import Fields, MemoryKind, shorten
+from app.memory.base import SUMMARY_LIMIT, Fields, MemoryKind, shorten, spill_summary
 
-SUMMARY_LIMIT = 1_000
 DETAILS_LIMIT = 20_000
 
 
@@ -43,11 +42,7 @@ class EpisodicKind(MemoryKind):
 
     def prepare(self, text: str | None, fields: dict[str, Any]) -> dict[str, Any]:
         raw = super().prepare(text, fields)
-        summary = raw.get("summary") or ""
-        if len(summary) > SUMMARY_LIMIT and not raw.get("details"):
-            # Long text keeps every word in `details`; the summary becomes its opening.
-            raw["details"] = summary
-            raw["summary"] = shorten(summary, SUMMARY_LIMIT)
+        spill_summary(raw)  # long text keeps every word in `details`
         return raw
 
     def render(self, fields: dict[str, Any]) -> str:

@@ -7,9 +7,8 @@ from typing import Any
 from pydantic import Field
 
 from app.domain import MemoryType
-from app.memory.base import Fields, MemoryKind, shorten
+from app.memory.base import SUMMARY_LIMIT, Fields, MemoryKind, shorten, spill_summary
 
-SUMMARY_LIMIT = 1_000
 DETAILS_LIMIT = 20_000
 
 
@@ -27,10 +26,7 @@ class SemanticKind(MemoryKind):
 
     def prepare(self, text: str | None, fields: dict[str, Any]) -> dict[str, Any]:
         raw = super().prepare(text, fields)
-        summary = raw.get("summary") or ""
-        if len(summary) > SUMMARY_LIMIT and not raw.get("details"):
-            raw["details"] = summary
-            raw["summary"] = shorten(summary, SUMMARY_LIMIT)
+        summary = spill_summary(raw)
         if not raw.get("name") and summary:
             raw["name"] = shorten(summary, 60)
         return raw

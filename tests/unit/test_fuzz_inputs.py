@@ -387,6 +387,7 @@ def api_requests(draw: st.DrawFn) -> tuple[str, str, bytes]:
 def test_fuzz_api_bodies(memloci, counters) -> None:
     import http.client
 
+    from app.api.guard import RateLimiter
     from app.api.server import ApiServer
 
     counter = counters.setdefault("local API bodies", Counter())
@@ -396,6 +397,9 @@ def test_fuzz_api_bodies(memloci, counters) -> None:
     memloci.save_settings(memloci.settings.with_value("autofill.api_requests_per_minute", 10_000))
     memloci.services.llm.use(ScriptedModel(default="You had lunch with Ana [1]."))
     server = ApiServer(memloci, port=0)
+    # 600 requests in ~3 s outrun even the highest setting (10,000 a minute, bursts of 30):
+    # the rate limit has its own tests; here every body must reach the handlers.
+    server.limiter = RateLimiter(10_000, burst=100_000)
     server.start()
     token = memloci.api_token()
 
