@@ -52,6 +52,10 @@ def run(home: str | None = None, *, minimized: bool = False, pane: str = "chat")
     QApplication.setOrganizationName("memloci")
     QApplication.setDesktopFileName("memloci")
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    from app.ui.collector import MainThreadCollector
+
+    collector = MainThreadCollector(parent=app)  # Qt objects die on the GUI thread
+    collector.start()
     from app.ui.single import SingleInstance, ask_running, server_name
 
     name = server_name(str(paths.data))

@@ -218,6 +218,10 @@ def serve_with_dialogs(memloci: Any, server: Any) -> None:
     """`memloci serve --approve desktop`: the API in a thread, approval dialogs in Qt."""
     app = QApplication.instance() or QApplication(["memloci"])
     app.setQuitOnLastWindowClosed(False)
+    from app.ui.collector import MainThreadCollector
+
+    collector = MainThreadCollector(parent=app)  # the dialogs die on the GUI thread
+    collector.start()
     approver = QtApprover(verify=passphrase_checker(memloci))
     memloci.set_approver(approver)
     server.start()

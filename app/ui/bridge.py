@@ -225,11 +225,13 @@ class Bridge(QObject):
         owner: QObject | None = None,
         key: str | None = None,
         lane: str = SLOW,
+        quiet: bool = False,
     ) -> Op | None:
         """Run a generator `fn(op)` on a worker; each item reaches `on_item` on the main thread.
         `op.cancel()` makes the generator stop at its next item (or sooner, if it watches
-        `op.cancel_event`)."""
+        `op.cancel_event`). `quiet`: work that shows its own progress, not as "working…"."""
         op = Op(fn, on_done, on_error, owner, key, on_item=on_item)
+        op.quiet = quiet
         return self._start(op, lane, self._run_stream)
 
     def _start(self, op: Op, lane: str, runner: Callable[[Op], None]) -> Op | None:

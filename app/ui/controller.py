@@ -319,7 +319,8 @@ class AppController(QObject):
             self.window.set_task_progress(None)
             self.warmed.emit()
 
-        self.bridge.stream(run, on_item=progress, on_done=done, on_error=failed)
+        # Its own progress bar says what loads; not also "working…".
+        self.bridge.stream(run, on_item=progress, on_done=done, on_error=failed, quiet=True)
 
     # -- capture status ---------------------------------------------------------------------------
     def refresh_status(self) -> None:

@@ -19,6 +19,27 @@ def _private_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _collect_on_main_thread(qapp: Any) -> Iterator[None]:
+    """As in the app: Python's garbage collection runs on the GUI thread only, so no widget a
+    test built is destroyed by a worker thread (a segfault one full run in two without it).
+    Per module, so the tests after these collect as usual."""
+    from app.ui.collector import MainThreadCollector
+
+    collector = MainThreadCollector(interval_ms=200)
+    collector.start()
+    yield
+    collector.stop()
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_test() -> Iterator[None]:
+    yield
+    import gc
+
+    gc.collect()  # this test's widgets go now, on this thread
+
+
 @pytest.fixture
 def bridge(qtbot: Any, memloci: Any) -> Iterator[Any]:
     from app.ui.bridge import Bridge

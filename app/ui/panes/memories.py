@@ -134,9 +134,14 @@ class MemoriesPane(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(self.fontMetrics().averageCharWidth() * 6)
+        char = self.fontMetrics().averageCharWidth()
         for column, chars in ((1, 16), (2, 14), (3, 14), (4, 8), (5, 12)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-            header.resizeSection(column, self.fontMetrics().averageCharWidth() * chars)
+            # Never narrower than its title in the header's own font, with room for the sort
+            # arrow ("Importance" was clipped at 200 % scaling).
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            needed = header.fontMetrics().horizontalAdvance(title) + 4 * char
+            header.resizeSection(column, max(char * chars, needed))
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.model.total_changed.connect(self._update_count)
         self.model.loading_changed.connect(self._update_count)
