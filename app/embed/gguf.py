@@ -76,16 +76,19 @@ class GGUFEmbedder:
             import llama_cpp
         except ImportError as error:
             raise EmbedderUnavailable(f"llama-cpp-python is missing ({error}).") from None
+        from app.llm.cpu import safe_model_params
+
         try:
-            llm = llama_cpp.Llama(
-                model_path=str(self.path),
-                embedding=True,
-                n_ctx=self._context,
-                n_batch=self._context,
-                n_ubatch=self._context,
-                n_threads=self._threads,
-                verbose=False,
-            )
+            with safe_model_params():
+                llm = llama_cpp.Llama(
+                    model_path=str(self.path),
+                    embedding=True,
+                    n_ctx=self._context,
+                    n_batch=self._context,
+                    n_ubatch=self._context,
+                    n_threads=self._threads,
+                    verbose=False,
+                )
         except Exception as error:
             raise EmbedderUnavailable(
                 f"llama.cpp could not load {self.path} as an embedding model ({error})."
@@ -93,16 +96,17 @@ class GGUFEmbedder:
         if llm.pooling_type() == llama_cpp.LLAMA_POOLING_TYPE_NONE:
             # A model with no pooling of its own (e.g. a chat model): pool by the mean.
             llm.close()
-            llm = llama_cpp.Llama(
-                model_path=str(self.path),
-                embedding=True,
-                n_ctx=self._context,
-                n_batch=self._context,
-                n_ubatch=self._context,
-                n_threads=self._threads,
-                pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN,
-                verbose=False,
-            )
+            with safe_model_params():
+                llm = llama_cpp.Llama(
+                    model_path=str(self.path),
+                    embedding=True,
+                    n_ctx=self._context,
+                    n_batch=self._context,
+                    n_ubatch=self._context,
+                    n_threads=self._threads,
+                    pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN,
+                    verbose=False,
+                )
         self._llm = llm
         self._dimension = int(llm.n_embd())
 

@@ -3,19 +3,42 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from app.doctor import FAIL, OK, WARN, Check
 from app.paths import Paths
 
 
 def checks(paths: Paths) -> list[Check]:
-    from app.errors import MemlociError, ModelUnavailable
+    from app.errors import MemlociError
     from app.settings import Settings
 
     try:
         settings = Settings.load(paths.settings_file).model
     except MemlociError:
         return []  # the settings check reports it
+    found = _choice(settings)
+    if settings.backend != "endpoint":  # llama.cpp runs here
+        found.append(_cpu())
+    return found
+
+
+def _cpu() -> Check:
+    from app.llm.cpu import ENV, extra_buffers_allowed
+
+    if extra_buffers_allowed():
+        return Check("model:cpu", OK, "llama.cpp uses this CPU's weight repacking")
+    return Check(
+        "model:cpu",
+        OK,
+        "this CPU has AMX: llama.cpp's AMX kernels (which crash, llama.cpp issue #20824) are "
+        f"left out; the AVX kernels run the model ({ENV}=1 to try them)",
+    )
+
+
+def _choice(settings: Any) -> list[Check]:
+    from app.errors import ModelUnavailable
+
     if settings.backend == "endpoint":
         from app.llm.remote import is_loopback
 

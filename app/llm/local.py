@@ -105,15 +105,18 @@ class LlamaCppModel:
                 "llama-cpp-python is not installed; run ./scripts/run again to build it, or use "
                 "a model server with `memloci model endpoint URL`."
             ) from None
+        from app.llm.cpu import safe_model_params
+
         try:
-            self._llama = Llama(
-                model_path=str(self.path),
-                n_ctx=self._n_ctx,
-                n_threads=self._threads,
-                n_threads_batch=self._threads,
-                n_gpu_layers=self._gpu_layers,
-                verbose=False,
-            )
+            with safe_model_params():  # no AMX repacking: it crashes llama.cpp
+                self._llama = Llama(
+                    model_path=str(self.path),
+                    n_ctx=self._n_ctx,
+                    n_threads=self._threads,
+                    n_threads_batch=self._threads,
+                    n_gpu_layers=self._gpu_layers,
+                    verbose=False,
+                )
         except (ValueError, RuntimeError, OSError) as error:
             log.warning("loading %s failed: %s", self.path.name, error.__class__.__name__)
             raise ModelUnavailable(
