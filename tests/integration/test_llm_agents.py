@@ -113,6 +113,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+# `python -m llama_cpp.server`, loading the model as Memloci does: without AMX weight repacking on
+# CPUs that have it (llama.cpp's AMX kernels segfault on the first request there; app.llm.cpu).
+SERVE = (
+    "import runpy\n"
+    "from app.llm.cpu import safe_model_params\n"
+    "with safe_model_params():\n"
+    "    runpy.run_module('llama_cpp.server', run_name='__main__', alter_sys=True)\n"
+)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[str]:
     """llama-cpp-python's own OpenAI-compatible server with the bundled model, on loopback."""
@@ -122,8 +132,8 @@ def server(tmp_path_factory) -> Iterator[str]:
     process = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "llama_cpp.server",
+            "-c",
+            SERVE,
             "--model",
             str(MODEL),
             "--host",
