@@ -78,6 +78,10 @@ def inputs_digest() -> str:
         if d.metadata
     )
     digest.update("\n".join(installed).encode())
+    # How llama.cpp was compiled (same version, other CPU flags: another build).
+    llama_build = Path(sys.prefix) / ".memloci-llama-build"
+    if llama_build.is_file():
+        digest.update(llama_build.read_bytes())
     digest.update(f"{sys.version}|{platform.machine()}|{sys.platform}".encode())
     return digest.hexdigest()[:20]
 

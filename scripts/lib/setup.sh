@@ -102,6 +102,52 @@ with_heartbeat() {
   rm -f "$log"
 }
 
+# llama.cpp compiled for a CPU family, not for this machine: pip's default (GGML_NATIVE) uses
+# every instruction the build machine has, so a bundle built on an AVX-512 Xeon dies with
+# "illegal instruction" on a laptop, and AMX kernels crash outright (llama.cpp #20824). On
+# x86-64 the baseline is x86-64-v3 (AVX2, FMA, F16C: Intel since 2013, AMD since 2015).
+# MEMLOCI_LLAMA_CMAKE_ARGS overrides (e.g. "-DGGML_NATIVE=ON" for a machine-only build).
+llama_cmake_args() {
+  if [ -n "${MEMLOCI_LLAMA_CMAKE_ARGS:-}" ]; then
+    echo "$MEMLOCI_LLAMA_CMAKE_ARGS"
+  elif [ "$(uname -m)" = "x86_64" ]; then
+    echo "-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
+  else
+    echo "-DGGML_NATIVE=OFF"
+  fi
+}
+
+# Build the llama-cpp-python wheel once per (version, flags, Python) and keep it beside pip's
+# cache (pip's own wheel cache ignores CMAKE_ARGS, so it could hand back a native build).
+install_llama() {
+  local version flags key cache dir wheel marker="$VENV/.memloci-llama-build"
+  version=$(sed -n 's/^llama_cpp_python==//p' "$ROOT/requirements/constraints.txt")
+  flags=$(llama_cmake_args)
+  key=$(printf '%s|%s|%s' "$version" "$flags" "$("$VENV/bin/python" -c 'import sys; print(sys.version)')" |
+    sha256sum | cut -c1-16)
+  if [ -f "$marker" ] && [ "$(cat "$marker")" = "$key" ] &&
+    "$VENV/bin/python" -c 'import llama_cpp' 2>/dev/null; then
+    return 0
+  fi
+  cache=$("$VENV/bin/python" -m pip cache dir 2>/dev/null) || cache="${XDG_CACHE_HOME:-$HOME/.cache}"
+  dir="$cache/memloci-llama/$key"
+  wheel=$(ls "$dir"/llama_cpp_python-*.whl 2>/dev/null | head -n 1 || true)
+  if [ -z "$wheel" ]; then
+    say "Building llama-cpp-python $version: it compiles llama.cpp for $(uname -m) ($flags)"
+    say "(about 10 minutes on 2 cores, once; the wheel is kept in $cache/memloci-llama)."
+    rm -rf "$dir.partial"
+    CMAKE_ARGS="$flags" with_heartbeat "llama-cpp-python" "$VENV/bin/python" -m pip wheel \
+      --quiet --disable-pip-version-check --no-cache-dir --no-deps -w "$dir.partial" \
+      "llama-cpp-python==$version"
+    rm -rf "$dir" && mv "$dir.partial" "$dir"
+    wheel=$(ls "$dir"/llama_cpp_python-*.whl | head -n 1)
+  fi
+  say "Installing llama-cpp-python from $(basename "$wheel")"
+  with_heartbeat "llama-cpp-python" "$@" --force-reinstall --no-deps "$wheel"
+  with_heartbeat "llama-cpp-python[server]" "$@" "$wheel[server]"
+  echo "$key" >"$marker"
+}
+
 install_python_packages() {
   local python
   if ! python=$(find_python); then
@@ -123,11 +169,7 @@ install_python_packages() {
   fi
   local pip=("$VENV/bin/python" -m pip install --quiet --disable-pip-version-check
     -c "$ROOT/requirements/constraints.txt")
-  if ! "$VENV/bin/python" -c 'import llama_cpp' 2>/dev/null; then
-    say "Installing llama-cpp-python: the first time it compiles llama.cpp from source"
-    say "(about 10 minutes on 2 cores; pip caches the result, later set-ups take seconds)."
-    with_heartbeat "llama-cpp-python" "${pip[@]}" "llama-cpp-python[server]"
-  fi
+  install_llama "${pip[@]}"
   say "Installing Python packages (Memloci and its dependencies)"
   with_heartbeat "pip install" "${pip[@]}" -e "$ROOT[dev]"
   say "Installing the bundled models (SmolLM2-135M chat model, MiniLM embedder)"
