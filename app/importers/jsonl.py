@@ -29,8 +29,9 @@ def parse_timestamp(value: Any, where: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
+        shown = value.strip()[:40] + ("…" if len(value.strip()) > 40 else "")
         raise ImportFileError(
-            f'{where}: "timestamp" {value!r} is not ISO-8601 (like 2023-05-08T13:56:00Z).'
+            f'{where}: "timestamp" {shown!r} is not ISO-8601 (like 2023-05-08T13:56:00Z).'
         ) from None
     try:
         moment = moment if moment.tzinfo else moment.astimezone()
