@@ -68,7 +68,8 @@ def once(session: Any, as_json: bool) -> None:
 @click.option(
     "--drain/--no-drain",
     default=True,
-    help="At the end, finish reading queued frames (up to 2 minutes) before exiting.",
+    help="When --seconds ends, finish reading queued frames (up to 2 minutes) before "
+    "exiting; Ctrl-C always stops at once and keeps them for the next run.",
 )
 @pass_session
 def run(session: Any, seconds: float | None, drain: bool) -> None:
@@ -88,7 +89,10 @@ def run(session: Any, seconds: float | None, drain: bool) -> None:
                 what = f": {render.clip(now[1], 60)}" if now[1] else ""
                 click.echo(f"  {status.activity}{what}")
     except KeyboardInterrupt:
+        # Ctrl-C means now: frames waiting for OCR stay queued (encrypted) for the next run
+        # instead of being read first at the lowest priority, which can take minutes.
         click.echo("Stopping.")
+        drain = False
     waiting = memloci.capture_stop(drain_seconds=120 if drain else 0)
     counters = memloci.capture_status().counters
     click.echo(
