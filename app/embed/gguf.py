@@ -78,9 +78,9 @@ class GGUFEmbedder:
             raise EmbedderUnavailable(f"llama-cpp-python is missing ({error}).") from None
         from app.llm.cpu import safe_model_params
 
-        try:
-            with safe_model_params():
-                llm = llama_cpp.Llama(
+        def load(**extra: Any) -> Any:
+            with safe_model_params():  # no AMX repacking: it crashes llama.cpp
+                return llama_cpp.Llama(
                     model_path=str(self.path),
                     embedding=True,
                     n_ctx=self._context,
@@ -88,7 +88,11 @@ class GGUFEmbedder:
                     n_ubatch=self._context,
                     n_threads=self._threads,
                     verbose=False,
+                    **extra,
                 )
+
+        try:
+            llm = load()
         except Exception as error:
             raise EmbedderUnavailable(
                 f"llama.cpp could not load {self.path} as an embedding model ({error})."
@@ -96,17 +100,7 @@ class GGUFEmbedder:
         if llm.pooling_type() == llama_cpp.LLAMA_POOLING_TYPE_NONE:
             # A model with no pooling of its own (e.g. a chat model): pool by the mean.
             llm.close()
-            with safe_model_params():
-                llm = llama_cpp.Llama(
-                    model_path=str(self.path),
-                    embedding=True,
-                    n_ctx=self._context,
-                    n_batch=self._context,
-                    n_ubatch=self._context,
-                    n_threads=self._threads,
-                    pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN,
-                    verbose=False,
-                )
+            llm = load(pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN)
         self._llm = llm
         self._dimension = int(llm.n_embd())
 
