@@ -107,6 +107,9 @@ def test_capture_run_outlives_its_display_and_resumes_when_it_is_back(home: Path
     runner = subprocess.Popen(
         [sys.executable, "-m", "app", "capture", "run", "--seconds", "300"],
         env=env,
+        # Ctrl-C as in a terminal, even when the suite itself runs as a background job (a shell
+        # starts those with SIGINT ignored, and a child inherits that).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
