@@ -25,7 +25,6 @@ from app.facade.retrieval import RetrievalFacade
 from app.facade.views import ViewsFacade
 from app.memory import kind_of
 from app.memory.core import CoreKind
-from app.paths import Paths
 from app.retrieval import SearchRequest
 from app.settings import Settings
 
@@ -76,14 +75,6 @@ class Memloci(RetrievalFacade, AgentsFacade, CaptureFacade, AutofillFacade, View
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    @property
-    def paths(self) -> Paths:
-        return self._s.paths
-
-    @property
-    def settings(self) -> Settings:
-        return self._s.settings
 
     @property
     def services(self) -> Services:

@@ -12,15 +12,10 @@ from app.facade.base import FacadeBase
 class AgentsFacade(FacadeBase):
     """Facade methods of one area; `Memloci` inherits them."""
 
-    _agents_lock = threading.Lock()
-
     def _agents(self) -> Any:
-        with self._agents_lock:
-            if self._s.agents is None:
-                from app.agents.service import AgentService
+        from app.agents.service import AgentService
 
-                self._s.agents = AgentService(self)
-        return self._s.agents
+        return self._built("agents", lambda: AgentService(self))
 
     def ask(
         self,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,15 +13,10 @@ from app.facade.base import FacadeBase
 class AutofillFacade(FacadeBase):
     """Facade methods of one area; `Memloci` inherits them."""
 
-    _autofill_lock = threading.Lock()
-
     def _autofill(self) -> Any:
-        with self._autofill_lock:  # API worker threads may ask first, at the same time
-            if self._s.autofill is None:
-                from app.autofill.service import AutofillService
+        from app.autofill.service import AutofillService
 
-                self._s.autofill = AutofillService(self)
-        return self._s.autofill
+        return self._built("autofill", lambda: AutofillService(self))
 
     def autofill_suggest(self, fields: Sequence[Any], page: Any = None) -> list[Any]:
         """Ranked suggestions per field (`app.autofill.fields.FieldSpec`); vault values stay

@@ -7,6 +7,8 @@ driver still calls one object.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,3 +53,14 @@ class FacadeBase:
     @property
     def settings(self) -> Settings:
         return self._s.settings
+
+    # Services built on first use (API worker threads may ask at the same time). Reentrant: one
+    # service's constructor may reach for another.
+    _build_lock = threading.RLock()
+
+    def _built(self, name: str, build: Callable[[], Any]) -> Any:
+        """`Services.<name>`, built by `build()` the first time it is needed."""
+        with self._build_lock:
+            if getattr(self._s, name) is None:
+                setattr(self._s, name, build())
+        return getattr(self._s, name)

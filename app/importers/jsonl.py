@@ -21,6 +21,7 @@ from app.importers import (
     ImportFileError,
     load_json,
 )
+from app.memory.base import shorten
 
 
 def parse_timestamp(value: Any, where: str) -> datetime:
@@ -29,16 +30,16 @@ def parse_timestamp(value: Any, where: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        shown = value.strip()[:40] + ("…" if len(value.strip()) > 40 else "")
         raise ImportFileError(
-            f'{where}: "timestamp" {shown!r} is not ISO-8601 (like 2023-05-08T13:56:00Z).'
+            f'{where}: "timestamp" {shorten(value, 41)!r} is not ISO-8601 '
+            "(like 2023-05-08T13:56:00Z)."
         ) from None
     try:
         moment = moment if moment.tzinfo else moment.astimezone()
         moment.astimezone(UTC)  # what is stored; the years 1 and 9999 may not convert
     except (OverflowError, OSError, ValueError):
         raise ImportFileError(
-            f'{where}: "timestamp" {value.strip()[:40]!r} is out of the range of dates '
+            f'{where}: "timestamp" {shorten(value, 41)!r} is out of the range of dates '
             "Memloci keeps."
         ) from None
     return moment
