@@ -76,20 +76,19 @@ class GGUFEmbedder:
             import llama_cpp
         except ImportError as error:
             raise EmbedderUnavailable(f"llama-cpp-python is missing ({error}).") from None
-        from app.llm.cpu import safe_model_params
+        from app.llm.cpu import new_llama
 
         def load(**extra: Any) -> Any:
-            with safe_model_params():  # no AMX repacking: it crashes llama.cpp
-                return llama_cpp.Llama(
-                    model_path=str(self.path),
-                    embedding=True,
-                    n_ctx=self._context,
-                    n_batch=self._context,
-                    n_ubatch=self._context,
-                    n_threads=self._threads,
-                    verbose=False,
-                    **extra,
-                )
+            return new_llama(  # no AMX repacking: it crashes llama.cpp
+                model_path=str(self.path),
+                embedding=True,
+                n_ctx=self._context,
+                n_batch=self._context,
+                n_ubatch=self._context,
+                n_threads=self._threads,
+                verbose=False,
+                **extra,
+            )
 
         try:
             llm = load()

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -69,3 +70,11 @@ def safe_model_params() -> Iterator[None]:
             yield
         finally:
             native.llama_model_default_params = original
+
+
+def new_llama(**kwargs: Any) -> Any:
+    """`llama_cpp.Llama(**kwargs)`, loaded the safe way for this CPU (every Memloci load)."""
+    from llama_cpp import Llama
+
+    with safe_model_params():
+        return Llama(**kwargs)

@@ -98,25 +98,22 @@ class LlamaCppModel:
         # made generation 3x slower here. Passive waiting costs little when idle. The runtime
         # reads this once, when llama.cpp's library loads, so only if the person has not chosen.
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        from app.llm.cpu import new_llama
+
         try:
-            from llama_cpp import Llama
+            self._llama = new_llama(  # no AMX repacking: it crashes llama.cpp
+                model_path=str(self.path),
+                n_ctx=self._n_ctx,
+                n_threads=self._threads,
+                n_threads_batch=self._threads,
+                n_gpu_layers=self._gpu_layers,
+                verbose=False,
+            )
         except ImportError:
             raise ModelUnavailable(
                 "llama-cpp-python is not installed; run ./scripts/run again to build it, or use "
                 "a model server with `memloci model endpoint URL`."
             ) from None
-        from app.llm.cpu import safe_model_params
-
-        try:
-            with safe_model_params():  # no AMX repacking: it crashes llama.cpp
-                self._llama = Llama(
-                    model_path=str(self.path),
-                    n_ctx=self._n_ctx,
-                    n_threads=self._threads,
-                    n_threads_batch=self._threads,
-                    n_gpu_layers=self._gpu_layers,
-                    verbose=False,
-                )
         except (ValueError, RuntimeError, OSError) as error:
             log.warning("loading %s failed: %s", self.path.name, error.__class__.__name__)
             raise ModelUnavailable(
