@@ -1,8 +1,17 @@
 """Typing a value into the focused field of another window (X11).
 
-xdotool does it best (any character, the right keyboard layout); the value goes to it on
-standard input, never on its command line where other processes could read it. Without
-xdotool, XTest types what the current keymap can produce.
+Memloci types through the XTest extension itself. A character the keyboard map can produce
+(with or without Shift) is typed with its own key. Any other character (ë on a US map, —, €)
+needs a key that produces it: every such character of the value gets its own spare keycode
+(one with no symbols), all of them bound in one go before the first key and left bound until
+well after the last. xdotool instead rebinds one spare key for each such character and unbinds
+it straight after the key event, and an application that reads the event after the unbinding
+drops the character (the last one of a value, most often). Keys held down when typing starts
+(Ctrl and Alt of the autofill hotkey) are released first; Caps Lock is turned off for the
+value and on again afterwards.
+
+Where XTest is missing, xdotool types instead; the value goes to it on standard input, never on
+its command line where other processes could read it.
 """
 
 from __future__ import annotations
@@ -11,11 +20,22 @@ import logging
 import os
 import shutil
 import subprocess
+import threading
 import time
+from typing import Any
 
 from app.errors import ConfigError
 
 log = logging.getLogger(__name__)
+
+KEY_DELAY = 0.004  # seconds between characters: some applications drop bursts of keys
+UNBIND_AFTER = 3.0  # seconds the spare keys keep their characters after the last key
+SETTLE = 0.1  # seconds for applications to reread the keyboard map after a rebinding
+SPECIAL = {"\n": 0xFF0D, "\t": 0xFF09}  # Return, Tab
+
+_lock = threading.Lock()  # one value at a time; guards the bindings below
+_bound: dict[int, int] = {}  # spare keycode -> keysym Memloci bound to it
+_unbind: threading.Timer | None = None
 
 
 class TypingUnavailable(ConfigError):
@@ -41,80 +61,214 @@ def type_text(text: str, *, window_id: int = 0, display: str | None = None) -> N
     """Type `text` into the focused field (of `window_id`, when given)."""
     if not text:
         return
-    if not (display or os.environ.get("DISPLAY")):
+    name = display or os.environ.get("DISPLAY")
+    if not name:
         raise TypingUnavailable("Typing into other windows needs X11; copy the value instead.")
+    keysyms = [keysym_for(char) for char in text]
     if window_id:
         focus_window(window_id, display)
         time.sleep(0.05)  # let the focus change land before the first key
-    xdotool = shutil.which("xdotool")
-    if xdotool:
-        env = {**os.environ, **({"DISPLAY": display} if display else {})}
-        done = subprocess.run(
-            [xdotool, "type", "--clearmodifiers", "--delay", "4", "--file", "-"],
-            input=text.encode("utf-8"),
-            env=env,
-            capture_output=True,
-            timeout=60,
-        )
-        if done.returncode == 0:
-            return
-        log.warning("xdotool type failed (%s); trying XTest", done.returncode)
-    _xtest_type(text, display)
-
-
-def _xtest_type(text: str, display: str | None) -> None:
     try:
-        from Xlib import XK, X
-        from Xlib import display as xdisplay
-        from Xlib.ext import xtest
-    except ImportError:
-        raise TypingUnavailable("Install xdotool to type values into other windows.") from None
-    conn = xdisplay.Display(display or os.environ.get("DISPLAY"))
+        conn = _connect(name)
+    except TypingUnavailable:
+        _xdotool_type(text, display)
+        return
     try:
-        shift = conn.keysym_to_keycode(XK.string_to_keysym("Shift_L"))
-        plan = []
-        for char in text:
-            keysym = XK.string_to_keysym(_KEYSYM_NAMES.get(char, char))
-            if not keysym and len(char) == 1:
-                keysym = ord(char) if ord(char) < 0x100 else 0x01000000 | ord(char)
-            found = next(iter(conn.keysym_to_keycodes(keysym)), None) if keysym else None
-            if found is None:
-                raise TypingUnavailable(
-                    f"The keyboard cannot type {char!r}; install xdotool or copy the value."
-                )
-            plan.append(found)  # (keycode, index): odd indexes need Shift
-        for keycode, index in plan:
-            if index % 2:
-                xtest.fake_input(conn, X.KeyPress, shift)
-            xtest.fake_input(conn, X.KeyPress, keycode)
-            xtest.fake_input(conn, X.KeyRelease, keycode)
-            if index % 2:
-                xtest.fake_input(conn, X.KeyRelease, shift)
-        conn.sync()
+        with _lock:
+            _xtest_type(conn, keysyms)
     finally:
         conn.close()
 
 
-_KEYSYM_NAMES = {
-    " ": "space",
-    "\n": "Return",
-    "\t": "Tab",
-    "@": "at",
-    ".": "period",
-    ",": "comma",
-    "-": "minus",
-    "_": "underscore",
-    "+": "plus",
-    "/": "slash",
-    ":": "colon",
-    ";": "semicolon",
-    "'": "apostrophe",
-    '"': "quotedbl",
-    "!": "exclam",
-    "?": "question",
-    "#": "numbersign",
-    "(": "parenleft",
-    ")": "parenright",
-    "&": "ampersand",
-    "=": "equal",
-}
+def keysym_for(char: str) -> int:
+    """The X keysym that types `char`: Latin-1 keysyms are their code points, the rest are
+    Unicode keysyms (0x01000000 + code point)."""
+    if char in SPECIAL:
+        return SPECIAL[char]
+    point = ord(char)
+    if point < 0x20 or 0x7F <= point < 0xA0:
+        raise TypingUnavailable(f"The value holds a control character ({point:#04x}); copy it.")
+    return point if point < 0x100 else 0x01000000 | point
+
+
+# -- XTest ------------------------------------------------------------------------------------
+def _connect(name: str) -> Any:
+    try:
+        from Xlib import display as xdisplay
+        from Xlib import error
+    except ImportError:
+        raise TypingUnavailable("python-xlib is missing.") from None
+    try:
+        conn = xdisplay.Display(name)
+    except (error.DisplayError, error.ConnectionClosedError, OSError) as problem:
+        raise TypingUnavailable(f"Cannot connect to the X display {name}: {problem}.") from None
+    if not conn.has_extension("XTEST"):
+        conn.close()
+        raise TypingUnavailable(f"The X display {name} has no XTest extension.")
+    return conn
+
+
+def _xtest_type(conn: Any, keysyms: list[int]) -> None:
+    from Xlib import X
+
+    global _unbind
+    if _unbind is not None:
+        _unbind.cancel()  # the spare keys stay bound: this value may use the same characters
+        _unbind = None
+    lowest = conn.display.info.min_keycode
+    table = conn.get_keyboard_mapping(lowest, conn.display.info.max_keycode - lowest + 1)
+    for code, keysym in list(_bound.items()):  # trust only bindings the server still has
+        if tuple(table[code - lowest][:2]) != (keysym, keysym):
+            del _bound[code]
+    own: dict[int, tuple[int, bool]] = {}  # keysym -> (keycode, with Shift)
+    for offset, symbols in enumerate(table):
+        if lowest + offset in _bound:
+            continue  # bound by an earlier value: a spare key, not the person's map
+        for index, keysym in enumerate(symbols[:2]):
+            if keysym and keysym not in own:
+                own[keysym] = (lowest + offset, index == 1)
+    spare = [lowest + offset for offset, symbols in enumerate(table) if not any(symbols)]
+    spare += sorted(_bound)
+    shift = conn.keysym_to_keycode(0xFFE1)  # Shift_L
+    released = _release_held_keys(conn)
+    caps = _caps_lock_on(conn)
+    if caps:
+        _tap(conn, conn.keysym_to_keycode(0xFFE5))  # Caps_Lock off for the value
+    try:
+        at = 0
+        while at < len(keysyms):
+            at = _type_some(conn, keysyms, at, own, spare, shift, X)
+    finally:
+        if caps:
+            _tap(conn, conn.keysym_to_keycode(0xFFE5))
+        conn.sync()
+        if released:
+            log.debug("released %d held keys before typing", released)
+        if _bound:
+            _unbind = threading.Timer(UNBIND_AFTER, _unbind_spare_keys, (conn.get_display_name(),))
+            _unbind.daemon = True
+            _unbind.start()
+
+
+def _type_some(
+    conn: Any,
+    keysyms: list[int],
+    at: int,
+    own: dict[int, tuple[int, bool]],
+    spare: list[int],
+    shift: int,
+    X: Any,
+) -> int:
+    """Bind spare keys for the characters from `at` on that the map lacks (as many as there
+    are spare keys), type those characters, and return where typing stopped."""
+    wanted: dict[int, int] = {}  # keysym -> spare keycode
+    bound = {keysym: code for code, keysym in _bound.items()}
+    free = [code for code in spare if code not in bound.values()]
+    end = at
+    while end < len(keysyms):
+        keysym = keysyms[end]
+        if keysym not in own and keysym not in wanted:
+            if keysym in bound:  # still bound from an earlier value: no rebinding needed
+                wanted[keysym] = bound.pop(keysym)
+            elif free or bound:
+                wanted[keysym] = free.pop(0) if free else bound.pop(next(iter(bound)))
+            else:
+                break
+        end += 1
+    if end == at:
+        raise TypingUnavailable("The keyboard map has no spare key to type this value with.")
+    changed = [(code, keysym) for keysym, code in wanted.items() if _bound.get(code) != keysym]
+    for code, keysym in changed:
+        conn.change_keyboard_mapping(code, [(keysym, keysym)])
+        _bound[code] = keysym
+    if changed:
+        conn.sync()
+        time.sleep(SETTLE)  # applications reread the map before the keys that use it
+    from Xlib.ext import xtest
+
+    for keysym in keysyms[at:end]:
+        code, shifted = own.get(keysym) or (wanted[keysym], False)
+        if shifted:
+            xtest.fake_input(conn, X.KeyPress, shift)
+        xtest.fake_input(conn, X.KeyPress, code)
+        xtest.fake_input(conn, X.KeyRelease, code)
+        if shifted:
+            xtest.fake_input(conn, X.KeyRelease, shift)
+        conn.flush()
+        time.sleep(KEY_DELAY)
+    if end < len(keysyms):
+        conn.sync()
+        time.sleep(UNBIND_AFTER)  # more characters than spare keys: let these land first
+    return end
+
+
+def _tap(conn: Any, code: int) -> None:
+    from Xlib import X
+    from Xlib.ext import xtest
+
+    if code:
+        xtest.fake_input(conn, X.KeyPress, code)
+        xtest.fake_input(conn, X.KeyRelease, code)
+
+
+def _release_held_keys(conn: Any) -> int:
+    """Release modifier keys still held down (the hotkey's Ctrl+Alt), so the value is not
+    typed as shortcuts."""
+    from Xlib import X
+    from Xlib.ext import xtest
+
+    pressed = conn.query_keymap()
+    held = [
+        code
+        for codes in conn.get_modifier_mapping()
+        for code in codes
+        if code and pressed[code // 8] & (1 << (code % 8))
+    ]
+    for code in held:
+        xtest.fake_input(conn, X.KeyRelease, code)
+    return len(held)
+
+
+def _caps_lock_on(conn: Any) -> bool:
+    from Xlib import X
+
+    return bool(conn.screen().root.query_pointer().mask & X.LockMask)
+
+
+def _unbind_spare_keys(name: str) -> None:
+    """Give the spare keys their empty symbols back, once the applications have read the keys."""
+    global _unbind
+    with _lock:
+        if not _bound or threading.current_thread() is not _unbind:
+            return  # a newer value took the keys over; its own timer unbinds them
+        _unbind = None
+        try:
+            conn = _connect(name)
+        except TypingUnavailable:
+            _bound.clear()  # the display is gone, and with it the bindings
+            return
+        try:
+            for code in sorted(_bound):
+                conn.change_keyboard_mapping(code, [(0, 0)])
+            conn.sync()
+        except Exception as error:  # the display went away meanwhile
+            log.debug("could not unbind the spare keys: %s", error)
+        finally:
+            _bound.clear()
+            conn.close()
+
+
+def _xdotool_type(text: str, display: str | None) -> None:
+    xdotool = shutil.which("xdotool")
+    if not xdotool:
+        raise TypingUnavailable("Typing needs the XTest extension or xdotool; copy the value.")
+    env = {**os.environ, **({"DISPLAY": display} if display else {})}
+    done = subprocess.run(
+        [xdotool, "type", "--clearmodifiers", "--delay", "4", "--file", "-"],
+        input=text.encode("utf-8"),
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
+    if done.returncode != 0:
+        raise TypingUnavailable(f"xdotool could not type the value (exit {done.returncode}).")

@@ -184,9 +184,18 @@ class CaptureService:
     def _start_hints(self) -> None:
         if self._platform is not None and self._hints is None:
             hints = self._platform.hints()
-            if hints is not None:
+            if hints is None:
+                return
+            try:
                 hints.start(self._context_changed)
-                self._hints = hints
+            except PlatformUnavailable as error:
+                # The display went away between the first look and this job: capture polls
+                # until a display is back, and the tick that sees it back starts the hints again.
+                log.info("capture change hints wait for a display: %s", error)
+                with contextlib.suppress(Exception):
+                    hints.stop()
+                return
+            self._hints = hints
 
     def _context_changed(self) -> None:
         scheduler = self._scheduler

@@ -357,12 +357,20 @@ class X11Hints:
 
         self._on_change = on_context_change
         self._display = _open(self.display_name)
-        self._display.set_error_handler(_ignore_x_error)
-        self._display.damage_query_version()  # the extension refuses requests before this
-        root = self._display.screen().root
-        self._damage = root.damage_create(damage.DamageReportBoundingBox)
-        root.change_attributes(event_mask=X.PropertyChangeMask)
-        self._display.flush()
+        try:
+            self._display.set_error_handler(_ignore_x_error)
+            self._display.damage_query_version()  # the extension refuses requests before this
+            root = self._display.screen().root
+            self._damage = root.damage_create(damage.DamageReportBoundingBox)
+            root.change_attributes(event_mask=X.PropertyChangeMask)
+            self._display.flush()
+        except Exception as error:  # the server went away while we set up
+            with contextlib.suppress(Exception):
+                self._display.close()
+            raise DisplayLost(
+                f"The X display {self.display_name} closed while capture was setting up "
+                f"({error.__class__.__name__})."
+            ) from None
         self._wake_r, self._wake_w = os.pipe()
         self._thread = threading.Thread(target=self._run, name="capture-x11-events", daemon=True)
         self._thread.start()

@@ -402,6 +402,28 @@ class VanishingPlatform(FakePlatform):
         self._live()
         return super().presence()
 
+    def hints(self) -> Any:
+        return VanishingHints()
+
+
+class VanishingHints:
+    """Change hints that need the display, as the X11 DAMAGE listener does."""
+
+    started = 0
+
+    def start(self, on_change: Any) -> None:
+        from app.capture.platforms import DisplayLost
+
+        if VanishingPlatform.gone:
+            raise DisplayLost("The X display :99 closed while capture was setting up.")
+        VanishingHints.started += 1
+
+    def consume(self, rect: Any) -> bool:
+        return True
+
+    def stop(self) -> None:
+        return None
+
 
 def test_when_the_display_goes_capture_rests_says_why_and_resumes(
     memloci: Memloci, caplog: pytest.LogCaptureFixture
@@ -440,6 +462,49 @@ def test_when_the_display_goes_capture_rests_says_why_and_resumes(
         assert sum("waits for a display" in m for m in messages) == 1  # once, not per tick
         assert any("display is back" in m for m in messages)
         assert all(r.exc_info is None for r in caplog.records)
+    finally:
+        VanishingPlatform.gone = False
+        memloci.capture_stop()
+
+
+def test_a_display_that_goes_while_capture_starts_is_waited_for_without_a_traceback(
+    memloci: Memloci, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The change-hint listener starts on the capture thread just after capture starts; when
+    the display dies in between, that is a display to wait for, not a failed job."""
+    from app.bootstrap import build_capture
+
+    screen = FakeScreen()
+    fake_capture(memloci, screen)
+    service = build_capture(
+        memloci.services,
+        platform=lambda: VanishingPlatform(screen),
+        grabber=lambda: FakeGrabber(screen),
+        ocr=lambda: FakeOcr(screen),
+    )
+    service.sessions.attach(memloci)
+    memloci.services.capture = service
+    screen.open("Writer", "report.odt", ["first words"])
+    VanishingHints.started = 0
+    VanishingPlatform.gone = True
+    try:
+        with caplog.at_level(logging.INFO):
+            memloci.capture_start()
+            deadline = time.monotonic() + 10
+            while memloci.capture_status().activity != "no-display":
+                assert time.monotonic() < deadline, memloci.capture_status()
+                time.sleep(0.1)
+            assert VanishingHints.started == 0
+            VanishingPlatform.gone = False
+            deadline = time.monotonic() + 10
+            while VanishingHints.started == 0:  # the tick that sees the display back
+                assert time.monotonic() < deadline, "the hints never started again"
+                time.sleep(0.1)
+            assert memloci.capture_status().activity == "capturing"
+        messages = [r.getMessage() for r in caplog.records]
+        assert any("change hints wait for a display" in m for m in messages)
+        assert all(r.exc_info is None for r in caplog.records), messages
+        assert not memloci.capture_status().stalled
     finally:
         VanishingPlatform.gone = False
         memloci.capture_stop()
