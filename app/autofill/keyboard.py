@@ -1,14 +1,14 @@
 """Typing a value into the focused field of another window (X11).
 
 Memloci types through the XTest extension itself. A character the keyboard map can produce
-(with or without Shift) is typed with its own key. Any other character (ë on a US map, —, €)
-needs a key that produces it: every such character of the value gets its own spare keycode
-(one with no symbols), all of them bound in one go before the first key and left bound until
-well after the last. xdotool instead rebinds one spare key for each such character and unbinds
-it straight after the key event, and an application that reads the event after the unbinding
-drops the character (the last one of a value, most often). Keys held down when typing starts
-(Ctrl and Alt of the autofill hotkey) are released first; Caps Lock is turned off for the
-value and on again afterwards.
+in the active layout (with or without Shift) is typed with its own key. Any other character (ë
+on a US map, —, €) needs a key that produces it: every such character of the value gets its own
+spare keycode (one with no symbols), all of them bound in one go before the first key and left
+bound until well after the last. xdotool instead rebinds one spare key for each such character
+and unbinds it straight after the key event, and an application that reads the event after the
+unbinding drops the character (the last one of a value, most often). Keys held down when
+typing starts (Ctrl and Alt of the autofill hotkey) are released first; Caps Lock is turned off
+for the value and on again afterwards.
 
 Where XTest is missing, xdotool types instead; the value goes to it on standard input, never on
 its command line where other processes could read it.
@@ -120,11 +120,15 @@ def _xtest_type(conn: Any, keysyms: list[int]) -> None:
     for code, keysym in list(_bound.items()):  # trust only bindings the server still has
         if tuple(table[code - lowest][:2]) != (keysym, keysym):
             del _bound[code]
+    group = (conn.screen().root.query_pointer().mask >> 13) & 3  # the active layout
     own: dict[int, tuple[int, bool]] = {}  # keysym -> (keycode, with Shift)
     for offset, symbols in enumerate(table):
-        if lowest + offset in _bound:
-            continue  # bound by an earlier value: a spare key, not the person's map
-        for index, keysym in enumerate(symbols[:2]):
+        if lowest + offset in _bound or group > 1:
+            continue  # a spare key bound by an earlier value; or a 3rd/4th layout: spare keys
+        levels = tuple(symbols[:2])
+        if group == 1 and any(symbols[2:4]):  # keys without a 2nd layout keep their 1st
+            levels = tuple(symbols[2:4])
+        for index, keysym in enumerate(levels):
             if keysym and keysym not in own:
                 own[keysym] = (lowest + offset, index == 1)
     spare = [lowest + offset for offset, symbols in enumerate(table) if not any(symbols)]

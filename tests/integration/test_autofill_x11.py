@@ -249,6 +249,39 @@ def test_held_hotkey_modifiers_and_caps_lock_do_not_change_the_value(xvfb: str, 
         process.wait()
 
 
+def test_the_active_second_layout_is_typed_in(xvfb: str, home: Path) -> None:
+    """With a second layout active (as a Russian or Greek keyboard is, half the time), the key
+    that types "a" in the first layout types "ф": typing must use the layout in force."""
+    from Xlib import X
+    from Xlib import display as xdisplay
+    from Xlib.ext import xtest
+
+    process, out = start(xvfb, home, "field")
+    conn = xdisplay.Display(xvfb)
+    try:
+        window = int(out.wait("WINDOW"))
+        xdotool(xvfb, "windowfocus", str(window))
+        lowest = conn.display.info.min_keycode
+        table = conn.get_keyboard_mapping(lowest, conn.display.info.max_keycode - lowest + 1)
+        a_key = conn.keysym_to_keycode(ord("a"))
+        ef, ef_upper = 0x6C6, 0x6E6  # Cyrillic ф, Ф
+        conn.change_keyboard_mapping(a_key, [(ord("a"), ord("A"), ef, ef_upper)])
+        switch = next(lowest + i for i, symbols in enumerate(table) if not any(symbols))
+        conn.change_keyboard_mapping(switch, [(0xFE08, 0xFE08)])  # ISO_Next_Group
+        conn.sync()
+        time.sleep(0.2)
+        xtest.fake_input(conn, X.KeyPress, switch)
+        xtest.fake_input(conn, X.KeyRelease, switch)
+        conn.sync()
+        assert (conn.screen().root.query_pointer().mask >> 13) & 3 == 1  # the 2nd layout
+        keyboard.type_text("Ana a ф", display=xvfb)
+        assert out.wait("TEXT Ana a ф", timeout=15) == ""
+    finally:
+        conn.close()
+        process.kill()
+        process.wait()
+
+
 def test_xtest_types_without_xdotool(xvfb: str, home: Path, monkeypatch) -> None:
     process, out = start(xvfb, home, "field")
     try:
