@@ -348,8 +348,11 @@ class X11Hints:
             return False
         try:
             return "DAMAGE" in display.list_extensions()
+        except Exception:  # the server went away meanwhile: no hints; capture polls
+            return False
         finally:
-            display.close()
+            with contextlib.suppress(Exception):
+                display.close()
 
     def start(self, on_context_change: Callable[[], None]) -> None:
         from Xlib import X
