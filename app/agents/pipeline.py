@@ -5,7 +5,8 @@ call per routed manager, then the policy review, then one transaction that write
 and marks the items done. Invalid model output (after the one retry) still writes the rules'
 operations, but the items are failed, so they are tried again (and parked after 3 attempts); the
 rules' writes are idempotent, so a retry adds nothing twice. A crash before the commit leaves the
-items claimed until their lease runs out, then they are claimed again: nothing is lost.
+items claimed by a process that no longer runs; the next claim takes them back (a failed try),
+or, where the holder cannot be judged, the lease runs out: nothing is lost.
 """
 
 from __future__ import annotations

@@ -33,10 +33,11 @@ from app.capture.redact import redact_text
 from app.capture.rules import ExclusionRule, would_capture
 from app.capture.sessions import SessionManager
 from app.capture.status import HEARTBEAT_SECONDS, CaptureStatus, read_status
-from app.capture.store import CaptureStore, process_alive
+from app.capture.store import CaptureStore
 from app.domain import to_iso, utcnow
 from app.errors import InvalidInput, MemlociError, StoreError
 from app.settings import CaptureSettings
+from app.store.process import process_alive
 
 if TYPE_CHECKING:
     from app.capture.grab import Grabber

@@ -22,12 +22,13 @@ from typing import Any, Protocol
 
 from app.capture.context import WindowContext, summary
 from app.capture.digest import TextDigest
-from app.capture.store import CaptureStore, process_alive
+from app.capture.store import CaptureStore
 from app.domain import Memory, Source, from_iso, to_iso
 from app.errors import NotFound
 from app.memory.base import shorten
 from app.settings import CaptureSettings
 from app.store.memories import new_id
+from app.store.process import process_alive
 from app.store.queue import WorkQueue
 
 log = logging.getLogger(__name__)

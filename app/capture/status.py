@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from app.capture.store import CaptureStore, process_alive
+from app.capture.store import CaptureStore
 from app.domain import from_iso, to_iso, utcnow
 from app.settings import CaptureSettings
+from app.store.process import process_alive
 from app.store.queue import WorkQueue
 
 HEARTBEAT_SECONDS = 15.0

@@ -8,7 +8,6 @@ key/value table, so `memloci capture pause` works against the capture inside the
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -347,15 +346,3 @@ class CaptureStore:
                 f"DELETE FROM capture_frames WHERE id IN ({','.join('?' * len(frame_ids))})",
                 list(frame_ids),
             )
-
-
-def process_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

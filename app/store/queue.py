@@ -2,13 +2,18 @@
 
 Producers (chat import, capture) `put` items, inside their own write transaction when they pass
 `db`, so an item is queued exactly when the record it belongs to is committed. Consumers (the
-memory agents) `claim` a batch under a lease, then mark it `done` or `fail` it. A consumer that
-dies leaves its lease to expire and the items are claimed again: nothing is lost.
+memory agents) `claim` a batch under a lease, then mark it `done` or `fail` it. Each claim names
+the process that holds it: when that process has died (a crash, kill -9, a power cut), the next
+claim by any process takes its items back at once, counting the death as a failed try (so an
+item that kills its worker three times is parked instead of crashing every start). A holder
+that still runs but stopped working, or one on another host, keeps its items until the lease
+runs out. Nothing is lost either way.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,8 +21,11 @@ from typing import Any
 
 from app.domain import from_iso, to_iso, utcnow
 from app.store.db import Database
+from app.store.process import holder_alive, holder_token
 
 MAX_ATTEMPTS = 3
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -67,7 +75,9 @@ class WorkQueue:
         if exclude:
             kind_clause += f" AND id NOT IN ({','.join('?' * len(exclude))})"
             params.extend(exclude)
+        me = holder_token()
         with self.db.write() as db:
+            self._take_back_from_the_dead(db, me)
             rows = db.conn.execute(
                 "SELECT id, kind, ref, payload, attempts, created_at FROM work_queue "
                 "WHERE (status = 'pending' OR (status = 'working' AND claimed_until < ?)) "
@@ -78,10 +88,36 @@ class WorkQueue:
                 marks = ",".join("?" * len(rows))
                 db.conn.execute(
                     f"UPDATE work_queue SET status = 'working', claimed_until = ?, "
-                    f"updated_at = ? WHERE id IN ({marks})",
-                    [to_iso(now + lease), to_iso(now), *(r[0] for r in rows)],
+                    f"claimed_by = ?, updated_at = ? WHERE id IN ({marks})",
+                    [to_iso(now + lease), me, to_iso(now), *(r[0] for r in rows)],
                 )
         return [QueueItem(r[0], r[1], r[2], json.loads(r[3]), r[4], from_iso(r[5])) for r in rows]
+
+    @staticmethod
+    def _take_back_from_the_dead(db: Any, me: str) -> int:
+        holders = [
+            row[0]
+            for row in db.conn.execute(
+                "SELECT DISTINCT claimed_by FROM work_queue WHERE status = 'working' "
+                "AND claimed_by IS NOT NULL AND claimed_by != ?",
+                [me],
+            ).fetchall()
+        ]
+        taken = 0
+        for holder in holders:
+            if holder_alive(holder):
+                continue
+            pid = holder.split(":")[1] if holder.count(":") >= 2 else "?"
+            taken += db.conn.execute(
+                "UPDATE work_queue SET attempts = attempts + 1, last_error = ?, updated_at = ?, "
+                "claimed_until = NULL, claimed_by = NULL, status = CASE WHEN attempts + 1 >= "
+                f"{MAX_ATTEMPTS} THEN 'failed' ELSE 'pending' END "
+                "WHERE status = 'working' AND claimed_by = ?",
+                [f"the process working on it (pid {pid}) ended", to_iso(utcnow()), holder],
+            ).rowcount
+        if taken:
+            log.info("took back %d queue items from processes that ended", taken)
+        return taken
 
     def done(self, ids: list[int], db: Any = None) -> None:
         """Finished items are deleted (their content now lives in memories)."""
@@ -103,7 +139,8 @@ class WorkQueue:
         with self.db.write() as db:
             db.conn.execute(
                 f"UPDATE work_queue SET attempts = attempts + 1, last_error = ?, updated_at = ?, "
-                f"claimed_until = NULL, status = CASE WHEN attempts + 1 >= {MAX_ATTEMPTS} "
+                f"claimed_until = NULL, claimed_by = NULL, status = CASE WHEN attempts + 1 >= "
+                f"{MAX_ATTEMPTS} "
                 f"THEN 'failed' ELSE 'pending' END WHERE id IN ({','.join('?' * len(ids))})",
                 [error[:500], now, *ids],
             )
@@ -114,8 +151,8 @@ class WorkQueue:
             return
         with self.db.write() as db:
             db.conn.execute(
-                f"UPDATE work_queue SET status = 'pending', claimed_until = NULL "
-                f"WHERE id IN ({','.join('?' * len(ids))})",
+                "UPDATE work_queue SET status = 'pending', claimed_until = NULL, "
+                f"claimed_by = NULL WHERE id IN ({','.join('?' * len(ids))})",
                 ids,
             )
 

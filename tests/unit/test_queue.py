@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
+from app.store.process import holder_alive, holder_token
 from app.store.queue import MAX_ATTEMPTS
+from tests.conftest import subprocess_env
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_put_claim_done(memloci) -> None:
@@ -57,3 +65,71 @@ def test_release_returns_items_untouched(memloci) -> None:
     items = queue.claim()
     queue.release([i.id for i in items])
     assert queue.claim()[0].attempts == 0
+
+
+# -- items held by a process that died ---------------------------------------------------------
+CLAIMER = """
+import sys, time
+from app.core import Memloci
+memloci = Memloci.open()
+items = memloci.services.queue.claim(["chat"])
+print("CLAIMED", len(items), flush=True)
+time.sleep(600)
+"""
+
+
+def test_items_of_a_killed_process_are_taken_back_at_once_and_a_live_holder_keeps_its_own(
+    memloci, home: Path
+) -> None:
+    queue = memloci.services.queue
+    ids = [queue.put("chat", {"n": n}) for n in range(3)]
+    child = subprocess.Popen(
+        [sys.executable, "-c", CLAIMER],
+        env=subprocess_env(home),
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().split() == ["CLAIMED", "3"]
+        assert queue.claim(["chat"]) == []  # the holder runs: its lease stands
+    finally:
+        child.kill()  # kill -9, as a crash or a power cut would
+        child.wait()
+    again = queue.claim(["chat"])  # no 15-minute wait for the lease
+    assert [i.id for i in again] == ids and {i.attempts for i in again} == {1}
+    error = memloci.services.database.scalar(
+        "SELECT last_error FROM work_queue WHERE id = ?", (ids[0],)
+    )
+    assert error == f"the process working on it (pid {child.pid}) ended"
+
+
+def dead_holder() -> str:
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    return holder_token(finished.pid)  # its pid is gone
+
+
+def test_an_item_that_kills_its_worker_three_times_is_parked(memloci) -> None:
+    """A crash is a failed try: an item whose worker dies each time does not crash every start."""
+    queue = memloci.services.queue
+    item = queue.put("chat", {"n": 1})
+    for attempt in range(MAX_ATTEMPTS):
+        claimed = queue.claim()
+        assert [(c.id, c.attempts) for c in claimed] == [(item, attempt)]
+        with memloci.services.database.write() as db:  # another process held it, and died
+            db.conn.execute("UPDATE work_queue SET claimed_by = ?", [dead_holder()])
+    assert queue.claim() == []
+    assert queue.counts() == {"chat": {"failed": 1}}
+
+
+def test_holder_tokens() -> None:
+    me = holder_token()
+    assert holder_alive(me)
+    host, pid, start = me.split(":")
+    assert pid == str(os.getpid()) and start.isdigit()
+    assert not holder_alive(f"{host}:{pid}:{int(start) + 1}")  # the pid, reused by another
+    assert not holder_alive(dead_holder())
+    assert holder_alive(f"another-host:{pid}:{start}")  # cannot be judged from here
+    assert holder_alive("garbage")
