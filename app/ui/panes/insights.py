@@ -318,7 +318,7 @@ class InsightsPane(QWidget):
         used = sum(report.storage.values())
         colours = ["#3b82d6", "#1f9d76", "#d9822b", "#8e6bd8", "#8a8f98"]
         names = {
-            "database": "memories (encrypted)",
+            "database": "memories",
             "vectors": "search vectors",
             "frames": "screen frames",
         }
@@ -329,6 +329,8 @@ class InsightsPane(QWidget):
             piece = series.append(f"{names.get(part, part)} {human_bytes(size)}", float(size))
             piece.setColor(QColor(colours[n % len(colours)]))
         chart.addSeries(series)
+        # Beside the ring, one label per line: below it, three labels share one line and clip.
+        chart.legend().setAlignment(Qt.AlignmentFlag.AlignRight)
         self.storage_chart.setChart(chart)
         self.storage_text.setText(f"{human_bytes(used)} on disk, all of it encrypted")
         budget = report.budget_bytes
