@@ -425,9 +425,8 @@ class VanishingHints:
         return None
 
 
-def test_when_the_display_goes_capture_rests_says_why_and_resumes(
-    memloci: Memloci, caplog: pytest.LogCaptureFixture
-) -> None:
+def vanishing_capture(memloci: Memloci) -> Any:
+    """Capture on the fake desktop whose display can vanish, a writer window in front."""
     from app.bootstrap import build_capture
 
     screen = FakeScreen()
@@ -441,6 +440,13 @@ def test_when_the_display_goes_capture_rests_says_why_and_resumes(
     service.sessions.attach(memloci)
     memloci.services.capture = service
     screen.open("Writer", "report.odt", ["first words"])
+    return service
+
+
+def test_when_the_display_goes_capture_rests_says_why_and_resumes(
+    memloci: Memloci, caplog: pytest.LogCaptureFixture
+) -> None:
+    service = vanishing_capture(memloci)
     memloci.capture_start()
     try:
         deadline = time.monotonic() + 10
@@ -472,19 +478,7 @@ def test_a_display_that_goes_while_capture_starts_is_waited_for_without_a_traceb
 ) -> None:
     """The change-hint listener starts on the capture thread just after capture starts; when
     the display dies in between, that is a display to wait for, not a failed job."""
-    from app.bootstrap import build_capture
-
-    screen = FakeScreen()
-    fake_capture(memloci, screen)
-    service = build_capture(
-        memloci.services,
-        platform=lambda: VanishingPlatform(screen),
-        grabber=lambda: FakeGrabber(screen),
-        ocr=lambda: FakeOcr(screen),
-    )
-    service.sessions.attach(memloci)
-    memloci.services.capture = service
-    screen.open("Writer", "report.odt", ["first words"])
+    vanishing_capture(memloci)
     VanishingHints.started = 0
     VanishingPlatform.gone = True
     try:
