@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-from app import filelock, logs
+from app import logs, rekey
 from app.core import Memloci, Services
 from app.errors import ConfigError
 from app.llm.factory import API_KEY_META, ModelRuntime
 from app.paths import Paths
+from app.rekey import StoreUse, setup_lock
 from app.search import build_retriever
 from app.security import unlock
 from app.security.cipher import FieldCipher
@@ -27,26 +25,23 @@ from app.store.queue import WorkQueue
 log = logging.getLogger(__name__)
 
 
-@contextlib.contextmanager
-def _setup_lock(folder: Path) -> Iterator[None]:
-    """Two processes creating the same store at once must not write two keyfiles."""
-    with open(folder / ".setup.lock", "a+") as handle:
-        filelock.lock(handle, blocking=True)
-        try:
-            yield
-        finally:
-            filelock.unlock(handle)
-
-
 def unlock_key(
     paths: Paths,
     settings: Settings,
     passphrase: str | None,
     prompt: unlock.Prompt | None,
     create: bool,
+    use: StoreUse | None = None,
 ) -> tuple[Keyfile, bytes, str | None]:
-    """The data key: from the passphrase (argument, environment, prompt) or the keyring."""
-    with _setup_lock(paths.data):
+    """The data key: from the passphrase (argument, environment, prompt) or the keyring.
+
+    Under the set-up lock (two processes creating one store must not write two keyfiles): an
+    interrupted key change is finished or undone first, and `use` marks the store open, so a
+    key change cannot start under it."""
+    with setup_lock(paths.data):
+        rekey.recover(paths)
+        if use is not None:
+            use.share()
         if not paths.keyfile.exists():
             if paths.database.exists():
                 raise ConfigError(
@@ -65,13 +60,25 @@ def unlock_key(
             return keyfile, data_key, passphrase
     keyfile = Keyfile.load(paths.keyfile)
     passphrase = passphrase or unlock.env_passphrase()
+    stale_keyring = False
     if passphrase is None and settings.security.use_keyring:
         stored = unlock.keyring_get(keyfile.install_id)
-        if stored is not None:
+        if stored is not None and keyfile.fits(stored):
             return keyfile, stored, None
+        if stored is not None:
+            # The data key was replaced while the keyring kept the old one.
+            log.warning("the key in the OS keyring is not this store's key; asking instead")
+            unlock.keyring_delete(keyfile.install_id)
+            stale_keyring = True
     if passphrase is None:
         passphrase = unlock.require(prompt, "Passphrase", False)
-    return keyfile, keyfile.unlock(passphrase), passphrase
+    data_key = keyfile.unlock(passphrase)
+    if stale_keyring:
+        try:
+            unlock.keyring_set(keyfile.install_id, data_key)
+        except ConfigError:
+            log.warning("the OS keyring refused the key; the passphrase unlocks the store")
+    return keyfile, data_key, passphrase
 
 
 def build(
@@ -86,12 +93,19 @@ def build(
     paths.ensure()
     logs.setup(paths)
     settings = Settings.load(paths.settings_file)
-    keyfile, data_key, known_passphrase = unlock_key(paths, settings, passphrase, prompt, create)
-    database = Database(
-        paths.database,
-        subkey(data_key, "database"),
-        busy_timeout_ms=settings.store.busy_timeout_ms,
-    )
+    use = StoreUse(paths.data)
+    try:
+        keyfile, data_key, known_passphrase = unlock_key(
+            paths, settings, passphrase, prompt, create, use
+        )
+        database = Database(
+            paths.database,
+            subkey(data_key, "database"),
+            busy_timeout_ms=settings.store.busy_timeout_ms,
+        )
+    except BaseException:
+        use.release()
+        raise
     try:
         migrate(database)
         repo = MemoryRepository(database, FieldCipher(subkey(data_key, "vault")))
@@ -117,8 +131,10 @@ def build(
         # Hybrid search (issue 3): its background indexer stops before the database closes.
         services.extras["closers"].append(services.retriever.close)
         services.capture = build_capture(services)
+        services.extras["after_close"] = [use.release]
     except BaseException:
         database.close()
+        use.release()
         raise
     memloci = Memloci(services)
     # Capture records sessions through the facade; it stops before the database closes.

@@ -59,6 +59,24 @@ class Memloci(RetrievalFacade, AgentsFacade, CaptureFacade, AutofillFacade, View
 
         return build(home, passphrase, prompt=prompt, create=create)
 
+    @staticmethod
+    def replace_data_key(
+        home: str | os.PathLike[str] | None,
+        old_passphrase: str,
+        new_passphrase: str,
+        *,
+        progress: Any = None,
+    ) -> dict[str, Any]:
+        """Re-encrypt the whole store under a new random data key (see `app.rekey`). The store
+        must be closed everywhere; the new passphrase may equal the old one."""
+        from app import logs
+        from app.paths import Paths
+        from app.rekey import replace_data_key
+
+        paths = Paths.resolve(home)
+        logs.setup(paths)
+        return replace_data_key(paths, old_passphrase, new_passphrase, progress=progress).to_dict()
+
     def close(self) -> None:
         if self._closed:
             return
@@ -69,6 +87,8 @@ class Memloci(RetrievalFacade, AgentsFacade, CaptureFacade, AutofillFacade, View
             except Exception:  # closing must go on for the rest
                 log.exception("closing %s failed", closer)
         self._s.database.close()
+        for closer in self._s.extras.get("after_close", []):
+            closer()  # the store's in-use lock: released once nothing holds the database
 
     def __enter__(self) -> Memloci:
         return self

@@ -27,6 +27,11 @@ if os.name == "nt":  # pragma: no cover - exercised on Windows builds only
         handle.seek(0)
         msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
 
+    def lock_shared(handle: IO[Any]) -> bool:
+        """Windows byte-range locks have no shared mode: readers do not mark themselves
+        (replacing the store's files fails there anyway while another process has them open)."""
+        return True
+
 else:
     import fcntl
 
@@ -43,3 +48,13 @@ else:
 
     def unlock(handle: IO[Any]) -> None:
         fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def lock_shared(handle: IO[Any]) -> bool:
+        """A shared lock, without waiting: False while another process holds it exclusively."""
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError as error:
+            if error.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                return False
+            raise
+        return True

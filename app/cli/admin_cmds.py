@@ -95,18 +95,59 @@ def passphrase() -> None:
 
 
 @passphrase.command()
+@click.option(
+    "--new-key",
+    is_flag=True,
+    help="Also replace the data key: the whole store is encrypted again (close the app first).",
+)
+@json_option
 @pass_session
-def change(session: Any) -> None:
-    """Change the passphrase. Every memory stays; only the key wrapping changes."""
-    memloci = session.open()
-    old = os.environ.get("MEMLOCI_PASSPHRASE") or memloci.services.passphrase
-    if old is None:
-        if not sys.stdin.isatty():
-            raise PassphraseRequired("Give the current passphrase in MEMLOCI_PASSPHRASE.")
-        old = click.prompt("Current passphrase", hide_input=True, err=True)
-    new = os.environ.get("MEMLOCI_NEW_PASSPHRASE") or _new_passphrase("New passphrase")
-    memloci.change_passphrase(old, new)
-    click.echo("Passphrase changed. Every memory is unchanged.")
+def change(session: Any, new_key: bool, as_json: bool) -> None:
+    """Change the passphrase. Every memory stays; only the key wrapping changes.
+
+    With --new-key, a new random data key replaces the old one and everything is encrypted
+    again under it, so a copy of the old keyfile with the old passphrase opens nothing new.
+    The new passphrase may be the old one."""
+    if not new_key:
+        memloci = session.open()
+        old = os.environ.get("MEMLOCI_PASSPHRASE") or memloci.services.passphrase
+        old = old or _current_passphrase()
+        new = os.environ.get("MEMLOCI_NEW_PASSPHRASE") or _new_passphrase("New passphrase")
+        memloci.change_passphrase(old, new)
+        click.echo("Passphrase changed. Every memory is unchanged.")
+        return
+    from app.core import Memloci
+
+    old = os.environ.get("MEMLOCI_PASSPHRASE") or _current_passphrase()
+    new = os.environ.get("MEMLOCI_NEW_PASSPHRASE") or _new_passphrase(
+        "New passphrase (may be the current one)"
+    )
+    result = Memloci.replace_data_key(
+        session.home,
+        old,
+        new,
+        progress=None if as_json else (lambda step: click.echo(f"{step}…", err=True)),
+    )
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(
+        f"New data key in place: {result['memories']} memories, {result['secrets']} vault "
+        f"secrets and {result['frames']} retained frames encrypted again in "
+        f"{result['seconds']:.1f} s. The search index rebuilds the next time Memloci opens."
+    )
+    if result["frames_unreadable"]:
+        click.echo(
+            f"{result['frames_unreadable']} retained frames were already damaged and were "
+            "left out (their text is in the memories).",
+            err=True,
+        )
+
+
+def _current_passphrase() -> str:
+    if not sys.stdin.isatty():
+        raise PassphraseRequired("Give the current passphrase in MEMLOCI_PASSPHRASE.")
+    return str(click.prompt("Current passphrase", hide_input=True, err=True))
 
 
 @passphrase.command()

@@ -143,6 +143,11 @@ def mark_all_unindexed(conn: Any, fingerprint: str) -> None:
     conn.execute("UPDATE vector_state SET indexed = 0 WHERE fingerprint = ?", (fingerprint,))
 
 
+def mark_everything_unindexed(conn: Any) -> None:
+    """Every stored vector waits for the index again (the index was dropped: a new data key)."""
+    conn.execute("UPDATE vector_state SET indexed = 0 WHERE indexed != 0")
+
+
 def counts(conn: Any, fingerprint: str) -> dict[str, int]:
     row = conn.execute(
         "SELECT count(*), coalesce(sum(fingerprint = ?), 0), "

@@ -5,13 +5,18 @@
 
 The keyfile holds the KDF parameters, the salt and the wrapped data key: nothing about memories.
 A wrong passphrase fails the AES-GCM tag check before the database is touched. Changing the
-passphrase re-wraps the data key in one atomic file replace, so no record can be lost by it.
+passphrase re-wraps the data key in one atomic file replace, so no record can be lost by it;
+replacing the data key itself rewrites the store (`app.rekey`). The keyfile also carries a check
+value of the data key (an HMAC under a sub-key, which tells nothing of the key), so a key kept in
+the OS keyring that no longer fits is noticed before the database is touched.
 """
 
 from __future__ import annotations
 
 import base64
 import errno
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -76,6 +81,13 @@ def subkey(data_key: bytes, purpose: str) -> bytes:
     ).derive(data_key)
 
 
+def key_check_value(data_key: bytes, install_id: str) -> bytes:
+    """16 bytes that identify a data key without revealing anything about it."""
+    return hmac.new(subkey(data_key, "key-check"), install_id.encode(), hashlib.sha256).digest()[
+        :16
+    ]
+
+
 def check_new_passphrase(passphrase: str) -> None:
     if len(passphrase) < MIN_PASSPHRASE:
         raise InvalidInput(f"Choose a passphrase of at least {MIN_PASSPHRASE} characters.")
@@ -95,6 +107,7 @@ class Keyfile:
     salt: bytes
     nonce: bytes
     wrapped: bytes
+    check: bytes | None = None  # key_check_value(data key); absent in keyfiles before 0.2
 
     # -- creation and storage -----------------------------------------------------------------
     @classmethod
@@ -118,7 +131,8 @@ class Keyfile:
         nonce = secrets.token_bytes(12)
         kek = derive_kek(passphrase, salt, kdf)
         wrapped = AESGCM(kek).encrypt(nonce, data_key, install_id.encode())
-        return cls(path, install_id, dict(kdf), salt, nonce, wrapped)
+        check = key_check_value(data_key, install_id)
+        return cls(path, install_id, dict(kdf), salt, nonce, wrapped, check)
 
     @classmethod
     def load(cls, path: Path) -> Keyfile:
@@ -136,6 +150,7 @@ class Keyfile:
                 _unb64(raw["salt"]),
                 _unb64(raw["nonce"]),
                 _unb64(raw["wrapped_key"]),
+                _unb64(raw["key_check"]) if raw.get("key_check") else None,
             )
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise ConfigError(
@@ -143,20 +158,27 @@ class Keyfile:
                 "a backup of the data folder, or import a Memloci backup into a new store."
             ) from None
 
-    def save(self) -> None:
-        """Atomic replace: write a sibling, fsync, rename, fsync the folder."""
-        body = json.dumps(
-            {
-                "version": KEYFILE_VERSION,
-                "install_id": self.install_id,
-                "kdf": self.kdf,
-                "salt": _b64(self.salt),
-                "nonce": _b64(self.nonce),
-                "wrapped_key": _b64(self.wrapped),
-            },
-            indent=2,
-        )
-        write_atomic(self.path, body.encode("utf-8"))
+    def save(self, path: Path | None = None) -> None:
+        """Atomic replace: write a sibling, fsync, rename, fsync the folder. `path` writes the
+        same content elsewhere (a key change stages its new keyfile beside the current one)."""
+        fields: dict[str, Any] = {
+            "version": KEYFILE_VERSION,
+            "install_id": self.install_id,
+            "kdf": self.kdf,
+            "salt": _b64(self.salt),
+            "nonce": _b64(self.nonce),
+            "wrapped_key": _b64(self.wrapped),
+        }
+        if self.check is not None:
+            fields["key_check"] = _b64(self.check)
+        write_atomic(path or self.path, json.dumps(fields, indent=2).encode("utf-8"))
+
+    def fits(self, data_key: bytes) -> bool:
+        """Whether `data_key` is the key this keyfile wraps (True when the keyfile is too old
+        to say)."""
+        if self.check is None:
+            return True
+        return hmac.compare_digest(self.check, key_check_value(data_key, self.install_id))
 
     # -- use ----------------------------------------------------------------------------------
     def unlock(self, passphrase: str) -> bytes:
@@ -176,6 +198,11 @@ class Keyfile:
         new = self._wrap(self.path, self.install_id, new_passphrase, data_key, self.kdf)
         new.save()
         return new
+
+    def with_new_key(self, passphrase: str, data_key: bytes) -> Keyfile:
+        """The same install wrapping another data key under `passphrase` (not yet saved)."""
+        check_new_passphrase(passphrase)
+        return self._wrap(self.path, self.install_id, passphrase, data_key, self.kdf)
 
 
 def write_atomic(path: Path, body: bytes, mode: int = 0o600) -> None:

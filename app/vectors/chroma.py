@@ -110,6 +110,16 @@ class ChromaIndex:
                 dropped.append(name)
         return dropped
 
+    def drop_install(self) -> list[str]:
+        """Every collection of this install, this one included (its key was replaced)."""
+        dropped = []
+        for name in self._names():
+            if name.startswith(self._prefix + "-"):
+                self._client.delete_collection(name)
+                dropped.append(name)
+        self._collection = None
+        return dropped
+
     def reset(self) -> None:
         """Empty this collection (rebuild from the database follows)."""
         self._client.delete_collection(self.name)

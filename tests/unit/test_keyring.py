@@ -80,3 +80,41 @@ def test_a_keyring_that_refuses_says_so_and_changes_nothing(home: Path, memloci:
         keyring.set_keyring(previous)
     assert "keyring refused" in str(caught.value) and "\n" not in str(caught.value)
     assert not memloci.settings.security.use_keyring
+
+
+def test_a_new_data_key_reaches_the_keyring_and_a_stale_one_is_replaced(
+    backend: MemoryKeyring, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After `passphrase change --new-key` the keyring holds the new key; if it still held the
+    old one (a crash between the two), the store asks for the passphrase once, instead of
+    failing on a key that no longer fits, and keeps the right key from then on."""
+    import base64
+
+    from app.core import Memloci
+
+    with Memloci.open(home) as memloci:
+        memory = memloci.add("Keys move with the store")
+        memloci.set_keyring(True)
+        old_key = memloci.services.data_key
+    Memloci.replace_data_key(home, PASSPHRASE, "the passphrase after")
+    ((slot, stored),) = backend.items.items()
+    assert base64.b64decode(stored) != old_key
+
+    monkeypatch.delenv("MEMLOCI_PASSPHRASE")
+    with Memloci.open(home, create=False) as memloci:  # the keyring's new key opens it
+        new_key = memloci.services.data_key
+        assert memloci.get(memory.id).title.startswith("Keys move")
+
+    backend.items[slot] = base64.b64encode(old_key).decode()  # stale, as after a crash
+    asked: list[str] = []
+
+    def prompt(message: str, confirm: bool) -> str:
+        asked.append(message)
+        return "the passphrase after"
+
+    with Memloci.open(home, create=False, prompt=prompt) as memloci:
+        assert memloci.get(memory.id).title.startswith("Keys move")
+    assert asked == ["Passphrase"]
+    assert base64.b64decode(backend.items[slot]) == new_key
+    with Memloci.open(home, create=False) as memloci:  # and no prompt again
+        assert memloci.services.data_key == new_key

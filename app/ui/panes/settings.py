@@ -202,7 +202,9 @@ class SettingsPane(QWidget):
         form.addRow(self.keyring)
         note = QLabel(
             "Your memories are encrypted with a key that only your passphrase unlocks. "
-            "Changing the passphrase rewrites only the lock, never a memory."
+            "Changing the passphrase rewrites only the lock, never a memory. To replace the "
+            "key itself (if an old copy of your data folder and passphrase may be known), quit "
+            "Memloci and run: memloci passphrase change --new-key"
         )
         note.setObjectName("muted")
         note.setWordWrap(True)
