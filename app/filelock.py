@@ -3,6 +3,7 @@ msvcrt byte-range locking on Windows (imported where it exists, so every platfor
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import time
@@ -58,3 +59,12 @@ else:
                 return False
             raise
         return True
+
+
+def release(handle: IO[Any] | None) -> None:
+    """Unlock (if the lock is still held) and close a lock file's handle; None does nothing."""
+    if handle is None:
+        return
+    with contextlib.suppress(OSError):
+        unlock(handle)
+    handle.close()

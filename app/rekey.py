@@ -75,31 +75,29 @@ class StoreUse:
         self._handle: IO[Any] | None = None
 
     def share(self) -> None:
-        handle = open(self.path, "a+")  # noqa: SIM115 - held for the store's lifetime
-        if not filelock.lock_shared(handle):
-            handle.close()
-            raise StoreBusy(
-                "Memloci's data key is being replaced; open the store again when "
-                "`memloci passphrase change --new-key` has finished."
-            )
-        self._handle = handle
+        self._hold(
+            filelock.lock_shared,
+            "Memloci's data key is being replaced; open the store again when "
+            "`memloci passphrase change --new-key` has finished.",
+        )
 
     def take(self) -> None:
-        handle = open(self.path, "a+")  # noqa: SIM115
-        if not filelock.lock(handle, blocking=False):
+        self._hold(
+            lambda handle: filelock.lock(handle, blocking=False),
+            "The store is open elsewhere (the Memloci app, `memloci serve` or another "
+            "command). Quit them and run this again; nothing was changed.",
+        )
+
+    def _hold(self, lock: Callable[[IO[Any]], bool], busy: str) -> None:
+        handle = open(self.path, "a+")  # noqa: SIM115 - held for the store's lifetime
+        if not lock(handle):
             handle.close()
-            raise StoreBusy(
-                "The store is open elsewhere (the Memloci app, `memloci serve` or another "
-                "command). Quit them and run this again; nothing was changed."
-            )
+            raise StoreBusy(busy)
         self._handle = handle
 
     def release(self) -> None:
         handle, self._handle = self._handle, None
-        if handle is not None:
-            with contextlib.suppress(OSError):
-                filelock.unlock(handle)
-            handle.close()
+        filelock.release(handle)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ folds their vectors into the index when it next syncs.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 from typing import IO
@@ -43,10 +42,7 @@ class OwnerLock:
 
     def release(self) -> None:
         handle, self._handle = self._handle, None
-        if handle is not None:
-            with contextlib.suppress(OSError):
-                filelock.unlock(handle)
-            handle.close()
+        filelock.release(handle)
 
     def holder(self) -> int | None:
         """The pid written by the current holder, if another process holds the lock."""
