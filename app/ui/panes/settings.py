@@ -208,6 +208,7 @@ class SettingsPane(QWidget):
         )
         note.setObjectName("muted")
         note.setWordWrap(True)
+        note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow(note)
         layout.addWidget(box)
         layout.addStretch(1)
