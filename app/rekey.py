@@ -46,7 +46,7 @@ from app.security import unlock
 from app.security.cipher import FieldCipher
 from app.security.keys import Keyfile, subkey
 from app.settings import Settings
-from app.store.db import Database
+from app.store.db import Database, sqlite_error, translate
 from app.store.migrations import migrate
 
 log = logging.getLogger(__name__)
@@ -200,12 +200,16 @@ def replace_data_key(
             try:
                 counts = _stage(paths, staged, old_key, new_key, say)
                 new_keyfile.save(staged.keyfile)
+                _commit(paths, staged)
             except BaseException:
-                recover(paths)  # no staged keyfile yet, or a staged database: abandoned
-                raise
-            _commit(paths, staged)
-            say("Finishing: frames and keyfile in place")
-            _finish(paths, staged)
+                # Before the commit (a staged database still there): abandoned, removed now,
+                # and the error stands. After it the change is made: finished like the next
+                # open would, and reported as done.
+                if recover(paths) != "finished":
+                    raise
+            else:
+                say("Finishing: frames and keyfile in place")
+                _finish(paths, staged)
         finally:
             use.release()
     _drop_server_collections(settings, old_key)
@@ -248,7 +252,9 @@ def _stage(
         finally:
             conn.execute("DETACH DATABASE rekeyed")
     except OSError as error:
-        raise _disk_full(paths, error) from None
+        raise _disk_full(paths.data, error) from None
+    except sqlite_error() as error:
+        raise translate(error, staged.database) from None
     finally:
         live.close()
 

@@ -28,6 +28,11 @@ def _driver() -> Any:
     return sqlcipher3
 
 
+def sqlite_error() -> type[Exception]:
+    """The driver's base error class, for callers that run SQL outside `Database.write`."""
+    return _driver().Error  # type: ignore[no-any-return]
+
+
 def disk_full(path: Path) -> DiskFull:
     return DiskFull(
         f"The disk holding {path.parent} is full. Nothing was changed; free some space and "

@@ -263,3 +263,67 @@ def test_a_crash_at_any_step_leaves_one_passphrase_opening_everything(
     Memloci.replace_data_key(home, opens_with, "third passphrase here")
     with Memloci.open(home, passphrase="third passphrase here") as memloci:
         assert _state(memloci) == before
+
+
+def test_too_little_free_space_is_refused_before_anything_is_written(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+    from collections import namedtuple
+
+    from app.errors import DiskFull
+
+    with Memloci.open(home) as memloci:
+        memloci.add("needs room to be copied")
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda _path: usage(10 << 30, 10 << 30, 1 << 20))
+    with pytest.raises(DiskFull, match=r"needs about .* MiB free .* nothing was changed"):
+        Memloci.replace_data_key(home, PASSPHRASE, NEW)
+    assert [p.name for p in (home / "data").iterdir() if ".rekey" in p.name] == []
+    Memloci.open(home, passphrase=PASSPHRASE).close()
+
+
+def test_a_disk_that_fills_while_staging_leaves_the_store_as_it_was(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    import app.rekey as rekey
+    from app.errors import DiskFull
+
+    with Memloci.open(home) as memloci:
+        ids = _fill(memloci)
+        before = _state(memloci)
+
+    def full(*_args: object, **_kwargs: object) -> None:
+        raise rekey._disk_full(home, OSError(errno.ENOSPC, "No space left on device"))
+
+    monkeypatch.setattr(rekey, "_reencrypt_frames", full)
+    with pytest.raises(DiskFull, match="store is unchanged"):
+        Memloci.replace_data_key(home, PASSPHRASE, NEW)
+    leftovers = [p.name for p in (home / "data").iterdir() if p.name.endswith((".rekey", ".old"))]
+    assert leftovers == []
+    with Memloci.open(home, passphrase=PASSPHRASE) as memloci:
+        assert _state(memloci) == before
+        assert memloci.reveal(ids["vault"]) == "2222"
+
+
+def test_an_error_just_after_the_commit_still_completes_the_change(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.rekey as rekey
+
+    with Memloci.open(home) as memloci:
+        memory = memloci.add("committed before the error")
+    commit = rekey._commit
+
+    def commit_then_fail(*args: object) -> None:
+        commit(*args)  # type: ignore[arg-type]
+        raise OSError("fsync of the folder failed")
+
+    monkeypatch.setattr(rekey, "_commit", commit_then_fail)
+    result = Memloci.replace_data_key(home, PASSPHRASE, NEW)
+    assert result["memories"] == 1
+    assert [p.name for p in (home / "data").iterdir() if ".rekey" in p.name] == []
+    with Memloci.open(home, passphrase=NEW) as memloci:
+        assert memloci.get(memory.id).text.endswith("committed before the error")
