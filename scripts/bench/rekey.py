@@ -52,12 +52,12 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="memloci-rekey-"))
     try:
         with temporary_home(scratch / "home") as home:
-            warm_up(home)
             if args.home:
                 shutil.rmtree(home)
                 shutil.copytree(args.home, home, ignore=shutil.ignore_patterns("*.jsonl"))
                 print(f"copied {args.home} to {home}")
             else:
+                warm_up(home)
                 build(home, args.memories, args.secrets)
             run(home)
     finally:
