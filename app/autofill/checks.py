@@ -39,13 +39,30 @@ def _hotkey(combo: str) -> Check:
 
 
 def _typing() -> Check:
-    if shutil.which("xdotool"):
-        return Check("autofill:typing", OK, "xdotool types chosen values into the focused field")
+    """Typing goes through XTest on the display (spare keys bound for characters the keymap
+    lacks); xdotool is only the fallback for a display without XTest."""
+    if sys.platform != "linux":
+        return Check("autofill:typing", OK, f"{sys.platform}: chosen values are copied, not typed")
+    name = os.environ.get("DISPLAY")
+    if not name:
+        return Check("autofill:typing", OK, "no display: chosen values are copied, not typed")
+    from app.autofill.keyboard import TypingUnavailable, _connect
+
+    try:
+        _connect(name).close()
+    except TypingUnavailable as problem:
+        if shutil.which("xdotool"):
+            return Check(
+                "autofill:typing", OK, f"xdotool types chosen values ({str(problem).rstrip('.')})"
+            )
+        return Check(
+            "autofill:typing",
+            WARN,
+            f"chosen values cannot be typed here: {problem}",
+            "Copy them instead, or install xdotool: sudo apt-get install xdotool",
+        )
     return Check(
-        "autofill:typing",
-        WARN,
-        "xdotool not found: typing falls back to XTest (letters the keymap has)",
-        "Install it for any character: sudo apt-get install xdotool",
+        "autofill:typing", OK, "XTest types chosen values into the focused field, any character"
     )
 
 

@@ -286,3 +286,18 @@ def test_xtest_types_without_xdotool(xvfb: str, home: Path, monkeypatch) -> None
     finally:
         process.kill()
         process.wait()
+
+
+def test_doctor_says_how_values_are_typed(xvfb: str, monkeypatch) -> None:
+    from app.autofill.checks import _typing
+
+    monkeypatch.setenv("DISPLAY", xvfb)
+    check = _typing()
+    assert check.status == "ok" and "XTest types" in check.detail
+    monkeypatch.setenv("DISPLAY", ":987")  # no server there
+    monkeypatch.setenv("PATH", "/nonexistent")
+    check = _typing()
+    assert check.status != "ok" and "cannot be typed" in check.detail
+    assert "xdotool" in check.fix
+    monkeypatch.delenv("DISPLAY")
+    assert "copied, not typed" in _typing().detail
