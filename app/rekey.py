@@ -34,7 +34,7 @@ import secrets
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -44,7 +44,7 @@ from app.paths import Paths
 from app.search import state as vector_state
 from app.security import unlock
 from app.security.cipher import FieldCipher
-from app.security.keys import Keyfile, subkey
+from app.security.keys import Keyfile, fsync_dir, subkey, write_atomic
 from app.settings import Settings
 from app.store.db import Database, sqlite_error, translate
 from app.store.migrations import migrate
@@ -130,7 +130,7 @@ class RekeyResult:
     seconds: float
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return asdict(self)
 
 
 # -- recovery ------------------------------------------------------------------------------------
@@ -151,7 +151,7 @@ def recover(paths: Paths) -> str | None:
         return None
     for path in leftovers:
         _remove(path)
-    _fsync_dir(paths.data)
+    fsync_dir(paths.data)
     log.info("removed the files of an unfinished data key change; the store is as before it")
     return "abandoned"
 
@@ -164,13 +164,13 @@ def _finish(paths: Paths, staged: Staged) -> None:
             _remove(staged.old_frames)
             os.replace(staged.live_frames, staged.old_frames)
         os.replace(staged.frames, staged.live_frames)
-        _fsync_dir(paths.data)
+        fsync_dir(paths.data)
     _remove(staged.old_frames)
     # The local vector index belongs to the old key (rotation, collection names): rebuilt from
     # the database's vectors when the store next opens.
     _remove(paths.vectors)
     os.replace(staged.keyfile, paths.keyfile)
-    _fsync_dir(paths.data)
+    fsync_dir(paths.data)
 
 
 # -- the change ----------------------------------------------------------------------------------
@@ -346,17 +346,8 @@ def _reencrypt_frames(staged: Staged, old: FieldCipher, new: FieldCipher) -> tup
             unreadable += 1  # its pixels were lost already; its text stays in the memories
             log.warning("a retained frame failed its integrity check and is left out")
             continue
-        target = staged.frames / path.name
-        try:
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(new.encrypt(plain, context))
-                handle.flush()
-                os.fsync(handle.fileno())
-        except OSError as error:
-            raise _disk_full(staged.frames, error) from None
+        write_atomic(staged.frames / path.name, new.encrypt(plain, context))
         done += 1
-    _fsync_dir(staged.frames)
     return done, unreadable
 
 
@@ -365,7 +356,7 @@ def _commit(paths: Paths, staged: Staged) -> None:
     for extra in _sqlite_files(paths.database)[1:]:
         _remove(extra)  # checkpointed and closed above, under the exclusive lock
     os.replace(staged.database, paths.database)
-    _fsync_dir(paths.data)
+    fsync_dir(paths.data)
 
 
 def _drop_server_collections(settings: Settings, old_key: bytes) -> None:
@@ -435,16 +426,6 @@ def _remove(path: Path) -> None:
 
 def _fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name == "nt":  # pragma: no cover - directories cannot be opened there
-        return
-    fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:

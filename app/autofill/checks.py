@@ -46,15 +46,12 @@ def _typing() -> Check:
     name = os.environ.get("DISPLAY")
     if not name:
         return Check("autofill:typing", OK, "no display: chosen values are copied, not typed")
-    from app.autofill.keyboard import TypingUnavailable, _connect
+    from app.autofill.keyboard import xtest_problem
 
-    try:
-        _connect(name).close()
-    except TypingUnavailable as problem:
-        if shutil.which("xdotool"):
-            return Check(
-                "autofill:typing", OK, f"xdotool types chosen values ({str(problem).rstrip('.')})"
-            )
+    problem = xtest_problem(name)
+    if problem is not None and shutil.which("xdotool"):
+        return Check("autofill:typing", OK, f"xdotool types chosen values ({problem.rstrip('.')})")
+    if problem is not None:
         return Check(
             "autofill:typing",
             WARN,

@@ -92,6 +92,15 @@ def keysym_for(char: str) -> int:
 
 
 # -- XTest ------------------------------------------------------------------------------------
+def xtest_problem(name: str) -> str | None:
+    """Why values cannot be typed through XTest on display `name`, or None when they can."""
+    try:
+        _connect(name).close()
+    except TypingUnavailable as problem:
+        return str(problem)
+    return None
+
+
 def _connect(name: str) -> Any:
     try:
         from Xlib import display as xdisplay

@@ -223,8 +223,15 @@ def write_atomic(path: Path, body: bytes, mode: int = 0o600) -> None:
                 "Free some space and try again."
             ) from None
         raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
+    fsync_dir(path.parent)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make renames and new names in `folder` durable (a no-op where folders cannot be opened)."""
+    if os.name == "nt":  # pragma: no cover - Windows
+        return
+    fd = os.open(folder, os.O_RDONLY)
     try:
-        os.fsync(dir_fd)
+        os.fsync(fd)
     finally:
-        os.close(dir_fd)
+        os.close(fd)

@@ -103,21 +103,20 @@ class ChromaIndex:
 
     def drop_other_collections(self) -> list[str]:
         """Collections of this install made with other embedders: useless now, so removed."""
-        dropped = []
-        for name in self._names():
-            if name.startswith(self._prefix + "-") and name != self.name:
-                self._client.delete_collection(name)
-                dropped.append(name)
-        return dropped
+        return self._drop(keep=self.name)
 
     def drop_install(self) -> list[str]:
         """Every collection of this install, this one included (its key was replaced)."""
+        dropped = self._drop(keep=None)
+        self._collection = None
+        return dropped
+
+    def _drop(self, keep: str | None) -> list[str]:
         dropped = []
         for name in self._names():
-            if name.startswith(self._prefix + "-"):
+            if name.startswith(self._prefix + "-") and name != keep:
                 self._client.delete_collection(name)
                 dropped.append(name)
-        self._collection = None
         return dropped
 
     def reset(self) -> None:
