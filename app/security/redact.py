@@ -136,6 +136,12 @@ _KEY_VALUE = re.compile(
     r"private[_ -]?key|client[_ -]?secret)[\w.-]*\b[\"']?\s*(?:[:=]|\bis\b)\s*[\"']?"
     r"(?P<value>[A-Za-z0-9+/_.~-]{8,}=*)"
 )
+# OCR drops a prefix it is unsure of ("sk_live_" in "Secret key sk_live_51Qm..."): a long
+# random-looking value right after a key or token label is a key without one.
+_LABELLED_TOKEN = re.compile(
+    r"(?i)\b(?:secret|api|access|private|auth|bearer|session|refresh|publishable|restricted)"
+    r"[ _-]?(?:key|token)s?\s*[:=]?\s*(?P<value>[A-Za-z0-9+/_.~-]{20,}=*)(?![\w+/=-])"
+)
 _CARD = re.compile(
     r"(?<![\w+.,/-])(?:\d{4}(?:\s{1,3}|-)\d{4}(?:\s{1,3}|-)\d{4}(?:\s{1,3}|-)\d{1,7}"
     r"|\d{4}(?:\s{1,3}|-)\d{6}(?:\s{1,3}|-)\d{4,5}|\d{13,19})(?![\w.,/-]?\d)"
@@ -175,6 +181,10 @@ def _tokens(text: str) -> Iterator[Span]:
     for match in _KEY_VALUE.finditer(text):
         value = match.group("value")
         if entropy(value) >= 3.0 and not value.isalpha() and not value.isdigit():
+            yield *match.span("value"), "key"
+    for match in _LABELLED_TOKEN.finditer(text):
+        value = match.group("value")
+        if entropy(value) >= 3.5 and re.search(r"\d", value) and re.search(r"[A-Za-z]", value):
             yield *match.span("value"), "key"
 
 
