@@ -108,22 +108,48 @@ def _card_issuer(digits: str) -> bool:
 # -- shapes ---------------------------------------------------------------------------------
 # OCR loses underscores and reads them as spaces, dots or nothing ("sk live 51Qm...").
 _U = r"[_ .\-]{0,2}"
-_TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("aws-key", re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b")),
-    ("github-token", re.compile(rf"\bgh[pousr]{_U}(?=[A-Za-z]*\d)[A-Za-z0-9]{{30,}}")),
-    ("github-token", re.compile(rf"\bgithub{_U}pat{_U}[A-Za-z0-9_]{{40,}}")),
-    ("gitlab-token", re.compile(rf"\bglpat{_U}[A-Za-z0-9_-]{{20,}}")),
-    ("slack-token", re.compile(r"\bxox[abposr][-–— ]{1,2}[A-Za-z0-9-]{10,}")),
-    ("slack-webhook", re.compile(r"https://hooks\.slack\.com/services/[A-Za-z0-9/]+")),
-    ("openai-key", re.compile(r"\bsk-(?:proj-|ant-|live-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}")),
-    ("stripe-key", re.compile(rf"\b(?:sk|rk|pk){_U}(?:live|test){_U}(?=\w*\d)[A-Za-z0-9]{{16,}}")),
-    ("stripe-key", re.compile(rf"\bwhsec{_U}[A-Za-z0-9]{{24,}}")),
-    ("google-key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}(?![\w-])")),
-    ("huggingface-token", re.compile(rf"\bhf{_U}(?=[A-Za-z]*\d)[A-Za-z0-9]{{30,}}")),
-    ("npm-token", re.compile(rf"\bnpm{_U}(?=[A-Za-z]*\d)[A-Za-z0-9]{{36}}\b")),
-    ("sendgrid-key", re.compile(r"\bSG\.[\w-]{16,32}\.[\w-]{30,50}")),
-    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.\s?eyJ[A-Za-z0-9_-]{8,}\.\s?[A-Za-z0-9_-]{8,}")),
-    ("bearer-token", re.compile(r"(?i)(?<=bearer )\s*[A-Za-z0-9._~+/-]{20,}=*")),
+# (kind, pattern, stems): a pattern runs only where one of its stems is in the lower-cased
+# text, a substring test far cheaper than the pattern itself.
+_TOKENS: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
+    (
+        "aws-key",
+        re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b"),
+        ("akia", "asia", "agpa", "aida", "aroa", "anpa"),
+    ),
+    ("github-token", re.compile(rf"\bgh[pousr]{_U}(?=[A-Za-z]*\d)[A-Za-z0-9]{{30,}}"), ("gh",)),
+    ("github-token", re.compile(rf"\bgithub{_U}pat{_U}[A-Za-z0-9_]{{40,}}"), ("github",)),
+    ("gitlab-token", re.compile(rf"\bglpat{_U}[A-Za-z0-9_-]{{20,}}"), ("glpat",)),
+    ("slack-token", re.compile(r"\bxox[abposr][-–— ]{1,2}[A-Za-z0-9-]{10,}"), ("xox",)),
+    (
+        "slack-webhook",
+        re.compile(r"https://hooks\.slack\.com/services/[A-Za-z0-9/]+"),
+        ("hooks.slack",),
+    ),
+    (
+        "openai-key",
+        re.compile(r"\bsk-(?:proj-|ant-|live-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}"),
+        ("sk-",),
+    ),
+    (
+        "stripe-key",
+        re.compile(rf"\b(?:sk|rk|pk){_U}(?:live|test){_U}(?=\w*\d)[A-Za-z0-9]{{16,}}"),
+        ("live", "test"),
+    ),
+    ("stripe-key", re.compile(rf"\bwhsec{_U}[A-Za-z0-9]{{24,}}"), ("whsec",)),
+    ("google-key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}(?![\w-])"), ("aiza",)),
+    (
+        "huggingface-token",
+        re.compile(rf"\bhf{_U}(?=[A-Za-z]*\d)[A-Za-z0-9]{{30,}}"),
+        ("hf",),
+    ),
+    ("npm-token", re.compile(rf"\bnpm{_U}(?=[A-Za-z]*\d)[A-Za-z0-9]{{36}}\b"), ("npm",)),
+    ("sendgrid-key", re.compile(r"\bSG\.[\w-]{16,32}\.[\w-]{30,50}"), ("sg.",)),
+    (
+        "jwt",
+        re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.\s?eyJ[A-Za-z0-9_-]{8,}\.\s?[A-Za-z0-9_-]{8,}"),
+        ("eyj",),
+    ),
+    ("bearer-token", re.compile(r"(?i)(?<=bearer )\s*[A-Za-z0-9._~+/-]{20,}=*"), ("bearer",)),
 )
 _PRIVATE_KEY = re.compile(
     r"-----BEGIN [A-Z ]*PRIVATE KEY( BLOCK)?-----.*?"
@@ -132,7 +158,7 @@ _PRIVATE_KEY = re.compile(
 )
 _URL_CREDENTIALS = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://(?P<value>[^\s/:@]+:[^\s/@]+)(?=@)")
 _KEY_VALUE = re.compile(
-    r"(?i)\b[\w.-]*(?:api[_ -]?key|secret|token|credential|auth|access[_ -]?key|"
+    r"(?i)(?:api[_ -]?key|secret|token|credential|auth|access[_ -]?key|"
     r"private[_ -]?key|client[_ -]?secret)[\w.-]*\b[\"']?\s*(?:[:=]|\bis\b)\s*[\"']?"
     r"(?P<value>[A-Za-z0-9+/_.~-]{8,}=*)"
 )
@@ -170,14 +196,33 @@ _LABELLED_ID = re.compile(
 )
 
 
+_KEY_STEMS = ("key", "secret", "token", "credential", "auth")
+_ID_STEMS = (
+    "ssn", "social", "passport", "national", "id card", "identity", "licen", "tax", "nif", "nie",
+    "dni", "bsn", "personnummer", "steuer", "personalausweis", "reisepass", "pesel", "nip", "cpf",
+    "curp", "codice", "pasaporte", "passaporte", "passeport", "paszport", "passaporto", "carte d",
+    "fiscal", "sécurité", "securite", "ahv", "insurance",
+)  # fmt: skip
+
+
+def _has(low: str, stems: tuple[str, ...]) -> bool:
+    return any(stem in low for stem in stems)
+
+
 def _tokens(text: str) -> Iterator[Span]:
-    for kind, pattern in _TOKENS:
-        for match in pattern.finditer(text):
-            yield match.start(), match.end(), kind
-    for match in _PRIVATE_KEY.finditer(text):
-        yield match.start(), match.end(), "private-key"
-    for match in _URL_CREDENTIALS.finditer(text):
-        yield *match.span("value"), "credentials"
+    low = text.lower()
+    for kind, pattern, stems in _TOKENS:
+        if _has(low, stems):
+            for match in pattern.finditer(text):
+                yield match.start(), match.end(), kind
+    if "PRIVATE KEY" in text:
+        for match in _PRIVATE_KEY.finditer(text):
+            yield match.start(), match.end(), "private-key"
+    if "://" in text:
+        for match in _URL_CREDENTIALS.finditer(text):
+            yield *match.span("value"), "credentials"
+    if not _has(low, _KEY_STEMS):
+        return
     for match in _KEY_VALUE.finditer(text):
         value = match.group("value")
         if entropy(value) >= 3.0 and not value.isalpha() and not value.isdigit():
@@ -213,6 +258,8 @@ def _numbers(text: str) -> Iterator[Span]:
             ok = module.is_valid(value) if module else _dni.is_valid(value) or _nie.is_valid(value)
             if ok:
                 yield match.start(), match.end(), "national-id"
+    if not _has(text.lower(), _ID_STEMS):
+        return
     for match in _LABELLED_ID.finditer(text):
         if sum(c.isdigit() for c in match.group("value")) >= 4:
             yield *match.span("value"), "national-id"
