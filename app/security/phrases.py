@@ -319,6 +319,13 @@ _NEGATION = frozenset(
 _NEXT_WORD = re.compile(r"[ \t]+([\w'’-]+)")
 
 
+_DIGIT_GROUPS = re.compile(r"(?: \d{3,4}){1,3}(?![\w.,:/-])")
+_UNITS = frozenset(
+    "lines line words characters chars digits times ms s sec seconds minutes min km m kb mb gb "
+    "px pt percent is".split()
+)
+
+
 def _said_about(text: str, end: int, value: str, link: str, label: str) -> bool:
     """A plain word after the label that describes the password instead of being it: "the
     password is case sensitive", "Enter your password to continue"."""
@@ -344,6 +351,11 @@ def _label_first(text: str) -> Iterator[Span]:
         if found is None:
             continue
         start, end, value = found
+        grouped = _DIGIT_GROUPS.match(text, end) if value.isdigit() else None
+        if grouped:  # "passcode: 552 981 334"
+            end, value = grouped.end(), text[start : grouped.end()]
+            yield start, end, "password"
+            continue
         bare = not re.search(r"\S", link)  # "password hunter2": no copula
         first = value.split()[0] if value.split() else value
         if bare and not strong(_clean(first)) and not (first.isdigit() and len(first) >= 4):
@@ -390,6 +402,9 @@ def _pins(text: str) -> Iterator[Span]:
                 continue
             if re.match(r"[.,:/]\d", text[end : end + 2]):  # 12.50, 10:30, 3/4: not a code
                 continue
+            after = _NEXT_WORD.match(text, end)
+            if pattern is _BARE_CODE_FIRST and after and after.group(1).lower() in _UNITS:
+                continue  # "the code is 1234 lines long"
             yield start, end, kind
 
 
