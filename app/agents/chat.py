@@ -21,13 +21,13 @@ from typing import Any
 from app.agents.answer import cite
 from app.agents.inputs import ASSISTANT_SPEAKER
 from app.agents.managers.vault import Remember, explicit_request
-from app.agents.sensitive import scrub
 from app.agents.text import STOPWORDS, clip, words
 from app.domain import Memory, MemoryType, SearchHit, Source, to_iso, utcnow
 from app.errors import InvalidInput, ModelUnavailable
 from app.llm.base import ChatModel, Completion, GenerationOptions, Message
 from app.memory import kind_of
 from app.retrieval import SearchRequest
+from app.security.redact import redact_text
 from app.settings import ModelSettings
 
 log = logging.getLogger(__name__)
@@ -220,7 +220,7 @@ class ChatAgent:
         for label, heading in (("human", "ABOUT THE PERSON"), ("persona", "HOW TO ANSWER")):
             block = self.s.repo.core_block(label)
             if block is not None:
-                value = scrub(str(block.fields["value"])).text  # no secret reaches a prompt
+                value = redact_text(str(block.fields["value"]))  # no secret reaches a prompt
                 parts.append(f"{heading}:\n{clip(value, 1500)}")
         return "\n".join(parts)
 
@@ -280,7 +280,7 @@ class ChatAgent:
         request = explicit_request(text)
         if request is not None:
             return self._remember(session, request, record, started)
-        question = scrub(text).text  # a secret typed in passing reaches no prompt and no record
+        question = redact_text(text)  # a secret typed in passing reaches no prompt and no record
         if record:
             self._record(session, "user", question)
         hits = self.retrieve(topic(question, session), session)
@@ -312,7 +312,7 @@ class ChatAgent:
             completion = Completion("", 0, 0, 0.0, "stop")
         result = cite(completion.text, question, context)
         # Quoted memory sentences (and anything a model made up) are scrubbed like the prompt.
-        answer_text = scrub(result.answer).text
+        answer_text = redact_text(result.answer)
         if not by_model and on_token is not None:
             on_token(answer_text)  # one piece: what a streaming display shows
         if completion.cancelled:
@@ -333,7 +333,7 @@ class ChatAgent:
         )
         session.turns.append((question, answer_text))
         if record:
-            self._record(session, ASSISTANT_SPEAKER, scrub(answer_text).text)
+            self._record(session, ASSISTANT_SPEAKER, redact_text(answer_text))
         self._reinforce(answer.citations)
         return answer
 
@@ -341,7 +341,7 @@ class ChatAgent:
         self, session: ChatSession, request: Remember, record: bool, started: float
     ) -> Answer:
         if record:
-            self._record(session, "user", scrub(request.masked).text)
+            self._record(session, "user", redact_text(request.masked))
         memory = self._save(request, session)
         if request.target == "vault":
             reply = (
@@ -389,5 +389,5 @@ def _memory_line(number: int, hit: SearchHit) -> str:
     if hit.type is MemoryType.VAULT:
         body = f"{hit.title}: a secret kept in the vault (not shown here)"
     else:  # a secret in a memory's text (an imported chat, a note) stays out of the prompt
-        body = clip(scrub(hit.text).text, MEMORY_CHARS)
+        body = clip(redact_text(hit.text), MEMORY_CHARS)
     return f"[{number}] ({hit.type.value}, {when}) {body}"

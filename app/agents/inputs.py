@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from app.agents.sensitive import scrub
 from app.domain import Source, from_iso
+from app.security.redact import redact
 from app.store.queue import QueueItem
 
 KINDS = ("chat", "screen")
@@ -74,7 +74,7 @@ def _text(value: object, limit: int = TEXT_LIMIT) -> tuple[str, tuple[str, ...]]
         return "", ()
     if not isinstance(value, str):
         raise BadPayload("text is not a string")
-    cleaned = scrub(value.replace("\x00", " ")[:limit])
+    cleaned = redact(value.replace("\x00", " ")[:limit])
     return cleaned.text, cleaned.kinds
 
 
@@ -93,7 +93,7 @@ def parse(item: QueueItem) -> AgentInput:
         for attachment in p.get("attachments") or []:
             caption = attachment.get("caption") if isinstance(attachment, dict) else None
             if isinstance(caption, str) and caption.strip():
-                captions.append(scrub(caption[:500]).text)
+                captions.append(redact(caption[:500]).text)
         if not text and not captions:
             raise BadPayload("chat item without text")
         return AgentInput(

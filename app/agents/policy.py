@@ -22,12 +22,12 @@ from typing import Any
 
 from app.agents.inputs import AgentInput, Batch
 from app.agents.operations import Action, Operation
-from app.agents.sensitive import has_secret, without_placeholders
 from app.agents.text import content_words, grounding, near_duplicate, unsupported_names
 from app.domain import Memory, MemoryType, Source
 from app.errors import InvalidInput
 from app.llm.repetition import trim_repeats
 from app.memory import kind_of
+from app.security.redact import has_secret, without_placeholders
 
 log = logging.getLogger(__name__)
 

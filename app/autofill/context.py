@@ -2,7 +2,7 @@
 to paste into any AI chat, with secrets left out.
 
 Vault entries are never included, a vault secret that also appears verbatim in another memory
-is masked, and secret-shaped strings are redacted by capture's redactor (`app.capture.redact`).
+is masked, and secret-shaped strings are redacted by the one redactor (`app.security.redact`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.autofill.fields import normalise
 from app.domain import Memory, MemoryType, to_iso
+from app.security.redact import redact_known
 
 if TYPE_CHECKING:
     from app.core import Memloci
@@ -24,11 +25,7 @@ LINE_LIMIT = 280
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
     """`text` with the vault's own secrets (where they also appear verbatim) and every
     secret-shaped string (cards, IBANs, keys, tokens, 'password: ...') replaced."""
-    from app.capture.redact import placeholder, redact_text
-
-    for secret in sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True):
-        text = text.replace(secret, placeholder("vault"))
-    return redact_text(text)
+    return redact_known(text, secrets)
 
 
 @dataclass(frozen=True)

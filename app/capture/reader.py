@@ -11,10 +11,10 @@ import zlib
 from collections.abc import Callable
 
 from app.capture.ocr import OcrEngine, OcrFailed, OcrUnavailable
-from app.capture.redact import redact
 from app.capture.sessions import SessionManager
 from app.capture.store import CaptureStore
 from app.domain import to_iso, utcnow
+from app.security.redact import redact
 
 log = logging.getLogger(__name__)
 

@@ -29,13 +29,13 @@ from app.capture.context import Rect, WindowContext
 from app.capture.pipeline import FramePipeline
 from app.capture.platforms import Platform, PlatformUnavailable, is_locker, session_kind
 from app.capture.reader import OcrReader
-from app.capture.redact import redact_text
 from app.capture.rules import ExclusionRule, would_capture
 from app.capture.sessions import SessionManager
 from app.capture.status import HEARTBEAT_SECONDS, CaptureStatus, read_status
 from app.capture.store import CaptureStore
 from app.domain import to_iso, utcnow
 from app.errors import InvalidInput, MemlociError, StoreError
+from app.security.redact import redact_text
 from app.settings import CaptureSettings
 from app.store.process import process_alive
 

@@ -14,12 +14,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from app.agents.sensitive import scrub
 from app.domain import MemoryType, Source, to_iso
 from app.importers import ChatMessage, Format, ImportResult, read_messages
 from app.memory import kind_of
 from app.memory.episodic import DETAILS_LIMIT
 from app.search.context import CONTEXT_MESSAGES, load_docs, write_contexts
+from app.security.redact import redact
 from app.store.memories import MemoryRepository
 from app.store.queue import WorkQueue
 
@@ -31,9 +31,9 @@ def without_secrets(message: ChatMessage) -> ChatMessage:
     """Passwords, keys, card numbers and ids in a message become `[REDACTED:kind]` before it
     is stored or queued, as capture and Memloci's own chat do: secrets go to the vault only
     when the person asks, never from an imported file."""
-    text = scrub(message.text)
+    text = redact(message.text)
     attachments = tuple(
-        {**item, "caption": scrub(item["caption"]).text}
+        {**item, "caption": redact(item["caption"]).text}
         if isinstance(item.get("caption"), str)
         else item
         for item in message.attachments

@@ -9,7 +9,8 @@ import pytest
 from app.agents.dates import find_dates
 from app.agents.extractors import extract
 from app.agents.managers.vault import explicit_request
-from app.agents.sensitive import iban_ok, luhn_ok, scrub
+from app.security.redact import iban_ok, luhn_ok
+from app.security.redact import redact as scrub
 
 MONDAY = datetime(2023, 5, 8, 13, 56, tzinfo=UTC)
 
@@ -93,12 +94,12 @@ def test_numbers_that_are_not_phones() -> None:
     [
         ("my password is hunter2", "password"),
         ("card 4111 1111 1111 1111 expires", "card"),
-        ("key sk-abcdefghijklmnopqrstuvwx", "api_key"),
-        ("AKIAIOSFODNN7EXAMPLE", "api_key"),
-        ("ghp_abcdefghijklmnopqrstuvwxyz0123456789", "api_key"),
-        ("api_key=abc123def456", "api_key"),
+        ("key sk-abcdefghijklmnopqrstuvwx", "openai-key"),
+        ("AKIAIOSFODNN7EXAMPLE", "aws-key"),
+        ("ghp_abcdefghijklmnopqrstuvwxyz0123456789", "github-token"),
+        ("api_key=abc123def456", "key"),
         ("IBAN DE89 3704 0044 0532 0130 00 thanks", "iban"),
-        ("ssn 123-45-6789", "national_id"),
+        ("ssn 123-45-6789", "ssn"),
         ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abcdefghijk", "jwt"),
     ],
 )

@@ -1,12 +1,16 @@
-"""Redaction of secrets in captured text: what must go, and ordinary text that must stay."""
+"""The one redactor (app.security.redact): what must go, and ordinary text that must stay;
+the corpora in tests/data/redaction hold the many phrasings."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.capture.redact import entropy, iban_ok, luhn_ok, redact
+from app.security.redact import PLACEHOLDER, entropy, find, has_secret, iban_ok, luhn_ok, redact
 
 
 @pytest.mark.parametrize(
@@ -89,3 +93,83 @@ def test_checksums() -> None:
 def test_dates_times_amounts_and_short_numbers_never_redacted(date, hour, minute, amount, number):
     text = f"On {date} at {hour:02d}:{minute:02d} we paid {amount} for order {number}."
     assert redact(text).text == text
+
+
+# -- the corpora ----------------------------------------------------------------------------
+DATA = Path(__file__).resolve().parents[1] / "data" / "redaction"
+
+
+def corpus(name: str) -> list[dict]:
+    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+SECRET_CASES = corpus("secrets.jsonl") + corpus("heldout_secrets.jsonl")
+ORDINARY_CASES = corpus("ordinary.jsonl") + corpus("heldout_ordinary.jsonl")
+
+
+def expected(case: dict) -> str:
+    """The text with exactly its secrets replaced (a placeholder is written as NUL)."""
+    text = case["text"]
+    for secret in sorted(case["secrets"], key=len, reverse=True):
+        text = text.replace(secret, "\0")
+    return text
+
+
+def test_the_corpora_are_broad() -> None:
+    assert len(corpus("secrets.jsonl")) >= 150 and len(corpus("ordinary.jsonl")) >= 100
+    languages = {c["lang"] for c in SECRET_CASES}
+    assert {"en", "es", "pt", "de", "fr", "pl", "it"} <= languages
+    tags = {c["tag"] for c in SECRET_CASES}
+    assert {"passphrase", "code", "after", "spaced", "token", "ocr", "card", "iban"} <= tags
+
+
+@pytest.mark.parametrize("case", SECRET_CASES, ids=lambda c: c["text"][:50])
+def test_each_secret_phrasing_loses_exactly_its_secret(case: dict) -> None:
+    output = redact(case["text"]).text
+    assert PLACEHOLDER.sub("\0", output) == expected(case)
+
+
+@pytest.mark.parametrize("case", ORDINARY_CASES, ids=lambda c: c["text"][:50])
+def test_each_ordinary_sentence_is_stored_as_written(case: dict) -> None:
+    assert redact(case["text"]).text == case["text"]
+    assert not has_secret(case["text"])  # the agents' check on model output agrees
+
+
+def test_findings_are_the_secret_spans_and_redaction_is_idempotent() -> None:
+    for case in SECRET_CASES:
+        text = case["text"]
+        spans = {text[f.start : f.end] for f in find(text)}
+        assert spans == set(case["secrets"]), text
+        once = redact(text).text
+        assert redact(once).text == once
+
+
+def test_hidden_characters_do_not_hide_a_label() -> None:
+    text = "pass\u200bword: hidden4you and p\u00adin 4821"
+    result = redact(text)
+    assert "hidden4you" not in result.text and "4821" not in result.text
+    assert result.counts == {"password": 1, "pin": 1}
+
+
+@pytest.mark.parametrize(
+    ("ocr", "kind"),
+    [
+        ("sk live 51QmZr8KpX2vN7tY4wB9cD3eF6gH1jL0", "stripe-key"),
+        ("sk_live.51QmZr8KpX2vN7tY4wB9cD3eF6gH1jL0", "stripe-key"),
+        ("sklive51QmZr8KpX2vN7tY4wB9cD3eF6gH1jL0", "stripe-key"),
+        ("ghp 16C7e42F292c6912E7710c838347Ae178B4a", "github-token"),
+        ("github pat 11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ", "github-token"),
+        ("xoxb—2748392047-1234567890123-AbCdEfGhIjKl", "slack-token"),
+        ("hf AbCdEfGhIjKlMnOpQrStUvWxYz123456", "huggingface-token"),
+        ("4111  1111  1111  1111", "card"),
+    ],
+)
+def test_keys_survive_ocr_losing_their_underscores(ocr: str, kind: str) -> None:
+    result = redact(f"Billing: {ocr} (live mode)")
+    assert result.text == f"Billing: [REDACTED:{kind}] (live mode)"
+
+
+def test_ordinary_words_after_an_ocr_prefix_stay() -> None:
+    for text in ("sk live music tonight", "pk test results are in", "ghp meeting at 10"):
+        assert redact(text).text == text
