@@ -30,7 +30,7 @@ WRITE_CALLS = (
     "link", "linkat", "symlink", "symlinkat", "truncate",
 )  # fmt: skip
 # Where glibc asks other processes to resolve names: a connect here is a name lookup.
-NAME_SERVICES = ("/var/run/nscd/", "/run/nscd/", "/run/systemd/resolve/", "/run/dbus/")
+NAME_SERVICES = ("/var/run/nscd/", "/run/nscd/", "/run/systemd/resolve/")
 WRITE_FLAGS = ("O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND")
 
 

@@ -171,6 +171,31 @@ def verdict(
     return problems
 
 
+CONTROL = """
+import os, socket, subprocess, sys
+try:
+    socket.getaddrinfo("memloci-probe.invalid", 443)
+except OSError:
+    pass
+child = "import socket; s = socket.socket(); s.settimeout(0.2); s.connect_ex(('192.0.2.1', 443))"
+subprocess.run([sys.executable, "-c", child], check=True)
+os.makedirs(os.path.expanduser("~/.cache/probe"))
+"""
+
+
+def test_the_watcher_sees_a_lookup_a_child_connecting_out_and_a_write_outside_home(
+    sandbox: Sandbox,
+) -> None:
+    """The control: what the other tests must never see is seen, in this environment."""
+    traced(sandbox, "control", ["-c", CONTROL], timeout=60)
+    problems = verdict(sandbox, ["control"])
+    joined = "\n".join(problems)
+    assert "DNS query" in joined or "name lookup" in joined, joined
+    assert "connect to 192.0.2.1 port 443, off this machine" in joined, joined
+    assert "mkdir wrote " + str(sandbox.root / "home" / ".cache" / "probe") in joined, joined
+    assert "left outside MEMLOCI_HOME: " + str(sandbox.root / "home/.cache/probe") in joined
+
+
 def test_search_ask_and_a_program_using_app_core_send_nothing_and_write_only_their_home(
     sandbox: Sandbox,
 ) -> None:
