@@ -287,12 +287,9 @@ def _network(paths: Paths) -> list[Check]:
     telemetry = "onnxruntime, Chroma and Hugging Face telemetry off"
     if remote:
         where = ", ".join(f"{d.what} at {d.url}" for d in remote)
-        proxies = [
-            n
-            for n in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")
-            if os.environ.get(n)
-        ]
-        via = f" (through the proxy in {proxies[0]})" if proxies else ""
+        names = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")
+        proxy = next((name for name in names if os.environ.get(name)), "")
+        via = f" (through the proxy in {proxy})" if proxy else ""
         fix = (
             "To keep everything here: `memloci model bundled`, `memloci embedder use minilm`, "
             "`memloci config set retrieval.chroma_url ''`."
