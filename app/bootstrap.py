@@ -11,6 +11,7 @@ from app.core import Memloci, Services
 from app.errors import ConfigError
 from app.llm.factory import API_KEY_META, ModelRuntime
 from app.paths import Paths
+from app.privacy import keep_local
 from app.rekey import StoreUse, setup_lock
 from app.search import build_retriever
 from app.security import unlock
@@ -89,6 +90,7 @@ def build(
     create: bool = True,
     paths: Paths | None = None,
 ) -> Memloci:
+    keep_local()  # before any adapter loads a library that phones home (app.core used directly)
     paths = paths or Paths.resolve(home)
     paths.ensure()
     logs.setup(paths)

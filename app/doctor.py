@@ -255,6 +255,62 @@ def _model() -> Check:
     )
 
 
+def _network(paths: Paths) -> list[Check]:
+    """Say "offline" only when it holds: telemetry opt-outs in effect in this process and no
+    server configured on another machine (issue 13)."""
+    from app import privacy
+    from app.errors import MemlociError
+    from app.settings import Settings
+
+    state = privacy.opt_outs()
+    checks = [_leftovers(folder) for folder in privacy.telemetry_leftovers()]
+    if not state.in_effect:
+        why = []
+        if state.missing:
+            why.append("telemetry opt-outs not set in this process: " + ", ".join(state.missing))
+        if state.onnxruntime_loaded_first:
+            why.append("onnxruntime was loaded before Memloci could turn its telemetry off")
+        fix = (
+            "Start Memloci as `memloci` or `python -m app` (they turn telemetry off); a "
+            "program using app.core should call app.privacy.keep_local() before importing "
+            "onnxruntime."
+        )
+        return [Check("network", FAIL, "not offline: " + "; ".join(why), fix), *checks]
+    try:
+        settings = Settings.load(paths.settings_file)
+    except MemlociError as error:
+        fix = f"Fix or delete {paths.settings_file}."
+        return [Check("network", WARN, f"configured servers unknown: {error}", fix), *checks]
+    found = privacy.destinations(settings)
+    remote = [d for d in found if not d.on_this_machine]
+    local = [d for d in found if d.on_this_machine]
+    telemetry = "onnxruntime, Chroma and Hugging Face telemetry off"
+    if remote:
+        where = ", ".join(f"{d.what} at {d.url}" for d in remote)
+        names = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")
+        proxy = next((name for name in names if os.environ.get(name)), "")
+        via = f" (through the proxy in {proxy})" if proxy else ""
+        fix = (
+            "To keep everything here: `memloci model bundled`, `memloci embedder use minilm`, "
+            "`memloci config set retrieval.chroma_url ''`."
+        )
+        detail = f"memory text is sent to another machine: {where}{via}; {telemetry}"
+        return [Check("network", WARN, detail, fix), *checks]
+    here = "; servers on this machine: " + ", ".join(f"{d.what} at {d.url}" for d in local)
+    detail = f"offline: nothing is sent off this machine ({telemetry}{here if local else ''})"
+    return [Check("network", OK, detail), *checks]
+
+
+def _leftovers(folder: str) -> Check:
+    return Check(
+        "old telemetry",
+        WARN,
+        f"onnxruntime's telemetry left a device id and queued events in {folder}",
+        "Memloci no longer sends them; delete the folder unless another program that uses "
+        "onnxruntime wants it.",
+    )
+
+
 def _logs(paths: Paths) -> Check:
     return Check("log", OK, str(paths.log_file))
 
@@ -270,6 +326,7 @@ CHECKS: list[Callable[[Paths], list[Check]]] = [
     _folders,
     _store,
     lambda p: [_keyring(), _tesseract(), _display(), _model(), _logs(p)],
+    _network,
     _autofill,
     lambda p: _capture_checks(p),
     lambda p: _search_checks(p),

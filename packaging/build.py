@@ -35,6 +35,7 @@ INPUTS = (
     "app",
     "packaging/memloci.spec",
     "packaging/entry.py",
+    "packaging/rthook_keep_local.py",
     "packaging/linux",
     "resources",
     "requirements",

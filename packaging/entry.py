@@ -27,6 +27,9 @@ def _windowed() -> bool:
 
 
 def main() -> None:
+    from app.privacy import keep_local
+
+    keep_local()  # again after the runtime hook: harmless, and covers a build without it
     multiprocessing.freeze_support()
     args = sys.argv[1:]
     if len(args) >= 2 and args[0] == "-c":

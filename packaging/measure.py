@@ -27,14 +27,26 @@ PASSPHRASE = "package smoke passphrase"
 WINDOW_TITLES = {"setup": "Welcome to Memloci", "unlock": "Unlock Memloci", "main": "Memloci"}
 
 
+# Telemetry opt-outs the test process sets for itself (tests/conftest.py): a person's session
+# does not have them, so the bundle must turn them on by itself (app/privacy.py).
+OPT_OUTS = (
+    "ORT_DISABLE_TELEMETRY", "DO_NOT_TRACK", "HF_HUB_DISABLE_TELEMETRY", "HF_HUB_OFFLINE",
+    "ANONYMIZED_TELEMETRY", "OTEL_SDK_DISABLED",
+)  # fmt: skip
+
+
 def clean_env(home: Path, **extra: str) -> dict[str, str]:
-    """The environment of a person's session: no MEMLOCI_* or Python variables from here."""
+    """The environment of a person's session: no MEMLOCI_*, Python or telemetry opt-out
+    variables from here; caches and temporary files inside `home`."""
     skip = ("MEMLOCI_", "PYTHON", "VIRTUAL_ENV", "QT_", "LD_LIBRARY_PATH")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(skip) and k not in OPT_OUTS}
+    (home / "tmp").mkdir(parents=True, exist_ok=True)
     env.update(
         MEMLOCI_HOME=str(home),
         XDG_CONFIG_HOME=str(home / "xdg-config"),
         XDG_DATA_HOME=str(home / "xdg-data"),
+        XDG_CACHE_HOME=str(home / "xdg-cache"),
+        TMPDIR=str(home / "tmp"),
         LANG=env.get("LANG") or "C.UTF-8",
         **extra,
     )

@@ -8,6 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from app.privacy import keep_local
+
+# Telemetry off in the test process and every child it starts (onnxruntime reads the variable
+# when it loads). tests/integration/test_no_network_real.py starts Memloci without these, to
+# prove the app turns them on itself.
+keep_local()
+
 PASSPHRASE = "correct horse battery"
 
 # Argon2id at its minimum cost: the keyfile records the parameters, so stores made in tests

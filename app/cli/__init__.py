@@ -79,6 +79,9 @@ def cli(ctx: click.Context, home: str | None) -> None:
     Find:         memloci search "Ana library"
     Check:        memloci doctor
     """
+    from app.privacy import keep_local
+
+    keep_local()  # every command: before anything loads onnxruntime, Chroma or llama.cpp
     session = Session(home)
     ctx.obj = session
     ctx.call_on_close(session.close)

@@ -136,8 +136,11 @@ class MiniLMEmbedder:
         if self._session is not None:
             return
         try:
-            import onnxruntime as ort
             from tokenizers import Tokenizer
+
+            from app.privacy import load_onnxruntime
+
+            ort = load_onnxruntime()
         except ImportError as error:
             raise EmbedderUnavailable(
                 f"onnxruntime or tokenizers is missing ({error}); run ./scripts/run."

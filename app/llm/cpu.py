@@ -74,6 +74,9 @@ def safe_model_params() -> Iterator[None]:
 
 def new_llama(**kwargs: Any) -> Any:
     """`llama_cpp.Llama(**kwargs)`, loaded the safe way for this CPU (every Memloci load)."""
+    from app.privacy import keep_local
+
+    keep_local()  # llama-cpp-python reaches huggingface_hub for downloads: offline
     from llama_cpp import Llama
 
     with safe_model_params():

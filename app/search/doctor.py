@@ -48,7 +48,7 @@ def _embedder(paths: Paths, settings: object) -> Check:
     embedder = MiniLMEmbedder(paths.cache, folder=folder)
     built = embedder.graph_path().is_file() or embedder.shipped_graph() is not None
     note = "fp32 graph ready" if built else "fp32 graph is built on first use (about a second)"
-    return Check("embedder", OK, f"all-MiniLM-L6-v2 on onnxruntime, offline; {note}")
+    return Check("embedder", OK, f"all-MiniLM-L6-v2 on onnxruntime, on this machine; {note}")
 
 
 def _index(paths: Paths, settings: object) -> Check:

@@ -36,6 +36,9 @@ def _excepthook(controller: Any) -> Any:
 
 
 def run(home: str | None = None, *, minimized: bool = False, pane: str = "chat") -> int:
+    from app.privacy import keep_local
+
+    keep_local()  # before Qt, the embedder or the model load (this may be called directly)
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 

@@ -61,6 +61,9 @@ class ChromaIndex:
     # -- connection -----------------------------------------------------------------------------
     def open(self) -> bool:
         """Connect and get the collection. True when it was just created (so it is empty)."""
+        from app.privacy import keep_local
+
+        keep_local()  # Chroma's settings read ANONYMIZED_TELEMETRY; chromadb may load onnxruntime
         try:
             import chromadb
             from chromadb.config import Settings as ChromaSettings

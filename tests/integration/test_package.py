@@ -148,6 +148,11 @@ def test_cli_through_the_bundled_binary_offline(binary: Path, tmp_path: Path) ->
     assert "SmolLM2-135M-Instruct" in log and "loaded" in log, "the bundled model answered"
     cache = home / "cache"
     assert not list(cache.rglob("*.onnx")), "the shipped graph is used in place, nothing built"
+    # onnxruntime's telemetry (issue 13) is off in the bundle: no device id or event queue in
+    # the cache, no session file in TMPDIR; doctor says so.
+    assert not (home / "xdg-cache" / "Microsoft").exists()
+    assert not (home / "tmp" / ".ses").exists()
+    assert checks["network"]["status"] == "ok" and checks["network"]["detail"].startswith("offline")
     entry = run(binary, home, "-c", "from app.ui import autostart; print(autostart.entry())")
     assert f"Exec={binary} gui --minimized" in entry.stdout
 
