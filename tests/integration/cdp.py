@@ -49,6 +49,14 @@ class Browser:
         page.wait_for(f"location.href === {json.dumps(url)} && document.readyState === 'complete'")
         return page
 
+    def attach(self, url_prefix: str, timeout: float = 20) -> Page:
+        """A page the browser opened itself (an extension's side panel, a popup window)."""
+        target = self.wait_for_target(url_prefix, timeout)
+        session = self.send("Target.attachToTarget", {"targetId": target["targetId"], "flatten": True})
+        page = Page(self, session["sessionId"])
+        page.wait_for("document.readyState === 'complete'")
+        return page
+
     def targets(self) -> list[dict[str, Any]]:
         return self.send("Target.getTargets")["targetInfos"]
 
