@@ -52,8 +52,8 @@ class Browser:
     def attach(self, url_prefix: str, timeout: float = 20) -> Page:
         """A page the browser opened itself (an extension's side panel, a popup window)."""
         target = self.wait_for_target(url_prefix, timeout)
-        session = self.send("Target.attachToTarget", {"targetId": target["targetId"], "flatten": True})
-        page = Page(self, session["sessionId"])
+        params = {"targetId": target["targetId"], "flatten": True}
+        page = Page(self, self.send("Target.attachToTarget", params)["sessionId"])
         page.wait_for("document.readyState === 'complete'")
         return page
 

@@ -33,7 +33,8 @@ class Approves:
 
     def approve(self, request: ApprovalRequest) -> Decision:
         self.requests.append(request)
-        return Decision(frozenset(i.memory_id for i in request.items if i.sensitivity in self.levels))
+        wanted = self.levels
+        return Decision(frozenset(i.memory_id for i in request.items if i.sensitivity in wanted))
 
     @property
     def asked(self) -> list[tuple[str, str]]:
