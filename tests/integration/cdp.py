@@ -54,7 +54,10 @@ class Browser:
         target = self.wait_for_target(url_prefix, timeout)
         params = {"targetId": target["targetId"], "flatten": True}
         page = Page(self, self.send("Target.attachToTarget", params)["sessionId"])
-        page.wait_for("document.readyState === 'complete'")
+        page.wait_for(
+            f"location.href.startsWith({json.dumps(url_prefix)})"
+            " && document.readyState === 'complete'"
+        )
         return page
 
     def targets(self) -> list[dict[str, Any]]:

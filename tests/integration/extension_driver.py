@@ -105,3 +105,22 @@ def values_of(page: Any, selector: str) -> dict[str, str]:
             f"{json.dumps(selector)})].map(e => [e.id, e.value])))"
         )
     )
+
+
+def open_review(browser: Any, page: Any, selector: str) -> Any:
+    """The person clicks into the field and on Memloci's badge; the review opens in the
+    browser's side panel (a page the web page cannot draw over). Returns it, ready."""
+    page.click_selector(selector)
+    badge = page.wait_node("data-memloci", "badge")
+    wait_attribute(page, badge, "style", "display: block")
+    wait_attribute(page, badge, "data-visible", "true")
+    time.sleep(0.5)  # a person's hand takes longer than this to reach the badge
+    page.click_node(badge)
+    review = browser.attach(REVIEW)
+    review.wait_for(
+        "['ready', 'empty', 'error'].includes(document.getElementById('status').dataset.state)",
+        timeout=30,
+    )
+    state = review.eval("document.getElementById('status').dataset.state")
+    assert state == "ready", review.eval("document.getElementById('status').textContent")
+    return review

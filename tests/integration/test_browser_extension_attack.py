@@ -23,9 +23,9 @@ from tests.integration.extension_driver import (
     badge_shown,
     local_api,
     local_site,
+    open_review,
     paste_token,
     values_of,
-    wait_attribute,
 )
 
 pytestmark = [
@@ -177,6 +177,11 @@ def test_a_hostile_page_gets_nothing_from_the_extension(memloci, tmp_path: Path)
         stolen = page.eval("JSON.stringify(window.stolen)")
         after_attack = values_of(page, fields)
         review_opened = any(t["url"].startswith(REVIEW) for t in browser.targets())
+        # The click on "Subscribe" went through to the field itself, a real click in it, so the
+        # badge did appear, under the decoy; the click on "Confirm" reached it and was refused.
+        tip = page.find("data-memloci", "tip")
+        refused = tip is not None and "display: block" in page.attributes(tip).get("style", "")
+        refusal = page.text_of(tip) if tip is not None else ""
         log_after_attack = memloci.disclosures(limit=100)
         page.eval("clearTraps()")
 
@@ -186,6 +191,7 @@ def test_a_hostile_page_gets_nothing_from_the_extension(memloci, tmp_path: Path)
         assert approver.requests == []
         assert not badge_on_focus, "the badge appeared when the page focused the field"
         assert not review_opened, "a click on the covered badge opened Memloci's review"
+        assert refused and "covers Memloci's button" in refusal, refusal
 
         # The person now clicks into the e-mail field and on the badge themselves: the review
         # (in the browser's side panel) offers the visible field only, and Fill fills just it.
@@ -226,21 +232,3 @@ def test_a_hostile_page_gets_nothing_from_the_extension(memloci, tmp_path: Path)
     log = memloci.disclosures(limit=100)
     assert {d.memory_id for d in log} == {ids["human"]}
     assert {(d.channel, d.outcome) for d in log} == {("browser", "disclosed")}
-
-
-def open_review(browser, page, selector: str):
-    """The person clicks into the field and on Memloci's badge; the review opens in the
-    browser's side panel (a page the web page cannot draw over). Returns it, ready."""
-    page.click_selector(selector)
-    badge = page.wait_node("data-memloci", "badge")
-    wait_attribute(page, badge, "style", "display: block")
-    wait_attribute(page, badge, "data-visible", "true")
-    page.click_node(badge)
-    review = browser.attach(REVIEW)
-    review.wait_for(
-        "['ready', 'empty', 'error'].includes(document.getElementById('status').dataset.state)",
-        timeout=30,
-    )
-    state = review.eval("document.getElementById('status').dataset.state")
-    assert state == "ready", review.eval("document.getElementById('status').textContent")
-    return review
