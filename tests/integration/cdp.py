@@ -60,6 +60,12 @@ class Browser:
         )
         return page
 
+    def press_toolbar_button(self, extension_id: str, url: str) -> None:
+        """What a click on the extension's toolbar button does, in the tab showing `url`."""
+        tabs = self.send("Target.getTargets", {"filter": [{"type": "tab"}]})["targetInfos"]
+        tab = next(t for t in tabs if t["url"] == url)
+        self.send("Extensions.triggerAction", {"id": extension_id, "targetId": tab["targetId"]})
+
     def targets(self) -> list[dict[str, Any]]:
         return self.send("Target.getTargets")["targetInfos"]
 
@@ -201,6 +207,7 @@ def chromium(extension: Path, profile: Path) -> Iterator[Browser]:
         f"--user-data-dir={profile}",
         f"--load-extension={extension}",
         f"--disable-extensions-except={extension}",
+        "--enable-unsafe-extension-debugging",  # Extensions.triggerAction: the toolbar button
         "--remote-debugging-port=0",
         "about:blank",
     ]

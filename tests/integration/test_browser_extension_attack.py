@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from app.settings import BROWSER_EXTENSION_ID
 from tests.integration.extension_driver import (
     EXTENSION,
     REVIEW,
@@ -232,3 +233,37 @@ def test_a_hostile_page_gets_nothing_from_the_extension(memloci, tmp_path: Path)
     log = memloci.disclosures(limit=100)
     assert {d.memory_id for d in log} == {ids["human"]}
     assert {(d.channel, d.outcome) for d in log} == {("browser", "disclosed")}
+
+
+def test_the_toolbar_button_reviews_only_what_the_person_can_see(memloci, tmp_path: Path) -> None:
+    """Opened from the browser's own toolbar (no badge, no click in the page), the review reads
+    the form around the field the page focused, and still leaves the hidden fields out."""
+    from tests.integration.cdp import chromium
+
+    ids = _store(memloci)
+    with (
+        local_api(memloci) as server,
+        local_site(tmp_path / "site", {"signup.html": SIGNUP}) as site,
+        chromium(EXTENSION, tmp_path / "profile") as browser,
+    ):
+        paste_token(browser, memloci, server.port)
+        url = site + "signup.html"
+        page = browser.open(url)
+        page.wait_for("window.trapped === true")
+        page.eval("clearTraps()")
+        browser.press_toolbar_button(BROWSER_EXTENSION_ID, url)
+        review = browser.attach(REVIEW)
+        review.wait_for("document.getElementById('status').dataset.state === 'ready'", 30)
+        labels = review.eval(
+            "[...document.querySelectorAll('#rows .row .label')].map(e => e.textContent).join()"
+        )
+        notes = review.eval("document.getElementById('notes').textContent")
+        review.click_selector("#fill")
+        review.wait_for("document.getElementById('status').dataset.state === 'done'")
+        page.wait_for("document.getElementById('email').value !== ''")
+        stolen = page.eval("JSON.stringify(window.stolen)")
+
+    assert labels == "E-mail" and "4 hidden fields" in notes
+    assert stolen == '{"email":"ana.silva@example.pt"}'
+    log = memloci.disclosures(limit=100)
+    assert {(d.memory_id, d.channel, d.page) for d in log} == {(ids["human"], "browser", url)}

@@ -262,3 +262,28 @@ def test_the_api_applies_the_browser_rules_to_extensions(memloci, store) -> None
     assert [s["value"] for s in chosen["fields"][0]["suggestions"]] == [PASSPORT]
     channels = {(d.channel, d.recipient) for d in memloci.disclosures(limit=100)}
     assert channels == {(BROWSER, "Memloci browser extension"), ("api", "a local program")}
+
+
+# -- the person's allowance, from the command line -------------------------------------------------
+def test_the_person_allows_and_removes_sites_from_the_cli(capsys, memloci, store) -> None:
+    from tests.unit.test_cli import memloci_cli
+
+    specs = [FieldSpec(label="Sister")]
+    code, out, _ = memloci_cli(capsys, "autofill", "sites")
+    assert code == 0 and "No site" in out
+    allow = ("--allow", "https://www.Gym.example/x", "--allow", "gym.example")
+    code, out, _ = memloci_cli(capsys, "autofill", "sites", *allow)
+    assert code == 0 and "www.gym.example (and its subdomains)" in out
+    # The store open in this process (a running server) sees it at once.
+    assert values(memloci.autofill(specs, GYM, browser(GYM))) == [[SISTER]]
+    code, out, _ = memloci_cli(capsys, "autofill", "sites", "--json")
+    assert json.loads(out) == ["gym.example", "www.gym.example"]
+    code, out, _ = memloci_cli(capsys, "autofill", "sites", "--remove", "gym.example")
+    assert code == 0 and "gym.example" in out
+    code, out, _ = memloci_cli(capsys, "autofill", "sites", "--remove", "www.gym.example")
+    assert code == 0 and "No site" in out
+    assert values(memloci.autofill(specs, GYM, browser(GYM))) == [[]]
+    code, _, err = memloci_cli(capsys, "autofill", "sites", "--remove", "shop.example")
+    assert code == 2 and "shop.example is not on the list" in err
+    code, _, err = memloci_cli(capsys, "autofill", "sites", "--allow", "not a site")
+    assert code == 2 and "not a site" in err
