@@ -16,8 +16,22 @@ function setUp() {
     // older browsers: storage.local stays readable by content scripts, which do not read it
   }
   // The toolbar button opens the review too; it then reads the form in the tab.
-  chrome.sidePanel.setPanelBehavior({ openPanelOnActionClick: true }).catch(() => {});
+  if (chrome.sidePanel) chrome.sidePanel.setPanelBehavior({ openPanelOnActionClick: true }).catch(() => {});
 }
+
+// The review, where no page can draw: the browser's side panel, or (a browser without one) a
+// small window of the extension's own for this tab.
+function openReview(tab) {
+  if (chrome.sidePanel) return chrome.sidePanel.open({ tabId: tab.id });
+  return chrome.windows.create({
+    url: `review.html?tab=${tab.id}`,
+    type: "popup",
+    width: 420,
+    height: 640,
+    focused: true,
+  });
+}
+chrome.action.onClicked.addListener((tab) => openReview(tab)); // only without a side panel
 setUp();
 chrome.runtime.onInstalled.addListener(setUp);
 
@@ -181,7 +195,7 @@ chrome.runtime.onMessage.addListener((message, sender, reply) => {
     const tab = sender.tab;
     const form = review(tab, message);
     const saved = chrome.storage.session.set({ [slot(tab.id)]: form });
-    const opened = chrome.sidePanel.open({ tabId: tab.id });
+    const opened = openReview(tab);
     work = Promise.all([saved, opened]).then(
       () => announce(tab.id),
       () => {
@@ -217,7 +231,7 @@ chrome.tabs.onRemoved.addListener((tabId) => forget(tabId));
 // The shortcut: open the review (at once, while the key press counts) on the form read afresh.
 chrome.commands.onCommand.addListener((command, tab) => {
   if (command !== "fill-form" || !tab || tab.id === undefined) return;
-  chrome.sidePanel.open({ tabId: tab.id }).catch(() => {});
+  openReview(tab).catch(() => {});
   collect(tab.id).then(async (form) => {
     if (form) await chrome.storage.session.set({ [slot(tab.id)]: form });
     announce(tab.id);

@@ -55,12 +55,15 @@
     return points(el.getBoundingClientRect()).every(([x, y]) => x >= 0 && y >= 0 && x < innerWidth && y < innerHeight);
   }
 
-  // Covered: at the field's centre or near its left edge, the page shows something else on top.
+  // Covered: at the field's centre or near its left edge, the page shows something else on top
+  // (the field's own label may sit there: floating labels do).
   function covered(el) {
     const root = el.getRootNode();
+    const labels = [...(el.labels || [])];
+    const own = (hit) => hit === el || el.contains(hit) || labels.some((l) => l === hit || l.contains(hit));
     return points(el.getBoundingClientRect()).some(([x, y]) => {
       const top = root.elementsFromPoint(x, y).find((hit) => hit !== host);
-      return !top || (top !== el && !el.contains(top));
+      return !top || !own(top);
     });
   }
 

@@ -4,9 +4,17 @@
 const MASK = "••••••••";
 const IDLE = "Click a form field on the page, then the blue M at its right edge (or press Alt+Shift+M).";
 const $ = (id) => document.getElementById(id);
+// In the side panel the review follows the window's active tab; in a window of its own (a
+// browser without a side panel) it belongs to the tab that opened it.
+const OWN_TAB = Number(new URLSearchParams(location.search).get("tab")) || null;
 let tabId = null;
 let rows = []; // [{ id, checkbox, select }]
 let generation = 0; // a newer load wins over an older one still answering
+
+async function activeTab() {
+  const [tab] = await chrome.tabs.query({ active: true, currentWindow: true });
+  return tab;
+}
 
 function setStatus(message, state) {
   $("status").textContent = message;
@@ -109,7 +117,7 @@ function render(form, answer) {
 // switching tabs or pages only shows a review that was asked for.
 async function load(fresh = false) {
   const mine = ++generation;
-  const [tab] = await chrome.tabs.query({ active: true, currentWindow: true });
+  const tab = OWN_TAB ? await chrome.tabs.get(OWN_TAB).catch(() => null) : await activeTab();
   if (mine !== generation) return;
   clear();
   tabId = tab ? tab.id : null;
@@ -163,6 +171,7 @@ async function fill(event) {
   if (withheld) parts.push(`${withheld} withheld (not approved in Memloci).`);
   if (skipped) parts.push(`${skipped} left alone: changed or hidden on the page since the review.`);
   setStatus(parts.join(" "), "done");
+  if (OWN_TAB) setTimeout(() => window.close(), 2000); // a window of its own: done with it
 }
 
 async function cancel() {
@@ -170,6 +179,7 @@ async function cancel() {
   if (tabId !== null) await chrome.runtime.sendMessage({ type: "memloci:cancel", tabId }).catch(() => {});
   clear();
   setStatus(IDLE, "idle");
+  if (OWN_TAB) window.close();
 }
 
 $("fill").addEventListener("click", fill);
@@ -181,6 +191,6 @@ chrome.runtime.onMessage.addListener((message) => {
 });
 chrome.tabs.onActivated.addListener(async (info) => {
   const here = await chrome.windows.getCurrent();
-  if (info.windowId === here.id) load();
+  if (!OWN_TAB && info.windowId === here.id) load();
 });
 load(true);

@@ -85,6 +85,28 @@ def paste_token(browser: Any, memloci: Any, port: int) -> None:
     options.wait_for("document.getElementById('status').textContent.includes('Connected')")
 
 
+def without_side_panel(browser: Any) -> None:
+    """The service worker as in a Chromium build without chrome.sidePanel (some browsers)."""
+    worker = browser.wait_for_target(BASE + "background.js")
+    params = {"targetId": worker["targetId"], "flatten": True}
+    session = browser.send("Target.attachToTarget", params)["sessionId"]
+    browser.send("Runtime.runIfWaitingForDebugger", {}, session)
+    expression = (
+        "Object.defineProperty(chrome, 'sidePanel', {value: undefined, configurable: true});"
+        " typeof chrome.sidePanel"
+    )
+    deadline = time.monotonic() + 10
+    while True:  # the worker's extension bindings come up shortly after it starts
+        result = browser.send(
+            "Runtime.evaluate", {"expression": expression, "returnByValue": True}, session
+        )
+        if result["result"].get("value") == "undefined":
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"could not take the side panel away: {result}")
+        time.sleep(0.2)
+
+
 def wait_attribute(page: Any, node: int, name: str, wanted: str, timeout: float = 10) -> None:
     deadline = time.monotonic() + timeout
     while wanted not in page.attributes(node).get(name, ""):

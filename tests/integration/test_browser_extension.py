@@ -8,6 +8,7 @@ refused one left out; the free-text field is answered because the person allowed
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from tests.integration.extension_driver import (
     open_review,
     paste_token,
     values_of,
+    without_side_panel,
 )
 
 pytestmark = [
@@ -158,3 +160,32 @@ def test_the_extension_fills_a_form_from_memory(memloci, tmp_path: Path) -> None
     assert {(d.channel, d.recipient, d.page) for d in log} == {
         ("browser", "Memloci browser extension", url)
     }
+
+
+def test_without_a_side_panel_the_review_is_a_window_of_its_own(memloci, tmp_path: Path) -> None:
+    """A Chromium without chrome.sidePanel: the review opens in the extension's own window
+    (no page can draw there either), fills, and closes itself."""
+    from tests.integration.cdp import chromium
+
+    memloci.add(HUMAN, type="core", fields={"label": "human"})
+    with (
+        local_api(memloci) as server,
+        local_site(tmp_path / "site", {"checkout.html": FORM}) as site,
+        chromium(EXTENSION, tmp_path / "profile") as browser,
+    ):
+        paste_token(browser, memloci, server.port)
+        without_side_panel(browser)
+        page = browser.open(site + "checkout.html")
+        page.wait_for("document.querySelector('memloci-autofill') !== null")
+        review = open_review(browser, page, "#email")
+        assert review.eval("new URLSearchParams(location.search).has('tab')")
+        review.click_selector("#fill")
+        page.wait_for("document.getElementById('email').value !== ''")
+        values = values_of(page, "#checkout input")
+        deadline = time.monotonic() + 10
+        while any("review.html" in t["url"] for t in browser.targets()):
+            assert time.monotonic() < deadline, "the review window stayed open"
+            time.sleep(0.2)
+
+    assert values["email"] == "ana.silva@example.pt" and values["given"] == "Ana"
+    assert values["passport"] == ""  # nothing in the vault for it
