@@ -83,7 +83,8 @@ class AutofillSettings(Section):
     """Global shortcut that opens the autofill popup at the pointer (X11)."""
     clipboard_clear_seconds: int = Field(default=30, ge=5, le=600)
     vault_low: Literal["allow", "ask", "never"] = "allow"
-    """Low-sensitivity vault values: hand out, ask the person first, or never."""
+    """Low-sensitivity vault values: hand out, ask the person first, or never (a browser is
+    always asked, whatever this says)."""
     vault_medium: Literal["ask", "never"] = "ask"
     vault_high: Literal["ask", "never"] = "ask"
     approval_timeout_seconds: int = Field(default=60, ge=5, le=600)

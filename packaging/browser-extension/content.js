@@ -217,7 +217,9 @@
     <div class="tip" data-memloci="tip" role="status"></div>`;
   const badge = root.querySelector('[data-memloci="badge"]');
   const tip = root.querySelector('[data-memloci="tip"]');
-  (document.body || document.documentElement).appendChild(host);
+  // Beside <body>, not in it: a page's transform, filter or opacity on its body does not reach
+  // the badge (they would make it count as covered).
+  document.documentElement.appendChild(host);
 
   let visibleSince = null; // when the badge was last seen uncovered and whole (null: it is not)
   let hiddenAt = 0; // when it was last seen covered, faded or moved away
