@@ -106,7 +106,7 @@ function review(tab, found) {
     url: tab.url || "",
     title: tab.title || "",
     fields: clean(found.fields),
-    hidden: Math.max(0, Number(found.hidden) || 0),
+    hidden: Math.min(10000, Math.max(0, Number(found.hidden) || 0)),
     answer: null,
   };
 }
@@ -198,7 +198,8 @@ chrome.runtime.onMessage.addListener((message, sender, reply) => {
     const opened = openReview(tab);
     work = Promise.all([saved, opened]).then(
       () => announce(tab.id),
-      () => {
+      async () => {
+        await forget(tab.id); // not opened (no click of the person's behind it): nothing waits
         throw new Error("Memloci could not open its review here; use the toolbar button.");
       }
     );
