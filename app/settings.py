@@ -11,9 +11,9 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from app.errors import ConfigError
+from app.errors import ConfigError, InvalidInput
 from app.search.config import EmbedderSettings, RetrievalSettings
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,8 @@ class AutofillSettings(Section):
     """Global shortcut that opens the autofill popup at the pointer (X11)."""
     clipboard_clear_seconds: int = Field(default=30, ge=5, le=600)
     vault_low: Literal["allow", "ask", "never"] = "allow"
-    """Low-sensitivity vault values: hand out, ask the person first, or never."""
+    """Low-sensitivity vault values: hand out, ask the person first, or never (a browser is
+    always asked, whatever this says)."""
     vault_medium: Literal["ask", "never"] = "ask"
     vault_high: Literal["ask", "never"] = "ask"
     approval_timeout_seconds: int = Field(default=60, ge=5, le=600)
@@ -97,6 +98,19 @@ class AutofillSettings(Section):
     """Chromium extension ids whose origin the local API accepts."""
     log_days: int = Field(default=365, ge=1, le=3_650)
     """How long the disclosure log keeps its rows."""
+    free_text_sites: list[str] = Field(default_factory=list, max_length=500)
+    """Sites (and their subdomains) where the browser extension may fill fields Memloci does not
+    recognise as a kind, from memories matching their label; elsewhere a label is no query."""
+
+    @field_validator("free_text_sites")
+    @classmethod
+    def _sites(cls, sites: list[str]) -> list[str]:
+        from app.autofill.browser import site_of
+
+        try:
+            return sorted({site_of(site) for site in sites})
+        except InvalidInput as error:
+            raise ValueError(str(error)) from None
 
 
 # -- desktop app (issue 6) ------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from app import __version__
+from app.autofill.browser import BROWSER
 from app.autofill.disclosures import Recipient
 from app.autofill.fields import FieldSpec
 from app.autofill.suggest import PageContext
@@ -34,12 +35,14 @@ class FieldBody(Body):
     type: str = Field(default="", max_length=40)
     placeholder: str = Field(default="", max_length=300)
     autocomplete: str = Field(default="", max_length=200)
+    memory_id: str = Field(default="", max_length=64)  # the person's pick: only it answers
 
 
 class AutofillBody(Body):
     page: PageBody = Field(default_factory=PageBody)
     fields: list[FieldBody] = Field(min_length=1, max_length=200)
     limit: int | None = Field(default=None, ge=1, le=10)
+    review: bool = False  # the extension's review: vault values stay sealed, nobody is asked
 
 
 class SearchBody(Body):
@@ -70,9 +73,13 @@ class Caller:
 
 def autofill(memloci: Memloci, body: AutofillBody, caller: Caller) -> dict[str, Any]:
     page = PageContext(url=body.page.url, title=body.page.title)
-    recipient = Recipient("api", caller.name, page.describe())
-    specs = [FieldSpec(**f.model_dump()) for f in body.fields]
-    results = memloci.autofill(specs, page, recipient, limit=body.limit)
+    channel = BROWSER if caller.origin else "api"  # an Origin: a browser extension asks
+    recipient = Recipient(channel, caller.name, page.describe())
+    specs = [FieldSpec(**f.model_dump(exclude={"memory_id"})) for f in body.fields]
+    picks = [f.memory_id for f in body.fields]
+    results = memloci.autofill(
+        specs, page, recipient, limit=body.limit, review=body.review, picks=picks
+    )
     return {"page": body.page.model_dump(), "fields": [r.to_dict() for r in results]}
 
 

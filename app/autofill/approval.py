@@ -1,4 +1,5 @@
-"""Asking the person before a medium or high sensitivity vault value leaves Memloci.
+"""Asking the person before a medium or high sensitivity vault value leaves Memloci (and any
+vault value at all that a browser asks for, app/autofill/browser.py).
 
 The service asks through an `Approver`: the desktop app installs a Qt dialog
 (`app/ui/approval.py`), `memloci serve` a terminal prompt, tests a scripted one. Without an

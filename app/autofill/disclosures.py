@@ -16,14 +16,14 @@ from app.domain import MemoryType, from_iso, to_iso, utcnow
 from app.memory import kind_of
 from app.store.db import Database
 
-CHANNELS = ("api", "popup", "cli")
+CHANNELS = ("api", "browser", "popup", "cli")
 
 
 @dataclass(frozen=True)
 class Recipient:
     """Who receives values: a channel, a name for the program, and the page or window."""
 
-    channel: str  # api | popup | cli
+    channel: str  # api | browser | popup | cli
     name: str
     page: str = ""
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from app.autofill import context as prompt_context
 from app.autofill.approval import ApprovalItem, ApprovalRequest, Approver, Decision, NoApprover
+from app.autofill.browser import BROWSER, site_allowed
 from app.autofill.disclosures import DisclosureLog, Entry, Recipient
 from app.autofill.fields import FieldSpec
 from app.autofill.suggest import (
@@ -25,8 +27,8 @@ from app.autofill.suggest import (
     Withheld,
 )
 from app.domain import Memory, MemoryType
-from app.errors import InvalidInput, PassphraseRequired, WrongPassphrase
-from app.settings import AutofillSettings
+from app.errors import ConfigError, InvalidInput, PassphraseRequired, WrongPassphrase
+from app.settings import AutofillSettings, Settings
 
 if TYPE_CHECKING:
     from app.core import Memloci
@@ -43,6 +45,7 @@ class AutofillService:
         self.log = DisclosureLog(memloci.services.database)
         self._approver: Approver = NoApprover()
         self._asking = threading.Lock()  # one approval prompt at a time
+        self._sites: tuple[int, list[str]] = (0, [])  # settings file mtime, free-text sites
         try:
             self.log.prune(self.settings.log_days)
         except Exception:  # a read-only or busy store must not stop autofill
@@ -55,18 +58,39 @@ class AutofillService:
     def set_approver(self, approver: Approver | None) -> None:
         self._approver = approver or NoApprover()
 
+    def free_text_sites(self) -> list[str]:
+        """The sites where a browser may fill fields of no known kind. Read again from the
+        settings file when it changed, so `memloci autofill sites --allow` reaches a running
+        `memloci serve` or desktop app at once."""
+        path = self._m.paths.settings_file
+        try:
+            stamp = path.stat().st_mtime_ns
+        except OSError:
+            return list(self.settings.free_text_sites)
+        if stamp != self._sites[0]:
+            try:
+                sites = Settings.load(path).autofill.free_text_sites
+            except ConfigError:  # a broken file: what was read last still holds
+                log.warning("could not read autofill.free_text_sites; keeping the last ones")
+                sites = self._sites[1] if self._sites[0] else self.settings.free_text_sites
+            self._sites = (stamp, list(sites))
+        return self._sites[1]
+
     # -- suggestions (vault values sealed) -------------------------------------------------------
     def suggest(
         self,
         fields: Sequence[FieldSpec],
         page: PageContext | None = None,
         limit: int | None = None,
+        *,
+        free_text: bool = True,
     ) -> list[FieldSuggestions]:
         if not fields:
             raise InvalidInput("Give at least one field to fill.")
         if len(fields) > MAX_FIELDS:
             raise InvalidInput(f"A form may have at most {MAX_FIELDS} fields.")
-        return self.engine.suggest(fields, page, limit or self.settings.suggestions_per_field)
+        limit = limit or self.settings.suggestions_per_field
+        return self.engine.suggest(fields, page, limit, free_text=free_text)
 
     # -- filling for another program: policy, approval, disclosure -----------------------------
     def fill(
@@ -75,22 +99,38 @@ class AutofillService:
         page: PageContext | None,
         recipient: Recipient,
         limit: int | None = None,
+        *,
+        review: bool = False,
+        picks: Sequence[str] | None = None,
     ) -> list[FieldSuggestions]:
-        """Suggestions with vault values unsealed where policy and the person allow it."""
-        results = self.suggest(fields, page, limit)
+        """Suggestions with vault values unsealed where policy and the person allow it.
+
+        `review`: for the extension's own review of a form; vault values stay sealed and nobody
+        is asked. `picks`: per field, the memory id the person chose ("" for any); only that
+        memory answers it, so only the chosen vault values are asked for. A browser gets
+        recognised field kinds only (or free text on sites the person allowed), and asks the
+        person for vault values of every sensitivity (app/autofill/browser.py).
+        """
+        browser = recipient.channel == BROWSER
+        free_text = not browser or site_allowed(page.host if page else "", self.free_text_sites())
+        results = self.suggest(fields, page, limit, free_text=free_text)
+        if picks is not None:
+            if len(picks) != len(results):
+                raise InvalidInput("Give one pick per field (an empty one for any suggestion).")
+            results = [_picked(result, pick) for result, pick in zip(results, picks, strict=True)]
         sealed: dict[str, tuple[Memory, str]] = {}  # memory id -> (memory, first field label)
         for result in results:
             for s in result.suggestions:
                 if s.sealed:
                     sealed.setdefault(s.memory.id, (s.memory, result.spec.text or "a field"))
-        released, refused = self._release(sealed, recipient)
+        released, refused = ({}, {}) if review else self._release(sealed, recipient, browser)
         final: list[FieldSuggestions] = []
         entries: list[Entry] = []
         for result in results:
             kept: list[Suggestion] = []
             withheld: list[Withheld] = []
             for s in result.suggestions:
-                if not s.sealed:
+                if not s.sealed or review:  # a review shows vault entries masked, still sealed
                     kept.append(s)
                 elif s.memory.id in released:
                     value, _ = released[s.memory.id]
@@ -98,29 +138,37 @@ class AutofillService:
                 else:
                     withheld.append(Withheld(s.memory, refused.get(s.memory.id, "denied")))
             purpose = result.spec.text or result.match.key or "field"
-            for s in kept:
+            for s in (s for s in kept if not s.sealed):
                 approval = released[s.memory.id][1] if s.memory.id in released else "auto"
                 entries.append(_entry(purpose, s.memory, "disclosed", approval))
             for w in withheld:
                 entries.append(_entry(purpose, w.memory, "withheld", w.reason))
             final.append(
                 FieldSuggestions(
-                    result.index, result.spec, result.match, tuple(kept), tuple(withheld)
+                    result.index,
+                    result.spec,
+                    result.match,
+                    tuple(kept),
+                    tuple(withheld),
+                    result.refused,
                 )
             )
         self.log.record(recipient, entries)
         return final
 
     def _release(
-        self, sealed: dict[str, tuple[Memory, str]], recipient: Recipient
+        self, sealed: dict[str, tuple[Memory, str]], recipient: Recipient, browser: bool = False
     ) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
-        """Unseal what the policy and the person allow: ({id: (value, approval)}, {id: why})."""
+        """Unseal what the policy and the person allow: ({id: (value, approval)}, {id: why}).
+        A browser is never handed a vault value on policy alone: "allow" asks it too."""
         released: dict[str, tuple[str, str]] = {}
         refused: dict[str, str] = {}
         ask: list[ApprovalItem] = []
         for memory_id, (memory, label) in sealed.items():
             sensitivity = str(memory.fields.get("sensitivity", "medium"))
             policy = getattr(self.settings, f"vault_{sensitivity}", "never")
+            if policy == "allow" and browser:
+                policy = "ask"
             if policy == "allow":
                 released[memory_id] = (self._secret(memory_id), "auto")
             elif policy == "never":
@@ -195,6 +243,14 @@ class AutofillService:
         if recipient is not None and result.items:
             self.record(recipient, "prompt-context", [i.memory for i in result.items])
         return result
+
+
+def _picked(result: FieldSuggestions, pick: str) -> FieldSuggestions:
+    """The field's suggestions from the chosen memory only ("" keeps them all)."""
+    if not pick:
+        return result
+    chosen = tuple(s for s in result.suggestions if s.memory.id == pick)
+    return replace(result, suggestions=chosen)
 
 
 def _entry(purpose: str, memory: Memory, outcome: str, approval: str) -> Entry:

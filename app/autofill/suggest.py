@@ -118,6 +118,7 @@ class FieldSuggestions:
     match: FieldMatch
     suggestions: tuple[Suggestion, ...]
     withheld: tuple[Withheld, ...] = field(default=())
+    refused: str = ""  # "free-text": a field of no known kind, and free text is not allowed
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -126,6 +127,7 @@ class FieldSuggestions:
             "via": self.match.via,
             "suggestions": [s.to_dict() for s in self.suggestions],
             "withheld": [w.to_dict() for w in self.withheld],
+            "refused": self.refused or None,
         }
 
 
@@ -204,8 +206,16 @@ class SuggestionEngine:
         return found
 
     def suggest(
-        self, specs: Sequence[FieldSpec], page: PageContext | None = None, limit: int = 3
+        self,
+        specs: Sequence[FieldSpec],
+        page: PageContext | None = None,
+        limit: int = 3,
+        *,
+        free_text: bool = True,
     ) -> list[FieldSuggestions]:
+        """Ranked suggestions per field. Without `free_text` (a browser, on a site the person
+        did not allow) a field's words are no query: a field of no known kind gets nothing, and
+        a known kind only the facts and vault entries of that kind, never a search."""
         matches = [map_field(spec) for spec in specs]
         keys = {m.key for m in matches if m.key}
         # A lone "Address" field wants the whole address; next to city and postal code fields
@@ -221,6 +231,9 @@ class SuggestionEngine:
         for index, (spec, match) in enumerate(zip(specs, matches, strict=True)):
             found: list[Suggestion] = []
             key = match.key
+            if key is None and not free_text:
+                results.append(FieldSuggestions(index, spec, match, (), refused="free-text"))
+                continue
             if key == "street-address" and whole_address and by_key.get("full-address"):
                 key = "full-address"
             for fact in by_key.get(key or "", []):
@@ -237,10 +250,11 @@ class SuggestionEngine:
                 # Credentials are matched by site only, never by key alone.
                 keyed = match.key not in CREDENTIAL_KEYS and (memory.id, match.key) in vault_keys
                 score = 0.9 * match.confidence if keyed else 0.0
-                score = max(score, self._vault_score(words, asked, match, site))
+                if free_text or match.key in CREDENTIAL_KEYS:  # else a caption is no query
+                    score = max(score, self._vault_score(words, asked, match, site))
                 if score > 0:
                     found.append(Suggestion(memory, match.key, score, None))
-            if not found:
+            if not found and free_text:
                 found = self._search(match, limit)
             results.append(FieldSuggestions(index, spec, match, tuple(self._rank(found, limit))))
         return results

@@ -54,6 +54,7 @@ def autofill() -> None:
     \b
     memloci autofill "FIELD LABEL" [--context "window title or URL"] [--json] [--reveal]
     memloci autofill log [--limit N] [--json]
+    memloci autofill sites [--allow SITE] [--remove SITE] [--json]
 
     \b
     Examples:
@@ -168,6 +169,52 @@ def log_(session: Any, limit: int, offset: int, as_json: bool) -> None:
         for r in rows
     ]
     render.table(table, ("WHEN", "OUTCOME", "TO", "FOR", "MEMORY"))
+
+
+@autofill.command(name="sites")
+@click.option("--allow", multiple=True, metavar="SITE", help="Allow free text on SITE.")
+@click.option("--remove", multiple=True, metavar="SITE", help="Take SITE off the list.")
+@json_option
+@pass_session
+def sites(session: Any, allow: tuple[str, ...], remove: tuple[str, ...], as_json: bool) -> None:
+    """Sites where the browser extension may fill fields of no known kind (free text).
+
+    Elsewhere a browser gets only the kinds of field Memloci knows (name, e-mail, address,
+    passport, ...): a web page chooses its fields' labels, so a label is no query into your
+    memory. On a site listed here (and its subdomains), a field such as "Gym locker code" is
+    answered from the memories and vault entries that match its words; vault values still ask
+    you first. A running `memloci serve` or desktop app sees the change at once.
+
+    \b
+    memloci autofill sites                          list them
+    memloci autofill sites --allow gym.example      allow one
+    memloci autofill sites --remove gym.example     take one off
+    """
+    from app.autofill.browser import site_of
+    from app.paths import Paths
+    from app.settings import Settings
+
+    paths = Paths.resolve(session.home)
+    settings = Settings.load(paths.settings_file)
+    listed = set(settings.autofill.free_text_sites)
+    if allow or remove:
+        gone = {site_of(site) for site in remove}
+        missing = gone - listed
+        if missing:
+            raise InvalidInput(f"{', '.join(sorted(missing))} is not on the list.")
+        listed = (listed | {site_of(site) for site in allow}) - gone
+        settings = settings.with_value("autofill.free_text_sites", sorted(listed))
+        paths.ensure()
+        settings.save(paths.settings_file)
+    chosen = settings.autofill.free_text_sites
+    if as_json:
+        render.emit_json(chosen)
+    elif chosen:
+        click.echo("Free-text fields are answered in the browser on:")
+        for site in chosen:
+            click.echo(f"  {site} (and its subdomains)")
+    else:
+        click.echo("No site: the browser gets only the kinds of field Memloci knows.")
 
 
 @click.command(name="prompt-context")

@@ -24,10 +24,19 @@ class AutofillFacade(FacadeBase):
         return self._autofill().suggest(fields, page)
 
     def autofill(
-        self, fields: Sequence[Any], page: Any, recipient: Any, *, limit: int | None = None
+        self,
+        fields: Sequence[Any],
+        page: Any,
+        recipient: Any,
+        *,
+        limit: int | None = None,
+        review: bool = False,
+        picks: Sequence[str] | None = None,
     ) -> list[Any]:
-        """Values for another program: vault values per policy and approval; logged."""
-        return self._autofill().fill(fields, page, recipient, limit)
+        """Values for another program: vault values per policy and approval; logged. `review`
+        keeps vault values sealed (the extension's review); `picks` names, per field, the
+        memory the person chose. A browser recipient gets recognised field kinds only."""
+        return self._autofill().fill(fields, page, recipient, limit, review=review, picks=picks)
 
     def autofill_reveal(
         self, memory_id: str, recipient: Any, purpose: str, passphrase: str | None = None

@@ -49,6 +49,23 @@ class Browser:
         page.wait_for(f"location.href === {json.dumps(url)} && document.readyState === 'complete'")
         return page
 
+    def attach(self, url_prefix: str, timeout: float = 20) -> Page:
+        """A page the browser opened itself (an extension's side panel, a popup window)."""
+        target = self.wait_for_target(url_prefix, timeout)
+        params = {"targetId": target["targetId"], "flatten": True}
+        page = Page(self, self.send("Target.attachToTarget", params)["sessionId"])
+        page.wait_for(
+            f"location.href.startsWith({json.dumps(url_prefix)})"
+            " && document.readyState === 'complete'"
+        )
+        return page
+
+    def press_toolbar_button(self, extension_id: str, url: str) -> None:
+        """What a click on the extension's toolbar button does, in the tab showing `url`."""
+        tabs = self.send("Target.getTargets", {"filter": [{"type": "tab"}]})["targetInfos"]
+        tab = next(t for t in tabs if t["url"] == url)
+        self.send("Extensions.triggerAction", {"id": extension_id, "targetId": tab["targetId"]})
+
     def targets(self) -> list[dict[str, Any]]:
         return self.send("Target.getTargets")["targetInfos"]
 
@@ -190,6 +207,7 @@ def chromium(extension: Path, profile: Path) -> Iterator[Browser]:
         f"--user-data-dir={profile}",
         f"--load-extension={extension}",
         f"--disable-extensions-except={extension}",
+        "--enable-unsafe-extension-debugging",  # Extensions.triggerAction: the toolbar button
         "--remote-debugging-port=0",
         "about:blank",
     ]

@@ -1,34 +1,34 @@
 """The browser extension end to end: Debian's Chromium (headless) with the unpacked extension,
 a local test page with a checkout form, the real local API over a real store. The person pastes
-the token in the options page, clicks into the form, clicks Memloci's badge, then Fill: the
-fields end up holding the right memories, the approved vault value included and the refused
-one left out."""
+the token in the options page, clicks into the form, clicks Memloci's badge, reviews in the
+browser's side panel (vault values masked), then presses Fill there: the fields end up holding
+the right memories, the approved vault values included (low sensitivity asks too) and the
+refused one left out; the free-text field is answered because the person allowed the site."""
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import http.server
-import json
 import shutil
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from app.api.server import ApiServer
-from app.autofill.approval import ApprovalRequest, Decision
-from app.settings import BROWSER_EXTENSION_ID
+from tests.integration.extension_driver import (
+    EXTENSION,
+    Approves,
+    local_api,
+    local_site,
+    open_review,
+    paste_token,
+    values_of,
+    without_side_panel,
+)
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium package"),
 ]
 
-ROOT = Path(__file__).resolve().parents[2]
-EXTENSION = ROOT / "packaging" / "browser-extension"
 HUMAN = """Name: Ana Maria Silva
 E-mail: ana.silva@example.pt
 Phone: +351 912 345 678
@@ -36,6 +36,7 @@ Address: Rua das Flores 12, 4050-262 Porto, Portugal
 I was born on 12 April 1990."""
 PASSPORT = "P1234567"
 CARD = "4111 1111 1111 1111"
+LICENCE = "AB-123456"
 
 FORM = """<!doctype html>
 <html><head><meta charset="utf-8"><title>Checkout — Test shop</title></head>
@@ -56,8 +57,11 @@ FORM = """<!doctype html>
   </select>
   <label for="dob">Date of birth</label><input id="dob" type="date" name="dob">
   <label for="passport">Passport number</label><input id="passport" name="passport">
+  <label for="licence">Driving licence</label><input id="licence" name="licence">
   <label for="card">Card number</label><input id="card" name="cc" autocomplete="off">
   <label for="airline">Favourite airline</label><textarea id="airline" name="airline"></textarea>
+  <div style="height: 1400px"></div>
+  <label for="notes">Delivery notes</label><input id="notes" name="notes">
 </form>
 <script>
   window.inputEvents = 0;
@@ -66,38 +70,6 @@ FORM = """<!doctype html>
   });
 </script>
 </body></html>"""
-
-
-class MediumOnly:
-    """A scripted approver (a fake of the `Approver` protocol): the person allows medium
-    sensitivity values and refuses high ones."""
-
-    def __init__(self) -> None:
-        self.requests: list[ApprovalRequest] = []
-
-    def approve(self, request: ApprovalRequest) -> Decision:
-        self.requests.append(request)
-        return Decision(frozenset(i.memory_id for i in request.items if i.sensitivity == "medium"))
-
-
-class _QuietFiles(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        return
-
-
-@contextlib.contextmanager
-def local_site(folder: Path) -> Iterator[str]:
-    """The test page, served from 127.0.0.1 on a free port."""
-    (folder / "checkout.html").write_text(FORM, encoding="utf-8")
-    handler = functools.partial(_QuietFiles, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/checkout.html"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_the_extension_fills_a_form_from_memory(memloci, tmp_path: Path) -> None:
@@ -109,6 +81,7 @@ def test_the_extension_fills_a_form_from_memory(memloci, tmp_path: Path) -> None
     )
     for caption, secret, level in (
         ("Passport number", PASSPORT, "medium"),
+        ("Driving licence", LICENCE, "low"),
         ("Credit card number", CARD, "high"),
     ):
         memloci.add(
@@ -116,65 +89,40 @@ def test_the_extension_fills_a_form_from_memory(memloci, tmp_path: Path) -> None
             type="vault",
             fields={"caption": caption, "secret_value": secret, "sensitivity": level},
         )
-    approver = MediumOnly()
+    # The person allowed free-text answers on this site (the favourite airline).
+    memloci.save_settings(memloci.settings.with_value("autofill.free_text_sites", ["127.0.0.1"]))
+    approver = Approves("low", "medium")  # and refuses the card (high)
     memloci.set_approver(approver)
-    server = ApiServer(memloci, port=0)
-    server.start()
-    site = tmp_path / "site"
-    site.mkdir()
-    try:
-        with local_site(site) as url, chromium(EXTENSION, tmp_path / "profile") as browser:
-            base = f"chrome-extension://{BROWSER_EXTENSION_ID}/"
-            browser.wait_for_target(base)  # the service worker: the id matches the manifest key
+    with (
+        local_api(memloci) as server,
+        local_site(tmp_path / "site", {"checkout.html": FORM}) as site,
+        chromium(EXTENSION, tmp_path / "profile") as browser,
+    ):
+        paste_token(browser, memloci, server.port)
+        url = site + "checkout.html"
+        page = browser.open(url)
+        page.wait_for("document.querySelector('memloci-autofill') !== null")
+        # The page cannot reach the extension's elements.
+        assert page.eval("document.querySelector('memloci-autofill').shadowRoot") is None
+        # Nor can the content script (it runs in the page's process) read the token.
+        world = page.extension_world("Memloci autofill")
+        stolen = page.eval_in(
+            world, "chrome.storage.local.get('token').then(x => x.token || '', e => 'refused')"
+        )
+        assert stolen == "refused"
+        review = open_review(browser, page, "#given")
+        shown = review.eval("document.getElementById('rows').textContent")
+        assert "Passport number" in shown and PASSPORT not in shown  # sealed until Fill
+        # The field below the fold counts as seen (nothing in memory answers it), not hidden.
+        assert review.eval("document.getElementById('notes').textContent") == ""
+        review.click_selector("#fill")
+        review.wait_for("document.getElementById('status').dataset.state === 'done'", 30)
+        status = review.eval("document.getElementById('status').textContent")
+        values = values_of(page, "#checkout input, #checkout select, #checkout textarea")
+        events = page.eval("window.inputEvents")
+        scrolled = page.eval("scrollY")
 
-            # The person pastes the token and port in the options page.
-            options = browser.open(base + "options.html")
-            token = memloci.api_token()
-            options.eval(
-                f"document.getElementById('token').value = {json.dumps(token)};"
-                f"document.getElementById('port').value = '{server.port}';"
-                "document.getElementById('test').click(); true"
-            )
-            options.wait_for("document.getElementById('status').textContent.includes('Connected')")
-
-            page = browser.open(url)
-            page.wait_for("document.querySelector('memloci-autofill') !== null")
-            # The page cannot reach the extension's elements.
-            assert page.eval("document.querySelector('memloci-autofill').shadowRoot") is None
-            # Nor can the content script (it runs in the page's process) read the token.
-            world = page.extension_world("Memloci autofill")
-            stolen = page.eval_in(
-                world,
-                "chrome.storage.local.get('token').then(x => x.token || '', e => 'refused')",
-            )
-            assert stolen == "refused"
-            page.click_selector("#given")
-            badge = page.wait_node("data-memloci", "badge")
-            deadline = time.monotonic() + 10
-            while "display: block" not in page.attributes(badge).get("style", ""):
-                assert time.monotonic() < deadline, "the badge did not appear"
-                time.sleep(0.1)
-            panel = page.wait_node("data-memloci", "panel")
-            page.click_node(badge)
-            deadline = time.monotonic() + 30
-            while (state := page.attributes(panel).get("data-state")) not in ("ready", "error"):
-                assert time.monotonic() < deadline, f"the panel stayed {state}"
-                time.sleep(0.1)
-            status = page.text_of(page.wait_node("data-memloci", "status"))
-            assert state == "ready", status
-            assert "1 withheld" in status
-            page.click_node(page.wait_node("data-memloci", "fill"))
-            page.wait_for("document.getElementById('given').value !== ''", timeout=10)
-            values = page.eval(
-                "JSON.stringify(Object.fromEntries([...document.querySelectorAll("
-                "'#checkout input, #checkout select, #checkout textarea')]"
-                ".map(e => [e.id, e.value])))"
-            )
-            events = page.eval("window.inputEvents")
-    finally:
-        server.stop()
-
-    assert json.loads(values) == {
+    assert values == {
         "given": "Ana",
         "family": "Silva",
         "email": "ana.silva@example.pt",
@@ -185,15 +133,59 @@ def test_the_extension_fills_a_form_from_memory(memloci, tmp_path: Path) -> None
         "country": "PT",
         "dob": "1990-04-12",
         "passport": PASSPORT,  # medium: approved
+        "licence": LICENCE,  # low: asked too (a browser), approved
         "card": "",  # high: refused, so it never left Memloci
         "airline": "I always fly with TAP, window seat",
+        "notes": "",
     }
-    assert events >= 11  # frameworks (React, Vue) see the change through input events
-    # The approval named the extension and the page, and the log says who got what.
+    assert status.startswith("Filled 12 fields.") and "1 withheld" in status, status
+    assert scrolled == 0  # looking at the field below the fold left the page where it was
+    assert events >= 12  # frameworks (React, Vue) see the change through input events
+    # One approval, naming the extension and the page, for the three vault values chosen.
+    assert len(approver.requests) == 1
     assert approver.requests[0].recipient == "Memloci browser extension"
     assert approver.requests[0].page == url
+    assert sorted(approver.asked) == [
+        ("Credit card number", "high"),
+        ("Driving licence", "low"),
+        ("Passport number", "medium"),
+    ]
     log = memloci.disclosures(limit=100)
     vault = {(d.title, d.outcome) for d in log if d.memory_type == "vault"}
-    assert vault == {("Passport number", "disclosed"), ("Credit card number", "withheld")}
-    assert {d.recipient for d in log} == {"Memloci browser extension"}
-    assert {d.page for d in log} == {url}
+    assert vault == {
+        ("Passport number", "disclosed"),
+        ("Driving licence", "disclosed"),
+        ("Credit card number", "withheld"),
+    }
+    assert {(d.channel, d.recipient, d.page) for d in log} == {
+        ("browser", "Memloci browser extension", url)
+    }
+
+
+def test_without_a_side_panel_the_review_is_a_window_of_its_own(memloci, tmp_path: Path) -> None:
+    """A Chromium without chrome.sidePanel: the review opens in the extension's own window
+    (no page can draw there either), fills, and closes itself."""
+    from tests.integration.cdp import chromium
+
+    memloci.add(HUMAN, type="core", fields={"label": "human"})
+    with (
+        local_api(memloci) as server,
+        local_site(tmp_path / "site", {"checkout.html": FORM}) as site,
+        chromium(EXTENSION, tmp_path / "profile") as browser,
+    ):
+        paste_token(browser, memloci, server.port)
+        without_side_panel(browser)
+        page = browser.open(site + "checkout.html")
+        page.wait_for("document.querySelector('memloci-autofill') !== null")
+        review = open_review(browser, page, "#email")
+        assert review.eval("new URLSearchParams(location.search).has('tab')")
+        review.click_selector("#fill")
+        page.wait_for("document.getElementById('email').value !== ''")
+        values = values_of(page, "#checkout input")
+        deadline = time.monotonic() + 10
+        while any("review.html" in t["url"] for t in browser.targets()):
+            assert time.monotonic() < deadline, "the review window stayed open"
+            time.sleep(0.2)
+
+    assert values["email"] == "ana.silva@example.pt" and values["given"] == "Ana"
+    assert values["passport"] == ""  # nothing in the vault for it

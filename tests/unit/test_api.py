@@ -110,7 +110,7 @@ def test_vault_values_leave_only_with_approval(api: ApiServer) -> None:
         ("withheld", "Memloci browser extension"),
         ("disclosed", "Memloci browser extension"),
     }
-    assert all(d.channel == "api" for d in log)
+    assert all(d.channel == "browser" for d in log)  # an extension Origin: a browser
 
 
 @pytest.mark.parametrize(
