@@ -15,6 +15,7 @@ from app.rekey import StoreUse, setup_lock
 from app.search import build_retriever
 from app.security import unlock
 from app.security.cipher import FieldCipher
+from app.security.hardening import protect_process
 from app.security.keys import Keyfile, subkey
 from app.settings import Settings
 from app.store.db import Database
@@ -38,6 +39,7 @@ def unlock_key(
     Under the set-up lock (two processes creating one store must not write two keyfiles): an
     interrupted key change is finished or undone first, and `use` marks the store open, so a
     key change cannot start under it."""
+    protect_process()  # the data key is about to be in this process's memory
     with setup_lock(paths.data):
         rekey.recover(paths)
         if use is not None:

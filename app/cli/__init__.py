@@ -79,6 +79,10 @@ def cli(ctx: click.Context, home: str | None) -> None:
     Find:         memloci search "Ana library"
     Check:        memloci doctor
     """
+    from app.security.hardening import protect_process, take_secret_env
+
+    take_secret_env()  # before any child process: gcc/ld, tesseract, xdotool, Qt probes
+    protect_process()
     session = Session(home)
     ctx.obj = session
     ctx.call_on_close(session.close)
