@@ -26,6 +26,7 @@ from typing import Any, BinaryIO
 from app import __version__
 from app.domain import to_iso, utcnow
 from app.errors import BackupError, DamagedBackup, InvalidInput, WrongPassphrase
+from app.paths import create_private
 from app.security.keys import (
     DEFAULT_KDF,
     KdfRefused,
@@ -33,6 +34,7 @@ from app.security.keys import (
     check_salt,
     derive_kek,
     digest_of,
+    fsync_dir,
 )
 from app.store.memories import MemoryRepository
 
@@ -138,7 +140,9 @@ def export_backup(repo: MemoryRepository, path: Path, passphrase: str) -> dict[s
     tmp = path.with_name(f".{path.name}.partial")
     count = 0
     try:
-        with open(tmp, "wb") as out:
+        # 0600 from creation (whatever the umask; a symlink planted at the partial's name is
+        # removed, not followed), and renamed over any older backup, so never readable by others.
+        with open(create_private(tmp), "wb") as out:
             out.write(MAGIC + header + b"\n")
             compressor = zlib.compressobj(6)
             pending = bytearray()
@@ -168,6 +172,7 @@ def export_backup(repo: MemoryRepository, path: Path, passphrase: str) -> dict[s
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
+        fsync_dir(path.parent)
     except OSError as error:
         tmp.unlink(missing_ok=True)
         if error.errno == errno.ENOSPC:

@@ -335,11 +335,16 @@ def _field(path: Path, raw: dict[str, Any], name: str, low: int, high: int) -> b
     return value
 
 
-def write_atomic(path: Path, body: bytes, mode: int = 0o600) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def write_atomic(path: Path, body: bytes) -> None:
+    """Write `body` to `path` through a sibling file created private (0600, whatever the
+    umask; a symlink at the sibling's name is removed, not followed), fsync, rename."""
+    from app.paths import create_private, private_folder
+
+    if not path.parent.exists():
+        private_folder(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        fd = create_private(tmp)
         with os.fdopen(fd, "wb") as handle:
             handle.write(body)
             handle.flush()
