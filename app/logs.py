@@ -23,7 +23,8 @@ class _QuietFileHandler(logging.handlers.RotatingFileHandler):
     def _open(self) -> Any:
         """The log file, created 0600 (a rotation makes a new one too); one left readable by
         others by an older release is closed."""
-        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0)
+        fd = os.open(self.baseFilename, flags, PRIVATE_FILE)
         if os.name == "posix" and os.fstat(fd).st_mode & 0o077:
             os.fchmod(fd, PRIVATE_FILE)
         return open(fd, self.mode, encoding=self.encoding, errors=self.errors)

@@ -17,8 +17,11 @@ log = logging.getLogger(__name__)
 APP_NAME = "memloci"
 PRIVATE_FOLDER = 0o700
 PRIVATE_FILE = 0o600
-# Never follow a symlink planted where a new file is about to be made (POSIX only).
-_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+# Never follow a symlink planted where a new file is about to be made; bytes as written
+# (Windows would translate newlines on a descriptor opened without O_BINARY).
+_NEW_FILE = (
+    os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+)
 
 
 def private_folder(folder: Path) -> None:
