@@ -25,13 +25,23 @@ from typing import Any, BinaryIO
 
 from app import __version__
 from app.domain import to_iso, utcnow
-from app.errors import BackupError, InvalidInput, WrongPassphrase
-from app.security.keys import DEFAULT_KDF, derive_kek
+from app.errors import BackupError, DamagedBackup, InvalidInput, WrongPassphrase
+from app.paths import create_private
+from app.security.keys import (
+    DEFAULT_KDF,
+    KdfRefused,
+    check_kdf,
+    check_salt,
+    derive_kek,
+    digest_of,
+    fsync_dir,
+)
 from app.store.memories import MemoryRepository
 
 MAGIC = b"MEMLOCI-BACKUP\n"
 FORMAT = 1
 CHUNK = 1 << 20
+HEADER_LIMIT = 64 * 1024  # a header is ~300 bytes; a longer first line is not a backup
 _COLUMNS = (
     "id",
     "type",
@@ -113,17 +123,16 @@ def export_backup(repo: MemoryRepository, path: Path, passphrase: str) -> dict[s
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     salt = secrets.token_bytes(16)
-    header = json.dumps(
-        {
-            "format": FORMAT,
-            "app": __version__,
-            "created_at": to_iso(utcnow()),
-            "kdf": DEFAULT_KDF,
-            "salt": base64.b64encode(salt).decode(),
-            "chunk": CHUNK,
-        },
-        sort_keys=True,
-    ).encode()
+    fields: dict[str, Any] = {
+        "format": FORMAT,
+        "app": __version__,
+        "created_at": to_iso(utcnow()),
+        "kdf": DEFAULT_KDF,
+        "salt": base64.b64encode(salt).decode(),
+        "chunk": CHUNK,
+    }
+    fields["digest"] = digest_of(fields)
+    header = json.dumps(fields, sort_keys=True).encode()
     aead = AESGCM(derive_kek(passphrase, salt, DEFAULT_KDF))
     path = path.expanduser()
     if path.is_dir():
@@ -131,7 +140,9 @@ def export_backup(repo: MemoryRepository, path: Path, passphrase: str) -> dict[s
     tmp = path.with_name(f".{path.name}.partial")
     count = 0
     try:
-        with open(tmp, "wb") as out:
+        # 0600 from creation (whatever the umask; a symlink planted at the partial's name is
+        # removed, not followed), and renamed over any older backup, so never readable by others.
+        with open(create_private(tmp), "wb") as out:
             out.write(MAGIC + header + b"\n")
             compressor = zlib.compressobj(6)
             pending = bytearray()
@@ -161,6 +172,7 @@ def export_backup(repo: MemoryRepository, path: Path, passphrase: str) -> dict[s
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
+        fsync_dir(path.parent)
     except OSError as error:
         tmp.unlink(missing_ok=True)
         if error.errno == errno.ENOSPC:
@@ -182,6 +194,40 @@ def _read_exact(handle: BinaryIO, size: int) -> bytes:
     return data
 
 
+def _check_header(path: Path, header: bytes) -> tuple[bytes, dict[str, Any]]:
+    """The salt and key-derivation parameters of a backup header, checked before any work is
+    done with them: a damaged or hostile header is refused in one sentence, not run."""
+
+    def hostile(reason: str) -> DamagedBackup:
+        return DamagedBackup(
+            f"{path} is a damaged or hostile file ({reason}); nothing was imported."
+        )
+
+    try:
+        meta = json.loads(header)
+    except (ValueError, RecursionError):
+        raise hostile("its header is not JSON") from None
+    if not isinstance(meta, dict):
+        raise hostile("its header is not a JSON object")
+    fmt = meta.get("format")
+    if not isinstance(fmt, int) or isinstance(fmt, bool) or fmt < 1:
+        raise hostile("its header has no format number")
+    if fmt > FORMAT:
+        raise BackupError(
+            f"{path} was written by a newer Memloci (backup format {fmt}); update Memloci."
+        )
+    digest = meta.get("digest")
+    if digest is not None and digest != digest_of(meta):
+        raise hostile("its header does not match its digest")
+    try:
+        salt = base64.b64decode(str(meta["salt"]).encode("ascii"), validate=True)
+        return check_salt(salt), check_kdf(meta.get("kdf"))
+    except KdfRefused as error:
+        raise hostile(str(error)) from None
+    except (KeyError, ValueError):
+        raise hostile("its header has no usable salt") from None
+
+
 def _lines(path: Path, passphrase: str) -> Iterator[dict[str, Any]]:
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -193,18 +239,8 @@ def _lines(path: Path, passphrase: str) -> Iterator[dict[str, Any]]:
     with handle:
         if handle.read(len(MAGIC)) != MAGIC:
             raise BackupError(f"{path} is not a Memloci backup.")
-        header = handle.readline().rstrip(b"\n")
-        try:
-            meta = json.loads(header)
-            fmt = int(meta["format"])
-            salt = base64.b64decode(meta["salt"])
-            kdf = meta["kdf"]
-        except (ValueError, KeyError, TypeError):
-            raise BackupError(f"The header of {path} is damaged; nothing was imported.") from None
-        if fmt > FORMAT:
-            raise BackupError(
-                f"{path} was written by a newer Memloci (backup format {fmt}); update Memloci."
-            )
+        header = handle.readline(HEADER_LIMIT).rstrip(b"\n")
+        salt, kdf = _check_header(path, header)
         aead = AESGCM(derive_kek(passphrase, salt, kdf))
         decompressor = zlib.decompressobj()
         buffer = b""
@@ -214,6 +250,11 @@ def _lines(path: Path, passphrase: str) -> Iterator[dict[str, Any]]:
             if len(size_bytes) != 4:
                 raise BackupError("The backup file is truncated; nothing was imported.")
             (size,) = struct.unpack(">I", size_bytes)
+            if not 28 <= size <= CHUNK + 28:  # nonce, at most one chunk, tag
+                raise DamagedBackup(
+                    f"{path} is a damaged or hostile file (chunk {index} claims {size:,} "
+                    "bytes); nothing was imported."
+                )
             sealed = _read_exact(handle, size)
             final = handle.peek(1)[:1] == b""
             try:

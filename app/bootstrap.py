@@ -8,7 +8,7 @@ from typing import Any
 
 from app import logs, rekey
 from app.core import Memloci, Services
-from app.errors import ConfigError
+from app.errors import ConfigError, MemlociError
 from app.llm.factory import API_KEY_META, ModelRuntime
 from app.paths import Paths
 from app.privacy import keep_local
@@ -16,6 +16,7 @@ from app.rekey import StoreUse, setup_lock
 from app.search import build_retriever
 from app.security import unlock
 from app.security.cipher import FieldCipher
+from app.security.hardening import protect_process
 from app.security.keys import Keyfile, subkey
 from app.settings import Settings
 from app.store.db import Database
@@ -39,6 +40,7 @@ def unlock_key(
     Under the set-up lock (two processes creating one store must not write two keyfiles): an
     interrupted key change is finished or undone first, and `use` marks the store open, so a
     key change cannot start under it."""
+    protect_process()  # the data key is about to be in this process's memory
     with setup_lock(paths.data):
         rekey.recover(paths)
         if use is not None:
@@ -74,12 +76,31 @@ def unlock_key(
     if passphrase is None:
         passphrase = unlock.require(prompt, "Passphrase", False)
     data_key = keyfile.unlock(passphrase)
+    if not keyfile.digested or keyfile.check is None:
+        keyfile = _complete(paths, keyfile, data_key)
     if stale_keyring:
         try:
             unlock.keyring_set(keyfile.install_id, data_key)
         except ConfigError:
             log.warning("the OS keyring refused the key; the passphrase unlocks the store")
     return keyfile, data_key, passphrase
+
+
+def _complete(paths: Paths, keyfile: Keyfile, data_key: bytes) -> Keyfile:
+    """Give a keyfile written before 0.2 its digest and key check (the wrapping is unchanged),
+    so later damage or edits are told apart from a wrong passphrase. Under the set-up lock, and
+    only if the file is still the one just unlocked (a passphrase change elsewhere wins)."""
+    try:
+        with setup_lock(paths.data):
+            if Keyfile.load(paths.keyfile) != keyfile:
+                return keyfile
+            completed = keyfile.completed(data_key)
+            completed.save()
+            log.info("added a digest to the keyfile")
+            return completed
+    except (OSError, MemlociError) as error:
+        log.warning("the keyfile could not be completed: %s", error.__class__.__name__)
+        return keyfile
 
 
 def build(

@@ -294,8 +294,12 @@ class Memloci(RetrievalFacade, AgentsFacade, CaptureFacade, AutofillFacade, View
 
     # -- keys and backups -----------------------------------------------------------------------
     def change_passphrase(self, old: str, new: str) -> None:
-        """Re-wrap the data key under a new passphrase, atomically; no record is touched."""
-        self._s.keyfile = self._s.keyfile.rewrap(old, new)
+        """Re-wrap the data key under a new passphrase, atomically; no record is touched. Under
+        the set-up lock, as the keyfile's other writers are."""
+        from app.rekey import setup_lock
+
+        with setup_lock(self.paths.data):
+            self._s.keyfile = self._s.keyfile.rewrap(old, new)
         self._s.passphrase = new
         log.info("passphrase changed")
 

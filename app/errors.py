@@ -65,6 +65,15 @@ class ConfigError(MemlociError):
     exit_code = 7
 
 
+class DamagedKeyfile(ConfigError):
+    """The keyfile is not what Memloci wrote (damage, an edited field, a hostile cost): told
+    apart from a wrong passphrase, whose AES-GCM failure would look the same."""
+
+
+class DamagedBackup(BackupError):
+    """A backup whose header is not what Memloci writes (damage, an edit, a hostile cost)."""
+
+
 # -- language model and agents (issue 4) -------------------------------------------------------
 class ModelUnavailable(MemlociError):
     """The configured language model cannot be loaded or reached."""

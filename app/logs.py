@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+from typing import Any
 
-from app.paths import Paths
+from app.paths import PRIVATE_FILE, Paths, private_folder
 
 _configured: set[str] = set()
 
@@ -19,15 +20,23 @@ class _QuietFileHandler(logging.handlers.RotatingFileHandler):
     def handleError(self, record: logging.LogRecord) -> None:
         return None
 
+    def _open(self) -> Any:
+        """The log file, created 0600 (a rotation makes a new one too); one left readable by
+        others by an older release is closed."""
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0)
+        fd = os.open(self.baseFilename, flags, PRIVATE_FILE)
+        if os.name == "posix" and os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, PRIVATE_FILE)
+        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
+
 
 def setup(paths: Paths, level: str | None = None) -> None:
     """Attach one rotating file handler per log file (idempotent)."""
     target = str(paths.log_file)
     if target in _configured:
         return
-    paths.logs.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_folder(paths.logs)
     handler = _QuietFileHandler(target, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
-    os.chmod(target, 0o600)
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
     )

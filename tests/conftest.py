@@ -30,6 +30,11 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("MEMLOCI_BACKUP_PASSPHRASE", raising=False)
     monkeypatch.setattr("app.security.keys.DEFAULT_KDF", FAST_KDF)
     monkeypatch.setattr("app.backup.DEFAULT_KDF", FAST_KDF)
+    # The CLI takes the passphrase variables out of os.environ at start (no child inherits
+    # them); what one test's in-process CLI run took must not reach the next test.
+    from app.security.hardening import forget_secret_env
+
+    forget_secret_env()
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ Each command opens the facade, calls one method and prints the result (a table f
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -80,8 +81,15 @@ def cli(ctx: click.Context, home: str | None) -> None:
     Check:        memloci doctor
     """
     from app.privacy import keep_local
+    from app.security.hardening import protect_process, take_secret_env
 
     keep_local()  # every command: before anything loads onnxruntime, Chroma or llama.cpp
+    take_secret_env()  # before any child process: gcc/ld, tesseract, xdotool, Qt probes
+    protect_process()
+    # Files that libraries create for us (SQLite journals, Chroma, Qt, onnxruntime) are private
+    # too; Memloci's own files are created 0600 explicitly. Restored when the command ends.
+    umask = os.umask(0o077)
+    ctx.call_on_close(lambda: os.umask(umask))
     session = Session(home)
     ctx.obj = session
     ctx.call_on_close(session.close)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from typing import Any
 
@@ -13,6 +12,7 @@ from app.cli import pass_session, render
 from app.cli.memory_cmds import json_option
 from app.errors import PassphraseRequired
 from app.paths import Paths
+from app.security.hardening import secret_env
 
 
 def _new_passphrase(message: str) -> str:
@@ -110,16 +110,16 @@ def change(session: Any, new_key: bool, as_json: bool) -> None:
     The new passphrase may be the old one."""
     if not new_key:
         memloci = session.open()
-        old = os.environ.get("MEMLOCI_PASSPHRASE") or memloci.services.passphrase
+        old = secret_env("MEMLOCI_PASSPHRASE") or memloci.services.passphrase
         old = old or _current_passphrase()
-        new = os.environ.get("MEMLOCI_NEW_PASSPHRASE") or _new_passphrase("New passphrase")
+        new = secret_env("MEMLOCI_NEW_PASSPHRASE") or _new_passphrase("New passphrase")
         memloci.change_passphrase(old, new)
         click.echo("Passphrase changed. Every memory is unchanged.")
         return
     from app.core import Memloci
 
-    old = os.environ.get("MEMLOCI_PASSPHRASE") or _current_passphrase()
-    new = os.environ.get("MEMLOCI_NEW_PASSPHRASE") or _new_passphrase(
+    old = secret_env("MEMLOCI_PASSPHRASE") or _current_passphrase()
+    new = secret_env("MEMLOCI_NEW_PASSPHRASE") or _new_passphrase(
         "New passphrase (may be the current one)"
     )
     result = Memloci.replace_data_key(
@@ -164,7 +164,7 @@ def keyring(session: Any, state: str) -> None:
 
 
 def _backup_passphrase(memloci: Any, confirm: bool) -> str:
-    given = os.environ.get("MEMLOCI_BACKUP_PASSPHRASE") or memloci.services.passphrase
+    given = secret_env("MEMLOCI_BACKUP_PASSPHRASE") or memloci.services.passphrase
     if given:
         return given
     if not sys.stdin.isatty():

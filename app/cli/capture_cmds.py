@@ -327,8 +327,13 @@ def frames(session: Any, session_id: str | None, as_json: bool) -> None:
 @pass_session
 def frame(session: Any, frame_id: str, out_path: Path) -> None:
     """Write one retained frame, decrypted, to a WebP file you choose."""
+    from app.security.keys import write_atomic
+
     data = session.open().capture_frame(frame_id)
-    out_path.write_bytes(data)
+    try:
+        write_atomic(out_path.expanduser(), data)  # 0600: a picture of the person's screen
+    except OSError as error:
+        raise InvalidInput(f"Cannot write {out_path}: {error.strerror or error}.") from None
     click.echo(f"Wrote {out_path} ({len(data) / 1e3:.0f} kB).")
 
 

@@ -1,7 +1,14 @@
 """A ChatGPT data export (`conversations.json`): a list of conversations whose messages form a
 tree (edits and regenerations branch it). The branch shown in ChatGPT, from `current_node` up to
-the root, is what is imported: the person's and the assistant's messages with visible text.
-System and tool messages, hidden context and empty turns are left out.
+the root, is what is imported: the person's and the assistant's messages with visible text,
+voice messages by their transcript.
+
+Left out: system messages, hidden context, reasoning, empty turns, and every tool call with its
+output. A tool call is an assistant message addressed to a tool (`recipient` other than "all":
+python, browser, web.run, dalle.text2im, bio, canmore.*, plugins) or carrying tool content
+(code, execution output, browsing displays and quotes); the tool's answer comes back as a message
+of role "tool". None of it is what the person or ChatGPT said to each other: code, search
+queries, image prompts, raw pages and program output would otherwise become "answers".
 """
 
 from __future__ import annotations
@@ -19,26 +26,45 @@ from app.importers import (
 )
 
 SPEAKERS = {"user": "user", "assistant": "ChatGPT"}
+# Content that is only ever shown as a conversation turn; everything else (code,
+# execution_output, tether_browsing_display, tether_quote, system_error, thoughts,
+# reasoning_recap, user_editable_context, ...) is a tool's or the app's, not a turn.
+SPOKEN = ("text", "multimodal_text")
 
 
 def _text_of(content: Any) -> tuple[str, list[dict[str, Any]]]:
-    """Visible text and attachments of one message's `content`."""
-    if not isinstance(content, dict):
+    """Visible text and attachments of one message's `content`: text parts, the transcript of
+    a voice message, and a note of each image."""
+    if not isinstance(content, dict) or content.get("content_type") not in SPOKEN:
         return "", []
-    kind = content.get("content_type")
     attachments: list[dict[str, Any]] = []
-    if kind in ("text", "multimodal_text"):
-        parts = []
-        parts_raw = content.get("parts")
-        for part in parts_raw if isinstance(parts_raw, list) else []:
-            if isinstance(part, str):
-                parts.append(part)
-            elif isinstance(part, dict) and "image" in str(part.get("content_type", "")):
-                attachments.append({"kind": "image"})
-        return "\n".join(p for p in parts if p.strip()), attachments
-    if kind in ("code", "execution_output", "tether_quote"):
-        return str(content.get("text") or ""), attachments
-    return "", attachments  # hidden context, reasoning, browsing internals
+    parts = []
+    parts_raw = content.get("parts")
+    for part in parts_raw if isinstance(parts_raw, list) else []:
+        if isinstance(part, str):
+            parts.append(part)
+        elif not isinstance(part, dict):
+            continue
+        elif part.get("content_type") == "audio_transcription":
+            parts.append(str(part.get("text") or ""))
+        elif "image" in str(part.get("content_type", "")):
+            attachments.append({"kind": "image"})
+    return "\n".join(p for p in parts if p.strip()), attachments
+
+
+def is_tool_traffic(message: dict[str, Any]) -> bool:
+    """A call to a tool (addressed to it, or tool content) or a tool's reply, or a message on
+    a hidden channel (reasoning models' analysis and commentary)."""
+    role = _mapping(message.get("author")).get("role")
+    recipient = message.get("recipient")
+    channel = message.get("channel")
+    content = _mapping(message.get("content"))
+    return (
+        role == "tool"
+        or (recipient is not None and recipient != "all")
+        or (channel is not None and channel != "final")
+        or content.get("content_type") not in SPOKEN
+    )
 
 
 def _moment(value: Any) -> datetime | None:
@@ -114,6 +140,8 @@ def read_chatgpt(path: Path) -> list[ChatMessage]:
             metadata = _mapping(message.get("metadata"))
             hidden = metadata.get("is_visually_hidden_from_conversation")
             if not isinstance(role, str) or role not in SPEAKERS or hidden:
+                continue
+            if is_tool_traffic(message):
                 continue
             text, attachments = _text_of(message.get("content"))
             listed = metadata.get("attachments")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
 from collections.abc import Callable
 
 from app.errors import PassphraseRequired
@@ -22,7 +21,10 @@ Prompt = Callable[[str, bool], str]  # (message, confirm) -> passphrase
 
 
 def env_passphrase() -> str | None:
-    return os.environ.get(ENV_PASSPHRASE) or None
+    """`MEMLOCI_PASSPHRASE`, still in the environment or already taken out of it at start."""
+    from app.security.hardening import secret_env
+
+    return secret_env(ENV_PASSPHRASE)
 
 
 def keyring_get(install_id: str) -> bytes | None:

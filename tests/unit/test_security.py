@@ -202,7 +202,16 @@ def test_keyfile_uses_argon2id_and_a_per_install_salt(tmp_path: Path) -> None:
     assert first.kdf["name"] == "argon2id"
     assert first.salt != second.salt and first.wrapped != second.wrapped
     raw = json.loads((tmp_path / "a.json").read_text())
-    assert set(raw) == {"version", "install_id", "kdf", "salt", "nonce", "wrapped_key", "key_check"}
+    assert set(raw) == {
+        "version",
+        "install_id",
+        "kdf",
+        "salt",
+        "nonce",
+        "wrapped_key",
+        "key_check",
+        "digest",  # tells an edited or damaged keyfile from a wrong passphrase
+    }
     assert (tmp_path / "a.json").stat().st_mode & 0o777 == 0o600
 
 
