@@ -109,6 +109,11 @@ def allowed_writes(sandbox: Sandbox) -> list[tuple[str, str]]:
     return [
         (r"/dev/(null|tty|pts/\d+)", "the standard streams"),
         (
+            r"/proc/self/mem",
+            "the process's own memory: the passphrase variables are blanked in the copy of the "
+            "environment that /proc/PID/environ shows (app/security/hardening.py); not a file",
+        ),
+        (
             rf"{tmp}/etilqs_\w+",
             "SQLite's temporary files (Chroma's index): unlinked the moment they are opened, so "
             "they never exist under a name while data is in them",
