@@ -376,9 +376,13 @@ class CaptureService:
                 raise
             self.sessions.forget_session_id(session.id)  # forgotten by another process
             return TickResult("excluded", "its record was forgotten; waiting for another window")
+        if outcome.dropped:
+            self._context_changed()  # look again soon, at what is in front then
         return TickResult(
             "capturing",
-            "",
+            "the window changed while it was grabbed; nothing of that frame was kept"
+            if outcome.dropped
+            else "",
             session.id,
             session.memory_id,
             outcome.grabbed,
