@@ -133,7 +133,8 @@ class X11Platform:
     def _client(self, window: Any) -> tuple[Any, tuple[str, ...]] | None:
         """The window carrying WM_CLASS, with its WM_CLASS: the window itself, an ancestor
         below the root (focus often sits on a child widget), or a child (under a window
-        manager's frame)."""
+        manager's frame). Children are searched level by level, topmost first: a frame
+        stacks the client above dozens of decoration windows."""
         from Xlib import X
 
         root_id = self._dpy().screen().root.id
@@ -146,18 +147,18 @@ class X11Platform:
             if parent is None or isinstance(parent, int) or parent.id == root_id:
                 break
             node = parent
-        top = node
-        stack = [(top, 0)]
-        while stack:
-            current, level = stack.pop()
-            wm_class = current.get_wm_class()
-            if wm_class is not None:
-                return current, _parts(wm_class)
-            if level < 3:
+        level = [node]
+        for _ in range(3):
+            below = []
+            for current in level:
                 for child in reversed(current.query_tree().children):
-                    attrs = child.get_attributes()
-                    if attrs.map_state == X.IsViewable:
-                        stack.append((child, level + 1))
+                    if child.get_attributes().map_state != X.IsViewable:
+                        continue
+                    wm_class = child.get_wm_class()
+                    if wm_class is not None:
+                        return child, _parts(wm_class)
+                    below.append(child)
+            level = below
         return None
 
     def _title(self, window: Any) -> str:
