@@ -69,23 +69,23 @@ def masks_above(stack: list[WindowContext], target: WindowContext, rect: Rect) -
     """Parts of `rect` covered by windows stacked above `target` (bottom-first `stack`), in
     `rect`'s coordinates. Those pixels belong to other windows: they are never read.
 
-    None when the stack no longer holds `target`: it closed, or its id now names another
-    window (X hands ids out again). Then the grab may show someone else's pixels."""
+    None when `target`'s id now names another window (X hands a closed window's id to the next
+    one): the grab shows that window's pixels, not the one checked."""
     masks: list[Rect] = []
-    found = False
+    above = False
     for window in stack:
         if window.window_id == target.window_id:
             if not same_window(target, window):
                 return None
-            found = True
+            above = True
             continue
-        if found and window.rect is not None:
+        if above and window.rect is not None:
             part = window.rect.intersect(rect)
             if part is not None:
                 masks.append(
                     Rect(part.left - rect.left, part.top - rect.top, part.width, part.height)
                 )
-    return masks if found else None
+    return masks
 
 
 class FramePipeline:
@@ -137,8 +137,11 @@ class FramePipeline:
         *,
         damaged: bool | None,
         force: bool = False,
+        confirm: Callable[[list[WindowContext]], bool] | None = None,
     ) -> Outcome:
-        """`damaged`: the platform's hint (None when it has none: then assume a change)."""
+        """`damaged`: the platform's hint (None when it has none: then assume a change).
+        `confirm`: asked after the grab, with the window stack then, whether the window checked
+        before the grab is still the one there; when not, nothing of the frame is kept."""
         settings = self._settings()
         mono = self._monotonic()
         view = self.view(session_id)
@@ -168,10 +171,11 @@ class FramePipeline:
         )
         if not (read or retain):
             return outcome
-        # The stack after the grab: it says what covers the window, and whether the window
-        # checked before the grab is still the one there (not closed, its id not reused).
-        masks = masks_above(self._stack(), context, rect)
-        if masks is None:
+        # The stack after the grab: what covers the window, and whether the window checked
+        # before the grab is still the one there (not closed, not replaced, its id not reused).
+        stack = self._stack()
+        masks = masks_above(stack, context, rect)
+        if masks is None or (confirm is not None and not confirm(stack)):
             self.counters.dropped += 1
             view.last_raw = None
             log.debug("a frame was dropped: the window checked is no longer the one on screen")

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app import filelock
-from app.capture.context import Rect, WindowContext
+from app.capture.context import Rect, WindowContext, same_window
 from app.capture.pipeline import FramePipeline
 from app.capture.platforms import Platform, PlatformUnavailable, is_locker, session_kind
 from app.capture.reader import OcrReader
@@ -369,7 +369,13 @@ class CaptureService:
         damaged = self._hints.consume(rect) if self._hints is not None and focused else None
         try:
             outcome = self.pipeline.capture(
-                session.id, context, rect, now, damaged=damaged, force=force
+                session.id,
+                context,
+                rect,
+                now,
+                damaged=damaged,
+                force=force,
+                confirm=self._still_in_front(context) if focused else _still_shown(context),
             )
         except StoreError:
             if self.store.session(session.id) is not None:
@@ -391,6 +397,16 @@ class CaptureService:
             safe.app,
             safe.title,
         )
+
+    def _still_in_front(self, context: WindowContext) -> Callable[[list[WindowContext]], bool]:
+        """After the grab: is the window checked before it still the one in front? (It may
+        have closed, and another window may have come in front or taken its id.)"""
+
+        def confirm(_stack: list[WindowContext]) -> bool:
+            now = self._platform.active_window() if self._platform is not None else None
+            return now is not None and same_window(context, now)
+
+        return confirm
 
     def _other_monitors(
         self,
@@ -570,6 +586,11 @@ def _on_chosen_monitor(
         if monitor.intersect(centre) is not None:
             return r.intersect(monitor)
     return None
+
+
+def _still_shown(context: WindowContext) -> Callable[[list[WindowContext]], bool]:
+    """After the grab: is the window (picked from the stack) still in the stack?"""
+    return lambda stack: any(same_window(context, window) for window in stack)
 
 
 def _largest_on(stack: list[WindowContext], monitor: Rect) -> WindowContext | None:

@@ -5,6 +5,8 @@ pipeline with the fake screen."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from app.capture.context import WindowContext
 from app.capture.pipeline import masks_above
 from tests.unit.capture_fakes import Clock, FakePlatform, FakeScreen, fake_capture
@@ -47,15 +49,16 @@ def test_a_window_that_returns_after_a_moment_keeps_its_session(memloci) -> None
 
 
 class StalePlatform(FakePlatform):
-    """Says the window that was in front a moment ago is still in front: the verdict is made on
-    it while the screen (and the window stack) already show the window that got its id."""
+    """The first answer is the window that was in front a moment earlier: the verdict is made
+    on it while the screen already shows what replaced it (the race between look and grab)."""
 
     def __init__(self, screen: FakeScreen, stale: WindowContext) -> None:
         super().__init__(screen)
-        self.stale = stale
+        self.stale: WindowContext | None = stale
 
     def active_window(self) -> WindowContext | None:
-        return self.stale
+        stale, self.stale = self.stale, None
+        return stale or super().active_window()
 
     def visible_windows(self) -> list[WindowContext]:
         return [w.context for w in self.screen.windows.values()]
@@ -108,9 +111,26 @@ def test_identity_is_more_than_the_window_id() -> None:
     assert terminal.key() != again.key()
     assert masks_above([terminal], terminal, terminal_rect()) == []
     assert masks_above([vault], terminal, terminal_rect()) is None
+    assert masks_above([], terminal, terminal_rect()) == []  # not listed: nothing known above
 
 
 def terminal_rect():
     from app.capture.context import Rect
 
     return Rect(0, 0, 100, 100)
+
+
+class NestedPlatform(FakePlatform):
+    """The window stack lists the top-level window, while focus sits on a child window that
+    carries its own WM_CLASS (so the ids differ); the window in front does not change."""
+
+    def visible_windows(self) -> list[WindowContext]:
+        front = self.active_window()
+        return [replace(front, window_id=front.window_id + 1)] if front else []
+
+
+def test_a_window_missing_from_the_stack_but_still_in_front_is_read(memloci) -> None:
+    screen, clock = FakeScreen(), Clock()
+    screen.open("Writer", "letter.odt - Writer", ["Dear neighbour, the hedge"])
+    service = fake_capture(memloci, screen, clock, platform=NestedPlatform(screen))
+    assert service.tick().read == "full" and service.pipeline.counters.dropped == 0
