@@ -375,7 +375,7 @@ class CaptureService:
                 now,
                 damaged=damaged,
                 force=force,
-                confirm=self._still_in_front(context) if focused else _still_shown(context),
+                confirm=(self._still_in_front if focused else self._still_shown)(context),
             )
         except StoreError:
             if self.store.session(session.id) is not None:
@@ -399,14 +399,26 @@ class CaptureService:
         )
 
     def _still_in_front(self, context: WindowContext) -> Callable[[list[WindowContext]], bool]:
-        """After the grab: is the window checked before it still the one in front? (It may
-        have closed, and another window may have come in front or taken its id.)"""
+        """After the grab: is what is in front now what was checked before it? The window may
+        have closed, another may have come in front or taken its id, or its title (a browser
+        tab) may have changed to one never captured."""
 
         def confirm(_stack: list[WindowContext]) -> bool:
             now = self._platform.active_window() if self._platform is not None else None
-            return now is not None and same_window(context, now)
+            return now is not None and self._unchanged(context, now)
 
         return confirm
+
+    def _still_shown(self, context: WindowContext) -> Callable[[list[WindowContext]], bool]:
+        """After the grab: is the window (picked from the stack) still shown as it was?"""
+        return lambda stack: any(self._unchanged(context, window) for window in stack)
+
+    def _unchanged(self, checked: WindowContext, now: WindowContext) -> bool:
+        return (
+            same_window(checked, now)
+            and checked.key() == now.key()
+            and would_capture(now, self._current_rules())[0]
+        )
 
     def _other_monitors(
         self,
@@ -586,11 +598,6 @@ def _on_chosen_monitor(
         if monitor.intersect(centre) is not None:
             return r.intersect(monitor)
     return None
-
-
-def _still_shown(context: WindowContext) -> Callable[[list[WindowContext]], bool]:
-    """After the grab: is the window (picked from the stack) still in the stack?"""
-    return lambda stack: any(same_window(context, window) for window in stack)
 
 
 def _largest_on(stack: list[WindowContext], monitor: Rect) -> WindowContext | None:

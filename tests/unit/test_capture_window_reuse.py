@@ -134,3 +134,20 @@ def test_a_window_missing_from_the_stack_but_still_in_front_is_read(memloci) -> 
     screen.open("Writer", "letter.odt - Writer", ["Dear neighbour, the hedge"])
     service = fake_capture(memloci, screen, clock, platform=NestedPlatform(screen))
     assert service.tick().read == "full" and service.pipeline.counters.dropped == 0
+
+
+def test_a_tab_that_turned_into_a_vault_between_the_check_and_the_grab_is_not_read(
+    memloci,
+) -> None:
+    """Same window, same process: only the title changed (a browser tab switch), to one a
+    rule excludes. The verdict is asked again after the grab."""
+    screen, clock = FakeScreen(), Clock()
+    wid = screen.open("Chromium", "Weather forecast - Chromium", ["Sunny all week"], wid=600)
+    checked = screen.windows[wid].context
+    screen.set_title(wid, "Vaults | Bitwarden Web vault - Chromium")
+    screen.windows[wid].lines = list(VAULT)
+    service = fake_capture(memloci, screen, clock, platform=StalePlatform(screen, checked))
+    assert service.tick().read == "none" and service.pipeline.counters.dropped == 1
+    service.drain_ocr()
+    assert service.fake_ocr.calls == [] and memloci.search("marmosetkey") == []
+    assert service.tick().activity == "excluded"
