@@ -77,11 +77,12 @@ class WindowContext:
         return tuple(dict.fromkeys(n.strip().lower() for n in found if n and n.strip()))
 
     def key(self) -> str:
-        """Identity of "the same window" for sessions: app, window and title without the
-        markers editors add for unsaved changes, and the page's address without its query."""
+        """Identity of "the same window" for sessions: app, window (its id and the process
+        showing it: X gives a closed window's id to the next window), title without the markers
+        editors add for unsaved changes, and the page's address without its query."""
         title = normalize_title(self.title)
         page = strip_query(self.url)
-        raw = f"{self.app.lower()}\x1f{self.window_id}\x1f{title}\x1f{page}"
+        raw = f"{self.app.lower()}\x1f{self.window_id}\x1f{self.pid}\x1f{title}\x1f{page}"
         return hashlib.blake2s(raw.encode("utf-8", "replace"), digest_size=12).hexdigest()
 
     def with_text(self, title: str, url: str) -> WindowContext:
@@ -99,6 +100,18 @@ class WindowContext:
             "rect": self.rect.to_dict() if self.rect else None,
             "private": self.private,
         }
+
+
+def same_window(a: WindowContext, b: WindowContext) -> bool:
+    """Is `b` the window `a` was? The id alone does not say: X hands a closed window's id to
+    the next window, so the class and process showing it must match too (not the title or
+    place, which change while a window lives)."""
+    return (
+        a.window_id == b.window_id
+        and a.wm_class == b.wm_class
+        and a.pid == b.pid
+        and a.process == b.process
+    )
 
 
 BROWSERS = frozenset(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from app.capture.context import Rect, WindowContext
+from app.capture.context import Rect, WindowContext, same_window
 from app.capture.store import CaptureStore
 from app.errors import DiskFull
 from app.settings import CaptureSettings
@@ -48,6 +48,7 @@ class Outcome:
     grabbed: bool = False
     changed: bool = False
     read: str = "none"  # none | full | regions
+    dropped: bool = False  # the grab may hold another window's pixels: nothing was kept
 
 
 @dataclass
@@ -58,18 +59,24 @@ class Counters:
     reads_regions: int = 0
     reads_skipped: int = 0
     retained: int = 0
+    dropped: int = 0
 
     def to_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
 
 
-def masks_above(stack: list[WindowContext], target: WindowContext, rect: Rect) -> list[Rect]:
+def masks_above(stack: list[WindowContext], target: WindowContext, rect: Rect) -> list[Rect] | None:
     """Parts of `rect` covered by windows stacked above `target` (bottom-first `stack`), in
-    `rect`'s coordinates. Those pixels belong to other windows: they are never read."""
+    `rect`'s coordinates. Those pixels belong to other windows: they are never read.
+
+    None when `target`'s id now names another window (X hands a closed window's id to the next
+    one): the grab shows that window's pixels, not the one checked."""
     masks: list[Rect] = []
     above = False
     for window in stack:
         if window.window_id == target.window_id:
+            if not same_window(target, window):
+                return None
             above = True
             continue
         if above and window.rect is not None:
@@ -130,8 +137,11 @@ class FramePipeline:
         *,
         damaged: bool | None,
         force: bool = False,
+        confirm: Callable[[list[WindowContext]], bool] | None = None,
     ) -> Outcome:
-        """`damaged`: the platform's hint (None when it has none: then assume a change)."""
+        """`damaged`: the platform's hint (None when it has none: then assume a change).
+        `confirm`: asked after the grab, with the window stack then, whether the window checked
+        before the grab is still the one there; when not, nothing of the frame is kept."""
         settings = self._settings()
         mono = self._monotonic()
         view = self.view(session_id)
@@ -155,16 +165,27 @@ class FramePipeline:
             return outcome
         outcome.changed = True
         view.last_raw, view.last_rect = bytes(raw.bgra), rect
-        masks: list[Rect] | None = None
-        if read_due or force:
-            masks = masks_above(self._stack(), context, rect)
+        read = read_due or force
+        retain = (
+            settings.retain_frames and mono - view.last_retained >= settings.retain_every_seconds
+        )
+        if not (read or retain):
+            return outcome
+        # The stack after the grab: what covers the window, and whether the window checked
+        # before the grab is still the one there (not closed, not replaced, its id not reused).
+        stack = self._stack()
+        masks = masks_above(stack, context, rect)
+        if masks is None or (confirm is not None and not confirm(stack)):
+            self.counters.dropped += 1
+            view.last_raw = None
+            log.debug("a frame was dropped: the window checked is no longer the one on screen")
+            return Outcome(grabbed=True, dropped=True)
+        if read:
             outcome.read = self._plan_and_queue(
                 session_id, view, raw, masks, now, mono, settings, force
             )
             view.damaged = False
-        if settings.retain_frames and mono - view.last_retained >= settings.retain_every_seconds:
-            if masks is None:
-                masks = masks_above(self._stack(), context, rect)
+        if retain:
             self._retain(session_id, raw, masks, now, settings)
             view.last_retained = mono
         return outcome

@@ -57,8 +57,29 @@ class ExclusionRule:
         }
 
 
+# Defaults added after capture's first schema step (whose rules are DEFAULT_RULES), each with
+# the defaults version that brought it: (version, kind, pattern, note). A store made before gets
+# each once (`CaptureStore.rules`), so a default the person removed stays removed.
+LATER_DEFAULTS: tuple[tuple[int, str, str, str], ...] = (
+    # A password manager's name in a title means its secrets may be on screen, whichever
+    # program shows the window: a terminal, a wrapper or sandbox, a browser on a web vault.
+    (2, "title", "*keepass*", "password manager"),
+    (2, "title", "*1password*", "password manager"),
+    (2, "title", "*bitwarden*", "password manager"),
+    (2, "title", "*vaultwarden*", "password manager (Bitwarden web vault)"),
+    (2, "title", "*enpass*", "password manager"),
+    (2, "title", "*lastpass*", "password manager"),
+    (2, "title", "*dashlane*", "password manager"),
+    (2, "title", "*proton pass*", "password manager"),
+    (2, "title", "passwords and keys", "password and key manager (Seahorse)"),
+    (2, "title", "*kwallet*", "password manager"),
+    (2, "title", "*kde wallet*", "password manager"),
+)
+DEFAULTS_VERSION = max(version for version, *_ in LATER_DEFAULTS)
+
 DEFAULTS: tuple[ExclusionRule, ...] = tuple(
-    ExclusionRule(kind, pattern, note, origin="default") for kind, pattern, note in DEFAULT_RULES
+    ExclusionRule(kind, pattern, note, origin="default")
+    for kind, pattern, note in (*DEFAULT_RULES, *(rule[1:] for rule in LATER_DEFAULTS))
 )
 
 

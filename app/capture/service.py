@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app import filelock
-from app.capture.context import Rect, WindowContext
+from app.capture.context import Rect, WindowContext, same_window
 from app.capture.pipeline import FramePipeline
 from app.capture.platforms import Platform, PlatformUnavailable, is_locker, session_kind
 from app.capture.reader import OcrReader
@@ -369,16 +369,26 @@ class CaptureService:
         damaged = self._hints.consume(rect) if self._hints is not None and focused else None
         try:
             outcome = self.pipeline.capture(
-                session.id, context, rect, now, damaged=damaged, force=force
+                session.id,
+                context,
+                rect,
+                now,
+                damaged=damaged,
+                force=force,
+                confirm=(self._still_in_front if focused else self._still_shown)(context),
             )
         except StoreError:
             if self.store.session(session.id) is not None:
                 raise
             self.sessions.forget_session_id(session.id)  # forgotten by another process
             return TickResult("excluded", "its record was forgotten; waiting for another window")
+        if outcome.dropped:
+            self._context_changed()  # look again soon, at what is in front then
         return TickResult(
             "capturing",
-            "",
+            "the window changed while it was grabbed; nothing of that frame was kept"
+            if outcome.dropped
+            else "",
             session.id,
             session.memory_id,
             outcome.grabbed,
@@ -386,6 +396,28 @@ class CaptureService:
             outcome.read,
             safe.app,
             safe.title,
+        )
+
+    def _still_in_front(self, context: WindowContext) -> Callable[[list[WindowContext]], bool]:
+        """After the grab: is what is in front now what was checked before it? The window may
+        have closed, another may have come in front or taken its id, or its title (a browser
+        tab) may have changed to one never captured."""
+
+        def confirm(_stack: list[WindowContext]) -> bool:
+            now = self._platform.active_window() if self._platform is not None else None
+            return now is not None and self._unchanged(context, now)
+
+        return confirm
+
+    def _still_shown(self, context: WindowContext) -> Callable[[list[WindowContext]], bool]:
+        """After the grab: is the window (picked from the stack) still shown as it was?"""
+        return lambda stack: any(self._unchanged(context, window) for window in stack)
+
+    def _unchanged(self, checked: WindowContext, now: WindowContext) -> bool:
+        return (
+            same_window(checked, now)
+            and checked.key() == now.key()
+            and would_capture(now, self._current_rules())[0]
         )
 
     def _other_monitors(

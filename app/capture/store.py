@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.capture.rules import ExclusionRule, check_rule
+from app.capture.rules import DEFAULTS_VERSION, LATER_DEFAULTS, ExclusionRule, check_rule
 from app.domain import from_iso, to_iso, utcnow
 from app.errors import InvalidInput, NotFound
 from app.store.db import Database
@@ -66,6 +66,7 @@ _SESSION_COLUMNS = (
 class CaptureStore:
     def __init__(self, database: Database) -> None:
         self.db = database
+        self._defaults_current = False
 
     @contextmanager
     def write(self) -> Iterator[Any]:
@@ -115,6 +116,7 @@ class CaptureStore:
 
     # -- rules ------------------------------------------------------------------------------------
     def rules(self) -> list[ExclusionRule]:
+        self._add_later_defaults()
         return [
             ExclusionRule(r["kind"], r["pattern"], r["note"], r["id"], r["origin"])
             for r in self.db.query(
@@ -150,6 +152,32 @@ class CaptureStore:
             db.conn.execute("DELETE FROM capture_rules WHERE id = ?", (rule_id,))
             self._bump_rules(db)
         return ExclusionRule(row[1], row[2], row[3], row[0], row[4])
+
+    def _add_later_defaults(self) -> None:
+        """Defaults added by a later release reach a store made before it, once: the version
+        of the defaults a store has seen is kept with its rules, so a default the person
+        removed is not put back."""
+        if self._defaults_current:
+            return
+        query = "SELECT value FROM capture_state WHERE key = 'defaults_version'"
+        if int(self.db.scalar(query) or 1) < DEFAULTS_VERSION:
+            with self.db.write() as db:
+                row = db.conn.execute(query).fetchone()
+                seen = int(row[0]) if row else 1  # another process may have done it meanwhile
+                added = [
+                    (kind, pattern, note, to_iso(utcnow()))
+                    for version, kind, pattern, note in LATER_DEFAULTS
+                    if version > seen
+                ]
+                if added:
+                    db.conn.executemany(
+                        "INSERT OR IGNORE INTO capture_rules (kind, pattern, note, origin, "
+                        "created_at) VALUES (?, ?, ?, 'default', ?)",
+                        added,
+                    )
+                    self.set_state({"defaults_version": str(DEFAULTS_VERSION)}, db)
+                    self._bump_rules(db)
+        self._defaults_current = True
 
     def _bump_rules(self, db: Any) -> None:
         current = db.conn.execute(

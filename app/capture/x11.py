@@ -78,8 +78,6 @@ class X11Platform:
         self._has_saver = False
         self._logind_checked = 0.0
         self._logind_locked = False
-        self._identities: dict[int, tuple[tuple[str, ...], int, str, bool]] = {}
-        self._clients: dict[int, Any] = {}
         self._wm_checked = (0.0, False)
 
     # -- connection -----------------------------------------------------------------------------
@@ -102,10 +100,8 @@ class X11Platform:
             with contextlib.suppress(Exception):
                 self._display.close()
             self._display = None
-        # Atoms, window ids and resources belong to that server (a new one reuses the ids).
+        # Atoms belong to that server (a new one may number them differently).
         self._atoms.clear()
-        self._identities.clear()
-        self._clients.clear()
         self._wm_checked = (0.0, False)
 
     # -- windows --------------------------------------------------------------------------------
@@ -134,31 +130,35 @@ class X11Platform:
             return None
         return int(focus.id)
 
-    def _client(self, window: Any, depth: int = 0) -> Any | None:
-        """The window carrying WM_CLASS: the window itself, an ancestor below the root (focus
-        often sits on a child widget), or a child (under a window manager's frame)."""
+    def _client(self, window: Any) -> tuple[Any, tuple[str, ...]] | None:
+        """The window carrying WM_CLASS, with its WM_CLASS: the window itself, an ancestor
+        below the root (focus often sits on a child widget), or a child (under a window
+        manager's frame). Children are searched level by level, topmost first: a frame
+        stacks the client above dozens of decoration windows."""
         from Xlib import X
 
         root_id = self._dpy().screen().root.id
         node = window
         while node is not None and node.id != root_id:
-            if node.get_wm_class() is not None:
-                return node
+            wm_class = node.get_wm_class()
+            if wm_class is not None:
+                return node, _parts(wm_class)
             parent = node.query_tree().parent
             if parent is None or isinstance(parent, int) or parent.id == root_id:
                 break
             node = parent
-        top = node
-        stack = [(top, 0)]
-        while stack:
-            current, level = stack.pop()
-            if current.get_wm_class() is not None:
-                return current
-            if level < 3:
+        level = [node]
+        for _ in range(3):
+            below = []
+            for current in level:
                 for child in reversed(current.query_tree().children):
-                    attrs = child.get_attributes()
-                    if attrs.map_state == X.IsViewable:
-                        stack.append((child, level + 1))
+                    if child.get_attributes().map_state != X.IsViewable:
+                        continue
+                    wm_class = child.get_wm_class()
+                    if wm_class is not None:
+                        return child, _parts(wm_class)
+                    below.append(child)
+            level = below
         return None
 
     def _title(self, window: Any) -> str:
@@ -193,24 +193,14 @@ class X11Platform:
         origin = window.translate_coords(self._dpy().screen().root, 0, 0)
         return Rect(-origin.x, -origin.y, geometry.width, geometry.height)
 
-    def _identity(self, window: Any) -> tuple[tuple[str, ...], int, str, bool]:
-        """WM_CLASS, pid, process name and private-browsing flag: fixed for a window's life,
-        so asked once per window (the tick then costs a few X round trips, not ten)."""
-        known = self._identities.get(int(window.id))
-        if known is not None:
-            return known
-        wm_class = tuple(part for part in (window.get_wm_class() or ()) if part)
+    def _describe(self, window: Any, wm_class: tuple[str, ...]) -> WindowContext:
+        """The window as it is now. Nothing is remembered by window id: X hands a closed
+        window's id to the next window (often another program's), which must be judged on its
+        own class and process, never on what the id named before."""
         pid = self._pid(window)
         process, argv = proc_info(pid)
         probe = WindowContext(app="", wm_class=wm_class, process=process)
-        identity = (wm_class, pid, process, is_browser(probe) and private_from_cmdline(argv))
-        if len(self._identities) > 256:
-            self._identities.clear()
-        self._identities[int(window.id)] = identity
-        return identity
-
-    def _describe(self, window: Any) -> WindowContext:
-        wm_class, pid, process, private = self._identity(window)
+        private = is_browser(probe) and private_from_cmdline(argv)
         return make_context(
             title=self._title(window),
             wm_class=wm_class,
@@ -225,20 +215,13 @@ class X11Platform:
     def active_window(self) -> WindowContext | None:
         from Xlib import error
 
-        focused: int | None = None
         try:
             focused = self._focused_id()
             if focused is None:
                 return None
-            client = self._clients.get(focused)
-            if client is None:
-                client = self._client(self._dpy().create_resource_object("window", focused))
-                if len(self._clients) > 256:
-                    self._clients.clear()
-                self._clients[focused] = client
-            return self._describe(client) if client is not None else None
+            found = self._client(self._dpy().create_resource_object("window", focused))
+            return self._describe(*found) if found is not None else None
         except (error.XError, error.BadWindow):
-            self._clients.pop(focused or 0, None)
             return None  # the window went away while we looked
 
     @_connection_lost
@@ -257,7 +240,7 @@ class X11Platform:
                     rect = Rect(geometry.x, geometry.y, geometry.width, geometry.height)
                     found.append(WindowContext(app="", window_id=int(top.id), rect=rect))
                     continue
-                context = self._describe(client)
+                context = self._describe(*client)
                 # The frame (decorations included) is what covers windows below it.
                 found.append(
                     WindowContext(
@@ -314,6 +297,10 @@ class X11Platform:
     def hints(self) -> X11Hints | None:
         hints = X11Hints(self.display_name)
         return hints if hints.available() else None
+
+
+def _parts(wm_class: Any) -> tuple[str, ...]:
+    return tuple(part for part in wm_class if part)
 
 
 def _ignore_x_error(error: Any, request: Any = None) -> None:
@@ -461,12 +448,14 @@ class X11Hints:
             _ = damage  # the extension module must stay imported for its event class
 
     def _watch_active(self, display: Any, active_atom: int) -> None:
-        """Follow title changes of the new window in front (browser tab switches)."""
+        """Follow title changes of the new window in front (browser tab switches). Asked on
+        every change, even to the id already watched: that id may now name a new window (X
+        hands ids out again), whose title changes the old selection does not report."""
         from Xlib import X, error
 
         reply = display.screen().root.get_full_property(active_atom, X.AnyPropertyType)
         window_id = int(reply.value[0]) if reply is not None and len(reply.value) else 0
-        if window_id and window_id != self._watched:
+        if window_id:
             try:
                 window = display.create_resource_object("window", window_id)
                 window.change_attributes(event_mask=X.PropertyChangeMask)

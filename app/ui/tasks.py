@@ -36,10 +36,10 @@ def keyring_status() -> tuple[bool, str]:
 
 def default_exclusions() -> list[str]:
     try:
-        from app.store.migrations.m0030_capture import DEFAULT_RULES
+        from app.capture.rules import DEFAULTS
     except ImportError:
         return []
-    return [f"{note}: {kind} “{pattern}”" for kind, pattern, note in DEFAULT_RULES]
+    return [f"{rule.note}: {rule.kind} “{rule.pattern}”" for rule in DEFAULTS]
 
 
 def capture_available() -> bool:

@@ -12,7 +12,7 @@ STAMP="$VENV/.memloci-setup-stamp"
 # Qt's X11 libraries, Chromium for the browser-extension test.
 APT_PACKAGES=(
   tesseract-ocr tesseract-ocr-eng
-  xvfb xauth xdotool x11-utils
+  xvfb xauth xdotool x11-utils openbox
   libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
   libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
   libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core

@@ -43,14 +43,17 @@ class FakeScreen:
         self.table: dict[int, str] = {}
         self._ids: dict[str, int] = {}
 
-    def open(self, app: str, title: str, lines: list[str], *, url: str = "", wid: int = 0) -> int:
+    def open(
+        self, app: str, title: str, lines: list[str], *, url: str = "", wid: int = 0, pid: int = 0
+    ) -> int:
+        """A new window in front; `wid` may be a closed window's id (X hands ids out again)."""
         wid = wid or (len(self.windows) + 1) * 100
         context = WindowContext(
             app=app,
             title=title,
             wm_class=(app.lower(), app),
             process=app.lower(),
-            pid=1000 + wid,
+            pid=pid or 1000 + wid,
             url=url,
             window_id=wid,
             rect=SCREEN,
@@ -58,6 +61,11 @@ class FakeScreen:
         self.windows[wid] = FakeWindow(context, list(lines))
         self.front = wid
         return wid
+
+    def close(self, wid: int) -> None:
+        del self.windows[wid]
+        if self.front == wid:
+            self.front = None
 
     def set_title(self, wid: int, title: str) -> None:
         window = self.windows[wid]
@@ -164,7 +172,11 @@ class Clock:
 
 
 def fake_capture(
-    memloci: Any, screen: FakeScreen, clock: Clock | None = None, **settings: Any
+    memloci: Any,
+    screen: FakeScreen,
+    clock: Clock | None = None,
+    platform: FakePlatform | None = None,
+    **settings: Any,
 ) -> Any:
     """A capture service over the real store, with the fake screen, grabber and OCR."""
     from app.bootstrap import build_capture
@@ -177,7 +189,7 @@ def fake_capture(
     grabber, ocr = FakeGrabber(screen), FakeOcr(screen)
     service = build_capture(
         memloci.services,
-        platform=lambda: FakePlatform(screen),
+        platform=lambda: platform or FakePlatform(screen),
         grabber=lambda: grabber,
         ocr=lambda: ocr,
     )
