@@ -24,6 +24,7 @@ import threading
 import time
 from typing import Any
 
+from app.autofill.window import WindowContext, still_in_front
 from app.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -57,17 +58,35 @@ def focus_window(window_id: int, display: str | None = None) -> None:
             return
 
 
-def type_text(text: str, *, window_id: int = 0, display: str | None = None) -> None:
-    """Type `text` into the focused field (of `window_id`, when given)."""
+class WindowChanged(TypingUnavailable):
+    """The window the value was meant for is not the one in front any more."""
+
+
+def type_text(
+    text: str,
+    *,
+    window_id: int = 0,
+    display: str | None = None,
+    expect: WindowContext | None = None,
+) -> None:
+    """Type `text` into the focused field (of `window_id`, when given). With `expect` (the
+    window read when the popup opened), nothing is typed unless that same window is in front:
+    its id may since belong to another program's window (a password manager, a chat)."""
     if not text:
         return
     name = display or os.environ.get("DISPLAY")
     if not name:
         raise TypingUnavailable("Typing into other windows needs X11; copy the value instead.")
     keysyms = [keysym_for(char) for char in text]
+    window_id = window_id or (expect.window_id if expect is not None else 0)
     if window_id:
         focus_window(window_id, display)
         time.sleep(0.05)  # let the focus change land before the first key
+    if expect is not None and not still_in_front(expect, display):
+        raise WindowChanged(
+            "The window you were in has closed or changed, so nothing was typed; "
+            "copy the value instead."
+        )
     try:
         conn = _connect(name)
     except TypingUnavailable:

@@ -8,7 +8,7 @@ and the other platforms it knows; this module keeps only what autofill needs of 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -20,6 +20,9 @@ class WindowContext:
     title: str = ""
     url: str = ""
     window_id: int = 0
+    # What the platform layer read (class, process, pid): X hands a closed window's id to the
+    # next window, so typing checks the window in front is still this one (`same_window`).
+    identity: Any = field(default=None, compare=False, repr=False)
 
     def page(self) -> Any:
         from app.autofill.suggest import PageContext
@@ -51,4 +54,19 @@ def active_window(display: str | None = None) -> WindowContext | None:
         platform.close()
     if found is None:
         return None
-    return WindowContext(found.app, found.title, found.url, int(found.window_id or 0))
+    return WindowContext(found.app, found.title, found.url, int(found.window_id or 0), found)
+
+
+def still_in_front(expected: WindowContext, display: str | None = None) -> bool:
+    """Is the window in front now the one `expected` was read from? Not when it closed and
+    another program's window got its id, or when the focus went elsewhere."""
+    from app.capture.context import same_window
+
+    if expected.identity is None:
+        return True  # a platform that cannot say who a window is (nothing to compare)
+    live = active_window(display)
+    return (
+        live is not None
+        and live.identity is not None
+        and same_window(expected.identity, live.identity)
+    )

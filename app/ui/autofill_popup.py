@@ -215,6 +215,9 @@ class AutofillPopup(QWidget):
                 if isinstance(error, MemlociError)
                 else "Something went wrong; see the log."
             )
+            if not self.isVisible():  # typing failed after the popup closed: say so
+                self.show()
+                self.raise_()
             return
         callback(result)
 
@@ -305,9 +308,9 @@ class AutofillPopup(QWidget):
             self.chosen.emit("copied")
             return
         self.hide()
-        window_id = self.context.window_id if self.context else 0
+        context = self.context
         self._submit(
-            lambda: self._typist(value, window_id=window_id), lambda _: self.chosen.emit("typed")
+            lambda: self._typist(value, expect=context), lambda _: self.chosen.emit("typed")
         )
 
     # -- prompt context ------------------------------------------------------------------------

@@ -301,3 +301,34 @@ def test_doctor_says_how_values_are_typed(xvfb: str, monkeypatch) -> None:
     assert "xdotool" in check.fix
     monkeypatch.delenv("DISPLAY")
     assert "copied, not typed" in _typing().detail
+
+
+def test_nothing_is_typed_into_a_window_that_took_a_closed_windows_id(
+    xvfb: str, home: Path
+) -> None:
+    """X hands a closed window's id to the next program's window: a value meant for the first
+    must not be typed into the second (issue 13; capture had the same hole)."""
+    first, out = start(xvfb, home, "field")
+    try:
+        window = int(out.wait("WINDOW"))
+        xdotool(xvfb, "windowfocus", str(window))
+        context = active_window(xvfb)
+        assert context is not None and context.window_id == window
+    finally:
+        first.kill()
+        first.wait()
+    second, out = start(xvfb, home, "field")
+    try:
+        reused = int(out.wait("WINDOW"))
+        assert reused == window, "the X server did not reuse the id; the test cannot show it"
+        with pytest.raises(keyboard.WindowChanged):
+            keyboard.type_text("secret value", expect=context, display=xvfb)
+        # The same window, read again, still takes the value.
+        fresh = active_window(xvfb)
+        assert fresh is not None and fresh.window_id == reused
+        keyboard.type_text("hello", expect=fresh, display=xvfb)
+        assert out.wait("TEXT hello", timeout=30) == ""
+        assert not any("secret" in line for line in out.lines)
+    finally:
+        second.kill()
+        second.wait()

@@ -57,7 +57,7 @@ def popup(qtbot, store):
     widget = AutofillPopup(
         store,
         clipboard_seconds=30,
-        typist=lambda text, window_id=0: typed.append((text, window_id)),
+        typist=lambda text, expect=None: typed.append((text, expect.window_id if expect else 0)),
     )
     widget.typed = typed
     qtbot.addWidget(widget)
