@@ -197,6 +197,8 @@ def noun_phrase(
             np.relation = lx.relation(word)
         if word and word in lx.SLOT_NOUNS and np.slot is None and np.relation is None:
             np.slot = lx.SLOT_NOUNS[word]
+    if {"favourite", "favorite", "fave", "fav"} & set(np.modifiers) and np.head:
+        np.slot = ("favourite", np.head)
     return np, i
 
 
