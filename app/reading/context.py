@@ -70,6 +70,7 @@ class State:
     order: dict[int, int] = field(default_factory=dict)  # id(entity) -> when last mentioned
     retractions: list[tuple[object, str, str | None, Span, datetime]] = field(default_factory=list)
     tick: int = 0
+    message_id: str = ""  # the message being read
 
     def known_names(self) -> set[str]:
         names = set(self.person.name_words())
@@ -146,7 +147,12 @@ class State:
         if low in ("they", "their", "them"):
             return self.last.get("person")
         if low in ("it", "its"):
-            return self.last.get("thing")
+            thing = self.last.get("thing")
+            if thing is not None and thing.mentions and thing.mentions[-1].message_id != (
+                self.message_id
+            ):
+                return None  # "it" reaches back within one message only
+            return thing
         return None
 
     # -- facts --------------------------------------------------------------------------------

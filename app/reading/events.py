@@ -29,7 +29,7 @@ _ORDINAL_DAY = re.compile(
     + r")\b)"
 )
 _YEARLY = frozenset({"birthday", "bday", "b-day", "anniversary", "nameday", "name-day"})
-_HOURS = frozenset({"opens", "closes", "open", "closed", "hours", "hrs", "opening", "closing"})
+_HOURS = frozenset({"opens", "closes", "opening", "closing"})
 _DEADLINE = frozenset({"due", "deadline", "by", "before", "until", "till", "til"})
 
 
@@ -84,11 +84,12 @@ def by_tense(mention: DateMention, now: datetime, ahead: bool) -> date:
     return day
 
 
-def _looks_ahead(p: Parse, clause: Clause, mention: DateMention, now: datetime) -> bool | None:
+def _looks_ahead(p: Parse, clause: Clause, mention: DateMention, now: datetime,
+                 question: bool) -> bool | None:
     """True for a plan, False for something past, None when the clause is not an event."""
     if p.tense == "future":
         return True
-    if clause.tokens and clause.tokens[-1].text == "?" and p.tense != "past":
+    if question and p.tense != "past":
         return True
     if p.tense in ("past", "perfect"):
         return False
@@ -124,7 +125,8 @@ def event_from(r: Read, clause: Clause, p: Parse, following: list[Clause],
         return None
     words = {t.low for t in clause.tokens}
     mention = mentions[0]
-    ahead = _looks_ahead(p, clause, mention, r.message.timestamp)
+    question = r.sentence_of(clause).tokens[-1].text == "?"
+    ahead = _looks_ahead(p, clause, mention, r.message.timestamp, question)
     if ahead is None:
         return None
     if ahead and words & _DEADLINE and p.verb is not None and p.lemma in ("be", "want", "need"):

@@ -159,12 +159,19 @@ def entity_predicate(state: State, r: Read, entity: Entity, clause: Clause, p: P
     if lemma in _REPORTING or clause.tokens[-1].text == "?":
         return
     pred = p.predicate
-    verb_text = r.text[p.verb.start : clause.end].strip(" ,.;")
+    subject_end = p.subject.end if p.subject is not None else p.verb.start
+    after = [t for t in p.tokens if t.start >= subject_end]
+    verb_text = r.text[after[0].start if after else p.verb.start : clause.end].strip(" ,.;")
     if p.copula:
         words = [t for t in pred if t.is_word]
-        if len(words) <= 2 and all(lx.is_adjective(t.text) or t.low in ("so", "very", "really")
-                                   for t in words):
+        if len(words) <= 2 and all(
+            lx.is_adjective(t.text) or "VBN" in lx.verb_form(t.text)
+            or t.low in ("so", "very", "really", "quite", "pretty")
+            for t in words
+        ):
             return  # "she's thrilled": a passing state, not a fact
+        if any(t.kind in ("email", "phone", "url", "address") for t in pred):
+            return  # "it's ana@example.org now": the contact is filed on its own
         value = r.text[pred[0].start : clause.end].strip(" ,.;")
         slot = "role" if _is_role(pred) else "is"
         state.add_fact(entity, slot_fact(r, clause, slot, None, value))

@@ -67,9 +67,11 @@ class Parse:
         return lx.verb_lemma(self.verb.text) or low
 
 
-def is_name_token(tok: Token, lower_text: bool, known_names: set[str]) -> bool:
-    """A token that can be (part of) a proper name: capitalised, or in a text written all in
-    lower case, a word the lexicon does not know."""
+def is_name_token(tok: Token, lower_text: bool, known_names: set[str],
+                  initial: bool = False) -> bool:
+    """A token that can be (part of) a proper name: capitalised (at the start of a sentence,
+    only a word the lexicon does not know), or in a text written all in lower case, a word the
+    lexicon does not know."""
     if not tok.is_word or tok.low in lx.CONTRACTED_SUBJECTS:
         return False
     low = tok.low.removesuffix("'s")
@@ -78,7 +80,7 @@ def is_name_token(tok: Token, lower_text: bool, known_names: set[str]) -> bool:
     if low in lx._CLOSED or lx.relation(low) or low in lx.SLOT_NOUNS:
         return False
     if tok.capital:
-        return True
+        return not initial or not lx.known_word(low)
     return lower_text and not lx.known_word(low) and not any(c.isdigit() for c in low)
 
 
@@ -117,7 +119,7 @@ def _is_verb_here(tok: Token, prev: Token | None, first: bool) -> bool:
     low = tok.low
     if low in lx.COPULAS or low in lx.AUXILIARIES:
         return True
-    if not tok.is_word or first:
+    if not tok.is_word or first or low in lx.SLOT_NOUNS:
         return False
     if lx.only_verb(tok.text):
         return True
@@ -144,6 +146,7 @@ def noun_phrase(
         return NounPhrase([first], pronoun=low), 1
     np = NounPhrase([])
     i = 0
+    name_after_head = False
     if low in lx.POSSESSIVES:
         np.possessor = low
         i = 1
@@ -175,10 +178,12 @@ def noun_phrase(
             np.tokens.append(tok)
             i += 1
             continue
-        if is_name_token(tok, lower_text, known_names):
+        initial = i == 0 and not (i + 1 < len(tokens) and tokens[i + 1].capital)
+        if is_name_token(tok, lower_text, known_names, initial):
             np.name = f"{np.name} {tok.text}" if np.name else tok.text
+            name_after_head = np.head is not None
         else:
-            if np.name and np.head:
+            if np.name and np.head and name_after_head:
                 break  # "my sister Beatrix" ends at the name
             word = tok.low
             if np.head:
@@ -222,6 +227,17 @@ def _imperative(body: list[Token], lower_text: bool, known_names: set[str]) -> b
                 and not lx.is_noun(nxt.text))
 
 
+def _subject_dropped(body: list[Token]) -> bool:
+    first = body[0]
+    if not first.is_word or first.capital or first.low in lx._CLOSED:
+        return False
+    forms = lx.verb_form(first.text)
+    if not forms & {"VBD", "VBG"} or lx.is_noun(first.text) and "VBG" not in forms:
+        return False
+    nxt = body[1] if len(body) > 1 else None
+    return nxt is None or not (nxt.low in lx.COPULAS or nxt.low in lx.AUXILIARIES)
+
+
 def parse(
     tokens: list[Token], date_spans: list[tuple[int, int]], lower_text: bool,
     known_names: set[str],
@@ -247,6 +263,11 @@ def parse(
         subject, j = noun_phrase(body[1:], lower_text, known_names)
         j += 1
         result.aux.append(first.low)
+    elif _subject_dropped(body):  # diary style: "went skitouring yesterday", "flying to Oslo"
+        result.verb, result.verb_index = first, 0
+        result.predicate = body[1:]
+        result.tense = "past" if lx.is_past(first.text) else "present"
+        return result
     else:
         subject, j = noun_phrase(body, lower_text, known_names)
     result.subject = subject

@@ -35,7 +35,13 @@ from app.reading.parse import Parse, parse
 from app.reading.procedures import procedures
 from app.reading.resources import resources
 from app.reading.segment import Clause, clauses, quoted_spans, sentences, tokenize
-from app.reading.selfacts import allergy_in_sentence, favourite, first_person, verbless
+from app.reading.selfacts import (
+    allergy_in_sentence,
+    favourite,
+    first_person,
+    first_person_apposition,
+    verbless,
+)
 from app.reading.stale import settle
 from app.security.redact import PLACEHOLDER, redact
 
@@ -104,6 +110,7 @@ def prepare(state: State, message: Message) -> Read | None:
 
 
 def read_message(state: State, message: Message) -> None:
+    state.message_id = message.id
     r = prepare(state, message)
     if r is None:
         return
@@ -149,20 +156,29 @@ def read_clause(state: State, r: Read, clause: Clause, p: Parse, previous: Owner
     """File what one clause says; return who it was about (for a verbless clause after it)."""
     subj = p.subject
     sentence_tokens = r.sentence_of(clause).tokens
+    if _gone(state, r, clause, p, self_ref(state, r)):
+        return None
     owner = subject_owner(state, r, clause, p)
     if subj is not None and subj.slot and (subj.possessor or subj.relation is None):
         slot_owner = owner
-        if subj.possessor is None and not subj.name:
+        thing_slot = subj.slot[0] in ("hours", "schedule")
+        if subj.possessor is None and thing_slot and (subj.name or subj.modifiers):
+            slot_owner = _thing(state, r, clause, subj, "place")  # "shop hrs ...", "pool hours:"
+        elif subj.possessor is None and not subj.name:
             slot_owner = previous if previous is not None else (
                 self_ref(state, r) if r.self_mode or clause.colon_head else None)
-        if subj.name and subj.possessor is None and subj.slot[0] in ("hours", "schedule"):
-            slot_owner = None
-        if slot_owner is None and subj.slot[0] in ("hours", "schedule"):
-            slot_owner = _thing(state, r, clause, subj, "place")
         if slot_owner is None:
             return None
         if _slot(state, r, slot_owner, clause, p, index):
             return slot_owner
+    me = self_ref(state, r)
+    if subj is not None and subj.pronoun in ("it", "that", "this") and (
+        r.self_mode and verbless(state, r, me, clause, p)
+    ):
+        return me  # "it's rooibos or nothing": a dummy subject, a preference
+    if owner == SELF and subj is not None and subj.name and p.verb is None:
+        _introduction(state, r, clause, p)
+        return owner
     if owner is not None and owner == self_ref(state, r) and subj is not None and (
         subj.pronoun in ("i", "we")
     ):
@@ -175,9 +191,6 @@ def read_clause(state: State, r: Read, clause: Clause, p: Parse, previous: Owner
     if owner == SELF and subj is not None and subj.name:
         first_person(state, r, owner, clause, p, sentence_tokens)
         return owner
-    me = self_ref(state, r)
-    if _gone(state, r, clause, p, me):
-        return None
     if subj is not None and not subj.pronoun and _thing_clause(state, r, clause, p):
         return None
     if r.self_mode and allergy_in_sentence(state, r, me, clause, p, r.text[
@@ -191,6 +204,17 @@ def read_clause(state: State, r: Read, clause: Clause, p: Parse, previous: Owner
         # "went skitouring yesterday": a diary note with the subject left out
         return None
     return owner
+
+
+def _introduction(state: State, r: Read, clause: Clause, p: Parse) -> None:
+    """ "lukas brandtner, bike mechanic at sykkelverkstedet": the person's name, then a job."""
+    subj = p.subject
+    assert subj is not None and subj.name
+    name = " ".join(w[:1].upper() + w[1:] for w in subj.name.split()) if r.lower_text else subj.name
+    state.add_fact(SELF, slot_fact(r, clause, "name", None, name))
+    rest = p.tokens[len(subj.tokens):]
+    if rest and rest[0].text == ",":
+        first_person_apposition(state, r, SELF, clause, rest[1:])
 
 
 def _slot(state: State, r: Read, owner: Owner, clause: Clause, p: Parse, index: int) -> bool:
@@ -316,7 +340,7 @@ def _thing_clause(state: State, r: Read, clause: Clause, p: Parse) -> bool:
     if subj is None or subj.possessor or p.verb is None or not subj.head:
         return False
     words = {t.low for t in p.tokens}
-    hours = bool(words & {"open", "opens", "close", "closes", "closed", "opening", "hours"})
+    hours = bool(words & {"open", "opens", "close", "closes", "closed", "opening", "closing"})
     has_time = bool(r.dates_in(clause.start, clause.end)) or bool(
         re.search(r"\d", clause.text(r.text)))
     schedule = bool(words & lx.RECURRING_WORDS)

@@ -138,9 +138,9 @@ def _verb_soon(tokens: list[Token], start: int, limit: int = 4) -> bool:
             return False
         if tok.low in lx.COPULAS or tok.low in lx.AUXILIARIES or tok.low in lx.CONTRACTED_SUBJECTS:
             return True
-        if tok.is_word and lx.verb_form(tok.text) & {"VBZ", "VBD", "VBP", "VBN"}:
-            if tok is not tokens[start]:
-                return True
+        forms = lx.verb_form(tok.text) if tok.is_word else set()
+        if forms & {"VBZ", "VBD", "VBN"} and tok is not tokens[start]:
+            return True
     return False
 
 

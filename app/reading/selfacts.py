@@ -132,10 +132,8 @@ def first_person(state: State, r: Read, owner: Owner, clause: Clause, p: Parse,
                 nick = re.match(r"(?i)(\S+)\s+for\s+short\b", tail)
                 if nick:
                     add(owner, slot_fact(r, clause, "nickname", None, nick.group(1)))
-                elif rest[1:] and rest[1].low in ("a", "an") or _looks_like_job(r, rest[1:]):
-                    job_toks = _np_until(r, rest[1:] if rest[1].low not in ("a", "an")
-                                         else rest[2:])
-                    _work(state, r, owner, clause, rest[1:], r.words(job_toks), replaces)
+                else:
+                    first_person_apposition(state, r, owner, clause, rest[1:])
             return True
         low_words = {t.low for t in pred}
         if "allergic" in low_words:
@@ -194,6 +192,22 @@ def first_person(state: State, r: Read, owner: Owner, clause: Clause, p: Parse,
         add(owner, slot_fact(r, clause, "language", None, pred_text))
         return True
     return False
+
+
+def first_person_apposition(state: State, r: Read, owner: Owner, clause: Clause,
+                            rest: list[Token]) -> bool:
+    """ "..., a structural engineer at X" / "..., bike mechanic at X in Y" after a name."""
+    if not rest:
+        return False
+    if rest[0].low in ("a", "an"):
+        rest = rest[1:]
+    elif not _looks_like_job(r, rest):
+        return False
+    job = r.words(_np_until(r, rest))
+    if not job:
+        return False
+    _work(state, r, owner, clause, rest, job, False)
+    return True
 
 
 def _looks_like_job(r: Read, tokens: list[Token]) -> bool:
@@ -266,9 +280,11 @@ def allergy_in_sentence(state: State, r: Read, owner: Owner, clause: Clause, p: 
                         sentence_text: str) -> bool:
     """ "Penicillin puts me in hospital, so never let me forget that allergy": a sentence about
     an allergy whose subject is the allergen."""
-    if "allerg" not in sentence_text.lower() or p.subject is None:
+    if "allerg" not in sentence_text.lower() or p.subject is None or p.verb is None:
         return False
     subj = p.subject
+    if any("allerg" in t.low for t in subj.tokens):
+        return False
     if subj.pronoun or subj.possessor or not (subj.head or subj.name):
         return False
     value = " ".join(t.text for t in subj.tokens if t.low not in lx.DETERMINERS)
