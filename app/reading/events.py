@@ -33,10 +33,24 @@ _HOURS = frozenset({"opens", "closes", "opening", "closing"})
 _DEADLINE = frozenset({"due", "deadline", "by", "before", "until", "till", "til"})
 
 
+_AGE = re.compile(
+    r"(?i)\bturn(?:s|ing|ed)?\s+(?:\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten"
+    r"|eleven|twelve|\w+teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)\b"
+)
+
+
+def age_turn(text: str) -> bool:
+    """ "Nora turns seven on 3 August": a birthday, a yearly date, not an event."""
+    return _AGE.search(text) is not None
+
+
 def ordinal_days(text: str, now: datetime) -> list[DateMention]:
-    """ "on the 14th": a day of this month (the next such day; resolved again by tense)."""
+    """ "on the 14th": a day of this month (the next such day; resolved again by tense), and
+    "last night" (the day before)."""
     found = []
     today = now.date()
+    for m in re.finditer(r"(?i)\blast\s+night\b", text):
+        found.append(DateMention(m.group(0), m.start(), m.end(), today - timedelta(days=1), "day"))
     for m in _ORDINAL_DAY.finditer(text):
         day = int(m.group("day"))
         try:
@@ -108,7 +122,7 @@ def _looks_ahead(p: Parse, clause: Clause, mention: DateMention, now: datetime,
 
 def recurring(clause: Clause, text: str) -> bool:
     words = {t.low for t in clause.tokens}
-    if words & lx.RECURRING_WORDS or words & _YEARLY or words & _HOURS:
+    if words & lx.RECURRING_WORDS or words & _YEARLY or words & _HOURS or age_turn(text):
         return True
     return bool(re.search(r"(?i)\b(?:last|first|second|third|fourth)\s+\w+day\s+of\s+(?:the|each|"
                           r"every)\s+month\b", text))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from app.reading import lexicon as lx
 from app.reading.context import SELF, Read, State, owner_word
+from app.reading.events import age_turn
 from app.reading.model import Entity, Fact
 from app.reading.parse import NounPhrase, Parse, is_name_token
 from app.reading.segment import Clause, Token
@@ -176,6 +177,11 @@ def entity_predicate(state: State, r: Read, entity: Entity, clause: Clause, p: P
         slot = "role" if _is_role(pred) else "is"
         state.add_fact(entity, slot_fact(r, clause, slot, None, value))
         return
+    if lemma == "turn" and age_turn(r.text[p.verb.start : clause.end]):
+        dates = r.dates_in(p.verb.start, clause.end + 1)
+        if dates:
+            value = dates[0].text.removeprefix("on ")
+            state.add_fact(entity, slot_fact(r, clause, "birthday", None, value))
     place = _after_preposition(r, pred, ("in", "to", "at"))
     if lemma in _LIVE and place:
         state.add_fact(entity, slot_fact(r, clause, "lives_in", None, place,

@@ -17,6 +17,7 @@ _PRE_VERB_ADVERBS = frozenset(
     """still just finally now also already always never usually often sometimes really even
     only actually currently recently mostly basically literally""".split()
 )
+TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof", "sir", "dame", "fr", "rev"})
 _LEADING = frozenset(
     {"remember", "note", "please", "fyi", "btw", "reminder", "ps", "also", "and", "but", "so"}
 )
@@ -37,6 +38,9 @@ class NounPhrase:
     @property
     def start(self) -> int:
         return self.tokens[0].start
+
+    def relation_word(self) -> bool:
+        return any(lx.relation(w) for w in [self.head or "", *self.modifiers])
 
     @property
     def end(self) -> int:
@@ -202,6 +206,17 @@ def noun_phrase(
             np.relation = lx.relation(word)
         if word and word in lx.SLOT_NOUNS and np.slot is None and np.relation is None:
             np.slot = lx.SLOT_NOUNS[word]
+    if i < len(tokens) and tokens[i].text == "," and (np.relation_word() or np.head):
+        k = i + 1  # an apposition: "our dentist, Dr Byrne, is ..."
+        run = []
+        while k < len(tokens) and (is_name_token(tokens[k], lower_text, known_names)
+                                   or tokens[k].low in TITLES):
+            run.append(tokens[k])
+            k += 1
+        if run and k < len(tokens) and tokens[k].text == ",":
+            np.name = np.name or " ".join(t.text for t in run)
+            np.tokens.extend(tokens[i:k])
+            i = k + 1
     if {"favourite", "favorite", "fave", "fav"} & set(np.modifiers) and np.head:
         np.slot = ("favourite", np.head)
     return np, i

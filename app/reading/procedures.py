@@ -66,6 +66,9 @@ def title_from(r: Read, tokens: list[Token]) -> str:
     """A procedure's name from its heading: "To submit a timesheet" -> "submit a timesheet",
     "How I descale the kettle" -> "descale the kettle", "I fixed the tap" -> "fix the tap"."""
     toks = [t for t in tokens if t.kind != "punct" or t.text in "-&'"]
+    lows = [t.low for t in toks[:3]]
+    if lows[:1] in (["steps"], ["instructions"], ["guide"]) and lows[1:2] in (["to"], ["for"]):
+        toks = toks[2:]  # "Steps to renew the car tax"
     while toks and (toks[0].low in lx.DISCOURSE or toks[0].low in ("to", "how", "yesterday",
                                                                    "today", "finally")
                     or any(d.start <= toks[0].start < d.end for d in r.dates)):

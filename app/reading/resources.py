@@ -60,7 +60,7 @@ _READ_VERB = re.compile(
     r"(?i)\b(?:reading|read|finished|started|re-?reading|watching|watched|listening\s+to"
     r"|recommend(?:ed)?|picked|chose)\s+"
 )
-_TITLE_WORD = r"(?:[A-Z0-9][\w'’:-]*|of|the|a|an|and|in|on|to|for|at|with|from|or)"
+_TITLE_WORD = r"(?:[A-Z0-9][\w'’-]*|of|the|a|an|and|in|on|to|for|at|with|from|or)\b"
 _TITLE_AFTER_VERB = re.compile(r"(?P<title>[A-Z][\w'’:-]*(?:\s+" + _TITLE_WORD + r"){0,10})")
 _INTRO_TAIL = re.compile(
     r"(?i)[\s,:-]*(?:(?:lives?|is|are|sits?|can\s+be\s+found|is\s+kept|are\s+kept|is\s+saved"

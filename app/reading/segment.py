@@ -15,7 +15,7 @@ from app.reading import lexicon as lx
 
 _TOKEN = re.compile(
     r"\d+(?:[:.,/-]\d+)*(?:st|nd|rd|th|am|pm|a\.m|p\.m|h)?(?![\w])"
-    r"|[^\W_]+(?:[-'’&][^\W_]+)*(?:['’]s)?"
+    r"|[^\W_]+(?:[-'’&.][^\W_]+)*(?:['’]s)?"
     r"|['’]s\b|[=+&@#%]|[^\w\s]"
 )
 _ABBREVIATIONS = frozenset(
@@ -169,6 +169,15 @@ def starts_clause(tokens: list[Token], i: int) -> bool:
     return _verb_soon(tokens, i + 1)
 
 
+def _apposition(toks: list[Token], j: int) -> bool:
+    """ ", Dr Byrne," : a name set off by commas, not a new clause."""
+    k = j
+    while k < len(toks) and toks[k].is_word and (toks[k].capital or toks[k].low in
+                                                  ("dr", "mr", "mrs", "ms", "prof")):
+        k += 1
+    return k > j and k < len(toks) and toks[k].text == ","
+
+
 def clauses(text: str, sentence: Sentence, index: int) -> list[Clause]:
     """Clauses of a sentence: split at ; and :, and at , / and / but before a new subject."""
     toks = sentence.tokens
@@ -186,7 +195,7 @@ def clauses(text: str, sentence: Sentence, index: int) -> list[Clause]:
             j = i + 1
             while j < len(toks) and toks[j].low in ("and", "but", "so", "then", "also", "oh"):
                 j += 1
-            if j < len(toks) and starts_clause(toks, j):
+            if j < len(toks) and starts_clause(toks, j) and not _apposition(toks, j):
                 cuts.append((i + 1, 0, "and" if tok.is_word else ","))
     out: list[Clause] = []
     bounds = [(0, "")] + [(c[0], c[2]) for c in cuts]

@@ -27,7 +27,7 @@ _JOB_VERBS = frozenset({"teach", "lecture", "study", "research", "nurse", "coach
                         "run", "design", "write", "program", "develop", "build", "fix"})
 DIET_WORDS = frozenset(
     """vegetarian vegan pescatarian pescetarian halal kosher coeliac celiac teetotal
-    gluten-free dairy-free lactose-intolerant""".split()
+    gluten-free dairy-free lactose-intolerant intolerant""".split()
 )
 # Markers that make a verbless note from the person a standing preference.
 _PREFERENCE_MARKERS = (
@@ -149,6 +149,22 @@ def first_person(state: State, r: Read, owner: Owner, clause: Clause, p: Parse,
         based = _after(r, pred, "in") if first.low in ("based", "living") else None
         if based:
             add(owner, slot_fact(r, clause, "lives_in", None, based, replaces))
+            return True
+        return False
+    if lemma == "work" and p.negated:
+        employer = _after(r, pred, "at") or _after(r, pred, "for")
+        if employer:
+            state.retractions.append((owner, employer, "employer", r.clause_span(clause),
+                                      r.message.timestamp))
+            return True
+        return False
+    if lemma in ("join", "start") and p.tense in ("past", "perfect") and pred:
+        org = _strip_det(_np_until(r, pred, ("as",)))
+        job = _after(r, pred, "as")
+        if org and (job or lemma == "join") and org[0].capital | r.lower_text:
+            add(owner, slot_fact(r, clause, "employer", None, r.words(org), True))
+            if job:
+                add(owner, slot_fact(r, clause, "job", None, job, True))
             return True
         return False
     if lemma == "work":
