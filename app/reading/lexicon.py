@@ -283,9 +283,12 @@ def verb_form(word: str) -> set[str]:
     low = word.lower()
     tags: set[str] = set()
     for lemma in analyses(word).get("VERB", ()) + analyses(word).get("AUX", ()):
-        for tag, forms in _inflections(lemma).items():
+        inflections = _inflections(lemma)
+        for tag, forms in inflections.items():
             if low in forms:
                 tags.add(tag)
+        if low in inflections.get("VBD", ()) and "VBN" not in inflections:
+            tags.add("VBN")  # the lexicon lists a participle only where it differs
         if low == lemma:
             tags.add("VB")
     return tags

@@ -15,7 +15,7 @@ from app.reading.segment import Token
 
 _PRE_VERB_ADVERBS = frozenset(
     """still just finally now also already always never usually often sometimes really even
-    only actually currently recently mostly basically literally""".split()
+    only actually currently recently mostly basically literally longer anymore more""".split()
 )
 TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof", "sir", "dame", "fr", "rev"})
 _LEADING = frozenset(
