@@ -71,6 +71,7 @@ class State:
     retractions: list[tuple[object, str, str | None, Span, datetime]] = field(default_factory=list)
     tick: int = 0
     message_id: str = ""  # the message being read
+    conversations: dict[str, list[str]] = field(default_factory=dict)  # speakers seen in each
 
     def known_names(self) -> set[str]:
         names = set(self.person.name_words())
@@ -112,6 +113,17 @@ class State:
         self.touch(found)
         return found
 
+    def addressee(self, message: Message) -> Entity | str | None:
+        """Whom "you"/"your" means: the one other speaker of the conversation, if known (the
+        person when a friend is talking to them); nobody when the person talks to Memloci."""
+        others = [s for s in self.conversations.get(message.conversation, ())
+                  if s != message.speaker and not self.person.is_assistant(s)]
+        if len(others) != 1:
+            return None
+        if self.person.is_person(others[0]):
+            return SELF
+        return self.speaker_entity(others[0])
+
     def speaker_entity(self, speaker: str) -> Entity:
         if speaker not in self.speakers:
             self.speakers[speaker] = self.entity(speaker, "person")
@@ -133,6 +145,14 @@ class State:
     def resolve(self, word: str) -> Entity | None:
         """The entity a third-person pronoun or possessive points to."""
         low = word.lower()
+        found = self._resolve(low)
+        if found is not None and found.mentions and found.mentions[-1].message_id != (
+            self.message_id
+        ):
+            return None  # a pronoun reaches back within its own message only
+        return found
+
+    def _resolve(self, low: str) -> Entity | None:
         gender = {"she": "f", "her": "f", "he": "m", "his": "m", "him": "m"}.get(low)
         if gender:
             entity = self.last.get(gender)
@@ -147,12 +167,7 @@ class State:
         if low in ("they", "their", "them"):
             return self.last.get("person")
         if low in ("it", "its"):
-            thing = self.last.get("thing")
-            if thing is not None and thing.mentions and thing.mentions[-1].message_id != (
-                self.message_id
-            ):
-                return None  # "it" reaches back within one message only
-            return thing
+            return self.last.get("thing")
         return None
 
     # -- facts --------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ _ORDINAL_DAY = re.compile(
 )
 _YEARLY = frozenset({"birthday", "bday", "b-day", "anniversary", "nameday", "name-day"})
 _HOURS = frozenset({"opens", "closes", "opening", "closing"})
+_HYPOTHETICAL = frozenset({"could", "would", "should", "might", "may", "'d", "wanna", "must"})
 _DEADLINE = frozenset({"due", "deadline", "by", "before", "until", "till", "til"})
 
 
@@ -101,6 +102,8 @@ def by_tense(mention: DateMention, now: datetime, ahead: bool) -> date:
 def _looks_ahead(p: Parse, clause: Clause, mention: DateMention, now: datetime,
                  question: bool) -> bool | None:
     """True for a plan, False for something past, None when the clause is not an event."""
+    if p.imperative or set(p.aux) & _HYPOTHETICAL:
+        return None  # "guess what I did this week", "we could go on Sunday"
     if p.tense == "future":
         return True
     if question and p.tense != "past":

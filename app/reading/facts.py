@@ -43,7 +43,7 @@ def possessor_ref(state: State, r: Read, possessor: str | None) -> Owner | None:
     if word.lower() in ("her", "his", "their", "its"):
         return state.resolve(word)
     if word.lower() == "your":
-        return None
+        return state.addressee(r.message)
     if word.lower() in state.person.name_words():
         return SELF
     return state.entity(word.title() if r.lower_text else word)
@@ -66,6 +66,8 @@ def relation_entity(
     display = _display(name, r) if name else None
     entity = state.find(display) if display else state.by_relation(canon, _owner_key(owner))
     if entity is None:
+        if display is None and owner != SELF:
+            written = label  # "Melanie's partner", not "partner"
         entity = state.entity(display or written, kind, r.clause_span(clause))
     else:
         state.entity(entity.name, entity.kind, r.clause_span(clause))
@@ -99,9 +101,13 @@ def subject_owner(state: State, r: Read, clause: Clause, p: Parse) -> Owner | No
     if subj.pronoun:
         return None
     owner = possessor_ref(state, r, subj.possessor) if subj.possessor else None
+    if subj.possessor and owner is None:
+        return None  # "your kids" said to the assistant: nobody we know
+    if subj.relation and subj.determiner and not subj.name:
+        return None  # "the kids", "a friend": nobody in particular
     if subj.relation:
         written = subj.tokens[-1].text if not subj.name else subj.name
-        rel_word = next(t.text for t in subj.tokens if lx.relation(t.low))
+        rel_word = next((t.text for t in subj.tokens if lx.relation(t.low)), subj.head or "")
         return relation_entity(
             state, r, owner, subj.relation, subj.name, written if subj.name else rel_word, clause
         )
@@ -165,11 +171,8 @@ def entity_predicate(state: State, r: Read, entity: Entity, clause: Clause, p: P
     verb_text = r.text[after[0].start if after else p.verb.start : clause.end].strip(" ,.;")
     if p.copula:
         words = [t for t in pred if t.is_word]
-        if len(words) <= 2 and all(
-            lx.is_adjective(t.text) or "VBN" in lx.verb_form(t.text)
-            or t.low in ("so", "very", "really", "quite", "pretty")
-            for t in words
-        ):
+        if len(words) <= 3 and not any(lx.is_noun(t.text) and not lx.is_adjective(t.text)
+                                       for t in words):
             return  # "she's thrilled": a passing state, not a fact
         if any(t.kind in ("email", "phone", "url", "address") for t in pred):
             return  # "it's ana@example.org now": the contact is filed on its own
@@ -227,7 +230,10 @@ def relation_mentions(state: State, r: Read, clause: Clause) -> None:
     toks = clause.tokens
     names = state.known_names()
     for i, tok in enumerate(toks):
-        if tok.low not in lx.POSSESSIVES and not tok.low.endswith("'s"):
+        if tok.low not in lx.POSSESSIVES and not (
+            tok.low.endswith("'s") and tok.low not in lx.CONTRACTED_SUBJECTS
+            and is_name_token(tok, r.lower_text, names, initial=i == 0)
+        ):
             continue
         j = i + 1
         while j < len(toks) and toks[j].low in lx.RELATION_MODIFIERS:
@@ -255,6 +261,8 @@ def relation_mentions(state: State, r: Read, clause: Clause) -> None:
             owner = possessor_ref(state, r, tok.low)
         else:
             owner = possessor_ref(state, r, tok.text[:-2])
+        if owner is None:
+            continue
         kind_words = " ".join(t.low for t in toks[i + 1 : j + 1])
         canon = kind_words if rel[1] == "pet" else rel[0]
         relation_entity(state, r, owner, (canon, rel[1], rel[2]), name, name, clause)

@@ -36,6 +36,21 @@ CONTRACTED_SUBJECTS = {
     "she'll": ("she", "will"),
     "that's": ("that", "is"),
     "there's": ("there", "is"),
+    "it'll": ("it", "will"),
+    "it'd": ("it", "would"),
+    "he'd": ("he", "would"),
+    "she'd": ("she", "would"),
+    "they'd": ("they", "would"),
+    "they'll": ("they", "will"),
+    "you'd": ("you", "would"),
+    "that'll": ("that", "will"),
+    "that'd": ("that", "would"),
+    "here's": ("here", "is"),
+    "what's": ("what", "is"),
+    "who's": ("who", "is"),
+    "where's": ("where", "is"),
+    "how's": ("how", "is"),
+    "let's": ("we", "let"),
 }
 POSSESSIVES = {"my": "self", "our": "self", "his": "m", "her": "f", "their": "they", "your": "you"}
 OBJECT_PRONOUNS = frozenset({"me", "us", "him", "her", "them", "it", "you"})
@@ -332,7 +347,8 @@ _CLOSED = (
     | FUTURE_AUX
     | frozenset(
         """not n't the of pls plz thx esp etc eg ie vs w/ ur u r til tho yrs hrs mins min
-        yr wk wkend tmrw tmr""".split()
+        yr wk wkend tmrw tmr what how why when where who whom whose which whatever here
+        there wanna gonna gotta kinda sorta lemme gimme dunno""".split()
     )
     | frozenset(WEEKDAY_ABBREV)
     | frozenset(WEEKDAY_ABBREV.values())

@@ -34,6 +34,7 @@ class NounPhrase:
     name: str | None = None  # a proper name in the phrase ("Beatrix", "Priya Raman")
     relation: tuple[str, str, str | None] | None = None  # from lexicon.relation
     slot: tuple[str, str | None] | None = None
+    copula_inside: bool = False  # the last token is "X's" meaning "X is"
 
     @property
     def start(self) -> int:
@@ -154,7 +155,9 @@ def noun_phrase(
     if low in lx.POSSESSIVES:
         np.possessor = low
         i = 1
-    elif low.endswith("'s") and is_name_token(first, lower_text, known_names):
+    elif low.endswith("'s") and len(tokens) > 1 and _nounish(tokens[1]) and is_name_token(
+        first, lower_text, known_names, initial=True
+    ):
         np.possessor = first.text[:-2]
         i = 1
     elif low in lx.DETERMINERS:
@@ -169,19 +172,28 @@ def noun_phrase(
             break
         if tok.low in lx.PREPOSITIONS or tok.low in lx.CONJUNCTIONS or tok.low in _PRE_VERB_ADVERBS:
             break
-        if tok.low in ("btw", "fyi", "pls", "please", "plz"):
+        if tok.low in ("btw", "fyi", "pls", "please", "plz") or tok.low in lx.SUBJECT_PRONOUNS:
             break
         opening = i == 0 or (i == 1 and bool(np.possessor or np.determiner))
         if _is_verb_here(tok, prev, first=opening):
             break
         if tok.low in lx.DETERMINERS and np.tokens:
             break
-        if tok.low.endswith("'s") and i + 1 < len(tokens):
-            # "Emeka's MBA graduation": the possessor, then the possessed noun
-            np.possessor = tok.text[:-2]
+        if tok.low.endswith("'s") and tok.low not in lx.CONTRACTED_SUBJECTS:
+            if i + 1 < len(tokens) and _nounish(tokens[i + 1]) and (
+                is_name_token(tok, lower_text, known_names, initial=i == 0) or np.name
+            ):
+                # "Emeka's MBA graduation": the possessor, then the possessed noun
+                np.possessor = tok.text[:-2]
+                np.tokens.append(tok)
+                np.name = None
+                i += 1
+                continue
+            np.copula_inside = True  # "Family's super important": X is ...
+            np.head = tok.low[:-2]
             np.tokens.append(tok)
             i += 1
-            continue
+            break
         initial = i == 0 and not (i + 1 < len(tokens) and tokens[i + 1].capital)
         if is_name_token(tok, lower_text, known_names, initial):
             np.name = f"{np.name} {tok.text}" if np.name else tok.text
@@ -222,6 +234,17 @@ def noun_phrase(
     return np, i
 
 
+def _nounish(tok: Token) -> bool:
+    """Can this token start the noun a possessive governs ("Karol's email", not "Family's
+    super important")?"""
+    if not tok.is_word or tok.low in lx._CLOSED:
+        return False
+    parts = lx.analyses(tok.text)
+    if not parts:
+        return True
+    return "NOUN" in parts or "PROPN" in parts
+
+
 def _imperative(body: list[Token], lower_text: bool, known_names: set[str]) -> bool:
     """A bare verb first and no subject after it: "turn off the valve", "clamp bike"."""
     first = body[0]
@@ -238,8 +261,11 @@ def _imperative(body: list[Token], lower_text: bool, known_names: set[str]) -> b
         return False  # "work is busy": a noun subject
     if nxt is not None and nxt.low in lx.SLOT_NOUNS:
         return False  # "shop hrs ...": a noun compound
-    return not (nxt is not None and nxt.is_word and "VBZ" in lx.verb_form(nxt.text)
-                and not lx.is_noun(nxt.text))
+    if nxt is None or not nxt.is_word:
+        return True
+    forms = lx.verb_form(nxt.text)
+    finite = bool(forms & {"VBZ", "VBD"}) and "VBN" not in forms
+    return not (finite and not lx.is_noun(nxt.text))  # "shop got broken into": a subject
 
 
 def _subject_dropped(body: list[Token]) -> bool:
@@ -291,6 +317,9 @@ def parse(
     if first.low in lx.CONTRACTED_SUBJECTS:
         result.aux.append(lx.CONTRACTED_SUBJECTS[first.low][1])
         main, main_index, j = first, 0, 1
+    elif subject is not None and subject.copula_inside:
+        result.aux.append("is")
+        main, main_index = subject.tokens[-1], j - 1
     while j < len(body):
         tok = body[j]
         low = tok.low
@@ -320,7 +349,9 @@ def parse(
     result.predicate = body[j:]
     aux = result.aux
     if main is not None:
-        result.copula = main.low in lx.COPULAS or (main is first and aux[-1:] in (["am"], ["is"], ["are"]))
+        result.copula = main.low in lx.COPULAS or (
+            aux[-1:] in (["am"], ["is"], ["are"]) and (main is first or main.low.endswith("'s"))
+        )
     if any(a in lx.FUTURE_AUX or a in ("going", "gonna") for a in aux):
         result.tense = "future"
     elif main is not None and (

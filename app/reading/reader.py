@@ -51,6 +51,8 @@ _INJECTION = re.compile(
     r"{0,60}\b(?:memory|memories|vault|store|save|copy)\b|\b(?:write|store|save|copy|put)\b"
     r"[^.!?\n]{0,60}\b(?:into|in)\s+(?:the\s+)?(?:vault|core\s+memory|every\s+memory)\b"
 )
+# Words that make a present-tense statement a schedule ("goes out every second Thursday").
+_SCHEDULE_WORDS = lx.RECURRING_WORDS - {"always", "usually", "normally"}
 _CONTACT_SLOTS = {"email": "email", "phone": "phone", "address": "address"}
 
 
@@ -111,6 +113,9 @@ def prepare(state: State, message: Message) -> Read | None:
 
 def read_message(state: State, message: Message) -> None:
     state.message_id = message.id
+    seen = state.conversations.setdefault(message.conversation, [])
+    if message.speaker not in seen:
+        seen.append(message.speaker)
     r = prepare(state, message)
     if r is None:
         return
@@ -196,8 +201,7 @@ def read_clause(state: State, r: Read, clause: Clause, p: Parse, previous: Owner
     if r.self_mode and allergy_in_sentence(state, r, me, clause, p, r.text[
             r.sentence_of(clause).start : r.sentence_of(clause).end]):
         return me
-    if (r.self_mode or not isinstance(me, str)) and (p.verb is None or p.copula or
-                                                       p.imperative or subj is None):
+    if r.self_mode and (p.verb is None or subj is None and not p.imperative):
         if verbless(state, r, me, clause, p):
             return me
     if subj is None and p.verb is not None and r.self_mode:
@@ -343,7 +347,8 @@ def _thing_clause(state: State, r: Read, clause: Clause, p: Parse) -> bool:
     hours = bool(words & {"open", "opens", "close", "closes", "closed", "opening", "closing"})
     has_time = bool(r.dates_in(clause.start, clause.end)) or bool(
         re.search(r"\d", clause.text(r.text)))
-    schedule = bool(words & lx.RECURRING_WORDS)
+    after_verb = {t.low for t in p.tokens if t.start >= p.verb.start}
+    schedule = bool(after_verb & _SCHEDULE_WORDS)
     if not (hours and has_time) and not schedule:
         return False
     entity = _thing(state, r, clause, subj, "place" if hours else "thing")

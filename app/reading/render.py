@@ -12,8 +12,11 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from app.memory import kind_of
 from app.domain import MemoryType
+from app.memory import kind_of
+from app.memory.base import SUMMARY_LIMIT, shorten
+from app.memory.core import BLOCK_LIMIT
+from app.memory.semantic import DETAILS_LIMIT
 from app.reading.model import Entity, Event, Fact, Procedure, Reading, Resource
 
 _CORE_KEYS = {
@@ -96,7 +99,7 @@ def memories(reading: Reading, person: str = "the user") -> list[dict[str, Any]]
     out: list[dict[str, Any]] = []
     lines = core_lines(reading)
     if lines:
-        value = "\n".join(line for line, _ in lines)
+        value = "\n".join(line for line, _ in lines)[-BLOCK_LIMIT:]
         out.append(_memory(MemoryType.CORE, {"label": "human", "value": value},
                            {f.span.message_id for _, f in lines}))
     for entity in reading.entities:
@@ -111,8 +114,9 @@ def memories(reading: Reading, person: str = "the user") -> list[dict[str, Any]]
         )
         sources = {f.span.message_id for f in entity.facts} | {
             s.message_id for s in entity.mentions[:1]}
-        out.append(_memory(MemoryType.SEMANTIC, {"name": entity.name, "summary": summary,
-                                                 "details": details}, sources))
+        fields = {"name": entity.name[:200], "summary": shorten(summary, SUMMARY_LIMIT),
+                  "details": details[:DETAILS_LIMIT]}
+        out.append(_memory(MemoryType.SEMANTIC, fields, sources))
     for proc in reading.procedures:
         out.append(_procedure(proc))
     for res in reading.resources:
@@ -157,5 +161,5 @@ def _event(event: Event) -> dict[str, Any]:
     hour, minute = (int(x) for x in event.at.split(":")) if event.at else (12, 0)
     moment = datetime.combine(event.day, time(hour, minute)).astimezone()
     fields = {"occurred_at": moment.isoformat(), "event_type": "plan" if event.planned
-              else "event", "actor": event.actor[:128], "summary": event.summary}
+              else "event", "actor": event.actor[:128], "summary": event.summary[:SUMMARY_LIMIT]}
     return _memory(MemoryType.EPISODIC, fields, {event.span.message_id})

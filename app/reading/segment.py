@@ -191,7 +191,9 @@ def clauses(text: str, sentence: Sentence, index: int) -> list[Clause]:
         elif tok.text == ":" and colon_at is None and i + 1 < len(toks):
             colon_at = len(cuts)
             cuts.append((i + 1, 0, ":"))
-        elif tok.text in ",—–-" or tok.low in ("and", "but", "so"):
+        elif tok.text in ",—–-" or tok.low in ("and", "but") or (
+            tok.low == "so" and i and toks[i - 1].text == ","
+        ):
             j = i + 1
             while j < len(toks) and toks[j].low in ("and", "but", "so", "then", "also", "oh"):
                 j += 1

@@ -30,9 +30,10 @@ DIET_WORDS = frozenset(
     gluten-free dairy-free lactose-intolerant intolerant""".split()
 )
 # Markers that make a verbless note from the person a standing preference.
-_PREFERENCE_MARKERS = (
-    r"\bplease\b|\bpls\b|\bplz\b|\balways\b|\bevery\s+time\b|\bor\s+nothing\b|\bno\s+contest\b"
-    r"|\ball\s+the\s+way\b|\bif\s+possible\b|\bwhenever\s+possible\b|\bby\s+default\b"
+_PREFERENCE_MARKERS = r"\bplease\b|\bpls\b|\bplz\b|\balways\b"  # in a verbless note only
+_STRONG_MARKERS = (
+    r"\bevery\s+time\b|\bor\s+nothing\b|\bno\s+contest\b|\ball\s+the\s+way\b|\bif\s+possible\b"
+    r"|\bwhenever\s+possible\b|\bby\s+default\b"
 )
 _CHOICE = re.compile(
     r"(?i)\bonly\s+(?:keep|have|pick|choose|take|listen\s+to|eat|read|watch)\s+one\s+"
@@ -192,10 +193,11 @@ def first_person(state: State, r: Read, owner: Owner, clause: Clause, p: Parse,
             add(owner, slot_fact(r, clause, "lives_in", None, target, replaces=True))
             return True
         return False
-    if lemma in _LIKE and not p.negated and pred:
+    standing = p.tense == "present" and _object_like(pred)
+    if lemma in _LIKE and not p.negated and standing:
         add(owner, slot_fact(r, clause, "preference", _label(pred), pred_text))
         return True
-    if (lemma in _DISLIKE or (lemma in _LIKE and p.negated)) and pred:
+    if (lemma in _DISLIKE or (lemma in _LIKE and p.negated)) and standing:
         add(owner, slot_fact(r, clause, "dislike", _label(pred), pred_text))
         return True
     if lemma in _EAT and p.negated and pred:
@@ -224,6 +226,16 @@ def first_person_apposition(state: State, r: Read, owner: Owner, clause: Clause,
         return False
     _work(state, r, owner, clause, rest, job, False)
     return True
+
+
+def _object_like(pred: list[Token]) -> bool:
+    """A liked thing ("window seats", "hiking in Connemara", "to swim"), not a clause about
+    something ("that it teaches me ...", "it", "how you ...")."""
+    words = [t for t in pred if t.kind != "punct"]
+    if not words or len(words) > 12:
+        return False
+    return words[0].low not in {"that", "how", "when", "it", "this", "what", "where", "you",
+                                "your", "seeing", "being", "him", "her", "them", "the way"}
 
 
 def _looks_like_job(r: Read, tokens: list[Token]) -> bool:
@@ -281,7 +293,8 @@ def verbless(state: State, r: Read, owner: Owner, clause: Clause, p: Parse) -> b
         add(owner, slot_fact(r, clause, "favourite", choice.group("what").strip(),
                              choice.group("value").strip()))
         return True
-    if re.search(_PREFERENCE_MARKERS, low):
+    strong = re.search(_STRONG_MARKERS, low)
+    if strong or (p.verb is None and re.search(_PREFERENCE_MARKERS, low)):
         value = re.sub(r"(?i)[,\s]*\b(?:please|pls|plz)\b[,\s]*", " ", text).strip(" ,.")
         value = re.sub(r"^(?i:it'?s|its|that'?s)\s+", "", value)
         if re.match(r"(?i)no\s+", value):
