@@ -118,6 +118,8 @@ def subject_owner(state: State, r: Read, clause: Clause, p: Parse) -> Owner | No
             subj.name.lower() == n.lower() for n in state.person.names
         ):
             return SELF
+        if p.verb is None and state.find(subj.name) is None:
+            return None  # "Thanks, Melanie!": a name said to someone, no statement
         return state.entity(_display(subj.name, r), "person", r.clause_span(clause))
     return None
 
@@ -133,7 +135,8 @@ def slot_value(r: Read, p: Parse, subj: NounPhrase, clause: Clause) -> tuple[int
         return None
     slot = subj.slot[0] if subj.slot else ""
     if slot == "birthday":
-        dates = r.dates_in(after[0].start, clause.end + 1)
+        noun = next((t for t in subj.tokens if t.low in lx.SLOT_NOUNS), subj.tokens[0])
+        dates = r.dates_in(noun.end, clause.end + 1)
         if dates:
             return dates[0].start, dates[0].text.removeprefix("on ").removeprefix("the ")
     start = after[0].start
@@ -171,6 +174,14 @@ def entity_predicate(state: State, r: Read, entity: Entity, clause: Clause, p: P
     verb_text = r.text[after[0].start if after else p.verb.start : clause.end].strip(" ,.;")
     if p.copula:
         words = [t for t in pred if t.is_word]
+        names = state.known_names()
+        if entity.relation and words and len(words) == len(pred) and all(
+            is_name_token(t, r.lower_text, names) for t in words
+        ):  # "boss = kari", "my dentist is Dr Byrne": the relation gets its name
+            if entity.name.lower() in (entity.relation or "").lower() or not entity.aliases:
+                entity.aliases.append(entity.name)
+                entity.name = _display(r.words(words), r)
+            return
         if len(words) <= 3 and not any(lx.is_noun(t.text) and not lx.is_adjective(t.text)
                                        for t in words):
             return  # "she's thrilled": a passing state, not a fact
@@ -248,6 +259,7 @@ def relation_mentions(state: State, r: Read, clause: Clause) -> None:
             name_toks.append(toks[k])
             k += 1
         name = r.words(name_toks) if name_toks else None
+        plural = toks[j].low.endswith("s") and not lx.relation(toks[j].low[:-1]) is None
         if name is None and i >= 2 and toks[i - 1].text == "," and is_name_token(
             toks[i - 2], r.lower_text, names
         ):
@@ -255,7 +267,7 @@ def relation_mentions(state: State, r: Read, clause: Clause) -> None:
             while m > 0 and is_name_token(toks[m - 1], r.lower_text, names):
                 m -= 1
             name = r.words(toks[m : i - 1])  # "Jollof, our rescue rabbit"
-        if name is None:
+        if name is None and (rel[1] == "pet" or plural):
             continue
         if tok.low in lx.POSSESSIVES:
             owner = possessor_ref(state, r, tok.low)
@@ -265,4 +277,5 @@ def relation_mentions(state: State, r: Read, clause: Clause) -> None:
             continue
         kind_words = " ".join(t.low for t in toks[i + 1 : j + 1])
         canon = kind_words if rel[1] == "pet" else rel[0]
-        relation_entity(state, r, owner, (canon, rel[1], rel[2]), name, name, clause)
+        written = name or toks[j].text
+        relation_entity(state, r, owner, (canon, rel[1], rel[2]), name, written, clause)

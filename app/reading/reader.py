@@ -358,7 +358,11 @@ def _thing_clause(state: State, r: Read, clause: Clause, p: Parse) -> bool:
 
 
 def _thing(state: State, r: Read, clause: Clause, subj: Any, kind: str) -> Entity:
-    words = [t.text for t in subj.tokens if t.low not in lx.DETERMINERS
-             and t.low not in lx.SLOT_NOUNS]
+    words = []
+    for t in subj.tokens:
+        if t.low in lx.SLOT_NOUNS:
+            break  # "shop hrs mon-fri": the name ends at the slot noun
+        if t.low not in lx.DETERMINERS:
+            words.append(t.text)
     name = " ".join(words) or subj.head or "place"
     return state.entity(name, kind, r.clause_span(clause))
