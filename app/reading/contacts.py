@@ -21,7 +21,8 @@ _POSTCODE = (
     r"|[A-Z]\d{2}\s?[A-Z\d]{4}"  # Irish Eircode
     r"|\d{4,5}(?:-\d{4})?)"  # most of Europe, US ZIP
 )
-_TAIL = r"(?:,\s*[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){0,2}){0,3}(?:,?\s+" + _POSTCODE + r")?"
+_PLACE = r"[^\W\d_]+(?:['’.-][^\W\d_]+)*\b(?![\d])"
+_TAIL = r"(?:,\s*" + _PLACE + r"(?:\s+" + _PLACE + r"){0,2}){0,3}(?:,?\s+" + _POSTCODE + r")?"
 _NUMBER_FIRST = re.compile(
     r"(?<![\w+-])\d{1,5}[a-zA-Z]?\s+(?:[^\W\d_][\w'’-]*\s+){0,3}(?i:" + _STREET_TYPES + r")\b\.?"
     + _TAIL

@@ -201,7 +201,7 @@ def read_clause(state: State, r: Read, clause: Clause, p: Parse, previous: Owner
     if r.self_mode and allergy_in_sentence(state, r, me, clause, p, r.text[
             r.sentence_of(clause).start : r.sentence_of(clause).end]):
         return me
-    if r.self_mode and (p.verb is None or subj is None and not p.imperative):
+    if r.self_mode and (p.verb is None or subj is None):
         if verbless(state, r, me, clause, p):
             return me
     if subj is None and p.verb is not None and r.self_mode:

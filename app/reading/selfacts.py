@@ -288,7 +288,8 @@ def verbless(state: State, r: Read, owner: Owner, clause: Clause, p: Parse) -> b
                             m.group("what"))[0]
         add(owner, slot_fact(r, clause, "allergy", None, allergen.strip(" ,")))
         return True
-    choice = _CHOICE.search(text)
+    sentence = r.sentence_of(clause)
+    choice = _CHOICE.search(r.text[sentence.start : sentence.end])
     if choice:
         add(owner, slot_fact(r, clause, "favourite", choice.group("what").strip(),
                              choice.group("value").strip()))
