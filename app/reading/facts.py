@@ -225,7 +225,8 @@ def _after_preposition(r: Read, pred: list[Token], preps: tuple[str, ...]) -> st
             run = []
             for t in pred[i + 1 :]:
                 if t.kind == "punct" and t.text not in "&-'" or t.low in lx.PREPOSITIONS or \
-                        t.low in lx.CONJUNCTIONS or t.low in ("now", "anymore"):
+                        t.low in lx.CONJUNCTIONS or t.low in ("now", "anymore") or \
+                        r.dates_in(t.start, t.end) or t.low in ("last", "next", "this"):
                     break
                 run.append(t)
             while run and run[0].low in lx.DETERMINERS:
@@ -249,10 +250,12 @@ def relation_mentions(state: State, r: Read, clause: Clause) -> None:
         j = i + 1
         while j < len(toks) and toks[j].low in lx.RELATION_MODIFIERS:
             j += 1
-        if j >= len(toks) or not lx.relation(toks[j].low):
+        if j >= len(toks):
             continue
         rel = lx.relation(toks[j].low)
-        assert rel is not None
+        if rel is None:
+            _apposition(state, r, clause, toks, i, names)
+            continue
         name_toks = []
         k = j + 1
         while k < len(toks) and is_name_token(toks[k], r.lower_text, names):
@@ -279,3 +282,29 @@ def relation_mentions(state: State, r: Read, clause: Clause) -> None:
         canon = kind_words if rel[1] == "pet" else rel[0]
         written = name or toks[j].text
         relation_entity(state, r, owner, (canon, rel[1], rel[2]), name, written, clause)
+
+
+def _apposition(state: State, r: Read, clause: Clause, toks: list[Token], i: int,
+                names: set[str]) -> None:
+    """ "Pepper, our old labrador, ...": a named entity described by a possessed noun phrase
+    set off by commas, where the noun is not one the lexicon files as a relation."""
+    if i < 2 or toks[i - 1].text != "," or toks[i].low not in ("my", "our"):
+        return
+    if not is_name_token(toks[i - 2], r.lower_text, names):
+        return
+    end = i + 1
+    while end < len(toks) and toks[end].is_word and toks[end].low not in lx._CLOSED:
+        end += 1
+    if end == i + 1 or end >= len(toks) or toks[end].text != ",":
+        return
+    head = toks[end - 1].low
+    if not (lx.is_noun(head) or not lx.known_word(head)) or lx.relation(head):
+        return
+    m = i - 2
+    while m > 0 and is_name_token(toks[m - 1], r.lower_text, names):
+        m -= 1
+    name = _display(r.words(toks[m : i - 1]), r)
+    entity = state.entity(name, "thing", r.clause_span(clause))
+    if entity.relation is None:
+        entity.relation = r.words(toks[i + 1 : end])
+        entity.relation_span = r.clause_span(clause)

@@ -352,7 +352,8 @@ def _thing_clause(state: State, r: Read, clause: Clause, p: Parse) -> bool:
     if not (hours and has_time) and not schedule:
         return False
     entity = _thing(state, r, clause, subj, "place" if hours else "thing")
-    value = r.text[p.verb.start : clause.end].strip(" ,.;")
+    after = [t for t in p.tokens if t.start >= subj.end]
+    value = r.text[(after[0] if after else p.verb).start : clause.end].strip(" ,.;")
     state.add_fact(entity, slot_fact(r, clause, "hours" if hours else "schedule", None, value))
     return True
 
