@@ -24,7 +24,9 @@ _POSTCODE = (
 _PLACE = r"[^\W\d_]+(?:['’.-][^\W\d_]+)*\b(?![\d])"
 _TAIL = r"(?:,\s*" + _PLACE + r"(?:\s+" + _PLACE + r"){0,2}){0,3}(?:,?\s+" + _POSTCODE + r")?"
 _NUMBER_FIRST = re.compile(
-    r"(?<![\w+-])\d{1,5}[a-zA-Z]?\s+(?:[^\W\d_][\w'’-]*\s+){0,3}(?i:" + _STREET_TYPES + r")\b\.?"
+    r"(?<![\w+-])\d{1,5}[a-zA-Z]?\s+(?:[^\W\d_][\w'’-]*\s+){0,3}(?i:"
+    + _STREET_TYPES
+    + r")\b\.?"
     + _TAIL
 )
 _STREET_FIRST = re.compile(

@@ -89,9 +89,9 @@ class State:
         for entity in self.reading.entities:
             for n in entity.names():
                 nl = n.lower()
-                if nl == low or nl.split()[0] == low or low.split()[0] == nl:
-                    if entity.kind in ("person", "pet") or nl == low:
-                        return entity
+                same = nl == low or nl.split()[0] == low or low.split()[0] == nl
+                if same and (entity.kind in ("person", "pet") or nl == low):
+                    return entity
         return None
 
     def by_relation(self, relation: str, owner: str = SELF) -> Entity | None:
@@ -116,8 +116,11 @@ class State:
     def addressee(self, message: Message) -> Entity | str | None:
         """Whom "you"/"your" means: the one other speaker of the conversation, if known (the
         person when a friend is talking to them); nobody when the person talks to Memloci."""
-        others = [s for s in self.conversations.get(message.conversation, ())
-                  if s != message.speaker and not self.person.is_assistant(s)]
+        others = [
+            s
+            for s in self.conversations.get(message.conversation, ())
+            if s != message.speaker and not self.person.is_assistant(s)
+        ]
         if len(others) != 1:
             return None
         if self.person.is_person(others[0]):
@@ -146,8 +149,10 @@ class State:
         """The entity a third-person pronoun or possessive points to."""
         low = word.lower()
         found = self._resolve(low)
-        if found is not None and found.mentions and found.mentions[-1].message_id != (
-            self.message_id
+        if (
+            found is not None
+            and found.mentions
+            and found.mentions[-1].message_id != (self.message_id)
         ):
             return None  # a pronoun reaches back within its own message only
         return found
@@ -157,8 +162,13 @@ class State:
         if gender:
             entity = self.last.get(gender)
             candidate = self.last.get("person")
-            if candidate is not None and candidate.gender is None and (
-                entity is None or self.order.get(id(candidate), 0) > self.order.get(id(entity), 0)
+            if (
+                candidate is not None
+                and candidate.gender is None
+                and (
+                    entity is None
+                    or self.order.get(id(candidate), 0) > self.order.get(id(entity), 0)
+                )
             ):
                 candidate.gender = gender  # learnt from the pronoun
                 self.last[gender] = candidate
@@ -173,8 +183,9 @@ class State:
     # -- facts --------------------------------------------------------------------------------
     def add_fact(self, owner: Entity | str, fact: Fact) -> None:
         facts = self.reading.person_facts if owner == SELF else owner.facts  # type: ignore[union-attr]
-        if any(f.slot == fact.slot and f.value == fact.value and f.label == fact.label
-               for f in facts):
+        if any(
+            f.slot == fact.slot and f.value == fact.value and f.label == fact.label for f in facts
+        ):
             return
         facts.append(fact)
 

@@ -99,14 +99,17 @@ def by_tense(mention: DateMention, now: datetime, ahead: bool) -> date:
     return day
 
 
-def _looks_ahead(p: Parse, clause: Clause, mention: DateMention, now: datetime,
-                 question: bool) -> bool | None:
+def _looks_ahead(
+    p: Parse, clause: Clause, mention: DateMention, now: datetime, question: bool
+) -> bool | None:
     """True for a plan, False for something past, None when the clause is not an event."""
-    if p.imperative or set(p.aux) & _HYPOTHETICAL:
-        return None  # "guess what I did this week", "we could go on Sunday"
-    if p.tense == "future":
-        return True
+    if set(p.aux) & _HYPOTHETICAL:
+        return None  # "we could go on Sunday"
     if question and p.tense != "past":
+        return True  # "still up for the quiz on Friday?"
+    if p.imperative:
+        return None  # "guess what I did this week"
+    if p.tense == "future":
         return True
     if p.tense in ("past", "perfect"):
         return False
@@ -127,12 +130,18 @@ def recurring(clause: Clause, text: str) -> bool:
     words = {t.low for t in clause.tokens}
     if words & lx.RECURRING_WORDS or words & _YEARLY or words & _HOURS or age_turn(text):
         return True
-    return bool(re.search(r"(?i)\b(?:last|first|second|third|fourth)\s+\w+day\s+of\s+(?:the|each|"
-                          r"every)\s+month\b", text))
+    return bool(
+        re.search(
+            r"(?i)\b(?:last|first|second|third|fourth)\s+\w+day\s+of\s+(?:the|each|"
+            r"every)\s+month\b",
+            text,
+        )
+    )
 
 
-def event_from(r: Read, clause: Clause, p: Parse, following: list[Clause],
-               actor: str) -> Event | None:
+def event_from(
+    r: Read, clause: Clause, p: Parse, following: list[Clause], actor: str
+) -> Event | None:
     """The event a clause states, if it has a date and is not a recurring or yearly fact."""
     mentions = [d for d in r.dates_in(clause.start, clause.end + 1)]
     if not mentions:
@@ -156,6 +165,13 @@ def event_from(r: Read, clause: Clause, p: Parse, following: list[Clause],
         end = nxt.end
     summary = r.text[clause.start : end].strip(" ,;")
     at = mention.at.strftime("%H:%M") if mention.at else None
-    return Event(summary, day, mention.precision, r.span(clause.start, end), actor,
-                 planned=ahead and day >= r.message.timestamp.date(), at=at,
-                 date_text=mention.text)
+    return Event(
+        summary,
+        day,
+        mention.precision,
+        r.span(clause.start, end),
+        actor,
+        planned=ahead and day >= r.message.timestamp.date(),
+        at=at,
+        date_text=mention.text,
+    )

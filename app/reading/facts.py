@@ -56,8 +56,13 @@ def _relation_label(owner: Owner, relation: str) -> str:
 
 
 def relation_entity(
-    state: State, r: Read, owner: Owner | None, rel: tuple[str, str, str | None], name: str | None,
-    written: str, clause: Clause,
+    state: State,
+    r: Read,
+    owner: Owner | None,
+    rel: tuple[str, str, str | None],
+    name: str | None,
+    written: str,
+    clause: Clause,
 ) -> Entity:
     """The entity a relation phrase names: "my sister Beatrix", "our dog tussi", "Mum"."""
     canon, kind, gender = rel
@@ -128,8 +133,11 @@ def slot_value(r: Read, p: Parse, subj: NounPhrase, clause: Clause) -> tuple[int
     """The value a slot clause gives ("... is on 14 February" -> "14 February")."""
     tokens = clause.tokens
     after = [t for t in tokens if t.start >= subj.end]
-    while after and (after[0].low in lx.COPULAS or after[0].low in (":", "=", "-", "now", "still")
-                     or after[0].low in ("btw", "fyi", "by", "the", "way")):
+    while after and (
+        after[0].low in lx.COPULAS
+        or after[0].low in (":", "=", "-", "now", "still")
+        or after[0].low in ("btw", "fyi", "by", "the", "way")
+    ):
         after = after[1:]
     if not after:
         return None
@@ -146,10 +154,17 @@ def slot_value(r: Read, p: Parse, subj: NounPhrase, clause: Clause) -> tuple[int
     return (start, value) if value else None
 
 
-def slot_fact(r: Read, clause: Clause, slot: str, label: str | None, value: str,
-              replaces: bool = False) -> Fact:
-    return Fact(slot, value, r.clause_span(clause), label=label, replaces=replaces,
-                said_at=r.message.timestamp)
+def slot_fact(
+    r: Read, clause: Clause, slot: str, label: str | None, value: str, replaces: bool = False
+) -> Fact:
+    return Fact(
+        slot,
+        value,
+        r.clause_span(clause),
+        label=label,
+        replaces=replaces,
+        said_at=r.message.timestamp,
+    )
 
 
 def change_cue(tokens: list[Token], subj: NounPhrase | None = None) -> bool:
@@ -175,15 +190,19 @@ def entity_predicate(state: State, r: Read, entity: Entity, clause: Clause, p: P
     if p.copula:
         words = [t for t in pred if t.is_word]
         names = state.known_names()
-        if entity.relation and words and len(words) == len(pred) and all(
-            is_name_token(t, r.lower_text, names) for t in words
+        if (
+            entity.relation
+            and words
+            and len(words) == len(pred)
+            and all(is_name_token(t, r.lower_text, names) for t in words)
         ):  # "boss = kari", "my dentist is Dr Byrne": the relation gets its name
             if entity.name.lower() in (entity.relation or "").lower() or not entity.aliases:
                 entity.aliases.append(entity.name)
                 entity.name = _display(r.words(words), r)
             return
-        if len(words) <= 3 and not any(lx.is_noun(t.text) and not lx.is_adjective(t.text)
-                                       for t in words):
+        if len(words) <= 3 and not any(
+            lx.is_noun(t.text) and not lx.is_adjective(t.text) for t in words
+        ):
             return  # "she's thrilled": a passing state, not a fact
         if any(t.kind in ("email", "phone", "url", "address") for t in pred):
             return  # "it's ana@example.org now": the contact is filed on its own
@@ -198,8 +217,10 @@ def entity_predicate(state: State, r: Read, entity: Entity, clause: Clause, p: P
             state.add_fact(entity, slot_fact(r, clause, "birthday", None, value))
     place = _after_preposition(r, pred, ("in", "to", "at"))
     if lemma in _LIVE and place:
-        state.add_fact(entity, slot_fact(r, clause, "lives_in", None, place,
-                                         replaces=change_cue(clause.tokens)))
+        state.add_fact(
+            entity,
+            slot_fact(r, clause, "lives_in", None, place, replaces=change_cue(clause.tokens)),
+        )
     elif lemma in _MOVE and place:
         state.add_fact(entity, slot_fact(r, clause, "lives_in", None, place, replaces=True))
     elif lemma in _WORK:
@@ -215,7 +236,7 @@ def _is_role(pred: list[Token]) -> bool:
     if not words:
         return False
     head = words[1] if words[0] in ("a", "an", "the", "my", "our") and len(words) > 1 else words[0]
-    return bool(lx.relation(head)) or "of" in words[:3] and lx.is_noun(head)
+    return bool(lx.relation(head)) or ("of" in words[:3] and lx.is_noun(head))
 
 
 def _after_preposition(r: Read, pred: list[Token], preps: tuple[str, ...]) -> str | None:
@@ -224,9 +245,14 @@ def _after_preposition(r: Read, pred: list[Token], preps: tuple[str, ...]) -> st
         if tok.low in preps:
             run = []
             for t in pred[i + 1 :]:
-                if t.kind == "punct" and t.text not in "&-'" or t.low in lx.PREPOSITIONS or \
-                        t.low in lx.CONJUNCTIONS or t.low in ("now", "anymore") or \
-                        r.dates_in(t.start, t.end) or t.low in ("last", "next", "this"):
+                if (
+                    (t.kind == "punct" and t.text not in "&-'")
+                    or t.low in lx.PREPOSITIONS
+                    or t.low in lx.CONJUNCTIONS
+                    or t.low in ("now", "anymore")
+                    or r.dates_in(t.start, t.end)
+                    or t.low in ("last", "next", "this")
+                ):
                     break
                 run.append(t)
             while run and run[0].low in lx.DETERMINERS:
@@ -243,7 +269,8 @@ def relation_mentions(state: State, r: Read, clause: Clause) -> None:
     names = state.known_names()
     for i, tok in enumerate(toks):
         if tok.low not in lx.POSSESSIVES and not (
-            tok.low.endswith("'s") and tok.low not in lx.CONTRACTED_SUBJECTS
+            tok.low.endswith("'s")
+            and tok.low not in lx.CONTRACTED_SUBJECTS
             and is_name_token(tok, r.lower_text, names, initial=i == 0)
         ):
             continue
@@ -262,9 +289,12 @@ def relation_mentions(state: State, r: Read, clause: Clause) -> None:
             name_toks.append(toks[k])
             k += 1
         name = r.words(name_toks) if name_toks else None
-        plural = toks[j].low.endswith("s") and not lx.relation(toks[j].low[:-1]) is None
-        if name is None and i >= 2 and toks[i - 1].text == "," and is_name_token(
-            toks[i - 2], r.lower_text, names
+        plural = toks[j].low.endswith("s") and lx.relation(toks[j].low[:-1]) is not None
+        if (
+            name is None
+            and i >= 2
+            and toks[i - 1].text == ","
+            and is_name_token(toks[i - 2], r.lower_text, names)
         ):
             m = i - 2
             while m > 0 and is_name_token(toks[m - 1], r.lower_text, names):
@@ -284,8 +314,9 @@ def relation_mentions(state: State, r: Read, clause: Clause) -> None:
         relation_entity(state, r, owner, (canon, rel[1], rel[2]), name, written, clause)
 
 
-def _apposition(state: State, r: Read, clause: Clause, toks: list[Token], i: int,
-                names: set[str]) -> None:
+def _apposition(
+    state: State, r: Read, clause: Clause, toks: list[Token], i: int, names: set[str]
+) -> None:
     """ "Pepper, our old labrador, ...": a named entity described by a possessed noun phrase
     set off by commas, where the noun is not one the lexicon files as a relation."""
     if i < 2 or toks[i - 1].text != "," or toks[i].low not in ("my", "our"):

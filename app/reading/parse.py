@@ -72,8 +72,9 @@ class Parse:
         return lx.verb_lemma(self.verb.text) or low
 
 
-def is_name_token(tok: Token, lower_text: bool, known_names: set[str],
-                  initial: bool = False) -> bool:
+def is_name_token(
+    tok: Token, lower_text: bool, known_names: set[str], initial: bool = False
+) -> bool:
     """A token that can be (part of) a proper name: capitalised (at the start of a sentence,
     only a word the lexicon does not know), or in a text written all in lower case, a word the
     lexicon does not know."""
@@ -89,31 +90,44 @@ def is_name_token(tok: Token, lower_text: bool, known_names: set[str],
     return lower_text and not lx.known_word(low) and not any(c.isdigit() for c in low)
 
 
+def _skippable(tokens: list[Token], i: int, date_spans: list[tuple[int, int]]) -> bool:
+    """A clause opener with no content: punctuation, a discourse word, a fronted date."""
+    tok = tokens[i]
+    if tok.kind == "punct" or any(s <= tok.start < e for s, e in date_spans):
+        return True
+    if tok.low in lx.DISCOURSE or tok.low in _LEADING or tok.low in _PRE_VERB_ADVERBS:
+        return True
+    if tok.low == "that" and i and tokens[i - 1].low in ("remember", "note"):
+        return True
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+    return (
+        tok.low in ("on", "the", "last", "next", "this")
+        and nxt is not None
+        and any(s <= nxt.start < e for s, e in date_spans)
+    )
+
+
+def _vocative(tokens: list[Token], i: int) -> bool:
+    """ "Karol, are you coming ...?": a name and a comma before the clause."""
+    if i + 2 >= len(tokens) or not tokens[i].capital or tokens[i + 1].text != ",":
+        return False
+    after = tokens[i + 2].low
+    return (
+        after in lx.SUBJECT_PRONOUNS
+        or after in lx.CONTRACTED_SUBJECTS
+        or after in lx.COPULAS
+        or after in lx.AUXILIARIES
+    )
+
+
 def _strip(tokens: list[Token], date_spans: list[tuple[int, int]]) -> tuple[list[Token], int]:
     """Skip greetings, discourse markers, vocatives and fronted dates at the start."""
     i = 0
     while i < len(tokens):
-        tok = tokens[i]
-        in_date = any(s <= tok.start < e for s, e in date_spans)
-        if tok.kind == "punct" or in_date:
+        if _skippable(tokens, i, date_spans):
             i += 1
-        elif tok.low in lx.DISCOURSE or tok.low in _LEADING:
-            i += 1
-        elif tok.low == "that" and i and tokens[i - 1].low in ("remember", "note"):
-            i += 1
-        elif tok.low in ("on", "the", "last", "next", "this") and i + 1 < len(tokens) and any(
-            s <= tokens[i + 1].start < e for s, e in date_spans
-        ):
-            i += 1
-        elif (
-            tok.capital
-            and i + 1 < len(tokens)
-            and tokens[i + 1].text == ","
-            and i + 2 < len(tokens)
-            and (tokens[i + 2].low in lx.SUBJECT_PRONOUNS | set(lx.CONTRACTED_SUBJECTS)
-                 or tokens[i + 2].low in lx.COPULAS | lx.AUXILIARIES)
-        ):
-            i += 2  # a vocative: "Karol, are you coming ...?"
+        elif _vocative(tokens, i):
+            i += 2
         else:
             break
     return tokens[i:], i
@@ -155,8 +169,11 @@ def noun_phrase(
     if low in lx.POSSESSIVES:
         np.possessor = low
         i = 1
-    elif low.endswith("'s") and len(tokens) > 1 and _nounish(tokens[1]) and is_name_token(
-        first, lower_text, known_names, initial=True
+    elif (
+        low.endswith("'s")
+        and len(tokens) > 1
+        and _nounish(tokens[1])
+        and is_name_token(first, lower_text, known_names, initial=True)
     ):
         np.possessor = first.text[:-2]
         i = 1
@@ -180,8 +197,10 @@ def noun_phrase(
         if tok.low in lx.DETERMINERS and np.tokens:
             break
         if tok.low.endswith("'s") and tok.low not in lx.CONTRACTED_SUBJECTS:
-            if i + 1 < len(tokens) and _nounish(tokens[i + 1]) and (
-                is_name_token(tok, lower_text, known_names, initial=i == 0) or np.name
+            if (
+                i + 1 < len(tokens)
+                and _nounish(tokens[i + 1])
+                and (is_name_token(tok, lower_text, known_names, initial=i == 0) or np.name)
             ):
                 # "Emeka's MBA graduation": the possessor, then the possessed noun
                 np.possessor = tok.text[:-2]
@@ -221,8 +240,9 @@ def noun_phrase(
     if i < len(tokens) and tokens[i].text == "," and (np.relation_word() or np.head):
         k = i + 1  # an apposition: "our dentist, Dr Byrne, is ..."
         run = []
-        while k < len(tokens) and (is_name_token(tokens[k], lower_text, known_names)
-                                   or tokens[k].low in TITLES):
+        while k < len(tokens) and (
+            is_name_token(tokens[k], lower_text, known_names) or tokens[k].low in TITLES
+        ):
             run.append(tokens[k])
             k += 1
         if run and k < len(tokens) and tokens[k].text == ",":
@@ -273,14 +293,16 @@ def _subject_dropped(body: list[Token]) -> bool:
     if not first.is_word or first.capital or first.low in lx._CLOSED:
         return False
     forms = lx.verb_form(first.text)
-    if not forms & {"VBD", "VBG"} or lx.is_noun(first.text) and "VBG" not in forms:
+    if not forms & {"VBD", "VBG"} or (lx.is_noun(first.text) and "VBG" not in forms):
         return False
     nxt = body[1] if len(body) > 1 else None
     return nxt is None or not (nxt.low in lx.COPULAS or nxt.low in lx.AUXILIARIES)
 
 
 def parse(
-    tokens: list[Token], date_spans: list[tuple[int, int]], lower_text: bool,
+    tokens: list[Token],
+    date_spans: list[tuple[int, int]],
+    lower_text: bool,
     known_names: set[str],
 ) -> Parse:
     """The clause's subject, verb group, tense and predicate."""
@@ -323,7 +345,7 @@ def parse(
     while j < len(body):
         tok = body[j]
         low = tok.low
-        if low in _PRE_VERB_ADVERBS or low in lx.NEGATIONS and low not in lx.AUXILIARIES:
+        if low in _PRE_VERB_ADVERBS or (low in lx.NEGATIONS and low not in lx.AUXILIARIES):
             result.negated = result.negated or low in lx.NEGATIONS
             j += 1
             continue
@@ -338,8 +360,10 @@ def parse(
         if tok.is_word and lx.is_verb(tok.text):
             if main is None and subject is None:
                 break
-            if main is not None and (main.low in lx.COPULAS or main is first) and not (
-                lx.verb_form(tok.text) & {"VBG", "VBN"}
+            if (
+                main is not None
+                and (main.low in lx.COPULAS or main is first)
+                and not (lx.verb_form(tok.text) & {"VBG", "VBN"})
             ):
                 break  # "is head of science", "'m allergic": the copula is the verb
             main, main_index = tok, j

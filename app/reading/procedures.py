@@ -39,6 +39,8 @@ def is_step(tokens: list[Token]) -> bool:
     first = tokens[0]
     if first.low in lx._CLOSED and first.low not in ("open", "close", "press"):
         return False
+    if len([t for t in tokens if t.is_word]) == 1 and lx.is_noun(first.text):
+        return False  # "flour", "butter": a list of things, not "boil"
     return lx.is_base_verb(first.text)
 
 
@@ -50,12 +52,21 @@ def split_steps(tokens: list[Token]) -> list[list[Token]]:
         if tok.text in (",", ";") or (tok.text == "." and nxt is not None):
             parts.append([])
             continue
-        if tok.low in ("then", "finally", "lastly", "next") and parts[-1] and parts[-1][-1].low \
-                not in lx.PREPOSITIONS:
+        if (
+            tok.low in ("then", "finally", "lastly", "next")
+            and parts[-1]
+            and parts[-1][-1].low not in lx.PREPOSITIONS
+        ):
             parts.append([tok])
             continue
-        if tok.low == "and" and nxt is not None and nxt.is_word and lx.is_base_verb(nxt.text) \
-                and parts[-1] and not lx.is_noun(nxt.text):
+        if (
+            tok.low == "and"
+            and nxt is not None
+            and nxt.is_word
+            and lx.is_base_verb(nxt.text)
+            and parts[-1]
+            and not lx.is_noun(nxt.text)
+        ):
             parts.append([])
             continue
         parts[-1].append(tok)
@@ -69,12 +80,16 @@ def title_from(r: Read, tokens: list[Token]) -> str:
     lows = [t.low for t in toks[:3]]
     if lows[:1] in (["steps"], ["instructions"], ["guide"]) and lows[1:2] in (["to"], ["for"]):
         toks = toks[2:]  # "Steps to renew the car tax"
-    while toks and (toks[0].low in lx.DISCOURSE or toks[0].low in ("to", "how", "yesterday",
-                                                                   "today", "finally")
-                    or any(d.start <= toks[0].start < d.end for d in r.dates)):
+    while toks and (
+        toks[0].low in lx.DISCOURSE
+        or toks[0].low in ("to", "how", "yesterday", "today", "finally")
+        or any(d.start <= toks[0].start < d.end for d in r.dates)
+    ):
         toks = toks[1:]
-    while toks and (toks[0].low in ("i", "we", "you", "to", "finally", "just", "once", "also")
-                    or toks[0].low in lx.CONTRACTED_SUBJECTS):
+    while toks and (
+        toks[0].low in ("i", "we", "you", "to", "finally", "just", "once", "also")
+        or toks[0].low in lx.CONTRACTED_SUBJECTS
+    ):
         toks = toks[1:]
     if not toks:
         return ""
@@ -86,8 +101,14 @@ def title_from(r: Read, tokens: list[Token]) -> str:
     return r.text[first.start : toks[-1].end]
 
 
-def _procedure(r: Read, head: list[Token], body: list[Token], start: int, end: int,
-               steps: list[list[Token]] | None = None) -> Procedure | None:
+def _procedure(
+    r: Read,
+    head: list[Token],
+    body: list[Token],
+    start: int,
+    end: int,
+    steps: list[list[Token]] | None = None,
+) -> Procedure | None:
     steps = steps if steps is not None else split_steps(body)
     if len(steps) < 2:
         return None

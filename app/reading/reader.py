@@ -93,18 +93,29 @@ def prepare(state: State, message: Message) -> Read | None:
     lower_text = not any(ch.isupper() for ch in plain)
     quoted = quoted_spans(text)
     foreign = [
-        (s, e)
+        (s - 1, e + 1)  # with the quote marks
         for s, e in quoted
-        if ":" in text[s:e] or (len(text[s:e].split()) > 5 and re.search(
-            r"(?i)\b(?:i|my|me|we|our)\b", text[s:e]))
+        if ":" in text[s:e]
+        or (len(text[s:e].split()) > 5 and re.search(r"(?i)\b(?:i|my|me|we|our)\b", text[s:e]))
     ]
     sents = sentences(text, tokens)
     all_clauses: list[Clause] = []
     for n, sentence in enumerate(sents):
         sentence.clauses = clauses(text, sentence, n)
         all_clauses.extend(sentence.clauses)
-    r = Read(message, text, self_mode, dates, contacts, sents, all_clauses, [], lower_text,
-             foreign, quoted)
+    r = Read(
+        message,
+        text,
+        self_mode,
+        dates,
+        contacts,
+        sents,
+        all_clauses,
+        [],
+        lower_text,
+        foreign,
+        quoted,
+    )
     spans = [(d.start, d.end) for d in dates]
     names = state.known_names()
     r.parses = [parse(c.tokens, spans, lower_text, names) for c in all_clauses]
@@ -156,8 +167,9 @@ def _actor(state: State, r: Read) -> str:
     return r.message.speaker
 
 
-def read_clause(state: State, r: Read, clause: Clause, p: Parse, previous: Owner | None,
-                index: int) -> Owner | None:
+def read_clause(
+    state: State, r: Read, clause: Clause, p: Parse, previous: Owner | None, index: int
+) -> Owner | None:
     """File what one clause says; return who it was about (for a verbless clause after it)."""
     subj = p.subject
     sentence_tokens = r.sentence_of(clause).tokens
@@ -170,22 +182,30 @@ def read_clause(state: State, r: Read, clause: Clause, p: Parse, previous: Owner
         if subj.possessor is None and thing_slot and (subj.name or subj.modifiers):
             slot_owner = _thing(state, r, clause, subj, "place")  # "shop hrs ...", "pool hours:"
         elif subj.possessor is None and not subj.name:
-            slot_owner = previous if previous is not None else (
-                self_ref(state, r) if r.self_mode or clause.colon_head else None)
+            slot_owner = (
+                previous
+                if previous is not None
+                else (self_ref(state, r) if r.self_mode or clause.colon_head else None)
+            )
         if slot_owner is None:
             return None
         if _slot(state, r, slot_owner, clause, p, index):
             return slot_owner
     me = self_ref(state, r)
-    if subj is not None and subj.pronoun in ("it", "that", "this") and (
-        r.self_mode and verbless(state, r, me, clause, p)
+    if (
+        subj is not None
+        and subj.pronoun in ("it", "that", "this")
+        and (r.self_mode and verbless(state, r, me, clause, p))
     ):
         return me  # "it's rooibos or nothing": a dummy subject, a preference
     if owner == SELF and subj is not None and subj.name and p.verb is None:
         _introduction(state, r, clause, p)
         return owner
-    if owner is not None and owner == self_ref(state, r) and subj is not None and (
-        subj.pronoun in ("i", "we")
+    if (
+        owner is not None
+        and owner == self_ref(state, r)
+        and subj is not None
+        and (subj.pronoun in ("i", "we"))
     ):
         _retraction_in(state, r, owner, clause)
         first_person(state, r, owner, clause, p, sentence_tokens)
@@ -198,12 +218,12 @@ def read_clause(state: State, r: Read, clause: Clause, p: Parse, previous: Owner
         return owner
     if subj is not None and not subj.pronoun and _thing_clause(state, r, clause, p):
         return None
-    if r.self_mode and allergy_in_sentence(state, r, me, clause, p, r.text[
-            r.sentence_of(clause).start : r.sentence_of(clause).end]):
+    if r.self_mode and allergy_in_sentence(
+        state, r, me, clause, p, r.text[r.sentence_of(clause).start : r.sentence_of(clause).end]
+    ):
         return me
-    if r.self_mode and (p.verb is None or subj is None):
-        if verbless(state, r, me, clause, p):
-            return me
+    if r.self_mode and (p.verb is None or subj is None) and verbless(state, r, me, clause, p):
+        return me
     if subj is None and p.verb is not None and r.self_mode:
         # "went skitouring yesterday": a diary note with the subject left out
         return None
@@ -216,7 +236,7 @@ def _introduction(state: State, r: Read, clause: Clause, p: Parse) -> None:
     assert subj is not None and subj.name
     name = " ".join(w[:1].upper() + w[1:] for w in subj.name.split()) if r.lower_text else subj.name
     state.add_fact(SELF, slot_fact(r, clause, "name", None, name))
-    rest = p.tokens[len(subj.tokens):]
+    rest = p.tokens[len(subj.tokens) :]
     if rest and rest[0].text == ",":
         first_person_apposition(state, r, SELF, clause, rest[1:])
 
@@ -240,8 +260,11 @@ def _slot(state: State, r: Read, owner: Owner, clause: Clause, p: Parse, index: 
         end = clause.end
         if clause.colon_head and index + 1 < len(r.clauses):
             end = r.clauses[index + 1].end
-        found = [c for c in r.contacts_in(clause.start, end + 1)
-                 if c.kind == slot and c.start not in r.consumed]
+        found = [
+            c
+            for c in r.contacts_in(clause.start, end + 1)
+            if c.kind == slot and c.start not in r.consumed
+        ]
         if not found:
             return False
         contact = found[0]
@@ -283,8 +306,11 @@ def _leftover_contacts(state: State, r: Read) -> None:
             owner = possessor_ref(state, r, c.owner)
         else:
             before = r.text[max(clause.start, c.start - 40) : c.start].lower()
-            if re.search(r"\b(?:email|e-mail|call|text|ring|write\s+to|contact)\s+\w+\s+(?:at|on)"
-                         r"\s*$", before):
+            if re.search(
+                r"\b(?:email|e-mail|call|text|ring|write\s+to|contact)\s+\w+\s+(?:at|on)"
+                r"\s*$",
+                before,
+            ):
                 continue
             owner = self_ref(state, r)
         if owner is None:
@@ -316,8 +342,13 @@ def _gone(state: State, r: Read, clause: Clause, p: Parse, me: Owner) -> bool:
     if not (set(words) & lx.GONE_WORDS) or p.negated:
         return False
     subj = p.subject
-    named = " ".join(t.text for t in subj.tokens if t.low not in lx.DETERMINERS
-                     and t.low not in ("old", "one", "place") and t.low not in lx.SLOT_NOUNS)
+    named = " ".join(
+        t.text
+        for t in subj.tokens
+        if t.low not in lx.DETERMINERS
+        and t.low not in ("old", "one", "place")
+        and t.low not in lx.SLOT_NOUNS
+    )
     hint = subj.slot[0] if subj.slot else None
     if not named and hint is None:
         kinds = [c.kind for c in r.contacts if c.kind in _CONTACT_SLOTS]
@@ -330,11 +361,15 @@ def _gone(state: State, r: Read, clause: Clause, p: Parse, me: Owner) -> bool:
 
 def _retraction_in(state: State, r: Read, owner: Owner, clause: Clause) -> None:
     """ "I now work from the Manchester office, not Leeds": Leeds is no longer current."""
-    m = re.search(r"(?i)(?:,\s*|\b)(?:not|no\s+longer)\s+(?:in\s+|at\s+|from\s+)?(?:the\s+)?"
-                  r"([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})\s*$", clause.text(r.text))
+    m = re.search(
+        r"(?i)(?:,\s*|\b)(?:not|no\s+longer)\s+(?:in\s+|at\s+|from\s+)?(?:the\s+)?"
+        r"([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})\s*$",
+        clause.text(r.text),
+    )
     if m:
         state.retractions.append(
-            (owner, m.group(1), None, r.clause_span(clause), r.message.timestamp))
+            (owner, m.group(1), None, r.clause_span(clause), r.message.timestamp)
+        )
 
 
 def _thing_clause(state: State, r: Read, clause: Clause, p: Parse) -> bool:
@@ -346,7 +381,8 @@ def _thing_clause(state: State, r: Read, clause: Clause, p: Parse) -> bool:
     words = {t.low for t in p.tokens}
     hours = bool(words & {"open", "opens", "close", "closes", "closed", "opening", "closing"})
     has_time = bool(r.dates_in(clause.start, clause.end)) or bool(
-        re.search(r"\d", clause.text(r.text)))
+        re.search(r"\d", clause.text(r.text))
+    )
     after_verb = {t.low for t in p.tokens if t.start >= p.verb.start}
     schedule = bool(after_verb & _SCHEDULE_WORDS)
     if not (hours and has_time) and not schedule:

@@ -100,8 +100,13 @@ def memories(reading: Reading, person: str = "the user") -> list[dict[str, Any]]
     lines = core_lines(reading)
     if lines:
         value = "\n".join(line for line, _ in lines)[-BLOCK_LIMIT:]
-        out.append(_memory(MemoryType.CORE, {"label": "human", "value": value},
-                           {f.span.message_id for _, f in lines}))
+        out.append(
+            _memory(
+                MemoryType.CORE,
+                {"label": "human", "value": value},
+                {f.span.message_id for _, f in lines},
+            )
+        )
     for entity in reading.entities:
         if not entity.current() and not entity.relation:
             continue
@@ -113,9 +118,13 @@ def memories(reading: Reading, person: str = "the user") -> list[dict[str, Any]]
             for f in entity.current()
         )
         sources = {f.span.message_id for f in entity.facts} | {
-            s.message_id for s in entity.mentions[:1]}
-        fields = {"name": entity.name[:200], "summary": shorten(summary, SUMMARY_LIMIT),
-                  "details": details[:DETAILS_LIMIT]}
+            s.message_id for s in entity.mentions[:1]
+        }
+        fields = {
+            "name": entity.name[:200],
+            "summary": shorten(summary, SUMMARY_LIMIT),
+            "details": details[:DETAILS_LIMIT],
+        }
         out.append(_memory(MemoryType.SEMANTIC, fields, sources))
     for proc in reading.procedures:
         out.append(_procedure(proc))
@@ -126,8 +135,9 @@ def memories(reading: Reading, person: str = "the user") -> list[dict[str, Any]]
     return out
 
 
-def _memory(kind: MemoryType, fields: dict[str, Any], sources: set[str],
-            occurred: datetime | None = None) -> dict[str, Any]:
+def _memory(
+    kind: MemoryType, fields: dict[str, Any], sources: set[str], occurred: datetime | None = None
+) -> dict[str, Any]:
     behaviour = kind_of(kind)
     valid = behaviour.build(None, fields)
     return {
@@ -143,8 +153,11 @@ def _memory(kind: MemoryType, fields: dict[str, Any], sources: set[str],
 
 def _procedure(proc: Procedure) -> dict[str, Any]:
     title = proc.title[0].upper() + proc.title[1:]
-    fields = {"entry_type": "how-to", "summary": f"How to {proc.title}" if not
-              title.lower().startswith("how") else title, "steps": list(proc.steps)}
+    fields = {
+        "entry_type": "how-to",
+        "summary": f"How to {proc.title}" if not title.lower().startswith("how") else title,
+        "steps": list(proc.steps),
+    }
     return _memory(MemoryType.PROCEDURAL, fields, {proc.span.message_id})
 
 
@@ -152,14 +165,22 @@ def _resource(res: Resource) -> dict[str, Any]:
     summary = res.context if res.context and res.context != res.title else ""
     if res.author:
         summary = f"by {res.author}. {summary}".strip()
-    fields = {"title": res.title[:300], "resource_type": res.kind, "summary": summary[:2000],
-              "content": res.url or ""}
+    fields = {
+        "title": res.title[:300],
+        "resource_type": res.kind,
+        "summary": summary[:2000],
+        "content": res.url or "",
+    }
     return _memory(MemoryType.RESOURCE, fields, {res.span.message_id})
 
 
 def _event(event: Event) -> dict[str, Any]:
     hour, minute = (int(x) for x in event.at.split(":")) if event.at else (12, 0)
     moment = datetime.combine(event.day, time(hour, minute)).astimezone()
-    fields = {"occurred_at": moment.isoformat(), "event_type": "plan" if event.planned
-              else "event", "actor": event.actor[:128], "summary": event.summary[:SUMMARY_LIMIT]}
+    fields = {
+        "occurred_at": moment.isoformat(),
+        "event_type": "plan" if event.planned else "event",
+        "actor": event.actor[:128],
+        "summary": event.summary[:SUMMARY_LIMIT],
+    }
     return _memory(MemoryType.EPISODIC, fields, {event.span.message_id})

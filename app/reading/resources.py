@@ -107,8 +107,15 @@ def resources(r: Read) -> list[Resource]:
         intro = _introduction(r, c.start)
         kind = _file_kind(name) if "." in name else "link"
         title = intro or name or c.value
-        out.append(Resource(title, kind, r.span(c.start, c.end), url=c.value,
-                            context=r.text[max(0, c.start - len(intro) - 20) : c.end]))
+        out.append(
+            Resource(
+                title,
+                kind,
+                r.span(c.start, c.end),
+                url=c.value,
+                context=r.text[max(0, c.start - len(intro) - 20) : c.end],
+            )
+        )
         taken.append((c.start, c.end))
     for m in _FILE.finditer(r.text):
         if any(s <= m.start() < e for s, e in taken) or r.is_foreign(m.start()):
@@ -124,8 +131,15 @@ def resources(r: Read) -> list[Resource]:
         sentence = next((s for s in r.sentences if s.start <= start <= s.end), None)
         context = r.text[sentence.start : sentence.end] if sentence else title
         author = re.match(r"[\"'’”]?\s+by\s+((?:[A-Z][\w'’.-]*\s?){1,4})", r.text[end : end + 60])
-        out.append(Resource(title, kind_of(context.replace(title, "")), r.span(start, end),
-                            author=author.group(1).strip() if author else None, context=context))
+        out.append(
+            Resource(
+                title,
+                kind_of(context.replace(title, "")),
+                r.span(start, end),
+                author=author.group(1).strip() if author else None,
+                context=context,
+            )
+        )
         taken.append((start, end))
     return out
 
@@ -149,8 +163,21 @@ def _titles(r: Read) -> list[tuple[int, int]]:
             continue
         title = t.group("title")
         words = title.split()
-        while words and words[-1].lower() in ("of", "the", "a", "an", "and", "in", "on", "to",
-                                              "for", "at", "with", "from", "or"):
+        while words and words[-1].lower() in (
+            "of",
+            "the",
+            "a",
+            "an",
+            "and",
+            "in",
+            "on",
+            "to",
+            "for",
+            "at",
+            "with",
+            "from",
+            "or",
+        ):
             words.pop()
         if len(words) < 2 and not (words and not lx.known_word(words[0])):
             continue

@@ -157,7 +157,7 @@ def starts_clause(tokens: list[Token], i: int) -> bool:
     if low in lx.SUBJECT_PRONOUNS and low != "you":
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         return nxt is not None and nxt.is_word and nxt.low not in lx.PREPOSITIONS
-    if lx.only_verb(tok.text) or lx.is_base_verb(tok.text) and not lx.is_noun(tok.text):
+    if lx.only_verb(tok.text) or (lx.is_base_verb(tok.text) and not lx.is_noun(tok.text)):
         return False  # an imperative step or a participle phrase, not a new subject
     if low in lx.POSSESSIVES:
         nxt = tokens[i + 1].low if i + 1 < len(tokens) else ""
@@ -172,8 +172,11 @@ def starts_clause(tokens: list[Token], i: int) -> bool:
 def _apposition(toks: list[Token], j: int) -> bool:
     """ ", Dr Byrne," : a name set off by commas, not a new clause."""
     k = j
-    while k < len(toks) and toks[k].is_word and (toks[k].capital or toks[k].low in
-                                                  ("dr", "mr", "mrs", "ms", "prof")):
+    while (
+        k < len(toks)
+        and toks[k].is_word
+        and (toks[k].capital or toks[k].low in ("dr", "mr", "mrs", "ms", "prof"))
+    ):
         k += 1
     return k > j and k < len(toks) and toks[k].text == ","
 
@@ -191,8 +194,10 @@ def clauses(text: str, sentence: Sentence, index: int) -> list[Clause]:
         elif tok.text == ":" and colon_at is None and i + 1 < len(toks):
             colon_at = len(cuts)
             cuts.append((i + 1, 0, ":"))
-        elif tok.text in ",—–-" or tok.low in ("and", "but") or (
-            tok.low == "so" and i and toks[i - 1].text == ","
+        elif (
+            tok.text in ",—–-"
+            or tok.low in ("and", "but")
+            or (tok.low == "so" and i and toks[i - 1].text == ",")
         ):
             j = i + 1
             while j < len(toks) and toks[j].low in ("and", "but", "so", "then", "also", "oh"):

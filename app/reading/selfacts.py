@@ -23,8 +23,24 @@ from app.reading.segment import Clause, Token
 _LIKE = frozenset({"prefer", "like", "love", "enjoy", "adore", "favour", "favor"})
 _DISLIKE = frozenset({"hate", "dislike", "detest", "loathe", "avoid"})
 _EAT = frozenset({"eat", "drink", "have", "touch", "stomach", "tolerate", "digest"})
-_JOB_VERBS = frozenset({"teach", "lecture", "study", "research", "nurse", "coach", "manage",
-                        "run", "design", "write", "program", "develop", "build", "fix"})
+_JOB_VERBS = frozenset(
+    {
+        "teach",
+        "lecture",
+        "study",
+        "research",
+        "nurse",
+        "coach",
+        "manage",
+        "run",
+        "design",
+        "write",
+        "program",
+        "develop",
+        "build",
+        "fix",
+    }
+)
 DIET_WORDS = frozenset(
     """vegetarian vegan pescatarian pescetarian halal kosher coeliac celiac teetotal
     gluten-free dairy-free lactose-intolerant intolerant""".split()
@@ -48,7 +64,7 @@ def _np_until(r: Read, tokens: list[Token], stops: tuple[str, ...] = ()) -> list
     for t in tokens:
         if (t.kind == "punct" and t.text not in "&-'") or t.low in stops:
             break
-        if t.low in lx.PREPOSITIONS and t.low not in ("of",) or t.low in lx.CONJUNCTIONS:
+        if (t.low in lx.PREPOSITIONS and t.low not in ("of",)) or t.low in lx.CONJUNCTIONS:
             break
         run.append(t)
     return run
@@ -71,8 +87,15 @@ def _preps(r: Read, pred: list[Token]) -> dict[str, str]:
     return out
 
 
-def _work(state: State, r: Read, owner: Owner, clause: Clause, pred: list[Token],
-          job: str | None, replaces: bool) -> None:
+def _work(
+    state: State,
+    r: Read,
+    owner: Owner,
+    clause: Clause,
+    pred: list[Token],
+    job: str | None,
+    replaces: bool,
+) -> None:
     """Job, employer, work city, street and office from "... as X at Y in Z on W"."""
     preps = _preps(r, pred)
     add = state.add_fact
@@ -107,8 +130,9 @@ def _name(r: Read, state: State, pred: list[Token]) -> list[Token]:
     return run
 
 
-def first_person(state: State, r: Read, owner: Owner, clause: Clause, p: Parse,
-                 sentence_tokens: list[Token]) -> bool:
+def first_person(
+    state: State, r: Read, owner: Owner, clause: Clause, p: Parse, sentence_tokens: list[Token]
+) -> bool:
     """Facts from a clause whose subject is I/we. True when it read something."""
     pred = p.predicate
     lemma = p.lemma or ""
@@ -125,9 +149,9 @@ def first_person(state: State, r: Read, owner: Owner, clause: Clause, p: Parse,
                 _work(state, r, owner, clause, pred, job, replaces)
                 return True
         name = _name(r, state, pred)
-        if name and not lx.known_word(name[0].text) or (name and name[0].capital):
+        if (name and not lx.known_word(name[0].text)) or (name and name[0].capital):
             add(owner, slot_fact(r, clause, "name", None, r.words(name)))
-            rest = pred[len(name):]
+            rest = pred[len(name) :]
             if rest and rest[0].text == ",":
                 tail = r.words(rest[1:])
                 nick = re.match(r"(?i)(\S+)\s+for\s+short\b", tail)
@@ -155,8 +179,9 @@ def first_person(state: State, r: Read, owner: Owner, clause: Clause, p: Parse,
     if lemma == "work" and p.negated:
         employer = _after(r, pred, "at") or _after(r, pred, "for")
         if employer:
-            state.retractions.append((owner, employer, "employer", r.clause_span(clause),
-                                      r.message.timestamp))
+            state.retractions.append(
+                (owner, employer, "employer", r.clause_span(clause), r.message.timestamp)
+            )
             return True
         return False
     if lemma in ("join", "start") and p.tense in ("past", "perfect") and pred:
@@ -170,7 +195,9 @@ def first_person(state: State, r: Read, owner: Owner, clause: Clause, p: Parse,
         return False
     if lemma == "work":
         job = _after(r, pred, "as")
-        _work(state, r, owner, clause, pred, job, replaces or "now" in {t.low for t in clause.tokens})
+        _work(
+            state, r, owner, clause, pred, job, replaces or "now" in {t.low for t in clause.tokens}
+        )
         return True
     if lemma in _JOB_VERBS and p.tense in ("present",) and _after(r, pred, "at"):
         obj = r.words(_np_until(r, pred))
@@ -212,8 +239,9 @@ def first_person(state: State, r: Read, owner: Owner, clause: Clause, p: Parse,
     return False
 
 
-def first_person_apposition(state: State, r: Read, owner: Owner, clause: Clause,
-                            rest: list[Token]) -> bool:
+def first_person_apposition(
+    state: State, r: Read, owner: Owner, clause: Clause, rest: list[Token]
+) -> bool:
     """ "..., a structural engineer at X" / "..., bike mechanic at X in Y" after a name."""
     if not rest:
         return False
@@ -234,16 +262,34 @@ def _object_like(pred: list[Token]) -> bool:
     words = [t for t in pred if t.kind != "punct"]
     if not words or len(words) > 12:
         return False
-    return words[0].low not in {"that", "how", "when", "it", "this", "what", "where", "you",
-                                "your", "seeing", "being", "him", "her", "them", "the way"}
+    return words[0].low not in {
+        "that",
+        "how",
+        "when",
+        "it",
+        "this",
+        "what",
+        "where",
+        "you",
+        "your",
+        "seeing",
+        "being",
+        "him",
+        "her",
+        "them",
+        "the way",
+    }
 
 
 def _looks_like_job(r: Read, tokens: list[Token]) -> bool:
     """ "bike mechanic at X": a noun phrase followed by "at"/"for" an organisation."""
     run = _np_until(r, tokens)
     nxt = tokens[len(run)] if len(run) < len(tokens) else None
-    return bool(run) and nxt is not None and nxt.low in ("at", "for") and all(
-        lx.is_noun(t.text) or lx.is_adjective(t.text) for t in run
+    return (
+        bool(run)
+        and nxt is not None
+        and nxt.low in ("at", "for")
+        and all(lx.is_noun(t.text) or lx.is_adjective(t.text) for t in run)
     )
 
 
@@ -284,15 +330,20 @@ def verbless(state: State, r: Read, owner: Owner, clause: Clause, p: Parse) -> b
     add = state.add_fact
     m = re.search(r"(?i)\ballergic\s+to\s+(?P<what>[^.;!?]+)", text)
     if m:
-        allergen = re.split(r"(?i),\s*(?:\w+\s+)?(?:in|on)\s+my\b|,\s*\w+\s+(?:in|on)\b",
-                            m.group("what"))[0]
+        allergen = re.split(
+            r"(?i),\s*(?:\w+\s+)?(?:in|on)\s+my\b|,\s*\w+\s+(?:in|on)\b", m.group("what")
+        )[0]
         add(owner, slot_fact(r, clause, "allergy", None, allergen.strip(" ,")))
         return True
     sentence = r.sentence_of(clause)
     choice = _CHOICE.search(r.text[sentence.start : sentence.end])
     if choice:
-        add(owner, slot_fact(r, clause, "favourite", choice.group("what").strip(),
-                             choice.group("value").strip()))
+        add(
+            owner,
+            slot_fact(
+                r, clause, "favourite", choice.group("what").strip(), choice.group("value").strip()
+            ),
+        )
         return True
     strong = re.search(_STRONG_MARKERS, low)
     if strong or (p.verb is None and re.search(_PREFERENCE_MARKERS, low)):
@@ -306,8 +357,9 @@ def verbless(state: State, r: Read, owner: Owner, clause: Clause, p: Parse) -> b
     return False
 
 
-def allergy_in_sentence(state: State, r: Read, owner: Owner, clause: Clause, p: Parse,
-                        sentence_text: str) -> bool:
+def allergy_in_sentence(
+    state: State, r: Read, owner: Owner, clause: Clause, p: Parse, sentence_text: str
+) -> bool:
     """ "Penicillin puts me in hospital, so never let me forget that allergy": a sentence about
     an allergy whose subject is the allergen."""
     if "allerg" not in sentence_text.lower() or p.subject is None or p.verb is None:
@@ -322,8 +374,9 @@ def allergy_in_sentence(state: State, r: Read, owner: Owner, clause: Clause, p: 
     return True
 
 
-def favourite(state: State, r: Read, owner: Owner, clause: Clause, p: Parse,
-              value: str) -> Fact | None:
+def favourite(
+    state: State, r: Read, owner: Owner, clause: Clause, p: Parse, value: str
+) -> Fact | None:
     """ "my favourite band is Radiohead" -> favourite(band) = Radiohead."""
     subj = p.subject
     if subj is None or not ({"favourite", "favorite"} & {*subj.modifiers, subj.head or ""}):

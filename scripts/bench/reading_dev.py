@@ -62,8 +62,12 @@ def score_set(path: Path, show: bool, misses: bool) -> dict:
         slot[1] += 1
         if misses and not ok:
             print(f"  MISS {kind:10} {keywords} {day or ''}")
-    misfiled = [m for m in mems if m["type"] == "episodic"
-                and (m.get("occurred_at") or "")[5:10] in exp.get("no_event_on", [])]
+    misfiled = [
+        m
+        for m in mems
+        if m["type"] == "episodic"
+        and (m.get("occurred_at") or "")[5:10] in exp.get("no_event_on", [])
+    ]
     core = " ".join(blob(m) for m in mems if m["type"] == "core")
     stale = [s for s in exp.get("stale_in_core", []) if s.lower() in core]
     leaks = [s for s in exp.get("never_anywhere", []) if any(s.lower() in blob(m) for m in mems)]
@@ -96,8 +100,15 @@ def locomo(path: Path, sample: int) -> None:
     while f"session_{n}" in conv:
         stamp = datetime.strptime(conv[f"session_{n}_date_time"], "%I:%M %p on %d %B, %Y")
         for turn in conv[f"session_{n}"]:
-            rows.append({"id": turn["dia_id"], "speaker": turn["speaker"], "text": turn["text"],
-                         "timestamp": stamp.isoformat(), "conversation": f"session_{n}"})
+            rows.append(
+                {
+                    "id": turn["dia_id"],
+                    "speaker": turn["speaker"],
+                    "text": turn["text"],
+                    "timestamp": stamp.isoformat(),
+                    "conversation": f"session_{n}",
+                }
+            )
         n += 1
     speaker = conv["speaker_a"]
     t0 = time.perf_counter()
@@ -107,8 +118,10 @@ def locomo(path: Path, sample: int) -> None:
     counts: dict[str, int] = {}
     for m in mems:
         counts[m["type"]] = counts.get(m["type"], 0) + 1
-    print(f"locomo {path.name}: {len(rows)} turns as {speaker}, {ms / len(rows):.2f} ms/turn, "
-          f"{len(mems)} memories {counts}")
+    print(
+        f"locomo {path.name}: {len(rows)} turns as {speaker}, {ms / len(rows):.2f} ms/turn, "
+        f"{len(mems)} memories {counts}"
+    )
     rng = random.Random(26)
     for m in rng.sample(mems, min(sample, len(mems))):
         when = f" @{m['occurred_at'][:10]}" if m.get("occurred_at") else ""
@@ -135,9 +148,11 @@ def main() -> None:
         print(f"== {path}")
         res = score_set(path, args.show, args.miss)
         bt = " ".join(f"{k}={v[0]}/{v[1]}" for k, v in res["by_type"].items())
-        print(f"{res['set']}: typed {res['typed']}/{res['of']} ({bt}) misfiled {res['misfiled']} "
-              f"stale {res['stale']} leaks {res['leaks']} | {res['messages']} messages, "
-              f"{res['ms_per_message']:.2f} ms/message, {res['memories']} memories")
+        print(
+            f"{res['set']}: typed {res['typed']}/{res['of']} ({bt}) misfiled {res['misfiled']} "
+            f"stale {res['stale']} leaks {res['leaks']} | {res['messages']} messages, "
+            f"{res['ms_per_message']:.2f} ms/message, {res['memories']} memories"
+        )
         total[0] += res["typed"]
         total[1] += res["of"]
     print(f"TOTAL typed {total[0]}/{total[1]}")

@@ -9,15 +9,23 @@ from app.reading import PersonContext, Reading, read
 START = datetime(2026, 6, 3, 10, 0)  # a Wednesday
 
 
-def chat(*rows: tuple, names: tuple[str, ...] = ("Maren", "Maren Holt"),
-         start: datetime = START) -> Reading:
+def chat(
+    *rows: tuple, names: tuple[str, ...] = ("Maren", "Maren Holt"), start: datetime = START
+) -> Reading:
     """Read rows of (speaker, text) or (speaker, text, datetime), one minute apart."""
     messages = []
     for n, row in enumerate(rows):
         speaker, text = row[0], row[1]
         when = row[2] if len(row) > 2 else start + timedelta(minutes=n)
-        messages.append({"id": f"m{n + 1}", "speaker": speaker, "text": text,
-                         "timestamp": when.isoformat(), "conversation": "c"})
+        messages.append(
+            {
+                "id": f"m{n + 1}",
+                "speaker": speaker,
+                "text": text,
+                "timestamp": when.isoformat(),
+                "conversation": "c",
+            }
+        )
     return read(messages, PersonContext(names))
 
 

@@ -75,9 +75,11 @@ def test_unspecific_relations_are_not_entities() -> None:
 
 
 def test_opening_hours_and_schedules_are_facts_not_events() -> None:
-    r = me("Remember that the pharmacy closes at 6pm on Saturdays.",
-           "Bakeri Nord hours: 7am to 4pm on weekdays.",
-           "The glass recycling is collected every other Monday.")
+    r = me(
+        "Remember that the pharmacy closes at 6pm on Saturdays.",
+        "Bakeri Nord hours: 7am to 4pm on weekdays.",
+        "The glass recycling is collected every other Monday.",
+    )
     assert entity_facts(r, "pharmacy", "hours") == ["closes at 6pm on Saturdays"]
     assert entity_facts(r, "Bakeri Nord", "hours") == ["7am to 4pm on weekdays"]
     assert entity_facts(r, "glass recycling", "schedule") == ["is collected every other Monday"]

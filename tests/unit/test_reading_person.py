@@ -37,8 +37,10 @@ def test_contacts_with_labels() -> None:
 
 
 def test_list_of_details_after_a_colon() -> None:
-    r = me("For forms: work email m.holt@gronnform.no, mobile +47 412 88 301, home 9 Elm Road, "
-           "Leeds LS6 2AB.")
+    r = me(
+        "For forms: work email m.holt@gronnform.no, mobile +47 412 88 301, home 9 Elm Road, "
+        "Leeds LS6 2AB."
+    )
     assert facts(r, "email") == ["m.holt@gronnform.no"]
     assert facts(r, "phone") == ["+47 412 88 301"]
     assert facts(r, "address") == ["9 Elm Road, Leeds LS6 2AB"]
@@ -51,8 +53,10 @@ def test_new_number_replaces_the_old_one() -> None:
 
 
 def test_old_value_declared_gone() -> None:
-    r = me("Home address: 3 Birch Close, York YO1 7HH.",
-           "We moved! New address: 22 Harbour Street, Whitby YO21 3PU. Birch Close is history.")
+    r = me(
+        "Home address: 3 Birch Close, York YO1 7HH.",
+        "We moved! New address: 22 Harbour Street, Whitby YO21 3PU. Birch Close is history.",
+    )
     assert facts(r, "address") == ["22 Harbour Street, Whitby YO21 3PU"]
 
 
@@ -62,15 +66,19 @@ def test_the_old_one_is_gone_retracts_the_slot_of_the_new_value() -> None:
 
 
 def test_not_x_retracts_a_named_value() -> None:
-    r = me("I work at Vale & Co in Derby.", "Update: I now work from the Nottingham office, not Derby.")
+    r = me(
+        "I work at Vale & Co in Derby.", "Update: I now work from the Nottingham office, not Derby."
+    )
     assert "Derby" not in facts(r, "work_city")
     assert facts(r, "work_location") == ["Nottingham office"]
     assert facts(r, "employer") == ["Vale & Co"]
 
 
 def test_job_change() -> None:
-    r = me("I'm a barista at Bean There.", "I no longer work at Bean There; I've joined Hatch "
-           "Labs as a junior developer.")
+    r = me(
+        "I'm a barista at Bean There.",
+        "I no longer work at Bean There; I've joined Hatch Labs as a junior developer.",
+    )
     assert facts(r, "employer") == ["Hatch Labs"]
     assert facts(r, "job") == ["junior developer"]
 
@@ -99,8 +107,10 @@ def test_a_past_liking_or_a_clause_is_not_a_preference() -> None:
 
 
 def test_favourites() -> None:
-    r = me("My favourite author is Tove Jansson.",
-           "If I could only keep one album, it would be Blue by Joni Mitchell.")
+    r = me(
+        "My favourite author is Tove Jansson.",
+        "If I could only keep one album, it would be Blue by Joni Mitchell.",
+    )
     favs = [(f.label, f.value) for f in r.person_facts if f.slot == "favourite"]
     assert favs == [("author", "Tove Jansson"), ("album", "Blue by Joni Mitchell")]
 
