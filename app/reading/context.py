@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from app.agents.dates import DateMention
 from app.reading import lexicon as lx
@@ -71,6 +72,7 @@ class State:
     retractions: list[tuple[object, str, str | None, Span, datetime]] = field(default_factory=list)
     tick: int = 0
     message_id: str = ""  # the message being read
+    chooser: Any = None  # app.reading.choice.Chooser, optional
     conversations: dict[str, list[str]] = field(default_factory=dict)  # speakers seen in each
 
     def known_names(self) -> set[str]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from app.agents.dates import find_dates
 from app.reading import lexicon as lx
+from app.reading.choice import KIND_OPTIONS, KIND_QUESTION, Chooser
 from app.reading.contacts import find_contacts
 from app.reading.context import SELF, Read, State
 from app.reading.events import event_from, ordinal_days
@@ -60,10 +61,13 @@ def read(
     messages: Iterable[Message | Mapping[str, Any]],
     person: PersonContext | None = None,
     now: datetime | None = None,
+    chooser: Chooser | None = None,
 ) -> Reading:
     """Read messages in order. `now` is unused by the rules (each message is resolved against
-    its own timestamp) and kept for callers that read undated text."""
+    its own timestamp) and kept for callers that read undated text. A `chooser` (optional)
+    answers closed questions the rules leave open (app.reading.choice)."""
     state = State(person or PersonContext())
+    state.chooser = chooser
     for raw in messages:
         message = raw if isinstance(raw, Message) else Message.from_mapping(raw)
         if not message.text.strip() or state.person.is_assistant(message.speaker):
@@ -208,7 +212,8 @@ def read_clause(
         and (subj.pronoun in ("i", "we"))
     ):
         _retraction_in(state, r, owner, clause)
-        first_person(state, r, owner, clause, p, sentence_tokens)
+        if not first_person(state, r, owner, clause, p, sentence_tokens) and r.self_mode:
+            _ask_kind(state, r, clause, p)
         return owner
     if isinstance(owner, Entity):
         entity_predicate(state, r, owner, clause, p)
@@ -228,6 +233,20 @@ def read_clause(
         # "went skitouring yesterday": a diary note with the subject left out
         return None
     return owner
+
+
+def _ask_kind(state: State, r: Read, clause: Clause, p: Parse) -> None:
+    """A first-person clause no rule read: the chooser may file it as a preference, dislike or
+    diet, with the clause's own words as the value."""
+    chooser = state.chooser
+    if chooser is None or p.tense != "present" or len(p.predicate) < 2:
+        return
+    if r.sentence_of(clause).tokens[-1].text == "?" or r.dates_in(clause.start, clause.end):
+        return
+    text = clause.text(r.text).strip(" ,.;")
+    picked = chooser.choose(KIND_QUESTION, text, KIND_OPTIONS)
+    if picked in ("preference", "dislike", "diet"):
+        state.add_fact(SELF, slot_fact(r, clause, picked, None, text))
 
 
 def _introduction(state: State, r: Read, clause: Clause, p: Parse) -> None:
