@@ -108,8 +108,9 @@ def subject_owner(state: State, r: Read, clause: Clause, p: Parse) -> Owner | No
     owner = possessor_ref(state, r, subj.possessor) if subj.possessor else None
     if subj.possessor and owner is None:
         return None  # "your kids" said to the assistant: nobody we know
-    if subj.relation and subj.determiner and not subj.name:
-        return None  # "the kids", "a friend": nobody in particular
+    plural = bool(subj.head and subj.head.endswith("s") and lx.relation(subj.head[:-1]))
+    if subj.relation and not subj.name and (subj.determiner or (plural and not subj.possessor)):
+        return None  # "the kids", "a friend", "Kids are resilient": nobody in particular
     if subj.relation:
         written = subj.tokens[-1].text if not subj.name else subj.name
         rel_word = next((t.text for t in subj.tokens if lx.relation(t.low)), subj.head or "")
@@ -123,7 +124,7 @@ def subject_owner(state: State, r: Read, clause: Clause, p: Parse) -> Owner | No
             subj.name.lower() == n.lower() for n in state.person.names
         ):
             return SELF
-        if p.verb is None and state.find(subj.name) is None:
+        if p.verb is None:
             return None  # "Thanks, Melanie!": a name said to someone, no statement
         return state.entity(_display(subj.name, r), "person", r.clause_span(clause))
     return None

@@ -108,8 +108,9 @@ def memories(reading: Reading, person: str = "the user") -> list[dict[str, Any]]
             )
         )
     for entity in reading.entities:
-        if not entity.current() and not entity.relation:
-            continue
+        named = bool(entity.relation) and entity.name.lower() not in entity.relation.lower()
+        if not entity.current() and not named:
+            continue  # "Melanie's friend" with nothing known about them
         summary = entity_summary(entity, person)
         if not summary:
             continue
