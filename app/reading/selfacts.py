@@ -346,7 +346,10 @@ def verbless(state: State, r: Read, owner: Owner, clause: Clause, p: Parse) -> b
         )
         return True
     strong = re.search(_STRONG_MARKERS, low)
-    if strong or (p.verb is None and re.search(_PREFERENCE_MARKERS, low)):
+    weak = re.search(_PREFERENCE_MARKERS, low)
+    if weak and _finite_before(clause.tokens, clause.start + weak.start()):
+        weak = None  # "... is so important - even if it's not always easy": a statement
+    if strong or (p.verb is None and weak):
         value = re.sub(r"(?i)[,\s]*\b(?:please|pls|plz)\b[,\s]*", " ", text).strip(" ,.")
         value = re.sub(r"^(?i:it'?s|its|that'?s)\s+", "", value)
         if re.match(r"(?i)no\s+", value):
@@ -354,6 +357,18 @@ def verbless(state: State, r: Read, owner: Owner, clause: Clause, p: Parse) -> b
         else:
             add(owner, slot_fact(r, clause, "preference", _label(clause.tokens), value))
         return True
+    return False
+
+
+def _finite_before(tokens: list[Token], position: int) -> bool:
+    """Is there a finite verb or copula before this character position?"""
+    for t in tokens:
+        if t.start >= position:
+            return False
+        if t.low in lx.COPULAS or t.low in lx.CONTRACTED_SUBJECTS:
+            return True
+        if t.is_word and lx.verb_form(t.text) & {"VBZ", "VBD"} and not lx.is_noun(t.text):
+            return True
     return False
 
 
