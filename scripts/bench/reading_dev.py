@@ -36,14 +36,18 @@ def blob(m: dict) -> str:
     return f"{m.get('text', '')} {fields} {m.get('title') or ''}".lower()
 
 
-def score_set(path: Path, show: bool, misses: bool) -> dict:
+def score_set(path: Path, show: bool, misses: bool, chooser: object = None) -> dict:
     exp = json.loads((path / "expect.json").read_text())
     rows = [json.loads(line) for line in (path / "chat.jsonl").read_text().splitlines() if line]
     names = tuple(n.strip() for n in exp.get("person_names", "").split(",") if n.strip())
     t0 = time.perf_counter()
-    reading = read(rows, PersonContext(names))
+    reading = read(rows, PersonContext(names), chooser=chooser)  # type: ignore[arg-type]
     ms = (time.perf_counter() - t0) * 1000
     person = names[0] if names else "the user"
+    if chooser is not None:
+        for fact in reading.person_facts:
+            if fact.value == fact.span.text.strip(" ,.;"):
+                print(f"  chooser filed {fact.slot}: {fact.value!r}")
     mems = memories(reading, person)
     hits = 0
     by_type: dict[str, list[int]] = {}
@@ -135,7 +139,22 @@ def main() -> None:
     ap.add_argument("--miss", action="store_true", help="print the expected items missed")
     ap.add_argument("--locomo", type=Path, help="a LoCoMo conversation JSON to read too")
     ap.add_argument("--sample", type=int, default=30)
+    ap.add_argument(
+        "--chooser",
+        action="store_true",
+        help="let the bundled model choose where the rules leave a clause open",
+    )
     args = ap.parse_args()
+    chooser = None
+    if args.chooser:
+        from app.llm.bundled import bundled_model_path
+        from app.llm.local import LlamaCppModel
+        from app.reading.choice import ModelChooser
+
+        path = bundled_model_path()
+        if path is None:
+            sys.exit("No bundled model found.")
+        chooser = ModelChooser(LlamaCppModel(path))
     read([], PersonContext())  # load the lexicon once, outside the timings
     from app.reading import lexicon
 
@@ -146,7 +165,7 @@ def main() -> None:
         if not (path / "expect.json").exists():
             continue
         print(f"== {path}")
-        res = score_set(path, args.show, args.miss)
+        res = score_set(path, args.show, args.miss, chooser)
         bt = " ".join(f"{k}={v[0]}/{v[1]}" for k, v in res["by_type"].items())
         print(
             f"{res['set']}: typed {res['typed']}/{res['of']} ({bt}) misfiled {res['misfiled']} "
@@ -156,6 +175,8 @@ def main() -> None:
         total[0] += res["typed"]
         total[1] += res["of"]
     print(f"TOTAL typed {total[0]}/{total[1]}")
+    if chooser is not None:
+        print(f"chooser calls: {chooser.calls}")
     if args.locomo:
         locomo(args.locomo, args.sample)
 

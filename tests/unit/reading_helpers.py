@@ -10,7 +10,10 @@ START = datetime(2026, 6, 3, 10, 0)  # a Wednesday
 
 
 def chat(
-    *rows: tuple, names: tuple[str, ...] = ("Maren", "Maren Holt"), start: datetime = START
+    *rows: tuple,
+    names: tuple[str, ...] = ("Maren", "Maren Holt"),
+    start: datetime = START,
+    chooser: object = None,
 ) -> Reading:
     """Read rows of (speaker, text) or (speaker, text, datetime), one minute apart."""
     messages = []
@@ -26,7 +29,7 @@ def chat(
                 "conversation": "c",
             }
         )
-    return read(messages, PersonContext(names))
+    return read(messages, PersonContext(names), chooser=chooser)  # type: ignore[arg-type]
 
 
 def me(*texts: str, **kw: object) -> Reading:

@@ -63,3 +63,31 @@ def test_rendered_memories_are_valid_and_cite_their_messages() -> None:
     assert by_type["episodic"]["occurred_at"].startswith("2026-06-02")
     assert all(m["sources"] for m in mems)
     assert not any(m["type"] == "episodic" and "05-02" in m["occurred_at"] for m in mems)
+
+
+class ScriptedChooser:
+    """A chooser that answers from a table and records what it was asked."""
+
+    def __init__(self, answers: dict[str, str]) -> None:
+        self.answers = answers
+        self.asked: list[str] = []
+
+    def choose(self, question: str, text: str, options) -> str | None:
+        self.asked.append(text)
+        answer = self.answers.get(text)
+        assert answer is None or answer in options
+        return answer
+
+
+def test_a_chooser_files_clauses_the_rules_leave_open_with_their_own_words() -> None:
+    chooser = ScriptedChooser({"I always take the stairs": "preference"})
+    r = chat(("me", "I always take the stairs."), ("me", "I think it will rain."), chooser=chooser)
+    assert [(f.slot, f.value) for f in r.person_facts] == [
+        ("preference", "I always take the stairs")
+    ]
+    assert "I always take the stairs" in chooser.asked
+
+
+def test_without_a_chooser_nothing_is_guessed() -> None:
+    r = me("I always take the stairs.")
+    assert r.person_facts == []
