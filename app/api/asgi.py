@@ -25,7 +25,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api import guard, routes
-from app.api.limits import BASE_HEADERS, JSON_TYPE, error_body
+from app.api.limits import BASE_HEADERS, JSON_TYPE, ApiError, error_body
 from app.errors import InvalidInput, MemlociError, ModelUnavailable, NotFound, StoreBusy
 
 if TYPE_CHECKING:
@@ -37,15 +37,6 @@ KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "P
 TOKEN_HELP = (
     "Missing or wrong token: send 'Authorization: Bearer TOKEN' (see `memloci serve --show-token`)."
 )
-
-
-class ApiError(Exception):
-    """A refusal with its status: becomes `{"error": message}`."""
-
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.headers = headers or {}
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:

@@ -1,5 +1,6 @@
-"""The local API's bounds in one place: how big, how slow and how many, and the one-line JSON
-error every refusal is written as (also by the protocol layer, before any route runs)."""
+"""The local API's bounds in one place (how big, how slow, how many), and its refusals: the
+exception routes raise and the one-line JSON every refusal is written as (also by the protocol
+layer, before any route runs)."""
 
 from __future__ import annotations
 
@@ -34,3 +35,12 @@ JSON_TYPE = "application/json; charset=utf-8"
 def error_body(message: str) -> bytes:
     """`{"error": "sentence"}`: json.dumps escapes control characters, so it stays one line."""
     return json.dumps({"error": message}, ensure_ascii=False).encode("utf-8")
+
+
+class ApiError(Exception):
+    """A refusal with its status: becomes `{"error": message}`."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.headers = headers or {}

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.api import guard, routes
-from app.api.limits import Limits
+from app.api.limits import ApiError, Limits
 from app.errors import ConfigError
 from app.settings import BROWSER_EXTENSION_ID
 
@@ -112,9 +112,13 @@ class ApiServer:
         )
         sock = _listen(wanted)
         self.port = int(sock.getsockname()[1])
+        try:
+            self._httpd = _httpd(self, sock)
+        except BaseException:
+            sock.close()
+            raise
         self._pool = ThreadPoolExecutor(self.limits.workers, thread_name_prefix="memloci-api")
         self._slots = threading.BoundedSemaphore(self.limits.workers + self.limits.queue)
-        self._httpd = _httpd(self, sock)
         self._thread: threading.Thread | None = None
         self._done = threading.Event()  # set when the server thread has finished
 
@@ -146,8 +150,6 @@ class ApiServer:
     async def run(self, work: Callable[..., T], *args: Any) -> T:
         """`work(*args)` on the pool, from the event loop: 503 when too many wait, 504 past
         the deadline (the thread finishes on its own; its slot is freed only then)."""
-        from app.api.asgi import ApiError
-
         if not self._slots.acquire(blocking=False):
             raise ApiError(503, "Memloci is busy; retry shortly.", {"Retry-After": "1"})
         try:

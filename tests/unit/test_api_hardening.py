@@ -163,7 +163,7 @@ def test_slow_sockets_do_not_hold_the_api(api: ApiServer, count: int) -> None:
         results = [timed_status(api) for _ in range(5)]
         cut = set(slow.cut)
     assert [status for status, _ in results] == [200] * 5
-    assert max(seconds for _, seconds in results) < 1.0, results
+    assert max(seconds for _, seconds in results) < 2.0, results  # was: no answer in 5 s, or 503
     assert not cut, "no slow socket was refused: they were all within their deadline"
 
 
@@ -222,7 +222,7 @@ CASES = [
 def test_protocol_errors_are_one_line_json(api: ApiServer, what: str, raw: bytes, status: int):
     started = time.monotonic()
     answer = exchange(api.port, raw.replace(b"{port}", str(api.port).encode()))
-    assert time.monotonic() - started < 2, "refused at once, not at a deadline"
+    assert time.monotonic() - started < 5, "refused at once, not at the 10 s deadline"
     got, headers, body = parse(answer)
     assert got == status, (what, body)
     assert headers["cache-control"] == "no-store"
@@ -303,7 +303,7 @@ def test_an_answer_past_its_deadline_is_504(memloci) -> None:
         approver.released.set()
         server.stop()
     assert status == 504 and "0.5 s" in body["error"]
-    assert took < 2
+    assert took < 3
 
 
 def test_a_full_pool_answers_503_at_once(memloci) -> None:
@@ -325,7 +325,7 @@ def test_a_full_pool_answers_503_at_once(memloci) -> None:
         approver.released.set()
         server.stop()
     assert status == 503 and "busy" in body["error"] and headers["retry-after"] == "1"
-    assert took < 1 and after == 200
+    assert took < 2 and after == 200
 
 
 def test_connections_over_the_cap_get_503_json(memloci) -> None:
