@@ -1,4 +1,5 @@
-"""uvicorn's h11 protocol with the local API's connection rules added, and nothing else changed.
+"""uvicorn, adapted: its h11 protocol with the local API's connection rules added, and its server
+over a socket bound beforehand, run in a thread of its own.
 
 uvicorn bounds the size of a request's head (h11's buffer limit) and the idle time between
 requests, but not the time a request may take to arrive: a client sending one header line every
@@ -13,11 +14,14 @@ than a reset connection.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import socket
 from http import HTTPStatus
 from typing import Any
 
 import h11
+import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from app.api.limits import BASE_HEADERS, JSON_TYPE, Limits, error_body
@@ -222,3 +226,44 @@ class GuardedH11Protocol(H11Protocol):
         if self.transport.can_write_eof():
             self.transport.write_eof()
         self._timer = self.loop.call_later(self.limits.linger_seconds, self.transport.close)
+
+
+class Httpd(uvicorn.Server):
+    """uvicorn's server over `sock` (already listening), with `GuardedH11Protocol` and no
+    logging set-up of its own; `run()` it in a thread (signals stay with the caller) and set
+    `should_exit` to stop it. `server_address` is the socket's, as on the stdlib's servers."""
+
+    def __init__(self, app: Any, limits: Limits, sock: socket.socket) -> None:
+        self.socket = sock
+        super().__init__(
+            uvicorn.Config(
+                app,
+                http=functools.partial(GuardedH11Protocol, limits=limits),  # type: ignore[arg-type]
+                ws="none",
+                lifespan="off",
+                loop="asyncio",
+                interface="asgi3",
+                log_config=None,
+                access_log=False,  # the guard logs method, path and status
+                server_header=False,
+                proxy_headers=False,  # nobody stands in front of a loopback server
+                h11_max_incomplete_event_size=limits.max_head,
+                timeout_keep_alive=5,
+                timeout_graceful_shutdown=2,
+            )
+        )
+
+    @property
+    def server_address(self) -> tuple[str, int]:
+        return self.socket.getsockname()  # type: ignore[no-any-return]
+
+    def run(self, sockets: list[socket.socket] | None = None) -> None:
+        super().run(sockets=sockets or [self.socket])
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().shutdown(sockets)
+        if self.server_state.tasks:  # cancelled past the grace time: let them answer 503
+            await asyncio.wait(list(self.server_state.tasks), timeout=0.5)
+        for connection in list(self.server_state.connections):
+            connection.transport.close()
+        await asyncio.sleep(0.05)  # the closes are written before the loop ends

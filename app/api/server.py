@@ -10,12 +10,11 @@ with at most `limits.queue` calls waiting and a deadline on each answer.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -25,8 +24,9 @@ from app.errors import ConfigError
 from app.settings import BROWSER_EXTENSION_ID
 
 if TYPE_CHECKING:
-    import uvicorn
+    from starlette.routing import BaseRoute
 
+    from app.api.protocol import Httpd
     from app.core import Memloci
 
 log = logging.getLogger(__name__)
@@ -52,44 +52,11 @@ def _listen(port: int) -> socket.socket:
     return sock
 
 
-def _httpd(api: ApiServer, sock: socket.socket) -> uvicorn.Server:
-    """uvicorn's server over `sock`, with our protocol class and no logging set-up of its own."""
-    import uvicorn
-
+def _httpd(api: ApiServer, sock: socket.socket, routes: Sequence[BaseRoute]) -> Httpd:
     from app.api.asgi import build_app
-    from app.api.protocol import GuardedH11Protocol
+    from app.api.protocol import Httpd
 
-    class Httpd(uvicorn.Server):
-        socket = sock
-
-        @property
-        def server_address(self) -> tuple[str, int]:
-            return self.socket.getsockname()  # type: ignore[no-any-return]
-
-        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-            await super().shutdown(sockets)
-            if self.server_state.tasks:  # cancelled past the grace time: let them answer 503
-                await asyncio.wait(list(self.server_state.tasks), timeout=0.5)
-            for connection in list(self.server_state.connections):
-                connection.transport.close()
-            await asyncio.sleep(0.05)  # the closes are written before the loop ends
-
-    config = uvicorn.Config(
-        build_app(api),
-        http=functools.partial(GuardedH11Protocol, limits=api.limits),  # type: ignore[arg-type]
-        ws="none",
-        lifespan="off",
-        loop="asyncio",
-        interface="asgi3",
-        log_config=None,
-        access_log=False,  # the guard logs method, path and status
-        server_header=False,
-        proxy_headers=False,  # nobody stands in front of a loopback server
-        h11_max_incomplete_event_size=api.limits.max_head,
-        timeout_keep_alive=5,
-        timeout_graceful_shutdown=2,
-    )
-    return Httpd(config)
+    return Httpd(build_app(api, routes), api.limits, sock)
 
 
 class ApiServer:
@@ -97,8 +64,15 @@ class ApiServer:
     blocks (the CLI) until Ctrl+C or `stop()`; `stop()` ends either within a few seconds."""
 
     def __init__(
-        self, memloci: Memloci, *, port: int | None = None, limits: Limits | None = None
+        self,
+        memloci: Memloci,
+        *,
+        port: int | None = None,
+        limits: Limits | None = None,
+        routes: Sequence[BaseRoute] = (),
     ) -> None:
+        """`routes`: more endpoints or transports (an MCP server's Mount), behind the same
+        guard as the API's own."""
         self.memloci = memloci
         self.limits = limits or Limits()
         settings = memloci.settings.autofill
@@ -113,7 +87,7 @@ class ApiServer:
         sock = _listen(wanted)
         self.port = int(sock.getsockname()[1])
         try:
-            self._httpd = _httpd(self, sock)
+            self._httpd = _httpd(self, sock, routes)
         except BaseException:
             sock.close()
             raise
@@ -179,7 +153,7 @@ class ApiServer:
 
     def _serve(self) -> None:
         try:
-            self._httpd.run(sockets=[self._httpd.socket])
+            self._httpd.run()
         except BaseException:
             log.exception("local API: the server failed")
         finally:

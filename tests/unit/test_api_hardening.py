@@ -174,21 +174,18 @@ def test_a_request_must_arrive_whole_within_the_deadline(memloci) -> None:
             SlowClients(server.port, 3, every=0.3) as heads,
             SlowClients(server.port, 3, every=0.3, body=memloci.api_token()) as bodies,
         ):
-            idle = socket.create_connection(("127.0.0.1", server.port), timeout=5)
-            started = time.monotonic()
-            answers = heads.answers(wait=4) + bodies.answers(wait=1)
+            idle = socket.create_connection(("127.0.0.1", server.port), timeout=4)
+            answers = heads.answers(wait=4) + bodies.answers(wait=2)
             idle_answer = idle.recv(100)  # never sent anything: closed without a word
-            took = time.monotonic() - started
             idle.close()
             assert timed_status(server)[0] == 200  # and the server is fine
     finally:
         server.stop()
-    for answer in answers:
+    for answer in answers:  # each within 4 s, not held as long as it trickles
         status, headers, body = parse(answer)
-        assert status == 408 and "1.5 s" in body["error"]
+        assert status == 408 and "1.5 s" in body["error"], body
         assert headers["connection"] == "close"
     assert idle_answer == b""
-    assert took < 3.5
 
 
 # -- protocol errors ----------------------------------------------------------------------------
@@ -449,3 +446,28 @@ def test_ctrl_c_in_serve_forever_stops_the_server_before_returning(memloci) -> N
     assert not [t for t in threading.enumerate() if t.name == "memloci-api-listener"]
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", server.port), timeout=1)
+
+
+def test_more_routes_mount_behind_the_same_guard(memloci) -> None:
+    # How the MCP server will join: its transport is mounted, the guard stays in front.
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Mount, Route
+
+    async def whoami(request: Request) -> JSONResponse:
+        return JSONResponse({"caller": request.state.caller.name})
+
+    memloci.add("Name: Ana Silva", type="core", fields={"label": "human"})
+    server = ApiServer(memloci, port=0, routes=[Mount("/extra", routes=[Route("/me", whoami)])])
+    server.start()
+    try:
+        assert request(server, "GET", "/extra/me", token=None)[0] == 401
+        host = {"Host": "evil.example"}
+        assert request(server, "GET", "/extra/me", headers=host)[0] == 403
+        status, body, headers = request(server, "GET", "/extra/me")
+        assert status == 200 and body == {"caller": "a local program"}
+        assert headers["cache-control"] == "no-store"
+        status, body, _ = request(server, "GET", "/extra/nothing")
+        assert status == 404 and "no endpoint" in body["error"]
+    finally:
+        server.stop()
