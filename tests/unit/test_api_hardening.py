@@ -348,9 +348,7 @@ def test_declared_oversized_body_is_refused_before_it_is_sent(api: ApiServer) ->
         f"Authorization: Bearer {api.memloci.api_token()}\r\nContent-Type: application/json\r\n"
         "Content-Length: 10000000\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n"
     )
-    with socket.create_connection(("127.0.0.1", api.port), timeout=5) as sock:
-        sock.sendall(head.encode())
-        answer = sock.recv(65536)  # no "100 Continue": the answer comes first
+    answer = exchange(api.port, head.encode())  # no "100 Continue": the refusal comes first
     status, _, body = parse(answer)
     assert status == 413 and "256 KiB" in body["error"]
 
