@@ -149,7 +149,7 @@ class Guard:
         if method == "OPTIONS":
             self._take(f"preflight:{origin or 'local'}")
             return self._preflight(origin)
-        caller = await api.run(api.identify, _one(headers, "authorization"), origin)
+        caller = await api.caller(_one(headers, "authorization"), origin)
         if caller is None:
             self._take(f"refused:{origin or 'local'}")
             raise ApiError(401, TOKEN_HELP, {"WWW-Authenticate": 'Bearer realm="memloci"'})

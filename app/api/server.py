@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.api import guard, routes
@@ -92,6 +92,7 @@ class ApiServer:
             sock.close()
             raise
         self._pool = ThreadPoolExecutor(self.limits.workers, thread_name_prefix="memloci-api")
+        self._auth = ThreadPoolExecutor(1, thread_name_prefix="memloci-api-token")
         self._slots = threading.BoundedSemaphore(self.limits.workers + self.limits.queue)
         self._thread: threading.Thread | None = None
         self._done = threading.Event()  # set when the server thread has finished
@@ -108,8 +109,8 @@ class ApiServer:
         return guard.token_matches(header, self.memloci.api_token())
 
     def identify(self, authorization: str | None, origin: str | None) -> routes.Caller | None:
-        """Who is asking, or None without the right token (runs on the pool: it reads the
-        database)."""
+        """Who is asking, or None without the right token (it reads the database: call it
+        through `caller`)."""
         if not self.authorised(authorization):
             return None
         ident = guard.extension_id(origin)
@@ -121,17 +122,33 @@ class ApiServer:
             name = f"browser extension {ident}"
         return routes.Caller(name, origin)
 
+    async def caller(self, authorization: str | None, origin: str | None) -> routes.Caller | None:
+        """`identify` on the token thread, from the event loop. A thread of its own, so
+        requests that fail the check never take a worker the real caller needs; at most one
+        check per open connection waits for it."""
+        return await self._answer(self._submit(self._auth, self.identify, authorization, origin))
+
     async def run(self, work: Callable[..., T], *args: Any) -> T:
-        """`work(*args)` on the pool, from the event loop: 503 when too many wait, 504 past
+        """`work(*args)` on the workers, from the event loop: 503 when too many wait, 504 past
         the deadline (the thread finishes on its own; its slot is freed only then)."""
         if not self._slots.acquire(blocking=False):
             raise ApiError(503, "Memloci is busy; retry shortly.", {"Retry-After": "1"})
         try:
-            future = self._pool.submit(work, *args)
-        except RuntimeError:  # the pool is shut down
+            future = self._submit(self._pool, work, *args)
+        except ApiError:
             self._slots.release()
-            raise ApiError(503, "The local API is stopping.") from None
+            raise
         future.add_done_callback(lambda _: self._slots.release())
+        return await self._answer(future)
+
+    @staticmethod
+    def _submit(pool: ThreadPoolExecutor, work: Callable[..., T], *args: Any) -> Future[T]:
+        try:
+            return pool.submit(work, *args)
+        except RuntimeError:  # shut down
+            raise ApiError(503, "The local API is stopping.") from None
+
+    async def _answer(self, future: Future[T]) -> T:
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future), self.handler_seconds)
         except TimeoutError:
@@ -179,6 +196,7 @@ class ApiServer:
                 log.warning("local API: the server thread did not stop in 5 s")
         self._httpd.socket.close()
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._auth.shutdown(wait=False, cancel_futures=True)
         log.info("local API stopped")
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from app.api.guard import RateLimiter
 from app.api.server import ApiServer
 from tests.unit.test_api import FORM, request
 from tests.unit.test_autofill_service import PASSPORT
@@ -262,6 +263,31 @@ def test_refused_requests_do_not_spend_the_callers_budget(memloci) -> None:
     # ...and the caller with the token keeps its whole budget, then is limited as before.
     assert real == [200] * 5
     assert over[0] == 429 and "slow down" in over[1]["error"]
+
+
+def test_a_flood_of_wrong_tokens_does_not_take_the_callers_workers(memloci) -> None:
+    # Checking a token reads the database, on a thread of its own: requests that fail it
+    # never hold the worker (here: the only one, and no queue) the real caller needs.
+    server = serve(memloci, workers=1, queue=0)
+    server.limiter = RateLimiter(10_000, burst=1_000_000)  # this is about workers, not 429
+    stop = threading.Event()
+
+    def flood() -> None:
+        while not stop.is_set():
+            request(server, "GET", "/v1/status", token="mlc_guess")
+
+    guessers = [threading.Thread(target=flood) for _ in range(12)]
+    try:
+        for thread in guessers:
+            thread.start()
+        time.sleep(0.3)
+        real = [request(server, "GET", "/v1/status")[0] for _ in range(20)]
+    finally:
+        stop.set()
+        for thread in guessers:
+            thread.join(timeout=10)
+        server.stop()
+    assert real == [200] * 20
 
 
 # -- answers that take too long, a full pool, too many connections --------------------------------
