@@ -82,14 +82,22 @@ class Pools:
     def __init__(self, pools: dict[str, list[str]], rng: random.Random):
         self.pools, self.rng, self.left = pools, rng, {}
 
-    def draw(self, name: str) -> str:
+    def draw(self, name: str, hour: int) -> str:
         if name not in self.pools:
             raise ValueError(f"unknown pool ~{name}")
+        now = "morning" if hour < 12 else ("day" if hour < 17 else "evening")
+        times = {now, "night"} if hour >= 21 else {now}
         left = self.left.get(name)
-        if not left:
-            left = self.left[name] = list(self.pools[name])
-            self.rng.shuffle(left)
-        return left.pop()
+        for _ in range(2):
+            if not left:
+                left = self.left[name] = list(self.pools[name])
+                self.rng.shuffle(left)
+            for i in range(len(left) - 1, -1, -1):
+                m = re.match(r"\(([a-z ]+)\)\s*", left[i])
+                if m is None or times & set(m.group(1).split()):
+                    return left.pop(i)[m.end() if m else 0 :]
+            left.clear()
+        raise ValueError(f"pool ~{name} has no line for the {now}")
 
 
 def _alternatives(text: str, rng: random.Random) -> str:
@@ -220,7 +228,7 @@ class Builder:
         if not m:
             self.fail(number, f"expected 'A: text' or 'A ~pool', got {line!r}")
         speaker = self.conv.speakers[0 if m.group(1) == "A" else 1]
-        text = m.group(2) if m.group(2) is not None else self.pools.draw(m.group(3))
+        text = m.group(2) if m.group(2) is not None else self.pools.draw(m.group(3), moment.hour)
         labels = re.findall(r"\s#([\w-]+)", text)
         text = re.sub(r"\s#[\w-]+", "", text)
         caption = None

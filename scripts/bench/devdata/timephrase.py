@@ -74,7 +74,7 @@ def past(event: date, said: date) -> list[Phrase]:
             out.append(Phrase("weekend", "over the weekend", "week", answer))
         out.append(Phrase("weekday", f"last {weekday}", "day", exact))
     last_week = said - timedelta(days=7)
-    if event.isocalendar()[:2] == last_week.isocalendar()[:2]:
+    if event.isocalendar()[:2] == last_week.isocalendar()[:2] and delta >= 5:
         out.append(Phrase("week", "last week", "week", f"the week before {anchor}"))
         if 7 <= delta <= 9:
             out.append(Phrase("week", "a week ago", "week", f"the week before {anchor}"))
