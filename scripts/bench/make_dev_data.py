@@ -74,8 +74,9 @@ def check_conversation(name: str, data: dict) -> None:
 
 
 def chat_files() -> dict[Path, str]:
-    """devdata/NAME.chat (one message a line: `YYYY-MM-DD HH:MM | conversation | speaker | text`)
-    and devdata/NAME.expect.json become data/NAME/chat.jsonl and expect.json."""
+    """devdata/NAME.chat (one message a line: `YYYY-MM-DD HH:MM [+HH:MM] | conversation | speaker
+    | text`, "\\n" for a line break) and devdata/NAME.expect.json become data/NAME/chat.jsonl and
+    expect.json."""
     out: dict[Path, str] = {}
     for source in sorted(SOURCES.glob("*.chat")):
         name = source.stem
@@ -89,7 +90,10 @@ def chat_files() -> dict[Path, str]:
             if len(parts) != 4:
                 raise SystemExit(f"{source.name}:{number}: want 'when | conversation | who | text'")
             when, conversation, speaker, text = parts
-            stamp = datetime.strptime(when, "%Y-%m-%d %H:%M").isoformat()
+            day, clock, *zone = when.split()
+            stamp = datetime.strptime(f"{day} {clock}", "%Y-%m-%d %H:%M").isoformat()
+            stamp += zone[0] if zone else ""
+            text = text.replace("\\n", "\n")
             kind = "u" if speaker == "me" else ("a" if speaker == "assistant" else "f")
             counts[kind] += 1
             message = {
