@@ -23,12 +23,13 @@ from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import shared_bench
 from devdata import engine
 
 HERE = Path(__file__).resolve().parent
 SOURCES = HERE / "devdata"
 DATA = HERE / "data"
-SHARED = HERE.parents[2] / "shared" / "bench"
+SHARED = shared_bench()
 COMMON = set(
     """I I'm I've I'd I'll OK Ok Oh Mr Mrs Dr Mum Dad Mom Grandma Granny Easter Christmas Valentine
     Valentine's Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March
