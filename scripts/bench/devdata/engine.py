@@ -361,7 +361,7 @@ class Builder:
         missing = [x for x in labels if x not in self.conv.labels]
         if missing:
             self.fail(number, f"no turn is marked #{', #'.join(missing)}")
-        evidence = [self.conv.labels[x] for x in labels]
+        evidence = list(dict.fromkeys(self.conv.labels[x] for x in labels))
         sessions = {e.split(":")[0] for e in evidence}
         if category == 1 and len(sessions) < 2:
             self.fail(number, "a multi-hop question needs evidence from two sessions or more")
