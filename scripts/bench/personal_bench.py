@@ -61,9 +61,8 @@ def score(folder: Path, memloci: str, scorer: Path, timeout: float, verbose: boo
     if done.returncode or not lines or not SUMMARY.search(lines[-1]):
         print(f"{folder}: the scorer failed: {(done.stderr or done.stdout).strip()[-400:]}")
         return None
-    for line in lines[:-1]:
-        if line.startswith("agent-made"):
-            print(f"  {line}")
+    if not verbose:
+        print("\n".join(f"  {x}" for x in lines[:-1] if x.startswith("agent-made")))
     return lines[-1]
 
 
