@@ -423,17 +423,27 @@ class MemoryRepository:
         return self.get(memory_id)
 
     def forget(self, memory_ids: Sequence[str]) -> int:
-        """Purge for good: rows, sources, history and full-text entries; pages are zeroed."""
+        """Purge exactly these, for good; what came from them is `app.store.forgetting`'s."""
         if not memory_ids:
             return 0
         with self.db.write() as db:
-            marks = ",".join("?" * len(memory_ids))
-            count = db.conn.execute(
-                f"DELETE FROM memories WHERE id IN ({marks})", list(memory_ids)
-            ).rowcount
+            count = self.purge(db, memory_ids)
+        self.db.checkpoint()
+        return count
+
+    @staticmethod
+    def purge(db: Any, memory_ids: Sequence[str]) -> int:
+        """Delete rows in the caller's transaction: sources, history, threads and capture rows
+        follow by foreign key, full-text entries by trigger; pages are zeroed."""
+        count = 0
+        ids = list(memory_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            count += db.conn.execute(f"DELETE FROM memories WHERE id IN ({marks})", chunk).rowcount
+        if count:
             # Rewrite the full-text index so the deleted terms leave its segments too.
             db.conn.execute("INSERT INTO memories_fts(memories_fts) VALUES ('optimize')")
-        self.db.checkpoint()
         return count
 
     def history(self, memory_id: str) -> list[HistoryEntry]:
