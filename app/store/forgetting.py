@@ -173,10 +173,10 @@ class _Graph:
         return out
 
 
-def _snapshot_sources(snap: dict[str, Any] | None) -> set[Source]:
+def _snapshot_sources(snap: dict[str, Any] | None, key: str = "sources") -> set[Source]:
     if not snap:
         return set()
-    return {Source(s["kind"], s["ref"]) for s in snap.get("sources", []) if isinstance(s, dict)}
+    return {Source(s["kind"], s["ref"]) for s in snap.get(key) or [] if isinstance(s, dict)}
 
 
 def _snapshot_lines(snap: dict[str, Any] | None) -> list[str]:
@@ -186,8 +186,9 @@ def _snapshot_lines(snap: dict[str, Any] | None) -> list[str]:
 
 
 def core_lines_from(conn: Any, memory_id: str, gone: set[Source]) -> Counter[str]:
-    """Lines of a core block brought only by gone sources: each history row that added sources
-    is credited with the lines it appended; lines credited to gone sources alone qualify."""
+    """Lines of a core block brought only by gone sources: each history row is credited with
+    the lines it appended, to the sources it came `via` (rows written before that was kept:
+    the sources it added); lines credited to gone sources alone qualify."""
     removable: Counter[str] = Counter()
     for old_raw, new_raw in conn.execute(
         "SELECT old, new FROM memory_history WHERE memory_id = ? ORDER BY id", (memory_id,)
@@ -196,7 +197,7 @@ def core_lines_from(conn: Any, memory_id: str, gone: set[Source]) -> Counter[str
             continue
         old = json.loads(old_raw) if old_raw else None
         new = json.loads(new_raw)
-        added = _snapshot_sources(new) - _snapshot_sources(old)
+        added = _snapshot_sources(new, "via") or (_snapshot_sources(new) - _snapshot_sources(old))
         if not added or not added <= gone:
             continue
         removable.update(Counter(_snapshot_lines(new)) - Counter(_snapshot_lines(old)))

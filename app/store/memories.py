@@ -225,13 +225,18 @@ class MemoryRepository:
         secret_blob: bytes | None,
         valid_to: str | None,
         sources: Iterable[Source],
+        via: Sequence[Source] = (),
     ) -> dict[str, Any]:
-        """What an audit row records. A vault secret stays sealed inside it."""
+        """What an audit row records. A vault secret stays sealed inside it. `via`: the sources
+        this change came from (even ones the memory had already), so that what a forgotten
+        source brought, such as a line appended to a core block, can be taken out again."""
         snap: dict[str, Any] = {
             "fields": fields,
             "valid_to": valid_to,
             "sources": [s.to_dict() for s in sources],
         }
+        if via:
+            snap["via"] = [s.to_dict() for s in dict.fromkeys(via)]
         if secret_blob is not None:
             snap["sealed_secret"] = base64.b64encode(secret_blob).decode()
         return snap
@@ -386,7 +391,7 @@ class MemoryRepository:
                 actor,
                 reason,
                 self._snapshot(memory_id, cur["data"], cur["secret"], cur["valid_to"], old_sources),
-                self._snapshot(memory_id, public, blob, cur["valid_to"], new_sources),
+                self._snapshot(memory_id, public, blob, cur["valid_to"], new_sources, add_sources),
                 now,
             )
         return self.get(memory_id)

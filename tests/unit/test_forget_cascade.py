@@ -11,8 +11,6 @@ import pytest
 
 from app.domain import Source
 from app.errors import NotFound
-from app.store import forgetting
-from app.store.forgetting import KEPT_SOURCE
 from tests.unit.agent_helpers import enqueue_chat
 
 
@@ -129,6 +127,8 @@ def test_keep_derived_keeps_them_without_the_forgotten_source(memloci) -> None:
     record(memloci, "Gym on Mondays", M2.ref)
     only = derived(memloci, "Ana goes to the gym.", M1)
     both = derived(memloci, "Gym on Mondays.", M1, M2)
+    from app.store.forgetting import KEPT_SOURCE
+
     preview = memloci.forget_preview(message.id, cascade=False)
     assert not preview.derived and {i.id for i in preview.kept} == {only.id, both.id}
     done = memloci.forget(message.id, cascade=False)
@@ -250,7 +250,7 @@ def test_a_failure_midway_leaves_the_store_as_it_was(memloci, monkeypatch) -> No
     def crash(db, ids):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(forgetting.MemoryRepository, "purge", staticmethod(crash))
+    monkeypatch.setattr("app.store.memories.MemoryRepository.purge", staticmethod(crash))
     with pytest.raises(RuntimeError):
         memloci.forget(message.id)
     assert rows(memloci, "SELECT * FROM memory_sources ORDER BY memory_id, kind, ref") == before
