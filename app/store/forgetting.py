@@ -5,8 +5,9 @@ A record of input (an imported or Memloci chat message, a screen session: origin
 gone: every memory whose sources are all gone goes too (cascade), and a memory with another
 source stays, loses the gone one and gets a history row saying so. A memory cited as a source
 (its id as the ref) is a source too, so the cascade follows derived-from-derived memories to a
-fixed point. Lines appended to a core block from a gone source are removed from the block and
-from its history; a block left empty goes. With `cascade=False` nothing derived goes: the gone
+fixed point. Lines appended to a core block from a gone source, and a day summary's entries of
+forgotten events, are removed from the memory and its history (`derived_text`); a block left
+empty goes. With `cascade=False` nothing derived goes: the gone
 sources are dropped, and a memory left without any source is marked as kept by the person.
 
 Everything is one transaction: the plan is computed again inside it, the kept memories change,
@@ -26,6 +27,7 @@ from typing import Any
 
 from app.domain import SOURCE_KINDS, Memory, MemoryType, Source, to_iso, utcnow
 from app.memory import kind_of
+from app.store import derived_text
 from app.store.memories import MemoryRepository
 
 RECORD_ORIGINS = frozenset({"import", "chat", "capture"})
@@ -55,7 +57,7 @@ class ForgetItem:
     text: str
     origin: str
     lost_sources: tuple[Source, ...] = ()
-    lines_removed: tuple[str, ...] = ()  # core lines that came only from a gone source
+    lines_removed: tuple[str, ...] = ()  # core lines / day-summary entries of a gone source
     loses_all_sources: bool = False  # kept (keep-derived) with no source left
 
     def to_dict(self) -> dict[str, Any]:
@@ -173,55 +175,6 @@ class _Graph:
         return out
 
 
-def _snapshot_sources(snap: dict[str, Any] | None, key: str = "sources") -> set[Source]:
-    if not snap:
-        return set()
-    return {Source(s["kind"], s["ref"]) for s in snap.get(key) or [] if isinstance(s, dict)}
-
-
-def _snapshot_lines(snap: dict[str, Any] | None) -> list[str]:
-    if not snap:
-        return []
-    return str((snap.get("fields") or {}).get("value", "")).splitlines()
-
-
-def core_lines_from(conn: Any, memory_id: str, gone: set[Source]) -> Counter[str]:
-    """Lines of a core block brought only by gone sources: each history row is credited with
-    the lines it appended, to the sources it came `via` (rows written before that was kept:
-    the sources it added); lines credited to gone sources alone qualify."""
-    removable: Counter[str] = Counter()
-    for old_raw, new_raw in conn.execute(
-        "SELECT old, new FROM memory_history WHERE memory_id = ? ORDER BY id", (memory_id,)
-    ):
-        if new_raw is None:
-            continue
-        old = json.loads(old_raw) if old_raw else None
-        new = json.loads(new_raw)
-        added = _snapshot_sources(new, "via") or (_snapshot_sources(new) - _snapshot_sources(old))
-        if not added or not added <= gone:
-            continue
-        removable.update(Counter(_snapshot_lines(new)) - Counter(_snapshot_lines(old)))
-    return removable
-
-
-def _without(lines: list[str], removable: Counter[str]) -> tuple[list[str], list[str]]:
-    """(lines kept, lines removed): each removable line at most as often as it was brought."""
-    left = Counter(removable)
-    kept, removed = [], []
-    for line in lines:
-        if left[line] > 0:
-            left[line] -= 1
-            removed.append(line)
-        else:
-            kept.append(line)
-    return kept, removed
-
-
-def _core_value(conn: Any, memory_id: str) -> list[str]:
-    row = conn.execute("SELECT data FROM memories WHERE id = ?", (memory_id,)).fetchone()
-    return str(json.loads(row[0]).get("value", "")).splitlines() if row else []
-
-
 # -- planning -------------------------------------------------------------------------------------
 def plan(repo: MemoryRepository, memory_ids: Sequence[str], *, cascade: bool = True) -> ForgetPlan:
     """What forgetting these memories (full ids) removes and changes; changes nothing."""
@@ -259,9 +212,9 @@ def plan(repo: MemoryRepository, memory_ids: Sequence[str], *, cascade: bool = T
             if graph.sources[memory_id] <= gone:
                 frontier.add(memory_id)
             elif graph.type.get(memory_id) == MemoryType.CORE.value:
-                lines = core_lines_from(conn, memory_id, gone)
-                kept_lines, _ = _without(_core_value(conn, memory_id), lines)
-                if lines and not any(line.strip() for line in kept_lines):
+                (block,) = repo.get_many([memory_id])
+                lines = derived_text.brought(conn, block, gone, ())
+                if lines and not derived_text.strip(block.type, block.fields, lines)["value"]:
                     frontier.add(memory_id)  # nothing of the block would be left
         going |= frontier
 
@@ -278,15 +231,14 @@ def plan(repo: MemoryRepository, memory_ids: Sequence[str], *, cascade: bool = T
             **extra,
         )
 
+    going_memories = [memories[i] for i in sorted(going) if i in memories]
     kept: list[ForgetItem] = []
     for memory_id in kept_ids:
         memory = memories[memory_id]
         lost = tuple(s for s in memory.sources if s in gone)
         lines: tuple[str, ...] = ()
-        if cascade and memory.type is MemoryType.CORE:
-            removable = core_lines_from(conn, memory_id, gone)
-            _, removed = _without(_core_value(conn, memory_id), removable)
-            lines = tuple(removed)
+        if cascade:
+            lines = tuple(derived_text.brought(conn, memory, gone, going_memories))
         kept.append(
             item(
                 memory,
@@ -393,11 +345,9 @@ def _unsource(
     fields = dict(cur["data"])
     sets: dict[str, Any] = {"updated_at": now, "version": cur["version"] + 1}
     if item.lines_removed:
-        kept_lines, _ = _without(
-            str(fields.get("value", "")).splitlines(), Counter(item.lines_removed)
-        )
         kind = kind_of(cur["type"])
-        fields = kind.merge(fields, {"value": "\n".join(kept_lines)})  # validated as any write
+        stripped = derived_text.strip(cur["type"], fields, item.lines_removed)
+        fields = kind.merge(fields, stripped)  # validated as any write
         sets["data"] = json.dumps(fields, ensure_ascii=False)
         sets["text"] = kind.render(fields)
     db.conn.execute(
@@ -409,7 +359,12 @@ def _unsource(
     reason = f"its {kinds} source{plural} forgotten"
     if item.lines_removed:
         count = len(item.lines_removed)
-        reason += f"; {count} line{'s' if count != 1 else ''} from it removed"
+        what = (
+            "entr" + ("y" if count == 1 else "ies")
+            if item.type is MemoryType.EPISODIC
+            else ("line" + ("" if count == 1 else "s"))
+        )
+        reason += f"; {count} {what} from it removed"
     if keep_marker:
         reason += "; kept at the person's request"
     repo._audit(
@@ -424,30 +379,5 @@ def _unsource(
         now,
     )
     if item.lines_removed:
-        still = set(str(fields.get("value", "")).splitlines())
-        _scrub_history(db, item.id, [line for line in item.lines_removed if line not in still])
-
-
-def _scrub_history(db: Any, memory_id: str, lines: Sequence[str]) -> None:
-    """Forgotten lines leave every version of the block kept in its history."""
-    if not lines:
-        return
-    doomed = set(lines)
-    rows = db.conn.execute(
-        "SELECT id, old, new FROM memory_history WHERE memory_id = ?", (memory_id,)
-    ).fetchall()
-    for row_id, old, new in rows:
-        changed = []
-        for raw in (old, new):
-            if raw is None:
-                changed.append(None)
-                continue
-            snap = json.loads(raw)
-            value = str((snap.get("fields") or {}).get("value", ""))
-            if any(line in doomed for line in value.splitlines()):
-                kept = [line for line in value.splitlines() if line not in doomed]
-                snap["fields"]["value"] = "\n".join(kept)
-            changed.append(json.dumps(snap, ensure_ascii=False))
-        db.conn.execute(
-            "UPDATE memory_history SET old = ?, new = ? WHERE id = ?", (*changed, row_id)
-        )
+        left = [p for p in item.lines_removed if not derived_text.holds(cur["type"], fields, p)]
+        derived_text.scrub_history(db, item.id, cur["type"], left)
