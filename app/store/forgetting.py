@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from app.domain import SOURCE_KINDS, Memory, MemoryType, Source, to_iso, utcnow
@@ -84,7 +84,6 @@ class ForgetPlan:
     queue_items: int = 0
     frames: int = 0
     done: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def purged(self) -> tuple[ForgetItem, ...]:

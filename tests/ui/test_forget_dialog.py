@@ -109,6 +109,10 @@ def test_the_dialog_lists_what_came_from_it_and_forgets_it_too_by_default(
     qtbot.waitUntil(lambda: pane.detail.memory is None)
     shown = {pane.model.memory(row).id for row in range(pane.model.rowCount())}
     assert chat["message"].id not in shown and chat["only"].id not in shown
+    # The memory that stayed says in its history which source was forgotten.
+    pane.open_memory(chat["both"].id)
+    qtbot.waitUntil(lambda: "source_forgotten" in pane.detail.body.toPlainText())
+    assert f"source forgotten: Chat message {M1.ref}" in pane.detail.body.toPlainText()
 
 
 def test_keeping_the_derived_memories_keeps_them_without_the_source(

@@ -58,6 +58,12 @@ def _changes(entry: HistoryEntry) -> str:
         "valid_to"
     ):
         parts.append("validity changed")
+    if entry.old is not None:
+        before = {(s["kind"], s["ref"]) for s in (entry.old or {}).get("sources", [])}
+        after = {(s["kind"], s["ref"]) for s in (entry.new or {}).get("sources", [])}
+        for kind, ref in sorted(before - after):
+            name = SOURCE_NAMES.get(kind, kind)
+            parts.append(f"<i>source forgotten</i>: {esc(name)} <code>{esc(ref)}</code>")
     return "<br>".join(parts)
 
 
