@@ -221,13 +221,12 @@ def plan(repo: MemoryRepository, memory_ids: Sequence[str], *, cascade: bool = T
     memories = {m.id: m for m in repo.get_many([*sorted(going), *kept_ids])}
 
     def item(memory: Memory, **extra: Any) -> ForgetItem:
+        title, text = memory.title, memory.text
+        head, _, rest = text.partition(": ")
+        if head == title and rest.startswith(title.rstrip("…")):
+            text = rest  # "name: summary" where the name was made from the summary
         return ForgetItem(
-            memory.id,
-            memory.type,
-            _short(memory.title, 80),
-            _short(memory.text),
-            memory.origin,
-            **extra,
+            memory.id, memory.type, _short(title, 80), _short(text), memory.origin, **extra
         )
 
     going_memories = [memories[i] for i in sorted(going) if i in memories]
