@@ -38,11 +38,13 @@ def _list(items: list[tuple[str, str]], name: str) -> QListWidget:
     widget = QListWidget()
     widget.setObjectName(name)
     widget.setSelectionMode(QListWidget.SelectionMode.NoSelection)
-    widget.setWordWrap(True)
+    widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    widget.setWordWrap(False)  # one row per memory; the whole text is in the tooltip
     widget.setTextElideMode(Qt.TextElideMode.ElideRight)
-    for text, tip in items:
+    widget.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    for text, memory_id in items:
         entry = QListWidgetItem(text)
-        entry.setToolTip(tip)
+        entry.setToolTip(f"{text}\n(id {memory_id})")
         widget.addItem(entry)
     rows = min(max(len(items), 1), LIST_ROWS)
     widget.setFixedHeight(widget.sizeHintForRow(0) * rows + 2 * widget.frameWidth() + 4)
@@ -61,7 +63,7 @@ class ForgetDialog(QDialog):
         self.setModal(True)
         layout = QVBoxLayout(self)
         chars = self.fontMetrics().averageCharWidth()
-        self.setMinimumWidth(chars * 72)
+        self.setMinimumWidth(chars * 90)
 
         asked = plan.requested
         name = (
