@@ -27,6 +27,8 @@ from app.memory import kind_of
 from app.memory.core import CoreKind
 from app.retrieval import SearchRequest
 from app.settings import Settings
+from app.store import forgetting
+from app.store.forgetting import ForgetPlan
 
 log = logging.getLogger(__name__)
 
@@ -222,12 +224,37 @@ class Memloci(RetrievalFacade, AgentsFacade, CaptureFacade, AutofillFacade, View
         self.memory_updated.emit(memory)
         return memory
 
-    def forget(self, memory_id: str) -> None:
-        """Purge a memory for good: record, history, full-text and vector entries."""
-        memory_id = self._s.repo.resolve(memory_id)
-        self._s.repo.forget([memory_id])
-        self._s.retriever.removed([memory_id])
-        self.memory_forgotten.emit(memory_id)
+    def forget(
+        self, memory_ids: str | Sequence[str], *, cascade: bool = True, actor: str = "user"
+    ) -> ForgetPlan:
+        """Purge memories for good (record, history, full-text and vector entries) and, with
+        `cascade`, what came only from them; memories with another source stay and lose the
+        forgotten one. `forget_preview` says what this does. Returns what was done."""
+        ids = self._resolve_all(memory_ids)
+        done = forgetting.forget(self._s.repo, ids, cascade=cascade, actor=actor)
+        if done.purged_ids:
+            self._s.retriever.removed(done.purged_ids)
+        changed = self._s.repo.get_many(done.kept_ids)
+        if changed:
+            self._s.retriever.indexed(changed)
+        for memory_id in done.purged_ids:
+            self.memory_forgotten.emit(memory_id)
+        for memory in changed:
+            self.memory_updated.emit(memory)
+        return done
+
+    def forget_preview(
+        self, memory_ids: str | Sequence[str], *, cascade: bool = True
+    ) -> ForgetPlan:
+        """What `forget` would remove and change (counts by type, ids, short text); nothing
+        changes. The CLI's confirmation and the desktop app's dialog show it."""
+        return forgetting.plan(self._s.repo, self._resolve_all(memory_ids), cascade=cascade)
+
+    def _resolve_all(self, memory_ids: str | Sequence[str]) -> list[str]:
+        given = [memory_ids] if isinstance(memory_ids, str) else list(memory_ids)
+        if not given:
+            raise InvalidInput("Say which memory to forget (an id).")
+        return list(dict.fromkeys(self._s.repo.resolve(i) for i in given))
 
     delete = forget  # mem0's name for the same thing
 

@@ -25,6 +25,7 @@ from typing import Any
 from app.agents.text import clip, near_duplicate
 from app.domain import Memory, MemoryType, Source, from_iso, to_iso, utcnow
 from app.memory import kind_of
+from app.memory.episodic import day_line
 from app.settings import AgentSettings
 
 log = logging.getLogger(__name__)
@@ -172,11 +173,7 @@ class Consolidator:
         apps = Counter(str(e.fields.get("actor", "?")) for e in events)
         first = events[0].occurred_at
         label = first.astimezone().strftime("%A %d %B %Y")
-        lines = [
-            f"{e.occurred_at.astimezone():%H:%M} {e.fields.get('actor', '?')}: "
-            f"{clip(str(e.fields.get('summary', '')), 160)}"
-            for e in events
-        ]
+        lines = [day_line({**e.fields, "occurred_at": e.occurred_at}) for e in events]
         sources: list[Source] = list(dict.fromkeys(s for e in events for s in e.sources))
         existing = self._day_summary(first)
         with self.s.database.write():

@@ -13,7 +13,7 @@ import enum
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -170,17 +170,49 @@ def _apply_one(services: Any, op: Operation, out: Applied) -> None:
     out.counts[str(op.action)] += 1
 
 
+def _forgotten_inputs(db: Any, inputs: Sequence[tuple[int, Source]]) -> set[Source]:
+    """Sources of the batch whose queue items left the queue while the batch ran: forgetting
+    a message or session deletes them, so nothing is derived from it afterwards."""
+    ids = sorted({item for item, _ in inputs})
+    present: set[int] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        present.update(
+            row[0]
+            for row in db.conn.execute(f"SELECT id FROM work_queue WHERE id IN ({marks})", chunk)
+        )
+    return {source for item, source in inputs if item not in present}
+
+
+def _without(operations: Sequence[Operation], lost: set[Source], out: Applied) -> list[Operation]:
+    kept = []
+    for op in operations:
+        sources = tuple(s for s in op.sources if s not in lost)
+        if op.sources and not sources:
+            out.skipped += 1
+            continue
+        kept.append(replace(op, sources=sources) if sources != op.sources else op)
+    return kept
+
+
 def apply_operations(
     services: Any,
     operations: Sequence[Operation],
     *,
     done: Sequence[int] = (),
+    inputs: Sequence[tuple[int, Source]] = (),
     notify: Callable[[Applied], None] | None = None,
 ) -> Applied:
     """Apply every operation and mark `done` queue items, in one transaction. An operation that
-    does not fit its type's limits is skipped (logged without content), not the whole batch."""
+    does not fit its type's limits is skipped (logged without content), not the whole batch.
+    `inputs` (queue item id, source): an input forgotten meanwhile leaves the operations."""
     out = Applied()
     with services.database.write() as db:
+        lost = _forgotten_inputs(db, inputs) if inputs else set()
+        if lost:
+            log.info("%d inputs were forgotten while their batch ran", len(lost))
+            operations = _without(operations, lost, out)
         for op in operations:
             try:
                 _apply_one(services, op, out)

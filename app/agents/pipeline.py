@@ -196,7 +196,11 @@ class AgentPipeline:
         report.policy.update(policy.counts)
         report.accepted.update(op.proposer for op in final)
         applied = apply_operations(
-            self.s, final, done=[] if problem else batch.item_ids, notify=self._notify
+            self.s,
+            final,
+            done=[] if problem else batch.item_ids,
+            inputs=[(i.item_id, i.source) for i in batch.inputs],
+            notify=self._notify,
         )
         if problem:
             self.s.queue.fail(batch.item_ids, "model output invalid")

@@ -225,13 +225,18 @@ class MemoryRepository:
         secret_blob: bytes | None,
         valid_to: str | None,
         sources: Iterable[Source],
+        via: Sequence[Source] = (),
     ) -> dict[str, Any]:
-        """What an audit row records. A vault secret stays sealed inside it."""
+        """What an audit row records. A vault secret stays sealed inside it. `via`: the sources
+        this change came from (even ones the memory had already), so that what a forgotten
+        source brought, such as a line appended to a core block, can be taken out again."""
         snap: dict[str, Any] = {
             "fields": fields,
             "valid_to": valid_to,
             "sources": [s.to_dict() for s in sources],
         }
+        if via:
+            snap["via"] = [s.to_dict() for s in dict.fromkeys(via)]
         if secret_blob is not None:
             snap["sealed_secret"] = base64.b64encode(secret_blob).decode()
         return snap
@@ -386,7 +391,7 @@ class MemoryRepository:
                 actor,
                 reason,
                 self._snapshot(memory_id, cur["data"], cur["secret"], cur["valid_to"], old_sources),
-                self._snapshot(memory_id, public, blob, cur["valid_to"], new_sources),
+                self._snapshot(memory_id, public, blob, cur["valid_to"], new_sources, add_sources),
                 now,
             )
         return self.get(memory_id)
@@ -423,17 +428,27 @@ class MemoryRepository:
         return self.get(memory_id)
 
     def forget(self, memory_ids: Sequence[str]) -> int:
-        """Purge for good: rows, sources, history and full-text entries; pages are zeroed."""
+        """Purge exactly these, for good; what came from them is `app.store.forgetting`'s."""
         if not memory_ids:
             return 0
         with self.db.write() as db:
-            marks = ",".join("?" * len(memory_ids))
-            count = db.conn.execute(
-                f"DELETE FROM memories WHERE id IN ({marks})", list(memory_ids)
-            ).rowcount
+            count = self.purge(db, memory_ids)
+        self.db.checkpoint()
+        return count
+
+    @staticmethod
+    def purge(db: Any, memory_ids: Sequence[str]) -> int:
+        """Delete rows in the caller's transaction: sources, history, threads and capture rows
+        follow by foreign key, full-text entries by trigger; pages are zeroed."""
+        count = 0
+        ids = list(memory_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            count += db.conn.execute(f"DELETE FROM memories WHERE id IN ({marks})", chunk).rowcount
+        if count:
             # Rewrite the full-text index so the deleted terms leave its segments too.
             db.conn.execute("INSERT INTO memories_fts(memories_fts) VALUES ('optimize')")
-        self.db.checkpoint()
         return count
 
     def history(self, memory_id: str) -> list[HistoryEntry]:

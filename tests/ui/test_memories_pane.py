@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, Qt, QUrl
-from PySide6.QtWidgets import QDialogButtonBox, QInputDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QDialogButtonBox, QInputDialog, QLineEdit
 
 from app.domain import Source
 from tests.conftest import PASSPHRASE
@@ -141,18 +141,21 @@ def test_edit_invalidate_restore_and_forget(
     qtbot.mouseClick(pane.detail.invalidate_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: memloci.get(fact.id).active)
 
+    cancelled: list[bool] = []
+
     def cancel(dialog: Any) -> None:
-        assert isinstance(dialog, QMessageBox)
-        dialog.button(QMessageBox.StandardButton.Cancel).click()
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Cancel).click()
+        cancelled.append(True)
 
     when_modal(cancel)
     qtbot.mouseClick(pane.detail.forget_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: cancelled == [True])
     wait_idle(qtbot, bridge)
     assert memloci.get(fact.id).active  # cancelled: nothing happened
 
     def confirm(dialog: Any) -> None:
-        forget = next(b for b in dialog.buttons() if b.text() == "Forget")
-        forget.click()
+        assert dialog.derived_list is None and dialog.kept_list is None  # nothing came from it
+        dialog.forget_button.click()
 
     when_modal(confirm)
     qtbot.mouseClick(pane.detail.forget_button, Qt.MouseButton.LeftButton)

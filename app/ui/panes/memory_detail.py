@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from app.domain import HistoryEntry, Memory, MemoryType
 from app.ui import dialogs
 from app.ui.bridge import Bridge
+from app.ui.forget_dialog import ForgetDialog
 from app.ui.panes.memory_edit import MemoryForm
 from app.ui.panes.memory_model import MASK, when
 from app.ui.theme import TYPE_COLORS
@@ -57,6 +58,12 @@ def _changes(entry: HistoryEntry) -> str:
         "valid_to"
     ):
         parts.append("validity changed")
+    if entry.old is not None:
+        before = {(s["kind"], s["ref"]) for s in (entry.old or {}).get("sources", [])}
+        after = {(s["kind"], s["ref"]) for s in (entry.new or {}).get("sources", [])}
+        for kind, ref in sorted(before - after):
+            name = SOURCE_NAMES.get(kind, kind)
+            parts.append(f"<i>source forgotten</i>: {esc(name)} <code>{esc(ref)}</code>")
     return "<br>".join(parts)
 
 
@@ -312,23 +319,29 @@ class MemoryDetail(QWidget):
             )
 
     def forget(self) -> None:
+        """Ask with the preview (what else came from this memory), then forget."""
         memory = self.memory
         if memory is None:
             return
-        ok = dialogs.confirm(
-            self,
-            "Forget memory",
-            f"Forget “{memory.title}” for good?\n\nIts text, history and index entries are "
-            "deleted and cannot be recovered.",
-            "Forget",
-            destructive=True,
+        self._bridge.call(
+            "forget_preview",
+            memory.id,
+            on_done=lambda plan, m=memory: self._ask_forget(m, plan),
+            on_error=self.message.emit,
+            owner=self,
         )
-        if not ok:
+
+    def _ask_forget(self, memory: Memory, plan: Any) -> None:
+        if self.memory is None or self.memory.id != memory.id:
+            return  # another memory was selected meanwhile
+        dialog = ForgetDialog(plan, self)
+        if not dialog.exec():
             return
         self._bridge.call(
             "forget",
             memory.id,
-            on_done=lambda _=None, mid=memory.id: self._forgotten(mid),
+            cascade=dialog.cascade(),
+            on_done=lambda done, mid=memory.id: self._forgotten(mid, done),
             on_error=self.message.emit,
             owner=self,
         )
@@ -377,8 +390,15 @@ class MemoryDetail(QWidget):
         self.changed.emit(memory)
         self.show_memory(memory)
 
-    def _forgotten(self, memory_id: str) -> None:
-        self.message.emit("Forgotten for good.")
+    def _forgotten(self, memory_id: str, done: Any = None) -> None:
+        derived = len(getattr(done, "derived", ()))
+        kept = len(getattr(done, "kept", ()))
+        text = "Forgotten for good"
+        if derived:
+            text += f", with {derived} {'memory' if derived == 1 else 'memories'} made from it"
+        if kept:
+            text += f"; {kept} kept without it as a source"
+        self.message.emit(text + ".")
         self.forgotten.emit(memory_id)
         if self.memory is not None and self.memory.id == memory_id:
             self.show_memory(None)
