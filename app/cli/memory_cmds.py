@@ -62,7 +62,7 @@ def read_secret() -> str:
 
 
 def bounds(since: str | None, until: str | None) -> tuple[Any, Any]:
-    from app.timeparse import parse_bound
+    from app.timewords import parse_bound
 
     return (
         parse_bound(since, end=False) if since else None,
