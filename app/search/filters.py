@@ -1,5 +1,5 @@
-"""Which memories a search may return: types, a time range, a month, day or season of any
-year, validity. One place turns them into SQL over `memories m`, for every search channel."""
+"""Which memories a search may return: types, a time range, a month or day of any year,
+validity. One place turns them into SQL over `memories m`, for every search channel."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ class Filters:
     month: int | None = None
     day: int | None = None
     include_invalid: bool = False
-    months: tuple[int, ...] = ()  # any of these calendar months ("during the summer")
 
     @classmethod
     def build(
@@ -43,21 +42,20 @@ class Filters:
             month=window.month if window else None,
             day=window.day if window else None,
             include_invalid=include_invalid,
-            months=window.months if window else (),
         )
 
     def without_window(self, since: datetime | None, until: datetime | None) -> Filters:
-        return replace(self, since=since, until=until, month=None, day=None, months=())
+        return replace(self, since=since, until=until, month=None, day=None)
 
     @property
     def narrowing(self) -> bool:
         """True when the filters may exclude many memories (vector search then over-fetches)."""
-        return bool(self.types or self.since or self.until or self.month or self.months)
+        return bool(self.types or self.since or self.until or self.month)
 
     @property
     def indexable(self) -> bool:
         """True when SQLite can count the matching memories from its indexes."""
-        return self.month is None and not self.months
+        return self.month is None
 
     def empty_range(self) -> bool:
         return self.since is not None and self.until is not None and self.since >= self.until
@@ -84,12 +82,6 @@ class Filters:
                     f"CAST(strftime('%d', {alias}.occurred_at, 'localtime') AS INTEGER) = ?"
                 )
                 params.append(self.day)
-        if self.months:
-            marks = ",".join("?" * len(self.months))
-            clauses.append(
-                f"CAST(strftime('%m', {alias}.occurred_at, 'localtime') AS INTEGER) IN ({marks})"
-            )
-            params.extend(self.months)
         if not self.include_invalid:
             clauses.append(f"{alias}.valid_to IS NULL")
         return "".join(f" AND {c}" for c in clauses), params

@@ -93,6 +93,16 @@ class Grammar:
         r = re.compile
         self.rules: list[Rule] = [
             Rule(
+                "holiday",
+                r(
+                    r"\b(?:(?P<which>last|next|this)\s+|(?P<prep>on|at|over|for|during|around"
+                    r"|after|before|since|until|till|by|in|from)\s+)?"
+                    rf"(?P<holiday>{alt([*holidays, *V.HOLIDAY_PERIODS])})(?:\s+{year})?\b",
+                    re.I,
+                ),
+                _holiday,
+            ),
+            Rule(
                 "iso",
                 r(
                     rf"{lead}(?P<y>\d{{4}})(?P<sep>[-/])(?P<m>\d{{1,2}})(?P=sep)(?P<d>\d{{1,2}})"
@@ -262,16 +272,6 @@ class Grammar:
                     re.I,
                 ),
                 _season,
-            ),
-            Rule(
-                "holiday",
-                r(
-                    r"\b(?:(?P<which>last|next|this)\s+|(?P<prep>on|at|over|for|during|around"
-                    r"|after|before|since|until|till|by|in|from)\s+)?"
-                    rf"(?P<holiday>{alt([*holidays, *V.HOLIDAY_PERIODS])})(?:\s+{year})?\b",
-                    re.I,
-                ),
-                _holiday,
             ),
             Rule(
                 "nth_weekday",

@@ -3,11 +3,13 @@
 
 `parse_query` takes the first time expression that names a period, resolves it against `now`
 (the person's local time) into a `TimeWindow`, and returns the query without those words. The
-retriever filters on each memory's `occurred_at`. A month, day or season without a year ("in
-June", "on 8 May", "during the summer") means that month, day or season in any year. Words
-that name no period stay in the query: a rule ("every Monday"), a bare time ("at 9pm"), or a
-period relative to something that is not a date ("the week after the party"), which is kept
-as `ParsedQuery.relation` for a retriever that can find the party first.
+retriever filters on each memory's `occurred_at`. A month or day without a year ("in June",
+"on 8 May") means that month or day in any year. Words that name no period stay in the query:
+a rule ("every Monday"), a bare time ("at 9pm"), a holiday's name (its messages say it, and
+are written days before or after it), a season of no particular year (its months depend on
+the hemisphere), a purpose ("plans for the summer": said before the summer), and a period
+relative to something that is not a date ("the week after the party"), which is kept as
+`ParsedQuery.relation` for a retriever that can find the party first.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from app.timewords import calendar as cal
 from app.timewords.nodes import (
     Clock,
     Context,
@@ -31,21 +32,18 @@ from app.timewords.nodes import (
     resolve,
 )
 from app.timewords.scan import BOUNDING, Found, scan
-from app.timewords.vocab import FIXED_HOLIDAYS
 
 
 @dataclass(frozen=True)
 class TimeWindow:
     """Where in time to look. `since` inclusive, `until` exclusive; `month` (and `day`) match
-    that calendar month (day) of any year, `months` any of those months of any year, in local
-    time."""
+    that calendar month (day) of any year, in local time."""
 
     since: datetime | None = None
     until: datetime | None = None
     month: int | None = None
     day: int | None = None
     phrase: str = ""
-    months: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,7 +77,8 @@ def parse_query(query: str, now: datetime | None = None) -> ParsedQuery:
         window = _window(item, now)
         if window is None:
             continue
-        rest = (query[: item.start] + " " + query[item.end :]).strip()
+        after = re.sub(r"^['’]s\b", "", query[item.end :])  # "next year's festival"
+        rest = (query[: item.start] + " " + after).strip()
         rest = re.sub(r"\s+([?.!,])", r"\1", re.sub(r"\s{2,}", " ", rest)).strip(" ,")
         return ParsedQuery(rest, window, relation)
     return ParsedQuery(query, None, relation)
@@ -87,16 +86,18 @@ def parse_query(query: str, now: datetime | None = None) -> ParsedQuery:
 
 def _window(item: Found, now: datetime) -> TimeWindow | None:
     node, prep, phrase = item.node, item.prep, " ".join(item.text.split())
-    if item.recurring or isinstance(node, Clock):
-        return None
+    if item.recurring or isinstance(node, Clock | Holiday):
+        return None  # a holiday's name is what its messages say: it stays a word to search
+    if prep == "for" and not isinstance(node, Rolling):
+        return None  # "plans for the summer": said before the summer, not during it
     if isinstance(node, Offset) and node.unit in ("hour", "minute"):
         return None
     bounded = prep in BOUNDING
     if not bounded:
         any_year = _any_year(node.base if isinstance(node, Timed) else node)
         if any_year is not None:
-            month, day, months = any_year
-            return TimeWindow(month=month, day=day, months=months, phrase=phrase)
+            month, day = any_year
+            return TimeWindow(month=month, day=day, phrase=phrase) if month else None
     tense = "past" if bounded else item.tense
     span = resolve(node, Context(now, tense))
     if span is None:
@@ -110,20 +111,14 @@ def _window(item: Found, now: datetime) -> TimeWindow | None:
     return TimeWindow(since=since, until=until, phrase=phrase)
 
 
-def _any_year(node: object) -> tuple[int | None, int | None, tuple[int, ...]] | None:
-    """(month, day, months) for words that name a date of any year."""
+def _any_year(node: object) -> tuple[int | None, int | None] | None:
+    """(month, day) for words that name a date of any year; (None, None) for a season."""
     if isinstance(node, Day) and node.year is None and node.month is not None:
-        return node.month, node.day, ()
+        return node.month, node.day
     if isinstance(node, Month) and node.year is None and node.which is None:
-        return node.month, None, ()
-    if isinstance(node, Holiday) and node.year is None and node.which is None and node.days == 1:
-        if node.name in FIXED_HOLIDAYS:
-            day = cal.holiday(node.name, 2001)
-            return day.month, day.day, ()
+        return node.month, None
     if isinstance(node, Season) and node.year is None and node.which is None:
-        first, _ = cal.season_period(node.name, 2001)
-        months = tuple(sorted({cal.add_months(first, n).month for n in range(3)}))
-        return None, None, months
+        return None, None  # "during the summer": which months depends on the hemisphere
     return None
 
 
@@ -133,7 +128,7 @@ def _moment(day: date, now: datetime) -> datetime:
 
 def _bounded(prep: str, start: datetime, end: datetime) -> tuple[datetime | None, ...]:
     """Apply a leading since/before/after/until to a resolved span."""
-    if prep in ("since", "from"):
+    if prep == "since":
         return start, None
     if prep == "after":
         return end, None

@@ -35,12 +35,15 @@ from app.timewords.nodes import (
     Year,
 )
 
-BOUNDING = frozenset({"since", "from", "after", "before", "until", "till", "til", "by"})
+# Prepositions that make a period a bound: "since March" is from March on. ("from March" alone
+# is "of March", as in "photos from March"; "from X to Y" is a range.)
+BOUNDING = frozenset({"since", "after", "before", "until", "till", "til", "by"})
 _PREPS = (
     r"since|from|before|after|until|till|til|by|in|on|at|during|over|through|throughout|"
     r"around|for|as\s+of|between|back\s+in|of"
 )
-_PREP_TAIL = re.compile(rf"(?i)\b(?P<prep>{_PREPS})\s+$")
+# Words before an expression taken into it ("from" is not: "move from 4 years ago").
+_PREP_TAIL = re.compile(rf"(?i)\b(?P<prep>{_PREPS.replace('from|', '')})\s+$")
 _HEAD = re.compile(  # used with .match(), so at the start of an expression
     rf"(?i)(?:(?P<part>early|mid|late|(?:the\s+)?(?:start|beginning|middle|end)\s+of)|"
     rf"(?P<prep>{_PREPS}))[\s-]+"

@@ -112,9 +112,3 @@ def test_only_time_words_with_nothing_in_that_period_answer_nothing(memloci) -> 
     _episode(memloci, "I saw Ana yesterday at the market", datetime(2022, 3, 1, tzinfo=UTC))
     assert memloci.search("yesterday") == []
 
-
-def test_a_season_without_a_year_means_that_season_of_any_year(memloci) -> None:
-    july = _episode(memloci, "Barbecue at the lake with Ines", datetime(2021, 7, 14, 12, tzinfo=UTC))
-    _episode(memloci, "Barbecue in the snow with Ines", datetime(2022, 1, 9, 12, tzinfo=UTC))
-    assert parse_query("barbecue during the summer", NOW).window.months == (6, 7, 8)
-    assert [h.id for h in memloci.search("barbecue during the summer")] == [july.id]
