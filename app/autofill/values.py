@@ -45,6 +45,7 @@ DIAL_CODES = sorted(
     reverse=True,
 )
 
+
 def find_email(text: str) -> str | None:
     match = EMAIL.search(text)
     return match.group(0).rstrip(".") if match else None

@@ -12,45 +12,28 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import time
 
+from app.timewords import builders as B
 from app.timewords import vocab as V
 from app.timewords.nodes import (
     Between,
-    Clock,
     Day,
     Every,
-    Holiday,
     Month,
     Node,
     NthWeekday,
-    Offset,
     Recurrence,
-    Rolling,
-    Season,
     Shift,
     Weekday,
-    Year,
 )
 
 Build = Callable[[re.Match[str], str], Node | None]
-AMBIGUOUS_MONTHS = frozenset({"may", "march", "mar", "jan", "jun", "dec", "sept"})
-_NEGATED = re.compile(r"(?i)(?:\b(?:not|never|only)\b|n't\b|\bfirst\s+time\b)")
-_PREP_TAIL = re.compile(
-    r"\b(?:on|in|by|until|till|since|from|before|after|during|for|of|early|mid|late|between"
-    r"|through|around|every|each)[\s-]+(?:the\s+)?$",
-    re.I,
-)
 
 
 def alt(words: object) -> str:
     """A regex alternation of words, longest first, any run of spaces between their parts."""
     ordered = sorted({str(w) for w in words}, key=len, reverse=True)  # type: ignore[attr-defined]
     return "|".join(re.escape(w).replace(r"\ ", r"\s+").replace("'", "['’]?") for w in ordered)
-
-
-def words(value: str | None) -> str:
-    return " ".join((value or "").lower().replace("’", "'").split())
 
 
 @dataclass(frozen=True)
@@ -100,7 +83,7 @@ class Grammar:
                     rf"(?P<holiday>{alt([*holidays, *V.HOLIDAY_PERIODS])})(?:\s+{year})?\b",
                     re.I,
                 ),
-                _holiday,
+                B.holiday,
             ),
             Rule(
                 "iso",
@@ -109,7 +92,7 @@ class Grammar:
                     r"(?:(?:T|\s+)(?P<hh>[01]?\d|2[0-3]):(?P<mm>[0-5]\d)(?::\d{2}(?:\.\d+)?)?"
                     r"(?:Z|[+-]\d{2}:?\d{2})?)?(?![\d])"
                 ),
-                _iso,
+                B.iso,
             ),
             Rule(
                 "numeric",
@@ -117,9 +100,9 @@ class Grammar:
                     rf"{lead}(?P<a>\d{{1,2}})(?P<sep>[./-])(?P<b>\d{{1,2}})(?P=sep)"
                     r"(?P<y>\d{4}|\d{2})(?![\d]|[./-]\d)"
                 ),
-                _numeric,
+                B.numeric,
             ),
-            Rule("dotted", r(rf"{lead}(?P<a>[0-3]?\d)\.(?P<b>[01]?\d)\.(?![\w.])"), _numeric),
+            Rule("dotted", r(rf"{lead}(?P<a>[0-3]?\d)\.(?P<b>[01]?\d)\.(?![\w.])"), B.numeric),
             Rule(
                 "slashed",
                 r(
@@ -127,7 +110,7 @@ class Grammar:
                     r"(?P<a>[0-3]?\d)/(?P<b>[01]?\d)(?![\d/])",
                     re.I,
                 ),
-                _numeric,
+                B.numeric,
             ),
             Rule(
                 "dmy",
@@ -193,9 +176,9 @@ class Grammar:
                 "month_bare",
                 r(
                     r"\b(?P<prep>in|during|since|from|before|after|until|till|by|over|through"
-                    r"|throughout|back\s+in|around|early|mid|late|(?:the\s+)?(?:start|beginning"
-                    r"|middle|end)\s+of|(?P<which>last|next|this\s+past|this\s+coming|this"
-                    r"|coming))[\s-]+(?:the\s+month\s+of\s+)?"
+                    r"|throughout|back\s+in|around|between|early|mid|late|(?:the\s+)?(?:start"
+                    r"|beginning|middle|end)\s+of|(?P<which>last|next|this\s+past|this\s+coming"
+                    r"|this|coming))[\s-]+(?:the\s+month\s+of\s+)?"
                     rf"{m_full}\b(?!\s+\d)",
                     re.I,
                 ),
@@ -206,10 +189,11 @@ class Grammar:
                 r(
                     r"\b(?P<prep>in|during|since|from|before|after|until|till|by|through"
                     r"|throughout|back\s+in|around|early|mid|late|(?:the\s+)?(?:start|beginning"
-                    rf"|middle|end)\s+of)[\s-]+(?:the\s+year\s+)?{year}",
+                    rf"|middle|end)\s+of)[\s-]+(?:the\s+year\s+)?{year}"
+                    r"(?:\s*(?:-|–|to|and|until|till|through)\s*(?P<year2>(?:1[6-9]|20)\d{2})(?!\d))?",
                     re.I,
                 ),
-                _year,
+                B.year,
             ),
             Rule(
                 "relative_day",
@@ -220,18 +204,20 @@ class Grammar:
                     rf"{part}\b",
                     re.I,
                 ),
-                _relative_day,
+                B.relative_day,
             ),
             Rule(
                 "relative_unit",
                 r(
-                    r"\b(?:the\s+)?(?P<which>this|last|next|past|previous|coming)\s+"
-                    r"(?P<unit>week|weekend|month|year|fortnight|decade)\b"
+                    r"\b(?:the\s+)?(?P<which>this\s+past|this\s+coming|this|last|next|past"
+                    r"|previous|coming)\s+(?P<unit>week|weekend|month|year|fortnight|decade)\b"
+                    r"|\b(?P<part>early|mid|late|(?:the\s+)?(?:start|beginning|middle|end))"
+                    r"(?:\s+of)?[\s-]+(?:the|this)\s+(?P<unit3>week|month|year)\b"
                     r"|\bthe\s+(?P<unit2>week|weekend|month|year)\s+(?P<dir>before\s+last"
                     r"|after\s+next)\b",
                     re.I,
                 ),
-                _relative_unit,
+                B.relative_unit,
             ),
             Rule(
                 "ago",
@@ -241,7 +227,7 @@ class Grammar:
                     r"(?:['’]?\s*time)?\b",
                     re.I,
                 ),
-                _ago,
+                B.ago,
             ),
             Rule(
                 "rolling",
@@ -250,7 +236,7 @@ class Grammar:
                     rf"{num}\s+{unit}\b",
                     re.I,
                 ),
-                _rolling,
+                B.rolling,
             ),
             Rule(
                 "weekday",
@@ -271,7 +257,7 @@ class Grammar:
                     rf"(?:\s+(?:of\s+)?{year}|\s+['’](?P<yy>\d{{2}}))?\b",
                     re.I,
                 ),
-                _season,
+                B.season,
             ),
             Rule(
                 "nth_weekday",
@@ -292,17 +278,19 @@ class Grammar:
                     r"|\b(?:at\s+)?(?P<noon>noon|midnight)\b",
                     re.I,
                 ),
-                _clock,
+                B.clock,
             ),
             Rule(
                 "clock_range",
                 r(
                     r"(?:\b(?:from|between)\s+)?(?<![\w:.])(?P<h1>1[0-2]|0?[1-9])"
                     r"(?:[:.](?P<m1>[0-5]\d))?\s*(?P<ap1>am|pm)?\s*(?:-|–|to|until|till|and)\s*"
-                    rf"{clock}",
+                    rf"{clock}"
+                    r"|(?:\b(?:from|between)\s+)?(?<![\w:.])(?P<a24>[01]?\d|2[0-3]):(?P<b24>[0-5]\d)\s*"
+                    r"(?:-|–|to|until|till|and)\s*(?P<c24>[01]?\d|2[0-3]):(?P<d24>[0-5]\d)\b",
                     re.I,
                 ),
-                _clock_range,
+                B.clock_range,
             ),
             Rule(
                 "every",
@@ -334,7 +322,7 @@ class Grammar:
                     r"(?:a|an|per|every)\s+(?P<unit>day|week|month|year)\b",
                     re.I,
                 ),
-                _adverb,
+                B.adverb,
             ),
             Rule(
                 "weekday_range",
@@ -366,20 +354,20 @@ class Grammar:
     # -- builders that need the vocabulary -----------------------------------------------
     def _month(self, m: re.Match[str], text: str, needs_cue: bool = True) -> int | None:
         raw = m.group("month")
-        name = words(raw).rstrip(".")
+        name = B.words(raw).rstrip(".")
         number = self.months.get(name)
         if number is None:
             return None
-        if needs_cue and name in AMBIGUOUS_MONTHS and not raw[0].isupper():
+        if needs_cue and name in B.AMBIGUOUS_MONTHS and not raw[0].isupper():
             groups = m.groupdict()
-            if not (groups.get("year") or groups.get("suffix") or _prep_before(m, text)):
+            if not (groups.get("year") or groups.get("suffix") or B.prep_before(m, text)):
                 return None
         return number
 
     def _day_number(self, m: re.Match[str]) -> int:
         groups = m.groupdict()
         if groups.get("ordinal"):
-            return V.ORDINALS[words(groups["ordinal"]).replace(" ", "-")]
+            return V.ORDINALS[B.words(groups["ordinal"]).replace(" ", "-")]
         return int(groups["day"])
 
     def _dmy(self, m: re.Match[str], text: str) -> Node | None:
@@ -387,7 +375,7 @@ class Grammar:
         if month is None:
             return None
         year = int(m.group("year")) if m.group("year") else None
-        weekday = self.weekdays[words(m.group("weekday"))] if m.group("weekday") else None
+        weekday = self.weekdays[B.words(m.group("weekday"))] if m.group("weekday") else None
         return Day(year, month, self._day_number(m), None if year else weekday)
 
     def _day_range(self, m: re.Match[str], text: str) -> Node | None:
@@ -399,7 +387,7 @@ class Grammar:
         return Between(Day(year, month, first), Day(year, month, last))
 
     def _weekday_day(self, m: re.Match[str], text: str) -> Node:
-        return Day(None, None, int(m.group("day")), self.weekdays[words(m.group("weekday"))])
+        return Day(None, None, int(m.group("day")), self.weekdays[B.words(m.group("weekday"))])
 
     def _on_the(self, m: re.Match[str], text: str) -> Node:
         return Day(None, None, self._day_number(m))
@@ -412,20 +400,20 @@ class Grammar:
         month = self._month(m, text, needs_cue=False)
         if month is None:
             return None
-        which = words(m.group("which")).replace("this past", "last").replace("this coming", "next")
+        which = B.words(m.group("which")).removeprefix("this ").replace("past", "last")
         return Month(month, None, which.replace("coming", "next") or None)
 
     def _weekday(self, m: re.Match[str], text: str) -> Node:
-        which = words(m.group("which")) or "on"
+        which = B.words(m.group("which")) or "on"
         which = {"this past": "last", "past": "last", "this coming": "next", "coming": "next"}.get(
             which, which
         )
-        return Weekday(self.weekdays[words(m.group("weekday"))], which, words(m.group("part")))
+        return Weekday(self.weekdays[B.words(m.group("weekday"))], which, B.words(m.group("part")))
 
     def _nth_weekday(self, m: re.Match[str], text: str) -> Node | None:
         nth = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1}
         nth.update({"1st": 1, "2nd": 2, "3rd": 3, "4th": 4})
-        n, weekday = nth[words(m.group("nth"))], self.weekdays[words(m.group("weekday"))]
+        n, weekday = nth[B.words(m.group("nth"))], self.weekdays[B.words(m.group("weekday"))]
         if m.group("every"):  # "the first Monday of the month": a monthly rule
             return Every(Recurrence("monthly", weekdays=(weekday,), nth=n))
         month = self._month(m, text, needs_cue=False)
@@ -435,8 +423,8 @@ class Grammar:
         return NthWeekday(weekday, n, month, year)
 
     def _every(self, m: re.Match[str], text: str) -> Node:
-        what = words(m.group("what"))
-        interval = 2 if m.group("other") else _number(m.group("n")) if m.group("n") else 1
+        what = B.words(m.group("what"))
+        interval = 2 if m.group("other") else B.number(m.group("n")) if m.group("n") else 1
         if what in self.weekdays:
             return Every(Recurrence("weekly", interval, (self.weekdays[what],)))
         if what in ("weekday", "weeknight"):
@@ -449,7 +437,7 @@ class Grammar:
         return Every(Recurrence(freq, interval))
 
     def _plural_weekdays(self, m: re.Match[str], text: str) -> Node:
-        found = words(m.group(0))
+        found = B.words(m.group(0))
         if re.search(r"weekday|weeknight|working|workday|business", found):
             return Every(Recurrence("weekly", weekdays=(0, 1, 2, 3, 4)))
         if "weekend" in found:
@@ -459,185 +447,30 @@ class Grammar:
 
     def _weekday_range(self, m: re.Match[str], text: str) -> Node | None:
         table = {**self.weekdays, **V.ABBREVIATED_WEEKDAYS}
-        first, last = table[words(m.group("w1"))], table[words(m.group("w2"))]
+        first, last = table[B.words(m.group("w1"))], table[B.words(m.group("w2"))]
         if first == last:
             return None
         days = tuple((first + i) % 7 for i in range((last - first) % 7 + 1))
+        short = B.words(m.group("w1")) in V.ABBREVIATED_WEEKDAYS
+        if short:  # "Mon-Fri": how opening hours are written, not one week
+            return Every(Recurrence("weekly", weekdays=tuple(sorted(days))))
         return Every(Recurrence("weekly", weekdays=tuple(sorted(days))), base=Weekday(first, "on"))
 
     def _shift(self, m: re.Match[str], text: str) -> Node:
         g = m.groupdict()
         if g.get("unit4"):
-            return Shift(None, _day_unit(g["unit4"]), 0, True)
+            return Shift(None, B.day_unit(g["unit4"]), 0, True)
         if g.get("unit3"):
-            after = words(g["which"]) != "previous"
-            return Shift(None, _day_unit(g["unit3"]), None, after)
+            after = B.words(g["which"]) != "previous"
+            return Shift(None, B.day_unit(g["unit3"]), None, after)
         if g.get("unit2"):
-            after = words(g["dir2"]) in ("later", "afterwards")
-            return Shift(None, words(g["unit2"]), _number(g["num2"]), after)
-        unit = words(g["unit"])
-        count = _number(g["num"]) if g.get("num") else None
+            after = B.words(g["dir2"]) in ("later", "afterwards")
+            return Shift(None, B.words(g["unit2"]), B.number(g["num2"]), after)
+        unit = B.words(g["unit"])
+        count = B.number(g["num"]) if g.get("num") else None
         if unit == "fortnight":
             unit, count = "week", 2 * (count or 1)
         if unit in self.weekdays:
             unit = f"wd{self.weekdays[unit]}"
-        after = words(g["dir"]) in ("after", "following")
+        after = B.words(g["dir"]) in ("after", "following")
         return Shift(None, unit, count if count is not None else None, after)
-
-
-# -- builders that need nothing else -------------------------------------------------------
-def _prep_before(m: re.Match[str], text: str) -> bool:
-    return bool(_PREP_TAIL.search(text, max(0, m.start() - 16), m.start()))
-
-
-def _number(raw: str) -> int:
-    raw = words(raw)
-    return int(raw) if raw.isdigit() else V.NUMBERS.get(raw, 1)
-
-
-def _day_unit(word: str) -> str:
-    word = words(word)
-    return "day" if word in ("morning", "evening", "night", "afternoon") else word
-
-
-def _iso(m: re.Match[str], text: str) -> Node:
-    day = Day(int(m.group("y")), int(m.group("m")), int(m.group("d")))
-    if m.group("hh"):
-        from app.timewords.nodes import Timed
-
-        return Timed(day, Clock(time(int(m.group("hh")), int(m.group("mm")))))
-    return day
-
-
-def _numeric(m: re.Match[str], text: str) -> Node | None:
-    a, b = int(m.group("a")), int(m.group("b"))
-    day, month = (b, a) if b > 12 and a <= 12 else (a, b)  # day first, as most of the world
-    groups = m.groupdict()
-    year = groups.get("y")
-    if year is None:
-        return Day(None, month, day) if 1 <= month <= 12 and 1 <= day <= 31 else None
-    full = int(year) if len(year) == 4 else 2000 + int(year)
-    if len(year) == 2 and m.group("sep") == "-":
-        return None  # "12-04-90" is as likely a code as a date
-    return Day(full, month, day)
-
-
-def _year(m: re.Match[str], text: str) -> Node:
-    return Year(int(m.group("year")))
-
-
-def _relative_day(m: re.Match[str], text: str) -> Node:
-    part = words(m.group("part"))
-    if m.group("before"):
-        return Offset("day", -2, part)
-    if m.group("after"):
-        return Offset("day", 2, part)
-    word = words(m.group("word"))
-    count = {"yesterday": -1, "last night": -1, "tomorrow": 1}.get(word, 0)
-    if word in ("tonight", "last night"):
-        part = "night"
-    elif word.startswith("this "):
-        part = word[5:]
-    return Offset("day", count, part)
-
-
-def _relative_unit(m: re.Match[str], text: str) -> Node:
-    if m.group("unit2"):
-        count = -2 if words(m.group("dir")).startswith("before") else 2
-        return Offset(words(m.group("unit2")), count)
-    which, unit = words(m.group("which")), words(m.group("unit"))
-    count = {"this": 0, "next": 1, "coming": 1}.get(which, -1)
-    if unit in ("fortnight", "decade") or (which == "past" and unit != "weekend"):
-        size = {"fortnight": ("week", 2), "decade": ("year", 10)}.get(unit, (unit, 1))
-        return Rolling(size[0], size[1] * (count or 1))
-    return Offset(unit, count)
-
-
-def _ago(m: re.Match[str], text: str) -> Node | None:
-    if m.group("num2"):
-        if _NEGATED.search(text, max(0, m.start() - 40), m.start()):
-            return None  # "not in two years": a duration, not a date
-        unit, size = V.UNITS[words(m.group("unit2"))]
-        return Offset(unit, _number(m.group("num2")) * size)
-    unit, size = V.UNITS[words(m.group("unit"))]
-    sign = 1 if words(m.group("dir")) == "from now" else -1
-    return Offset(unit, sign * _number(m.group("num")) * size)
-
-
-def _rolling(m: re.Match[str], text: str) -> Node:
-    unit, size = V.UNITS[words(m.group("unit"))]
-    sign = 1 if words(m.group("which")) in ("next", "coming") else -1
-    return Rolling(unit, sign * _number(m.group("num")) * size)
-
-
-def _season(m: re.Match[str], text: str) -> Node | None:
-    name = words(m.group("season"))
-    which = words(m.group("which")) or None
-    which = {"past": "last", "previous": "last", "coming": "next"}.get(which or "", which)
-    year = int(m.group("year")) if m.group("year") else None
-    if m.group("yy"):
-        year = 2000 + int(m.group("yy"))
-    if not (which or year or m.group("prep")):
-        return None  # "summer is here", "spring cleaning", "the fall of Rome"
-    if name == "fall" and not (which or year or m.group("prep") and "the" in m.group(0).lower()):
-        return None  # "fall in love": only "in the fall", "last fall", "fall 2022"
-    return Season("autumn" if name == "fall" else name, year, which)
-
-
-def _holiday(m: re.Match[str], text: str) -> Node | None:
-    name = words(m.group("holiday")).replace("’", "'")
-    year = int(m.group("year")) if m.group("year") else None
-    which = words(m.group("which")) or None
-    named_day = name.endswith((" day", " eve", "'s", "day")) or name.startswith("the ")
-    if not (which or year or m.group("prep") or (named_day and name != "the holidays")):
-        return None  # "a christmas tree", "happy new year"
-    if name in V.HOLIDAY_PERIODS:
-        return Holiday(name, year, which, V.HOLIDAY_PERIODS[name][1])
-    canonical = _HOLIDAY_NAMES.get(name.replace("'", ""))
-    if canonical is None:
-        return None
-    return Holiday(canonical, year, which)
-
-
-_HOLIDAY_NAMES = {n.replace("'", ""): n for n in [*V.FIXED_HOLIDAYS, *V.MOVABLE_HOLIDAYS]}
-
-
-def _clock(m: re.Match[str], text: str) -> Node | None:
-    g = m.groupdict()
-    if g.get("noon"):
-        return Clock(time(12, 0) if words(g["noon"]) == "noon" else time(0, 0))
-    if g.get("h24"):
-        return Clock(time(int(g["h24"]), int(g["m24"])))
-    at = _twelve(int(g["hour"]), int(g["minute"] or 0), g["ampm"])
-    return None if at is None else Clock(at)
-
-
-def _clock_range(m: re.Match[str], text: str) -> Node | None:
-    g = m.groupdict()
-    until = _twelve(int(g["hour"]), int(g["minute"] or 0), g["ampm"])
-    first_ampm = g["ap1"] or g["ampm"]
-    at = _twelve(int(g["h1"]), int(g["m1"] or 0), first_ampm)
-    if at is not None and until is not None and at > until and not g["ap1"]:
-        at = _twelve(int(g["h1"]), int(g["m1"] or 0), "am")  # "9-5pm": 9 in the morning
-    if at is None or until is None or at >= until:
-        return None
-    return Clock(at, until)
-
-
-def _twelve(hour: int, minute: int, ampm: str) -> time | None:
-    if not 1 <= hour <= 12:
-        return None
-    pm = ampm.lower().startswith("p")
-    return time(hour % 12 + (12 if pm else 0), minute)
-
-
-def _adverb(m: re.Match[str], text: str) -> Node:
-    adverb = words(m.group("adv"))
-    if adverb == "every other day":
-        return Every(Recurrence("daily", 2))
-    if adverb:
-        freq = {"nightly": "daily", "fortnightly": "weekly", "biweekly": "weekly"}.get(adverb)
-        freq = freq or {"annually": "yearly"}.get(adverb, adverb)
-        return Every(Recurrence(freq, 2 if adverb in ("fortnightly", "biweekly") else 1))
-    unit = words(m.group("unit"))
-    return Every(Recurrence({"day": "daily"}.get(unit, unit + "ly")))

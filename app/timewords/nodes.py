@@ -13,134 +13,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from app.timewords import calendar as cal
+from app.timewords.spans import Recurrence, Span
 
 _RANK = {"time": 0, "day": 1, "week": 2, "weekend": 2, "month": 3, "season": 4, "year": 5}
-
-
-@dataclass(frozen=True)
-class Span:
-    """Whole days `first` up to `end` (exclusive), as precise as the words (`precision`)."""
-
-    first: date
-    end: date
-    precision: str  # time | day | week | weekend | month | season | year | range
-    at: time | None = None  # a time of day, when the words gave one
-    until: time | None = None  # the end of a time range ("9am-5pm")
-    name: str = ""  # how the words named it: "summer", "early", "Christmas"
-    exact: datetime | None = None  # a rolling start ("the past two weeks": now minus 14 days)
-
-    @property
-    def last(self) -> date:
-        return self.end - timedelta(days=1)
-
-    def label(self) -> str:
-        """How a memory says it: no more precise than the text was."""
-        d = self.first
-        if self.precision == "time" and self.at is not None:
-            return f"{_day(d)}, {self.at:%H:%M}" + (f"-{self.until:%H:%M}" if self.until else "")
-        if self.precision == "day":
-            return _day(d)
-        if self.precision == "week":
-            return f"the week of {_day(d)}"
-        if self.precision == "weekend":
-            return f"the weekend of {_day(d)}"
-        if self.precision == "month":
-            return f"{d:%B %Y}"
-        if self.precision == "season":
-            return f"{self.name or _season(d)} {d.year}"
-        if self.precision == "year":
-            return str(d.year)
-        return _range(self.first, self.last, self.name)
-
-
-def _day(d: date) -> str:
-    return f"{d.day} {d:%B %Y}"
-
-
-def _season(d: date) -> str:
-    return {3: "spring", 6: "summer", 9: "autumn", 12: "winter"}.get(d.month, d.strftime("%B"))
-
-
-def _range(first: date, last: date, name: str) -> str:
-    if first == last:
-        text = _day(first)
-    elif (first.year, first.month) == (last.year, last.month):
-        text = f"{first.day}-{last.day} {first:%B %Y}"
-    elif first.year == last.year:
-        text = f"{first.day} {first:%B} - {last.day} {last:%B %Y}"
-    else:
-        text = f"{_day(first)} - {_day(last)}"
-    return f"{name} ({text})" if name else text
-
-
-@dataclass(frozen=True)
-class Recurrence:
-    """A rule, not one date: "every Monday", "weekdays at 21:00", "every year on 14 February"."""
-
-    freq: str  # daily | weekly | monthly | yearly
-    interval: int = 1
-    weekdays: tuple[int, ...] = ()
-    month: int | None = None
-    day: int | None = None
-    nth: int | None = None  # "the first Monday of the month": 1; "the last": -1
-    season: str | None = None
-    at: time | None = None
-    until: time | None = None
-    since_year: int | None = None  # "born on 12 March 1990": 1990
-    cue: str = ""  # the word that made it yearly ("birthday")
-
-    def describe(self) -> str:
-        names = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-        every = "every" if self.interval == 1 else f"every {self.interval}"
-        if self.freq == "weekly" and self.weekdays == (0, 1, 2, 3, 4):
-            text = "weekdays"
-        elif self.freq == "weekly" and self.weekdays == (5, 6):
-            text = "weekends"
-        elif self.freq == "weekly" and self.weekdays:
-            days = " and ".join(names[w] for w in self.weekdays)
-            text = f"{every} {days}" if self.interval == 1 else f"{every} weeks on {days}"
-        elif self.freq == "monthly" and self.nth is not None:
-            order = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}[self.nth]
-            text = f"the {order} {names[self.weekdays[0]]} of every month"
-        elif self.freq == "monthly" and self.day:
-            text = f"every month on day {self.day}"
-        elif self.freq == "yearly" and self.month and self.day:
-            text = f"every year on {self.day} {date(2000, self.month, 1):%B}"
-        elif self.freq == "yearly" and self.month:
-            text = f"every year in {date(2000, self.month, 1):%B}"
-        elif self.freq == "yearly" and self.season:
-            text = f"every {self.season}"
-        else:
-            unit = {"daily": "day", "weekly": "week", "monthly": "month", "yearly": "year"}
-            text = f"{every} {unit[self.freq]}{'' if self.interval == 1 else 's'}"
-        if self.at is not None:
-            text += f" at {self.at:%H:%M}" + (f"-{self.until:%H:%M}" if self.until else "")
-        return text
-
-    def next_on_or_after(self, today: date) -> date:
-        """The first day the rule falls on, from `today`."""
-        for offset in range(0, 366 * 8 + 1):
-            day = today + timedelta(days=offset)
-            if self._falls_on(day):
-                return day
-        return today
-
-    def _falls_on(self, day: date) -> bool:
-        if self.weekdays and self.nth is None and day.weekday() not in self.weekdays:
-            return False
-        if self.nth is not None:
-            return day == cal.nth_weekday(day.year, day.month, self.weekdays[0], self.nth)
-        if self.freq == "yearly" and self.season:
-            return day == cal.season_period(self.season, day.year)[0]
-        if self.month is not None and day.month != self.month:
-            return False
-        if self.day is not None and day.day != self.day:
-            return False
-        if self.freq == "yearly" and self.month is not None and self.day is None:
-            return day.day == 1
-        if self.freq == "monthly" and self.day is None:
-            return day.day == 1
-        return True
 
 
 # -- nodes: what the words said ------------------------------------------------------------
@@ -263,9 +138,9 @@ class Every:
     base: Node | None = None  # "every 14 February": the day it falls on
 
 
-Node = (
-    Day | Month | Year | Offset | Rolling | Weekday | Season | Holiday | NthWeekday | Clock
-) | (Timed | Shift | Part | WeekOf | Between | Every)
+Node = (Day | Month | Year | Offset | Rolling | Weekday | Season | Holiday | NthWeekday | Clock) | (
+    Timed | Shift | Part | WeekOf | Between | Every
+)
 
 
 @dataclass(frozen=True)
@@ -290,7 +165,7 @@ def resolve(node: Node, ctx: Context) -> Span | None:
         return None
 
 
-def _resolve(node: Node, ctx: Context) -> Span | None:  # noqa: C901 - one case per node kind
+def _resolve(node: Node, ctx: Context) -> Span | None:
     today = ctx.today
     if isinstance(node, Day):
         return _day_span(node, ctx)
@@ -372,9 +247,7 @@ def _day_span(node: Day, ctx: Context) -> Span | None:
         days = [date(y, node.month, node.day) for y in years if cal.valid(y, node.month, node.day)]
     else:  # "on the 3rd": a month around today, on the weekday given if one was
         starts = [cal.add_months(today.replace(day=1), n) for n in range(-6, 7)]
-        days = [
-            s.replace(day=node.day) for s in starts if cal.valid(s.year, s.month, node.day)
-        ]
+        days = [s.replace(day=node.day) for s in starts if cal.valid(s.year, s.month, node.day)]
         if node.weekday is not None:
             days = [d for d in days if d.weekday() == node.weekday]
     return _pick([(d, d + timedelta(days=1)) for d in days], ctx, None, "day")
@@ -384,7 +257,8 @@ def _offset(node: Offset, ctx: Context) -> Span:
     if node.unit in ("hour", "minute"):
         moment = ctx.now + timedelta(**{node.unit + "s": node.count})
         day = moment.date()
-        return Span(day, day + timedelta(days=1), "time", moment.time().replace(second=0, microsecond=0))
+        at = moment.time().replace(second=0, microsecond=0)
+        return Span(day, day + timedelta(days=1), "time", at)
     first, end = cal.unit_period(node.unit, cal.add(ctx.today, node.unit, node.count))
     return Span(first, end, node.unit, name=node.part)
 
@@ -506,7 +380,11 @@ def _part(base: Span, part: str) -> Span:
 
 
 def _between(node: Between, ctx: Context) -> Span | None:
-    first = resolve(node.first, ctx)
+    lead, tail = node.first, node.last
+    dated_tail = isinstance(tail, Day | Month) and tail.year is not None
+    if isinstance(lead, Day | Month) and lead.year is None and dated_tail:
+        lead = replace(lead, year=tail.year - (_order(lead) > _order(tail)))  # type: ignore[union-attr]
+    first = resolve(lead, ctx)
     if first is None:
         return None
     later = Context(datetime.combine(first.first, time(0), ctx.now.tzinfo), "future")
@@ -520,6 +398,10 @@ def _between(node: Between, ctx: Context) -> Span | None:
     return Span(first.first, last.end, "range")
 
 
+def _order(node: Day | Month) -> tuple[int, int]:
+    return node.month or 0, node.day if isinstance(node, Day) else 0
+
+
 def _every(node: Every, ctx: Context) -> Span | None:
     if node.base is not None and isinstance(node.base, Day) and node.base.year is not None:
         day = _day_span(node.base, ctx)
@@ -530,7 +412,3 @@ def _every(node: Every, ctx: Context) -> Span | None:
         first = node.rule.next_on_or_after(ctx.today)
     precision = "time" if node.rule.at is not None else "day"
     return Span(first, first + timedelta(days=1), precision, node.rule.at, node.rule.until)
-
-
-def recurrence_of(node: Node) -> Recurrence | None:
-    return node.rule if isinstance(node, Every) else None

@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from app.timewords import vocab as V
-from app.timewords.grammar import Grammar, words
+from app.timewords.builders import words
+from app.timewords.grammar import Grammar
 from app.timewords.nodes import (
     Between,
     Clock,
@@ -49,16 +50,16 @@ _HEAD = re.compile(  # used with .match(), so at the start of an expression
     rf"(?P<prep>{_PREPS}))[\s-]+"
 )
 _PART_TAIL = re.compile(
-    r"(?i)\b(?P<part>early|mid|late|(?:(?:at|by|in|until|till|from|since)\s+)?the\s+"
-    r"(?:start|beginning|middle|end)(?:\s+of)?|(?:start|beginning|middle|end)\s+of)[\s-]*$"
+    r"(?i)\b(?P<part>early|mid|late|the\s+(?:start|beginning|middle|end)(?:\s+of)?"
+    r"|(?:start|beginning|middle|end)\s+of)[\s-]*$"
 )
 _WEEK_OF_TAIL = re.compile(r"(?i)\bthe\s+(?P<unit>week|weekend)\s+of\s+$")
 _EVERY_TAIL = re.compile(r"(?i)\b(?:every|each)\s+$")
 _RANGE_GAP = re.compile(r"(?i)^\s*(?:-|–|—|to|until|till|through|thru)\s*$")
 _AND_GAP = re.compile(r"(?i)^\s*(?:and|&)\s*$")
 _JOIN_GAP = re.compile(r"(?i)^\s*,?\s*(?:on|at|in|from|every|each)?\s*$")
-_ANCHOR = re.compile(
-    r"^\s+(?P<anchor>(?!that\b|this\b)[^.,;:!?\n]{1,60}?)(?=\s*(?:[.,;:!?\n]|$)|\s+(?:and|but"
+_ANCHOR = re.compile(  # used with .match() at the end of the shift
+    r"\s+(?P<anchor>(?!that\b|this\b)[^.,;:!?\n]{1,60}?)(?=\s*(?:[.,;:!?\n]|$)|\s+(?:and|but"
     r"|when|because|so|then)\b)",
     re.I,
 )
@@ -200,11 +201,10 @@ def _join(text: str, items: list[Found]) -> list[Found]:
     return [_anchored(text, item) for item in out]
 
 
-def _pair(text: str, a: Found, b: Found, gap: str) -> Found | None:  # noqa: C901
+def _pair(text: str, a: Found, b: Found, gap: str) -> Found | None:
     x, y = a.node, b.node
     if isinstance(x, Shift) and x.base is None and not gap.strip() and _dated(y):
-        if not isinstance(y, Year | Month) or x.unit in ("month", "year", "week"):
-            return _merge(a, b, replace(x, base=y), text)
+        return _merge(a, b, replace(x, base=y), text)
     close = len(gap) <= 12 and not re.search(r"[.!?;\n]", gap)
     if isinstance(x, Clock) and close and _day_like(y) and not isinstance(y, Every):
         return _merge(a, b, Timed(y, x), text)

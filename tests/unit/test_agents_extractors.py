@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from app.timewords import find_dates
 from app.agents.extractors import extract
 from app.agents.managers.vault import explicit_request
 from app.security.redact import iban_ok, luhn_ok
 from app.security.redact import redact as scrub
+from app.timewords import find_dates
 
 MONDAY = datetime(2023, 5, 8, 13, 56, tzinfo=UTC)
 

@@ -413,7 +413,7 @@ def test_recurring_dates_are_not_filed_as_events_and_events_keep_their_day(memlo
         [
             ("Ify", "My brother Chidi in Rotterdam has his birthday on October 22nd every year."),
             ("Ify", "The pool opens at 7am on weekdays, which suits me fine."),
-            ("Ify", "The staff party is this coming Saturday. Two days before that I drive to Galway."),
+            ("Ify", "The staff party is this coming Saturday. Two days before that I go to Cork."),
         ],
     )
     assert memloci.process_queue().done == 3

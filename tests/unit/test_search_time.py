@@ -111,4 +111,3 @@ def test_a_period_with_no_match_falls_back_to_the_words(memloci) -> None:
 def test_only_time_words_with_nothing_in_that_period_answer_nothing(memloci) -> None:
     _episode(memloci, "I saw Ana yesterday at the market", datetime(2022, 3, 1, tzinfo=UTC))
     assert memloci.search("yesterday") == []
-
