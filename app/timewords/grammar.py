@@ -242,7 +242,11 @@ class Grammar:
                 "weekday",
                 r(
                     r"\b(?:(?P<which>last|next|this\s+past|this\s+coming|this|coming|past|on)\s+)?"
-                    rf"{wd}(?!s\b){part}\b",
+                    rf"{wd}(?!s\b){part}\b"
+                    # "last Fri" with its capital: "I last sat down" is no Saturday
+                    r"|\b(?P<which2>last|next|this|on|coming)\s+"
+                    r"(?P<short>(?-i:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun))\b\.?"
+                    r"|\b(?:over|during|at|on|for)\s+the\s+(?P<weekend>weekend)\b",
                     re.I,
                 ),
                 self._weekday,
@@ -404,10 +408,12 @@ class Grammar:
         return Month(month, None, which.replace("coming", "next") or None)
 
     def _weekday(self, m: re.Match[str], text: str) -> Node:
-        which = B.words(m.group("which")) or "on"
-        which = {"this past": "last", "past": "last", "this coming": "next", "coming": "next"}.get(
-            which, which
-        )
+        if m.group("weekend"):  # "over the weekend": the last one, or the next when ahead
+            return Weekday(5, "on", "weekend")
+        which = B.words(m.group("which") or m.group("which2")) or "on"
+        which = {"this past": "last", "past": "last", "this coming": "coming"}.get(which, which)
+        if m.group("short"):
+            return Weekday(V.ABBREVIATED_WEEKDAYS[m.group("short").lower()], which)
         return Weekday(self.weekdays[B.words(m.group("weekday"))], which, B.words(m.group("part")))
 
     def _nth_weekday(self, m: re.Match[str], text: str) -> Node | None:

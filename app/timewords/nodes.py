@@ -265,8 +265,9 @@ def _offset(node: Offset, ctx: Context) -> Span:
 
 def _rolling(node: Rolling, ctx: Context) -> Span:
     now = ctx.now
-    if node.unit in ("day", "week", "hour", "minute"):
-        moment = now + timedelta(**{node.unit + "s": node.count})
+    if node.unit in ("day", "week", "weekend", "hour", "minute"):
+        unit = "week" if node.unit == "weekend" else node.unit
+        moment = now + timedelta(**{unit + "s": node.count})
     else:
         months = node.count * (12 if node.unit == "year" else 1)
         moved = cal.add_months(now.date(), months)
@@ -277,16 +278,30 @@ def _rolling(node: Rolling, ctx: Context) -> Span:
 
 
 def _weekday(node: Weekday, ctx: Context) -> Span:
+    """last: the one before today; coming: the first after today; next: the same, unless that
+    is tomorrow ("next Saturday", said on a Friday, is a week on); this: today or the coming
+    one, or the one just gone when the clause is in the past; on (or said alone): the last one,
+    or the coming one when the clause speaks of the future."""
     today = ctx.today
     delta = node.weekday - today.weekday()
     which = node.which
     if which == "on":
-        which = "next" if ctx.tense == "future" else "last"
+        which = "coming" if ctx.tense == "future" else "last"
+    if which == "this":
+        which = "this-past" if ctx.tense == "past" else "this-ahead"
     if which in ("last", "past"):
         delta = delta - 7 if delta >= 0 else delta
-    elif which in ("next", "coming"):
+    elif which == "coming":
         delta = delta + 7 if delta <= 0 else delta
+    elif which == "next":
+        delta = delta + 7 if delta <= 1 else delta
+    elif which == "this-past":
+        delta = delta - 7 if delta > 0 else delta
+    elif which == "this-ahead":
+        delta = delta + 7 if delta < 0 else delta
     first = today + timedelta(days=delta)
+    if node.part == "weekend":
+        return Span(first, first + timedelta(days=2), "weekend")
     return Span(first, first + timedelta(days=1), "day", name=node.part)
 
 
@@ -403,7 +418,7 @@ def _order(node: Day | Month) -> tuple[int, int]:
 
 
 def _every(node: Every, ctx: Context) -> Span | None:
-    if node.base is not None and isinstance(node.base, Day) and node.base.year is not None:
+    if isinstance(node.base, Day) and node.base.month is not None:  # a birthday: its date
         day = _day_span(node.base, ctx)
         if day is None:
             return None

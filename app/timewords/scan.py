@@ -99,7 +99,8 @@ def grammar(forms: bool = False) -> Grammar:
 @lru_cache(maxsize=4)
 def _trigger(forms: bool) -> re.Pattern[str]:
     g = grammar(forms)
-    names = [*g.months, *g.weekdays, *V.SEASONS["north"], "noon", "midnight", "tonight"]
+    names = [*g.months, *g.weekdays, *V.ABBREVIATED_WEEKDAYS, *V.SEASONS["north"], "noon"]
+    names += ["midnight", "tonight"]
     names += ["today", "yesterday", "tomorrow", "week", "month", "year", "day", "night", "ago"]
     names += ["weekend", "fortnight", "decade", "christmas", "xmas", "easter", "halloween"]
     names += ["valentine", "thanksgiving", "holiday", "daily", "weekly", "monthly", "yearly"]

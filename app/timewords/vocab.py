@@ -136,6 +136,7 @@ UNITS = {
     "day": ("day", 1),
     "night": ("day", 1),
     "week": ("week", 1),
+    "weekend": ("weekend", 1),
     "fortnight": ("week", 2),
     "month": ("month", 1),
     "year": ("year", 1),

@@ -46,6 +46,23 @@ def read(text: str, now: datetime) -> list[tuple[date, str]]:
         (NOVEMBER, "we moved in back in March", date(2023, 3, 1), "month"),
         (NOVEMBER, "I'm going to Krakow in March", date(2024, 3, 1), "month"),
         (NOVEMBER, "Saturday was great", date(2023, 11, 4), "day"),
+        (NOVEMBER, "I finally fixed the boiler last Fri", date(2023, 11, 3), "day"),
+        (NOVEMBER, "we repainted the shed over the weekend", date(2023, 11, 4), "weekend"),
+        (NOVEMBER, "I'll repaint the shed over the weekend", date(2023, 11, 11), "weekend"),
+        (NOVEMBER, "the recital is next Saturday", date(2023, 11, 18), "day"),
+        (NOVEMBER, "the recital is this Saturday", date(2023, 11, 11), "day"),
+        (
+            datetime(2025, 7, 6, 20, tzinfo=TZ),
+            "the interview is this Thursday",
+            date(2025, 7, 10),
+            "day",
+        ),
+        (
+            datetime(2023, 7, 17, tzinfo=TZ),
+            "we went camping two weekends ago",
+            date(2023, 7, 8),
+            "weekend",
+        ),
         (NOVEMBER, "let's meet on Saturday", date(2023, 11, 11), "day"),
         (NOVEMBER, "it happened this past weekend", date(2023, 11, 4), "weekend"),
         (NOVEMBER, "a fortnight ago", date(2023, 10, 23), "week"),
@@ -119,6 +136,8 @@ def test_a_yearly_date_keeps_its_year_and_next_falls_on_a_real_day():
     assert born.day == date(1956, 2, 29) and born.recurrence.since_year == 1956
     (rule,) = find_dates("every year on 29 February we eat cake", NOVEMBER)
     assert rule.day == date(2024, 2, 29)  # the next leap day from November 2023
+    (baby,) = find_dates("Aurora is here, born on June 26!", datetime(2020, 7, 5, tzinfo=TZ))
+    assert baby.recurring and baby.day == date(2020, 6, 26)
 
 
 def test_a_shift_without_a_date_is_relative_to_the_date_named_before():
