@@ -28,6 +28,7 @@ from app.timewords.nodes import (
 )
 
 Build = Callable[[re.Match[str], str], Node | None]
+_DIGIT = re.compile(r"\d")
 
 
 def alt(words: object) -> str:
@@ -353,6 +354,76 @@ class Grammar:
                 ),
                 self._shift,
             ),
+        ]
+        self._needs()
+
+    def _needs(self) -> None:
+        """Words a rule cannot match without (each group: one of them), so that a text is only
+        searched by the patterns that could match it. Short stems stand for many words ("day"
+        for every weekday, "jun" for June); "0" stands for any digit."""
+        digits = ("0",)
+        months = tuple({name[:3] for name in self.months})
+        ordinals = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+        ordinals += ("ninth", "tenth", "eleventh", "twelfth", "teenth", "tieth")
+        weekdays = ("day", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        units = ("min", "hour", "hr", "day", "night", "week", "month", "year", "decade")
+        holidays = ("christmas", "xmas", "easter", "halloween", "valentine", "thanksgiving")
+        holidays += ("boxing", "new year", "patrick", "of july", "holiday", "good friday")
+        table: dict[str, tuple[tuple[str, ...], ...]] = {
+            "holiday": (holidays,),
+            "iso": (digits,),
+            "numeric": (digits,),
+            "dotted": (digits,),
+            "slashed": (digits,),
+            "dmy": ((*digits, *ordinals), months),
+            "mdy": ((*digits, *ordinals), months),
+            "day_range": (digits, months),
+            "day_range_mdy": (digits, months),
+            "ymd": (digits, months),
+            "weekday_day": (digits, ("day",)),
+            "on_the": ((*digits, *ordinals), ("the",)),
+            "month_year": (digits, months),
+            "month_bare": (months,),
+            "year": (digits,),
+            "relative_day": (("today", "tonight", "yesterday", "tomorrow", "night"),),
+            "relative_unit": (("week", "month", "year", "fortnight", "decade"),),
+            "ago": (units,),
+            "rolling": (("last", "past", "previous", "next", "coming"), units),
+            "weekday": ((*weekdays, "weekend"),),
+            "season": (("spring", "summer", "fall", "autumn", "winter"),),
+            "nth_weekday": (("day",),),
+            "clock": (("0", "noon", "midnight"),),
+            "clock_range": (digits,),
+            "every": (("every", "each"),),
+            "plural_weekdays": (("days", "weekends", "weeknights"),),
+            "adverb": (("daily", "nightly", "weekly", "monthly", "yearly", "annually", "once"),),
+            "weekday_range": (weekdays,),
+            "shift": (
+                ("day", "night", "week", "month", "year", "morning", "evening", "afternoon"),
+                ("before", "after", "prior", "following", "later", "earlier", "next", "previous"),
+            ),
+        }
+        table["adverb"] = (table["adverb"][0] + ("every other", "twice", "times"),)
+        table["shift"] = (table["shift"][0], table["shift"][1] + ("that",))
+        words = sorted({w for groups in table.values() for group in groups for w in group})
+        self._bits = [(w, 1 << i) for i, w in enumerate(words) if w != "0"]
+        self._digit_bit = 1 << words.index("0")
+        bit = dict(zip(words, (1 << i for i in range(len(words))), strict=True))
+        self._masks = [
+            [sum(bit[w] for w in set(group)) for group in table[rule.name]] for rule in self.rules
+        ]
+
+    def candidates(self, text: str) -> list[Rule]:
+        """The rules worth trying on `text`."""
+        low = text.lower()
+        present = self._digit_bit if _DIGIT.search(low) else 0
+        for word, bit in self._bits:
+            if word in low:
+                present |= bit
+        return [
+            rule
+            for rule, masks in zip(self.rules, self._masks, strict=True)
+            if all(present & mask for mask in masks)
         ]
 
     # -- builders that need the vocabulary -----------------------------------------------

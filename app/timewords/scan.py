@@ -66,11 +66,11 @@ _ANCHOR = re.compile(  # used with .match() at the end of the shift
 _CLAUSE_END = re.compile(r"[!?;\n]|\.(?=\s|$)")
 _YEARLY = re.compile(rf"(?i)\b(?:{V.YEARLY_CUES})\b")
 _HABIT = re.compile(rf"(?i)\b(?:{V.HABIT_CUES})\b")
+_WEEKDAY_HABIT = re.compile(rf"(?i)\b(?:{V.WEEKDAY_HABIT_CUES})\b")
 _FUTURE = re.compile(
     rf"(?i)(?:\b(?:{V.FUTURE_CUES})\b|'ll\b|\b(?:am|are|is|'m|'re)\s+(?:\w+\s+)?(?P<ing>\w+ing)\b)"
 )
 _PAST = re.compile(rf"(?i)\b(?:{V.PAST_CUES})\b")
-_TRIGGER = None  # built with the grammar
 
 
 @dataclass(frozen=True)
@@ -96,23 +96,11 @@ def grammar(forms: bool = False) -> Grammar:
     return Grammar((V.ENGLISH, V.OTHERS) if forms else (V.ENGLISH,))
 
 
-@lru_cache(maxsize=4)
-def _trigger(forms: bool) -> re.Pattern[str]:
-    g = grammar(forms)
-    names = [*g.months, *g.weekdays, *V.ABBREVIATED_WEEKDAYS, *V.SEASONS["north"], "noon"]
-    names += ["midnight", "tonight"]
-    names += ["today", "yesterday", "tomorrow", "week", "month", "year", "day", "night", "ago"]
-    names += ["weekend", "fortnight", "decade", "christmas", "xmas", "easter", "halloween"]
-    names += ["valentine", "thanksgiving", "holiday", "daily", "weekly", "monthly", "yearly"]
-    names += ["annually", "nightly", "later", "earlier", "morning", "evening", "afternoon"]
-    return re.compile(r"\d|\b(?:" + "|".join(sorted(set(names))) + r")", re.I)
-
-
 def scan(text: str, *, forms: bool = False, context: bool = True) -> list[Found]:
     """Every time expression in `text`, left to right."""
-    if not text or not _trigger(forms).search(text):
+    if not text:
         return []
-    rules = grammar(forms).rules
+    rules = grammar(forms).candidates(text)
     # (start, end, where the words proper start after a leading preposition, rule order, node)
     candidates: list[tuple[int, int, int, int, Node]] = []
     for order, rule in enumerate(rules):
@@ -307,7 +295,7 @@ def _in_clause(text: str, item: Found) -> Found:
     """What the clause adds: a yearly date, a weekly rule, the tense."""
     left, right = _clause(text, item.start, item.end)
     around = text[left : item.start] + " " + text[item.end : right]
-    found = _read_clause(item, around)
+    found = _read_clause(item, around, text[left:right])
     clock = item.node.clock if isinstance(item.node, Timed) else None
     if clock is not None and isinstance(found.node, Every) and found.node.rule.at is None:
         rule = replace(found.node.rule, at=clock.at, until=clock.until)
@@ -315,7 +303,7 @@ def _in_clause(text: str, item: Found) -> Found:
     return found
 
 
-def _read_clause(item: Found, around: str) -> Found:
+def _read_clause(item: Found, around: str, clause: str) -> Found:
     node = item.node.base if isinstance(item.node, Timed) else item.node
     if isinstance(node, Day | Month) and _YEARLY.search(around):
         cue = words(_YEARLY.search(around).group(0))  # type: ignore[union-attr]
@@ -335,9 +323,12 @@ def _read_clause(item: Found, around: str) -> Found:
             first, last = node.base.weekday, (node.base.weekday + len(days) - 1) % 7
         one_off = Between(Weekday(first, "on"), Weekday(last, "on"))
         return replace(item, node=one_off, tense=_tense(around))
-    if isinstance(node, Weekday) and node.which == "on" and _HABIT.search(around):
+    if isinstance(node, Weekday) and node.which == "on" and _WEEKDAY_HABIT.search(clause):
         return replace(item, node=Every(Recurrence("weekly", weekdays=(node.weekday,))))
-    return replace(item, tense=_tense(around))
+    tense = _tense(around)
+    if tense is None and item.prep in ("by", "before", "until", "till", "til"):
+        tense = "future"  # a deadline: "press Submit before Friday 5pm"
+    return replace(item, tense=tense)
 
 
 def _tense(around: str) -> str | None:

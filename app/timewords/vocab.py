@@ -190,6 +190,11 @@ YEARLY_CUES = (
 )
 # Words that make a span of weekdays a rule, not one week: "open Monday to Friday".
 HABIT_CUES = r"open|opens|opening|closes|closed|hours|usually|always|normally|generally|every|each"
+# The same for one weekday, where "open" must be next to it: "closed on Sunday", "usually Fridays",
+# not "open Deltek and submit before Friday".
+WEEKDAY_HABIT_CUES = (
+    r"usually|always|normally|generally|every|each|(?:open|opens|closes|closed)\s+on"
+)
 # Words that place what a clause tells in the future, or in the past.
 FUTURE_CUES = (
     r"will|won't|wont|shall|'ll|going\s+to|gonna|plan|plans|planned|planning|intend|intends|"
