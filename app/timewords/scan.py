@@ -70,7 +70,10 @@ _WEEKDAY_HABIT = re.compile(rf"(?i)\b(?:{V.WEEKDAY_HABIT_CUES})\b")
 _FUTURE = re.compile(
     rf"(?i)(?:\b(?:{V.FUTURE_CUES})\b|'ll\b|\b(?:am|are|is|'m|'re)\s+(?:\w+\s+)?(?P<ing>\w+ing)\b)"
 )
-_PAST = re.compile(rf"(?i)\b(?:{V.PAST_CUES})\b")
+_PAST = re.compile(  # the listed words, or a subject and a regular past ("we finally moved")
+    rf"(?i)\b(?:{V.PAST_CUES})\b|\b(?:i|we|he|she|they)\s+(?:just\s+|finally\s+|already\s+"
+    r"|also\s+|then\s+)?\w+[^e\W]ed\b"
+)
 
 
 @dataclass(frozen=True)
