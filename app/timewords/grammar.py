@@ -29,6 +29,7 @@ from app.timewords.nodes import (
 
 Build = Callable[[re.Match[str], str], Node | None]
 _DIGIT = re.compile(r"\d")
+_THE_BEFORE = re.compile(r"(?i)\b(?:the|a|an)\s+$")
 
 
 def alt(words: object) -> str:
@@ -314,7 +315,9 @@ class Grammar:
                     rf"\b(?:(?:on|at|over|during)\s+(?:the\s+)?)?(?:{alt(self.weekdays)})s"
                     rf"(?:(?:\s*,\s*|\s+and\s+|\s*&\s*|\s+or\s+)(?:{alt(self.weekdays)})s)*\b"
                     r"|\b(?:(?:on|at|over|during)\s+(?:the\s+)?)?(?:weekdays|weeknights|weekends"
-                    r"|working\s+days|workdays|business\s+days)\b",
+                    r"|working\s+days|workdays|business\s+days)\b"
+                    rf"|\b(?:on\s+)?(?:{alt(self.weekdays)})\s+(?:mornings|afternoons|evenings"
+                    r"|nights)\b",
                     re.I,
                 ),
                 self._plural_weekdays,
@@ -385,7 +388,7 @@ class Grammar:
             "month_year": (digits, months),
             "month_bare": (months,),
             "year": (digits,),
-            "relative_day": (("today", "tonight", "yesterday", "tomorrow", "night"),),
+            "relative_day": (("today", "tonight", "yesterday", "tomorrow", "night", "this "),),
             "relative_unit": (("week", "month", "year", "fortnight", "decade"),),
             "ago": (units,),
             "rolling": (("last", "past", "previous", "next", "coming"), units),
@@ -395,7 +398,7 @@ class Grammar:
             "clock": (("0", "noon", "midnight"),),
             "clock_range": (digits,),
             "every": (("every", "each"),),
-            "plural_weekdays": (("days", "weekends", "weeknights"),),
+            "plural_weekdays": (("days", "weekends", "weeknights", "day "),),
             "adverb": (("daily", "nightly", "weekly", "monthly", "yearly", "annually", "once"),),
             "weekday_range": (weekdays,),
             "shift": (
@@ -481,6 +484,10 @@ class Grammar:
     def _weekday(self, m: re.Match[str], text: str) -> Node:
         if m.group("weekend"):  # "over the weekend": the last one, or the next when ahead
             return Weekday(5, "on", "weekend")
+        if not (m.group("which") or m.group("which2")) and _THE_BEFORE.search(
+            text, max(0, m.start() - 5), m.start()
+        ):
+            return None  # "the Wednesday group": a name, not a day
         which = B.words(m.group("which") or m.group("which2")) or "on"
         which = {"this past": "last", "past": "last", "this coming": "coming"}.get(which, which)
         if m.group("short"):
@@ -519,7 +526,7 @@ class Grammar:
             return Every(Recurrence("weekly", weekdays=(0, 1, 2, 3, 4)))
         if "weekend" in found:
             return Every(Recurrence("weekly", weekdays=(5, 6)))
-        days = sorted({n for name, n in self.weekdays.items() if name + "s" in found})
+        days = sorted({n for name, n in self.weekdays.items() if name in found})
         return Every(Recurrence("weekly", weekdays=tuple(days)))
 
     def _weekday_range(self, m: re.Match[str], text: str) -> Node | None:

@@ -386,10 +386,13 @@ def _part(base: Span, part: str) -> Span:
         end = base.first + timedelta(days=2 * third)
     else:
         first, end = base.first + timedelta(days=2 * third if days > 2 else 0), base.end
-    if base.precision == "year" and part in ("early", "start", "mid", "late", "end"):
+    if base.precision == "year":  # thirds of four months; its start and end are a month each
         index = {"early": 0, "start": 0, "mid": 1, "late": 2, "end": 2}[part]
         first = date(base.first.year, 1 + 4 * index, 1)
         end = cal.add_months(first, 4)
+        if part in ("start", "end"):
+            first = first if part == "start" else date(base.first.year, 12, 1)
+            end = cal.add_months(first, 1)
     words = {"start": "the start of", "end": "the end of"}.get(part, part)
     return Span(first, end, "range", name=f"{words} {base.label()}")
 

@@ -133,9 +133,13 @@ def scan(text: str, *, forms: bool = False, context: bool = True) -> list[Found]
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Without the spaces around it, nor a full stop that ends the sentence ("on 8 September.")
+    unless it belongs to the words ("5 p.m.")."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1] in " \t\n,":
+        end -= 1
+    if end > start and text[end - 1] == "." and not re.search(r"\.\w\.$", text[start:end]):
         end -= 1
     return start, end
 

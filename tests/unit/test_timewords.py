@@ -50,6 +50,9 @@ def read(text: str, now: datetime) -> list[tuple[date, str]]:
         (NOVEMBER, "open the portal and press Submit before Monday", date(2023, 11, 13), "day"),
         (NOVEMBER, "I handed it in before Monday", date(2023, 11, 6), "day"),
         (NOVEMBER, "I swam on Wednesday", date(2023, 11, 8), "day"),
+        (NOVEMBER, "I burnt the toast this morning, a sign", date(2023, 11, 10), "day"),
+        (NOVEMBER, "The half is on 10 March. Ana said I was mad.", date(2024, 3, 10), "day"),
+        (NOVEMBER, "Piet retires at the end of the year", date(2023, 12, 1), "range"),
         (NOVEMBER, "we repainted the shed over the weekend", date(2023, 11, 4), "weekend"),
         (NOVEMBER, "I'll repaint the shed over the weekend", date(2023, 11, 11), "weekend"),
         (NOVEMBER, "the recital is next Saturday", date(2023, 11, 18), "day"),
@@ -128,6 +131,7 @@ def test_ranges_parts_and_times_say_as_much_as_the_words(text, label):
         ("our wedding anniversary is 12 June", "every year on 12 June"),
         ("Mum was born on 29 February 1956", "every year on 29 February"),
         ("I water the ferns daily", "every day"),
+        ("Japanese class is Thursday evenings at the library", "every Thursday"),
     ],
 )
 def test_rules_recur_and_are_never_one_date(text, rule):
@@ -163,6 +167,7 @@ def test_a_shift_without_a_date_is_relative_to_the_date_named_before():
         "a christmas tree for the hall",
         "third time lucky, the 3rd attempt",
         "Option 5 may be better than 4",
+        "I train with the Wednesday group",
         "I have 2 kids, 10 dogs and 4500 euros",
         "",
     ],
