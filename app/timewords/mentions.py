@@ -22,7 +22,7 @@ class DateMention:
     start: int
     end: int
     day: date  # the first day the mention covers (a rule: the next day it falls on)
-    precision: str  # "time" | "day" | "week" | "weekend" | "month" | "season" | "year" | "range"
+    precision: str  # time | day | week | weekend | month | season | year | range | part
     at: time | None = None
     span: Span | None = None  # every day it covers
     recurrence: Recurrence | None = None  # set for a rule: "every Monday", a birthday

@@ -394,7 +394,7 @@ def _part(base: Span, part: str) -> Span:
             first = first if part == "start" else date(base.first.year, 12, 1)
             end = cal.add_months(first, 1)
     words = {"start": "the start of", "end": "the end of"}.get(part, part)
-    return Span(first, end, "range", name=f"{words} {base.label()}")
+    return Span(first, end, "part", name=f"{words} {base.label()}")
 
 
 def _between(node: Between, ctx: Context) -> Span | None:

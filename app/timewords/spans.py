@@ -15,7 +15,7 @@ class Span:
 
     first: date
     end: date
-    precision: str  # time | day | week | weekend | month | season | year | range
+    precision: str  # time | day | week | weekend | month | season | year | range | part
     at: time | None = None  # a time of day, when the words gave one
     until: time | None = None  # the end of a time range ("9am-5pm")
     name: str = ""  # how the words named it: "summer", "early", "Christmas"
@@ -42,6 +42,8 @@ class Span:
             return f"{self.name or _season(d)} {d.year}"
         if self.precision == "year":
             return str(d.year)
+        if self.precision == "part" and self.name:
+            return self.name  # "early March 2024", "the end of 2016"
         return _range(self.first, self.last, self.name)
 
 
@@ -69,7 +71,7 @@ def _range(first: date, last: date, name: str) -> str:
         text = f"{first.day} {first:%B} - {last.day} {last:%B %Y}"
     else:
         text = f"{_day(first)} - {_day(last)}"
-    return f"{name} ({text})" if name else text
+    return f"{name}, {text}" if name else text
 
 
 @dataclass(frozen=True)
