@@ -81,7 +81,7 @@ class Grammar:
                 "holiday",
                 r(
                     r"\b(?:(?P<which>last|next|this)\s+|(?P<prep>on|at|over|for|during|around"
-                    r"|after|before|since|until|till|by|in|from)\s+)?"
+                    r"|after|before|since|until|till|by|in|from|every|each)\s+)?"
                     rf"(?P<holiday>{alt([*holidays, *V.HOLIDAY_PERIODS])})(?:\s+{year})?\b",
                     re.I,
                 ),
@@ -481,7 +481,7 @@ class Grammar:
         which = B.words(m.group("which")).removeprefix("this ").replace("past", "last")
         return Month(month, None, which.replace("coming", "next") or None)
 
-    def _weekday(self, m: re.Match[str], text: str) -> Node:
+    def _weekday(self, m: re.Match[str], text: str) -> Node | None:
         if m.group("weekend"):  # "over the weekend": the last one, or the next when ahead
             return Weekday(5, "on", "weekend")
         if not (m.group("which") or m.group("which2")) and _THE_BEFORE.search(
@@ -557,4 +557,4 @@ class Grammar:
         if unit in self.weekdays:
             unit = f"wd{self.weekdays[unit]}"
         after = B.words(g["dir"]) in ("after", "following")
-        return Shift(None, unit, count if count is not None else None, after)
+        return Shift(None, unit, count, after)

@@ -421,7 +421,12 @@ def _order(node: Day | Month) -> tuple[int, int]:
 
 
 def _every(node: Every, ctx: Context) -> Span | None:
-    if isinstance(node.base, Day) and node.base.month is not None:  # a birthday: its date
+    if isinstance(node.base, Holiday):  # "every Easter": the next one
+        day = _holiday(node.base, replace(ctx, tense="future"))
+        if day is None:
+            return None
+        first = day.first
+    elif isinstance(node.base, Day) and node.base.month is not None:  # a birthday: its date
         day = _day_span(node.base, ctx)
         if day is None:
             return None

@@ -47,7 +47,7 @@ _PREPS = (
 _PREP_TAIL = re.compile(rf"(?i)\b(?P<prep>{_PREPS.replace('from|', '')})\s+$")
 _HEAD = re.compile(  # used with .match(), so at the start of an expression
     rf"(?i)(?:(?P<part>early|mid|late|(?:the\s+)?(?:start|beginning|middle|end)\s+of)|"
-    rf"(?P<prep>{_PREPS}))[\s-]+"
+    rf"(?P<prep>{_PREPS}|every|each))[\s-]+"
 )
 _PART_TAIL = re.compile(
     r"(?i)\b(?P<part>early|mid|late|the\s+(?:start|beginning|middle|end)(?:\s+of)?"
@@ -86,7 +86,6 @@ class Found:
     node: Node
     prep: str = ""  # the preposition before it: since, before, in, ...
     tense: str | None = None  # future | past, when the clause says
-    anchor: str = ""  # "the week after <the party>": what it is relative to, if not a date
 
     @property
     def recurring(self) -> bool:
@@ -151,7 +150,10 @@ def _head(item: Found) -> Found:
         return item
     if head.group("part") and isinstance(item.node, Month | Year | Season):
         return replace(item, node=Part(item.node, _part(head.group("part"))))
-    return replace(item, prep=words(head.group("prep") or ""))
+    prep = words(head.group("prep") or "")
+    if prep in ("every", "each") and isinstance(item.node, Day | Holiday | Month):
+        return replace(item, node=_every_of(item.node))  # "every Easter"
+    return replace(item, prep=prep)
 
 
 def _part(raw: str) -> str:
@@ -163,7 +165,7 @@ def _part(raw: str) -> str:
 
 
 def _merge(a: Found, b: Found, node: Node, text: str) -> Found:
-    return Found(a.start, b.end, text[a.start : b.end], node, a.prep, a.tense, a.anchor)
+    return Found(a.start, b.end, text[a.start : b.end], node, a.prep, a.tense)
 
 
 def _dated(node: Node) -> bool:
@@ -247,8 +249,7 @@ def _anchored(text: str, item: Found) -> Found:
     following = _ANCHOR.match(text, item.end)
     if following is None:
         return item
-    anchor = following.group("anchor").strip()
-    return replace(item, node=replace(node, anchor=anchor), anchor=anchor)
+    return replace(item, node=replace(node, anchor=following.group("anchor").strip()))
 
 
 def _prefix(text: str, item: Found, floor: int) -> Found:
@@ -282,12 +283,9 @@ def _every_of(node: Day | Holiday | Month) -> Every:
         return Every(Recurrence("monthly", day=node.day))
     if isinstance(node, Month):
         return Every(Recurrence("yearly", month=node.month), base=node)
-    from app.timewords.calendar import holiday
-
-    day = holiday(node.name, 2001) if node.days == 1 and node.name in V.FIXED_HOLIDAYS else None
-    if day is None:
-        return Every(Recurrence("yearly"), base=node)
-    return Every(Recurrence("yearly", month=day.month, day=day.day), base=node)
+    fixed = V.FIXED_HOLIDAYS.get(node.name) if node.days == 1 else None
+    month, day = fixed or (None, None)  # Easter moves: the rule is its name
+    return Every(Recurrence("yearly", month=month, day=day, cue=node.name), base=node)
 
 
 def _clause(text: str, start: int, end: int) -> tuple[int, int]:

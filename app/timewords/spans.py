@@ -113,6 +113,9 @@ class Recurrence:
             text = f"every year in {date(2000, self.month, 1):%B}"
         elif self.freq == "yearly" and self.season:
             text = f"every {self.season}"
+        elif self.freq == "yearly" and self.cue and self.interval == 1:
+            name = self.cue.title().replace("'S", "'s")
+            text = f"every {name}"  # "every Easter"
         else:
             unit = {"daily": "day", "weekly": "week", "monthly": "month", "yearly": "year"}
             text = f"{every} {unit[self.freq]}{'' if self.interval == 1 else 's'}"

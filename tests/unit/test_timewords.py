@@ -131,6 +131,7 @@ def test_ranges_parts_and_times_say_as_much_as_the_words(text, label):
         ("our wedding anniversary is 12 June", "every year on 12 June"),
         ("Mum was born on 29 February 1956", "every year on 29 February"),
         ("I water the ferns daily", "every day"),
+        ("every Easter we drive to Porto", "every Easter"),
         ("Japanese class is Thursday evenings at the library", "every Thursday"),
     ],
 )
