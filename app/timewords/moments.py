@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 from app.errors import InvalidInput
 from app.timewords.nodes import Context, Day, Rolling, Span, Timed, resolve
-from app.timewords.scan import scan
+from app.timewords.scan import BOUNDING, scan
 from app.timewords.vocab import NUMBERS
 
 _AGO = re.compile(
@@ -35,7 +35,7 @@ def local_now() -> datetime:
 def _words(raw: str, now: datetime) -> Span | None:
     """A span when the whole text is one time expression ("last week", "1 May 2024")."""
     found = scan(raw, context=False)
-    if len(found) != 1 or found[0].prep or found[0].recurring:
+    if len(found) != 1 or found[0].prep in BOUNDING or found[0].recurring:
         return None
     item = found[0]
     if raw[: item.start].strip() or raw[item.end :].strip(" ."):

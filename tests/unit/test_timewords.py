@@ -259,6 +259,7 @@ def test_command_line_moments_read_words_too():
     assert parse_moment("last Monday", now=QUERY_NOW) == at(2024, 5, 13)
     assert parse_moment("a week ago", now=QUERY_NOW) == QUERY_NOW - timedelta(weeks=1)
     assert parse_moment("1 March 2024", now=QUERY_NOW) == at(2024, 3, 1)
+    assert parse_moment("on 1 March 2024", now=QUERY_NOW) == at(2024, 3, 1)
     assert parse_bound("last week", end=True, now=QUERY_NOW) == at(2024, 5, 13)
     assert parse_bound("May 2023", end=False, now=QUERY_NOW) == at(2023, 5, 1)
     assert parse_bound("May 2023", end=True, now=QUERY_NOW) == at(2023, 6, 1)
