@@ -28,9 +28,9 @@ from app.search.filters import Filters
 from app.search.indexer import Indexer, from_blobs
 from app.search.lexical import LexicalIndex, content_terms
 from app.search.snippets import snippet
-from app.search.timeexpr import parse_query
 from app.settings import Settings
 from app.store.memories import MemoryRepository
+from app.timewords import parse_query
 
 log = logging.getLogger(__name__)
 
