@@ -84,7 +84,7 @@ def autofill(memloci: Memloci, body: AutofillBody, caller: Caller) -> dict[str, 
 
 
 def search(memloci: Memloci, body: SearchBody, caller: Caller) -> dict[str, Any]:
-    from app.timeparse import parse_bound
+    from app.timewords import parse_bound
 
     hits = memloci.search(
         body.query,

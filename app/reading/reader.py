@@ -14,7 +14,6 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from app.agents.dates import find_dates
 from app.reading import lexicon as lx
 from app.reading.choice import KIND_OPTIONS, KIND_QUESTION, Chooser
 from app.reading.contacts import find_contacts
@@ -45,6 +44,7 @@ from app.reading.selfacts import (
 )
 from app.reading.stale import settle
 from app.security.redact import PLACEHOLDER, redact
+from app.timewords import find_dates
 
 _INJECTION = re.compile(
     r"(?i)\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,40}\b(?:instructions?|rules?|prompts?"
