@@ -27,9 +27,10 @@ from app.reading import PersonContext, read
 from app.reading.render import memories
 
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SETS = [shared_bench() / "personal"] + sorted(
-    p for p in (ROOT / "scripts/bench/data").glob("personal-dev*") if p.is_dir()
-)
+DEFAULT_SETS = [
+    shared_bench() / "personal",
+    *sorted(p for p in (ROOT / "scripts/bench/data").glob("personal-dev*") if p.is_dir()),
+]
 
 
 def blob(m: dict) -> str:
