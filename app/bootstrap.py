@@ -162,7 +162,8 @@ def build(
     memloci = Memloci(services)
     # Capture records sessions through the facade; it stops before the database closes.
     services.capture.sessions.attach(memloci)
-    memloci.memory_forgotten.connect(services.capture.forgotten)
+    # One call per forget (not per memory): an erase of thousands sweeps the frames once.
+    memloci.memories_forgotten.connect(lambda ids: services.capture.forgotten(*ids))
     services.extras["closers"].insert(0, lambda: services.capture.stop(drain_seconds=5))
     return memloci
 

@@ -11,7 +11,7 @@ import os
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from psygnal import Signal
 
@@ -30,6 +30,10 @@ from app.settings import Settings
 from app.store import forgetting
 from app.store.forgetting import ForgetPlan
 
+if TYPE_CHECKING:
+    from app.erase.plan import ErasePlan
+    from app.erase.selection import Selection
+
 log = logging.getLogger(__name__)
 
 USER_SOURCE = Source("user", "manual")
@@ -41,6 +45,7 @@ class Memloci(RetrievalFacade, AgentsFacade, CaptureFacade, AutofillFacade, View
     memory_added = Signal(object)  # Memory
     memory_updated = Signal(object)  # Memory
     memory_forgotten = Signal(str)  # memory id
+    memories_forgotten = Signal(object)  # tuple of ids, once per forget (a batch's upkeep)
 
     def __init__(self, services: Services) -> None:
         self._s = services
@@ -239,6 +244,8 @@ class Memloci(RetrievalFacade, AgentsFacade, CaptureFacade, AutofillFacade, View
             self._s.retriever.indexed(changed)
         for memory_id in done.purged_ids:
             self.memory_forgotten.emit(memory_id)
+        if done.purged_ids:
+            self.memories_forgotten.emit(tuple(done.purged_ids))
         for memory in changed:
             self.memory_updated.emit(memory)
         return done
@@ -257,6 +264,36 @@ class Memloci(RetrievalFacade, AgentsFacade, CaptureFacade, AutofillFacade, View
         return list(dict.fromkeys(self._s.repo.resolve(i) for i in given))
 
     delete = forget  # mem0's name for the same thing
+
+    # -- erasing by selection, retention, open export (issue 20; logic in app/erase, app/export)
+    def erase_preview(self, selection: Selection, *, cascade: bool = True) -> ErasePlan:
+        """What erasing a selection (`app.erase.selection.Selection`: a span, an app, a title
+        or address, words, a conversation, ids) would remove, by type and source."""
+        from app.erase import actions
+
+        return actions.preview(self._s.repo, selection, cascade=cascade)
+
+    def erase(
+        self, selection: Selection, *, cascade: bool = True, wait_for_files: bool = False
+    ) -> ErasePlan:
+        """Forget a selection and what came only from it, like `forget`. With
+        `wait_for_files`, return once the vector index's files hold none of it (the desktop
+        app leaves that to the background)."""
+        from app.erase import actions
+
+        return actions.erase(
+            self._s.repo,
+            selection,
+            lambda ids, cascade: self.forget(ids, cascade=cascade),
+            cascade=cascade,
+            scrub=self.scrub_vectors if wait_for_files else None,
+        )
+
+    def scrub_vectors(self, progress: Any = None) -> str:
+        """Rewrite the local vector index's files without forgotten vectors, if a forget
+        left any (`app.search.scrub`); returns what happened."""
+        scrub = getattr(self._s.retriever, "scrub", None)
+        return scrub(progress) if callable(scrub) else "off"
 
     def history(self, memory_id: str) -> list[HistoryEntry]:
         return self._s.repo.history(self._s.repo.resolve(memory_id))

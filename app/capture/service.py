@@ -576,9 +576,11 @@ class CaptureService:
     def frame_image(self, frame_id: str) -> bytes:
         return self._frames().load(frame_id)
 
-    def forgotten(self, memory_id: str) -> None:
-        """A memory was forgotten: its session stops; its frames' files go with their rows."""
-        self.sessions.forgotten(memory_id)
+    def forgotten(self, *memory_ids: str) -> None:
+        """Memories were forgotten: their sessions stop; their frames' files go with their rows
+        (one sweep of the folder for the whole forget)."""
+        for memory_id in memory_ids:
+            self.sessions.forgotten(memory_id)
         runner = json.loads(self.store.state().get("runner", "{}") or "{}").get("pid", 0)
         elsewhere = runner and runner != os.getpid() and process_alive(int(runner))
         self._frames().sweep(grace_seconds=60 if elsewhere else 0)

@@ -88,6 +88,10 @@ class HybridRetriever:
     def removed(self, memory_ids: Sequence[str]) -> None:
         self.indexer.purge_now()
 
+    def scrub(self, progress: Any = None) -> str:
+        """Rewrite the local index's files without forgotten vectors (`app.search.scrub`)."""
+        return self.indexer.scrub(progress=progress)
+
     def rebuild(self, progress: Any = None) -> int:
         from app.search.maintenance import rebuild
 

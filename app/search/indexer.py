@@ -23,7 +23,7 @@ from typing import Any
 
 from app.embed.base import Embedder, EmbedderUnavailable
 from app.errors import MemlociError
-from app.search import state
+from app.search import scrub, state
 from app.search.context import load_docs, write_contexts
 from app.store.db import Database
 from app.vectors import VectorIndex
@@ -329,6 +329,10 @@ class Indexer:
                 # Without a usable index the markers go too: an index opened later that holds
                 # more than the database knows is reset and rebuilt (see `_open`).
                 state.forget_vectors(db.conn, ids)
+                if index is not None and index.mode == "local":
+                    scrub.mark(db.conn)  # their vectors are still in the folder's files
+        if index is not None and index.mode == "local":
+            self.wake()  # the background rewrites the folder (`scrub`)
 
     def purge_now(self) -> None:
         """After a forget: the vectors go now, and the terms leave the full-text segments."""
@@ -336,6 +340,19 @@ class Indexer:
             self._purge()
             with self.db.write() as db:
                 db.conn.execute("INSERT INTO search_docs (search_docs) VALUES ('optimize')")
+
+    def scrub(self, progress: Progress | None = None, stop: threading.Event | None = None) -> str:
+        """Rewrite the local index folder without forgotten vectors, if a forget asked for it
+        (`app.search.scrub`); says what happened."""
+        if self._closed:
+            return "stopped"
+        self._purge_waiting()
+        return scrub.rewrite(self, progress=progress, stop=stop)
+
+    def _purge_waiting(self) -> None:
+        if state.purged_ids(self.db.conn()):
+            with self._lock:
+                self._purge()
 
     # -- background -----------------------------------------------------------------------------
     def wake(self) -> None:
@@ -354,6 +371,8 @@ class Indexer:
                 return
             try:
                 self.sync(stop=self._stop)
+                if not self._stop.is_set() and scrub.pending(self.db.conn()) is not None:
+                    self.scrub(stop=self._stop)
             except MemlociError as error:  # a busy or full store: said, not a bug
                 log.warning("background indexing waits: %s", error)
             except Exception:
