@@ -32,6 +32,7 @@ from app.store.forgetting import ForgetPlan
 
 if TYPE_CHECKING:
     from app.erase.plan import ErasePlan
+    from app.erase.retention import RetentionReport
     from app.erase.selection import Selection
 
 log = logging.getLogger(__name__)
@@ -230,13 +231,19 @@ class Memloci(RetrievalFacade, AgentsFacade, CaptureFacade, AutofillFacade, View
         return memory
 
     def forget(
-        self, memory_ids: str | Sequence[str], *, cascade: bool = True, actor: str = "user"
+        self,
+        memory_ids: str | Sequence[str],
+        *,
+        cascade: bool = True,
+        actor: str = "user",
+        protect: frozenset[str] = frozenset(),
     ) -> ForgetPlan:
         """Purge memories for good (record, history, full-text and vector entries) and, with
         `cascade`, what came only from them; memories with another source stay and lose the
-        forgotten one. `forget_preview` says what this does. Returns what was done."""
+        forgotten one (as do those whose origin is in `protect`). `forget_preview` says what
+        this does. Returns what was done."""
         ids = self._resolve_all(memory_ids)
-        done = forgetting.forget(self._s.repo, ids, cascade=cascade, actor=actor)
+        done = forgetting.forget(self._s.repo, ids, cascade=cascade, actor=actor, protect=protect)
         if done.purged_ids:
             self._s.retriever.removed(done.purged_ids)
         changed = self._s.repo.get_many(done.kept_ids)
@@ -287,6 +294,29 @@ class Memloci(RetrievalFacade, AgentsFacade, CaptureFacade, AutofillFacade, View
             lambda ids, cascade: self.forget(ids, cascade=cascade),
             cascade=cascade,
             scrub=self.scrub_vectors if wait_for_files else None,
+        )
+
+    def retention_preview(self) -> RetentionReport:
+        """What the retention rules (`settings.retention`) would expire now."""
+        from app.erase import retention
+
+        return retention.preview(self._s.repo, self.settings.retention)
+
+    def apply_retention(self) -> RetentionReport:
+        """Expire what the retention rules say (the desktop app runs this a few times a day);
+        what the person entered is kept unless `retention.mine_days` says otherwise."""
+        from app.erase import retention
+
+        def frames(ids: Sequence[str]) -> None:
+            for start in range(0, len(ids), 500):
+                self._s.capture.store.delete_frames(list(ids[start : start + 500]))
+            self._s.capture.forgotten()  # their files go with their rows (one sweep)
+
+        return retention.apply(
+            self._s.repo,
+            self.settings.retention,
+            lambda ids, protect: self.forget(ids, protect=protect, actor="system:retention"),
+            frames,
         )
 
     def scrub_vectors(self, progress: Any = None) -> str:

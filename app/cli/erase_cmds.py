@@ -217,4 +217,81 @@ def _by_ids(
         render.forget_plan(done)
 
 
-COMMANDS = [forget]
+@click.group()
+def retention() -> None:
+    """How long memories are kept. Set the rules with `memloci config set`:
+
+    \b
+      memloci config set retention.screen_days 30     screen sessions after 30 days
+      memloci config set retention.chat_days 365      chat messages after a year
+      memloci config set retention.frames_days 7      kept screen frames after a week
+      memloci config set retention.apps '{"firefox": 7, "signal*": 1}'
+      memloci config set retention.mine_days 0        what you entered: kept (default)
+
+    The desktop app applies them every few hours; `memloci retention apply` does it now.
+    """
+
+
+def _rules_text(rules: Any) -> list[str]:
+    def days(n: int) -> str:
+        return "kept until erased" if not n else f"{n} day{'s' if n != 1 else ''}"
+
+    lines = [
+        f"  screen sessions      {days(rules.screen_days)}",
+        f"  chat messages        {days(rules.chat_days)}",
+        f"  kept frames          {days(rules.frames_days)}",
+        f"  what you entered     {days(rules.mine_days)} (vault and core memory: always kept)",
+    ]
+    lines += [f"  app {name:<16} {days(n)}" for name, n in rules.apps.items()]
+    return lines
+
+
+def _report(report: Any) -> None:
+    verb = "Expired" if report.done else "Would expire now"
+    parts = [f"{n:,} {what}" for what, n in report.counts().items() if n]
+    click.echo(f"{verb}: " + (", ".join(parts) if parts else "nothing") + ".")
+    derived = report.forgotten - len(report.expired.records)
+    if derived > 0:
+        click.echo(f"  and {derived:,} memories made only from them.")
+
+
+@retention.command(name="show")
+@json_option
+@pass_session
+def retention_show(session: Any, as_json: bool) -> None:
+    """The rules, and what they would expire now."""
+    memloci = session.open()
+    report = memloci.retention_preview()
+    if as_json:
+        rules = memloci.settings.retention.model_dump(mode="json")
+        render.emit_json({"rules": rules, **report.to_dict()})
+        return
+    click.echo("Retention rules:")
+    for line in _rules_text(memloci.settings.retention):
+        click.echo(line)
+    _report(report)
+
+
+@retention.command(name="apply")
+@click.option("--dry-run", is_flag=True, help="Show what would expire; change nothing.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@json_option
+@pass_session
+def retention_apply(session: Any, dry_run: bool, yes: bool, as_json: bool) -> None:
+    """Expire now what the rules say (and what was made only from it)."""
+    memloci = session.open()
+    preview = memloci.retention_preview()
+    if dry_run or not (preview.expired.records or preview.expired.frames):
+        render.emit_json(preview.to_dict()) if as_json else _report(preview)
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            raise InvalidInput("Expiring cannot be undone: add --yes to confirm.")
+        _report(preview)
+        click.confirm("Expire these for good?", abort=True, err=True)
+    done = memloci.apply_retention()
+    memloci.scrub_vectors()
+    render.emit_json(done.to_dict()) if as_json else _report(done)
+
+
+COMMANDS = [forget, retention]

@@ -170,7 +170,7 @@ def _in_span(conn: Any, since: datetime | None, until: datetime | None) -> set[s
 _SESSION_COLUMNS = {"app": ("app", "wm_class", "process"), "title": ("title",), "url": ("url",)}
 
 
-def _sessions(conn: Any, rule: ExclusionRule) -> set[str]:
+def sessions_matching(conn: Any, rule: ExclusionRule) -> set[str]:
     """Memories of the screen sessions whose window the rule matches (each distinct name,
     title or address is tested once)."""
     columns = _SESSION_COLUMNS[rule.kind]
@@ -312,7 +312,7 @@ def select(conn: Any, selection: Selection) -> list[str]:
         pattern = getattr(selection, kind)
         if pattern:
             rule = ExclusionRule(kind, pattern.strip())
-            sets.append(_sessions(conn, rule))
+            sets.append(sessions_matching(conn, rule))
             by_source = True
     if selection.source:
         sets.append(_from_source(conn, selection.source))

@@ -97,3 +97,25 @@ def test_bad_combinations_are_one_line_errors(capsys, home, screen) -> None:
         code, _, err = cli(capsys, *args)
         assert code == 2 and said in err, (args, err)
     assert alive(home) == set(screen.values())
+
+
+def test_retention_rules_from_the_config_command(capsys, home, screen) -> None:
+    code, out, _ = cli(capsys, "config", "set", "retention.apps", '{"Firefox": 1}')
+    assert code == 0 and 'retention.apps = {"firefox": 1}' in out
+    code, out, _ = cli(capsys, "retention", "show")
+    assert code == 0 and "app firefox" in out and "1 day" in out
+    assert "Would expire now: nothing." in out  # every Firefox session is younger than a day
+    code, out, _ = cli(capsys, "config", "set", "retention.screen_days", "0")
+    assert code == 0
+    with Memloci.open(home) as memloci, memloci.services.database.write() as db:
+        db.conn.execute(
+            "UPDATE capture_sessions SET ended_at = '2020-01-01T00:00:00.000000Z' WHERE id = 'b'"
+        )
+    code, out, _ = cli(capsys, "retention", "apply", "--dry-run")
+    assert code == 0 and "Would expire now: 1 screen sessions." in out
+    code, _, err = cli(capsys, "retention", "apply")
+    assert code == 2 and "--yes" in err
+    code, out, _ = cli(capsys, "retention", "apply", "--yes", "--json")
+    report = json.loads(out)
+    assert code == 0 and report["done"] and report["counts"]["screen sessions"] == 1
+    assert alive(home) == {screen["a"], screen["c"], screen["fact"]}
