@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from app.erase.plan import ErasePlan
     from app.erase.retention import RetentionReport
     from app.erase.selection import Selection
+    from app.export import ExportResult
 
 log = logging.getLogger(__name__)
 
@@ -318,6 +319,31 @@ class Memloci(RetrievalFacade, AgentsFacade, CaptureFacade, AutofillFacade, View
             lambda ids, protect: self.forget(ids, protect=protect, actor="system:retention"),
             frames,
         )
+
+    def export_memories(
+        self,
+        path: str | os.PathLike[str],
+        format: str,
+        *,
+        types: Sequence[MemoryType | str] = (),
+        since: datetime | None = None,
+        until: datetime | None = None,
+        passphrase: str | None = None,
+    ) -> ExportResult:
+        """Write the memories as files other tools read (`app.export`): "markdown" (a note
+        per memory, into a folder), "json" (JSON Lines, a file) or "csv" (a file per type,
+        into a folder). Vault secrets are included only with the passphrase."""
+        from app.export import ExportRequest, export
+
+        reveal = None
+        if passphrase is not None:
+            self._s.keyfile.unlock(passphrase)  # WrongPassphrase before anything is written
+            reveal = self._s.repo.secret
+        chosen = tuple(MemoryType.parse(str(t)) for t in types)
+        request = ExportRequest(Path(path), format, chosen, since, until)
+        result = export(self._s.repo, request, reveal)
+        log.info("exported %d memories as %s (secrets: %s)", result.memories, format, bool(reveal))
+        return result
 
     def scrub_vectors(self, progress: Any = None) -> str:
         """Rewrite the local vector index's files without forgotten vectors, if a forget
