@@ -297,6 +297,12 @@ class Memloci(RetrievalFacade, AgentsFacade, CaptureFacade, AutofillFacade, View
             scrub=self.scrub_vectors if wait_for_files else None,
         )
 
+    def recorded_apps(self) -> Sequence[tuple[str, int]]:
+        """Applications with kept screen sessions and how many, most first."""
+        from app.erase.selection import recorded_apps
+
+        return recorded_apps(self._s.database.conn())
+
     def retention_preview(self) -> RetentionReport:
         """What the retention rules (`settings.retention`) would expire now."""
         from app.erase import retention

@@ -326,3 +326,15 @@ def select(conn: Any, selection: Selection) -> list[str]:
             chosen = _derived_from(conn, chosen)
         chosen = _of_types(conn, chosen, selection.types)
     return sorted(chosen)
+
+
+def recorded_apps(conn: Any) -> list[tuple[str, int]]:
+    """Applications with screen sessions kept, with how many, most first (for choosing one to
+    erase or to give a retention rule)."""
+    return [
+        (row[0], int(row[1]))
+        for row in conn.execute(
+            "SELECT app, count(*) FROM capture_sessions WHERE memory_id IS NOT NULL "
+            "AND app != '' GROUP BY app ORDER BY count(*) DESC, app"
+        )
+    ]

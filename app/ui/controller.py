@@ -95,6 +95,7 @@ class AppController(QObject):
         t.resume_requested.connect(self.resume)
         t.capture_now_requested.connect(self.capture_now)
         t.autofill_requested.connect(self.open_autofill)
+        t.erase_requested.connect(self.erase_recent)
 
     # -- start-up ---------------------------------------------------------------------------------
     def start(self) -> None:
@@ -283,6 +284,24 @@ class AppController(QObject):
         if problems:
             self.window.show_message(" ".join(problems))
         self.tray.autofill.setEnabled(True)
+
+    def erase_recent(self, minutes: int) -> None:
+        """The tray's "Erase the last 15 minutes…": what was recorded then, shown, asked."""
+        if self.memloci is None:
+            return
+        from app.erase.selection import Selection
+        from app.ui.erase_dialog import EraseFlow
+
+        flow = EraseFlow(self.bridge, self.window)
+        flow.message.connect(self.window.show_message)
+
+        def erased(plan: Any) -> None:
+            noun = "memory" if plan.count == 1 else "memories"
+            self.tray.notify("Memloci", f"Erased {plan.count:,} {noun}.")
+
+        flow.done.connect(erased)
+        self.erase_flow = flow
+        flow.start(Selection.last(f"{minutes}m"), f"Recorded in the last {minutes} minutes")
 
     def open_autofill(self) -> None:
         if self.autofill is not None:

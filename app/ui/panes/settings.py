@@ -1,5 +1,6 @@
-"""Settings: appearance and start-up, the model, capture, privacy rules with a live check, and
-keys. Simple values save as soon as they change; the model and the passphrase have buttons.
+"""Settings: appearance and start-up, the model, capture, privacy rules with a live check, your
+data (retention, erase, export) and keys. Simple values save as soon as they change; the model
+and the passphrase have buttons.
 """
 
 from __future__ import annotations
@@ -59,6 +60,11 @@ class SettingsPane(QWidget):
         self.privacy = PrivacyPage(bridge, controller)
         self.privacy.message.connect(self.message)
         self.tabs.addTab(self.privacy, "Privacy")
+        from app.ui.panes.data_page import DataPage
+
+        self.data_page = DataPage(bridge)
+        self.data_page.message.connect(self.message)
+        self.tabs.addTab(self.data_page, "Your data")
         self.tabs.addTab(self._security(), "Security")
         self.load()
 
@@ -243,6 +249,8 @@ class SettingsPane(QWidget):
         self.keyring.setChecked(settings.security.use_keyring)
         self._loading = False
         self.privacy.load_rules()
+        if hasattr(self, "data_page"):
+            self.data_page.load()
         self.load_model_info()
 
     def activated(self) -> None:
