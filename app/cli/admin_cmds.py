@@ -252,7 +252,9 @@ Memloci is ready. Use it from the command line (.venv/bin/memloci, or `python -m
   memloci search "Ana"                           find it again (--json for programs)
   memloci list -t semantic                       browse one type of memory
   memloci show ID / history ID / forget ID       inspect, trace and purge
+  memloci forget --last 15m                      erase what was recorded lately (or --app ...)
   memloci export backup.mlb                      encrypted backup
+  memloci export notes/ --format markdown        a note per memory (json, csv too)
   memloci doctor                                 check this machine
 
 Set MEMLOCI_HOME to keep everything under one folder; MEMLOCI_PASSPHRASE for scripts.
