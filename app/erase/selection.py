@@ -299,8 +299,8 @@ def _existing(conn: Any, ids: Sequence[str]) -> set[str]:
 
 
 def select(conn: Any, selection: Selection) -> list[str]:
-    """The memory ids the selection points at (sorted), before the forget cascade adds what
-    was made only from them."""
+    """The memory ids the selection points at, oldest first, before the forget cascade adds
+    what was made only from them."""
     selection.check()
     sets: list[set[str]] = []
     by_source = False
@@ -325,7 +325,14 @@ def select(conn: Any, selection: Selection) -> list[str]:
             # "--app X --type semantic": the facts made from X's sessions, not its sessions.
             chosen = _derived_from(conn, chosen)
         chosen = _of_types(conn, chosen, selection.types)
-    return sorted(chosen)
+    return [
+        row[0]
+        for row in conn.execute(
+            "SELECT id FROM memories WHERE id IN (SELECT value FROM json_each(?)) "
+            "ORDER BY occurred_at, id",
+            (json.dumps(sorted(chosen)),),
+        )
+    ]
 
 
 def recorded_apps(conn: Any) -> list[tuple[str, int]]:
