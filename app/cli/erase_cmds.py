@@ -208,6 +208,8 @@ def _by_ids(
         render.forget_plan(preview)
         click.confirm("Forget these for good?", abort=True, err=True)
     done = memloci.forget(memory_ids, cascade=cascade)
+    if sys.stderr.isatty():
+        click.echo("Rewriting the vector index's files without it…", err=True)
     memloci.scrub_vectors()
     if as_json:
         render.emit_json(done.to_dict())
