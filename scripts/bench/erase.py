@@ -22,6 +22,7 @@ so a re-run erases the next 15 minutes and the next application.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import time
@@ -153,45 +154,56 @@ def build(memloci, count: int, seed: int = 20) -> dict[str, int]:
     return {"sessions": sessions, "chat": result.imported, "derived": derived}
 
 
-def check(memloci, erased: list[str], canary: str, vectors: bool) -> list[str]:
-    """What is wrong with the search indexes after an erase (empty: consistent). `canary` is
-    a word only the erased memories held."""
+def matching(conn, word: str, ids: list[str] | None = None) -> int:
+    """Documents of the full-text index holding `word` (among `ids` when given)."""
+    sql = (
+        "SELECT count(*) FROM search_docs CROSS JOIN memories m ON m.seq = search_docs.rowid "
+        "WHERE search_docs MATCH ?"
+    )
+    params: list = [f'"{word}"']
+    if ids is not None:
+        sql += " AND m.id IN (SELECT value FROM json_each(?))"
+        params.append(json.dumps(ids))
+    return int(conn.execute(sql, params).fetchone()[0])
+
+
+def check(memloci, erased: list[str], canary: str, expected: int, vectors: bool) -> list[str]:
+    """What is wrong with the search indexes after an erase (empty: consistent): `expected`
+    documents should still hold `canary` (those the erase did not choose)."""
     problems = []
     conn = memloci.services.database.conn()
     with memloci.services.database.write() as db:
         db.conn.execute("INSERT INTO search_docs (search_docs) VALUES ('integrity-check')")
-    found = conn.execute(
-        "SELECT count(*) FROM search_docs WHERE search_docs MATCH ?", (f'"{canary}"',)
-    ).fetchone()[0]
-    if found:
-        problems.append(f"{canary!r} still matches {found} documents")
+    found = matching(conn, canary)
+    if found != expected:
+        problems.append(f"{canary!r} matches {found} documents, {expected} expected")
     with memloci.services.database.write() as db:
         db.conn.execute(
             "CREATE VIRTUAL TABLE IF NOT EXISTS temp.bench_vocab USING fts5vocab(main, "
             "search_docs, row)"
         )
-    if conn.execute("SELECT 1 FROM temp.bench_vocab WHERE term = ?", (canary,)).fetchone():
+    in_vocab = conn.execute("SELECT 1 FROM temp.bench_vocab WHERE term = ?", (canary,)).fetchone()
+    if in_vocab and not expected:
         problems.append(f"{canary!r} still in the full-text vocabulary")
-    gone = set(erased)
     left = conn.execute(
         "SELECT count(*) FROM memories WHERE id IN (SELECT value FROM json_each(?))",
-        (__import__("json").dumps(erased),),
+        (json.dumps(erased),),
     ).fetchone()[0]
     if left:
         problems.append(f"{left} erased memories still stored")
     if conn.execute("SELECT count(*) FROM search_purged").fetchone()[0]:
         problems.append("purges pending")
     if vectors:
+        gone = set(erased)
         index = memloci.services.retriever.indexer.index()
         stored = conn.execute("SELECT count(*) FROM vector_state").fetchone()[0]
         if index is None or index.count() != stored:
-            problems.append(
-                f"Chroma holds {index.count() if index else '?'} vectors, {stored} stored"
-            )
-        sample = [r[0] for r in conn.execute("SELECT vector FROM vector_state LIMIT 200")]
+            held = index.count() if index else "?"
+            problems.append(f"Chroma holds {held} vectors, {stored} stored")
         from app.search.indexer import from_blobs
 
-        for vector in from_blobs([bytes(v) for v in sample], 384)[:50]:
+        sample = [bytes(r[0]) for r in conn.execute("SELECT vector FROM vector_state LIMIT 50")]
+        for vector in from_blobs(sample, 384):
             if {i for i, _ in index.query(vector, 20)} & gone:
                 problems.append("an erased id among Chroma's neighbours")
                 break
@@ -201,9 +213,11 @@ def check(memloci, erased: list[str], canary: str, vectors: bool) -> list[str]:
 def erase(memloci, selection, label: str, canary: str, vectors: bool) -> None:
     from app.search import scrub
 
+    conn = memloci.services.database.conn()
     preview_started = time.perf_counter()
     preview = memloci.erase_preview(selection)
     preview_s = time.perf_counter() - preview_started
+    expected = matching(conn, canary) - matching(conn, canary, preview.ids)
     started = time.perf_counter()
     done = memloci.erase(selection)
     erase_s = time.perf_counter() - started
@@ -214,7 +228,7 @@ def erase(memloci, selection, label: str, canary: str, vectors: bool) -> None:
         scrub_s = time.perf_counter() - started
         pending = scrub.pending(memloci.services.database.conn())
         assert outcome == "rewritten" and pending is None, (outcome, pending)
-    problems = check(memloci, done.ids, canary, vectors)
+    problems = check(memloci, done.ids, canary, expected, vectors)
     by_type = ", ".join(f"{t} {n:,}" for t, n in done.by_type().items())
     print(
         f"{label}: {done.count:,} memories ({by_type}); preview {preview_s:.2f} s, "
@@ -241,6 +255,7 @@ def main() -> None:
         app.embed.create_embedder = fake_create_embedder
     with temporary_home(args.home) as home:
         from app.core import Memloci
+        from app.domain import from_iso
         from app.erase.selection import Selection
 
         with Memloci.open(home) as memloci:
@@ -263,7 +278,13 @@ def main() -> None:
             in_index = conn.execute("SELECT count(*) FROM vector_state").fetchone()[0]
             print(f"store: {total:,} memories, {in_index:,} vectors ({args.vectors})")
             vectors = args.vectors == "hash"
-            erase(memloci, Selection.last("15m"), "last 15 minutes", CANARY, vectors)
+            newest = from_iso(
+                conn.execute("SELECT max(started_at) FROM capture_sessions").fetchone()[0]
+            )
+            span = Selection(
+                since=newest - timedelta(minutes=15), until=newest + timedelta(seconds=1)
+            )
+            erase(memloci, span, "a 15-minute span (the newest)", CANARY, vectors)
             erase(
                 memloci,
                 Selection(app=args.app),
