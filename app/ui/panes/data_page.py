@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -74,11 +75,19 @@ class DataPage(QWidget):
         self._preview.setSingleShot(True)
         self._preview.setInterval(400)
         self._preview.timeout.connect(self.load_preview)
-        layout = QVBoxLayout(self)
+        inner = QWidget()
+        layout = QVBoxLayout(inner)
         layout.addWidget(self._retention())
         layout.addWidget(self._erasing())
         layout.addWidget(self._export())
         layout.addStretch(1)
+        scroll = QScrollArea()  # small windows and large fonts scroll instead of clipping
+        scroll.setWidget(inner)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
         self.load()
 
     @property
