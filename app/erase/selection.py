@@ -191,13 +191,13 @@ def sessions_matching(conn: Any, rule: ExclusionRule) -> set[str]:
             matched.append(tuple(row))
     found: set[str] = set()
     condition = " AND ".join(f"{c} = ?" for c in columns)
-    for values in matched:
+    for key in matched:
         found.update(
             r[0]
             for r in conn.execute(
                 f"SELECT memory_id FROM capture_sessions WHERE memory_id IS NOT NULL "
                 f"AND {condition}",
-                values,
+                key,
             )
         )
     return found

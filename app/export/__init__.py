@@ -70,7 +70,8 @@ class ExportResult:
 
 def memories(repo: MemoryRepository, request: ExportRequest) -> Iterator[Memory]:
     """Every memory the request covers (invalidated ones too), oldest first, page by page."""
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[Any] = []
     if request.types:
         clauses.append(f"type IN ({','.join('?' * len(request.types))})")
         params.extend(t.value for t in request.types)
