@@ -85,17 +85,26 @@ class _Access:
             client = await self.gate.client(ctx)
         except MemlociError as error:
             if ctx.method == "tools/call":
-                return CallToolResult(content=[TextContent(type="text", text=str(error))], is_error=True)
+                text = TextContent(type="text", text=str(error))
+                return CallToolResult(content=[text], is_error=True)
             raise MCPError(INVALID_REQUEST, str(error)) from None
         token = _client.set(client)
         try:
             result = await call_next(ctx)
         finally:
             _client.reset(token)
-        if isinstance(result, ListToolsResult):
-            kept = [t for t in result.tools if client.may(NEEDS.get(t.name, "read"))]
-            result = result.model_copy(update={"tools": kept})
-        return result
+        return _visible(result, client) if ctx.method == "tools/list" else result
+
+
+def _visible(result: HandlerResult, client: Client) -> HandlerResult:
+    """A tool list without the tools this client may not use (a model or its wire dict)."""
+    if isinstance(result, ListToolsResult):
+        kept = [t for t in result.tools if client.may(NEEDS.get(t.name, "read"))]
+        return result.model_copy(update={"tools": kept})
+    if isinstance(result, dict) and isinstance(result.get("tools"), list):
+        tools = [t for t in result["tools"] if client.may(NEEDS.get(str(t.get("name")), "read"))]
+        return {**result, "tools": tools}
+    return result
 
 
 def _caller() -> Client:

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from app.api.clients import Client, Permission
+from app.api.clients import PERMISSIONS, Client, Permission
 from app.autofill.disclosures import Recipient
 from app.domain import Memory, MemoryType, SearchHit, Source, to_iso, utcnow
 from app.errors import AccessDenied, InvalidInput
@@ -49,9 +49,10 @@ SCREEN_EVENT = "screen"
 
 def require(client: Client, permission: Permission) -> None:
     if not client.may(permission):
+        wanted = ",".join(p for p in PERMISSIONS if p in client.permissions | {permission})
         raise AccessDenied(
             f"{client.name} may not {permission} here; allow it in Memloci's Settings → "
-            f"Privacy or with `memloci clients allow {client.name!r} --permission {permission}`."
+            f"Privacy or with `memloci clients allow {client.name!r} --permission {wanted}`."
         )
 
 
@@ -129,19 +130,19 @@ def search(
             kept.append((hit, memory))
         if len(kept) == limit:
             break
-    texts = memloci.mask_secrets([_hit_text(hit) for hit, _ in kept])
+    clean = iter(memloci.mask_secrets([t for h, m in kept for t in (m.title, _hit_text(h))]))
     out = [
         HitOut(
             id=hit.id,
             type=_type(hit.type),
-            title=memory.title,
-            text=text,
+            title=next(clean),
+            text=next(clean),
             occurred_at=to_iso(hit.occurred_at),
             score=round(hit.score, 6),
             sources=_sources(hit.sources),
             app=screen_app(memory),
         )
-        for (hit, memory), text in zip(kept, texts, strict=True)
+        for hit, memory in kept
     ]
     disclose(memloci, client, "search", [memory for _, memory in kept])
     return SearchOut(query=query, hits=out)
@@ -192,14 +193,15 @@ def get_memory(memloci: Memloci, client: Client, memory_id: str) -> MemoryOut:
     fields: dict[str, object] = (
         {"caption": memory.fields.get("caption", memory.title)} if vault else dict(memory.fields)
     )
-    text, clean, *changes = masked(
-        memloci, ["" if vault else memory.text, fields, *[h.new or {} for h in history]]
+    snapshots = [(h.new or {}).get("fields", h.new or {}) for h in history]
+    title, text, clean, *changes = masked(
+        memloci, [memory.title, "" if vault else memory.text, fields, *snapshots]
     )
-    assert isinstance(text, str) and isinstance(clean, dict)
+    assert isinstance(title, str) and isinstance(text, str) and isinstance(clean, dict)
     out = MemoryOut(
         id=memory.id,
         type=_type(memory.type),
-        title=memory.title,
+        title=title,
         text=text,
         fields=clean,
         occurred_at=to_iso(memory.occurred_at),
@@ -232,12 +234,15 @@ def ask(memloci: Memloci, client: Client, question: str) -> AskOut:
     checks.question(question)
     answer = memloci.ask(question, record=False)
     cited = [memloci.get(memory_id) for memory_id in answer.citations]
-    (text,) = memloci.mask_secrets([answer.answer])
+    text, *titles = memloci.mask_secrets([answer.answer, *[m.title for m in cited]])
     disclose(memloci, client, "ask", cited)
     return AskOut(
         question=question,
         answer=text,
-        citations=[CitationOut(memory_id=m.id, title=m.title) for m in cited],
+        citations=[
+            CitationOut(memory_id=m.id, title=title)
+            for m, title in zip(cited, titles, strict=True)
+        ],
         answered_by=answer.answered_by,
     )
 
@@ -250,6 +255,7 @@ def prompt_context(
     result = memloci.prompt_context(
         task, max_chars=max_chars, recipient=Recipient(CHANNEL, client.name, "")
     )
+    titles = memloci.mask_secrets([item.memory.title for item in result.items])
     return ContextOut(
         text=result.text,
         items=[
@@ -257,10 +263,10 @@ def prompt_context(
                 n=item.number,
                 memory_id=item.memory.id,
                 type=_type(item.memory.type),
-                title=item.memory.title,
+                title=title,
                 text=item.line,
             )
-            for item in result.items
+            for item, title in zip(result.items, titles, strict=True)
         ],
     )
 
@@ -322,7 +328,8 @@ def add_memory(
     memory_type = MemoryType(type)
     duplicate = checks.duplicate_of(memloci, text, memory_type)
     if duplicate is not None:
-        return AddOut(status="duplicate", memory_id=duplicate.id, title=duplicate.title)
+        (title,) = memloci.mask_secrets([duplicate.title])
+        return AddOut(status="duplicate", memory_id=duplicate.id, title=title)
     memory = memloci.add(
         text,
         type=memory_type,
