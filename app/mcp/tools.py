@@ -240,8 +240,7 @@ def ask(memloci: Memloci, client: Client, question: str) -> AskOut:
         question=question,
         answer=text,
         citations=[
-            CitationOut(memory_id=m.id, title=title)
-            for m, title in zip(cited, titles, strict=True)
+            CitationOut(memory_id=m.id, title=title) for m, title in zip(cited, titles, strict=True)
         ],
         answered_by=answer.answered_by,
     )

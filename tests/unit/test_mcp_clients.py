@@ -91,9 +91,7 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
     return int(done.value.code or 0), out, err
 
 
-def test_the_cli_adds_lists_allows_and_revokes(
-    memloci, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_the_cli_adds_lists_allows_and_revokes(memloci, capsys: pytest.CaptureFixture[str]) -> None:
     memloci.close()  # the store exists; the CLI opens it itself
     code, out, err = run_cli(capsys, "clients", "add", "Claude Desktop", "-p", "read,add")
     assert code == 0 and "may: read, add" in out and "shown only now" in err

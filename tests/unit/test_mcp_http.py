@@ -226,7 +226,7 @@ def test_a_revoked_client_stops_at_its_next_request(api: ApiServer, memloci) -> 
         async with http_client(api.url, made.token) as client:
             result_json(await client.call_tool("search_memories", {"query": "Ana"}))
             memloci.client_revoke("Cursor")
-            with pytest.raises(Exception):  # noqa: B017, PT011 (the SDK's transport error)
+            with pytest.raises(Exception):  # noqa: B017 (the SDK's transport error)
                 await client.call_tool("search_memories", {"query": "Ana"})
 
     run(script)
