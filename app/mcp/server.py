@@ -139,7 +139,7 @@ def build(memloci: Memloci, run: Runner, gate: Gate) -> MCPServer:
 
 
 _READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
-When = "ISO date/time or words like 'yesterday', 'last week', '3 days ago'"
+When = "ISO date/time (2024-05-08, 2024-05-08T14:30) or words like 'yesterday', '3 days ago'"
 Query = Annotated[str, Field(min_length=1, max_length=2_000, description="what to look for")]
 Since = Annotated[str | None, Field(max_length=100, description=f"from when: {When}")]
 Until = Annotated[str | None, Field(max_length=100, description=f"until when: {When}")]
