@@ -299,7 +299,9 @@ class ApprovalDialog(QDialog):
         return _chosen(self.boxes)
 
 
-def decide(bridge: Bridge, client: Any, parent: QWidget | None, on_done: Any, on_error: Any) -> None:
+def decide(
+    bridge: Bridge, client: Any, parent: QWidget | None, on_done: Any, on_error: Any
+) -> None:
     """Ask the person about one waiting program and record the answer."""
     dialog = ApprovalDialog(client, parent)
     dialog.exec()
