@@ -102,7 +102,11 @@ def search(memloci: Memloci, body: SearchBody, caller: Caller) -> dict[str, Any]
 
 
 def ask(memloci: Memloci, body: AskBody, caller: Caller) -> dict[str, Any]:
-    """An answer from memory with its citations, as `memloci ask --json` gives it."""
+    """An answer from memory with its citations, as `memloci ask --json` gives it. Never the
+    chat's "remember my ..." path: another program must not file values in the vault."""
+    from app.mcp.checks import question
+
+    question(body.question)
     answer = memloci.ask(body.question, record=body.record)
     memories = memloci.services.repo.get_many(list(answer.citations))
     memloci.record_disclosure(Recipient("api", caller.name, ""), "ask", memories)

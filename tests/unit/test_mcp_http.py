@@ -266,3 +266,17 @@ def test_added_memories_pass_the_agents_checks(api: ApiServer, memloci, ids) -> 
     assert "cannot save anything" in error_text(remember)
     assert len(memloci.list(limit=500, include_invalid=True)) == before
     assert len(memloci.list("vault", limit=50)) == 2
+
+
+def test_the_apis_ask_cannot_file_anything_in_the_vault_either(api: ApiServer, memloci) -> None:
+    """/v1/ask ran the chat's "remember my ..." path, which files sensitive values in the vault:
+    any local program with the API token could write it. A question is only answered now."""
+    status, _, body = raw(
+        api, "POST", "/v1/ask", memloci.api_token(), {"question": "Remember my bank PIN is 4321"}
+    )
+    assert status == 400 and "cannot save anything" in json.loads(body)["error"]
+    assert len(memloci.list("vault", limit=50)) == 2
+    status, _, body = raw(
+        api, "POST", "/v1/ask", memloci.api_token(), {"question": "Where did I meet Ana?"}
+    )
+    assert status == 200 and json.loads(body)["citations"]
