@@ -280,3 +280,19 @@ def test_the_apis_ask_cannot_file_anything_in_the_vault_either(api: ApiServer, m
         api, "POST", "/v1/ask", memloci.api_token(), {"question": "Where did I meet Ana?"}
     )
     assert status == 200 and json.loads(body)["citations"]
+
+
+def test_what_a_client_adds_is_its_own_in_the_timeline(api: ApiServer, memloci) -> None:
+    made = memloci.client_add("Cursor", ["read", "add"])
+
+    async def script() -> dict[str, Any]:
+        async with http_client(api.url, made.token) as client:
+            added = await client.call_tool(
+                "add_memory", {"text": "Reviewed the Atlas pull request", "when": "2 hours ago"}
+            )
+            result_json(added)
+            return result_json(await client.call_tool("activity", {"app": "cursor"}))
+
+    seen = run(script)
+    assert [a["app"] for a in seen["by_app"]] == ["Cursor"]
+    assert [i["label"] for i in seen["items"]] == ["Reviewed the Atlas pull request"]
