@@ -5,8 +5,10 @@ Streamable HTTP, with the facade called directly as the floor.
 
 The store is built through the real path: synthetic chat (scripts/bench/synthetic.py) imported
 with `import_chat`, then every memory embedded with the bundled MiniLM (the real embedder, so a
-query pays for its own embedding as it would in use; about 3-6 minutes for 10,000 memories on
-2 busy cores; keep the store with --home to re-run the timing alone). Each transport is a real
+query pays for its own embedding as it would in use; 2-3 minutes for 10,000 memories on 2
+quiet cores, far longer on a busy machine; keep the store with --home to re-run the timing
+alone; --fill-vectors gives the
+rest perturbed copies of the real vectors, as search_latency.py does). Each transport is a real
 client: the SDK's stdio client launching `python -m app mcp` (as Claude Desktop does), and the
 SDK's Streamable HTTP client against `python -m app serve` (/mcp) in its own process. A call is
 timed from the client's `call_tool` until its result is parsed; 10 warm-up calls are not
@@ -42,7 +44,7 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def build(home: Path, count: int) -> str:
+def build(home: Path, count: int, fill: bool) -> str:
     """The store (reused when it has enough memories) and a client token for the run."""
     from app.core import Memloci
 
@@ -53,6 +55,11 @@ def build(home: Path, count: int) -> str:
             started = time.perf_counter()
             result = memloci.import_chat(export, agents=False)
             print(f"import: {result.imported:,} messages in {time.perf_counter() - started:.0f} s")
+        if fill:
+            from search_latency import fill_vectors
+
+            filled = fill_vectors(memloci)
+            print(f"vectors: {filled:,} got perturbed copies of real ones (--fill-vectors)")
         started = time.perf_counter()
         embedded = memloci.index_sync()
         if embedded:
@@ -161,11 +168,17 @@ def main() -> None:
     parser.add_argument("--memories", type=int, default=10_000)
     parser.add_argument("--calls", type=int, default=100, help="Timed calls per tool.")
     parser.add_argument("--home", type=Path, help="Build (or reuse) the store here.")
+    parser.add_argument(
+        "--fill-vectors",
+        action="store_true",
+        help="Timing only: memories not embedded yet get perturbed copies of real vectors "
+        "(scripts/bench/search_latency.py); queries are still embedded for real.",
+    )
     args = parser.parse_args()
     print(machine())
     with temporary_home(args.home) as home:
         warm_up(home)
-        token = build(home, args.memories)
+        token = build(home, args.memories, args.fill_vectors)
         queries = synthetic.Generator(seed=11).queries(args.calls + WARM_UP // 2)
         plans: list[tuple[str, dict[str, Any]]] = []
         for query in queries:
