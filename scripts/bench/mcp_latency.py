@@ -8,10 +8,11 @@ with `import_chat`, then every memory embedded with the bundled MiniLM (the real
 query pays for its own embedding as it would in use; 2-3 minutes for 10,000 memories on 2
 quiet cores, far longer on a busy machine; keep the store with --home to re-run the timing
 alone; --fill-vectors gives the rest perturbed copies of the real vectors, as
-search_latency.py does). Each transport is a real client: the SDK's stdio client launching `python -m app mcp` (as Claude Desktop does), and the
-SDK's Streamable HTTP client against `python -m app serve` (/mcp) in its own process. A call is
-timed from the client's `call_tool` until its result is parsed; 10 warm-up calls are not
-counted. The same queries (synthetic, chat-like) go to every transport.
+search_latency.py does). Each transport is a real client: the SDK's stdio client launching
+`python -m app mcp` (as Claude Desktop does), and the SDK's Streamable HTTP client against
+`python -m app serve` (/mcp) in its own process. A call is timed from the client's `call_tool`
+until its result is parsed; 10 warm-up calls are not counted. The same queries (synthetic,
+chat-like) go to every transport.
 """
 
 from __future__ import annotations
