@@ -147,20 +147,35 @@ def serve(home: Path, token: str) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("memloci serve did not start")
 
 
-def direct(home: Path, plans: list[tuple[str, dict[str, Any]]]) -> dict[str, list[float]]:
-    """The floor: the facade calls the tools make, in this process, no protocol."""
+def direct(
+    home: Path, token: str, plans: list[tuple[str, dict[str, Any]]]
+) -> dict[str, dict[str, list[float]]]:
+    """The floors, in this process: the facade calls the tools make, then the tools' own
+    functions (masking, disclosure log, output models), neither through the protocol."""
     from app.core import Memloci
+    from app.mcp import tools
 
     with Memloci.open(home) as memloci:
-        work = {
-            "search_memories": lambda a: memloci.search(a["query"], limit=10),
-            "memory_context": lambda a: memloci.prompt_context(a["task"]),
+        client = memloci.client_identify(token)
+        assert client is not None
+        floors = {
+            "facade": {
+                "search_memories": lambda a: memloci.search(a["query"], limit=10),
+                "memory_context": lambda a: memloci.prompt_context(a["task"]),
+            },
+            "tool functions": {
+                "search_memories": lambda a: tools.search(memloci, client, a["query"]),
+                "memory_context": lambda a: tools.prompt_context(memloci, client, a["task"]),
+            },
         }
+        out = {}
+        for label, work in floors.items():
 
-        async def call(name: str, arguments: dict[str, Any]) -> Any:
-            return work[name](arguments)
+            async def call(name: str, arguments: dict[str, Any], work: Any = work) -> Any:
+                return work[name](arguments)
 
-        return asyncio.run(timed(call, plans))
+            out[label] = asyncio.run(timed(call, plans))
+        return out
 
 
 def main() -> None:
@@ -184,7 +199,7 @@ def main() -> None:
         for query in queries:
             plans.append(("search_memories", {"query": query}))
             plans.append(("memory_context", {"task": f"Write a reply about {query}"}))
-        results = {"direct (facade)": direct(home, plans)}
+        results = direct(home, token, plans)
         results["stdio"] = asyncio.run(over_stdio(home, token, plans))
         server, url = serve(home, token)
         try:
