@@ -30,10 +30,12 @@ def mcp(session: Any, name: str | None) -> None:
     \b
     Give the client a token of its own (shown once):
       memloci clients add "Claude Desktop"
-    and put it in the assistant's configuration as MEMLOCI_CLIENT_TOKEN. Without one, the
-    desktop app asks you to approve the program the first time it connects.
-    The store is unlocked from the keyring (memloci config set security.use_keyring true) or
-    MEMLOCI_PASSPHRASE. Over HTTP, `memloci serve` serves the same at /mcp.
+    and put it in the assistant's configuration as MEMLOCI_CLIENT_TOKEN.
+
+    Without a token, the desktop app asks you to approve the program the first time it
+    connects. The store must unlock without a prompt: `memloci passphrase keyring on`, or
+    MEMLOCI_PASSPHRASE in the configuration. Over HTTP, `memloci serve` (and the desktop
+    app) serve the same at http://127.0.0.1:48620/mcp.
     """
     from app.mcp import stdio
     from app.security.hardening import secret_env
