@@ -35,7 +35,7 @@ def mcp(session: Any, name: str | None) -> None:
     Without a token, the desktop app asks you to approve the program the first time it
     connects. The store must unlock without a prompt: `memloci passphrase keyring on`, or
     MEMLOCI_PASSPHRASE in the configuration. Over HTTP, `memloci serve` (and the desktop
-    app) serve the same at http://127.0.0.1:48620/mcp.
+    app, with its local API on) serve the same at http://127.0.0.1:48620/mcp.
     """
     from app.mcp import stdio
     from app.security.hardening import secret_env
