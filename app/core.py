@@ -21,6 +21,7 @@ from app.facade.agents import AgentsFacade
 from app.facade.autofill import AutofillFacade
 from app.facade.base import Services
 from app.facade.capture import CaptureFacade
+from app.facade.clients import ClientsFacade
 from app.facade.retrieval import RetrievalFacade
 from app.facade.views import ViewsFacade
 from app.memory import kind_of
@@ -35,7 +36,9 @@ log = logging.getLogger(__name__)
 USER_SOURCE = Source("user", "manual")
 
 
-class Memloci(RetrievalFacade, AgentsFacade, CaptureFacade, AutofillFacade, ViewsFacade):
+class Memloci(
+    RetrievalFacade, AgentsFacade, CaptureFacade, AutofillFacade, ViewsFacade, ClientsFacade
+):
     """A person's memory, unlocked. Open with `Memloci.open()`, close with `close()`."""
 
     memory_added = Signal(object)  # Memory

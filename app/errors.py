@@ -27,6 +27,12 @@ class AmbiguousId(InvalidInput):
     pass
 
 
+class AccessDenied(MemlociError):
+    """A program asked for something the person has not allowed it (app/api/clients.py)."""
+
+    exit_code = 9
+
+
 class WrongPassphrase(MemlociError):
     exit_code = 4
 

@@ -204,6 +204,7 @@ class AppController(QObject):
         panes_registry.register_all(self)
         self.window.ready(self.first_pane)
         self._install_autofill(memloci)
+        self._watch_client_requests()
         self.tray.set_state("idle", "Memory open", capture_available=self.has("capture_status"))
         if self.setup_choices is not None:
             choices, self.setup_choices = self.setup_choices, None
@@ -283,6 +284,13 @@ class AppController(QObject):
         if problems:
             self.window.show_message(" ".join(problems))
         self.tray.autofill.setEnabled(True)
+
+    def _watch_client_requests(self) -> None:
+        """Programs connecting over MCP without a token wait for the person here (issue 19)."""
+        from app.ui.mcp_clients import ClientRequestWatcher
+
+        self.client_requests = ClientRequestWatcher(self.bridge, self.window)
+        self.client_requests.start()
 
     def open_autofill(self) -> None:
         if self.autofill is not None:
@@ -407,6 +415,9 @@ class AppController(QObject):
         self.quitting = True
         log.info("quitting")
         self._status_timer.stop()
+        watcher = getattr(self, "client_requests", None)
+        if watcher is not None:
+            watcher.stop()
         for dialog in (self.unlock_dialog, self.setup_dialog):
             if dialog is not None:
                 dialog.hide()

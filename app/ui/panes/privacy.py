@@ -1,5 +1,6 @@
 """Settings → Privacy: the windows that are never captured, with a live "would this window be
-captured?" check, and what autofill has shared."""
+captured?" check, the AI assistants with access (app/ui/mcp_clients.py), and what autofill has
+shared."""
 
 from __future__ import annotations
 
@@ -103,6 +104,11 @@ class PrivacyPage(QWidget):
         self.check_result.setWordWrap(True)
         form.addRow(self.check_result)
         layout.addWidget(check)
+        from app.ui.mcp_clients import ClientsBox
+
+        self.clients = ClientsBox(self._bridge)
+        self.clients.message.connect(self.message)
+        layout.addWidget(self.clients, 1)
         shared = QHBoxLayout()
         self.log_button = QPushButton("What autofill has shared…")
         self.log_button.setToolTip("Every value autofill handed out: what, to whom, when")
@@ -112,6 +118,7 @@ class PrivacyPage(QWidget):
         layout.addLayout(shared)
 
     def load_rules(self) -> None:
+        self.clients.load()
         if not self.has("capture_rules"):
             self.rules.setRowCount(0)
             return
