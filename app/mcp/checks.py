@@ -14,7 +14,7 @@ from app.agents.managers.vault import explicit_request
 from app.agents.text import near_duplicate
 from app.domain import Memory, MemoryType
 from app.errors import InvalidInput
-from app.reading.reader import _INJECTION as INJECTION  # the agents' own pattern, not a copy
+from app.reading.reader import INJECTION  # the agents' own pattern, not a copy
 from app.security.redact import find
 
 if TYPE_CHECKING:

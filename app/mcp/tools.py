@@ -34,6 +34,7 @@ from app.mcp.models import (
     SourceOut,
     TypeName,
 )
+from app.timewords import parse_bound
 
 if TYPE_CHECKING:
     from pydantic import JsonValue
@@ -74,11 +75,6 @@ def _sources(sources: Sequence[Source]) -> list[SourceOut]:
 
 
 def _bound(text: str | None, *, end: bool) -> datetime | None:
-    try:
-        from app.timewords import parse_bound  # main, after the time-words merge
-    except ImportError:  # this branch's base (app/timeparse.py); drop once merged
-        from app.timeparse import parse_bound
-
     return parse_bound(text, end=end) if text and text.strip() else None
 
 
