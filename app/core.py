@@ -21,6 +21,7 @@ from app.facade.agents import AgentsFacade
 from app.facade.autofill import AutofillFacade
 from app.facade.base import Services
 from app.facade.capture import CaptureFacade
+from app.facade.models import ModelsFacade
 from app.facade.retrieval import RetrievalFacade
 from app.facade.views import ViewsFacade
 from app.memory import kind_of
@@ -33,7 +34,9 @@ log = logging.getLogger(__name__)
 USER_SOURCE = Source("user", "manual")
 
 
-class Memloci(RetrievalFacade, AgentsFacade, CaptureFacade, AutofillFacade, ViewsFacade):
+class Memloci(
+    RetrievalFacade, AgentsFacade, ModelsFacade, CaptureFacade, AutofillFacade, ViewsFacade
+):
     """A person's memory, unlocked. Open with `Memloci.open()`, close with `close()`."""
 
     memory_added = Signal(object)  # Memory
