@@ -16,7 +16,9 @@ from app.cli.model_cmds import json_option, model
 def _size(size: int | None) -> str:
     if not size:
         return "-"
-    return f"{size / 1e9:.1f} GB" if size >= 1e9 else f"{size / 1e6:.0f} MB"
+    if size >= 1e9:
+        return f"{size / 1e9:.1f} GB"
+    return f"{size / 1e6:.0f} MB" if size >= 1e8 else f"{size / 1e6:.1f} MB"
 
 
 def _rate(value: float | None) -> str:

@@ -44,6 +44,8 @@ class CatalogModel:
     licence_url: str
     context: int  # the context length it was trained for
     note: str
+    tier: int  # preference when recommending: better at organising memories (JSON output,
+    # following instructions) and freely licensed ranks higher; equals keep the list's order
 
     @property
     def hub_file(self) -> str:
@@ -71,6 +73,7 @@ CATALOG: tuple[CatalogModel, ...] = (
         licence_url="https://huggingface.co/Qwen/Qwen2.5-1.5B-Instruct/blob/main/LICENSE",
         context=32_768,
         note="Small and quick; follows JSON schemas well. For modest laptops.",
+        tier=1,
     ),
     CatalogModel(
         name="llama3.2-3b",
@@ -87,6 +90,7 @@ CATALOG: tuple[CatalogModel, ...] = (
         licence_url="https://huggingface.co/meta-llama/Llama-3.2-3B-Instruct/blob/main/LICENSE.txt",
         context=131_072,
         note="Good everyday answers and summaries; many languages.",
+        tier=3,
     ),
     CatalogModel(
         name="qwen2.5-3b",
@@ -103,6 +107,7 @@ CATALOG: tuple[CatalogModel, ...] = (
         licence_url="https://huggingface.co/Qwen/Qwen2.5-3B-Instruct/blob/main/LICENSE",
         context=32_768,
         note="Strong at structured output for its size; personal, non-commercial use.",
+        tier=2,
     ),
     CatalogModel(
         name="phi4-mini",
@@ -119,6 +124,7 @@ CATALOG: tuple[CatalogModel, ...] = (
         licence_url="https://huggingface.co/microsoft/Phi-4-mini-instruct/blob/main/LICENSE",
         context=131_072,
         note="Careful reasoning for its size; English first.",
+        tier=3,
     ),
     CatalogModel(
         name="gemma3-4b",
@@ -135,6 +141,7 @@ CATALOG: tuple[CatalogModel, ...] = (
         licence_url="https://ai.google.dev/gemma/terms",
         context=131_072,
         note="Natural writing, many languages.",
+        tier=3,
     ),
     CatalogModel(
         name="qwen2.5-7b",
@@ -151,6 +158,7 @@ CATALOG: tuple[CatalogModel, ...] = (
         licence_url="https://huggingface.co/Qwen/Qwen2.5-7B-Instruct/blob/main/LICENSE",
         context=32_768,
         note="The strongest here at organising memories; wants a recent CPU or a GPU.",
+        tier=5,
     ),
     CatalogModel(
         name="mistral-7b",
@@ -167,6 +175,7 @@ CATALOG: tuple[CatalogModel, ...] = (
         licence_url="https://huggingface.co/mistralai/Mistral-7B-Instruct-v0.3",
         context=32_768,
         note="Solid general answers; European languages.",
+        tier=4,
     ),
     CatalogModel(
         name="llama3.1-8b",
@@ -183,6 +192,7 @@ CATALOG: tuple[CatalogModel, ...] = (
         licence_url="https://huggingface.co/meta-llama/Llama-3.1-8B-Instruct/blob/main/LICENSE",
         context=131_072,
         note="Broad knowledge, long context.",
+        tier=4,
     ),
 )
 
@@ -244,7 +254,8 @@ class Recommendation:
 def recommend(
     machine: Machine, speed: Speed | None, context_tokens: int, entries: tuple[CatalogModel, ...]
 ) -> Recommendation:
-    """The largest model that fits in half the memory and writes at reading speed here."""
+    """The preferred model (by `tier`) that fits in half the memory and writes at reading
+    speed here; else the smallest that fits."""
     gpu = _gpu_note(machine)
     if not machine.runs_llama_cpp:
         return Recommendation(
@@ -262,10 +273,11 @@ def recommend(
         )
     quick = [e for e in fitting if (estimates[e.name].generate_tps or 0) >= CHAT_SPEED]
     if quick:
-        best = max(quick, key=lambda e: e.params_b)  # max keeps the first of equals
+        best = max(quick, key=lambda e: e.tier)  # max keeps the first of equals
         why = (
-            f"the largest that fits in half of the {machine.memory_bytes / GIB:.0f} GB and "
-            f"should write about {estimates[best.name].generate_tps:.0f} tokens/s here"
+            f"the strongest for memory work that fits in half of the "
+            f"{machine.memory_bytes / GIB:.0f} GB and should write about "
+            f"{estimates[best.name].generate_tps:.0f} tokens/s here"
         )
     else:
         best = min(fitting, key=lambda e: e.params_b)
