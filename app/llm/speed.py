@@ -85,8 +85,8 @@ def measure(model: Path, threads: int) -> Speed:
     if len(stamps) < 8:
         raise ModelUnavailable("The bundled model stopped too early to measure this computer.")
     return Speed(
-        prompt_tps=prompt_tokens / (stamps[0] - started),
-        generate_tps=(len(stamps) - 1) / (stamps[-1] - stamps[0]),
+        prompt_tps=round(prompt_tokens / (stamps[0] - started), 2),
+        generate_tps=round((len(stamps) - 1) / (stamps[-1] - stamps[0]), 2),
         weight_bytes=model.stat().st_size,
         threads=threads,
     )
@@ -114,8 +114,8 @@ def this_machine(cache: Path, *, again: bool = False) -> Speed | None:
     record = {
         "key": _key(model, threads),
         "at": time.time(),
-        "prompt_tps": round(speed.prompt_tps, 2),
-        "generate_tps": round(speed.generate_tps, 2),
+        "prompt_tps": speed.prompt_tps,
+        "generate_tps": speed.generate_tps,
         "weight_bytes": speed.weight_bytes,
         "threads": threads,
         "load_average": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
