@@ -22,6 +22,28 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+# `GET /api/tags` of an Ollama with one chat model and one embedding model (Ollama's format).
+OLLAMA_TAGS = {
+    "models": [
+        {
+            "name": "qwen2.5:7b",
+            "model": "qwen2.5:7b",
+            "size": 4_683_087_332,
+            "details": {
+                "family": "qwen2",
+                "parameter_size": "7.6B",
+                "quantization_level": "Q4_K_M",
+            },
+        },
+        {
+            "name": "nomic-embed-text:latest",
+            "model": "nomic-embed-text:latest",
+            "size": 274_302_450,
+            "details": {"family": "nomic-bert", "families": ["nomic-bert"]},
+        },
+    ]
+}
+
 
 def small_gguf(floats: int = 600_000, name: str = "memloci test model") -> bytes:
     """A whole GGUF file (one f32 tensor) that the structural check accepts; ~2.4 MB."""

@@ -65,7 +65,9 @@ def model_catalog(session: Any, measure: bool, as_json: bool) -> None:
     render.table(rows, ("", "NAME", "DOWNLOAD", "MEMORY", "WRITES", "READS", "", "MODEL"))
     click.echo()
     pick = view.recommendation
-    click.echo(f"Recommended: {pick.name}. {pick.reason}" if pick.name else pick.reason)
+    click.echo(
+        f"Recommended: {pick.name} ({pick.title}). {pick.reason}" if pick.name else pick.reason
+    )
     click.secho(
         "Speeds are estimates in tokens per second: the bundled model's speed here, scaled by "
         "file size (writing) and parameter count (reading the prompt); real figures vary.",

@@ -89,10 +89,11 @@ class ModelsFacade(FacadeBase):
         return self.model_info(role)
 
     # -- the catalogue and the models folder ----------------------------------------------------
-    def model_catalog(self, *, measure_again: bool = False) -> CatalogView:
+    def model_catalog(self, *, measure_again: bool = False, measure: bool = True) -> CatalogView:
         """Curated models with memory, speed and fit on this computer, and a recommendation.
-        The first call measures the bundled model here (a few seconds)."""
-        return self._models().catalog(measure_again=measure_again)
+        The first call measures the bundled model here (a few seconds); `measure=False` uses
+        only a remembered measurement."""
+        return self._models().catalog(measure_again=measure_again, measure=measure)
 
     def download_model(
         self,

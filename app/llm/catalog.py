@@ -248,7 +248,8 @@ def estimate(
 @dataclass(frozen=True)
 class Recommendation:
     name: str | None  # a catalogue entry to download, or None
-    reason: str
+    reason: str  # sentences: why this one (or why none)
+    title: str = ""
 
 
 def recommend(
@@ -275,19 +276,19 @@ def recommend(
     if quick:
         best = max(quick, key=lambda e: e.tier)  # max keeps the first of equals
         why = (
-            f"the strongest for memory work that fits in half of the "
-            f"{machine.memory_bytes / GIB:.0f} GB and should write about "
-            f"{estimates[best.name].generate_tps:.0f} tokens/s here"
+            f"The strongest for memory work that fits in half of the "
+            f"{machine.memory_bytes / GIB:.0f} GB of memory; it should write about "
+            f"{estimates[best.name].generate_tps:.0f} tokens/s here."
         )
     else:
         best = min(fitting, key=lambda e: e.params_b)
         speed_here = estimates[best.name].generate_tps
         measured = f" (about {speed_here:.1f} tokens/s)" if speed_here else ""
         why = (
-            f"the smallest: on this CPU larger models would write slowly{measured}; "
-            "answers take a while, the memory agents run in the background"
+            f"The smallest: on this CPU it writes slowly{measured} and larger models slower "
+            "still, so answers take a while; the memory agents work in the background anyway."
         )
-    return Recommendation(best.name, f"{best.title}: {why}." + gpu)
+    return Recommendation(best.name, why + gpu, best.title)
 
 
 def _gpu_note(machine: Machine) -> str:

@@ -77,6 +77,7 @@ class CatalogView:
             "context_tokens": self.context_tokens,
             "models": [row.to_dict() for row in self.rows],
             "recommended": self.recommendation.name,
+            "recommended_title": self.recommendation.title,
             "why": self.recommendation.reason,
             "folder": str(self.folder),
         }
@@ -93,17 +94,18 @@ class ModelManager:
         return library.models_folder(self.paths, self._settings().model.models_folder)
 
     # -- the catalogue ----------------------------------------------------------------------
-    def speed(self, again: bool = False) -> Speed | None:
-        from app.llm.speed import this_machine
+    def speed(self, again: bool = False, measure: bool = True) -> Speed | None:
+        from app.llm import speed
 
         with self._speed_lock:  # one measurement at a time (the GUI and a CLI call)
-            return this_machine(self.paths.cache, again=again)
+            return speed.this_machine(self.paths.cache, again=again, measure=measure)
 
     def catalog(self, *, measure_again: bool = False, measure: bool = True) -> CatalogView:
+        """`measure` off: the remembered speed only (instant), estimates left out without."""
         from app.llm.machine import this_machine
 
         machine = this_machine()
-        speed = self.speed(measure_again) if measure and machine.runs_llama_cpp else None
+        speed = self.speed(measure_again, measure) if machine.runs_llama_cpp else None
         settings = self._settings()
         context = max(settings.model.context_tokens, 4_096)  # a stronger model gets more
         pick = catalog.recommend(machine, speed, context, catalog.CATALOG)

@@ -92,8 +92,9 @@ def measure(model: Path, threads: int) -> Speed:
     )
 
 
-def this_machine(cache: Path, *, again: bool = False) -> Speed | None:
-    """The remembered figures, or a new measurement (None without a bundled model)."""
+def this_machine(cache: Path, *, again: bool = False, measure: bool = True) -> Speed | None:
+    """The remembered figures, or a new measurement (None without a bundled model, or when
+    nothing is remembered and `measure` is off)."""
     from app.errors import ModelUnavailable
     from app.llm.bundled import bundled_model_path
     from app.llm.local import default_threads
@@ -104,7 +105,7 @@ def this_machine(cache: Path, *, again: bool = False) -> Speed | None:
     threads = default_threads()
     if not again:
         found = cached(cache, model, threads)
-        if found is not None:
+        if found is not None or not measure:
             return found
     try:
         speed = measure(model, threads)

@@ -73,7 +73,7 @@ def test_catalog_lists_estimates_without_measuring_when_told(capsys, monkeypatch
 
     monkeypatch.setattr(
         "app.llm.speed.this_machine",
-        lambda cache, again=False: Speed(300.0, 80.0, 98_362_432, 2),
+        lambda cache, again=False, measure=True: Speed(300.0, 80.0, 98_362_432, 2),
     )
     assert run(capsys, "init")[0] == 0
     code, out, _ = run(capsys, "model", "catalog", "--json")

@@ -10,28 +10,8 @@ from typing import Any
 import pytest
 
 from app.llm.discovery import find_servers, probes
-from tests.hubserver import Servers, listing_handler
+from tests.hubserver import OLLAMA_TAGS, Servers, listing_handler
 
-OLLAMA_TAGS = {
-    "models": [
-        {
-            "name": "qwen2.5:7b",
-            "model": "qwen2.5:7b",
-            "size": 4_683_087_332,
-            "details": {
-                "family": "qwen2",
-                "parameter_size": "7.6B",
-                "quantization_level": "Q4_K_M",
-            },
-        },
-        {
-            "name": "nomic-embed-text:latest",
-            "model": "nomic-embed-text:latest",
-            "size": 274_302_450,
-            "details": {"family": "nomic-bert", "families": ["nomic-bert"]},
-        },
-    ]
-}
 LMSTUDIO_V0 = {
     "object": "list",
     "data": [
