@@ -98,6 +98,9 @@ def destinations(settings: Any) -> list[Destination]:
     found = []
     if settings.model.backend == "endpoint" and settings.model.endpoint:
         found.append(Destination("language model", settings.model.endpoint))
+    agents = getattr(settings, "agents_model", None)  # issue 18: the agents' own model
+    if agents is not None and agents.backend == "endpoint" and agents.endpoint:
+        found.append(Destination("memory agents' model", agents.endpoint))
     if settings.embedder.kind == "endpoint" and settings.embedder.url:
         found.append(Destination("embedder", settings.embedder.url))
     if settings.retrieval.chroma_url:

@@ -95,3 +95,19 @@ def test_the_agents_api_key_is_kept_apart_from_the_chat_key(memloci, home: Path)
     for path in home.rglob("*"):
         if path.is_file():
             assert b"AGENTKEY" not in path.read_bytes(), path
+
+
+def test_doctor_and_privacy_see_the_agents_own_model(memloci, tmp_path: Path) -> None:
+    from app.llm.doctor import checks
+    from app.privacy import destinations
+
+    memloci.use_model(
+        "endpoint", endpoint="http://192.0.2.7:8080/v1", model_name="m", role="agents"
+    )
+    sent_to = {(d.what, d.url, d.on_this_machine) for d in destinations(memloci.settings)}
+    assert ("memory agents' model", "http://192.0.2.7:8080/v1", False) in sent_to
+    found = {c.name: c for c in checks(memloci.paths)}
+    assert found["model:agents"].status == "warn" and "memory agents" in found["model:agents"].detail
+    assert "model:cpu" in found  # the chat model still runs here
+    memloci.use_model("same", role="agents")
+    assert "model:agents" not in {c.name for c in checks(memloci.paths)}
