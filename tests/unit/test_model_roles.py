@@ -107,7 +107,8 @@ def test_doctor_and_privacy_see_the_agents_own_model(memloci, tmp_path: Path) ->
     sent_to = {(d.what, d.url, d.on_this_machine) for d in destinations(memloci.settings)}
     assert ("memory agents' model", "http://192.0.2.7:8080/v1", False) in sent_to
     found = {c.name: c for c in checks(memloci.paths)}
-    assert found["model:agents"].status == "warn" and "memory agents" in found["model:agents"].detail
+    agents = found["model:agents"]
+    assert agents.status == "warn" and "memory agents" in agents.detail
     assert "model:cpu" in found  # the chat model still runs here
     memloci.use_model("same", role="agents")
     assert "model:agents" not in {c.name for c in checks(memloci.paths)}
