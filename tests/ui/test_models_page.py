@@ -220,3 +220,21 @@ def test_screenshots_light_and_dark(qtbot: Any, bridge: Any, tmp_path: Path) -> 
         pane.close()
     theme.apply(QApplication.instance(), "light")
     assert len(shots) == 2 and shots[0] != shots[1]
+
+
+def test_quitting_stops_a_download_and_keeps_its_part(
+    qtbot: Any, page: Any, hub: FakeHub, memloci: Any, bridge: Any
+) -> None:
+    import time
+
+    hub.add(ENTRY.repo, ENTRY.filename, small_gguf())
+    hub.faults.delay_per_chunk = 0.2  # ~8 s for the whole file
+    qtbot.waitUntil(lambda: action(page, ENTRY.name) is not None, timeout=10_000)
+    qtbot.mouseClick(action(page, ENTRY.name), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.progress.value() > 50, timeout=10_000)
+    started = time.perf_counter()
+    bridge.shutdown()  # what the quit sequence does
+    assert time.perf_counter() - started < 5
+    part = memloci.models_folder() / f"{ENTRY.filename}.partial"
+    assert part.exists() and part.stat().st_size > 0
+    assert not (memloci.models_folder() / ENTRY.filename).exists()

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui import dialogs
-from app.ui.bridge import SLOW, Bridge
+from app.ui.bridge import LONG, SLOW, Bridge
 from app.ui.panes.model_choice import ROLES, ModelChoiceBox, model_text, use_menu
 from app.ui.panes.model_servers import ServersBox
 
@@ -301,6 +301,8 @@ class ModelsPage(QWidget):
             on_done=lambda done: self._downloaded(title, done),
             on_error=self._download_failed,
             owner=self,
+            key="model-download",  # quitting stops it (the part is kept for a resume)
+            lane=LONG,
             quiet=True,
         )
 
