@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 class ModelsFacade(FacadeBase):
     """Facade methods of one area; `Memloci` inherits them."""
 
+    _choosing = threading.Lock()  # one model choice at a time: each rewrites the settings
+
     def _models(self) -> ModelManager:
         manager: ModelManager = self._built(
             "models", lambda: ModelManager(self.paths, lambda: self.settings)
@@ -62,29 +64,30 @@ class ModelsFacade(FacadeBase):
         """Pick the bundled model, a GGUF file (a path or a downloaded model's name), an
         OpenAI-compatible endpoint, or, for the agents, the same as chat. Saved in settings; an
         API key goes to the encrypted database."""
-        settings = choose(
-            self.settings,
-            role,
-            backend,
-            path=path,
-            endpoint=endpoint,
-            model_name=model_name,
-            models_folder=self._models().folder,
-        )
-        if api_key is not None:
-            key = API_KEY_META if role == CHAT else AGENTS_API_KEY_META
-            with self._s.database.write() as db:
-                if api_key:
-                    db.conn.execute(
-                        "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, api_key)
-                    )
-                else:
-                    db.conn.execute("DELETE FROM meta WHERE key = ?", (key,))
-        self.save_settings(settings)  # type: ignore[attr-defined]  (Memloci's)
-        if role == CHAT:
-            self._runtime(CHAT).configure(settings.model)
-        else:
-            self._runtime(AGENTS).configure(settings.agents_model)
+        with self._choosing:
+            settings = choose(
+                self.settings,
+                role,
+                backend,
+                path=path,
+                endpoint=endpoint,
+                model_name=model_name,
+                models_folder=self._models().folder,
+            )
+            if api_key is not None:
+                key = API_KEY_META if role == CHAT else AGENTS_API_KEY_META
+                with self._s.database.write() as db:
+                    if api_key:
+                        db.conn.execute(
+                            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, api_key)
+                        )
+                    else:
+                        db.conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+            self.save_settings(settings)  # type: ignore[attr-defined]  (Memloci's)
+            if role == CHAT:
+                self._runtime(CHAT).configure(settings.model)
+            else:
+                self._runtime(AGENTS).configure(settings.agents_model)
         log.info("%s model set to %s", role, backend)
         return self.model_info(role)
 
