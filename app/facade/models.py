@@ -83,7 +83,8 @@ class ModelsFacade(FacadeBase):
                         )
                     else:
                         db.conn.execute("DELETE FROM meta WHERE key = ?", (key,))
-            self.save_settings(settings)  # type: ignore[attr-defined]  (Memloci's)
+            # `save_settings` is Memloci's (app/core.py), as in the other facade areas
+            self.save_settings(settings)  # type: ignore[attr-defined]
             if role == CHAT:
                 self._runtime(CHAT).configure(settings.model)
             else:

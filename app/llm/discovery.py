@@ -126,14 +126,14 @@ def _read(data: Any, path: str, base: str, probe: Probe) -> FoundServer | None:
     if not isinstance(data, dict):
         return None
     if path == OLLAMA and isinstance(data.get("models"), list):
-        models = [_ollama_model(m) for m in data["models"] if isinstance(m, dict)]
-        return FoundServer("ollama", "Ollama", base + "/v1", tuple(m for m in models if m))
+        found = [_ollama_model(m) for m in data["models"] if isinstance(m, dict)]
+        return FoundServer("ollama", "Ollama", base + "/v1", tuple(m for m in found if m))
     items = data.get("data")
     if not isinstance(items, list):
         return None
     if path == LMSTUDIO:
-        models = [_lmstudio_model(m) for m in items if isinstance(m, dict)]
-        return FoundServer("lmstudio", "LM Studio", base + "/v1", tuple(m for m in models if m))
+        listed = [_lmstudio_model(m) for m in items if isinstance(m, dict)]
+        return FoundServer("lmstudio", "LM Studio", base + "/v1", tuple(m for m in listed if m))
     owners = {str(m.get("owned_by", "")).lower() for m in items if isinstance(m, dict)}
     title = probe.label
     if "llamacpp" in owners:
@@ -150,7 +150,8 @@ def _read(data: Any, path: str, base: str, probe: Probe) -> FoundServer | None:
 
 def _ollama_model(item: dict[str, Any]) -> ServerModel | None:
     name = str(item.get("model") or item.get("name") or "")
-    details = item.get("details") if isinstance(item.get("details"), dict) else {}
+    raw = item.get("details")
+    details: dict[str, Any] = raw if isinstance(raw, dict) else {}
     families = {str(f).lower() for f in (details.get("families") or []) if f}
     families.add(str(details.get("family", "")).lower())
     if not name or "embed" in name.lower() or families & {"bert", "nomic-bert"}:

@@ -53,7 +53,7 @@ def cached(cache: Path, model: Path, threads: int) -> Speed | None:
         return None
 
 
-def measure(model: Path, threads: int) -> Speed:
+def time_model(model: Path, threads: int) -> Speed:
     """Load `model` (a GGUF file) and time one prompt and 64 written tokens. Raises
     `ModelUnavailable` when llama.cpp cannot run it."""
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as LlamaCppModel does
@@ -108,7 +108,7 @@ def this_machine(cache: Path, *, again: bool = False, measure: bool = True) -> S
         if found is not None or not measure:
             return found
     try:
-        speed = measure(model, threads)
+        speed = time_model(model, threads)
     except ModelUnavailable as error:
         log.info("speed not measured: %s", error)
         return None

@@ -86,3 +86,29 @@ def test_every_entry_is_well_formed() -> None:
         if entry.sha256 is not None:  # a known hash is pinned to the commit it belongs to
             assert len(entry.sha256) == 64 and len(entry.revision) == 40
         assert catalog.find(entry.filename) is entry
+
+
+def test_the_measurement_is_remembered_and_not_repeated(tmp_path: Path, monkeypatch) -> None:
+    from app.llm import speed
+
+    model = tmp_path / "bundled.gguf"
+    model.write_bytes(b"GGUF" + b"\0" * 100)
+    timed: list[Path] = []
+
+    def time_model(path: Path, threads: int) -> Speed:
+        timed.append(path)
+        return Speed(250.0, 60.0, path.stat().st_size, threads)
+
+    monkeypatch.setattr("app.llm.bundled.bundled_model_path", lambda: model)
+    monkeypatch.setattr(speed, "time_model", time_model)
+    cache = tmp_path / "cache"
+    assert speed.this_machine(cache, measure=False) is None and not timed
+    first = speed.this_machine(cache)
+    assert first is not None and first.generate_tps == 60.0 and len(timed) == 1
+    assert speed.this_machine(cache) == first and len(timed) == 1  # remembered
+    assert speed.this_machine(cache, measure=False) == first
+    speed.this_machine(cache, again=True)
+    assert len(timed) == 2
+    model.write_bytes(b"GGUF" + b"\0" * 200)  # another bundled file: measured again
+    speed.this_machine(cache)
+    assert len(timed) == 3
