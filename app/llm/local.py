@@ -88,11 +88,13 @@ class LlamaCppModel:
         # compute threads are started and inherit the priority (app.llm.priority).
         from app.llm.priority import lower_thread_priority
 
+        def lower() -> None:
+            lower_thread_priority(nice)
+
         self._executor = ThreadPoolExecutor(
             max_workers=1,
             thread_name_prefix="memloci-llm" if role == "chat" else f"memloci-llm-{role}",
-            initializer=lower_thread_priority if nice else None,
-            initargs=(nice,) if nice else (),
+            initializer=lower if nice else None,
         )
         self._llama: Any = None  # touched only on the worker thread
         self._grammars: OrderedDict[str, Any] = OrderedDict()
