@@ -25,6 +25,7 @@ class CatalogRow:
     estimate: Estimate
     installed: LocalModel | None  # downloaded (or partly: `installed.partial`)
     recommended: bool
+    used_for: tuple[str, ...] = ()  # "chat", "agents": the roles whose GGUF file it is
 
     def to_dict(self) -> dict[str, object]:
         m, e = self.model, self.estimate
@@ -47,6 +48,7 @@ class CatalogRow:
             if self.installed and self.installed.partial
             else 0,
             "recommended": self.recommended,
+            "used_for": list(self.used_for),
         }
 
 
@@ -116,10 +118,26 @@ class ModelManager:
                 catalog.estimate(entry, machine, speed, context),
                 here.get(entry.filename),
                 entry.name == pick.name,
+                self._used_for(settings, here.get(entry.filename)),
             )
             for entry in catalog.CATALOG
         )
         return CatalogView(machine, speed, context, rows, pick, self.folder)
+
+    @staticmethod
+    def _used_for(settings: Settings, model: LocalModel | None) -> tuple[str, ...]:
+        if model is None or model.partial:
+            return ()
+        path, roles = model.path.resolve(), []
+        chat = settings.model.backend == "gguf" and Path(settings.model.path).resolve() == path
+        if chat:
+            roles.append("chat")
+        agents = settings.agents_model
+        if (agents.backend == "same" and chat) or (
+            agents.backend == "gguf" and Path(agents.path).resolve() == path
+        ):
+            roles.append("agents")
+        return tuple(roles)
 
     # -- files ------------------------------------------------------------------------------
     def download(

@@ -109,6 +109,10 @@ def test_download_stop_resume_then_use_for_the_agents(
     assert memloci.settings.model.backend == "bundled"
     qtbot.waitUntil(lambda: ENTRY.filename in page.agents_info.text(), timeout=10_000)
     assert "low priority" in page.agents_info.text()
+    row = [e.name for e in catalog.CATALOG].index(ENTRY.name)
+    qtbot.waitUntil(
+        lambda: page.table.item(row, 0).text().endswith("in use for the agents"), timeout=10_000
+    )
 
 
 def test_a_server_found_here_is_listed_and_chosen_for_chat(

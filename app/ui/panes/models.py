@@ -238,6 +238,10 @@ class ModelsPage(QWidget):
     def _fill(self, n: int, row: Any) -> None:
         model, est = row.model, row.estimate
         title = ("★ " if row.recommended else "") + model.title
+        if row.used_for:
+            title += " · in use for " + " and ".join(
+                "chat" if r == "chat" else "the agents" for r in row.used_for
+            )
         cells = [
             title,
             _size(model.approx_bytes),
@@ -387,6 +391,7 @@ class ModelsPage(QWidget):
                 self.message.emit(f"{title} is used for {ROLES[role]} from now on."),
                 self.load_in_use(),
                 self.choice.load(),
+                self.load_catalogue(measure=False),
             ),
             on_error=self.message.emit,
             owner=self,
