@@ -133,7 +133,9 @@ class Downloader:
                 if not os.fstat(part.fileno()).st_size:  # nothing worth keeping
                     _discard(part_path(target))
                 raise
-        found = self._finish(target, source, remote, digest.hexdigest(), expected, against, done)
+            # still under the lock: no second download of it starts before the file is in place
+            sha = digest.hexdigest()
+            found = self._finish(target, source, remote, sha, expected, against, done)
         return Downloaded(found.path, found.size, found.sha256, found.checked_against, resumed)
 
     # -- bytes ----------------------------------------------------------------------------

@@ -218,3 +218,29 @@ def _bytes_handler(files: dict[str, bytes], seen: list[str]) -> type:
                 self.wfile.write(data)
 
     return Handler
+
+
+def test_a_second_download_of_the_same_file_is_refused_while_one_runs(
+    hub: FakeHub, folder: Path
+) -> None:
+    from app.errors import InvalidInput
+
+    hub.add(REPO, FILE, small_gguf())
+    hub.faults.delay_per_chunk = 0.05
+    cancel, started, outcome = threading.Event(), threading.Event(), {}
+
+    def first() -> None:
+        try:
+            fetch(folder, f"{REPO}/{FILE}", on_progress=lambda p: started.set(), cancel=cancel)
+        except Cancelled as error:
+            outcome["first"] = error
+
+    runner = threading.Thread(target=first)
+    runner.start()
+    assert started.wait(10)
+    with pytest.raises(InvalidInput, match="being downloaded already"):
+        fetch(folder, f"{REPO}/{FILE}")
+    cancel.set()
+    runner.join(10)
+    assert isinstance(outcome.get("first"), Cancelled)
+    assert part_path(folder / FILE).stat().st_size > 0  # the refused one took nothing away
