@@ -9,7 +9,7 @@ from typing import Any
 from app import logs, rekey
 from app.core import Memloci, Services
 from app.errors import ConfigError, MemlociError
-from app.llm.factory import API_KEY_META, ModelRuntime
+from app.llm.factory import AGENTS_API_KEY_META, API_KEY_META, ModelRuntime
 from app.paths import Paths
 from app.privacy import keep_local
 from app.rekey import StoreUse, setup_lock
@@ -150,7 +150,15 @@ def build(
                 "SELECT value FROM meta WHERE key = ?", (API_KEY_META,)
             ),
         )
+        # The agents' own model (issue 18), built only when they do not share the chat model.
+        services.agents_llm = ModelRuntime(
+            settings.agents_model,
+            api_key=lambda: database.scalar(
+                "SELECT value FROM meta WHERE key = ?", (AGENTS_API_KEY_META,)
+            ),
+        )
         services.extras.setdefault("closers", []).append(services.llm.close)
+        services.extras["closers"].append(services.agents_llm.close)
         # Hybrid search (issue 3): its background indexer stops before the database closes.
         services.extras["closers"].append(services.retriever.close)
         services.capture = build_capture(services)

@@ -22,6 +22,7 @@ from app.facade.autofill import AutofillFacade
 from app.facade.base import Services
 from app.facade.capture import CaptureFacade
 from app.facade.clients import ClientsFacade
+from app.facade.models import ModelsFacade
 from app.facade.retrieval import RetrievalFacade
 from app.facade.views import ViewsFacade
 from app.memory import kind_of
@@ -37,7 +38,13 @@ USER_SOURCE = Source("user", "manual")
 
 
 class Memloci(
-    RetrievalFacade, AgentsFacade, CaptureFacade, AutofillFacade, ViewsFacade, ClientsFacade
+    RetrievalFacade,
+    AgentsFacade,
+    ModelsFacade,
+    CaptureFacade,
+    AutofillFacade,
+    ViewsFacade,
+    ClientsFacade,
 ):
     """A person's memory, unlocked. Open with `Memloci.open()`, close with `close()`."""
 

@@ -97,3 +97,10 @@ class Cancelled(MemlociError):
     """The person stopped a running answer or batch."""
 
     exit_code = 130
+
+
+# -- model downloads (issue 18) --------------------------------------------------------------
+class DownloadFailed(MemlociError):
+    """A model file could not be downloaded whole and verified; nothing was put in use."""
+
+    exit_code = 9

@@ -9,7 +9,6 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from app.agents.chat import Answer, ChatAgent, ChatSession
@@ -18,7 +17,8 @@ from app.agents.operations import Applied
 from app.agents.pipeline import AgentPipeline, RunReport
 from app.domain import Memory, utcnow
 from app.errors import InvalidInput
-from app.llm.factory import API_KEY_META, ModelRuntime
+from app.llm.base import ChatModel
+from app.llm.factory import AGENTS_API_KEY_META, API_KEY_META, ModelRuntime
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +40,29 @@ class AgentService:
             self.s.extras.setdefault("closers", []).append(runtime.close)
         return runtime
 
+    def agents_runtime(self) -> ModelRuntime:
+        """The agents' own model (issue 18); with `agents_model.backend = "same"` it stays
+        unbuilt and the agents call the chat model."""
+        runtime = self.s.agents_llm
+        if runtime is None:  # bootstrap makes one; a facade built without it makes it here
+            runtime = ModelRuntime(self.m.settings.agents_model, api_key=self.agents_api_key)
+            self.s.agents_llm = runtime
+            self.s.extras.setdefault("closers", []).append(runtime.close)
+        return runtime
+
+    def agents_model(self) -> ChatModel:
+        """Where the agents get their model: their own, or the chat model when shared."""
+        from app.llm.roles import agents_model
+
+        return agents_model(self.runtime(), self.agents_runtime())
+
     def api_key(self) -> str | None:
         return self.s.database.scalar("SELECT value FROM meta WHERE key = ?", (API_KEY_META,))
+
+    def agents_api_key(self) -> str | None:
+        return self.s.database.scalar(
+            "SELECT value FROM meta WHERE key = ?", (AGENTS_API_KEY_META,)
+        )
 
     def notify(self, added: list[Memory], changed: list[Memory]) -> None:
         for memory in added:
@@ -92,7 +113,7 @@ class AgentService:
         pipeline = AgentPipeline(
             self.s,
             settings,
-            model=self.runtime().get if settings.use_model else (lambda: None),
+            model=self.agents_model if settings.use_model else (lambda: None),
             notify=self._notify_applied,
         )
         return pipeline.run(limit, cancel=cancel, on_progress=on_progress)
@@ -126,7 +147,8 @@ class AgentService:
             "oldest_pending_seconds": age,
             "enabled": self.m.settings.agents.enabled,
             "use_model": self.m.settings.agents.use_model,
-            "model": self.model_info(),
+            "model": self.m.model_info(),
+            "agents_model": self.m.model_info("agents"),
             "last_run": last_run,
         }
 
@@ -135,62 +157,3 @@ class AgentService:
 
     def consolidate(self, now: datetime | None) -> ConsolidationReport:
         return Consolidator(self.s, self.m.settings.agents, notify=self.notify).run(now)
-
-    # -- the model ----------------------------------------------------------------------------
-    def model_info(self) -> dict[str, Any]:
-        runtime = self.runtime()
-        loaded = runtime.loaded()
-        if loaded is not None:
-            return loaded.info().to_dict()
-        try:
-            return runtime.get().info().to_dict()
-        except Exception as error:  # an endpoint that cannot be built still has settings
-            settings = runtime.settings
-            return {"backend": settings.backend, "error": str(error)}
-
-    def use_model(
-        self,
-        backend: str,
-        path: str | None,
-        endpoint: str | None,
-        model_name: str | None,
-        api_key: str | None,
-    ) -> dict[str, Any]:
-        settings = self.m.settings
-        if backend == "gguf":
-            from app.llm.local import check_gguf
-
-            if not path:
-                raise InvalidInput("Give the path of a GGUF model file.")
-            resolved = Path(path).expanduser().resolve()
-            check_gguf(resolved)
-            settings = settings.with_value("model.backend", "gguf").with_value(
-                "model.path", str(resolved)
-            )
-        elif backend == "endpoint":
-            from app.llm.remote import normalise_base
-
-            if not endpoint:
-                raise InvalidInput("Give the URL of an OpenAI-compatible server.")
-            settings = (
-                settings.with_value("model.backend", "endpoint")
-                .with_value("model.endpoint", normalise_base(endpoint))
-                .with_value("model.endpoint_model", model_name or "")
-            )
-        elif backend == "bundled":
-            settings = settings.with_value("model.backend", "bundled")
-        else:
-            raise InvalidInput(f"Unknown model backend {backend!r}; use bundled, gguf or endpoint.")
-        if api_key is not None:
-            with self.s.database.write() as db:
-                if api_key:
-                    db.conn.execute(
-                        "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                        (API_KEY_META, api_key),
-                    )
-                else:
-                    db.conn.execute("DELETE FROM meta WHERE key = ?", (API_KEY_META,))
-        self.m.save_settings(settings)
-        self.runtime().configure(settings.model)
-        log.info("model set to %s", backend)
-        return self.model_info()

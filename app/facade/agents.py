@@ -66,19 +66,3 @@ class AgentsFacade(FacadeBase):
     def consolidate(self, *, now: datetime | None = None) -> Any:
         """Merge duplicates, roll old activity into day summaries, let importance fade."""
         return self._agents().consolidate(now)
-
-    def model_info(self) -> dict[str, Any]:
-        return self._agents().model_info()
-
-    def use_model(
-        self,
-        backend: str,
-        *,
-        path: str | None = None,
-        endpoint: str | None = None,
-        model_name: str | None = None,
-        api_key: str | None = None,
-    ) -> dict[str, Any]:
-        """Pick the bundled model, a GGUF file or an OpenAI-compatible endpoint (saved in
-        settings; an API key goes to the encrypted database)."""
-        return self._agents().use_model(backend, path, endpoint, model_name, api_key)

@@ -37,6 +37,8 @@ class Services:
     extras: dict[str, Any] = field(default_factory=dict)
     autofill: Any = None  # app.autofill.service.AutofillService, built on first use
     llm: Any = None  # app.llm.factory.ModelRuntime (bootstrap); the model loads on first use
+    agents_llm: Any = None  # the agents' own ModelRuntime (issue 18); "same" uses `llm`
+    models: Any = None  # app.llm.manager.ModelManager, built on first use
     agents: Any = None  # app.agents.service.AgentService, built on first use
     capture: Any = None  # app.capture.service.CaptureService (bootstrap); adapters on first use
 

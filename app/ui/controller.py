@@ -212,6 +212,7 @@ class AppController(QObject):
             def applied(note: str) -> None:
                 self.window.show_message(note)
                 self._start_background()
+                self._offer_servers()
 
             self.bridge.submit(
                 lambda: apply_setup(memloci, choices),
@@ -224,6 +225,13 @@ class AppController(QObject):
         self.refresh_status()
         self.warm_up()
         self.opened.emit(memloci)
+
+    def _offer_servers(self) -> None:
+        """First run: offer the models of servers already running here."""
+        from app.ui.model_offer import offer
+
+        if not self.quitting and self.has("find_model_servers"):
+            offer(self.bridge, self.window, self.memloci)
 
     def _start_background(self) -> None:
         """The agents' schedule, and screen capture when the person wants it."""
