@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import machine  # noqa: F401  (puts the repository on sys.path)
+from _common import BENCH_PASSPHRASE, machine  # first: puts the repository on sys.path
 from screenday.capture import CaptureRun, parse_variant
 from screenday.days import DAYS
 from screenday.days import __file__ as DAYS_SOURCE
@@ -46,14 +46,13 @@ from screenday.model import (
     load_facts,
     play,
     showings,
-    squash,
 )
 from screenday.report import Outcome, print_report
 
 
 def day_facts(script: Script, facts: dict) -> dict:
-    text = squash("\n".join(p.read_text(encoding="utf-8") for p in script.files))
-    return {k: f for k, f in facts.items() if squash(f.display) in text}
+    text = "\n".join(p.read_text(encoding="utf-8") for p in script.files)
+    return {k: f for k, f in facts.items() if f.held_by(text)}
 
 
 def play_day(args: argparse.Namespace, runs: list[CaptureRun], log) -> tuple[Any, ...]:
@@ -199,7 +198,7 @@ def play_group(args: argparse.Namespace, runs: list[CaptureRun], log) -> list[Ou
             )
     outcomes = []
     for run in runs:
-        memloci = Memloci.open(run.home)
+        memloci = Memloci.open(run.home, BENCH_PASSPHRASE)
         try:
             outcomes.append(
                 Outcome.collect(run, memloci, snapshots, exposures, end, started, args, log)

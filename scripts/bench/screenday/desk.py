@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -21,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from screenday.model import Fact, facts_in
-
 from tests.integration.cdp import Browser as Cdp
 from tests.integration.cdp import Page
 from tests.xdesk import TkWindow, XServer
@@ -130,8 +130,9 @@ cd {cwd}
 
 
 def canned_name(command: str) -> str:
-    """The file a command line's scripted output is kept in (the rc file's `_canned`)."""
-    return re.sub(r"[^A-Za-z0-9]", "_", command)
+    """The file a command line's scripted output is kept in: its words as the shell passes
+    them (quotes removed), as the rc file's `_canned` names it."""
+    return re.sub(r"[^A-Za-z0-9]", "_", " ".join(shlex.split(command)))
 
 
 def _quote(text: str) -> str:
@@ -312,7 +313,7 @@ class Terminal:
         _stop(self.process)
 
 
-# -- Tk editor and viewer ---------------------------------------------------------------------------
+# -- Tk editor and viewer ----------------------------------------------------------------------
 class Editor:
     """A text editor (or, with `steady` caret and `show`, a document viewer) window whose text
     fits it: everything in it is on screen."""
@@ -378,7 +379,7 @@ class Editor:
             self.window.close()
 
 
-# -- Chromium -----------------------------------------------------------------------------------------
+# -- Chromium ----------------------------------------------------------------------------------
 CHROMIUM_FLAGS = (
     "--no-sandbox",
     "--disable-gpu",
@@ -469,8 +470,7 @@ class Browser:
                         self.pages[ident] = Page(self.cdp, session)
                     page = self.pages[ident]
                     page.wait_for(
-                        f"location.href === {json.dumps(url)} && "
-                        "document.readyState === 'complete'"
+                        f"location.href === {json.dumps(url)} && document.readyState === 'complete'"
                     )
                     return page
             time.sleep(0.2)
@@ -501,8 +501,9 @@ class Browser:
 
         return act
 
-    def home(self) -> Action:
-        return lambda: self.desk.key("Home")
+    def press(self, key: str) -> Action:
+        """A key for the page itself (a web app's shortcut)."""
+        return lambda: self.desk.key(key)
 
     def _visible_page(self) -> tuple[Page, list[str]] | None:
         for page in list(self.pages.values()):
@@ -523,7 +524,7 @@ class Browser:
         found = self._visible_page()
         if found is None:
             return set()
-        pairs = json.dumps([[f.id, f.display] for f in facts])
+        pairs = json.dumps([[f.id, f.display.split("…")[0].strip()] for f in facts])
         return set(found[0].eval(f"{VISIBLE_JS}({pairs})") or [])
 
     def close(self) -> None:
@@ -533,4 +534,3 @@ class Browser:
             with contextlib.suppress(Exception):
                 self.cdp.ws.close()
         _stop(self.process)
-

@@ -33,12 +33,26 @@ def squash(text: str) -> str:
 @dataclass(frozen=True)
 class Fact:
     id: str
-    display: str  # exactly as on screen, within one line
+    display: str  # as on screen, within one line; " … " between parts that may be far apart
     key: str  # what an answer must state
     question: str
 
+    @property
+    def parts(self) -> list[str]:
+        return [squash(p) for p in self.display.split("…") if p.strip()]
+
+    def on_line(self, line: str) -> bool:
+        """The display's parts appear in order on this line."""
+        at, line = 0, squash(line)
+        for part in self.parts:
+            found = line.find(part, at)
+            if found < 0:
+                return False
+            at = found + len(part)
+        return True
+
     def held_by(self, text: str) -> bool:
-        return squash(self.display) in squash(text)
+        return any(self.on_line(line) for line in text.splitlines())
 
     def stated_in(self, answer: str) -> bool:
         return squash(self.key) in squash(answer)
@@ -63,8 +77,7 @@ def load_facts(path: Path = FACTS) -> dict[str, Fact]:
 
 def facts_in(text: str, facts: Iterable[Fact]) -> set[str]:
     """Facts whose display sits on one of these lines."""
-    lines = [squash(line) for line in text.splitlines()]
-    return {f.id for f in facts if any(squash(f.display) in line for line in lines)}
+    return {f.id for f in facts if f.held_by(text)}
 
 
 def check_content(facts: dict[str, Fact], files: Iterable[Path]) -> list[str]:
@@ -73,10 +86,10 @@ def check_content(facts: dict[str, Fact], files: Iterable[Path]) -> list[str]:
     text = "\n".join(p.read_text(encoding="utf-8") for p in files)
     problems = []
     for fact in facts.values():
-        if squash(fact.display) not in squash(text):
+        if not fact.held_by(text):
             problems.append(f"fact {fact.id}: {fact.display!r} is in none of the content files")
         for other in facts.values():
-            if other is not fact and squash(fact.display) in squash(other.display):
+            if other is not fact and fact.held_by(other.display):
                 problems.append(f"fact {fact.id}: its display is part of fact {other.id}'s")
     return problems
 
@@ -239,4 +252,8 @@ def play(
         if step.action is not None:
             step.action()
         snapshot(index, step)
+    # The end of the script: the last window stays; this closes the last step's stretch.
+    time.sleep(max(0.0, started + script.length - time.monotonic()))
+    if script.steps:
+        snapshot(len(script.steps), script.steps[-1])
     return snapshots

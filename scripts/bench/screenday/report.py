@@ -19,7 +19,16 @@ from screenday.score import (
 )
 
 
-def _static_share(snapshots: list[Snapshot], name: str, end: float) -> float | None:
+def _share_after(snapshots: list[Snapshot], name: str, seconds: float) -> float | None:
+    """CPU share of one core from `seconds` into the day to its scripted end (past the first
+    reads and the loading of the search model)."""
+    later = [s for s in snapshots if s.mono - snapshots[0].mono >= seconds]
+    if len(later) < 2 or later[-1].mono - later[0].mono < 30:
+        return None
+    return (later[-1].cpu[name] - later[0].cpu[name]) / (later[-1].mono - later[0].mono)
+
+
+def _static_share(snapshots: list[Snapshot], name: str) -> float | None:
     """CPU share of one core while nothing on screen changed (the static steps)."""
     cpu = wall = 0.0
     for index, snap in enumerate(snapshots):
@@ -42,6 +51,7 @@ class Outcome:
     cpu_seconds: float
     wall_seconds: float
     static_share: float | None
+    later_share: float | None
     counters: dict[str, Any]
     storage: tuple[int, int]
     asked: bool = False
@@ -72,7 +82,8 @@ class Outcome:
             sessions=score_sessions(memloci, snapshots, end),
             cpu_seconds=run.cpu_total,
             wall_seconds=run.mono_end - run.mono_start,
-            static_share=_static_share(snapshots, run.name, end),
+            static_share=_static_share(snapshots, run.name),
+            later_share=_share_after(snapshots, run.name, 60),
             counters=dict(memloci.capture_status().counters),
             storage=run.storage(),
             asked=args.ask,
@@ -111,6 +122,9 @@ class Outcome:
             f"{100 * self.cpu_seconds / max(self.wall_seconds, 1e-9):.2f} % "
             f"({self.cpu_seconds:.0f} s / {self.wall_seconds:.0f} s)"
         )
+        rows["  after the first minute (to the end)"] = (
+            f"{100 * self.later_share:.2f} %" if self.later_share is not None else "-"
+        )
         rows["  while the screen is static"] = (
             f"{100 * self.static_share:.2f} %" if self.static_share is not None else "-"
         )
@@ -133,6 +147,7 @@ class Outcome:
             "cpu_seconds": self.cpu_seconds,
             "wall_seconds": self.wall_seconds,
             "static_share": self.static_share,
+            "later_share": self.later_share,
             "counters": self.counters,
             "storage_bytes": list(self.storage),
             "facts": [
@@ -179,7 +194,8 @@ def print_report(outcomes: list[Outcome], args: argparse.Namespace, machine: str
     print(f"machine: {machine}")
     print(f"day: {args.day}, screen {args.screen[0]}x{args.screen[1]}, settle {args.settle:g} s")
     figures = [o.figures() for o in outcomes]
-    _table([["", *(o.name for o in outcomes)]] + [[k, *(f[k] for f in figures)] for k in figures[0]])
+    head = [["", *(o.name for o in outcomes)]]
+    _table(head + [[k, *(f[k] for f in figures)] for k in figures[0]])
 
     print("\nper fact (first on screen, longest stretch; per run: searchable after / search rank)")
     rows = [["fact", "first", "longest", *(o.name for o in outcomes)]]

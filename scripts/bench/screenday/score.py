@@ -135,9 +135,9 @@ def score_sessions(memloci: Any, snapshots: list[Snapshot], end: float) -> list[
         for index, snap in enumerate(snapshots):
             until = snapshots[index + 1].wall if index + 1 < len(snapshots) else end
             overlaps = snap.wall <= stop and until >= start
-            if overlaps and _same_title(snap.title, row["title"]):
-                if snap.activity not in session.activities:
-                    session.activities.append(snap.activity)
+            new = snap.activity not in session.activities
+            if overlaps and new and _same_title(snap.title, row["title"]):
+                session.activities.append(snap.activity)
         results.append(session)
     results.sort(key=lambda s: s.start)
     return results
