@@ -110,12 +110,13 @@ def devday(desk: Desktop, script: Script) -> None:
     do("berthing policy", term, term.page(), hold=25)
     do("berthing policy", term, term.page(), hold=9, note="a glimpse of the last page")
     do("berthing policy", term, term.quit(), hold=3)
-    do("ferry guide", web, web.open(PAGES / "ferry-guide.html", new_tab=True), hold=18)
-    do("ferry guide", web, web.scroll(pages=1), hold=12, note="a glimpse")
-    do("ferry guide", web, web.scroll(pages=1), hold=30)
-    do("ferry guide", web, web.scroll(pages=1), hold=8, note="a glimpse")
-    do("ferry guide", web, web.scroll(pages=1), hold=25)
-    do("standup notes", notes, hold=75, note="reading, nothing moves", static=True)
+    do("ferry guide", web, web.open(PAGES / "ferry-guide.html", new_tab=True), hold=10)
+    do("ferry guide", web, web.scroll(pages=1), hold=20, note="timetable")
+    do("ferry guide", web, web.scroll(pages=1), hold=10, note="fares, a glimpse")
+    do("ferry guide", web, web.scroll(pages=1), hold=28, note="the vessel")
+    do("ferry guide", web, web.scroll(pages=1), hold=7, note="on board, a glimpse")
+    do("ferry guide", web, web.scroll(pages=1), hold=22, note="pets and season tickets")
+    do("standup notes", notes, hold=71, note="reading, nothing moves", static=True)
     do("last commit", term, term.run("git show --stat HEAD"), hold=20, note="revisit")
     do("trip planning", web, web.open(PAGES / "flight.html", new_tab=True), hold=15)
     do("trip planning", web, web.open(PAGES / "hotel.html", new_tab=True), hold=15)
@@ -156,7 +157,7 @@ OPS_OUTPUT = {
 LEDGER_OUTPUT = {
     "make test": ("make-test.txt", 3.0),
     "git status": ("git-status.txt", 0.1),
-    "docker ps --format 'table {{.Names}}\t{{.Image}}\t{{.Status}}\t{{.Ports}}'": (
+    "docker ps --format 'table {{.Names}}\\t{{.Image}}\\t{{.Status}}\\t{{.Ports}}'": (
         "docker-ps.txt",
         0.3,
     ),

@@ -480,7 +480,10 @@ class Browser:
         """Type the page's address into the address bar (of a new tab) and press Return."""
 
         def act() -> None:
-            self.desk.key("ctrl+t" if new_tab else "ctrl+l")
+            if new_tab:
+                self.desk.key("ctrl+t")
+                time.sleep(0.6)
+            self.desk.key("ctrl+l")  # the new tab page keeps the focus from the address bar
             time.sleep(0.3)
             self.desk.type(page.as_uri(), 12)
             self.desk.key("Return")

@@ -13,6 +13,7 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 
@@ -37,18 +38,30 @@ class Fact:
     key: str  # what an answer must state
     question: str
 
-    @property
-    def parts(self) -> list[str]:
-        return [squash(p) for p in self.display.split("…") if p.strip()]
+    @cached_property
+    def patterns(self) -> list[re.Pattern[str]]:
+        """One pattern per part: its characters with any whitespace between them (OCR keeps
+        the order, not the spacing), not glued to a letter or digit at either end ("412 m"
+        is not in "412Mi")."""
+        found = []
+        for part in self.display.split("…"):
+            chars = squash(part)
+            if not chars:
+                continue
+            body = r"\s*".join(re.escape(c) for c in chars)
+            head = r"(?<![^\W_])" if chars[0].isalnum() else ""
+            tail = r"(?![^\W_])" if chars[-1].isalnum() else ""
+            found.append(re.compile(head + body + tail))
+        return found
 
     def on_line(self, line: str) -> bool:
         """The display's parts appear in order on this line."""
-        at, line = 0, squash(line)
-        for part in self.parts:
-            found = line.find(part, at)
-            if found < 0:
+        at, line = 0, line.translate(_FOLD).lower()
+        for pattern in self.patterns:
+            match = pattern.search(line, at)
+            if match is None:
                 return False
-            at = found + len(part)
+            at = match.end()
         return True
 
     def held_by(self, text: str) -> bool:
