@@ -236,15 +236,19 @@ def play(
     step's window to the front, and record what is on screen after each."""
     snapshots: list[Snapshot] = []
 
-    def snapshot(index: int, step: Step) -> None:
+    showing: dict[str, str] = {}  # window -> the activity its content belongs to
+
+    def snapshot(index: int, step: Step, before: bool = False) -> None:
         time.sleep(0.3)  # let the window draw
+        activity = showing.get(step.window.name, step.activity) if before else step.activity
+        showing[step.window.name] = activity
         snap = Snapshot(
             index,
             time.time(),
             time.monotonic(),
             step.window.name,
             step.window.title(),
-            step.activity,
+            activity,
             frozenset(step.window.visible(facts.values())),
             step.static,
             sample_cpu(),
@@ -260,7 +264,7 @@ def play(
             time.sleep(delay)
         step.window.activate()
         if step.window is not front and step.action is not None:
-            snapshot(index, step)  # what the window shows before the action changes it
+            snapshot(index, step, before=True)  # what it shows before the action changes it
         front = step.window
         if step.action is not None:
             step.action()
