@@ -20,6 +20,7 @@ from typing import Protocol
 CONTENT = Path(__file__).resolve().parent / "content"
 FACTS = CONTENT / "facts.txt"
 LONG_SHOWING = 15.0  # seconds: the bar for "a person read it"
+STATIC_SETTLE = 30.0  # seconds into a static step before its CPU counts as a static screen's
 
 _FOLD = str.maketrans({"–": "-", "—": "-", "‐": "-", "’": "'", "‘": "'", "“": '"', "”": '"'})
 _SPACE = re.compile(r"\s+")
@@ -142,6 +143,7 @@ class Snapshot:
     visible: frozenset[str]
     static: bool
     cpu: dict[str, float] = field(default_factory=dict)  # capture run name -> CPU seconds
+    settled: bool = False  # taken STATIC_SETTLE s into a static step (earlier changes read)
 
 
 @dataclass
@@ -238,7 +240,7 @@ def play(
 
     showing: dict[str, str] = {}  # window -> the activity its content belongs to
 
-    def snapshot(index: int, step: Step, before: bool = False) -> None:
+    def snapshot(index: int, step: Step, before: bool = False, settled: bool = False) -> None:
         time.sleep(0.3)  # let the window draw
         activity = showing.get(step.window.name, step.activity) if before else step.activity
         showing[step.window.name] = activity
@@ -252,6 +254,7 @@ def play(
             frozenset(step.window.visible(facts.values())),
             step.static,
             sample_cpu(),
+            settled,
         )
         snapshots.append(snap)
         if on_step is not None:
@@ -269,6 +272,10 @@ def play(
         if step.action is not None:
             step.action()
         snapshot(index, step)
+        following = script.steps[index + 1].at if index + 1 < len(script.steps) else script.length
+        if step.static and following - step.at > STATIC_SETTLE + 10:
+            time.sleep(max(0.0, started + step.at + STATIC_SETTLE - time.monotonic()))
+            snapshot(index, step, settled=True)
     # The end of the script: the last window stays; this closes the last step's stretch.
     time.sleep(max(0.0, started + script.length - time.monotonic()))
     if script.steps:

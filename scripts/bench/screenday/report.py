@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from screenday.capture import CaptureRun
-from screenday.model import Exposure, Snapshot
+from screenday.model import STATIC_SETTLE, Exposure, Snapshot
 from screenday.score import (
     FactResult,
     SessionResult,
@@ -29,10 +29,11 @@ def _share_after(snapshots: list[Snapshot], name: str, seconds: float) -> float 
 
 
 def _static_share(snapshots: list[Snapshot], name: str) -> float | None:
-    """CPU share of one core while nothing on screen changed (the static steps)."""
+    """CPU share of one core while nothing on screen changed, from STATIC_SETTLE s into each
+    static step (before that, capture may still be reading what changed just before)."""
     cpu = wall = 0.0
     for index, snap in enumerate(snapshots):
-        if not snap.static or index + 1 >= len(snapshots):
+        if not snap.settled or index + 1 >= len(snapshots):
             continue
         after = snapshots[index + 1]
         cpu += after.cpu.get(name, 0.0) - snap.cpu.get(name, 0.0)
@@ -125,7 +126,7 @@ class Outcome:
         rows["  after the first minute (to the end)"] = (
             f"{100 * self.later_share:.2f} %" if self.later_share is not None else "-"
         )
-        rows["  while the screen is static"] = (
+        rows[f"  static screen (from {STATIC_SETTLE:.0f} s in)"] = (
             f"{100 * self.static_share:.2f} %" if self.static_share is not None else "-"
         )
         rows["OCR runs (full + regions)"] = (
