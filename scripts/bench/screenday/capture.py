@@ -53,6 +53,7 @@ class CaptureRun:
     bytes_before: int = 0
     data_before: int = 0
     stderr: str = ""
+    grown: tuple[int, int] = (0, 0)  # storage growth when the capture ended
 
     def __post_init__(self) -> None:
         skip = ("WAYLAND_DISPLAY", "XDG_SESSION_ID", "XDG_SESSION_TYPE")
@@ -117,6 +118,7 @@ class CaptureRun:
         self.stderr = self.process.stderr.read() if self.process.stderr else ""
         if self.process.returncode:
             raise SystemExit(f"capture run failed: {self.stderr.strip()[-2000:]}")
+        self.grown = self.storage()
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -86,7 +86,7 @@ class Outcome:
             static_share=_static_share(snapshots, run.name),
             later_share=_share_after(snapshots, run.name, 60),
             counters=dict(memloci.capture_status().counters),
-            storage=run.storage(),
+            storage=run.grown,
             asked=args.ask,
         )
 
@@ -232,7 +232,7 @@ def print_report(outcomes: list[Outcome], args: argparse.Namespace, machine: str
                 [
                     s.app[:18],
                     s.title[:46],
-                    f"+{s.start - outcome.started:.0f} s",
+                    f"{s.start - outcome.started:+.0f} s",
                     f"{s.end - s.start:.0f} s",
                     str(s.reads),
                     str(s.chars),
