@@ -29,8 +29,9 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from _common import BENCH_PASSPHRASE, machine  # first: puts the repository on sys.path
 from screenday.capture import CaptureRun, parse_variant
@@ -40,6 +41,7 @@ from screenday.desk import Desktop, missing_tools
 from screenday.model import (
     CONTENT,
     Exposure,
+    Fact,
     Script,
     Snapshot,
     check_content,
@@ -49,18 +51,33 @@ from screenday.model import (
 )
 from screenday.report import Outcome, print_report
 
+Log = Callable[[str], None]
 
-def day_facts(script: Script, facts: dict) -> dict:
+
+@dataclass
+class Played:
+    """A day as it was played: what was on screen when, and each fact's showings."""
+
+    snapshots: list[Snapshot]
+    exposures: list[Exposure]
+    never: list[str]  # facts in the day's content that never came on screen
+    started: float  # wall clock
+    end: float  # wall clock: the capture stopped looking
+
+
+def day_facts(script: Script, facts: dict[str, Fact]) -> dict[str, Fact]:
     text = "\n".join(p.read_text(encoding="utf-8") for p in script.files)
     return {k: f for k, f in facts.items() if f.held_by(text)}
 
 
-def play_day(args: argparse.Namespace, runs: list[CaptureRun], log) -> tuple[Any, ...]:
-    """Build the desktop, start the capture runs, play the day; returns the snapshots, the
-    exposures, the facts the day's content holds but never showed, and the day's end."""
+def play_day(args: argparse.Namespace, runs: list[CaptureRun], log: Log) -> Played:
+    """Build the desktop, start the capture runs, play the day, let the runs finish."""
     facts = load_facts()
-    root = Path(tempfile.mkdtemp(prefix="screenday-"))
-    desk = Desktop(root, *args.screen)
+    desk = Desktop(Path(tempfile.mkdtemp(prefix="screenday-")), *args.screen)
+    shots = Path(args.shots) if args.shots else None
+    if shots:
+        shots.mkdir(parents=True, exist_ok=True)
+    snapshots: list[Snapshot] = []
     try:
         script = Script(args.day)
         DAYS[args.day](desk, script)
@@ -69,44 +86,37 @@ def play_day(args: argparse.Namespace, runs: list[CaptureRun], log) -> tuple[Any
         seconds = script.length + args.settle
         for run in runs:
             run.start(seconds, desk.server.display)
-        started = time.monotonic()
-        started_wall = time.time()
-        shots = Path(args.shots) if args.shots else None
-        if shots:
-            shots.mkdir(parents=True, exist_ok=True)
+        started, started_wall = time.monotonic(), time.time()
 
         def on_step(snap: Snapshot) -> None:
             seen = ", ".join(sorted(snap.visible)) or "-"
-            log(
-                f"  +{snap.mono - started:5.1f} s  {snap.activity:<24} {snap.title[:44]:<44} {seen}"
-            )
+            when = snap.mono - started
+            log(f"  +{when:5.1f} s  {snap.activity:<24} {snap.title[:44]:<44} {seen}")
             if shots:
-                desk.screenshot(shots / f"{args.day}-{len(snapshots_seen):03d}.png")
-            snapshots_seen.append(snap)
+                desk.screenshot(shots / f"{args.day}-{len(snapshots):03d}.png")
+            snapshots.append(snap)
 
-        snapshots_seen: list[Snapshot] = []
-        sample = lambda: {run.name: run.cpu() for run in runs}  # noqa: E731
-        snapshots = play(script, facts, sample, started, on_step)
+        def sample_cpu() -> dict[str, float]:
+            return {run.name: run.cpu() for run in runs}
+
+        play(script, facts, sample_cpu, started, on_step)
         overrun = time.monotonic() - started - script.length
         if overrun > 5:
             log(f"  (the day ran {overrun:.0f} s over its script)")
-        end = started_wall + seconds
         for run in runs:
             remaining = run.mono_start + seconds - time.monotonic()
             if remaining > 0:
                 log(f"  settling {remaining:.0f} s, then the capture reads what is queued")
             run.wait()
-        end = min(end, time.time())
     finally:
         for run in runs:
             run.stop()
         desk.close()
+    end = started_wall + seconds
     found = showings(snapshots, end)
-    exposures = sorted(
-        (Exposure(facts[f], runs) for f, runs in found.items()), key=lambda e: e.first
-    )
-    never = sorted(set(expected) - set(found))
-    return snapshots, exposures, never, end, started_wall
+    exposures = [Exposure(facts[f], stretches) for f, stretches in found.items()]
+    exposures.sort(key=lambda e: e.first)
+    return Played(snapshots, exposures, sorted(set(expected) - set(found)), started_wall, end)
 
 
 def main() -> None:
@@ -183,26 +193,24 @@ def main() -> None:
         print(f"figures written to {args.json}")
 
 
-def play_group(args: argparse.Namespace, runs: list[CaptureRun], log) -> list[Outcome]:
+def play_group(args: argparse.Namespace, runs: list[CaptureRun], log: Log) -> list[Outcome]:
     """Play the day once for these runs, then score each run's store."""
     from app.core import Memloci
 
-    snapshots, exposures, never, end, started = play_day(args, runs, log)
-    if never:
-        log(f"  in the day's content but never on screen: {', '.join(never)}")
+    played = play_day(args, runs, log)
+    if played.never:
+        log(f"  in the day's content but never on screen: {', '.join(played.never)}")
     if not runs:
-        for exposure in exposures:
+        for exposure in played.exposures:
             log(
-                f"  {exposure.fact.id:<18} first +{exposure.first - started:5.1f} s, "
+                f"  {exposure.fact.id:<18} first +{exposure.first - played.started:5.1f} s, "
                 f"longest {exposure.longest:4.1f} s, total {exposure.total:4.1f} s"
             )
     outcomes = []
     for run in runs:
         memloci = Memloci.open(run.home, BENCH_PASSPHRASE)
         try:
-            outcomes.append(
-                Outcome.collect(run, memloci, snapshots, exposures, end, started, args, log)
-            )
+            outcomes.append(Outcome.collect(run, memloci, played, args, log))
         finally:
             memloci.close()
         if args.keep:

@@ -22,7 +22,7 @@ def parse_variant(text: str) -> tuple[str, dict[str, str]]:
     """'name:key=value key=value', 'key=value ...' or 'default' -> (name, settings)."""
     name, _, rest = text.partition(":") if ":" in text.split("=")[0] else ("", "", text)
     settings: dict[str, str] = {}
-    for pair in rest.replace(",", " ").split():
+    for pair in rest.split():
         if pair == "default":
             continue
         key, sep, value = pair.partition("=")

@@ -21,7 +21,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from screenday.desk import Browser, Desktop, Editor, Terminal
+from screenday.browser import Browser
+from screenday.desk import Desktop, Editor, Terminal
 from screenday.model import CONTENT, Script
 
 PAGES = CONTENT / "pages"

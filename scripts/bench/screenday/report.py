@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from screenday.capture import CaptureRun
-from screenday.model import STATIC_SETTLE, Exposure, Snapshot
+from screenday.model import STATIC_SETTLE, Snapshot
 from screenday.score import (
     FactResult,
     SessionResult,
@@ -63,14 +63,12 @@ class Outcome:
         cls,
         run: CaptureRun,
         memloci: Any,
-        snapshots: list[Snapshot],
-        exposures: list[Exposure],
-        end: float,
-        started: float,
+        played: Any,
         args: argparse.Namespace,
         log: Callable[[str], None],
     ) -> Outcome:
-        facts = score_facts(memloci, exposures)
+        """Score one run's store against the played day (`screen_day.Played`)."""
+        facts = score_facts(memloci, played.exposures)
         if args.ask:
             log(f"  asking {len(facts)} questions ({run.name})")
             ask_all(memloci, facts, log)
@@ -78,13 +76,13 @@ class Outcome:
             name=run.name,
             settings=run.settings,
             day=args.day,
-            started=started,
+            started=played.started,
             facts=facts,
-            sessions=score_sessions(memloci, snapshots, end),
+            sessions=score_sessions(memloci, played.snapshots, played.end),
             cpu_seconds=run.cpu_total,
             wall_seconds=run.mono_end - run.mono_start,
-            static_share=_static_share(snapshots, run.name),
-            later_share=_share_after(snapshots, run.name, 60),
+            static_share=_static_share(played.snapshots, run.name),
+            later_share=_share_after(played.snapshots, run.name, 60),
             counters=dict(memloci.capture_status().counters),
             storage=run.grown,
             asked=args.ask,
