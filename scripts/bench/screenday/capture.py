@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,8 @@ class CaptureRun:
     bytes_before: int = 0
     data_before: int = 0
     stderr: str = ""
+    output: list[str] = field(default_factory=list)  # what `capture run` printed
+    errors: Any = None  # the file its standard error goes to
     grown: tuple[int, int] = (0, 0)  # storage growth when the capture ended
 
     def __post_init__(self) -> None:
@@ -84,21 +87,28 @@ class CaptureRun:
         self.data_before = folder_bytes(self.home / "data")
 
     def start(self, seconds: float, display: str) -> None:
-        """Start capturing; returns once it says so (unlocking and imports are not counted)."""
+        """Start capturing; returns once it says so (unlocking and imports are not counted).
+        Its output is drained by a thread and its errors go to a file, so no pipe fills up."""
         self.env["DISPLAY"] = display
+        self.errors = (self.home / "capture-stderr.txt").open("w+")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "app", "capture", "run", "--seconds", f"{seconds:.0f}"],
             env=self.env,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self.errors,
             text=True,
         )
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
         if not line.startswith("Capturing"):
-            raise SystemExit(f"capture run did not start: {line}{self.process.stderr.read()}")
+            self.process.wait(30)
+            self.errors.seek(0)
+            raise SystemExit(f"capture run did not start: {line}{self.errors.read()[-2000:]}")
         self.cpu_start = cpu_of(self.process.pid, children=True)
         self.mono_start = time.monotonic()
+        drain = threading.Thread(target=self.output.extend, args=(self.process.stdout,))
+        drain.daemon = True
+        drain.start()
 
     def cpu(self) -> float:
         """CPU seconds since capturing began (threads and finished tesseract children)."""
@@ -115,7 +125,9 @@ class CaptureRun:
         self.mono_end = time.monotonic()
         self.process.returncode = os.waitstatus_to_exitcode(status)
         self.cpu_total = usage.ru_utime + usage.ru_stime - self.cpu_start
-        self.stderr = self.process.stderr.read() if self.process.stderr else ""
+        self.errors.seek(0)
+        self.stderr = self.errors.read()
+        self.errors.close()
         if self.process.returncode:
             raise SystemExit(f"capture run failed: {self.stderr.strip()[-2000:]}")
         self.grown = self.storage()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from screenday.browser import Browser
 from screenday.desk import Desktop, Editor, Terminal
@@ -34,7 +35,7 @@ def _text(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def _project(desk: Desktop, name: str, docs: list[str]) -> Path:
+def _project(desk: Desktop, name: str, docs: tuple[str, ...] | list[str]) -> Path:
     """A working directory for a terminal, with the documents it pages through."""
     folder = desk.root / "home" / name
     (folder / "docs").mkdir(parents=True, exist_ok=True)
@@ -52,14 +53,22 @@ HARBOUR_OUTPUT = {
 }
 
 
-def _harbour_terminal(desk: Desktop, script: Script, commands: list[str]) -> Terminal:
-    """dev@laptop in ~/harbour; `commands` (of HARBOUR_OUTPUT) print their scripted output."""
-    docs = ["berthing-policy.txt"]
-    term = Terminal(desk, "harbour", "dev@laptop", _project(desk, "harbour", docs))
-    for command in commands:
-        output, delay = HARBOUR_OUTPUT[command]
+def _terminal(
+    desk: Desktop,
+    script: Script,
+    name: str,
+    user_host: str,
+    outputs: dict[str, tuple[str, float]],
+    docs: tuple[str, ...] | list[str] = (),
+    **options: Any,
+) -> Terminal:
+    """An xterm in ~/NAME whose `outputs` commands (command -> output file, seconds it takes)
+    print their scripted output, with `docs` to page through in ~/NAME/docs."""
+    term = Terminal(desk, name, user_host, _project(desk, name, docs), **options)
+    for command, (output, delay) in outputs.items():
         term.output(command, _text(OUT / output), delay)
         script.files.append(OUT / output)
+    script.files.extend(DOCS / doc for doc in docs)
     script.window(term)
     return term
 
@@ -80,12 +89,12 @@ def _notes(desk: Desktop, script: Script) -> Editor:
 
 def _browser(desk: Desktop, script: Script, pages: list[str]) -> Browser:
     script.files.extend(PAGES / page for page in pages)
-    return script.window(Browser(desk, PAGES / "start.html"))  # type: ignore[return-value]
+    return script.window(Browser(desk, PAGES / "start.html"))
 
 
 def devday(desk: Desktop, script: Script) -> None:
-    term = _harbour_terminal(desk, script, list(HARBOUR_OUTPUT))
-    script.files.append(DOCS / "berthing-policy.txt")
+    docs = ["berthing-policy.txt"]
+    term = _terminal(desk, script, "harbour", "dev@laptop", HARBOUR_OUTPUT, docs=docs)
     web = _browser(
         desk,
         script,
@@ -127,7 +136,8 @@ def devday(desk: Desktop, script: Script) -> None:
 
 
 def quick(desk: Desktop, script: Script) -> None:
-    term = _harbour_terminal(desk, script, ["pytest -q", "df -h"])
+    commands = {c: HARBOUR_OUTPUT[c] for c in ("pytest -q", "df -h")}
+    term = _terminal(desk, script, "harbour", "dev@laptop", commands)
     web = _browser(desk, script, ["kestrel-tower.html"])
     notes = _notes(desk, script)
     do = script.do
@@ -164,19 +174,6 @@ LEDGER_OUTPUT = {
     ),
     "journalctl -u ledger-sync -n 60 --no-pager": ("journalctl-ledger.txt", 0.5),
 }
-
-
-def _terminal(
-    desk: Desktop, script: Script, name: str, user_host: str, outputs: dict, **options
-) -> Terminal:
-    docs = options.pop("docs", [])
-    term = Terminal(desk, name, user_host, _project(desk, name, docs), **options)
-    for command, (output, delay) in outputs.items():
-        term.output(command, _text(OUT / output), delay)
-        script.files.append(OUT / output)
-    script.files.extend(DOCS / doc for doc in docs)
-    script.window(term)
-    return term
 
 
 def terminal(desk: Desktop, script: Script) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 CONTENT = Path(__file__).resolve().parent / "content"
 FACTS = CONTENT / "facts.txt"
@@ -120,6 +120,9 @@ class Window(Protocol):
     def visible(self, facts: Iterable[Fact]) -> set[str]: ...
 
 
+W = TypeVar("W", bound=Window)
+
+
 @dataclass
 class Step:
     at: float  # seconds after the day starts, as scripted
@@ -206,7 +209,7 @@ class Script:
         self.files: list[Path] = []  # content the day shows, for check_content
         self.clock = 0.0
 
-    def window(self, window: Window) -> Window:
+    def window(self, window: W) -> W:
         self.windows.append(window)
         return window
 
