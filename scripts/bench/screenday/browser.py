@@ -34,26 +34,25 @@ CHROMIUM_FLAGS = (
 )
 
 # Which facts lie wholly inside the viewport of the visible tab (null when it is hidden).
+# Which facts lie wholly inside the viewport of the visible tab (null when it is hidden): every
+# part of a fact's display (split at "…") must be a visible piece of one text node.
 VISIBLE_JS = r"""
 ((facts) => {
   if (document.visibilityState !== 'visible' || !document.body) return null;
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   const nodes = [];
   while (walker.nextNode()) nodes.push(walker.currentNode);
-  const seen = [];
-  for (const [id, display] of facts) {
-    for (const node of nodes) {
-      const at = node.data.indexOf(display);
-      if (at < 0) continue;
-      const range = document.createRange();
-      range.setStart(node, at);
-      range.setEnd(node, at + display.length);
-      const r = range.getBoundingClientRect();
-      if (r.width > 0 && r.top >= 0 && r.bottom <= window.innerHeight
-          && r.left >= 0 && r.right <= window.innerWidth) { seen.push(id); break; }
-    }
-  }
-  return seen;
+  const shown = (part) => nodes.some((node) => {
+    const at = node.data.indexOf(part);
+    if (at < 0) return false;
+    const range = document.createRange();
+    range.setStart(node, at);
+    range.setEnd(node, at + part.length);
+    const r = range.getBoundingClientRect();
+    return r.width > 0 && r.top >= 0 && r.bottom <= window.innerHeight
+      && r.left >= 0 && r.right <= window.innerWidth;
+  });
+  return facts.filter(([id, parts]) => parts.every(shown)).map(([id]) => id);
 })
 """
 
@@ -164,7 +163,9 @@ class Browser:
         found = self._visible_page()
         if found is None:
             return set()
-        pairs = json.dumps([[f.id, f.display.split("…")[0].strip()] for f in facts])
+        pairs = json.dumps(
+            [[f.id, [p.strip() for p in f.display.split("…") if p.strip()]] for f in facts]
+        )
         return set(found[0].eval(f"{VISIBLE_JS}({pairs})") or [])
 
     def close(self) -> None:
