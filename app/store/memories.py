@@ -447,8 +447,9 @@ class MemoryRepository:
             marks = ",".join("?" * len(chunk))
             count += db.conn.execute(f"DELETE FROM memories WHERE id IN ({marks})", chunk).rowcount
         if count:
-            # Rewrite the full-text index so the deleted terms leave its segments too.
-            db.conn.execute("INSERT INTO memories_fts(memories_fts) VALUES ('optimize')")
+            # Rewrite the full-text index so the deleted terms leave its segments too (and the
+            # old text of memories this transaction changed, and their neighbours' context).
+            db.conn.execute("INSERT INTO search_docs (search_docs) VALUES ('optimize')")
         return count
 
     def history(self, memory_id: str) -> list[HistoryEntry]:
@@ -482,19 +483,23 @@ class MemoryRepository:
         include_invalid: bool = False,
         limit: int = 10,
     ) -> list[FtsHit]:
+        """BM25 over the memories' own text (not a chat message's context), best first: what
+        the agents and autofill ask when they look for memories saying the same thing."""
         match = fts_query(query)
         if match is None:
             return []
         where, params = self._filters(types, since, until, include_invalid)
         where = where.replace("WHERE", "AND", 1) if where else ""
         rows = self.db.query(
-            f"SELECT m.id AS id, bm25(memories_fts) AS rank, "
-            f"snippet(memories_fts, 0, '[', ']', '…', 16) AS snip "
+            # The search index (migration 0010): `own` is the memory's text, `ctx` the messages
+            # before a chat message, which neither match nor score here.
+            f"SELECT m.id AS id, bm25(search_docs, 1.0, 0.0) AS rank, "
+            f"snippet(search_docs, 0, '[', ']', '…', 16) AS snip "
             # CROSS JOIN keeps the full-text match as the outer loop: with a type or time filter
             # SQLite would otherwise walk the memories index and re-run MATCH per row (50x).
-            f"FROM memories_fts CROSS JOIN memories m ON m.seq = memories_fts.rowid "
-            f"WHERE memories_fts MATCH ? {where} ORDER BY rank LIMIT ?",
-            [match, *params, limit],
+            f"FROM search_docs CROSS JOIN memories m ON m.seq = search_docs.rowid "
+            f"WHERE search_docs MATCH ? {where} ORDER BY rank LIMIT ?",
+            [f"own : ({match})", *params, limit],
         )
         memories = {m.id: m for m in self.get_many([r["id"] for r in rows])}
         return [
