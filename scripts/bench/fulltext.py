@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine, temporary_home
 from search_latency import percentile
 from synthetic import Generator, write_jsonl
-from throughput import MEMLOCI, timed
+from throughput import MEMLOCI
 
 
 def stored_bytes(conn, table: str) -> int:
@@ -85,8 +87,6 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {machine()}")
     with temporary_home(args.home) as home:
-        import os
-
         from app.core import Memloci
 
         with Memloci.open(home) as memloci:
@@ -95,11 +95,16 @@ def main() -> None:
         if existing < args.messages:
             export = write_jsonl(home / "chat.jsonl", args.messages)
             command = [*MEMLOCI, "import-chat", str(export), "--no-agents", "--no-index", "--json"]
-            seconds, rss, out = timed(command, {**os.environ})
-            imported = json.loads(out)["imported"]
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            started = time.perf_counter()
+            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            seconds = time.perf_counter() - started
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+            imported = json.loads(done.stdout)["imported"]
             print(
-                f"import-chat --no-agents: {imported:,} messages in {seconds:.1f} s = "
-                f"{imported / seconds:,.0f} messages/s (whole command), peak RSS {rss:.0f} MiB"
+                f"import-chat --no-agents: {imported:,} messages in {seconds:.1f} s wall, "
+                f"{cpu:.1f} s CPU (whole command; CPU time varies less on a busy machine)"
             )
         with Memloci.open(home) as memloci:
             for name, size in sizes(memloci).items():
