@@ -11,6 +11,7 @@ from typing import Any
 from app.core import Memloci
 from app.domain import MemoryType
 from app.store import forgetting
+from app.store.fulltext import Budget
 from app.views.graph import entity_graph
 from tests import fulltext
 
@@ -145,3 +146,22 @@ def test_forgetting_a_question_removes_it_from_its_replys_context_at_once(
     assert not in_segments(memloci, "xylocarp")
     ctx: Any = memloci.services.database.conn().execute("SELECT ctx FROM search_docs").fetchall()
     assert all("xylocarp" not in row[0] for row in ctx)
+
+
+def test_agents_full_text_scores_rare_words_first_within_its_budget(memloci: Memloci) -> None:
+    """A long text as the query (the agents pass a memory's whole text) costs a bounded number
+    of scored documents, like search: the rare words are kept, the common ones dropped."""
+    repo = memloci.services.repo
+    repo._fulltext = Budget(100)
+    for n in range(150):
+        memloci.add(f"coffee with a colleague, cup {n}", type="episodic")
+    rare = memloci.add("coffee with a quokka", type="episodic")
+    conn = memloci.services.database.conn()
+    plan = repo._fulltext.plan(conn, "Coffee with a quokka!")
+    assert plan is not None and plan.terms == ("quokka",) and plan.newest == ""
+    assert [h.memory.id for h in repo.search_fts("coffee quokka", limit=3)] == [rare.id]
+    common = repo._fulltext.plan(conn, "coffee")
+    assert common is not None and common.newest  # too common: only the newest are scored
+    hits = repo.search_fts("coffee", types=[MemoryType.EPISODIC], limit=5)
+    assert hits and hits[0].memory.id == rare.id and len(hits) == 5
+    assert repo.search_fts("unheardofword") == []
