@@ -366,9 +366,7 @@ class Memloci(
         return result
 
     def reindex(self) -> int:
-        """Rebuild derived indexes (full-text now; vectors too once they exist) from SQLite."""
-        with self._s.database.write() as db:
-            db.conn.execute("INSERT INTO memories_fts(memories_fts) VALUES ('rebuild')")
+        """Rebuild the derived indexes (full text with chat context, vectors) from SQLite."""
         count = int(self._s.database.scalar("SELECT count(*) FROM memories") or 0)
         rebuild = getattr(self._s.retriever, "rebuild", None)
         if callable(rebuild):
