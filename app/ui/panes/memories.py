@@ -64,6 +64,7 @@ class MemoriesPane(QWidget):
         self._restrict_ids: tuple[str, ...] = ()
         self._restrict_range: tuple[datetime, datetime] | None = None
         self._pending_select: str | None = None
+        self._removing = False
         self._stale = False
         layout = QVBoxLayout(self)
 
@@ -151,7 +152,7 @@ class MemoriesPane(QWidget):
         self.detail = MemoryDetail(bridge)
         self.detail.open_memory.connect(self.open_memory)
         self.detail.changed.connect(self.model.replace)
-        self.detail.forgotten.connect(self.model.remove)
+        self.detail.forgotten.connect(self._removed)
         self.detail.message.connect(self.message.emit)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -191,7 +192,7 @@ class MemoriesPane(QWidget):
             shortcut.activated.connect(slot)
 
         bridge.memory_updated.connect(self.model.replace)
-        bridge.memory_forgotten.connect(self.model.remove)
+        bridge.memory_forgotten.connect(self._removed)
         bridge.memory_added.connect(self._added)
 
     # -- the query --------------------------------------------------------------------------------
@@ -290,7 +291,24 @@ class MemoriesPane(QWidget):
 
     # -- selection and detail ---------------------------------------------------------------------
     def _row_changed(self, current: Any, _previous: Any) -> None:
+        if self._removing:
+            return  # a forgotten row went away: the detail does not jump to its neighbour
         self.detail.show_memory(self.model.memory(current.row()))
+
+    def _removed(self, memory_id: str) -> None:
+        """A memory was forgotten (here or elsewhere): drop its row; if it was the one shown,
+        show nothing rather than silently selecting whatever row slid into its place."""
+        shown = self.detail.memory is not None and self.detail.memory.id == memory_id
+        self._removing = shown
+        try:
+            self.model.remove(memory_id)
+            if shown:
+                self.table.selectionModel().clearSelection()
+                self.table.selectionModel().clearCurrentIndex()
+        finally:
+            self._removing = False
+        if shown:
+            self.detail.show_memory(None)
 
     def select_row(self, row: int) -> None:
         index = self.model.index(row, 0)
