@@ -107,10 +107,10 @@ def _store(paths: Paths) -> list[Check]:
         settings = Settings.load(paths.settings_file)
     except MemlociError as error:
         return [Check("settings", FAIL, str(error), f"Fix or delete {paths.settings_file}.")]
-    from app.bootstrap import build
+    from app.core import Memloci
 
     try:
-        memloci = build(paths=paths, create=False)
+        memloci = Memloci.open(paths=paths, create=False)
     except PassphraseRequired:
         how = "keyring on" if settings.security.use_keyring else "MEMLOCI_PASSPHRASE"
         return [
@@ -132,7 +132,7 @@ def _store(paths: Paths) -> list[Check]:
             )
         ]
     try:
-        problems = memloci.services.database.integrity_check(quick=True)
+        problems = memloci.integrity(quick=True)
         stats = memloci.stats()
     finally:
         memloci.close()

@@ -93,7 +93,7 @@ def search(memloci: Memloci, body: SearchBody, caller: Caller) -> dict[str, Any]
         since=parse_bound(body.since, end=False) if body.since else None,
         until=parse_bound(body.until, end=True) if body.until else None,
     )
-    memories = memloci.services.repo.get_many([h.id for h in hits])
+    memories = memloci.get_many([h.id for h in hits])
     memloci.record_disclosure(Recipient("api", caller.name, ""), "search", memories)
     return {"query": body.query, "hits": [h.to_dict() for h in hits]}
 
@@ -101,7 +101,7 @@ def search(memloci: Memloci, body: SearchBody, caller: Caller) -> dict[str, Any]
 def ask(memloci: Memloci, body: AskBody, caller: Caller) -> dict[str, Any]:
     """An answer from memory with its citations, as `memloci ask --json` gives it."""
     answer = memloci.ask(body.question, record=body.record)
-    memories = memloci.services.repo.get_many(list(answer.citations))
+    memories = memloci.get_many(list(answer.citations))
     memloci.record_disclosure(Recipient("api", caller.name, ""), "ask", memories)
     return {"question": body.question, **answer.to_dict()}
 

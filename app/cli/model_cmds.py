@@ -87,7 +87,7 @@ def model_endpoint(
     reachable = None
     if not no_check:
         try:
-            names = memloci.services.llm.get().models()
+            names = memloci.endpoint_models()
             reachable = True
             info["models"] = names[:20]
         except Exception as error:  # saved anyway; say what is wrong
@@ -129,9 +129,8 @@ def model_test(session: Any, as_json: bool) -> None:
     from app.llm.base import GenerationOptions
 
     memloci = session.open()
-    runtime = memloci.services.llm
     started = time.perf_counter()
-    completion = runtime.get().complete(
+    completion = memloci.complete(
         [{"role": "user", "content": "Say hello in one short sentence."}],
         GenerationOptions(max_tokens=32, temperature=0.0),
     )

@@ -24,6 +24,7 @@ from app.embed.base import EmbedderUnavailable
 from app.retrieval import SearchRequest
 from app.search import fusion
 from app.search.config import RetrievalSettings
+from app.search.context import index_threads
 from app.search.filters import Filters
 from app.search.indexer import Indexer, from_blobs
 from app.search.lexical import LexicalIndex, content_terms
@@ -87,6 +88,9 @@ class HybridRetriever:
 
     def removed(self, memory_ids: Sequence[str]) -> None:
         self.indexer.purge_now()
+
+    def contexts(self, conn: Any, memory_ids: Sequence[str], resumed: set[str]) -> None:
+        index_threads(conn, memory_ids, resumed)
 
     def rebuild(self, progress: Any = None) -> int:
         from app.search.maintenance import rebuild

@@ -59,7 +59,7 @@ def test_a_store_from_the_previous_release_opens_migrates_and_keeps_everything(
 ) -> None:
     memloci = Memloci.open(old_home, PASSPHRASE)
     try:
-        db = memloci.services.database
+        db = memloci._parts.database
         applied = {row["number"] for row in db.query("SELECT number FROM _migrations")}
         assert applied == {number for number, _, _ in discover()}  # every step since 0001
         assert memloci.integrity() == ["ok"]
@@ -83,7 +83,7 @@ def test_a_store_from_the_previous_release_opens_migrates_and_keeps_everything(
         assert memloci.search("Bank PIN")[0].type.value == "vault"  # the caption, not the PIN
     finally:
         memloci.close()
-    assert Memloci.open(old_home, PASSPHRASE).services.database.scalar(
+    assert Memloci.open(old_home, PASSPHRASE)._parts.database.scalar(
         "SELECT count(*) FROM _migrations"
     ) == len(discover())  # reopening applies nothing twice
 
