@@ -297,7 +297,7 @@ def build_capture(
     (written against the same protocols) for `platform`, `grabber` and `ocr`."""
     # Deferred: capture's modules import numpy and the OCR reader; a process that never
     # captures (the CLI) builds this service without paying for them until it starts.
-    from app.capture.platforms import detect
+    from app.capture.detect import detect
     from app.capture.service import CaptureService
     from app.capture.sessions import SessionManager
     from app.capture.store import CaptureStore

@@ -10,24 +10,17 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
+# The areas' checks register themselves (`app.checks.register`) when their modules load.
+from app.autofill import checks as _autofill_checks  # noqa: F401
+from app.capture import doctor as _capture_checks  # noqa: F401
+from app.checks import FAIL, OK, WARN, Check, register, registered
+from app.llm import doctor as _model_checks  # noqa: F401
 from app.paths import Paths
+from app.search import doctor as _search_checks  # noqa: F401
 
-OK, WARN, FAIL = "ok", "warn", "fail"
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    status: str
-    detail: str
-    fix: str = ""
-
-    def to_dict(self) -> dict[str, str]:
-        return {"name": self.name, "status": self.status, "detail": self.detail, "fix": self.fix}
+__all__ = ["FAIL", "OK", "WARN", "Check", "run"]
 
 
 def _python() -> Check:
@@ -315,49 +308,16 @@ def _logs(paths: Paths) -> Check:
     return Check("log", OK, str(paths.log_file))
 
 
-def _autofill(paths: Paths) -> list[Check]:
-    from app.autofill.checks import checks
-
-    return checks(paths)
-
-
-CHECKS: list[Callable[[Paths], list[Check]]] = [
-    lambda p: [_python(), _sqlcipher()],
-    _folders,
-    _store,
-    lambda p: [_keyring(), _tesseract(), _display(), _model(), _logs(p)],
-    _network,
-    _autofill,
-    lambda p: _capture_checks(p),
-    lambda p: _search_checks(p),
-    lambda p: _model_checks(p),
-]
-
-
-def _model_checks(paths: Paths) -> list[Check]:
-    """The language model the settings choose (issue 4)."""
-    from app.llm.doctor import checks
-
-    return checks(paths)
-
-
-def _search_checks(paths: Paths) -> list[Check]:
-    """Search (issue 3): the embedder and the vector index."""
-    from app.search.doctor import checks
-
-    return checks(paths)
-
-
-def _capture_checks(paths: Paths) -> list[Check]:
-    """Screen capture (issue 5): what works on this display server, Wayland included."""
-    from app.capture.doctor import checks
-
-    return checks(paths)
+register(order=10)(lambda p: [_python(), _sqlcipher()])
+register(order=20)(_folders)
+register(order=30)(_store)
+register(order=40)(lambda p: [_keyring(), _tesseract(), _display(), _model(), _logs(p)])
+register(order=45)(_network)
 
 
 def run(paths: Paths) -> list[Check]:
     results: list[Check] = []
-    for group in CHECKS:
+    for group in registered():
         try:
             results.extend(group(paths))
         except Exception as error:  # a broken check must not hide the others

@@ -6,10 +6,11 @@ import os
 import shutil
 import sys
 
-from app.doctor import OK, WARN, Check
+from app.checks import OK, WARN, Check, register
 from app.paths import Paths
 
 
+@register(order=50)
 def checks(paths: Paths) -> list[Check]:
     from app.settings import Settings
 

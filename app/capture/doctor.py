@@ -8,12 +8,13 @@ import subprocess
 from typing import Any
 
 from app.capture.platforms import WAYLAND_NOTE, session_kind
+from app.checks import FAIL, OK, WARN, Check, register
 from app.paths import Paths
 
 
+@register(order=60)
 def checks(paths: Paths) -> list[Any]:
-    from app.doctor import FAIL, OK, WARN, Check
-
+    """What works on this display server, Wayland included (issue 5)."""
     kind = session_kind()
     results: list[Any] = []
     if kind == "wayland":

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from app.doctor import FAIL, OK, WARN, Check
+from app.checks import FAIL, OK, WARN, Check, register
 from app.paths import Paths
 
 
+@register(order=80)
 def checks(paths: Paths) -> list[Check]:
+    """The language model the settings choose (issue 4)."""
     from app.errors import MemlociError
     from app.settings import Settings
 

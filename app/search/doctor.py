@@ -7,7 +7,7 @@ import importlib.util
 import urllib.request
 from pathlib import Path
 
-from app.doctor import FAIL, OK, WARN, Check
+from app.checks import FAIL, OK, WARN, Check, register
 from app.errors import MemlociError
 from app.paths import Paths
 
@@ -78,7 +78,9 @@ def _index(paths: Paths, settings: object) -> Check:
     return Check("vector index", OK, f"local Chroma in {folder} ({size}){owner}")
 
 
+@register(order=70)
 def checks(paths: Paths) -> list[Check]:
+    """Search (issue 3): the embedder and the vector index."""
     from app.settings import Settings
 
     try:

@@ -105,10 +105,12 @@ class MemoryRepository:
 
     @staticmethod
     def _to_memory(row: dict[str, Any], sources: tuple[Source, ...]) -> Memory:
+        memory_type = MemoryType(row["type"])
+        fields = json.loads(row["data"])
         return Memory(
             id=row["id"],
-            type=MemoryType(row["type"]),
-            fields=json.loads(row["data"]),
+            type=memory_type,
+            fields=fields,
             text=row["text"],
             occurred_at=from_iso(row["occurred_at"]),
             created_at=from_iso(row["created_at"]),
@@ -119,6 +121,7 @@ class MemoryRepository:
             sources=sources,
             valid_to=from_iso(row["valid_to"]) if row["valid_to"] else None,
             invalid_reason=row["invalid_reason"],
+            title=kind_of(memory_type).title(fields),
         )
 
     _COLUMNS = (

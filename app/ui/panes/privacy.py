@@ -45,9 +45,6 @@ class PrivacyPage(QWidget):
     def facade(self) -> Any:
         return self._bridge.memloci
 
-    def has(self, method: str) -> bool:
-        return callable(getattr(self.facade, method, None))
-
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         box = QGroupBox("Never capture these windows")
@@ -112,11 +109,14 @@ class PrivacyPage(QWidget):
         layout.addLayout(shared)
 
     def load_rules(self) -> None:
-        if not self.has("capture_rules"):
+        if self.facade is None:
             self.rules.setRowCount(0)
             return
         self._bridge.call(
-            "capture_rules", on_done=self._show_rules, on_error=self.message.emit, owner=self
+            lambda m: m.capture_rules(),
+            on_done=self._show_rules,
+            on_error=self.message.emit,
+            owner=self,
         )
 
     def _show_rules(self, rules: list[Any]) -> None:
@@ -139,10 +139,7 @@ class PrivacyPage(QWidget):
             self.rule_note.text().strip(),
         )
         self._bridge.call(
-            "capture_exclude",
-            kind,
-            pattern,
-            note=note,
+            lambda m: m.capture_exclude(kind, pattern, note=note),
             on_done=lambda _: (
                 self.rule_pattern.clear(),
                 self.rule_note.clear(),
@@ -170,8 +167,7 @@ class PrivacyPage(QWidget):
         ):
             return
         self._bridge.call(
-            "capture_unexclude",
-            rule_id,
+            lambda m: m.capture_unexclude(rule_id),
             on_done=lambda _: (
                 self.load_rules(),
                 self.check_window(),
