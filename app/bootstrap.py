@@ -145,8 +145,8 @@ class Parts:
     agents: Lazy[AgentService]
     autofill: Lazy[AutofillService]
     capture: CaptureService
-    closers: list[Callable[[], None]] = field(default_factory=list)
-    after_close: list[Callable[[], None]] = field(default_factory=list)
+    closers: list[Callable[[], object]] = field(default_factory=list)
+    after_close: list[Callable[[], object]] = field(default_factory=list)
 
     def api_token(self, *, rotate: bool = False) -> str:
         return api_token(self.database, rotate=rotate)

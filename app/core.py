@@ -9,6 +9,7 @@ memory `memory_added` / `memory_updated` / `memory_forgotten`).
 
 from __future__ import annotations
 
+import builtins
 import logging
 import os
 import threading
@@ -163,7 +164,7 @@ class Memloci:
     def get(self, memory_id: str) -> Memory:
         return self._parts.memories.get(memory_id)
 
-    def get_many(self, memory_ids: Sequence[str]) -> list[Memory]:
+    def get_many(self, memory_ids: Sequence[str]) -> builtins.list[Memory]:
         """These memories (full ids), in the order given; ids no longer there are left out."""
         return self._parts.memories.get_many(memory_ids)
 
@@ -176,7 +177,7 @@ class Memloci:
         until: datetime | None = None,
         limit: int = 50,
         offset: int = 0,
-    ) -> list[Memory]:
+    ) -> builtins.list[Memory]:
         return self._parts.memories.list(
             type,
             include_invalid=include_invalid,
@@ -230,7 +231,7 @@ class Memloci:
 
     delete = forget  # mem0's name for the same thing
 
-    def history(self, memory_id: str) -> list[HistoryEntry]:
+    def history(self, memory_id: str) -> builtins.list[HistoryEntry]:
         return self._parts.memories.history(memory_id)
 
     def reveal(self, memory_id: str, passphrase: str | None = None) -> str:
@@ -250,7 +251,7 @@ class Memloci:
         since: datetime | None = None,
         until: datetime | None = None,
         include_invalid: bool = False,
-    ) -> list[SearchHit]:
+    ) -> builtins.list[SearchHit]:
         return self._parts.search.search(
             query,
             types=types,
@@ -306,17 +307,17 @@ class Memloci:
     # -- views ----------------------------------------------------------------------------------
     def browse(
         self, query: BrowseQuery | None = None, *, limit: int = 200, offset: int = 0
-    ) -> list[Memory]:
+    ) -> builtins.list[Memory]:
         """One page of memories, filtered and sorted in SQL."""
         return self._parts.views.browse(query, limit=limit, offset=offset)
 
     def browse_count(self, query: BrowseQuery | None = None) -> int:
         return self._parts.views.browse_count(query)
 
-    def source_kinds(self) -> list[str]:
+    def source_kinds(self) -> builtins.list[str]:
         return self._parts.views.source_kinds()
 
-    def memories_from_source(self, kind: str, ref: str) -> list[Memory]:
+    def memories_from_source(self, kind: str, ref: str) -> builtins.list[Memory]:
         """Every memory one chat message, screen frame or file contributed to (provenance)."""
         return self._parts.views.memories_from_source(kind, ref)
 
@@ -352,7 +353,7 @@ class Memloci:
     def import_backup(self, path: str | os.PathLike[str], passphrase: str) -> dict[str, int]:
         return self._parts.keys.import_backup(path, passphrase)
 
-    def integrity(self, *, quick: bool = False) -> list[str]:
+    def integrity(self, *, quick: bool = False) -> builtins.list[str]:
         return self._parts.keys.integrity(quick=quick)
 
     # -- the language model ---------------------------------------------------------------------
@@ -377,11 +378,11 @@ class Memloci:
             backend, path=path, endpoint=endpoint, model_name=model_name, api_key=api_key
         )
 
-    def endpoint_models(self) -> list[str]:
+    def endpoint_models(self) -> builtins.list[str]:
         """The models the configured model server lists ([] for a local model)."""
         return self._parts.models.endpoint_models()
 
-    def complete(self, messages: list[Message], options: GenerationOptions) -> Completion:
+    def complete(self, messages: builtins.list[Message], options: GenerationOptions) -> Completion:
         """One raw completion from the model in use (`memloci model test`)."""
         return self._parts.models.complete(messages, options)
 
@@ -437,7 +438,7 @@ class Memloci:
     # -- autofill and the local API -------------------------------------------------------------
     def autofill_suggest(
         self, fields: Sequence[FieldSpec], page: PageContext | None = None
-    ) -> list[FieldSuggestions]:
+    ) -> builtins.list[FieldSuggestions]:
         """Ranked suggestions per field; vault values stay sealed (None) and nothing is
         logged: for the person's own popup and CLI listing."""
         return self._parts.autofill.get().suggest(fields, page)
@@ -451,7 +452,7 @@ class Memloci:
         limit: int | None = None,
         review: bool = False,
         picks: Sequence[str] | None = None,
-    ) -> list[FieldSuggestions]:
+    ) -> builtins.list[FieldSuggestions]:
         """Values for another program: vault values per policy and approval; logged."""
         return self._parts.autofill.get().fill(
             fields, page, recipient, limit, review=review, picks=picks
@@ -475,7 +476,7 @@ class Memloci:
         """A compact, cited block of relevant memories (no secrets) to paste into an AI chat."""
         return self._parts.autofill.get().prompt_context(text, max_chars, recipient)
 
-    def disclosures(self, *, limit: int = 50, offset: int = 0) -> list[Disclosure]:
+    def disclosures(self, *, limit: int = 50, offset: int = 0) -> builtins.list[Disclosure]:
         """The disclosure log, newest first: what memory went to whom, when."""
         if limit < 1:
             raise InvalidInput("The limit must be at least 1.")
@@ -517,7 +518,7 @@ class Memloci:
         """Activity, last frame, backlogs, stall flag."""
         return self._parts.capture.status()
 
-    def capture_rules(self) -> list[ExclusionRule]:
+    def capture_rules(self) -> builtins.list[ExclusionRule]:
         """Exclusion rules, defaults first."""
         return self._parts.capture.store.rules()
 
@@ -532,11 +533,11 @@ class Memloci:
         """Would this window be captured, and why."""
         return self._parts.capture.would_capture(context)
 
-    def capture_sessions(self, limit: int = 20) -> list[dict[str, Any]]:
+    def capture_sessions(self, limit: int = 20) -> builtins.list[dict[str, Any]]:
         """Recent activity sessions (metadata; each one's text is in its episodic memory)."""
         return self._parts.capture.recent_sessions(limit)
 
-    def capture_frames(self, session_id: str | None = None) -> list[RetainedFrame]:
+    def capture_frames(self, session_id: str | None = None) -> builtins.list[RetainedFrame]:
         """Retained frames, newest first; a session id is a screen source ref."""
         return self._parts.capture.store.frames(session_id)
 

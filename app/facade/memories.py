@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import logging
 from collections.abc import Sequence
 from datetime import datetime
@@ -60,7 +61,7 @@ class MemoryService:
     def get(self, memory_id: str) -> Memory:
         return self._repo.get(memory_id)
 
-    def get_many(self, memory_ids: Sequence[str]) -> list[Memory]:
+    def get_many(self, memory_ids: Sequence[str]) -> builtins.list[Memory]:
         """These memories (full ids), in the order given; ids no longer there are left out."""
         return self._repo.get_many(list(memory_ids))
 
@@ -73,7 +74,7 @@ class MemoryService:
         until: datetime | None = None,
         limit: int = 50,
         offset: int = 0,
-    ) -> list[Memory]:
+    ) -> builtins.list[Memory]:
         memory_type = MemoryType.parse(str(type)) if type else None
         if limit < 1:
             raise InvalidInput("The limit must be at least 1.")
@@ -136,13 +137,13 @@ class MemoryService:
         changes. The CLI's confirmation and the desktop app's dialog show it."""
         return forgetting.plan(self._repo, self._resolve_all(memory_ids), cascade=cascade)
 
-    def _resolve_all(self, memory_ids: str | Sequence[str]) -> list[str]:
+    def _resolve_all(self, memory_ids: str | Sequence[str]) -> builtins.list[str]:
         given = [memory_ids] if isinstance(memory_ids, str) else list(memory_ids)
         if not given:
             raise InvalidInput("Say which memory to forget (an id).")
         return list(dict.fromkeys(self._repo.resolve(i) for i in given))
 
-    def history(self, memory_id: str) -> list[HistoryEntry]:
+    def history(self, memory_id: str) -> builtins.list[HistoryEntry]:
         return self._repo.history(self._repo.resolve(memory_id))
 
     def reveal(self, memory_id: str, passphrase: str | None = None) -> str:

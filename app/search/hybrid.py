@@ -198,8 +198,8 @@ class HybridRetriever:
             title=memory.title,
         )
 
-    def _rows(self, sql: str, ids: list[str], params: Sequence[Any] = ()) -> list[tuple]:
-        out: list[tuple] = []
+    def _rows(self, sql: str, ids: list[str], params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        out: list[tuple[Any, ...]] = []
         conn = self.db.conn()
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]

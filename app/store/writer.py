@@ -377,7 +377,8 @@ class Batch:
 class Writer:
     """The store's one writer. Thread-safe: transactions are serialised by the database; a
     batch opened inside another on the same thread joins it (and its changes are reported with
-    the outer one)."""
+    the outer one). Inside a wider transaction (`Database.write()` held by the caller), the
+    index and the listeners hear of the changes when that one commits."""
 
     changed = Signal(object)  # Changes, after each commit that changed something
 
@@ -407,7 +408,10 @@ class Writer:
                         self.index.contexts(db.conn, chunk, batch.resumed)
             finally:
                 self._local.batch = None
-        self._after(batch.changes(), wake=batch.dirty)
+            changes, wake = batch.changes(), batch.dirty
+            # After the outermost commit (a caller may hold a wider transaction); never on
+            # rollback.
+            self.database.after_commit(lambda: self._after(changes, wake=wake))
 
     def _after(self, changes: Changes, *, wake: bool = False) -> None:
         """After a commit: wake the index, then tell whoever listens. A listener's failure is
@@ -498,5 +502,5 @@ class Writer:
             forgotten=tuple(done.purged_ids),
             forgotten_types=frozenset(item.type for item in done.purged),
         )
-        self._after(changes)
+        self.database.after_commit(lambda: self._after(changes))
         return done

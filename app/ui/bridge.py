@@ -15,6 +15,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import shiboken6
@@ -145,7 +146,7 @@ class Bridge(QObject):
         ):
             callback = self._relay(name)
             instance.connect(callback)
-            self._disconnects.append(lambda i=instance, c=callback: i.disconnect(c))
+            self._disconnects.append(partial(instance.disconnect, callback))
 
     def _relay(self, name: str) -> Callable[..., None]:
         """A psygnal callback (any thread) that hands the event to `_on_facade` on the main
