@@ -34,12 +34,6 @@ log = logging.getLogger(__name__)
 
 ACTOR = "agent:consolidation"
 ROLLED_EVENT_TYPES = ("screen", "activity")
-MERGE_TYPES = (
-    MemoryType.SEMANTIC,
-    MemoryType.PROCEDURAL,
-    MemoryType.RESOURCE,
-    MemoryType.EPISODIC,
-)
 SCAN_LIMIT = 2_000
 DETAILS_LIMIT = 20_000
 
