@@ -12,13 +12,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+from app import privacy
+
 # The areas' checks register themselves (`app.checks.register`) when their modules load.
 from app.autofill import checks as _autofill_checks  # noqa: F401
 from app.capture import doctor as _capture_checks  # noqa: F401
 from app.checks import FAIL, OK, WARN, Check, register, registered
+from app.core import Memloci
+from app.errors import MemlociError, PassphraseRequired
 from app.llm import doctor as _model_checks  # noqa: F401
+from app.llm.bundled import bundled_model_path
 from app.paths import Paths
 from app.search import doctor as _search_checks  # noqa: F401
+from app.security.unlock import keyring_available
+from app.settings import Settings
 
 __all__ = ["FAIL", "OK", "WARN", "Check", "run"]
 
@@ -93,15 +100,10 @@ def _store(paths: Paths) -> list[Check]:
                 "store", WARN, f"no store yet in {paths.data}", "Run `memloci init` to create one."
             )
         ]
-    from app.errors import MemlociError, PassphraseRequired
-    from app.settings import Settings
-
     try:
         settings = Settings.load(paths.settings_file)
     except MemlociError as error:
         return [Check("settings", FAIL, str(error), f"Fix or delete {paths.settings_file}.")]
-    from app.core import Memloci
-
     try:
         memloci = Memloci.open(paths=paths, create=False)
     except PassphraseRequired:
@@ -149,8 +151,6 @@ def _store(paths: Paths) -> list[Check]:
 
 
 def _keyring() -> Check:
-    from app.security.unlock import keyring_available
-
     available, detail = keyring_available()
     if available:
         return Check("keyring", OK, f"{detail} (opt in with `memloci passphrase keyring on`)")
@@ -223,8 +223,6 @@ def _display() -> Check:
 
 
 def _model() -> Check:
-    from app.llm.bundled import bundled_model_path
-
     path = bundled_model_path()
     if path is None:
         return Check(
@@ -251,10 +249,6 @@ def _model() -> Check:
 def _network(paths: Paths) -> list[Check]:
     """Say "offline" only when it holds: telemetry opt-outs in effect in this process and no
     server configured on another machine (issue 13)."""
-    from app import privacy
-    from app.errors import MemlociError
-    from app.settings import Settings
-
     state = privacy.opt_outs()
     checks = [_leftovers(folder) for folder in privacy.telemetry_leftovers()]
     if not state.in_effect:

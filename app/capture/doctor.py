@@ -7,9 +7,11 @@ import shutil
 import subprocess
 from typing import Any
 
-from app.capture.platforms import WAYLAND_NOTE, session_kind
+from app.capture.context import Rect
+from app.capture.platforms import WAYLAND_NOTE, PlatformUnavailable, session_kind
 from app.checks import FAIL, OK, WARN, Check, register
 from app.paths import Paths
+from app.settings import Settings
 
 
 @register(order=60)
@@ -49,9 +51,6 @@ def checks(paths: Paths) -> list[Any]:
 def _x11(kind: str, ok: str, warn: str, fail: str, check: Any) -> Any:
     import os
 
-    from app.capture.context import Rect
-    from app.capture.platforms import PlatformUnavailable
-
     display = os.environ.get("DISPLAY", "")
     try:
         from Xlib import display as xdisplay
@@ -59,7 +58,7 @@ def _x11(kind: str, ok: str, warn: str, fail: str, check: Any) -> Any:
         conn = xdisplay.Display(display)
         extensions = set(conn.list_extensions())
         conn.close()
-        from app.capture.grab import MssGrabber
+        from app.capture.grab import MssGrabber  # mss, only for the test grab
 
         grabber = MssGrabber()
         grabber.grab(Rect(0, 0, 1, 1))
@@ -90,8 +89,6 @@ def _x11(kind: str, ok: str, warn: str, fail: str, check: Any) -> Any:
 
 
 def _languages(paths: Paths, ok: str, warn: str, check: Any) -> Any:
-    from app.settings import Settings
-
     try:
         wanted = Settings.load(paths.settings_file).capture.ocr_languages.split("+")
     except Exception:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import ModelUnavailable
-from app.llm.base import ChatModel
+from app.llm.base import ChatModel, ModelInfo, approx_tokens
 from app.llm.bundled import bundled_model_path
 from app.settings import ModelSettings
 
@@ -32,8 +32,6 @@ class UnavailableModel:
         return 2048
 
     def info(self) -> Any:
-        from app.llm.base import ModelInfo
-
         return ModelInfo(
             self._backend, "unavailable", self._location, 2048, False, {"error": self.reason}
         )
@@ -42,8 +40,6 @@ class UnavailableModel:
         raise ModelUnavailable(self.reason)
 
     def count_tokens(self, text: str) -> int:
-        from app.llm.base import approx_tokens
-
         return approx_tokens(text)
 
     def close(self) -> None:
@@ -52,14 +48,14 @@ class UnavailableModel:
 
 def build_model(settings: ModelSettings, api_key: str | None = None) -> ChatModel:
     """A `ChatModel` for the settings. Cheap: files are checked, nothing is loaded."""
-    from app.llm.local import LlamaCppModel
+    from app.llm.local import LlamaCppModel  # llama.cpp glue: only when a model is built
 
     if settings.backend == "endpoint":
         if not settings.endpoint:
             return UnavailableModel(
                 "No model endpoint is set; run `memloci model endpoint URL`.", "endpoint", ""
             )
-        from app.llm.remote import OpenAICompatModel
+        from app.llm.remote import OpenAICompatModel  # the HTTP client: only for an endpoint
 
         return OpenAICompatModel(
             settings.endpoint,
