@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from app import logs, rekey
 from app.errors import ConfigError, MemlociError
+from app.facade.clients import ClientService
 from app.facade.config import Config
 from app.facade.keys import KeyService
 from app.facade.lazy import Lazy
@@ -18,7 +19,7 @@ from app.facade.memories import MemoryService
 from app.facade.models import ModelService
 from app.facade.search import SearchService
 from app.facade.views import ViewService
-from app.llm.factory import API_KEY_META, ModelRuntime
+from app.llm.factory import AGENTS_API_KEY_META, API_KEY_META, ModelRuntime
 from app.paths import Paths
 from app.privacy import keep_local
 from app.rekey import StoreUse, setup_lock
@@ -29,6 +30,7 @@ from app.security.cipher import FieldCipher
 from app.security.hardening import protect_process
 from app.security.keys import Keyfile, subkey
 from app.settings import CaptureSettings, Settings
+from app.store.clients import ClientRegistry
 from app.store.db import Database
 from app.store.memories import MemoryRepository
 from app.store.migrations import migrate
@@ -136,12 +138,14 @@ class Parts:
     writer: Writer
     retriever: Retriever
     queue: WorkQueue
-    llm: ModelRuntime
+    llm: ModelRuntime  # the chat model
+    agents_llm: ModelRuntime  # the agents' own (issue 18); unbuilt while they share chat's
     keys: KeyService
     memories: MemoryService
     search: SearchService
     views: ViewService
     models: ModelService
+    clients: ClientService
     agents: Lazy[AgentService]
     autofill: Lazy[AutofillService]
     capture: CaptureService
@@ -218,12 +222,19 @@ def assemble(
     search = SearchService(config, database, writer, queue, retriever)
     keys = KeyService(config, database, writer, keyfile, data_key, passphrase, search.reindex)
     memories = MemoryService(config, repo, writer, keys)
-    # The language model: chosen in settings, loaded on first use (issue 4).
+    # The language models: chosen in settings, loaded on first use (issue 4). The agents' own
+    # (issue 18) is built only when they do not share the chat model.
     runtime = ModelRuntime(
         settings.model,
         api_key=lambda: database.scalar("SELECT value FROM meta WHERE key = ?", (API_KEY_META,)),
     )
-    models = ModelService(config, database, runtime)
+    agents_runtime = ModelRuntime(
+        settings.agents_model,
+        api_key=lambda: database.scalar(
+            "SELECT value FROM meta WHERE key = ?", (AGENTS_API_KEY_META,)
+        ),
+    )
+    models = ModelService(config, database, runtime, agents_runtime)
 
     def agents() -> AgentService:
         # Deferred: the agents pull in the managers, extractors and llama.cpp glue (~0.4 s),
@@ -237,6 +248,7 @@ def assemble(
             queue=queue,
             retriever=retriever,
             runtime=runtime,
+            agents_runtime=agents_runtime,
             model_info=models.model_info,
         )
 
@@ -262,11 +274,13 @@ def assemble(
         retriever=retriever,
         queue=queue,
         llm=runtime,
+        agents_llm=agents_runtime,
         keys=keys,
         memories=memories,
         search=search,
         views=ViewService(config, database, repo),
         models=models,
+        clients=ClientService(ClientRegistry(database), repo),
         agents=Lazy(agents),
         autofill=Lazy(autofill),
         capture=capture,
@@ -276,6 +290,7 @@ def assemble(
     parts.closers += [
         lambda: parts.capture.stop(drain_seconds=5),
         runtime.close,
+        agents_runtime.close,
         retriever.close,
     ]
     return parts

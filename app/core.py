@@ -13,8 +13,9 @@ import builtins
 import logging
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from psygnal import Signal
@@ -25,11 +26,16 @@ from app.domain import HistoryEntry, Memory, MemoryType, SearchHit, Source, Stat
 from app.errors import InvalidInput, MemlociError
 from app.importers import Format, ImportResult
 from app.llm.base import Completion, GenerationOptions, Message
+from app.llm.discovery import FoundServer
+from app.llm.download import Downloaded, ProgressCallback
+from app.llm.library import LocalModel
+from app.llm.manager import CatalogView
 from app.paths import Paths
 from app.rekey import replace_data_key
 from app.retrieval import Progress
 from app.security.unlock import Prompt
 from app.settings import Settings
+from app.store.clients import Client, NewClient, Permission
 from app.store.forgetting import ForgetPlan
 from app.store.writer import USER_SOURCE, Changes, Initiator
 from app.views.activity import Activity
@@ -356,12 +362,14 @@ class Memloci:
     def integrity(self, *, quick: bool = False) -> builtins.list[str]:
         return self._parts.keys.integrity(quick=quick)
 
-    # -- the language model ---------------------------------------------------------------------
-    def model_info(self) -> dict[str, Any]:
-        return self._parts.models.model_info()
+    # -- the language models --------------------------------------------------------------------
+    def model_info(self, role: str = "chat") -> dict[str, Any]:
+        """The model a role ("chat" or "agents") uses, without loading it; the agents' role says
+        whether it shares the chat model (`shared`)."""
+        return self._parts.models.model_info(role)
 
     def load_model(self) -> dict[str, Any]:
-        """Load the language model now rather than on first use (the app warms it up)."""
+        """Load the chat model now rather than on first use (the app warms it up)."""
         return self._parts.models.load_model()
 
     def use_model(
@@ -372,19 +380,72 @@ class Memloci:
         endpoint: str | None = None,
         model_name: str | None = None,
         api_key: str | None = None,
+        role: str = "chat",
     ) -> dict[str, Any]:
-        """Pick the bundled model, a GGUF file or an OpenAI-compatible endpoint."""
+        """Pick the bundled model, a GGUF file (a path or a downloaded model's name), an
+        OpenAI-compatible endpoint, or, for the agents, "same" as chat. Saved in settings; an
+        API key goes to the encrypted database."""
         return self._parts.models.use_model(
-            backend, path=path, endpoint=endpoint, model_name=model_name, api_key=api_key
+            backend,
+            path=path,
+            endpoint=endpoint,
+            model_name=model_name,
+            api_key=api_key,
+            role=role,
         )
 
-    def endpoint_models(self) -> builtins.list[str]:
-        """The models the configured model server lists ([] for a local model)."""
-        return self._parts.models.endpoint_models()
+    def endpoint_models(self, role: str = "chat") -> builtins.list[str]:
+        """The models the role's model server lists ([] for a local model)."""
+        return self._parts.models.endpoint_models(role)
 
-    def complete(self, messages: builtins.list[Message], options: GenerationOptions) -> Completion:
-        """One raw completion from the model in use (`memloci model test`)."""
-        return self._parts.models.complete(messages, options)
+    def complete(
+        self,
+        messages: builtins.list[Message],
+        options: GenerationOptions,
+        *,
+        role: str = "chat",
+    ) -> Completion:
+        """One raw completion from the model a role uses (`memloci model test`)."""
+        return self._parts.models.complete(messages, options, role)
+
+    def model_catalog(self, *, measure_again: bool = False, measure: bool = True) -> CatalogView:
+        """Curated models with memory, speed and fit on this computer, and a recommendation.
+        The first call measures the bundled model here (a few seconds); `measure=False` uses
+        only a remembered measurement."""
+        return self._parts.models.model_catalog(measure_again=measure_again, measure=measure)
+
+    def download_model(
+        self,
+        spec: str,
+        *,
+        sha256: str | None = None,
+        on_progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Downloaded:
+        """Download a catalogue model, a hub file (`owner/repo/file.gguf`) or a URL into the
+        models folder; resumes a stopped download. `cancel` stops it (the part is kept)."""
+        return self._parts.models.download_model(
+            spec, sha256=sha256, on_progress=on_progress, cancel=cancel
+        )
+
+    def installed_models(self) -> builtins.list[LocalModel]:
+        return self._parts.models.installed_models()
+
+    def models_in_use(self) -> dict[str, str]:
+        """Downloaded or chosen GGUF files by role: {"chat": path, "agents": path}."""
+        return self._parts.models.models_in_use()
+
+    def remove_model(self, name: str) -> builtins.list[Path]:
+        """Delete a downloaded model or an unfinished download; refused while a role uses it."""
+        return self._parts.models.remove_model(name)
+
+    def models_folder(self) -> Path:
+        return self._parts.models.models_folder()
+
+    def find_model_servers(self) -> builtins.list[FoundServer]:
+        """Ollama, LM Studio, llama.cpp and other servers on this computer, with their models.
+        Only their model lists are read; nothing is sent to them."""
+        return self._parts.models.find_model_servers()
 
     # -- chat and the memory agents -------------------------------------------------------------
     def ask(
@@ -489,6 +550,51 @@ class Memloci:
     def api_token(self, *, rotate: bool = False) -> str:
         """The local API's bearer token, created on first use; `rotate` replaces it."""
         return self._parts.api_token(rotate=rotate)
+
+    # -- programs with access (MCP clients) -----------------------------------------------------
+    def clients(self, *, include_gone: bool = False) -> builtins.list[Client]:
+        """Active clients and requests waiting (`include_gone`: revoked and denied too)."""
+        return self._parts.clients.clients(include_gone=include_gone)
+
+    def client_add(self, name: str, permissions: Iterable[Permission] | None = None) -> NewClient:
+        """A new client with its own token, returned this once (only a hash is kept)."""
+        return self._parts.clients.add(name, permissions)
+
+    def client_revoke(self, ident: str) -> Client:
+        """Stop a client (by id or name) at its next request, in every process."""
+        return self._parts.clients.revoke(ident)
+
+    def client_allow(self, ident: str, permissions: Iterable[Permission]) -> Client:
+        """Replace what a client may do (read, ask, add)."""
+        return self._parts.clients.allow(ident, permissions)
+
+    def client_identify(self, token: str | None) -> Client | None:
+        """The active client holding this token, else None."""
+        return self._parts.clients.identify(token)
+
+    def client_launched(self, name: str, launcher: str) -> Client | None:
+        """An active client approved for this name and launching program (stdio, no token)."""
+        return self._parts.clients.launched(name, launcher)
+
+    def client_request(self, name: str, launcher: str) -> Client:
+        """Ask the person to approve a program that connected without a token."""
+        return self._parts.clients.request(name, launcher)
+
+    def client_requests(self) -> builtins.list[Client]:
+        """Requests waiting for the person's approval, oldest first."""
+        return self._parts.clients.requests()
+
+    def client_decide(self, client_id: str, permissions: Iterable[Permission] | None) -> Client:
+        """Approve a waiting request with these permissions, or deny it (None)."""
+        return self._parts.clients.decide(client_id, permissions)
+
+    def client_status(self, client_id: str) -> Client:
+        return self._parts.clients.status(client_id)
+
+    def mask_secrets(self, texts: Sequence[str]) -> builtins.list[str]:
+        """`texts` with every vault secret that appears in them verbatim, and every
+        secret-shaped string, replaced: for text that leaves Memloci."""
+        return self._parts.clients.mask_secrets(texts)
 
     # -- screen capture -------------------------------------------------------------------------
     def capture_start(self) -> None:

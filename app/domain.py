@@ -27,7 +27,7 @@ class MemoryType(enum.StrEnum):
             raise InvalidInput(f"Unknown memory type {value!r}; use one of: {names}.") from None
 
 
-SOURCE_KINDS = ("chat", "screen", "file", "user", "agent", "import")
+SOURCE_KINDS = ("chat", "screen", "file", "user", "agent", "import", "client")  # client: MCP
 
 
 @dataclass(frozen=True)

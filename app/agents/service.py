@@ -16,7 +16,9 @@ from app.agents.consolidate import ConsolidationReport, Consolidator
 from app.agents.pipeline import AgentPipeline, RunReport
 from app.domain import utcnow
 from app.errors import InvalidInput
+from app.llm.base import ChatModel
 from app.llm.factory import ModelRuntime
+from app.llm.roles import agents_model
 from app.retrieval import Retriever
 from app.settings import Settings
 from app.store.memories import MemoryRepository
@@ -38,7 +40,8 @@ class AgentService:
         queue: WorkQueue,
         retriever: Retriever,
         runtime: ModelRuntime,
-        model_info: Callable[[], dict[str, Any]],
+        agents_runtime: ModelRuntime,
+        model_info: Callable[[str], dict[str, Any]],
     ) -> None:
         self._settings = settings
         self._repo = repo
@@ -46,7 +49,13 @@ class AgentService:
         self._queue = queue
         self._retriever = retriever
         self._runtime = runtime
+        self._agents_runtime = agents_runtime
         self._model_info = model_info
+
+    def agents_model(self) -> ChatModel:
+        """Where the agents get their model (issue 18): their own runtime, or the chat model
+        while `agents_model.backend = "same"`."""
+        return agents_model(self._runtime, self._agents_runtime)
 
     def chat_agent(self) -> ChatAgent:
         return ChatAgent(
@@ -93,14 +102,13 @@ class AgentService:
         if limit is not None and limit < 1:
             raise InvalidInput("The limit must be at least 1.")
         settings = self._settings().agents
-        runtime = self._runtime
         pipeline = AgentPipeline(
             repo=self._repo,
             writer=self._writer,
             queue=self._queue,
             retriever=self._retriever,
             settings=settings,
-            model=runtime.get if settings.use_model else (lambda: None),
+            model=self.agents_model if settings.use_model else (lambda: None),
         )
         return pipeline.run(limit, cancel=cancel, on_progress=on_progress)
 
@@ -133,7 +141,8 @@ class AgentService:
             "oldest_pending_seconds": age,
             "enabled": self._settings().agents.enabled,
             "use_model": self._settings().agents.use_model,
-            "model": self._model_info(),
+            "model": self._model_info("chat"),
+            "agents_model": self._model_info("agents"),
             "last_run": last_run,
         }
 

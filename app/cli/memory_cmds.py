@@ -62,7 +62,7 @@ def read_secret() -> str:
 
 
 def bounds(since: str | None, until: str | None) -> tuple[Any, Any]:
-    from app.timeparse import parse_bound
+    from app.timewords import parse_bound
 
     return (
         parse_bound(since, end=False) if since else None,
@@ -151,8 +151,12 @@ def add(
 @click.command(name="list")
 @click.option("--type", "-t", "memory_type", type=TYPE_CHOICE, help="Only this type.")
 @click.option("--all", "include_invalid", is_flag=True, help="Include invalidated memories.")
-@click.option("--since", metavar="DATE", help="From this moment (ISO date, 'yesterday', ...).")
-@click.option("--until", metavar="DATE", help="Up to this moment (a bare day is included).")
+@click.option(
+    "--since", metavar="DATE", help="From this moment (2024-05-08, 'yesterday', 'last Monday')."
+)
+@click.option(
+    "--until", metavar="DATE", help="Up to this moment (a day, 'last week', 'May 2024': all of it)."
+)
 @click.option("--limit", "-n", type=click.IntRange(1, 100_000), default=50, show_default=True)
 @click.option("--offset", type=click.IntRange(0), default=0)
 @json_option

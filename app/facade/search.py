@@ -112,10 +112,8 @@ class SearchService:
         return self.search_status()
 
     def reindex(self) -> int:
-        """Rebuild the derived indexes (full text and vectors) from SQLite; returns how many
-        memories there are."""
-        with self._database.write() as db:
-            db.conn.execute("INSERT INTO memories_fts(memories_fts) VALUES ('rebuild')")
+        """Rebuild the derived indexes (the full-text index with chat context, vectors) from
+        SQLite; returns how many memories there are."""
         count = int(self._database.scalar("SELECT count(*) FROM memories") or 0)
         self._retriever.rebuild()
         return count

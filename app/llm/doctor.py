@@ -17,11 +17,18 @@ from app.settings import Settings
 def checks(paths: Paths) -> list[Check]:
     """The language model the settings choose (issue 4)."""
     try:
-        settings = Settings.load(paths.settings_file).model
+        everything = Settings.load(paths.settings_file)
     except MemlociError:
         return []  # the settings check reports it
+    settings, agents = everything.model, everything.agents_model
     found = _choice(settings)
-    if settings.backend != "endpoint":  # llama.cpp runs here
+    if agents.backend != "same":  # the agents' own model (issue 18)
+        found += [
+            Check("model:agents", c.status, f"memory agents: {c.detail}", c.fix)
+            for c in _choice(agents)
+        ]
+    local = settings.backend != "endpoint" or agents.backend in ("bundled", "gguf")
+    if local:  # llama.cpp runs here
         found.append(_cpu())
     return found
 

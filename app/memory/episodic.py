@@ -35,7 +35,7 @@ class EpisodicFields(Fields):
     @classmethod
     def _parse_time(cls, value: Any) -> Any:
         if isinstance(value, str):
-            from app.timeparse import parse_moment
+            from app.timewords import parse_moment
 
             return parse_moment(value)
         return value

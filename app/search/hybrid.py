@@ -27,11 +27,12 @@ from app.search.config import RetrievalSettings
 from app.search.context import index_threads
 from app.search.filters import Filters
 from app.search.indexer import Indexer, from_blobs
-from app.search.lexical import LexicalIndex, content_terms
+from app.search.lexical import LexicalIndex
 from app.search.snippets import snippet
-from app.search.timeexpr import parse_query
 from app.settings import Settings
+from app.store.fulltext import content_terms
 from app.store.memories import MemoryRepository
+from app.timewords import parse_query
 
 log = logging.getLogger(__name__)
 

@@ -22,6 +22,7 @@ from app.errors import AmbiguousId, InvalidInput, NotFound
 from app.memory import kind_of
 from app.security.cipher import FieldCipher
 from app.store.db import Database
+from app.store.fulltext import Budget
 
 _CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
 _ID_SHAPE = re.compile(r"^[0-9a-z]{4,26}$")
@@ -41,30 +42,13 @@ class FtsHit:
     snippet: str
 
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-_STOPWORDS = frozenset(
-    """a an and are as at be but by did do does for from had has have how i in is it its me my of
-    on or our so that the their them they this to was we were what when where which who why will
-    with you your""".split()
-)
-
-
-def fts_query(text: str) -> str | None:
-    """A safe FTS5 query from free text: every word quoted, any of them may match."""
-    words = [w.lower() for w in _WORD.findall(text)]
-    kept = [w for w in words if w not in _STOPWORDS] or words
-    unique = list(dict.fromkeys(kept))[:32]
-    if not unique:
-        return None
-    return " OR ".join('"' + w.replace('"', '""') + '"' for w in unique)
-
-
 class MemoryRepository:
     """Reads and writes memories. All writes go through `Database.write()`."""
 
     def __init__(self, database: Database, vault_cipher: FieldCipher) -> None:
         self.db = database
         self._vault = vault_cipher
+        self._fulltext = Budget()  # what `search_fts` may cost, in documents scored
 
     # -- ids ----------------------------------------------------------------------------------
     def resolve(self, ident: str) -> str:
@@ -451,8 +435,9 @@ class MemoryRepository:
             marks = ",".join("?" * len(chunk))
             count += db.conn.execute(f"DELETE FROM memories WHERE id IN ({marks})", chunk).rowcount
         if count:
-            # Rewrite the full-text index so the deleted terms leave its segments too.
-            db.conn.execute("INSERT INTO memories_fts(memories_fts) VALUES ('optimize')")
+            # Rewrite the full-text index so the deleted terms leave its segments too (and the
+            # old text of memories this transaction changed, and their neighbours' context).
+            db.conn.execute("INSERT INTO search_docs (search_docs) VALUES ('optimize')")
         return count
 
     def history(self, memory_id: str) -> builtins.list[HistoryEntry]:
@@ -486,26 +471,29 @@ class MemoryRepository:
         include_invalid: bool = False,
         limit: int = 10,
     ) -> builtins.list[FtsHit]:
-        match = fts_query(query)
-        if match is None:
-            return []
+        """BM25 over the memories' own text (not a chat message's context), best first: what
+        the agents and autofill ask when they look for memories saying the same thing. Like
+        search, the words are scored rarest first within a budget of documents, so a long text
+        as the query costs milliseconds in a big store."""
         where, params = self._filters(types, since, until, include_invalid)
         where = where.replace("WHERE", "AND", 1) if where else ""
-        rows = self.db.query(
-            f"SELECT m.id AS id, bm25(memories_fts) AS rank, "
-            f"snippet(memories_fts, 0, '[', ']', '…', 16) AS snip "
-            # CROSS JOIN keeps the full-text match as the outer loop: with a type or time filter
-            # SQLite would otherwise walk the memories index and re-run MATCH per row (50x).
-            f"FROM memories_fts CROSS JOIN memories m ON m.seq = memories_fts.rowid "
-            f"WHERE memories_fts MATCH ? {where} ORDER BY rank LIMIT ?",
-            [match, *params, limit],
-        )
-        memories = {m.id: m for m in self.get_many([r["id"] for r in rows])}
-        return [
-            FtsHit(memories[r["id"]], -float(r["rank"]), r["snip"])
-            for r in rows
-            if r["id"] in memories
-        ]
+        with self.db.reading() as db:
+            plan = self._fulltext.plan(db.conn, query)
+            if plan is None:
+                return []
+            rows = db.conn.execute(
+                # `own` is the memory's text; `ctx` (the messages before a chat message) neither
+                # matches nor scores here.
+                "SELECT m.id, bm25(search_docs, 1.0, 0.0) AS rank, "
+                "snippet(search_docs, 0, '[', ']', '…', 16) AS snip "
+                # CROSS JOIN keeps the full-text match as the outer loop: with a type or time
+                # filter SQLite would otherwise walk the memories index and re-run MATCH per row.
+                "FROM search_docs CROSS JOIN memories m ON m.seq = search_docs.rowid "
+                f"WHERE search_docs MATCH ?{plan.newest} {where} ORDER BY rank LIMIT ?",
+                [plan.match("own"), *params, limit],
+            ).fetchall()
+        memories = {m.id: m for m in self.get_many([r[0] for r in rows])}
+        return [FtsHit(memories[i], -float(rank), snip) for i, rank, snip in rows if i in memories]
 
     # -- numbers ------------------------------------------------------------------------------
     def counts(self) -> dict[str, Any]:

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 FAST = "fast"  # reads and small writes: a few threads
 SLOW = "slow"  # opening the store, chat, agent batches, consolidation: long-running
+LONG = "long"  # minutes of work (a model download): a thread of its own, so chat never waits
 
 
 def describe(error: BaseException) -> str:
@@ -118,6 +119,7 @@ class Bridge(QObject):
         self._pools = {
             FAST: ThreadPoolExecutor(fast_workers, thread_name_prefix="memloci-ui"),
             SLOW: ThreadPoolExecutor(2, thread_name_prefix="memloci-ui-slow"),
+            LONG: ThreadPoolExecutor(1, thread_name_prefix="memloci-ui-long"),
         }
         self._latest: dict[str, Op] = {}
         self._inflight: set[int] = set()

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import QApplication
 from app.ui import dialogs, theme
 from app.ui.bridge import SLOW, Bridge
 from app.ui.main_window import MainWindow
+from app.ui.mcp_clients import ClientRequestWatcher
+from app.ui.model_offer import offer
 from app.ui.tasks import (
     apply_setup,
     capture_available,
@@ -204,6 +206,7 @@ class AppController(QObject):
         panes_registry.register_all(self)
         self.window.ready(self.first_pane)
         self._install_autofill(memloci)
+        self._watch_client_requests()
         self.tray.set_state("idle", "Memory open", capture_available=self.is_open)
         if self.setup_choices is not None:
             choices, self.setup_choices = self.setup_choices, None
@@ -211,6 +214,7 @@ class AppController(QObject):
             def applied(note: str) -> None:
                 self.window.show_message(note)
                 self._start_background()
+                self._offer_servers()
 
             self.bridge.submit(
                 lambda: apply_setup(memloci, choices),
@@ -223,6 +227,12 @@ class AppController(QObject):
         self.refresh_status()
         self.warm_up()
         self.opened.emit(memloci)
+
+    def _offer_servers(self) -> None:
+        """First run: offer the models of servers already running here."""
+
+        if not self.quitting and self.is_open:
+            offer(self.bridge, self.window, self.memloci)
 
     def _start_background(self) -> None:
         """The agents' schedule, and screen capture when the person wants it."""
@@ -285,6 +295,12 @@ class AppController(QObject):
         if problems:
             self.window.show_message(" ".join(problems))
         self.tray.autofill.setEnabled(True)
+
+    def _watch_client_requests(self) -> None:
+        """Programs connecting over MCP without a token wait for the person here (issue 19)."""
+
+        self.client_requests = ClientRequestWatcher(self.bridge, self.window)
+        self.client_requests.start()
 
     def open_autofill(self) -> None:
         if self.autofill is not None:
@@ -410,6 +426,9 @@ class AppController(QObject):
         self.quitting = True
         log.info("quitting")
         self._status_timer.stop()
+        watcher = getattr(self, "client_requests", None)
+        if watcher is not None:
+            watcher.stop()
         for dialog in (self.unlock_dialog, self.setup_dialog):
             if dialog is not None:
                 dialog.hide()

@@ -401,3 +401,23 @@ def test_the_router_asks_the_model_only_when_it_could_add_something(memloci) -> 
     tasks = [m[-1]["content"] for m, _ in model.calls]
     assert ROUTER in tasks[0] and SEMANTIC in tasks[1] and len(tasks) == 2
     assert report.routed == {"semantic": 1}  # procedural was not the model's to choose
+
+
+def test_recurring_dates_are_not_filed_as_events_and_events_keep_their_day(memloci) -> None:
+    """A birthday or opening hours are a rule, not something that happened; a plan is filed
+    at the day it is planned for, not the day it was said."""
+    use(memloci)
+    memloci.save_settings(memloci.settings.with_value("agents.use_model", False))
+    enqueue_chat(
+        memloci,
+        [
+            ("Ify", "My brother Chidi in Rotterdam has his birthday on October 22nd every year."),
+            ("Ify", "The pool opens at 7am on weekdays, which suits me fine."),
+            ("Ify", "The staff party is this coming Saturday. Two days before that I go to Cork."),
+        ],
+    )
+    assert memloci.process_queue().done == 3
+    events = [m for m in derived(memloci, "episodic") if m.fields["event_type"] == "event"]
+    dates = sorted(m.occurred_at.date().isoformat() for m in events)
+    assert dates == ["2023-05-11", "2023-05-13"]  # said on Monday 8 May 2023
+    assert not any("Chidi" in m.text or "pool" in m.text for m in events)

@@ -1,7 +1,8 @@
 """Forgetting an imported chat message after the real memory agents have worked on it
 (issue 13, item 6): the agents' memories made from it leave every place they were kept —
-memory rows, sources, history, both full-text tables, search results and the Chroma index —
-while memories that another message also supports stay, without the forgotten source."""
+memory rows, sources, history, the full-text index (its segments too), search results and the
+Chroma index — while memories that another message also supports stay, without the forgotten
+source."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from app.domain import Source
+from tests import fulltext
 from tests.scripted_model import ScriptedModel
 
 CANARY = "zorblax"  # a word that exists only in the message that is forgotten
@@ -61,15 +63,6 @@ def table(memloci: Any, sql: str, params: tuple = ()) -> list:
     return memloci._parts.database.conn().execute(sql, params).fetchall()
 
 
-def vocabulary(memloci: Any, fts_table: str) -> set[str]:
-    conn = memloci._parts.database.conn()
-    conn.execute(f"DROP TABLE IF EXISTS temp.vocab_{fts_table}")
-    conn.execute(
-        f"CREATE VIRTUAL TABLE temp.vocab_{fts_table} USING fts5vocab(main, {fts_table}, row)"
-    )
-    return {row[0] for row in conn.execute(f"SELECT term FROM temp.vocab_{fts_table}")}
-
-
 def traces(memloci: Any) -> dict[str, Any]:
     """Everywhere the canary could still be."""
     return {
@@ -85,8 +78,12 @@ def traces(memloci: Any) -> dict[str, Any]:
             (f"%{CANARY}%",),
         ),
         "sources": table(memloci, "SELECT memory_id FROM memory_sources WHERE ref = 'm1'"),
-        "memories_fts": {t for t in vocabulary(memloci, "memories_fts") if CANARY in t},
-        "search_docs": {t for t in vocabulary(memloci, "search_docs") if CANARY in t},
+        "search_docs": {
+            t for t in fulltext.vocabulary(memloci._parts.database.conn()) if CANARY in t
+        },
+        "index_segments": [1]
+        if fulltext.in_segments(memloci._parts.database.conn(), CANARY)
+        else [],
         "search": [
             h.id
             for h in memloci.search(f"{CANARY} greyhound adopted", limit=50)
@@ -124,7 +121,7 @@ def test_forgetting_an_imported_message_removes_the_agents_memories_made_from_it
     record_id, derived = agents_worked_on_the_chat(memloci, tmp_path)
     before = traces(memloci)
     assert len(derived) >= 2 and before["memories"] and before["history"]
-    assert before["memories_fts"] and before["search_docs"] and before["search"]
+    assert before["search_docs"] and before["index_segments"] and before["search"]
     block = memloci._parts.repo.core_block("human")
     assert block is not None and CANARY in block.text.lower()
     assert "+351 912 345 678" in block.text  # from the message that stays

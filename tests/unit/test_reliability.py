@@ -33,14 +33,19 @@ def run_python(home: Path, code: str, **kwargs) -> subprocess.Popen:
 def assert_consistent(memloci: Memloci) -> None:
     db = memloci._parts.database
     assert db.integrity_check(quick=False) == ["ok"]
-    db.conn().execute("INSERT INTO memories_fts(memories_fts, rank) VALUES ('integrity-check', 1)")
+    db.conn().execute("INSERT INTO search_docs(search_docs) VALUES ('integrity-check')")
     orphans = db.scalar(
         "SELECT count(*) FROM memories m WHERE NOT EXISTS "
         "(SELECT 1 FROM memory_history h WHERE h.memory_id = m.id AND h.action = 'add')"
     )
     assert orphans == 0
-    assert db.scalar("SELECT count(*) FROM memories_fts") == db.scalar(
+    # The full-text index holds every memory, under its seq, with its current text.
+    assert db.scalar("SELECT count(*) FROM search_docs") == db.scalar(
         "SELECT count(*) FROM memories"
+    )
+    assert not db.scalar(
+        "SELECT count(*) FROM memories m LEFT JOIN search_docs d ON d.rowid = m.seq "
+        "WHERE d.own IS NOT m.text"
     )
 
 

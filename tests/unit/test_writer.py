@@ -151,6 +151,22 @@ def test_capture_sessions_write_through_the_writer_as_capture(memloci, changes) 
     assert [c.initiator for c in changes] == [Initiator.CAPTURE] * len(changes)
 
 
+def test_a_memory_added_over_mcp_is_written_by_the_writer_as_the_client(
+    memloci, changes
+) -> None:
+    from app.mcp import tools
+
+    made = memloci.client_add("Claude Desktop", ["read", "add"])
+    out = tools.add_memory(memloci, made.client, "Booked the dentist for the 3rd of June")
+    assert out.status == "added"
+    (change,) = changes
+    assert change.initiator is Initiator.CLIENT
+    (memory,) = change.added
+    assert memory.id == out.memory_id and memory.origin == "client"
+    assert [(s.kind, s.ref) for s in memory.sources] == [("client", "Claude Desktop")]
+    assert memloci.history(memory.id)[0].actor == "client:Claude Desktop"
+
+
 def test_forgetting_reaches_capture_through_the_change_event(memloci, changes) -> None:
     from tests.unit.capture_fakes import FakeScreen, fake_capture
 

@@ -1,5 +1,6 @@
 """Settings → Privacy: the windows that are never captured, with a live "would this window be
-captured?" check, and what autofill has shared."""
+captured?" check, the AI assistants with access (app/ui/mcp_clients.py), and what autofill has
+shared."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.ui import dialogs
 from app.ui.bridge import Bridge
+from app.ui.mcp_clients import ClientsBox
 
 
 class PrivacyPage(QWidget):
@@ -100,6 +102,10 @@ class PrivacyPage(QWidget):
         self.check_result.setWordWrap(True)
         form.addRow(self.check_result)
         layout.addWidget(check)
+
+        self.clients = ClientsBox(self._bridge)
+        self.clients.message.connect(self.message)
+        layout.addWidget(self.clients, 1)
         shared = QHBoxLayout()
         self.log_button = QPushButton("What autofill has shared…")
         self.log_button.setToolTip("Every value autofill handed out: what, to whom, when")
@@ -109,6 +115,7 @@ class PrivacyPage(QWidget):
         layout.addLayout(shared)
 
     def load_rules(self) -> None:
+        self.clients.load()
         if self.facade is None:
             self.rules.setRowCount(0)
             return
