@@ -151,9 +151,7 @@ def test_capture_sessions_write_through_the_writer_as_capture(memloci, changes) 
     assert [c.initiator for c in changes] == [Initiator.CAPTURE] * len(changes)
 
 
-def test_a_memory_added_over_mcp_is_written_by_the_writer_as_the_client(
-    memloci, changes
-) -> None:
+def test_a_memory_added_over_mcp_is_written_by_the_writer_as_the_client(memloci, changes) -> None:
     from app.mcp import tools
 
     made = memloci.client_add("Claude Desktop", ["read", "add"])
