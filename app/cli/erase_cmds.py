@@ -14,6 +14,7 @@ import click
 from app.cli import pass_session, render
 from app.cli.memory_cmds import TYPE_CHOICE, bounds, json_option
 from app.domain import MemoryType
+from app.erase.selection import Selection
 from app.errors import InvalidInput
 
 SHOWN = 25  # rows of a large erase printed before "… and N more"
@@ -57,8 +58,6 @@ def erase_plan(plan: Any) -> None:
 
 
 def _selection(options: dict[str, Any], types: Sequence[str]) -> Any:
-    from app.erase.selection import Selection
-
     criteria = {k: options[k] for k in ("app", "title", "url", "query", "source") if options[k]}
     chosen = tuple(MemoryType.parse(t) for t in types)
     if options["last"]:
@@ -160,9 +159,7 @@ def forget(
         render.emit_json({**done.to_dict(), "never_capture": excluded})
         return
     erase_plan(done)
-    from app.erase.plan import VECTOR_NOTES
-
-    click.echo(f"Done in {done.seconds:.1f} s; {VECTOR_NOTES.get(done.vectors, done.vectors)}.")
+    click.echo(f"Done in {done.seconds:.1f} s; {done.vectors_note}.")
     if excluded:
         click.echo(f"Memloci will no longer capture windows of {excluded!r}.")
 

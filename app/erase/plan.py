@@ -105,6 +105,11 @@ class ErasePlan:
     def by_type(self) -> dict[str, int]:
         return self.forget.counts_by_type()
 
+    @property
+    def vectors_note(self) -> str:
+        """What happened to the vector index's files, for a person."""
+        return VECTOR_NOTES.get(self.vectors, self.vectors)
+
     def with_outcome(self, vectors: str, seconds: float) -> ErasePlan:
         return replace(self, vectors=vectors, seconds=seconds)
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from app.domain import Memory, MemoryType, Source, to_iso
-from app.export import (
+from app.export.files import (
     ExportRequest,
     ExportResult,
     Reveal,

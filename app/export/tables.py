@@ -11,7 +11,7 @@ from typing import Any
 
 from app.domain import Memory, MemoryType
 from app.errors import InvalidInput
-from app.export import (
+from app.export.files import (
     ExportRequest,
     ExportResult,
     Reveal,

@@ -20,12 +20,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
 
 from app.search import state
-
-if TYPE_CHECKING:
-    from app.search.indexer import Indexer
+from app.search.state import from_blobs
+from app.store.db import Database
+from app.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,26 @@ KEY = "vectors_scrub"
 PAGE = 2_048
 
 Progress = Callable[[int, int], None]
+
+
+class Owner(Protocol):
+    """What a rewrite needs of the local index's owner (`app.search.indexer.Indexer`)."""
+
+    @property
+    def db(self) -> Database: ...
+
+    @property
+    def index_state(self) -> str: ...
+
+    @property
+    def _sync_lock(self) -> AbstractContextManager[Any]: ...  # no embedding batch meanwhile
+
+    @property
+    def _lock(self) -> AbstractContextManager[Any]: ...  # no forget or batch meanwhile
+
+    def fingerprint(self) -> str | None: ...
+
+    def index(self) -> VectorIndex | None: ...
 
 
 def mark(conn: Any) -> None:
@@ -66,14 +87,12 @@ def _page(conn: Any, fingerprint: str, after: int) -> list[tuple[int, str, bytes
 
 
 def rewrite(
-    indexer: Indexer, progress: Progress | None = None, stop: threading.Event | None = None
+    indexer: Owner, progress: Progress | None = None, stop: threading.Event | None = None
 ) -> str:
     """Rewrite the local index folder if a forget asked for it. Returns what happened:
     "clean" (nothing to do), "rewritten", "elsewhere" (another process owns the index and will
     do it), "server" (a Chroma server's files are not ours), "off" (no vector index in use),
     "stopped" (asked to stop; still pending)."""
-    from app.search.indexer import from_blobs
-
     conn = indexer.db.conn()
     seen = pending(conn)
     if seen is None:

@@ -9,7 +9,7 @@ in the background, say what happened.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
@@ -32,6 +32,9 @@ from PySide6.QtWidgets import (
 
 from app.ui import icons
 from app.ui.bridge import SLOW, Bridge
+
+if TYPE_CHECKING:
+    from app.core import Memloci
 
 SAMPLE = 200  # memories listed; the counts cover all of them
 LIST_ROWS = 7
@@ -226,8 +229,8 @@ class EraseFlow(QObject):
     def start(self, selection: Any, what: str) -> None:
         """Erase `selection` (`app.erase.selection.Selection`) after asking; `what` says what
         it is, under the question ("Recorded in the last 15 minutes")."""
-        self._bridge.submit(
-            lambda: self._bridge.memloci.erase_preview(selection),
+        self._bridge.call(
+            lambda m: m.erase_preview(selection),
             on_done=lambda plan: self._ask(selection, plan, what),
             on_error=self.message.emit,
             owner=self._parent,
@@ -240,21 +243,20 @@ class EraseFlow(QObject):
         if not chosen or not plan.count:
             return
         cascade, never = dialog.cascade(), dialog.never_capture()
-        facade = self._bridge.memloci
 
-        def run() -> tuple[Any, str | None]:
-            done = facade.erase(selection, cascade=cascade)
+        def run(memloci: Memloci) -> tuple[Any, str | None]:
+            done = memloci.erase(selection, cascade=cascade)
             excluded = None
             if never and selection.app:
                 pattern = selection.app.strip()
-                rules = facade.capture_rules()
+                rules = memloci.capture_rules()
                 if not any(r.kind == "app" and r.pattern.lower() == pattern.lower() for r in rules):
-                    facade.capture_exclude("app", pattern, "erased; never capture again")
+                    memloci.capture_exclude("app", pattern, "erased; never capture again")
                 excluded = pattern
             return done, excluded
 
         self.message.emit(f"Erasing {_plural(plan.count, 'memory', 'memories')}…")
-        self._bridge.submit(run, on_done=self._finished, on_error=self.message.emit, lane=SLOW)
+        self._bridge.call(run, on_done=self._finished, on_error=self.message.emit, lane=SLOW)
 
     def _finished(self, result: tuple[Any, str | None]) -> None:
         done, excluded = result

@@ -73,7 +73,7 @@ def build(memloci, count: int, seed: int = 20) -> dict[str, int]:
     from app.memory import kind_of
 
     rng = random.Random(seed)
-    repo, database = memloci.services.repo, memloci.services.database
+    repo, database = memloci._parts.repo, memloci._parts.database
     kind = kind_of(MemoryType.EPISODIC)
     now = datetime.now(UTC)
     sessions = int(count * 0.60)
@@ -171,13 +171,13 @@ def check(memloci, erased: list[str], canary: str, expected: int, vectors: bool)
     """What is wrong with the search indexes after an erase (empty: consistent): `expected`
     documents should still hold `canary` (those the erase did not choose)."""
     problems = []
-    conn = memloci.services.database.conn()
-    with memloci.services.database.write() as db:
+    conn = memloci._parts.database.conn()
+    with memloci._parts.database.write() as db:
         db.conn.execute("INSERT INTO search_docs (search_docs) VALUES ('integrity-check')")
     found = matching(conn, canary)
     if found != expected:
         problems.append(f"{canary!r} matches {found} documents, {expected} expected")
-    with memloci.services.database.write() as db:
+    with memloci._parts.database.write() as db:
         db.conn.execute(
             "CREATE VIRTUAL TABLE IF NOT EXISTS temp.bench_vocab USING fts5vocab(main, "
             "search_docs, row)"
@@ -195,12 +195,12 @@ def check(memloci, erased: list[str], canary: str, expected: int, vectors: bool)
         problems.append("purges pending")
     if vectors:
         gone = set(erased)
-        index = memloci.services.retriever.indexer.index()
+        index = memloci._parts.retriever.indexer.index()
         stored = conn.execute("SELECT count(*) FROM vector_state").fetchone()[0]
         if index is None or index.count() != stored:
             held = index.count() if index else "?"
             problems.append(f"Chroma holds {held} vectors, {stored} stored")
-        from app.search.indexer import from_blobs
+        from app.search.state import from_blobs
 
         sample = [bytes(r[0]) for r in conn.execute("SELECT vector FROM vector_state LIMIT 50")]
         for vector in from_blobs(sample, 384):
@@ -213,7 +213,7 @@ def check(memloci, erased: list[str], canary: str, expected: int, vectors: bool)
 def erase(memloci, selection, label: str, canary: str, vectors: bool) -> None:
     from app.search import scrub
 
-    conn = memloci.services.database.conn()
+    conn = memloci._parts.database.conn()
     preview_started = time.perf_counter()
     preview = memloci.erase_preview(selection)
     preview_s = time.perf_counter() - preview_started
@@ -226,7 +226,7 @@ def erase(memloci, selection, label: str, canary: str, vectors: bool) -> None:
         started = time.perf_counter()
         outcome = memloci.scrub_vectors()
         scrub_s = time.perf_counter() - started
-        pending = scrub.pending(memloci.services.database.conn())
+        pending = scrub.pending(memloci._parts.database.conn())
         assert outcome == "rewritten" and pending is None, (outcome, pending)
     problems = check(memloci, done.ids, canary, expected, vectors)
     by_type = ", ".join(f"{t} {n:,}" for t, n in done.by_type().items())
@@ -261,7 +261,7 @@ def main() -> None:
         with Memloci.open(home) as memloci:
             if args.vectors == "none":
                 memloci.save_settings(memloci.settings.with_value("embedder.kind", "none"))
-            have = int(memloci.services.database.scalar("SELECT count(*) FROM memories") or 0)
+            have = int(memloci._parts.database.scalar("SELECT count(*) FROM memories") or 0)
             if have < args.memories * 0.9:
                 build(memloci, args.memories - have)
             if args.vectors == "hash":
@@ -273,7 +273,7 @@ def main() -> None:
                         f"{time.perf_counter() - started:.0f} s",
                         flush=True,
                     )
-            conn = memloci.services.database.conn()
+            conn = memloci._parts.database.conn()
             total = conn.execute("SELECT count(*) FROM memories").fetchone()[0]
             in_index = conn.execute("SELECT count(*) FROM vector_state").fetchone()[0]
             print(f"store: {total:,} memories, {in_index:,} vectors ({args.vectors})")

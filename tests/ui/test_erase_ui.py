@@ -40,7 +40,7 @@ def erase_when_asked(when_modal: Any, seen: dict[str, Any], never: bool = False)
 
 
 def alive(memloci: Any) -> set[str]:
-    return {r[0] for r in memloci.services.database.conn().execute("SELECT id FROM memories")}
+    return {r[0] for r in memloci._parts.database.conn().execute("SELECT id FROM memories")}
 
 
 def test_several_selected_rows_are_erased_together(
@@ -201,7 +201,7 @@ def test_your_data_sets_retention_and_exports(
     page.screen_days.setValue(30)
     qtbot.waitUntil(lambda: memloci.settings.retention.screen_days == 30)
     qtbot.waitUntil(lambda: memloci.settings.retention.apps == {"firefox": 1})
-    with memloci.services.database.write() as db:  # the Firefox session ended long ago
+    with memloci._parts.database.write() as db:  # the Firefox session ended long ago
         db.conn.execute(
             "UPDATE capture_sessions SET ended_at = '2020-01-01T00:00:00.000000Z' WHERE id = 'e'"
         )

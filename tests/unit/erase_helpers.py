@@ -50,7 +50,7 @@ def session(
         occurred_at=start,
         importance=0.3,
     )
-    with memloci.services.database.write() as db:
+    with memloci._parts.database.write() as db:
         db.conn.execute(
             "INSERT INTO capture_sessions (id, memory_id, window_key, app, wm_class, process, "
             "title, url, started_at, ended_at, status) "
@@ -115,7 +115,7 @@ def import_chat(
                 + "\n"
             )
     result = memloci.import_chat(path, agents=True)
-    return memloci.services.repo.get_many(result.memory_ids)
+    return memloci._parts.repo.get_many(result.memory_ids)
 
 
 def ids(memories: Sequence[Memory]) -> set[str]:

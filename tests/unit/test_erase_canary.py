@@ -50,14 +50,14 @@ def fill(memloci: Memloci) -> tuple[list[str], list[str]]:
                 text=f"chapter {n} about harbours and boats",
             ).id
         )
-    memloci.services.retriever.sync()
-    assert memloci.services.retriever.indexer.index_state == "owner"
+    memloci._parts.retriever.sync()
+    assert memloci._parts.retriever.indexer.index_state == "owner"
     return private, other
 
 
 def vector_needles(memloci: Memloci, ids: list[str]) -> list[bytes]:
     """The bytes Chroma keeps for these memories: their rotated float32 vectors."""
-    index = memloci.services.retriever.indexer.index()
+    index = memloci._parts.retriever.indexer.index()
     got = index._collection.get(ids=ids, include=["embeddings"])
     assert sorted(got["ids"]) == sorted(ids)
     return [np.asarray(v, dtype=np.float32).tobytes()[:48] for v in got["embeddings"]]
@@ -87,7 +87,7 @@ def test_a_plain_delete_leaves_vectors_and_ids_in_chromas_files(
     assert any("vector" in hit for hit in before) and any(private[0] in hit for hit in before)
     monkeypatch.setattr(scrub, "rewrite", lambda *a, **k: "clean")  # the index as it was
     memloci.erase(Selection(app="signal"), wait_for_files=True)
-    index = memloci.services.retriever.indexer.index()
+    index = memloci._parts.retriever.indexer.index()
     assert index.count() == len(other)  # gone from the index: no search finds them
     memloci.close()
     left = traces(home / "data" / "vectors", private, vectors)
@@ -108,8 +108,8 @@ def test_an_erase_leaves_no_trace_in_any_file(home: Path, memloci: Memloci) -> N
     assert traces(home / "data" / "vectors", other[:3], kept_vectors)
     hits = memloci.search("harbours boats chapter 7")
     assert hits and hits[0].id == other[7]
-    conn = memloci.services.database.conn()
-    index = memloci.services.retriever.indexer.index()
+    conn = memloci._parts.database.conn()
+    index = memloci._parts.retriever.indexer.index()
     assert index.count() == len(other)
     assert conn.execute("SELECT count(*) FROM vector_state").fetchone()[0] == len(other)
     assert scrub.pending(conn) is None
@@ -126,13 +126,13 @@ def test_the_app_rewrites_the_files_in_the_background(home: Path, memloci: Memlo
     private, other = fill(memloci)
     vectors = vector_needles(memloci, private)
     memloci.erase(Selection(app="signal"))
-    conn = memloci.services.database.conn()
+    conn = memloci._parts.database.conn()
     deadline = time.monotonic() + 120
     while scrub.pending(conn) is not None and time.monotonic() < deadline:
         time.sleep(0.2)
     assert scrub.pending(conn) is None
     assert traces(home, private, vectors) == []
-    assert memloci.services.retriever.indexer.index().count() == len(other)
+    assert memloci._parts.retriever.indexer.index().count() == len(other)
 
 
 def test_a_forget_left_to_the_next_process_is_finished_there(home: Path) -> None:
@@ -141,9 +141,9 @@ def test_a_forget_left_to_the_next_process_is_finished_there(home: Path) -> None
     with Memloci.open(home) as first:
         private, _ = fill(first)
         vectors = vector_needles(first, private)
-        first.services.retriever.indexer.debounce_s = 3600  # exits before the background runs
+        first._parts.retriever.indexer.debounce_s = 3600  # exits before the background runs
         first.forget(private[:2])
-        assert scrub.pending(first.services.database.conn()) is not None
+        assert scrub.pending(first._parts.database.conn()) is not None
     assert traces(home / "data" / "vectors", private[:2], vectors[:2])
     with Memloci.open(home) as second:
         assert second.scrub_vectors() == "rewritten"

@@ -25,7 +25,7 @@ def screen(home: Path) -> dict[str, str]:
 
 def alive(home: Path) -> set[str]:
     with Memloci.open(home) as memloci:
-        return {r[0] for r in memloci.services.database.conn().execute("SELECT id FROM memories")}
+        return {r[0] for r in memloci._parts.database.conn().execute("SELECT id FROM memories")}
 
 
 def test_dry_run_counts_by_type_and_source_and_changes_nothing(capsys, home, screen) -> None:
@@ -107,7 +107,7 @@ def test_retention_rules_from_the_config_command(capsys, home, screen) -> None:
     assert "Would expire now: nothing." in out  # every Firefox session is younger than a day
     code, out, _ = cli(capsys, "config", "set", "retention.screen_days", "0")
     assert code == 0
-    with Memloci.open(home) as memloci, memloci.services.database.write() as db:
+    with Memloci.open(home) as memloci, memloci._parts.database.write() as db:
         db.conn.execute(
             "UPDATE capture_sessions SET ended_at = '2020-01-01T00:00:00.000000Z' WHERE id = 'b'"
         )

@@ -15,7 +15,7 @@ CANARY = "zebracanary"
 
 
 def rows(memloci: Any, sql: str, params: tuple = ()) -> list:
-    return memloci.services.database.conn().execute(sql, params).fetchall()
+    return memloci._parts.database.conn().execute(sql, params).fetchall()
 
 
 def test_frames_of_a_large_erase_are_swept_once(memloci: Any, monkeypatch: Any) -> None:
@@ -53,12 +53,12 @@ def test_nothing_of_an_erased_conversation_is_left(memloci: Any, tmp_path: Path)
     both = derived(memloci, "Ana and Bo are friends", made_from=[messages[0], other[0]])
     assert memloci.search(CANARY)
     assert rows(memloci, "SELECT count(*) FROM work_queue")[0][0] == 3
-    memloci.services.retriever.sync()
+    memloci._parts.retriever.sync()
     done = memloci.erase(Selection(source="chat:conv-z"), wait_for_files=True)
     gone = {m.id for m in messages} | {fact.id}
     assert set(done.ids) == gone
     assert done.vectors == "rewritten"
-    # rows, history, sources, threads, queue, both full-text vocabularies, vectors
+    # rows, history, sources, threads, queue, the full-text vocabulary, vectors
     marks = ",".join("?" * len(gone))
     for table, column in (
         ("memories", "id"),
@@ -71,14 +71,12 @@ def test_nothing_of_an_erased_conversation_is_left(memloci: Any, tmp_path: Path)
         assert rows(memloci, sql, tuple(gone)) == []
     assert rows(memloci, "SELECT count(*) FROM work_queue WHERE ref LIKE 'conv-z%'")[0][0] == 0
     assert rows(memloci, "SELECT count(*) FROM work_queue")[0][0] == 1
-    for table in ("memories_fts", "search_docs"):
-        vocab = f"{table}_erase_vocab"
-        with memloci.services.database.write() as db:
-            db.conn.execute(
-                f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{vocab} "
-                f"USING fts5vocab(main, {table}, row)"
-            )
-        assert rows(memloci, f"SELECT term FROM temp.{vocab} WHERE term = ?", (CANARY,)) == []
+    with memloci._parts.database.write() as db:
+        db.conn.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.erase_vocab "
+            "USING fts5vocab(main, search_docs, row)"
+        )
+    assert rows(memloci, "SELECT term FROM temp.erase_vocab WHERE term = ?", (CANARY,)) == []
     assert not memloci.search(CANARY)
     kept = memloci.get(both.id)
     assert [s.ref for s in kept.sources] == ["conv-y-m0"]

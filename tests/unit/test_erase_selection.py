@@ -16,7 +16,7 @@ from tests.unit.erase_helpers import ago, derived, ids, import_chat, session
 
 
 def chosen(memloci: Any, selection: Selection) -> set[str]:
-    return set(select(memloci.services.database.conn(), selection))
+    return set(select(memloci._parts.database.conn(), selection))
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def test_since_and_until_bound_the_span(memloci: Any, day: dict) -> None:
     got = chosen(memloci, Selection(since=ago(70), until=ago(30)))
     assert got == {day["early"].id}
     with pytest.raises(InvalidInput, match="not before its end"):
-        select(memloci.services.database.conn(), Selection(since=ago(5), until=ago(10)))
+        select(memloci._parts.database.conn(), Selection(since=ago(5), until=ago(10)))
 
 
 def test_an_app_is_matched_like_a_capture_rule(memloci: Any, day: dict) -> None:
@@ -133,10 +133,10 @@ def test_memloci_chat_turns_belong_to_their_session(memloci: Any) -> None:
     mine = memloci.add(
         "what did Ana say", type="episodic", sources=[Source("chat", "sess1:0:user")]
     )
-    with memloci.services.database.write() as db:
+    with memloci._parts.database.write() as db:
         db.conn.execute("UPDATE memories SET origin = 'chat' WHERE id = ?", (mine.id,))
     other = memloci.add("hello", type="episodic", sources=[Source("chat", "sess10:0:user")])
-    with memloci.services.database.write() as db:
+    with memloci._parts.database.write() as db:
         db.conn.execute("UPDATE memories SET origin = 'chat' WHERE id = ?", (other.id,))
     assert chosen(memloci, Selection(source="chat:sess1")) == {mine.id}
 
@@ -177,7 +177,7 @@ def test_erasing_removes_the_selection_and_reports_it(memloci: Any, day: dict) -
     assert done.done and done.count == 3  # two sessions and the fact made from one
     assert dict(done.by_source) == {"screen · Firefox": 2, "made by the memory agents": 1}
     assert done.apps == ("Firefox",)
-    conn = memloci.services.database.conn()
+    conn = memloci._parts.database.conn()
     left = {r[0] for r in conn.execute("SELECT id FROM memories")}
     assert not left & {day["overlap"].id, day["old_firefox"].id, day["fact_overlap"].id}
     assert day["early"].id in left

@@ -28,7 +28,7 @@ def rules(memloci: Any, **values: Any) -> None:
 
 
 def alive(memloci: Any) -> set[str]:
-    return {r[0] for r in memloci.services.database.conn().execute("SELECT id FROM memories")}
+    return {r[0] for r in memloci._parts.database.conn().execute("SELECT id FROM memories")}
 
 
 def backdate(memloci: Any, memory_id: str, days: float) -> None:
@@ -36,7 +36,7 @@ def backdate(memloci: Any, memory_id: str, days: float) -> None:
     from app.domain import to_iso, utcnow
 
     moment = to_iso(utcnow() - timedelta(days=days))
-    with memloci.services.database.write() as db:
+    with memloci._parts.database.write() as db:
         db.conn.execute(
             "UPDATE memories SET created_at = ?, occurred_at = min(occurred_at, ?) WHERE id = ?",
             (moment, moment, memory_id),
@@ -100,7 +100,7 @@ def test_screen_sessions_expire_with_what_was_made_only_from_them(
     assert {store["new_screen"].id, store["old_fox"].id, store["both"].id} <= left
     assert [s.ref for s in memloci.get(store["both"].id).sources] == ["new"]
     assert report.line() == "retention: expired 1 screen session, 1 made only from them"
-    frames = memloci.services.database.conn().execute("SELECT id FROM capture_frames")
+    frames = memloci._parts.database.conn().execute("SELECT id FROM capture_frames")
     assert [r[0] for r in frames] == ["newf0"]  # the session's frames went with it
 
 
@@ -147,7 +147,7 @@ def test_frames_expire_and_their_text_stays(memloci: Any, store: dict) -> None:
     rules(memloci, frames_days=30)
     report = memloci.apply_retention()
     assert report.counts()["kept frames"] == 2 and report.forgotten == 0
-    conn = memloci.services.database.conn()
+    conn = memloci._parts.database.conn()
     assert [r[0] for r in conn.execute("SELECT id FROM capture_frames")] == ["newf0"]
     assert sorted(p.name for p in (memloci.paths.data / "frames").iterdir()) == ["newf0"]
     assert store["old_screen"].id in alive(memloci)

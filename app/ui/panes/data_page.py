@@ -4,7 +4,7 @@ expire now), erasing a recent span or an application, and exporting to open form
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -27,8 +27,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain import MemoryType
+from app.erase.selection import Selection
 from app.ui import dialogs
 from app.ui.bridge import SLOW, Bridge
+from app.ui.erase_dialog import EraseFlow
+
+if TYPE_CHECKING:
+    from app.core import Memloci
 
 MAX_DAYS = 36_500
 SPANS = [("15 minutes", 15), ("1 hour", 60), ("24 hours", 24 * 60), ("7 days", 7 * 24 * 60)]
@@ -37,7 +42,7 @@ FORMATS = [
     ("JSON Lines (full records)", "json"),
     ("CSV, a file per type (spreadsheets)", "csv"),
 ]
-_save_lock = threading.Lock()
+SAVE_LOCK = threading.Lock()  # one settings write at a time, shared with the Settings pane
 
 
 def _form(box: QGroupBox) -> QFormLayout:
@@ -142,8 +147,8 @@ class DataPage(QWidget):
         add.clicked.connect(self.add_app_rule)
         remove = QPushButton("Remove selected")
         remove.clicked.connect(self.remove_app_rule)
-        for widget in (self.app_choice, self.app_days, add, remove):
-            row.addWidget(widget)
+        for part in (self.app_choice, self.app_days, add, remove):
+            row.addWidget(part)
         row.addStretch(1)
         form.addRow("", row)
         apply_row = QHBoxLayout()
@@ -161,7 +166,8 @@ class DataPage(QWidget):
     def _app_rules(self) -> dict[str, int]:
         rules = {}
         for row in range(self.apps.rowCount()):
-            name = (self.apps.item(row, 0).text() if self.apps.item(row, 0) else "").strip()
+            cell = self.apps.item(row, 0)
+            name = (cell.text() if cell is not None else "").strip()
             days = self.apps.cellWidget(row, 1)
             if name and isinstance(days, QSpinBox):
                 rules[name.lower()] = days.value()
@@ -212,8 +218,8 @@ class DataPage(QWidget):
         self._show_app_rules(rules.apps)
         self._loading = False
         self.load_preview()
-        self._bridge.submit(
-            self.facade.recorded_apps, on_done=self._show_apps, owner=self, key="data-apps"
+        self._bridge.call(
+            lambda m: m.recorded_apps(), on_done=self._show_apps, owner=self, key="data-apps"
         )
 
     def _show_apps(self, apps: Any) -> None:
@@ -229,13 +235,12 @@ class DataPage(QWidget):
     def save(self, name: str, value: Any) -> None:
         if self._loading:
             return
-        facade = self.facade
 
-        def run() -> None:
-            with _save_lock:
-                facade.save_settings(facade.settings.with_value(name, value))
+        def run(memloci: Memloci) -> None:
+            with SAVE_LOCK:
+                memloci.save_settings(memloci.settings.with_value(name, value))
 
-        self._bridge.submit(run, on_done=lambda _: self._saved(), on_error=self._failed, owner=self)
+        self._bridge.call(run, on_done=lambda _: self._saved(), on_error=self._failed, owner=self)
 
     def _saved(self) -> None:
         self.message.emit("Saved.")
@@ -246,8 +251,8 @@ class DataPage(QWidget):
         self.load()
 
     def load_preview(self) -> None:
-        self._bridge.submit(
-            self.facade.retention_preview,
+        self._bridge.call(
+            lambda m: m.retention_preview(),
             on_done=self._show_preview,
             on_error=self.message.emit,
             owner=self,
@@ -280,8 +285,8 @@ class DataPage(QWidget):
             destructive=True,
         ):
             return
-        self._bridge.submit(
-            self.facade.apply_retention,
+        self._bridge.call(
+            lambda m: m.apply_retention(),
             on_done=self._applied,
             on_error=self.message.emit,
             owner=self,
@@ -327,8 +332,6 @@ class DataPage(QWidget):
         return box
 
     def _flow(self, selection: Any, what: str) -> None:
-        from app.ui.erase_dialog import EraseFlow
-
         flow = EraseFlow(self._bridge, self)
         flow.message.connect(self.message.emit)
         flow.done.connect(lambda _: self.load())
@@ -336,16 +339,12 @@ class DataPage(QWidget):
         flow.start(selection, what)
 
     def erase_recent(self) -> None:
-        from app.erase.selection import Selection
-
         minutes = int(self.span_choice.currentData())
         self._flow(
             Selection.last(f"{minutes}m"), f"Recorded in the last {self.span_choice.currentText()}"
         )
 
     def erase_app(self) -> None:
-        from app.erase.selection import Selection
-
         name = self.erase_app_choice.currentText().strip()
         if not name:
             self.message.emit("Choose or type an application to erase.")
@@ -404,13 +403,12 @@ class DataPage(QWidget):
                 return
         chosen = self.type_choice.currentData()
         types = [chosen] if chosen else []
-        facade = self.facade
 
-        def run() -> Any:
-            return facade.export_memories(target, fmt, types=types, passphrase=passphrase)
+        def run(memloci: Memloci) -> Any:
+            return memloci.export_memories(target, fmt, types=types, passphrase=passphrase)
 
         self.message.emit("Exporting…")
-        self._bridge.submit(
+        self._bridge.call(
             run, on_done=self._exported, on_error=self.message.emit, owner=self, lane=SLOW
         )
 

@@ -8,6 +8,10 @@ from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import QMenu, QWidget
+
+from app.erase.selection import Selection
+from app.ui.erase_dialog import EraseFlow
 
 MIN_SECONDS = 1.0
 
@@ -119,32 +123,32 @@ class SpanErasing:
             else "Erase what was recorded in the chosen span (Shift+drag to choose)"
         )
 
-    def _erase(self, selection: Any, what: str) -> None:
-        from app.ui.erase_dialog import EraseFlow
+    def _widget(self) -> QWidget:
+        assert isinstance(self, QWidget)  # mixed into a widget (`TimelinePane`)
+        return self
 
-        flow = EraseFlow(self._bridge, self)
+    def _erase(self, selection: Any, what: str) -> None:
+        flow = EraseFlow(self._bridge, self._widget())
         flow.message.connect(self.message.emit)
-        flow.done.connect(lambda _: (self.canvas.clear_span(), self.refresh(keep_view=True)))
+        flow.done.connect(self._erased)
         self._erase_flow = flow
         flow.start(selection, what)
+
+    def _erased(self, _plan: Any) -> None:
+        self.canvas.clear_span()
+        self.refresh(keep_view=True)
 
     def erase_span(self) -> None:
         span = self.canvas.chosen_span()
         if span is None:
             return
-        from app.erase.selection import Selection
-
         self._erase(Selection(since=span[0], until=span[1]), f"Recorded {span_label(*span)}")
 
     def erase_item(self, item: Any) -> None:
-        from app.erase.selection import Selection
-
         when = item.start.astimezone().strftime("%d %b %H:%M")
         self._erase(Selection(ids=tuple(item.memory_ids)), f"{item.lane} at {when}")
 
     def erase_app(self, lane: str) -> None:
-        from app.erase.selection import Selection
-
         self._erase(Selection(app=lane), f"Everything seen in {lane}")
 
     def _is_app_lane(self, lane: str | None) -> bool:
@@ -154,9 +158,7 @@ class SpanErasing:
         )
 
     def _context_menu(self, point: Any, item: Any, lane: str | None) -> None:
-        from PySide6.QtWidgets import QMenu
-
-        menu = QMenu(self)
+        menu = QMenu(self._widget())
         span = self.canvas.chosen_span()
         if span is not None:
             menu.addAction(f"Erase {span_label(*span)}…", self.erase_span)
