@@ -48,9 +48,13 @@ class SettingsPane(QWidget):
         self._bridge = bridge
         self._controller = controller
         self._loading = True
-        layout = QVBoxLayout(self)
+        layout = QHBoxLayout(self)
         self.tabs = QTabWidget()
-        layout.addWidget(self.tabs)
+        # a readable width: on a wide window the controls stay together on the left instead of
+        # stretching across it (the Models page's table fits in 160 characters)
+        self.tabs.setMaximumWidth(self.fontMetrics().averageCharWidth() * 160)
+        layout.addWidget(self.tabs, 1)
+        layout.addStretch(0)
         self.tabs.addTab(self._general(), "General")
         self.models = ModelsPage(bridge)
         self.models.message.connect(self.message)
@@ -60,6 +64,8 @@ class SettingsPane(QWidget):
         self.privacy.message.connect(self.message)
         self.tabs.addTab(self.privacy, "Privacy")
         self.tabs.addTab(self._security(), "Security")
+        for form in self.findChildren(QFormLayout):  # drop-downs and numbers keep their size
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         self.load()
 
     @property
