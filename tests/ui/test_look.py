@@ -4,6 +4,7 @@ wide window, Insights' labels at 200 %."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -65,3 +66,44 @@ def test_settings_keep_a_readable_width_in_a_wide_window(qtbot: Any, bridge: Any
                     box.objectName() or type(box).__name__,
                     box.width(),
                 )
+    # a short window (200 % on 1280x800 is 400 logical pixels high): the pages scroll
+    assert pane.minimumSizeHint().height() < 300
+    pane.tabs.setCurrentWidget(pane.privacy)
+    assert pane.tabs.currentWidget() is pane.privacy
+
+
+def test_axis_ticks_are_round_numbers() -> None:
+    from app.ui.panes.insights import axis_scale
+
+    for top in (0.3, 1.7, 2.4, 3, 5.9, 7, 12, 60, 130, 2_345):
+        for whole in (False, True):
+            ceiling, step = axis_scale(top, whole=whole)
+            ticks = [step * n for n in range(round(ceiling / step) + 1)]
+            assert ceiling >= top * 1.05 and 2 <= len(ticks) - 1 <= 5, (top, ceiling, step)
+            mantissa = step / 10 ** math.floor(math.log10(step))
+            assert round(mantissa, 6) in (1, 2, 5), (top, step)  # never 0.63 / 1.25 / 1.88
+            assert not whole or step >= 1
+    assert axis_scale(0) == (4, 1)
+
+
+def test_insights_stack_and_scroll_when_narrow(qtbot: Any, bridge: Any) -> None:
+    """At 200 % a 1920x1080 screen is 960 logical pixels wide: the cards go under each other
+    (legends and axis labels keep their words) and the pane scrolls instead of growing the
+    window past the screen."""
+    from app.ui.panes.insights import InsightsPane
+
+    pane = InsightsPane(bridge)
+    qtbot.addWidget(pane)
+    chars = pane.fontMetrics().averageCharWidth()
+    pane.resize(chars * 160, 700)
+    pane.show()
+    qtbot.waitExposed(pane)
+    assert pane.columns == 2
+    pane.resize(chars * 90, 300)
+    qtbot.waitUntil(lambda: pane.columns == 1)
+    assert pane.minimumSizeHint().height() < 300 and pane.minimumSizeHint().width() < chars * 90
+    pane.refresh()
+    qtbot.waitUntil(lambda: pane.report is not None)
+    for view in (pane.apps_chart, pane.added_chart):
+        for axis in view.chart().axes():
+            assert not axis.truncateLabels()
