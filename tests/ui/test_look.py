@@ -107,3 +107,16 @@ def test_insights_stack_and_scroll_when_narrow(qtbot: Any, bridge: Any) -> None:
     for view in (pane.apps_chart, pane.added_chart):
         for axis in view.chart().axes():
             assert not axis.truncateLabels()
+
+
+def test_kind_and_when_columns_hold_their_usual_text(qtbot: Any, bridge: Any) -> None:
+    from app.ui.panes.memories import MemoriesPane
+
+    pane = MemoriesPane(bridge)
+    qtbot.addWidget(pane)
+    header = pane.table.horizontalHeader()
+    metrics = pane.table.fontMetrics()
+    style = pane.table.style()
+    margin = 2 * style.pixelMetric(style.PixelMetric.PM_FocusFrameHMargin)
+    for column, text in ((1, "credential · login"), (2, "05 Dec 21:40"), (2, "today 15:59")):
+        assert header.sectionSize(column) >= metrics.horizontalAdvance(text) + margin + 4, text
