@@ -120,3 +120,31 @@ def test_kind_and_when_columns_hold_their_usual_text(qtbot: Any, bridge: Any) ->
     margin = 2 * style.pixelMetric(style.PixelMetric.PM_FocusFrameHMargin)
     for column, text in ((1, "credential · login"), (2, "05 Dec 21:40"), (2, "today 15:59")):
         assert header.sectionSize(column) >= metrics.horizontalAdvance(text) + margin + 4, text
+
+
+def test_a_pane_wider_than_a_small_screen_scrolls_inside_the_window(
+    qtbot: Any, bridge: Any
+) -> None:
+    """At 200 % on 1280x800 the screen is 640x400: the Graph's toolbar wanted 728 pixels and
+    the window grew past the screen's edge, and stayed that wide for every other pane."""
+    from PySide6.QtWidgets import QWidget
+
+    from app.ui.main_window import MainWindow
+
+    window = MainWindow(bridge)
+    qtbot.addWidget(window)
+    wide = QWidget()
+    wide.setMinimumSize(3000, 2000)
+    window.register("chat", QWidget)
+    window.register("graph", lambda: wide)
+    window.resize(600, 380)
+    window.show()
+    qtbot.waitExposed(window)
+    window.ready("chat")
+    window.show_pane("graph")
+    QApplication.processEvents()
+    assert window.width() < 1000 and window.height() < 1000
+    assert window.pane_area.horizontalScrollBar().maximum() > 0
+    window.show_pane("chat")  # a narrow pane is not widened by the wide one built before
+    QApplication.processEvents()
+    assert window.pane_area.horizontalScrollBar().maximum() == 0
