@@ -91,6 +91,15 @@ def take(
 
 
 # -- the child: one screen size and scale, the real app ------------------------------------------
+def _screen_row(model: Any) -> int:
+    """The first memory of a screen session (its detail shows the session), else the first."""
+    for row in range(model.rowCount()):
+        memory = model.memory(row)
+        if memory is not None and memory.fields.get("event_type") == "screen":
+            return row
+    return 0
+
+
 def _child(report_path: Path, out: Path, themes: list[str], prefix: str) -> None:
     from app.privacy import keep_local
 
@@ -164,7 +173,7 @@ def _child(report_path: Path, out: Path, themes: list[str], prefix: str) -> None
                 wait(lambda p=pane: not p.streaming, 30)
                 asked = True
             if key == "memories" and pane.model.rowCount():
-                pane.table.selectRow(0)
+                pane.table.selectRow(_screen_row(pane.model))  # shows where it came from
             if key == "settings":
                 for index in range(pane.tabs.count()):
                     pane.tabs.setCurrentIndex(index)

@@ -146,7 +146,7 @@ class MemoriesPane(QWidget):
             # arrow ("Importance" was clipped at 200 % scaling).
             title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
             needed = header.fontMetrics().horizontalAdvance(title) + 4 * char
-            cell = self.fontMetrics().horizontalAdvance(longest.get(column, "")) + 3 * char
+            cell = self.fontMetrics().horizontalAdvance(longest.get(column, "")) + 2 * char
             header.resizeSection(column, max(char * chars, needed, cell))
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.model.total_changed.connect(self._update_count)
