@@ -93,7 +93,9 @@ def embedder_sync(session: Any) -> None:
     click.echo(f"Embedded {count:,} memories.")
 
 
-def search_many(memloci: Any, path: str, limit: int | None, options: dict[str, Any]) -> None:
+def search_many(
+    memloci: Any, path: str, limit: int | None, options: dict[str, Any], explain: bool = False
+) -> None:
     """One JSON line per query of the file (one query per line, blank lines skipped)."""
     source = Path(path)
     try:
@@ -112,9 +114,8 @@ def search_many(memloci: Any, path: str, limit: int | None, options: dict[str, A
         if not query:
             continue
         hits = memloci.search(query, limit=limit, **options)
-        click.echo(
-            json.dumps({"query": query, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False)
-        )
+        found = [render.hit_dict(h, explain) for h in hits]
+        click.echo(json.dumps({"query": query, "hits": found}, ensure_ascii=False))
 
 
 COMMANDS = [embedder]

@@ -1,0 +1,206 @@
+"""One search, step by step (`HybridRetriever.search` builds it):
+
+1. hop 1: the query's words (less its time expression) and each smaller question in it
+   (`plan.decompose`) through both channels; each list fused, the pool keeps each memory's best;
+2. a period relative to something ("the week after the party"): the anchor is found first, the
+   period is read from its date, and the words are searched in it;
+3. hop 2: the names the first hits bring that the query lacks (`hops.bridges`), searched with
+   the query's words, and the query's vector moved towards the first hits';
+4. adjustments: a memory outside the query's period (neither said in it nor naming a date in
+   it) drops by half a list's range; one that names a date gains a little when the question
+   asks "when"; recency and importance as before.
+
+Every constant here is a round share of a fused list's [0, 1] range, chosen for what it means,
+not fitted to a benchmark.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from app.domain import SearchHit, from_iso, utcnow
+from app.search import fusion, hops, timefit
+from app.search.filters import Filters
+from app.search.plan import QueryPlan
+from app.search.pool import Pool
+from app.store.fulltext import content_terms
+from app.timewords import TimeWindow
+
+if TYPE_CHECKING:
+    from app.search.hybrid import HybridRetriever
+
+OUTSIDE = 0.5  # a memory outside the asked period ranks below in-period ones of half its score
+SAYS_WHEN = 0.1  # a "when" question: a memory that names a date
+HOP_FROM = 3  # first hits whose names lead the second hop
+HOP_WEIGHT = 0.5  # a second-hop hit ranks with half its list's score
+CHECK = 3  # times the limit: how deep dates in texts are read (~0.1 ms each)
+
+
+class Search:
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        plan: QueryPlan,
+        base: Filters,
+        windowed: Filters | None,
+        now: datetime | None,
+    ) -> None:
+        self.r = retriever
+        self.plan = plan
+        self.base = base
+        self.windowed = windowed
+        self.window: TimeWindow | None = plan.parsed.window
+        self.now = now
+        self.k = retriever.settings.candidates
+        self.pool = Pool()
+        self.vector: Any = None
+        self.exempt: set[str] = set()  # the anchor of a relation keeps its place
+        self.strict = self.window is not None  # the query's own period filters; a derived one ranks
+        self.facts: dict[str, tuple[Any, ...]] = {}
+
+    def run(self, limit: int) -> list[SearchHit]:
+        self.first_hop()
+        if self.plan.parsed.relation is not None and self.window is None:
+            self.relation()
+        if self.pool and self.r.settings.second_hop:
+            self.second_hop()
+        if not self.pool:
+            return []
+        self.adjust(limit)
+        best = self.pool.top(limit)
+        return self.r.hydrate(self.pool, best, self.plan.text)
+
+    # -- the steps --------------------------------------------------------------------------------
+    def first_hop(self) -> None:
+        texts = [self.plan.text, *self.plan.parts]
+        pending = self.r._workers().submit(self.r._embed, texts)
+        lexical = []
+        try:
+            for text in texts:
+                found = self._lexical(text, self.base)
+                if self.windowed is not None:
+                    found.update(self._lexical(text, self.windowed))
+                lexical.append(found)
+        finally:
+            vectors = pending.result()
+        for index, text in enumerate(texts):
+            dense: dict[str, float] = {}
+            if vectors is not None:
+                vector = vectors[index]
+                if index == 0:
+                    self.vector = vector
+                dense = self.r._nearest(vector, self.base, self.k)
+                if self.windowed is not None:
+                    dense.update(self.r._nearest(vector, self.windowed, self.k))
+            fused = fusion.convex(lexical[index], dense, self.r.settings.dense_weight)
+            self.pool.add(fused, lexical[index], dense, via="" if index == 0 else text)
+
+    def relation(self) -> None:
+        """ "the week after the party": find the party, then search the week after its day."""
+        relation = self.plan.parsed.relation
+        assert relation is not None
+        asked = self.plan.query.lower()
+        if "how many" in asked or "how long" in asked:
+            return  # "how many days before X": a length, not a period to search in
+        vectors = self.r._embed([relation.anchor])
+        vector = None if vectors is None else vectors[0]
+        lexical, dense = self.r.channels(relation.anchor, vector, self.base, self.k)
+        fused = fusion.convex(lexical, dense, self.r.settings.dense_weight)
+        if not fused:
+            return
+        anchor = fusion.ranked(fused)[0]
+        said, _, text, _ = self._facts([anchor], text=True)[anchor]
+        day = timefit.anchor_day(text, from_iso(said))
+        now = self.now or datetime.now().astimezone()
+        window = timefit.relation_window(relation, day, now)
+        if window is None:
+            return
+        self.window = window
+        self.pool.add({anchor: 1.0}, lexical, dense, via=relation.anchor)
+        self.exempt.add(anchor)
+        windowed = Filters.build(
+            self.base.types, self.base.since, self.base.until, self.base.include_invalid, window
+        )
+        lexical = self._lexical(self.plan.text, windowed)
+        dense = {} if self.vector is None else self.r._nearest(self.vector, windowed, self.k)
+        fused = fusion.convex(lexical, dense, self.r.settings.dense_weight)
+        self.pool.add(fused, lexical, dense, hop=2, via=f"{window.phrase}")
+
+    def second_hop(self) -> None:
+        firsts = self.pool.top(HOP_FROM)
+        facts = self._facts(firsts, text=True)
+        texts = [(facts[k][2], facts[k][3] or "") for k in firsts if k in facts]
+        names = hops.bridges(self.plan.text, texts, self.r.lexical.frequency, self.r.lexical.size())
+        if not names:
+            return
+        words = " ".join([*content_terms(self.plan.text), *names])
+        lexical = self._lexical(words, self.base)
+        dense: dict[str, float] = {}
+        neighbours = self.r.vectors(firsts)
+        if self.vector is not None and neighbours is not None:
+            dense = self.r._nearest(hops.rocchio(self.vector, neighbours), self.base, self.k)
+        fused = fusion.convex(lexical, dense, self.r.settings.dense_weight)
+        self.pool.add(fused, lexical, dense, hop=2, via=", ".join(names), weight=HOP_WEIGHT)
+
+    def adjust(self, limit: int) -> None:
+        pool, s = self.pool, self.r.settings
+        keys = list(pool.items)
+        facts = self._facts(keys)
+        window = self.window
+        if window is not None:
+            phrase = window.phrase or "the period asked"
+            outside = []
+            for key in keys:
+                said = from_iso(facts[key][0]) if key in facts else None
+                if said is not None and timefit.said_in(said, window):
+                    pool.items[key].time = f"said {phrase}"
+                elif key not in self.exempt:
+                    pool.adjust(key, -OUTSIDE)
+                    outside.append(key)
+            # Texts are read only where it can matter: the best of those outside the period.
+            ranked = [k for k in pool.ranked() if k in set(outside)][: CHECK * limit]
+            texts = self._facts(ranked, text=True)
+            for key in ranked:
+                said, _, text, _ = texts[key]
+                fit = timefit.fit(text, from_iso(said), window)
+                if fit.how == "mentions":
+                    pool.adjust(key, OUTSIDE)
+                    pool.items[key].time = f"mentions {fit.label} ({phrase})"
+                else:
+                    pool.items[key].time = f"outside {phrase}"
+            inside = any(pool.items[k].time.startswith(("said", "mentions")) for k in keys)
+            if self.strict and inside:
+                # Words of the query named the period: what is outside it is not shown, unless
+                # nothing is inside (then the words alone answer, ranked as they are).
+                for key in outside:
+                    if not pool.items[key].time.startswith("mentions"):
+                        del pool.items[key]
+        if self.plan.asks_when:
+            ranked = pool.top(CHECK * limit)
+            texts = self._facts(ranked, text=True)
+            for key in ranked:
+                said, _, text, _ = texts[key]
+                label = timefit.mentions_a_date(text, from_iso(said))
+                if label:
+                    pool.adjust(key, SAYS_WHEN, f"says a date ({label})")
+        if s.recency_weight or s.importance_weight:
+            now = utcnow()
+            for key in list(pool.items):
+                if key not in facts:
+                    continue
+                said, importance = facts[key][0], facts[key][1]
+                recent = fusion.recency(from_iso(said), now, s.recency_half_life_days)
+                extra = s.recency_weight * recent + s.importance_weight * float(importance)
+                pool.adjust(key, extra)
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def _lexical(self, text: str, filters: Filters) -> dict[str, float]:
+        return {h.memory_id: h.score for h in self.r.lexical.search(text, filters, self.k)}
+
+    def _facts(self, keys: list[str], text: bool = False) -> dict[str, tuple[Any, ...]]:
+        """Memory facts by id, fetched once (texts only for those that need them)."""
+        missing = [k for k in keys if k not in self.facts or (text and len(self.facts[k]) < 4)]
+        if missing:
+            self.facts.update(self.r.facts(missing, text=text))
+        return {k: self.facts[k] for k in keys if k in self.facts}
