@@ -156,7 +156,7 @@ class Explanation:
     hop: int = 1
     via: str = ""  # the part of the query, or the earlier hit's words, that found it
     time: str = ""  # "said in May 2023", "mentions 3 May 2023", "outside May 2023", ""
-    boosts: tuple[str, ...] = ()  # "says a date", "recent", ...
+    adjustments: tuple[str, ...] = ()  # "says a date (3 May 2023)", "a short reply ...", ...
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -164,7 +164,7 @@ class Explanation:
             "hop": self.hop,
             "via": self.via,
             "time": self.time,
-            "boosts": list(self.boosts),
+            "adjustments": list(self.adjustments),
         }
 
 

@@ -94,8 +94,8 @@ def explanation_lines(hit: SearchHit) -> list[str]:
     lines = [f"why: {channels}; {hop}"]
     if why.time:
         lines.append(f"     time: {why.time}")
-    if why.boosts:
-        lines.append(f"     plus: {', '.join(why.boosts)}")
+    if why.adjustments:
+        lines.append(f"     ranked: {', '.join(why.adjustments)}")
     return lines
 
 

@@ -15,13 +15,19 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from app.store.fulltext import STOPWORDS, content_terms
+from app.timewords.vocab import ENGLISH, NUMBERS, ORDINALS, UNITS
+
+# Capitalised time words ("Thursday", "May") and numbers start sentences, they are no names.
+_TIME_WORDS = frozenset(
+    [*ENGLISH.months, *ENGLISH.weekdays, *NUMBERS, *ORDINALS, *UNITS, "new", "eve", "day"]
+)
 
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*[\w]")
 MAX_BRIDGES = 3
 RARE_SHARE = 0.02  # a name held by more than this share of memories says little
 
 
-def _speaker_prefix(text: str, actor: str) -> str:
+def own_words(text: str, actor: str) -> str:
     """The text without a leading "Speaker: " (a chat message's own name is not news)."""
     if actor and text.startswith(actor + ":"):
         return text[len(actor) + 1 :]
@@ -39,9 +45,9 @@ def bridges(
     asked = set(content_terms(query)) | {w.lower() for w in re.findall(r"\w+", query)}
     seen: dict[str, int] = {}
     for text, actor in firsts:
-        for match in _CAPITALISED.finditer(_speaker_prefix(text, actor)):
+        for match in _CAPITALISED.finditer(own_words(text, actor)):
             word = re.sub(r"['’]s$", "", match.group(0)).lower()
-            if word in STOPWORDS or word in asked or len(word) < 3 or word.isdigit():
+            if word in STOPWORDS or word in _TIME_WORDS or word in asked or len(word) < 3:
                 continue
             seen[word] = seen.get(word, 0) + 1
     limit = max(3, int(total * RARE_SHARE))

@@ -196,13 +196,17 @@ class HybridRetriever:
             )
         return hits
 
-    def _listing(self, filters: Filters, limit: int, phrase: str) -> list[SearchHit]:
+    def listing_ids(self, filters: Filters, limit: int) -> list[str]:
+        """The memories in the filters, newest first."""
         clause, params = filters.sql("m")
         rows = self.db.query(
             f"SELECT m.id FROM memories m WHERE 1{clause} ORDER BY m.occurred_at DESC LIMIT ?",
             [*params, limit],
         )
-        memories = self.repo.get_many([r["id"] for r in rows])
+        return [str(r["id"]) for r in rows]
+
+    def _listing(self, filters: Filters, limit: int, phrase: str) -> list[SearchHit]:
+        memories = self.repo.get_many(self.listing_ids(filters, limit))
         why = Explanation((), time=f"said {phrase}".strip())
         return [replace(self._hit(m, 1.0, ""), explanation=why) for m in memories]
 

@@ -106,10 +106,10 @@ def decompose(text: str) -> tuple[str, ...]:
             parts = [_with_names(c, names) for c in clauses]
         else:
             choices = _CHOICE.split(text)
-            if len(choices) == 2 and len(content_terms(choices[1])) <= 4:
+            if names and len(choices) == 2 and len(content_terms(choices[1])) <= 4:
                 head, tail = choices
                 # "going to a national park" / "a theme park": the second borrows the names.
                 parts = [_with_names(head, names), _with_names(tail, names)]
-    kept = [" ".join(p.split()).strip(" ,") for p in parts]
-    kept = [p for p in kept if p and p != text and _useful(p, names)]
+    kept = [" ".join(p.split()).strip(" ,?") for p in parts]
+    kept = [p for p in kept if p and p != text.strip(" ,?") and _useful(p, names)]
     return tuple(dict.fromkeys(kept))[:MAX_PARTS]

@@ -23,7 +23,7 @@ class Candidate:
     hop: int
     via: str
     time: str = ""
-    boosts: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def explanation(self) -> Explanation:
         return Explanation(
@@ -31,7 +31,7 @@ class Candidate:
             hop=self.hop,
             via=self.via,
             time=self.time,
-            boosts=tuple(self.boosts),
+            adjustments=tuple(self.notes),
         )
 
 
@@ -44,6 +44,7 @@ def ranks(scores: Mapping[str, float]) -> dict[str, int]:
 class Pool:
     def __init__(self) -> None:
         self.items: dict[str, Candidate] = {}
+        self.leaders: list[str] = []  # the best of each part's list: each is given a place
 
     def __len__(self) -> int:
         return len(self.items)
@@ -60,9 +61,13 @@ class Pool:
         hop: int = 1,
         via: str = "",
         weight: float = 1.0,
+        lead: bool = False,
     ) -> None:
-        """One fused list; a memory already pooled keeps the better of its two scores."""
+        """One fused list; a memory already pooled keeps the better of its two scores. With
+        `lead`, the list's best is sure of a place in the top (`top`)."""
         lexical_rank, dense_rank = ranks(lexical), ranks(dense)
+        if lead and fused:
+            self.leaders.append(max(fused, key=lambda key: fused[key]))
         for key, value in fused.items():
             score = weight * value
             held = self.items.get(key)
@@ -75,15 +80,25 @@ class Pool:
             )
             self.items[key] = Candidate(score, channels, hop, via)
 
-    def adjust(self, key: str, amount: float, boost: str = "") -> None:
+    def adjust(self, key: str, amount: float, note: str = "") -> None:
         item = self.items[key]
         item.score += amount
-        if boost:
-            item.boosts.append(boost)
+        if note:
+            item.notes.append(note)
 
     def ranked(self) -> list[str]:
         """Keys best first (ties keep the order they were pooled in)."""
         return sorted(self.items, key=lambda key: -self.items[key].score)
 
     def top(self, count: int) -> list[str]:
-        return self.ranked()[:count]
+        """The best `count`; a part's best that did not make it takes the place of the last
+        ones (a question about two people shows both)."""
+        ranked = self.ranked()
+        best = ranked[:count]
+        missing = [k for k in dict.fromkeys(self.leaders) if k in self.items and k not in best]
+        for key in missing[: max(0, count - 1)]:
+            for index in range(len(best) - 1, 0, -1):
+                if best[index] not in self.leaders:
+                    best[index] = key
+                    break
+        return sorted(best, key=lambda key: ranked.index(key))

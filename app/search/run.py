@@ -34,7 +34,14 @@ OUTSIDE = 0.5  # a memory outside the asked period ranks below in-period ones of
 SAYS_WHEN = 0.1  # a "when" question: a memory that names a date
 HOP_FROM = 3  # first hits whose names lead the second hop
 HOP_WEIGHT = 0.5  # a second-hop hit ranks with half its list's score
+SHORT = 3  # content words: a reply this short that shares none with the query is a reaction
+LISTED = 0.5  # what a period holds, when none of it shares a word with the question
 CHECK = 3  # times the limit: how deep dates in texts are read (~0.1 ms each)
+
+
+def _stem(word: str) -> str:
+    """Enough of a word to match its forms ("painting", "painted"): its first five letters."""
+    return word[:5]
 
 
 class Search:
@@ -58,8 +65,10 @@ class Search:
         self.exempt: set[str] = set()  # the anchor of a relation keeps its place
         self.strict = self.window is not None  # the query's own period filters; a derived one ranks
         self.facts: dict[str, tuple[Any, ...]] = {}
+        self.limit = 10
 
     def run(self, limit: int) -> list[SearchHit]:
+        self.limit = limit
         self.first_hop()
         if self.plan.parsed.relation is not None and self.window is None:
             self.relation()
@@ -94,7 +103,8 @@ class Search:
                 if self.windowed is not None:
                     dense.update(self.r._nearest(vector, self.windowed, self.k))
             fused = fusion.convex(lexical[index], dense, self.r.settings.dense_weight)
-            self.pool.add(fused, lexical[index], dense, via="" if index == 0 else text)
+            via = "" if index == 0 else text
+            self.pool.add(fused, lexical[index], dense, via=via, lead=index > 0)
 
     def relation(self) -> None:
         """ "the week after the party": find the party, then search the week after its day."""
@@ -117,7 +127,8 @@ class Search:
         if window is None:
             return
         self.window = window
-        self.pool.add({anchor: 1.0}, lexical, dense, via=relation.anchor)
+        what = f"{relation.anchor} ({relation.phrase} it)"
+        self.pool.add({anchor: 1.0}, lexical, dense, via=what)
         self.exempt.add(anchor)
         windowed = Filters.build(
             self.base.types, self.base.since, self.base.until, self.base.include_invalid, window
@@ -125,6 +136,11 @@ class Search:
         lexical = self._lexical(self.plan.text, windowed)
         dense = {} if self.vector is None else self.r._nearest(self.vector, windowed, self.k)
         fused = fusion.convex(lexical, dense, self.r.settings.dense_weight)
+        if not fused:
+            # Nothing in the period shares a word with the question ("what did I do the day
+            # after the marathon?"): what was said in it, newest first, below the anchor.
+            listed = self.r.listing_ids(windowed, self.limit)
+            fused = {key: LISTED * (1 - n / len(listed)) for n, key in enumerate(listed)}
         self.pool.add(fused, lexical, dense, hop=2, via=f"{window.phrase}")
 
     def second_hop(self) -> None:
@@ -176,6 +192,7 @@ class Search:
                 for key in outside:
                     if not pool.items[key].time.startswith("mentions"):
                         del pool.items[key]
+        self.reactions(limit)
         if self.plan.asks_when:
             ranked = pool.top(CHECK * limit)
             texts = self._facts(ranked, text=True)
@@ -193,6 +210,18 @@ class Search:
                 recent = fusion.recency(from_iso(said), now, s.recency_half_life_days)
                 extra = s.recency_weight * recent + s.importance_weight * float(importance)
                 pool.adjust(key, extra)
+
+    def reactions(self, limit: int) -> None:
+        """A short message that shares no word with the query ("Oh that's priceless.") was
+        found through the messages before it: it ranks below what they said."""
+        ranked = self.pool.top(CHECK * limit)
+        asked = {_stem(t) for t in content_terms(self.plan.text)}
+        texts = self._facts(ranked, text=True)
+        for key in ranked:
+            _, _, text, actor = texts[key]
+            words = content_terms(hops.own_words(text, actor or ""))
+            if len(words) <= SHORT and not asked & {_stem(w) for w in words}:
+                self.pool.adjust(key, -OUTSIDE, "a short reply to what matched")
 
     # -- helpers ----------------------------------------------------------------------------------
     def _lexical(self, text: str, filters: Filters) -> dict[str, float]:
