@@ -188,7 +188,7 @@ class FaultHarness:
             }.items():
                 settings = settings.with_value(name, value)
             memloci.save_settings(settings)
-            conn = memloci.services.database.conn()
+            conn = memloci._parts.database.conn()
             conn.executescript(LEDGER_SQL)
         if self.config.capture and "capture" in self.config.scenarios:
             self._start_desktop()
@@ -369,7 +369,7 @@ class FaultHarness:
 
         self.tally.checks += 1
         with Memloci.open(self.home) as memloci:
-            db = memloci.services.database
+            db = memloci._parts.database
             conn = db.conn()
             integrity = db.integrity_check(quick=False)
             assert integrity == ["ok"], f"{label}: integrity_check {integrity[:3]}"
@@ -537,7 +537,7 @@ class FaultHarness:
         from app.core import Memloci
 
         with Memloci.open(self.home) as memloci:
-            return int(memloci.services.database.scalar("SELECT count(*) FROM capture_pending"))
+            return int(memloci._parts.database.scalar("SELECT count(*) FROM capture_pending"))
 
     def summary(self) -> str:
         t = self.tally

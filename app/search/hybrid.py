@@ -24,6 +24,7 @@ from app.domain import Explanation, Memory, SearchHit
 from app.embed.base import EmbedderUnavailable
 from app.retrieval import SearchRequest
 from app.search.config import RetrievalSettings
+from app.search.context import index_threads
 from app.search.filters import Filters
 from app.search.indexer import Indexer, from_blobs
 from app.search.lexical import LexicalIndex
@@ -91,6 +92,9 @@ class HybridRetriever:
     def removed(self, memory_ids: Sequence[str]) -> None:
         self.indexer.purge_now()
 
+    def contexts(self, conn: Any, memory_ids: Sequence[str], resumed: set[str]) -> None:
+        index_threads(conn, memory_ids, resumed)
+
     def rebuild(self, progress: Any = None) -> int:
         from app.search.maintenance import rebuild
 
@@ -103,7 +107,7 @@ class HybridRetriever:
             pool.shutdown(wait=True)
         self.indexer.close()
 
-    def _workers(self) -> ThreadPoolExecutor:
+    def workers(self) -> ThreadPoolExecutor:
         """Threads for the vector channel (each keeps its own database connection)."""
         with self._pool_lock:
             if self._pool is None:
@@ -129,7 +133,7 @@ class HybridRetriever:
                 windowed = None  # nothing said then: the words alone (dates in texts still fit)
         return Search(self, plan, base, windowed, now).run(request.limit)
 
-    def _embed(self, texts: Sequence[str]) -> list[Any] | None:
+    def embed(self, texts: Sequence[str]) -> list[Any] | None:
         """Query vectors for `texts` in one batch; None without a working embedder."""
         embedder = self.indexer.embedder()
         if embedder is None:
@@ -148,7 +152,7 @@ class HybridRetriever:
     ) -> tuple[dict[str, float], dict[str, float]]:
         """Raw scores of both channels (BM25, cosine) for one text, run side by side."""
         pending = (
-            None if vector is None else self._workers().submit(self._nearest, vector, filters, k)
+            None if vector is None else self.workers().submit(self.nearest, vector, filters, k)
         )
         try:
             lexical = {h.memory_id: h.score for h in self.lexical.search(text, filters, k)}
@@ -233,12 +237,12 @@ class HybridRetriever:
         return out
 
     # -- the vector channel -----------------------------------------------------------------------
-    def _dense(self, text: str, filters: Filters, k: int) -> dict[str, float]:
+    def nearest_to_text(self, text: str, filters: Filters, k: int) -> dict[str, float]:
         """Nearest memories by meaning for one text (embeds it first)."""
-        vectors = self._embed([text])
-        return {} if vectors is None else self._nearest(vectors[0], filters, k)
+        vectors = self.embed([text])
+        return {} if vectors is None else self.nearest(vectors[0], filters, k)
 
-    def _nearest(self, query: Any, filters: Filters, k: int) -> dict[str, float]:
+    def nearest(self, query: Any, filters: Filters, k: int) -> dict[str, float]:
         """Nearest memories to a query vector. Any failure here leaves full-text results
         standing: the vector channel improves search, it must never break it."""
         try:

@@ -16,19 +16,20 @@ not fitted to a benchmark.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from app.domain import SearchHit, from_iso, utcnow
 from app.search import fusion, hops, timefit
+from app.search.config import RetrievalSettings
 from app.search.filters import Filters
+from app.search.lexical import LexicalIndex
 from app.search.plan import QueryPlan
 from app.search.pool import Pool
 from app.store.fulltext import content_terms
 from app.timewords import TimeWindow
-
-if TYPE_CHECKING:
-    from app.search.hybrid import HybridRetriever
 
 OUTSIDE = 0.5  # a memory outside the asked period ranks below in-period ones of half its score
 SAYS_WHEN = 0.1  # a "when" question: a memory that names a date
@@ -39,6 +40,32 @@ LISTED = 0.5  # what a period holds, when none of it shares a word with the ques
 CHECK = 3  # times the limit: how deep dates in texts are read (~0.1 ms each)
 
 
+class Channels(Protocol):
+    """What a search asks of its retriever (`HybridRetriever`): the two channels, the facts
+    and vectors of memories, and hits for the ids it chose."""
+
+    settings: RetrievalSettings
+    lexical: LexicalIndex
+
+    def workers(self) -> ThreadPoolExecutor: ...
+
+    def embed(self, texts: Sequence[str]) -> list[Any] | None: ...
+
+    def nearest(self, query: Any, filters: Filters, k: int) -> dict[str, float]: ...
+
+    def channels(
+        self, text: str, vector: Any, filters: Filters, k: int
+    ) -> tuple[dict[str, float], dict[str, float]]: ...
+
+    def facts(self, ids: list[str], text: bool = False) -> dict[str, tuple[Any, ...]]: ...
+
+    def vectors(self, ids: list[str]) -> Any: ...
+
+    def listing_ids(self, filters: Filters, limit: int) -> list[str]: ...
+
+    def hydrate(self, pool: Pool, best: list[str], query: str) -> list[SearchHit]: ...
+
+
 def _stem(word: str) -> str:
     """Enough of a word to match its forms ("painting", "painted"): its first five letters."""
     return word[:5]
@@ -47,7 +74,7 @@ def _stem(word: str) -> str:
 class Search:
     def __init__(
         self,
-        retriever: HybridRetriever,
+        retriever: Channels,
         plan: QueryPlan,
         base: Filters,
         windowed: Filters | None,
@@ -83,7 +110,7 @@ class Search:
     # -- the steps --------------------------------------------------------------------------------
     def first_hop(self) -> None:
         texts = [self.plan.text, *self.plan.parts]
-        pending = self.r._workers().submit(self.r._embed, texts)
+        pending = self.r.workers().submit(self.r.embed, texts)
         lexical = []
         try:
             for text in texts:
@@ -99,9 +126,9 @@ class Search:
                 vector = vectors[index]
                 if index == 0:
                     self.vector = vector
-                dense = self.r._nearest(vector, self.base, self.k)
+                dense = self.r.nearest(vector, self.base, self.k)
                 if self.windowed is not None:
-                    dense.update(self.r._nearest(vector, self.windowed, self.k))
+                    dense.update(self.r.nearest(vector, self.windowed, self.k))
             fused = fusion.convex(lexical[index], dense, self.r.settings.dense_weight)
             via = "" if index == 0 else text
             self.pool.add(fused, lexical[index], dense, via=via, lead=index > 0)
@@ -113,7 +140,7 @@ class Search:
         asked = self.plan.query.lower()
         if "how many" in asked or "how long" in asked:
             return  # "how many days before X": a length, not a period to search in
-        vectors = self.r._embed([relation.anchor])
+        vectors = self.r.embed([relation.anchor])
         vector = None if vectors is None else vectors[0]
         lexical, dense = self.r.channels(relation.anchor, vector, self.base, self.k)
         fused = fusion.convex(lexical, dense, self.r.settings.dense_weight)
@@ -134,7 +161,7 @@ class Search:
             self.base.types, self.base.since, self.base.until, self.base.include_invalid, window
         )
         lexical = self._lexical(self.plan.text, windowed)
-        dense = {} if self.vector is None else self.r._nearest(self.vector, windowed, self.k)
+        dense = {} if self.vector is None else self.r.nearest(self.vector, windowed, self.k)
         fused = fusion.convex(lexical, dense, self.r.settings.dense_weight)
         if not fused:
             # Nothing in the period shares a word with the question ("what did I do the day
@@ -155,7 +182,7 @@ class Search:
         dense: dict[str, float] = {}
         neighbours = self.r.vectors(firsts)
         if self.vector is not None and neighbours is not None:
-            dense = self.r._nearest(hops.rocchio(self.vector, neighbours), self.base, self.k)
+            dense = self.r.nearest(hops.rocchio(self.vector, neighbours), self.base, self.k)
         fused = fusion.convex(lexical, dense, self.r.settings.dense_weight)
         self.pool.add(fused, lexical, dense, hop=2, via=", ".join(names), weight=HOP_WEIGHT)
 

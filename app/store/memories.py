@@ -8,6 +8,7 @@ through triggers. Vault secrets are sealed with their own key before they reach 
 from __future__ import annotations
 
 import base64
+import builtins
 import json
 import re
 import secrets
@@ -67,11 +68,11 @@ class MemoryRepository:
             raise NotFound(f"No memory id starts with {ident}.")
         if len(rows) > 1:
             raise AmbiguousId(f"Several memories start with {ident}; give more characters.")
-        return rows[0]["id"]
+        return str(rows[0]["id"])
 
     # -- reading ------------------------------------------------------------------------------
     def _sources_for(self, ids: Sequence[str]) -> dict[str, tuple[Source, ...]]:
-        found: dict[str, list[Source]] = {i: [] for i in ids}
+        found: dict[str, builtins.list[Source]] = {i: [] for i in ids}
         for start in range(0, len(ids), 500):
             chunk = list(ids[start : start + 500])
             marks = ",".join("?" * len(chunk))
@@ -83,16 +84,18 @@ class MemoryRepository:
                 found[row["memory_id"]].append(Source(row["kind"], row["ref"]))
         return {i: tuple(s) for i, s in found.items()}
 
-    def _to_memories(self, rows: list[dict[str, Any]]) -> list[Memory]:
+    def _to_memories(self, rows: builtins.list[dict[str, Any]]) -> builtins.list[Memory]:
         sources = self._sources_for([r["id"] for r in rows])
         return [self._to_memory(row, sources.get(row["id"], ())) for row in rows]
 
     @staticmethod
     def _to_memory(row: dict[str, Any], sources: tuple[Source, ...]) -> Memory:
+        memory_type = MemoryType(row["type"])
+        fields = json.loads(row["data"])
         return Memory(
             id=row["id"],
-            type=MemoryType(row["type"]),
-            fields=json.loads(row["data"]),
+            type=memory_type,
+            fields=fields,
             text=row["text"],
             occurred_at=from_iso(row["occurred_at"]),
             created_at=from_iso(row["created_at"]),
@@ -103,6 +106,7 @@ class MemoryRepository:
             sources=sources,
             valid_to=from_iso(row["valid_to"]) if row["valid_to"] else None,
             invalid_reason=row["invalid_reason"],
+            title=kind_of(memory_type).title(fields),
         )
 
     _COLUMNS = (
@@ -115,7 +119,7 @@ class MemoryRepository:
         rows = self.db.query(f"SELECT {self._COLUMNS} FROM memories WHERE id = ?", (memory_id,))
         return self._to_memories(rows)[0]
 
-    def get_many(self, ids: Sequence[str]) -> list[Memory]:
+    def get_many(self, ids: Sequence[str]) -> builtins.list[Memory]:
         """Memories by full id, in the order asked; unknown ids are skipped."""
         rows: dict[str, dict[str, Any]] = {}
         for start in range(0, len(ids), 500):
@@ -138,7 +142,7 @@ class MemoryRepository:
         limit: int = 50,
         offset: int = 0,
         newest_first: bool = True,
-    ) -> list[Memory]:
+    ) -> builtins.list[Memory]:
         where, params = self._filters(
             [memory_type] if memory_type else None, since, until, include_invalid, prefix=""
         )
@@ -157,9 +161,9 @@ class MemoryRepository:
         until: datetime | None,
         include_invalid: bool,
         prefix: str = "m.",
-    ) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
-        params: list[Any] = []
+    ) -> tuple[str, builtins.list[Any]]:
+        clauses: builtins.list[str] = []
+        params: builtins.list[Any] = []
         if types:
             names = [MemoryType(t).value for t in types]
             clauses.append(f"{prefix}type IN ({','.join('?' * len(names))})")
@@ -182,7 +186,7 @@ class MemoryRepository:
         )
         return self._to_memories(rows)[0] if rows else None
 
-    def find_by_source(self, kind: str, ref: str) -> list[str]:
+    def find_by_source(self, kind: str, ref: str) -> builtins.list[str]:
         rows = self.db.query(
             "SELECT memory_id FROM memory_sources WHERE kind = ? AND ref = ? ORDER BY memory_id",
             (kind, ref),
@@ -436,7 +440,7 @@ class MemoryRepository:
             db.conn.execute("INSERT INTO search_docs (search_docs) VALUES ('optimize')")
         return count
 
-    def history(self, memory_id: str) -> list[HistoryEntry]:
+    def history(self, memory_id: str) -> builtins.list[HistoryEntry]:
         rows = self.db.query(
             "SELECT memory_id, version, action, actor, reason, old, new, at FROM memory_history "
             "WHERE memory_id = ? ORDER BY id",
@@ -466,7 +470,7 @@ class MemoryRepository:
         until: datetime | None = None,
         include_invalid: bool = False,
         limit: int = 10,
-    ) -> list[FtsHit]:
+    ) -> builtins.list[FtsHit]:
         """BM25 over the memories' own text (not a chat message's context), best first: what
         the agents and autofill ask when they look for memories saying the same thing. Like
         search, the words are scored rarest first within a budget of documents, so a long text
@@ -517,7 +521,7 @@ def _public_snapshot(raw: str | None) -> dict[str, Any] | None:
     """History as shown to people and programs: a sealed secret shows as masked."""
     if raw is None:
         return None
-    snap = json.loads(raw)
+    snap: dict[str, Any] = json.loads(raw)
     if snap.pop("sealed_secret", None) is not None:
         snap["fields"] = {**snap.get("fields", {}), "secret_value": "(sealed)"}
     return snap

@@ -38,7 +38,7 @@ def stored_bytes(conn, table: str) -> int:
 def sizes(memloci) -> dict[str, int]:
     """Bytes of the database file, and the bytes each full-text table stores in its shadow
     tables (SQLCipher has no `dbstat` to count pages)."""
-    database = memloci.services.database
+    database = memloci._parts.database
     database.checkpoint()
     found = {"database file": Path(memloci.paths.database).stat().st_size}
     conn = database.conn()
@@ -55,8 +55,8 @@ def timings(memloci, queries: list[str]) -> dict[str, list[float]]:
     from app.domain import MemoryType
     from app.search.filters import Filters
 
-    repo = memloci.services.repo
-    lexical = memloci.services.retriever.lexical
+    repo = memloci._parts.repo
+    lexical = memloci._parts.retriever.lexical
     result: dict[str, list[float]] = {"search: full-text channel": [], "search_fts: words": []}
     for query in queries[:20]:  # warm-up
         lexical.search(query, Filters(), 100)
@@ -71,7 +71,7 @@ def timings(memloci, queries: list[str]) -> dict[str, list[float]]:
     # What the agents ask: a memory's whole text, within its type (deduplication, updates).
     texts = [
         r[0]
-        for r in memloci.services.database.conn().execute(
+        for r in memloci._parts.database.conn().execute(
             "SELECT text FROM memories ORDER BY seq % 7919, seq LIMIT ?", (len(queries) // 2,)
         )
     ]
@@ -96,7 +96,7 @@ def main() -> None:
 
         with Memloci.open(home) as memloci:
             memloci.save_settings(memloci.settings.with_value("embedder.kind", "none"))
-            existing = int(memloci.services.database.scalar("SELECT count(*) FROM memories"))
+            existing = int(memloci._parts.database.scalar("SELECT count(*) FROM memories"))
         if existing < args.messages:
             export = write_jsonl(home / "chat.jsonl", args.messages)
             command = [*MEMLOCI, "import-chat", str(export), "--no-agents", "--no-index", "--json"]
@@ -118,7 +118,7 @@ def main() -> None:
             measured = timings(memloci, queries)
             victims = [
                 r[0]
-                for r in memloci.services.database.conn().execute(
+                for r in memloci._parts.database.conn().execute(
                     "SELECT id FROM memories ORDER BY random() LIMIT ?", (args.forget,)
                 )
             ]

@@ -106,7 +106,7 @@ def test_forget_purges_row_history_sources_and_index_terms(memloci) -> None:
     memloci.forget(gone.id[:8])
     with pytest.raises(NotFound):
         memloci.get(gone.id)
-    db = memloci.services.database
+    db = memloci._parts.database
     assert db.scalar("SELECT count(*) FROM memory_history WHERE memory_id = ?", (gone.id,)) == 0
     assert db.scalar("SELECT count(*) FROM memory_sources WHERE memory_id = ?", (gone.id,)) == 0
     terms = fulltext.vocabulary(db.conn())
@@ -124,7 +124,7 @@ def test_ids_resolve_by_unique_prefix(memloci) -> None:
         memloci.get("zzzzzzzz")
     with pytest.raises(InvalidInput):
         memloci.get("not an id!")
-    repo = memloci.services.repo
+    repo = memloci._parts.repo
     for suffix in ("1", "2"):
         fields = kind_of("episodic").build("twin", {})
         repo.insert(

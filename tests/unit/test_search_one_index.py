@@ -17,22 +17,22 @@ from tests import fulltext
 
 
 def vocabulary(memloci: Memloci) -> set[str]:
-    return fulltext.vocabulary(memloci.services.database.conn())
+    return fulltext.vocabulary(memloci._parts.database.conn())
 
 
 def in_segments(memloci: Memloci, word: str) -> bool:
-    return fulltext.in_segments(memloci.services.database.conn(), word)
+    return fulltext.in_segments(memloci._parts.database.conn(), word)
 
 
 def full_text_tables(memloci: Memloci) -> list[str]:
-    rows = memloci.services.database.conn().execute(
+    rows = memloci._parts.database.conn().execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL%fts5%'"
     )
     return sorted(r[0] for r in rows)
 
 
 def fts_triggers(memloci: Memloci) -> list[str]:
-    rows = memloci.services.database.conn().execute(
+    rows = memloci._parts.database.conn().execute(
         "SELECT name FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '%memories_fts%'"
     )
     return [r[0] for r in rows]
@@ -59,7 +59,7 @@ def test_a_new_store_has_one_full_text_index(memloci: Memloci) -> None:
     assert full_text_tables(memloci) == ["search_docs"]
     assert fts_triggers(memloci) == []
     memory = memloci.add("Planted basil on the balcony", type="episodic")
-    hits = memloci.services.repo.search_fts("basil balcony")
+    hits = memloci._parts.repo.search_fts("basil balcony")
     assert [h.memory.id for h in hits] == [memory.id]
     assert hits[0].snippet.endswith("Planted [basil] on the [balcony]")
     assert hits[0].score > 0
@@ -74,22 +74,22 @@ def test_agents_full_text_matches_a_memorys_own_text_not_its_chat_context(
         [("Ana", "Did you go to the quokkaland festival?"), ("Rui", "Yes, with the kids!")],
     )
     question, reply = sorted(memloci.list(limit=10), key=lambda m: m.occurred_at)
-    ctx = memloci.services.database.scalar(
+    ctx = memloci._parts.database.scalar(
         "SELECT d.ctx FROM search_docs d JOIN memories m ON m.seq = d.rowid WHERE m.id = ?",
         (reply.id,),
     )
     assert "quokkaland" in ctx  # search finds the reply by the question it answers...
     assert reply.id in {h.id for h in memloci.search("quokkaland festival", limit=10)}
     # ...while what the agents and autofill ask matches what a memory itself says.
-    hits = memloci.services.repo.search_fts("quokkaland festival", limit=10)
+    hits = memloci._parts.repo.search_fts("quokkaland festival", limit=10)
     assert [h.memory.id for h in hits] == [question.id]
-    assert [h.memory.id for h in memloci.services.repo.search_fts("kids")] == [reply.id]
+    assert [h.memory.id for h in memloci._parts.repo.search_fts("kids")] == [reply.id]
 
 
 def test_agents_full_text_keeps_its_type_time_and_validity_filters(memloci: Memloci) -> None:
     fact = memloci.add("Ana's tortoise is called Zeno", type="semantic")
     event = memloci.add("Fed the tortoise Zeno some lettuce", type="episodic")
-    repo = memloci.services.repo
+    repo = memloci._parts.repo
     assert {h.memory.id for h in repo.search_fts("tortoise zeno")} == {fact.id, event.id}
     typed = repo.search_fts("tortoise zeno", types=[MemoryType.SEMANTIC])
     assert [h.memory.id for h in typed] == [fact.id]
@@ -104,14 +104,14 @@ def test_the_graph_links_entities_through_the_one_index(memloci: Memloci, tmp_pa
     ana = memloci.add("Ana Souza is my sister", type="semantic", fields={"name": "Ana Souza"})
     porto = memloci.add("Porto is a city in Portugal", type="semantic", fields={"name": "Porto"})
     trip = memloci.add("Visited Porto with Ana Souza", type="episodic")
-    graph = entity_graph(memloci.services.database, memloci.services.repo)
+    graph = entity_graph(memloci._parts.database, memloci._parts.repo)
     nodes = {n.label: n for n in graph.nodes}
     assert trip.id in nodes["Ana Souza"].mention_ids and trip.id in nodes["Porto"].mention_ids
     assert {ana.id, porto.id} <= {i for n in graph.nodes for i in n.memory_ids}
     # A chat reply's context (the question before it) does not count as a mention.
     chat(tmp_path, memloci, [("Rui", "How is Ana Souza?"), ("Mel", "Fine, thanks for asking")])
     reply = next(m for m in memloci.list(limit=20) if m.text.endswith("thanks for asking"))
-    graph = entity_graph(memloci.services.database, memloci.services.repo)
+    graph = entity_graph(memloci._parts.database, memloci._parts.repo)
     assert reply.id not in {n.label: n for n in graph.nodes}["Ana Souza"].mention_ids
 
 
@@ -122,7 +122,7 @@ def test_forgetting_removes_the_terms_in_its_own_transaction(memloci: Memloci) -
     gone = memloci.add("forget quokkasecret notes", type="episodic")
     memloci.update(gone.id, "forget quokkasecret notes again")
     assert "quokkasecret" in vocabulary(memloci) and in_segments(memloci, "quokkasecret")
-    repo = memloci.services.repo
+    repo = memloci._parts.repo
     forgetting.forget(repo, [gone.id])  # the store's part only: no index hook runs after it
     terms = vocabulary(memloci)
     assert "zebrafinch" in terms and not any(t.startswith("quokka") for t in terms)
@@ -141,22 +141,22 @@ def test_forgetting_a_question_removes_it_from_its_replys_context_at_once(
     )
     question = next(m for m in memloci.list(limit=10) if "xylocarp" in m.text)
     assert "xylocarp" in vocabulary(memloci) and in_segments(memloci, "xylocarp")
-    forgetting.forget(memloci.services.repo, [question.id])
+    forgetting.forget(memloci._parts.repo, [question.id])
     assert not any("xylocarp" in t for t in vocabulary(memloci))
     assert not in_segments(memloci, "xylocarp")
-    ctx: Any = memloci.services.database.conn().execute("SELECT ctx FROM search_docs").fetchall()
+    ctx: Any = memloci._parts.database.conn().execute("SELECT ctx FROM search_docs").fetchall()
     assert all("xylocarp" not in row[0] for row in ctx)
 
 
 def test_agents_full_text_scores_rare_words_first_within_its_budget(memloci: Memloci) -> None:
     """A long text as the query (the agents pass a memory's whole text) costs a bounded number
     of scored documents, like search: the rare words are kept, the common ones dropped."""
-    repo = memloci.services.repo
+    repo = memloci._parts.repo
     repo._fulltext = Budget(100)
     for n in range(150):
         memloci.add(f"coffee with a colleague, cup {n}", type="episodic")
     rare = memloci.add("coffee with a quokka", type="episodic")
-    conn = memloci.services.database.conn()
+    conn = memloci._parts.database.conn()
     plan = repo._fulltext.plan(conn, "Coffee with a quokka!")
     assert plan is not None and plan.terms == ("quokka",) and plan.newest == ""
     assert [h.memory.id for h in repo.search_fts("coffee quokka", limit=3)] == [rare.id]

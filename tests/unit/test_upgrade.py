@@ -77,7 +77,7 @@ def test_a_store_from_the_previous_release_opens_migrates_and_keeps_everything(
 ) -> None:
     memloci = Memloci.open(old_home, PASSPHRASE)
     try:
-        db = memloci.services.database
+        db = memloci._parts.database
         applied = {row["number"] for row in db.query("SELECT number FROM _migrations")}
         assert applied == {number for number, _, _ in discover()}  # every step since 0001
         assert memloci.integrity() == ["ok"]
@@ -102,7 +102,7 @@ def test_a_store_from_the_previous_release_opens_migrates_and_keeps_everything(
         assert memloci.search("Bank PIN")[0].type.value == "vault"  # the caption, not the PIN
     finally:
         memloci.close()
-    assert Memloci.open(old_home, PASSPHRASE).services.database.scalar(
+    assert Memloci.open(old_home, PASSPHRASE)._parts.database.scalar(
         "SELECT count(*) FROM _migrations"
     ) == len(discover())  # reopening applies nothing twice
 
@@ -189,11 +189,11 @@ def test_a_crash_inside_the_full_text_step_leaves_the_old_store_whole(old_home: 
         database.close()
 
     with Memloci.open(old_home, PASSPHRASE) as memloci:
-        db = memloci.services.database
+        db = memloci._parts.database
         assert one_full_text_index(db.conn()) and memloci.integrity() == ["ok"]
         db.conn().execute("INSERT INTO search_docs(search_docs) VALUES ('integrity-check')")
         for entry in MANIFEST["memories"]:
             same_as_manifest(memloci, entry)
         assert memloci.get(memloci.search("Rui lives")[0].id).fields["name"] == "Rui"
-        rui = memloci.services.repo.search_fts("Rui lives", limit=3)
+        rui = memloci._parts.repo.search_fts("Rui lives", limit=3)
         assert rui and rui[0].memory.fields["name"] == "Rui"
