@@ -16,6 +16,7 @@ not fitted to a benchmark.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -37,6 +38,8 @@ HOP_FROM = 3  # first hits whose names lead the second hop
 HOP_WEIGHT = 0.5  # a second-hop hit ranks with half its list's score
 SHORT = 3  # content words: a reply this short that shares none with the query is a reaction
 LISTED = 0.5  # what a period holds, when none of it shares a word with the question
+SAME_DAY = 3  # hits said on one day before the next ones of that day give way to other days
+SPREAD = 0.1  # what each further hit of one day gives way (a tenth of a list's range)
 CHECK = 3  # times the limit: how deep dates in texts are read (~0.1 ms each)
 
 
@@ -90,7 +93,9 @@ class Search:
         self.pool = Pool()
         self.vector: Any = None
         self.exempt: set[str] = set()  # the anchor of a relation keeps its place
-        self.strict = self.window is not None  # the query's own period filters; a derived one ranks
+        # The query's own period filters, when something was said in it; a derived period, or
+        # one nothing was said in (a plan or a memory's date may still name it), only ranks.
+        self.strict = self.window is not None and windowed is not None
         self.facts: dict[str, tuple[Any, ...]] = {}
         self.limit = 10
 
@@ -237,6 +242,7 @@ class Search:
                 recent = fusion.recency(from_iso(said), now, s.recency_half_life_days)
                 extra = s.recency_weight * recent + s.importance_weight * float(importance)
                 pool.adjust(key, extra)
+        self.spread(limit)
 
     def reactions(self, limit: int) -> None:
         """A short message that shares no word with the query ("Oh that's priceless.") was
@@ -249,6 +255,22 @@ class Search:
             words = content_terms(hops.own_words(text, actor or ""))
             if len(words) <= SHORT and not asked & {_stem(w) for w in words}:
                 self.pool.adjust(key, -OUTSIDE, "a short reply to what matched")
+
+    def spread(self, limit: int) -> None:
+        """Results spread over days: past the first `SAME_DAY` hits said on one day, each
+        further one of that day gives way to equally good ones of other days (a question about
+        what happened over months is not answered by one evening's messages)."""
+        ranked = self.pool.ranked()[: CHECK * limit]
+        facts = self._facts(ranked)
+        seen: Counter[str] = Counter()
+        for key in ranked:
+            if key not in facts or key in self.exempt:
+                continue
+            day = timefit.local_day(from_iso(facts[key][0]))
+            seen[day] += 1
+            extra = seen[day] - SAME_DAY
+            if extra > 0:
+                self.pool.adjust(key, -SPREAD * extra, f"hit {seen[day]} said on {day}")
 
     # -- helpers ----------------------------------------------------------------------------------
     def _lexical(self, text: str, filters: Filters) -> dict[str, float]:

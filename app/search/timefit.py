@@ -51,6 +51,11 @@ def _overlaps(first: date, end: date, window: TimeWindow) -> bool:
     return (since is None or end > since) and (until is None or first < until)
 
 
+def local_day(moment: datetime) -> str:
+    """The local day a memory was said, as "2025-04-13"."""
+    return _local(moment).date().isoformat()
+
+
 def said_in(moment: datetime, window: TimeWindow) -> bool:
     day = _local(moment).date()
     return _overlaps(day, day + timedelta(days=1), window)

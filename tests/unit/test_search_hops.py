@@ -187,3 +187,18 @@ def test_search_explain_shows_channel_hop_and_time(capsys) -> None:
     assert "why" not in json.loads(out)["hits"][0]  # only when asked
     code, out = run(capsys, "search", "--explain", "what did I do today")
     assert "time: said today" in out
+
+
+def test_a_period_nothing_was_said_in_ranks_without_hiding_the_rest(memloci) -> None:
+    _filler(memloci)
+    said = datetime(2025, 6, 1, 10, tzinfo=UTC)
+    rye = _said(memloci, "Ana baked rye bread for the market stall", said)
+    cake = _said(memloci, "Ana baked a plum cake for her sister", said)
+    plan = _said(memloci, "Ana will bake the wedding cake for Lotte in June 2031", said)
+    hits = memloci.search("What has Ana baked in 2031?")
+    ids = [h.id for h in hits]
+    # Nothing was said in 2031: the memory naming it keeps its place, the rest still answer
+    # below what fits (they used to be hidden, leaving the plan alone).
+    assert {plan.id, rye.id, cake.id} <= set(ids) and ids.index(plan.id) < ids.index(rye.id)
+    why = hits[ids.index(plan.id)].explanation
+    assert why is not None and why.time.startswith("mentions June 2031")

@@ -9,6 +9,7 @@ import pytest
 
 from app.search.hops import bridges
 from app.search.plan import QueryPlan, asks_when, decompose
+from app.search.pool import Pool
 from app.search.timefit import fit, relation_window
 from app.timewords import TimeWindow, parse_query
 
@@ -122,3 +123,36 @@ def test_a_relation_is_a_period_once_its_anchor_has_a_day() -> None:
     assert window is not None and window.since is not None and window.until is not None
     assert (window.since.date(), window.until.date()) == (date(2025, 6, 7), date(2025, 6, 9))
     assert window.phrase == "the weekend before 14 June 2025"
+
+
+class _Facts:
+    """Just enough of a retriever for `Search.spread`: when each memory was said."""
+
+    def __init__(self, said: dict[str, datetime]) -> None:
+        self.said = said
+
+    def facts(self, ids: list[str], text: bool = False) -> dict[str, tuple[object, ...]]:
+        return {i: (self.said[i].isoformat(), 0.0) for i in ids if i in self.said}
+
+
+def _spread(scores: dict[str, float], said: dict[str, datetime], limit: int) -> list[str]:
+    from app.search.run import Search
+
+    search = Search.__new__(Search)
+    search.r = _Facts(said)  # type: ignore[assignment]
+    search.pool, search.facts, search.exempt = Pool(), {}, set()
+    search.pool.add(scores, scores, {})
+    search.spread(limit)
+    return search.pool.top(limit)
+
+
+def test_results_spread_over_days(monkeypatch) -> None:
+    evening = datetime(2025, 7, 4, 20, tzinfo=TZ)
+    scores = {f"e{n}": 1.0 - n / 100 for n in range(6)}  # one evening's six messages
+    said = {key: evening for key in scores}
+    scores["june"], said["june"] = 0.93, datetime(2025, 6, 20, 19, tzinfo=TZ)
+    top = _spread(scores, said, 5)
+    # Past the third hit of one day, another day's nearly as good memory takes a place.
+    assert top == ["e0", "e1", "e2", "june", "e3"]
+    monkeypatch.setattr("app.search.run.SPREAD", 0.0)
+    assert "june" not in _spread(scores, said, 5)
