@@ -23,6 +23,8 @@ _TIME_WORDS = frozenset(
 )
 
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*[\w]")
+# What precedes the first word of a sentence.
+_SENTENCE_START = re.compile(r"(?:^|[.!?]\s*[\"'“‘(]?)\s*$")
 MAX_BRIDGES = 3
 RARE_SHARE = 0.02  # a name held by more than this share of memories says little
 
@@ -44,12 +46,17 @@ def bridges(
     does not hold, rarest first; none that more than `RARE_SHARE` of memories hold."""
     asked = set(content_terms(query)) | {w.lower() for w in re.findall(r"\w+", query)}
     seen: dict[str, int] = {}
+    named: set[str] = set()  # capitalised inside a sentence somewhere: a name, not "Yes!"
     for text, actor in firsts:
-        for match in _CAPITALISED.finditer(own_words(text, actor)):
+        words = own_words(text, actor)
+        for match in _CAPITALISED.finditer(words):
             word = re.sub(r"['’]s$", "", match.group(0)).lower()
             if word in STOPWORDS or word in _TIME_WORDS or word in asked or len(word) < 3:
                 continue
             seen[word] = seen.get(word, 0) + 1
+            if not _SENTENCE_START.search(words[: match.start()]):
+                named.add(word)
+    seen = {word: count for word, count in seen.items() if word in named}
     limit = max(3, int(total * RARE_SHARE))
     scored = []
     for word, count in seen.items():

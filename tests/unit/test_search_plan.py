@@ -91,6 +91,16 @@ def test_no_bridge_from_common_or_unknown_words() -> None:
     assert bridges("lunch", firsts, lambda w: {"noma": 80, "ben": 0}[w], 1_000) == []
 
 
+def test_a_capitalised_first_word_is_no_name() -> None:
+    firsts = [
+        ("Rui: Yes! We went camping by the lake with Pedro. Pedro swam.", "Rui"),
+        ("Look at this: Marta built the tent.", "Ana"),
+    ]
+    found = bridges("weekend", firsts, lambda w: 1, 1_000)
+    # "Yes", "We" and "Look" only start sentences; Pedro and Marta are also named inside one.
+    assert sorted(found) == ["marta", "pedro"]
+
+
 def _window(query: str) -> TimeWindow:
     window = parse_query(query, NOW).window
     assert window is not None
