@@ -115,7 +115,9 @@ class Search:
     # -- the steps --------------------------------------------------------------------------------
     def first_hop(self) -> None:
         texts = [self.plan.text, *self.plan.parts]
-        pending = self.r.workers().submit(self.r.embed, texts)
+        # The vector channel (embed, then the nearest of each text) runs in a worker while
+        # this thread runs the full-text channel: a search costs the slower one, not both.
+        pending = self.r.workers().submit(self._dense_lists, texts)
         lexical = []
         try:
             for text in texts:
@@ -124,19 +126,26 @@ class Search:
                     found.update(self._lexical(text, self.windowed))
                 lexical.append(found)
         finally:
-            vectors = pending.result()
+            dense_lists = pending.result()
         for index, text in enumerate(texts):
-            dense: dict[str, float] = {}
-            if vectors is not None:
-                vector = vectors[index]
-                if index == 0:
-                    self.vector = vector
-                dense = self.r.nearest(vector, self.base, self.k)
-                if self.windowed is not None:
-                    dense.update(self.r.nearest(vector, self.windowed, self.k))
+            dense = dense_lists[index] if dense_lists else {}
             fused = fusion.convex(lexical[index], dense, self.r.settings.dense_weight)
             via = "" if index == 0 else text
             self.pool.add(fused, lexical[index], dense, via=via, lead=index > 0)
+
+    def _dense_lists(self, texts: list[str]) -> list[dict[str, float]]:
+        """The nearest memories of each text ([] without a working embedder)."""
+        vectors = self.r.embed(texts)
+        if vectors is None:
+            return []
+        self.vector = vectors[0]
+        found = []
+        for vector in vectors:
+            dense = self.r.nearest(vector, self.base, self.k)
+            if self.windowed is not None:
+                dense.update(self.r.nearest(vector, self.windowed, self.k))
+            found.append(dense)
+        return found
 
     def relation(self) -> None:
         """ "the week after the party": find the party, then search the week after its day."""
@@ -183,13 +192,20 @@ class Search:
         if not names:
             return
         words = " ".join([*content_terms(self.plan.text), *names])
-        lexical = self._lexical(words, self.base)
-        dense: dict[str, float] = {}
-        neighbours = self.r.vectors(firsts)
-        if self.vector is not None and neighbours is not None:
-            dense = self.r.nearest(hops.rocchio(self.vector, neighbours), self.base, self.k)
+        pending = self.r.workers().submit(self._moved_nearest, firsts)
+        try:
+            lexical = self._lexical(words, self.base)
+        finally:
+            dense = pending.result()
         fused = fusion.convex(lexical, dense, self.r.settings.dense_weight)
         self.pool.add(fused, lexical, dense, hop=2, via=", ".join(names), weight=HOP_WEIGHT)
+
+    def _moved_nearest(self, firsts: list[str]) -> dict[str, float]:
+        """The nearest memories to the query's vector moved towards the first hits'."""
+        neighbours = self.r.vectors(firsts)
+        if self.vector is None or neighbours is None:
+            return {}
+        return self.r.nearest(hops.rocchio(self.vector, neighbours), self.base, self.k)
 
     def adjust(self, limit: int) -> None:
         pool, s = self.pool, self.r.settings
