@@ -140,6 +140,28 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True)
+class Explanation:
+    """Why search returned a hit (`memloci search --explain`): the channels that proposed it
+    (with its rank in each), the hop (1: the query or one of its parts; 2: words of an earlier
+    hit), what was searched to find it, and how it fits the query's time words."""
+
+    channels: tuple[tuple[str, int], ...]  # ("full text", 3), ("meaning", 1): 1 = best
+    hop: int = 1
+    via: str = ""  # the part of the query, or the earlier hit's words, that found it
+    time: str = ""  # "said in May 2023", "mentions 3 May 2023", "outside May 2023", ""
+    adjustments: tuple[str, ...] = ()  # "says a date (3 May 2023)", "a short reply ...", ...
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "channels": [{"channel": name, "rank": rank} for name, rank in self.channels],
+            "hop": self.hop,
+            "via": self.via,
+            "time": self.time,
+            "adjustments": list(self.adjustments),
+        }
+
+
+@dataclass(frozen=True)
 class SearchHit:
     id: str
     type: MemoryType
@@ -149,6 +171,7 @@ class SearchHit:
     sources: tuple[Source, ...]
     snippet: str = ""
     title: str = ""
+    explanation: Explanation | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {

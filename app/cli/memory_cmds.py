@@ -296,6 +296,11 @@ def history(session: Any, memory_id: str, as_json: bool) -> None:
     metavar="FILE",
     help="Answer every query in FILE (one per line), one JSON line each.",
 )
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Show per hit which channel, which hop and which time filter brought it.",
+)
 @json_option
 @pass_session
 def search(
@@ -307,6 +312,7 @@ def search(
     until: str | None,
     include_invalid: bool,
     queries_file: str | None,
+    explain: bool,
     as_json: bool,
 ) -> None:
     """Find memories matching QUERY (words, a question; time words like "last week" or
@@ -317,7 +323,7 @@ def search(
             raise InvalidInput("Give either QUERY or --queries FILE, not both.")
         options = {"types": types or None, "since": start, "until": end}
         options["include_invalid"] = include_invalid
-        search_many(session.open(), queries_file, limit, options)
+        search_many(session.open(), queries_file, limit, options, explain=explain)
         return
     if not query:
         raise InvalidInput('Give a search query, e.g. memloci search "dentist friday".')
@@ -330,15 +336,17 @@ def search(
         include_invalid=include_invalid,
     )
     if as_json:
-        render.emit_json({"query": query, "hits": [h.to_dict() for h in hits]})
+        render.emit_json({"query": query, "hits": [render.hit_dict(h, explain) for h in hits]})
     else:
-        render.hits(hits, query)
+        render.hits(hits, query, explain=explain)
 
 
 COMMANDS = [add, list_, show, update, invalidate, restore, history, search]  # forget: erase_cmds
 
 
-def search_many(memloci: Any, path: str, limit: int | None, options: dict[str, Any]) -> None:
+def search_many(
+    memloci: Any, path: str, limit: int | None, options: dict[str, Any], explain: bool = False
+) -> None:
     """One JSON line per query of the file (one query per line, blank lines skipped)."""
     source = Path(path)
     try:
@@ -357,6 +365,5 @@ def search_many(memloci: Any, path: str, limit: int | None, options: dict[str, A
         if not query:
             continue
         hits = memloci.search(query, limit=limit, **options)
-        click.echo(
-            json.dumps({"query": query, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False)
-        )
+        found = [render.hit_dict(h, explain) for h in hits]
+        click.echo(json.dumps({"query": query, "hits": found}, ensure_ascii=False))

@@ -55,7 +55,7 @@ def memories(items: Iterable[Memory]) -> None:
     table(rows, ("ID", "TYPE", "WHEN", "STATE", "TITLE"))
 
 
-def hits(items: Sequence[SearchHit], query: str) -> None:
+def hits(items: Sequence[SearchHit], query: str, explain: bool = False) -> None:
     if not items:
         click.echo(f"Nothing found for {query!r}.")
         return
@@ -68,6 +68,35 @@ def hits(items: Sequence[SearchHit], query: str) -> None:
         )
         if hit.snippet:
             click.echo("    " + clip(hit.snippet, width() - 4))
+        if explain:
+            for line in explanation_lines(hit):
+                click.echo("    " + clip(line, width() - 4))
+
+
+def hit_dict(hit: SearchHit, explain: bool = False) -> dict[str, Any]:
+    """A hit as JSON; with `explain`, why it was found (`"why": {...}`)."""
+    out = hit.to_dict()
+    if explain and hit.explanation is not None:
+        out["why"] = hit.explanation.to_dict()
+    return out
+
+
+def explanation_lines(hit: SearchHit) -> list[str]:
+    """`search --explain`: which channel, which hop and which time filter brought a hit."""
+    why = hit.explanation
+    if why is None:
+        return ["why: no explanation (this search does not give one)"]
+    channels = ", ".join(f"{name} #{rank}" for name, rank in why.channels) or "listing"
+    if why.hop == 1:
+        hop = f"hop 1, the part {why.via!r}" if why.via else "hop 1, the query"
+    else:
+        hop = f"hop 2, through {why.via}" if why.via else "hop 2"
+    lines = [f"why: {channels}; {hop}"]
+    if why.time:
+        lines.append(f"     time: {why.time}")
+    if why.adjustments:
+        lines.append(f"     ranked: {', '.join(why.adjustments)}")
+    return lines
 
 
 def memory_detail(memory: Memory, secret: str | None = None) -> None:

@@ -61,6 +61,8 @@ class RetrievalSettings(_Section):
     """How many hits each channel proposes before fusion."""
     lexical_budget: int = Field(default=4_000, ge=100, le=1_000_000)
     """Most documents the full-text channel scores per query (bounds its latency)."""
+    second_hop: bool = True
+    """Also search the names the best hits bring that the query lacks (a second hop)."""
 
     @field_validator("chroma_url")
     @classmethod

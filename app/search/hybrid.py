@@ -16,24 +16,26 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from app.domain import Memory, SearchHit, from_iso, utcnow
+from app.domain import Explanation, Memory, SearchHit
 from app.embed.base import EmbedderUnavailable
 from app.retrieval import SearchRequest
-from app.search import fusion
 from app.search.config import RetrievalSettings
 from app.search.context import index_threads
 from app.search.filters import Filters
 from app.search.indexer import Indexer
 from app.search.lexical import LexicalIndex
+from app.search.plan import QueryPlan
+from app.search.pool import Pool
+from app.search.run import Search
 from app.search.snippets import snippet
 from app.search.state import from_blobs
 from app.settings import Settings
 from app.store.fulltext import content_terms
 from app.store.memories import MemoryRepository
-from app.timewords import parse_query
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +112,7 @@ class HybridRetriever:
             pool.shutdown(wait=True)
         self.indexer.close()
 
-    def _workers(self) -> ThreadPoolExecutor:
+    def workers(self) -> ThreadPoolExecutor:
         """Threads for the vector channel (each keeps its own database connection)."""
         with self._pool_lock:
             if self._pool is None:
@@ -119,46 +121,49 @@ class HybridRetriever:
 
     # -- searching ------------------------------------------------------------------------------
     def search(self, request: SearchRequest, *, now: datetime | None = None) -> list[SearchHit]:
-        parsed = parse_query(request.query, now)
+        plan = QueryPlan.read(request.query, now)
         base = Filters.build(request.types, request.since, request.until, request.include_invalid)
-        if parsed.window is None:
-            return self._search(request.query, base, request.limit)
-        filters = Filters.build(
-            request.types,
-            request.since,
-            request.until,
-            request.include_invalid,
-            parsed.window,
-        )
-        if not content_terms(parsed.text):
-            # Only a time ("yesterday", "what did I do last week"): that period, newest first.
-            return [] if filters.empty_range() else self._listing(filters, request.limit)
-        if not filters.empty_range() and self._any(filters):
-            hits = self._search(parsed.text, filters, request.limit)
-            if hits:
-                return hits
-        # The time words found nothing: do not answer "nothing", search without them.
-        return self._search(request.query, base, request.limit)
+        window = plan.parsed.window
+        windowed: Filters | None = None
+        if window is not None:
+            windowed = Filters.build(
+                request.types, request.since, request.until, request.include_invalid, window
+            )
+            if not content_terms(plan.text):
+                # Only a time ("yesterday", "what did I do last week"): that period, newest first.
+                if windowed.empty_range():
+                    return []
+                return self._listing(windowed, request.limit, window.phrase)
+            if windowed.empty_range() or not self._any(windowed):
+                windowed = None  # nothing said then: the words alone (dates in texts still fit)
+        return Search(self, plan, base, windowed, now).run(request.limit)
 
-    def _search(self, text: str, filters: Filters, limit: int) -> list[SearchHit]:
-        s = self.settings
-        # The two channels wait on different things (SQLite, onnxruntime/Chroma), all of which
-        # release the GIL: run them side by side.
-        pending = self._workers().submit(self._dense, text, filters, s.candidates)
+    def embed(self, texts: Sequence[str]) -> list[Any] | None:
+        """Query vectors for `texts` in one batch; None without a working embedder."""
+        embedder = self.indexer.embedder()
+        if embedder is None:
+            return None
         try:
-            lexical = {
-                h.memory_id: h.score for h in self.lexical.search(text, filters, s.candidates)
-            }
+            self.indexer.sync_inline()
+            return list(embedder.embed([self.query_prefix + t for t in texts]))
+        except EmbedderUnavailable as error:
+            log.warning("vector search skipped: %s", error)
+        except Exception:
+            log.exception("vector search failed; answering from full text")
+        return None
+
+    def channels(
+        self, text: str, vector: Any, filters: Filters, k: int
+    ) -> tuple[dict[str, float], dict[str, float]]:
+        """Raw scores of both channels (BM25, cosine) for one text, run side by side."""
+        pending = (
+            None if vector is None else self.workers().submit(self.nearest, vector, filters, k)
+        )
+        try:
+            lexical = {h.memory_id: h.score for h in self.lexical.search(text, filters, k)}
         finally:
-            dense = pending.result()
-        fused = fusion.convex(lexical, dense, s.dense_weight)
-        if not fused:
-            return []
-        extra = self._boosts(list(fused))
-        scores = {key: value + extra.get(key, 0.0) for key, value in fused.items()}
-        best = fusion.ranked(scores)[:limit]
-        memories = self.repo.get_many(best)
-        return [self._hit(m, scores[m.id], text) for m in memories]
+            dense = pending.result() if pending is not None else {}
+        return lexical, dense
 
     def _any(self, filters: Filters) -> bool:
         """Whether any memory falls in the filters (an empty period costs nothing then)."""
@@ -167,29 +172,52 @@ class HybridRetriever:
             self.db.scalar(f"SELECT 1 FROM memories m WHERE 1{clause} LIMIT 1", params) is not None
         )
 
-    def _boosts(self, ids: list[str]) -> dict[str, float]:
-        """Recency (half-life decay from now) and importance, small next to relevance."""
-        s = self.settings
-        if not (s.recency_weight or s.importance_weight):
-            return {}
-        now = utcnow()
-        rows = self._rows(
-            "SELECT id, occurred_at, importance FROM memories m WHERE m.id IN ({marks})", ids
+    def facts(self, ids: list[str], text: bool = False) -> dict[str, tuple[Any, ...]]:
+        """(occurred_at, importance[, text, actor]) of memories, by id."""
+        columns = "id, occurred_at, importance" + (
+            ", text, json_extract(data, '$.actor')" if text else ""
         )
-        return {
-            r[0]: s.recency_weight * fusion.recency(from_iso(r[1]), now, s.recency_half_life_days)
-            + s.importance_weight * float(r[2])
-            for r in rows
-        }
+        rows = self._rows(f"SELECT {columns} FROM memories m WHERE m.id IN ({{marks}})", ids)
+        return {r[0]: tuple(r[1:]) for r in rows}
 
-    def _listing(self, filters: Filters, limit: int) -> list[SearchHit]:
+    def vectors(self, ids: list[str]) -> Any:
+        """The stored vectors of `ids` under the current embedder (rows in no given order)."""
+        fingerprint = self.indexer.fingerprint()
+        if fingerprint is None or not ids:
+            return None
+        rows = self._rows(
+            "SELECT vector FROM vector_state WHERE memory_id IN ({marks}) AND fingerprint = ?",
+            ids,
+            [fingerprint],
+        )
+        if not rows:
+            return None
+        blobs = [bytes(r[0]) for r in rows]
+        return from_blobs(blobs, len(blobs[0]) // 2)
+
+    def hydrate(self, pool: Pool, best: list[str], query: str) -> list[SearchHit]:
+        memories = self.repo.get_many(best)
+        hits = []
+        for memory in memories:
+            item = pool.items[memory.id]
+            hits.append(
+                replace(self._hit(memory, item.score, query), explanation=item.explanation())
+            )
+        return hits
+
+    def listing_ids(self, filters: Filters, limit: int) -> list[str]:
+        """The memories in the filters, newest first."""
         clause, params = filters.sql("m")
         rows = self.db.query(
             f"SELECT m.id FROM memories m WHERE 1{clause} ORDER BY m.occurred_at DESC LIMIT ?",
             [*params, limit],
         )
-        memories = self.repo.get_many([r["id"] for r in rows])
-        return [self._hit(m, 1.0, "") for m in memories]
+        return [str(r["id"]) for r in rows]
+
+    def _listing(self, filters: Filters, limit: int, phrase: str) -> list[SearchHit]:
+        memories = self.repo.get_many(self.listing_ids(filters, limit))
+        why = Explanation((), time=f"said {phrase}".strip())
+        return [replace(self._hit(m, 1.0, ""), explanation=why) for m in memories]
 
     @staticmethod
     def _hit(memory: Memory, score: float, query: str) -> SearchHit:
@@ -214,24 +242,23 @@ class HybridRetriever:
         return out
 
     # -- the vector channel -----------------------------------------------------------------------
-    def _dense(self, text: str, filters: Filters, k: int) -> dict[str, float]:
-        """Nearest memories by meaning. Any failure here leaves full-text results standing:
-        the vector channel improves search, it must never break it."""
-        embedder = self.indexer.embedder()
-        if embedder is None:
-            return {}
+    def nearest_to_text(self, text: str, filters: Filters, k: int) -> dict[str, float]:
+        """Nearest memories by meaning for one text (embeds it first)."""
+        vectors = self.embed([text])
+        return {} if vectors is None else self.nearest(vectors[0], filters, k)
+
+    def nearest(self, query: Any, filters: Filters, k: int) -> dict[str, float]:
+        """Nearest memories to a query vector. Any failure here leaves full-text results
+        standing: the vector channel improves search, it must never break it."""
         try:
-            self.indexer.sync_inline()
-            fingerprint = embedder.fingerprint
-            query = embedder.embed([self.query_prefix + text])[0]
+            fingerprint = self.indexer.fingerprint()
+            if fingerprint is None:
+                return {}
             index = self.indexer.index()
             if index is None or self._selective(filters):
                 found = self._exact(query, fingerprint, filters, k)
             else:
                 found = self._approximate(index, query, filters, k)
-        except EmbedderUnavailable as error:
-            log.warning("vector search skipped: %s", error)
-            return {}
         except Exception:
             log.exception("vector search failed; answering from full text")
             return {}

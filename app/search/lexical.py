@@ -29,6 +29,17 @@ class LexicalIndex:
     def budget(self) -> int:
         return self._budget.budget
 
+    def frequency(self, term: str) -> int:
+        """How many documents hold `term` (counted up to just past the budget; cached)."""
+        with self.db.reading() as db:
+            return self._budget.doc_frequency(db.conn, term)
+
+    def size(self) -> int:
+        """About how many documents the index holds (its highest rowid)."""
+        with self.db.reading() as db:
+            row = db.conn.execute("SELECT coalesce(max(rowid), 0) FROM search_docs").fetchone()
+        return int(row[0])
+
     def plan(self, conn: Any, terms: list[str]) -> tuple[list[str], bool]:
         """The terms to score (rarest first, within the budget) and whether only the newest
         documents can be afforded."""

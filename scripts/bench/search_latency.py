@@ -142,7 +142,7 @@ def main() -> None:
                 retriever.lexical.search(query, Filters(), 100)
                 lexical.append(1000 * (time.perf_counter() - started))
                 started = time.perf_counter()
-                retriever._dense(query, Filters(), 100)
+                retriever.nearest_to_text(query, Filters(), 100)
                 dense.append(1000 * (time.perf_counter() - started))
     print(f"machine: {machine()}")
     print(f"{len(total)} queries, {statistics.mean(counts):.1f} hits each on average")

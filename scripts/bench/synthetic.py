@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from _common import ROOT
+from _common import shared_bench
 
-LOCOMO = ROOT.parent / "shared" / "bench" / "locomo" / "conv-26.json"
+LOCOMO = shared_bench() / "locomo" / "conv-26.json"
 
 
 class Generator:

@@ -1,0 +1,300 @@
+"""One search, step by step (`HybridRetriever.search` builds it):
+
+1. hop 1: the query's words (less its time expression) and each smaller question in it
+   (`plan.decompose`) through both channels; each list fused, the pool keeps each memory's best;
+2. a period relative to something ("the week after the party"): the anchor is found first, the
+   period is read from its date, and the words are searched in it;
+3. hop 2: the names the first hits bring that the query lacks (`hops.bridges`), searched with
+   the query's words, and the query's vector moved towards the first hits';
+4. adjustments: a memory outside the query's period (neither said in it nor naming a date in
+   it) drops by half a list's range; one that names a date gains a little when the question
+   asks "when"; recency and importance as before.
+
+Every constant here is a round share of a fused list's [0, 1] range, chosen for what it means,
+not fitted to a benchmark.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any, Protocol
+
+from app.domain import SearchHit, from_iso, utcnow
+from app.search import fusion, hops, timefit
+from app.search.config import RetrievalSettings
+from app.search.filters import Filters
+from app.search.lexical import LexicalIndex
+from app.search.plan import QueryPlan
+from app.search.pool import Pool
+from app.store.fulltext import content_terms
+from app.timewords import TimeWindow
+
+OUTSIDE = 0.5  # a memory outside the asked period ranks below in-period ones of half its score
+SAYS_WHEN = 0.1  # a "when" question: a memory that names a date
+HOP_FROM = 3  # first hits whose names lead the second hop
+HOP_WEIGHT = 0.5  # a second-hop hit ranks with half its list's score
+SHORT = 3  # content words: a reply this short that shares none with the query is a reaction
+LISTED = 0.5  # what a period holds, when none of it shares a word with the question
+SAME_DAY = 3  # hits said on one day before the next ones of that day give way to other days
+SPREAD = 0.1  # what each further hit of one day gives way (a tenth of a list's range)
+CHECK = 3  # times the limit: how deep dates in texts are read (~0.1 ms each)
+
+
+class Channels(Protocol):
+    """What a search asks of its retriever (`HybridRetriever`): the two channels, the facts
+    and vectors of memories, and hits for the ids it chose."""
+
+    settings: RetrievalSettings
+    lexical: LexicalIndex
+
+    def workers(self) -> ThreadPoolExecutor: ...
+
+    def embed(self, texts: Sequence[str]) -> list[Any] | None: ...
+
+    def nearest(self, query: Any, filters: Filters, k: int) -> dict[str, float]: ...
+
+    def channels(
+        self, text: str, vector: Any, filters: Filters, k: int
+    ) -> tuple[dict[str, float], dict[str, float]]: ...
+
+    def facts(self, ids: list[str], text: bool = False) -> dict[str, tuple[Any, ...]]: ...
+
+    def vectors(self, ids: list[str]) -> Any: ...
+
+    def listing_ids(self, filters: Filters, limit: int) -> list[str]: ...
+
+    def hydrate(self, pool: Pool, best: list[str], query: str) -> list[SearchHit]: ...
+
+
+def _stem(word: str) -> str:
+    """Enough of a word to match its forms ("painting", "painted"): its first five letters."""
+    return word[:5]
+
+
+class Search:
+    def __init__(
+        self,
+        retriever: Channels,
+        plan: QueryPlan,
+        base: Filters,
+        windowed: Filters | None,
+        now: datetime | None,
+    ) -> None:
+        self.r = retriever
+        self.plan = plan
+        self.base = base
+        self.windowed = windowed
+        self.window: TimeWindow | None = plan.parsed.window
+        self.now = now
+        self.k = retriever.settings.candidates
+        self.pool = Pool()
+        self.vector: Any = None
+        self.exempt: set[str] = set()  # the anchor of a relation keeps its place
+        # The query's own period filters, when something was said in it; a derived period, or
+        # one nothing was said in (a plan or a memory's date may still name it), only ranks.
+        self.strict = self.window is not None and windowed is not None
+        self.facts: dict[str, tuple[Any, ...]] = {}
+        self.limit = 10
+
+    def run(self, limit: int) -> list[SearchHit]:
+        self.limit = limit
+        self.first_hop()
+        if self.plan.parsed.relation is not None and self.window is None:
+            self.relation()
+        if self.pool and self.r.settings.second_hop:
+            self.second_hop()
+        if not self.pool:
+            return []
+        self.adjust(limit)
+        best = self.pool.top(limit)
+        return self.r.hydrate(self.pool, best, self.plan.text)
+
+    # -- the steps --------------------------------------------------------------------------------
+    def first_hop(self) -> None:
+        texts = [self.plan.text, *self.plan.parts]
+        # The vector channel (embed, then the nearest of each text) runs in a worker while
+        # this thread runs the full-text channel: a search costs the slower one, not both.
+        pending = self.r.workers().submit(self._dense_lists, texts)
+        lexical = []
+        try:
+            for text in texts:
+                found = self._lexical(text, self.base)
+                if self.windowed is not None:
+                    found.update(self._lexical(text, self.windowed))
+                lexical.append(found)
+        finally:
+            dense_lists = pending.result()
+        for index, text in enumerate(texts):
+            dense = dense_lists[index] if dense_lists else {}
+            fused = fusion.convex(lexical[index], dense, self.r.settings.dense_weight)
+            via = "" if index == 0 else text
+            self.pool.add(fused, lexical[index], dense, via=via, lead=index > 0)
+
+    def _dense_lists(self, texts: list[str]) -> list[dict[str, float]]:
+        """The nearest memories of each text ([] without a working embedder)."""
+        vectors = self.r.embed(texts)
+        if vectors is None:
+            return []
+        self.vector = vectors[0]
+        found = []
+        for vector in vectors:
+            dense = self.r.nearest(vector, self.base, self.k)
+            if self.windowed is not None:
+                dense.update(self.r.nearest(vector, self.windowed, self.k))
+            found.append(dense)
+        return found
+
+    def relation(self) -> None:
+        """ "the week after the party": find the party, then search the week after its day."""
+        relation = self.plan.parsed.relation
+        assert relation is not None
+        asked = self.plan.query.lower()
+        if "how many" in asked or "how long" in asked:
+            return  # "how many days before X": a length, not a period to search in
+        vectors = self.r.embed([relation.anchor])
+        vector = None if vectors is None else vectors[0]
+        lexical, dense = self.r.channels(relation.anchor, vector, self.base, self.k)
+        fused = fusion.convex(lexical, dense, self.r.settings.dense_weight)
+        if not fused:
+            return
+        anchor = fusion.ranked(fused)[0]
+        said, _, text, _ = self._facts([anchor], text=True)[anchor]
+        day = timefit.anchor_day(text, from_iso(said))
+        now = self.now or datetime.now().astimezone()
+        window = timefit.relation_window(relation, day, now)
+        if window is None:
+            return
+        self.window = window
+        what = f"{relation.anchor} ({relation.phrase} it)"
+        self.pool.add({anchor: 1.0}, lexical, dense, via=what)
+        self.exempt.add(anchor)
+        windowed = Filters.build(
+            self.base.types, self.base.since, self.base.until, self.base.include_invalid, window
+        )
+        lexical = self._lexical(self.plan.text, windowed)
+        dense = {} if self.vector is None else self.r.nearest(self.vector, windowed, self.k)
+        fused = fusion.convex(lexical, dense, self.r.settings.dense_weight)
+        if not fused:
+            # Nothing in the period shares a word with the question ("what did I do the day
+            # after the marathon?"): what was said in it, newest first, below the anchor.
+            listed = self.r.listing_ids(windowed, self.limit)
+            fused = {key: LISTED * (1 - n / len(listed)) for n, key in enumerate(listed)}
+        self.pool.add(fused, lexical, dense, hop=2, via=f"{window.phrase}")
+
+    def second_hop(self) -> None:
+        firsts = self.pool.top(HOP_FROM)
+        facts = self._facts(firsts, text=True)
+        texts = [(facts[k][2], facts[k][3] or "") for k in firsts if k in facts]
+        names = hops.bridges(self.plan.text, texts, self.r.lexical.frequency, self.r.lexical.size())
+        if not names:
+            return
+        words = " ".join([*content_terms(self.plan.text), *names])
+        pending = self.r.workers().submit(self._moved_nearest, firsts)
+        try:
+            lexical = self._lexical(words, self.base)
+        finally:
+            dense = pending.result()
+        fused = fusion.convex(lexical, dense, self.r.settings.dense_weight)
+        self.pool.add(fused, lexical, dense, hop=2, via=", ".join(names), weight=HOP_WEIGHT)
+
+    def _moved_nearest(self, firsts: list[str]) -> dict[str, float]:
+        """The nearest memories to the query's vector moved towards the first hits'."""
+        neighbours = self.r.vectors(firsts)
+        if self.vector is None or neighbours is None:
+            return {}
+        return self.r.nearest(hops.rocchio(self.vector, neighbours), self.base, self.k)
+
+    def adjust(self, limit: int) -> None:
+        pool, s = self.pool, self.r.settings
+        keys = list(pool.items)
+        facts = self._facts(keys)
+        window = self.window
+        if window is not None:
+            phrase = window.phrase or "the period asked"
+            outside = []
+            for key in keys:
+                said = from_iso(facts[key][0]) if key in facts else None
+                if said is not None and timefit.said_in(said, window):
+                    pool.items[key].time = f"said {phrase}"
+                elif key not in self.exempt:
+                    pool.adjust(key, -OUTSIDE)
+                    outside.append(key)
+            # Texts are read only where it can matter: the best of those outside the period.
+            ranked = [k for k in pool.ranked() if k in set(outside)][: CHECK * limit]
+            texts = self._facts(ranked, text=True)
+            for key in ranked:
+                said, _, text, _ = texts[key]
+                fit = timefit.fit(text, from_iso(said), window)
+                if fit.how == "mentions":
+                    pool.adjust(key, OUTSIDE)
+                    pool.items[key].time = f"mentions {fit.label} ({phrase})"
+                else:
+                    pool.items[key].time = f"outside {phrase}"
+            inside = any(pool.items[k].time.startswith(("said", "mentions")) for k in keys)
+            if self.strict and inside:
+                # Words of the query named the period: what is outside it is not shown, unless
+                # nothing is inside (then the words alone answer, ranked as they are).
+                for key in outside:
+                    if not pool.items[key].time.startswith("mentions"):
+                        del pool.items[key]
+        self.reactions(limit)
+        if self.plan.asks_when:
+            ranked = pool.top(CHECK * limit)
+            texts = self._facts(ranked, text=True)
+            for key in ranked:
+                said, _, text, _ = texts[key]
+                label = timefit.mentions_a_date(text, from_iso(said))
+                if label:
+                    pool.adjust(key, SAYS_WHEN, f"says a date ({label})")
+        if s.recency_weight or s.importance_weight:
+            now = utcnow()
+            for key in list(pool.items):
+                if key not in facts:
+                    continue
+                said, importance = facts[key][0], facts[key][1]
+                recent = fusion.recency(from_iso(said), now, s.recency_half_life_days)
+                extra = s.recency_weight * recent + s.importance_weight * float(importance)
+                pool.adjust(key, extra)
+        self.spread(limit)
+
+    def reactions(self, limit: int) -> None:
+        """A short message that shares no word with the query ("Oh that's priceless.") was
+        found through the messages before it: it ranks below what they said."""
+        ranked = self.pool.top(CHECK * limit)
+        asked = {_stem(t) for t in content_terms(self.plan.text)}
+        texts = self._facts(ranked, text=True)
+        for key in ranked:
+            _, _, text, actor = texts[key]
+            words = content_terms(hops.own_words(text, actor or ""))
+            if len(words) <= SHORT and not asked & {_stem(w) for w in words}:
+                self.pool.adjust(key, -OUTSIDE, "a short reply to what matched")
+
+    def spread(self, limit: int) -> None:
+        """Results spread over days: past the first `SAME_DAY` hits said on one day, each
+        further one of that day gives way to equally good ones of other days (a question about
+        what happened over months is not answered by one evening's messages)."""
+        ranked = self.pool.ranked()[: CHECK * limit]
+        facts = self._facts(ranked)
+        seen: Counter[str] = Counter()
+        for key in ranked:
+            if key not in facts or key in self.exempt:
+                continue
+            day = timefit.local_day(from_iso(facts[key][0]))
+            seen[day] += 1
+            extra = seen[day] - SAME_DAY
+            if extra > 0:
+                self.pool.adjust(key, -SPREAD * extra, f"hit {seen[day]} said on {day}")
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def _lexical(self, text: str, filters: Filters) -> dict[str, float]:
+        return {h.memory_id: h.score for h in self.r.lexical.search(text, filters, self.k)}
+
+    def _facts(self, keys: list[str], text: bool = False) -> dict[str, tuple[Any, ...]]:
+        """Memory facts by id, fetched once (texts only for those that need them)."""
+        missing = [k for k in keys if k not in self.facts or (text and len(self.facts[k]) < 4)]
+        if missing:
+            self.facts.update(self.r.facts(missing, text=text))
+        return {k: self.facts[k] for k in keys if k in self.facts}
