@@ -50,6 +50,15 @@ def _password_field(placeholder: str) -> QLineEdit:
     return edit
 
 
+FRAMES_NOTE = (
+    "So you can see again what you saw: the Timeline then shows what was on screen, and a "
+    "session's pictures can be stepped through. One picture a minute at most, made smaller, "
+    "encrypted like everything else; they never take more than 500 MB (the oldest go first, "
+    "their text stays). Windows that are never captured are never kept. About 8 to 15 MB a "
+    "working day; change it any time in Settings → Capture."
+)
+
+
 @dataclass
 class SetupChoices:
     passphrase: str | None
@@ -58,6 +67,7 @@ class SetupChoices:
     capture_interval_s: int
     monitors: str  # "all" | "primary"
     extra: dict[str, Any] = field(default_factory=dict)
+    keep_frames: bool = False
 
 
 class SetupDialog(QDialog):
@@ -124,8 +134,17 @@ class SetupDialog(QDialog):
         self.monitors.addItem("All monitors", "all")
         self.monitors.addItem("Only the primary monitor", "primary")
         cform.addRow("Monitors", self.monitors)
+        self.keep_frames = QCheckBox("Also keep small pictures of the screen")
+        self.keep_frames.setEnabled(capture_available)
+        cform.addRow(self.keep_frames)
+        self.frames_note = QLabel(FRAMES_NOTE)
+        self.frames_note.setObjectName("muted")
+        self.frames_note.setWordWrap(True)
+        cform.addRow(self.frames_note)
         self.capture.toggled.connect(self.interval.setEnabled)
         self.capture.toggled.connect(self.monitors.setEnabled)
+        self.capture.toggled.connect(self.keep_frames.setEnabled)
+        self.capture.toggled.connect(lambda on: on or self.keep_frames.setChecked(False))
         self.exclusions = QListWidget()
         self.exclusions.setMaximumHeight(self.fontMetrics().height() * 7)
         self.exclusions.addItems(default_exclusions or ["(the capture engine is not installed)"])
@@ -175,6 +194,7 @@ class SetupDialog(QDialog):
             capture_enabled=self.capture.isChecked(),
             capture_interval_s=self.interval.value(),
             monitors=str(self.monitors.currentData()),
+            keep_frames=self.capture.isChecked() and self.keep_frames.isChecked(),
         )
 
 

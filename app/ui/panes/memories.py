@@ -380,6 +380,10 @@ class MemoriesPane(QWidget):
 
     # -- actions ----------------------------------------------------------------------------------
     def focus_search(self) -> None:
+        """Ctrl+K searches every memory: a restriction another pane set (a Timeline moment, a
+        graph node) is dropped with its chip, never left to hide results."""
+        if self._restrict_ids or self._restrict_range is not None:
+            self.clear_restriction()
         self.search.setFocus()
         self.search.selectAll()
 
