@@ -222,9 +222,22 @@ def test_a_timeline_moment_never_keeps_filtering_the_memories_pane(
     qtbot.waitUntil(lambda: memories.model.rowCount() == 6, timeout=10_000)
 
 
-def test_views_never_fetch_more_than_they_show(qtbot: Any, bridge: Any, pane: Any) -> None:
-    pane.set_view("month")
-    loaded(qtbot, pane)
-    since, until = pane.period()
-    assert pane.canvas.since == since and pane.canvas.until == until
-    assert datetime.now().astimezone() >= since
+def test_ctrl_k_searches_everything_after_a_restriction_from_another_pane(
+    qtbot: Any, memloci: Any, bridge: Any
+) -> None:
+    from app.ui.panes.memories import MemoriesPane
+
+    for n in range(4):
+        when = today_at(8) - timedelta(days=n + 2)
+        memloci.add(f"Pottery note {n}", fields={"occurred_at": when.isoformat()})
+    memloci.add("Pottery at noon", fields={"occurred_at": today_at(12, 10).isoformat()})
+    memories = MemoriesPane(bridge)
+    qtbot.addWidget(memories)
+    memories.show()
+    memories.show_range(today_at(12), today_at(13), "12:00–13:00")
+    qtbot.waitUntil(lambda: memories.model.rowCount() == 1)
+    memories.focus_search()
+    memories.set_search("pottery")
+    wait_idle(qtbot, bridge)
+    qtbot.waitUntil(lambda: memories.model.rowCount() == 5, timeout=10_000)
+    assert not memories.chip.isVisibleTo(memories)
