@@ -17,7 +17,7 @@ from app.capture.ocr import OcrUnavailable, tesseract_binary, to_pgm
 from app.store.fulltext import query_terms
 
 MIN_CONFIDENCE = 30.0
-READ_WIDTH = 2_400  # kept frames are small; tesseract reads small text better enlarged
+READ_WIDTH = 1_920  # kept frames are small; tesseract reads small text better enlarged
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,7 @@ def test_find_marks_moments_on_the_lanes_and_steps_across_days(
     data = loaded(qtbot, pane, 2)
     qtbot.keyClicks(pane.find, "pott")
     qtbot.waitUntil(lambda: "2 moments match" in pane.hit_label.text())
-    assert "1 in this day" in pane.hit_label.text()
+    assert "1 on this day" in pane.hit_label.text()
     assert pane.canvas.hits == {old.id, today.id}
     marked = [i for i in data.items if pane.canvas.is_hit(i)]
     assert [i.memory_ids for i in marked] == [(today.id,)]

@@ -392,7 +392,7 @@ class TimelinePane(QWidget):
             for i in (self.canvas.data.items if self.canvas.data else [])
             if i.start < until and i.end >= since
         ]
-        self.canvas.select(None)
+        self.canvas.select(None, (since, until))
         self.detail.show_moment(since, until, items)
         self._show_detail()
 
@@ -443,7 +443,8 @@ class TimelinePane(QWidget):
             self.hit_label.setText("No moment matches")
         else:
             noun = "moment" if len(self.hits) == 1 else "moments"
-            self.hit_label.setText(f"{total} {noun} match · {here} in this {self.view}")
+            where = {"day": "on this day", "week": "this week", "month": "this month"}[self.view]
+            self.hit_label.setText(f"{total} {noun} match · {here} {where}")
         self.prev_hit.setEnabled(bool(self.hits))
         self.next_hit_button.setEnabled(bool(self.hits))
 

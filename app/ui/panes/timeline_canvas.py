@@ -46,6 +46,7 @@ class TimelineCanvas(QWidget):
         self.offset = 0.0  # seconds from `since` at the left edge of the plot
         self.px_per_s = 0.0  # 0 = fit
         self.selected: Any = None  # the open TimelineItem
+        self.moment: tuple[datetime, datetime] | None = None  # the open stretch of empty time
         self.hits: set[str] = set()  # memory ids found by the Timeline's search
         self.frames: list[Any] = []  # RetainedFrame in the period, oldest first
         self.thumbnails = PixmapCache(200)
@@ -132,8 +133,8 @@ class TimelineCanvas(QWidget):
         self.hits = ids
         self.update()
 
-    def select(self, item: Any) -> None:
-        self.selected = item
+    def select(self, item: Any, moment: tuple[datetime, datetime] | None = None) -> None:
+        self.selected, self.moment = item, moment
         self.update()
 
     def is_hit(self, item: Any) -> bool:
@@ -213,6 +214,12 @@ class TimelineCanvas(QWidget):
         palette = self.palette()
         text = palette.windowText().color()
         painter.fillRect(self.rect(), palette.base())
+        if self.moment is not None:
+            x0, x1 = self.x_of(self.moment[0]), self.x_of(self.moment[1])
+            band = QColor(palette.highlight().color())
+            band.setAlpha(45)
+            left = max(x0, float(self.label_w))
+            painter.fillRect(QRectF(left, self.axis_h, max(0.0, x1 - left), self.height()), band)
         self._paint_axis(painter, text)
         self._paint_frames(painter)
         if not self.data or not self.data.items:
@@ -313,6 +320,9 @@ class TimelineCanvas(QWidget):
                 painter.drawRect(rect)
             else:
                 painter.drawPixmap(rect, picture, QRectF(picture.rect()))
+                painter.setPen(QPen(muted(self), 1))
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawRect(rect)
             self._drawn_frames.append((rect, frame))
             right_edge = rect.right()
         painter.fillRect(
