@@ -3,7 +3,7 @@ a moment (calendar, on this day), and no filter left on another pane behind the 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
