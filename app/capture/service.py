@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from app import filelock
 from app.capture.context import Rect, WindowContext, same_window
+from app.capture.frame_text import WordBox, find_words
 from app.capture.pipeline import FramePipeline
 from app.capture.platforms import Platform, PlatformUnavailable, is_locker, session_kind
 from app.capture.reader import OcrReader
@@ -41,7 +42,6 @@ from app.store.process import process_alive
 from app.store.writer import Changes
 
 if TYPE_CHECKING:
-    from app.capture.frame_text import WordBox
     from app.capture.grab import Grabber
     from app.capture.ocr import OcrEngine
     from app.capture.retention import FrameVault
@@ -590,8 +590,6 @@ class CaptureService:
 
     def find_on_frame(self, frame_id: str, text: str) -> list[WordBox]:
         """Where the words of `text` are on a kept frame (read again on demand)."""
-        from app.capture.frame_text import find_words
-
         return find_words(self.frame_image(frame_id), text)
 
     def would_capture(self, context: WindowContext) -> tuple[bool, str]:

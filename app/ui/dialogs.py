@@ -144,7 +144,7 @@ class SetupDialog(QDialog):
         self.capture.toggled.connect(self.interval.setEnabled)
         self.capture.toggled.connect(self.monitors.setEnabled)
         self.capture.toggled.connect(self.keep_frames.setEnabled)
-        self.capture.toggled.connect(lambda on: on or self.keep_frames.setChecked(False))
+        self.capture.toggled.connect(self._capture_toggled)
         self.exclusions = QListWidget()
         self.exclusions.setMaximumHeight(self.fontMetrics().height() * 7)
         self.exclusions.addItems(default_exclusions or ["(the capture engine is not installed)"])
@@ -161,6 +161,10 @@ class SetupDialog(QDialog):
         buttons.accepted.connect(self._check)
         layout.addWidget(buttons)
         self._from_env = passphrase_from_env
+
+    def _capture_toggled(self, on: bool) -> None:
+        if not on:
+            self.keep_frames.setChecked(False)  # no capture, no frames
 
     def set_keyring_available(self, available: bool, detail: str) -> None:
         self.keyring.setEnabled(available)

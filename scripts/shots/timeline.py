@@ -90,7 +90,7 @@ def shoot(out: Path, theme_name: str, scale: str, width: int, height: int) -> No
     settle(1.5)
     name = f"timeline-{theme_name}-{scale}x"
     pane.grab().save(str(out / f"{name}-day.png"))
-    pane.find.setText("pottery")
+    pane.find_box.setText("pottery")
     settle(1.0)
     item = next(i for i in pane.canvas.data.items if i.session_id == "s3")
     pane.open_item(item)

@@ -76,14 +76,14 @@ def test_find_marks_moments_on_the_lanes_and_steps_across_days(
     memloci.add("Dentist appointment", fields={"occurred_at": today_at(16).isoformat()})
     pane.activated()
     data = loaded(qtbot, pane, 2)
-    qtbot.keyClicks(pane.find, "pott")
+    qtbot.keyClicks(pane.find_box, "pott")
     qtbot.waitUntil(lambda: "2 moments match" in pane.hit_label.text())
     assert "1 on this day" in pane.hit_label.text()
     assert pane.canvas.hits == {old.id, today.id}
     marked = [i for i in data.items if pane.canvas.is_hit(i)]
     assert [i.memory_ids for i in marked] == [(today.id,)]
     # Enter / F3: the next match after the middle of the view (wrapping round), across days
-    qtbot.keyClick(pane.find, Qt.Key.Key_Return)
+    qtbot.keyClick(pane.find_box, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: pane.day == (today_at(11) - timedelta(days=3)).date())
     qtbot.waitUntil(
         lambda: pane.canvas.selected is not None and old.id in pane.canvas.selected.memory_ids
@@ -97,7 +97,7 @@ def test_find_marks_moments_on_the_lanes_and_steps_across_days(
     )
     qtbot.keyClick(pane, Qt.Key.Key_F3, Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: pane.day != today_at(9).date())
-    pane.find.clear()
+    pane.find_box.clear()
     qtbot.waitUntil(lambda: pane.canvas.hits == set() and pane.hit_label.text() == "")
 
 
@@ -111,7 +111,7 @@ def test_the_found_word_is_boxed_on_the_frame(
     screen_session(memloci, "s1", today_at(10), 30, text="Pottery class schedule", frames=FRAMES)
     pane.activated()
     data = loaded(qtbot, pane, 1)
-    pane.find.setText("pottery")
+    pane.find_box.setText("pottery")
     qtbot.waitUntil(lambda: "1 moment match" in pane.hit_label.text())
     pane.open_item(data.items[0])
     detail = pane.detail

@@ -213,13 +213,13 @@ def test_a_timeline_moment_never_keeps_filtering_the_memories_pane(
     )
     qtbot.mouseClick(pane.detail.to_memories, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, bridge)
-    qtbot.waitUntil(lambda: memories.model.rowCount() == 1)
+    qtbot.waitUntil(lambda: memories.model.rowCount() == 1, timeout=20_000)
     assert memories.chip.isVisibleTo(memories)  # the restriction is shown, and clearable
     memories.focus_search()  # Ctrl+K
     assert not memories.chip.isVisibleTo(memories)
     memories.set_search("pottery")
     wait_idle(qtbot, bridge)
-    qtbot.waitUntil(lambda: memories.model.rowCount() == 6, timeout=10_000)
+    qtbot.waitUntil(lambda: memories.model.rowCount() == 6, timeout=20_000)
 
 
 def test_ctrl_k_searches_everything_after_a_restriction_from_another_pane(
@@ -235,9 +235,9 @@ def test_ctrl_k_searches_everything_after_a_restriction_from_another_pane(
     qtbot.addWidget(memories)
     memories.show()
     memories.show_range(today_at(12), today_at(13), "12:00–13:00")
-    qtbot.waitUntil(lambda: memories.model.rowCount() == 1)
+    qtbot.waitUntil(lambda: memories.model.rowCount() == 1, timeout=20_000)
     memories.focus_search()
     memories.set_search("pottery")
     wait_idle(qtbot, bridge)
-    qtbot.waitUntil(lambda: memories.model.rowCount() == 5, timeout=10_000)
+    qtbot.waitUntil(lambda: memories.model.rowCount() == 5, timeout=20_000)
     assert not memories.chip.isVisibleTo(memories)

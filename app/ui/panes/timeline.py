@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QDate, QPointF, Qt, QTimer, Signal
@@ -207,12 +208,12 @@ class TimelinePane(QWidget):
 
     def _find_bar(self) -> QHBoxLayout:
         bar = QHBoxLayout()
-        self.find = QLineEdit()
-        self.find.setPlaceholderText("Find on the timeline (Ctrl+F): words you saw or said…")
-        self.find.setClearButtonEnabled(True)
-        self.find.textChanged.connect(lambda _t: self._find_timer.start())
-        self.find.returnPressed.connect(lambda: self.next_hit(1))
-        bar.addWidget(self.find, 1)
+        self.find_box = QLineEdit()
+        self.find_box.setPlaceholderText("Find on the timeline (Ctrl+F): words you saw or said…")
+        self.find_box.setClearButtonEnabled(True)
+        self.find_box.textChanged.connect(lambda _t: self._find_timer.start())
+        self.find_box.returnPressed.connect(lambda: self.next_hit(1))
+        bar.addWidget(self.find_box, 1)
         self.hit_label = QLabel()
         self.hit_label.setObjectName("muted")
         bar.addWidget(self.hit_label)
@@ -286,7 +287,7 @@ class TimelinePane(QWidget):
                 text = f"{earlier.day:%a %d %b %Y} — {earlier.events} {noun}"
                 if earlier.first:
                     text += f", first: {earlier.first[:40]}"
-                menu.addAction(text, lambda d=earlier.day: self.show_day(d))
+                menu.addAction(text, partial(self.show_day, earlier.day))
 
         self._bridge.call(
             lambda m: m.on_this_day(day), on_done=filled, on_error=self.message.emit, owner=self
@@ -356,12 +357,15 @@ class TimelinePane(QWidget):
             if frame_id in self._thumbs_pending:
                 continue
             self._thumbs_pending.add(frame_id)
-            self._bridge.call(
-                lambda m, f=frame_id: frame_images.load(m, f, STRIP_THUMB_W),
-                on_done=lambda image, f=frame_id: self.canvas.set_thumbnail(f, image),
-                on_error=lambda _m: None,  # dropped by the budget meanwhile: stays an outline
-                owner=self,
-            )
+            self._load_thumbnail(frame_id)
+
+    def _load_thumbnail(self, frame_id: str) -> None:
+        self._bridge.call(
+            lambda m: frame_images.load(m, frame_id, STRIP_THUMB_W),
+            on_done=lambda image: self.canvas.set_thumbnail(frame_id, image),
+            on_error=lambda _m: None,  # dropped by the budget meanwhile: stays an outline
+            owner=self,
+        )
 
     # -- zoom -------------------------------------------------------------------------------------
     def key_zoom(self, factor: float) -> None:
@@ -372,7 +376,7 @@ class TimelinePane(QWidget):
     # -- opening in place -------------------------------------------------------------------------
     def open_item(self, item: Any, frame_id: str | None = None) -> None:
         self.canvas.select(item)
-        self.detail.show_item(item, self.find.text().strip(), frame_id)
+        self.detail.show_item(item, self.find_box.text().strip(), frame_id)
         self._show_detail()
 
     def _show_detail(self) -> None:
@@ -404,11 +408,11 @@ class TimelinePane(QWidget):
 
     # -- find -------------------------------------------------------------------------------------
     def focus_find(self) -> None:
-        self.find.setFocus()
-        self.find.selectAll()
+        self.find_box.setFocus()
+        self.find_box.selectAll()
 
     def _find(self) -> None:
-        text = self.find.text().strip()
+        text = self.find_box.text().strip()
         self.detail.set_query(text)
         if not text:
             self.hits, self._hit_index = [], -1
@@ -424,14 +428,14 @@ class TimelinePane(QWidget):
         )
 
     def _found(self, hits: Any) -> None:
-        if hits.query != self.find.text().strip():
+        if hits.query != self.find_box.text().strip():
             return
         self.hits, self._hit_index = list(hits.moments), -1
         self.canvas.set_hits(hits.ids)
         self._count_hits(hits.truncated)
 
     def _count_hits(self, truncated: bool = False) -> None:
-        if not self.find.text().strip():
+        if not self.find_box.text().strip():
             self.hit_label.setText("")
             self.prev_hit.setEnabled(False)
             self.next_hit_button.setEnabled(False)
