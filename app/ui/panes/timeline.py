@@ -5,6 +5,8 @@ years, and Find, which marks every matching moment on the lanes and steps from o
 across periods (F3 / Shift+F3). Wheel or Ctrl+= / Ctrl+- zoom around the pointer (or the open
 item), dragging pans. Clicking a bar opens that session beside the lanes (its text, its frames);
 clicking empty time lists that moment. Nothing here filters another pane without being asked.
+Shift+drag chooses a span to erase (`timeline_span`); the right button erases a bar, a span or
+an application's lane.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from app.ui import frame_images
 from app.ui.bridge import Bridge
 from app.ui.panes.timeline_canvas import TimelineCanvas, lane_colour
 from app.ui.panes.timeline_detail import TimelineDetail
+from app.ui.panes.timeline_span import SpanErasing
 
 __all__ = ["TimelineCanvas", "TimelinePane", "lane_colour"]
 
@@ -55,7 +58,7 @@ def add_months(day: date, months: int) -> date:
     )
 
 
-class TimelinePane(QWidget):
+class TimelinePane(SpanErasing, QWidget):
     open_ids = Signal(list, str)
     open_range = Signal(object, object, str)
     message = Signal(str)
@@ -77,6 +80,8 @@ class TimelinePane(QWidget):
         self.canvas.moment_clicked.connect(self._moment_clicked)
         self.canvas.frame_clicked.connect(self._frame_clicked)
         self.canvas.thumbnails_wanted.connect(self._want_thumbnails)
+        self.canvas.span_changed.connect(self._span_changed)
+        self.canvas.context_requested.connect(self._context_menu)
         scroll = QScrollArea()
         scroll.setWidget(self.canvas)
         scroll.setWidgetResizable(True)
@@ -91,7 +96,8 @@ class TimelinePane(QWidget):
         column.addWidget(self.scrollbar)
         self.hint = QLabel(
             "Wheel or Ctrl+= / Ctrl+- zoom where the pointer is; drag to pan. Click a bar to "
-            "open it here, or empty time to see that moment."
+            "open it here, or empty time to see that moment. Shift+drag chooses a span; "
+            "right-click to erase."
         )
         self.hint.setObjectName("muted")
         self.hint.setWordWrap(True)
@@ -204,6 +210,14 @@ class TimelinePane(QWidget):
         )
         for button in (self.zoom_out, self.zoom_in, self.fit_button):
             bar.addWidget(button)
+        bar.addSpacing(8)
+        self.erase_button = self._tool(
+            "Erase span…",
+            "Erase what was recorded in the chosen span (Shift+drag to choose)",
+            self.erase_span,
+        )
+        self.erase_button.setEnabled(False)
+        bar.addWidget(self.erase_button)
         return bar
 
     def _find_bar(self) -> QHBoxLayout:

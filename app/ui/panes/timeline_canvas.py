@@ -4,6 +4,8 @@ Capture sessions are bars from start to end (never narrower than a few pixels, s
 session stays visible and clickable in a week); other events are dots. Found moments are marked
 on their bars and dots and on the axis; the open item is outlined. Wheel or keys zoom around the
 pointer (or the open item), and a zoom that would leave no bar in view centres the nearest one.
+Shift+drag chooses a span of time (`timeline_span`, for erasing); the right button asks the pane
+for its erase menu.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen, QWheelEve
 from PySide6.QtWidgets import QScrollBar, QToolTip, QWidget
 
 from app.ui.frame_images import PixmapCache
+from app.ui.panes.timeline_span import SpanSelection
 from app.ui.theme import is_dark, muted
 
 LANE_COLOURS = ["#3b82d6", "#1f9d76", "#d9822b", "#8e6bd8", "#d4475a", "#2a9fb0", "#b5832c"]
@@ -35,6 +38,8 @@ class TimelineCanvas(QWidget):
     moment_clicked = Signal(object, object)  # since, until
     frame_clicked = Signal(object)  # RetainedFrame
     thumbnails_wanted = Signal(list)  # frame ids shown without a picture yet
+    span_changed = Signal()  # a span was chosen (Shift+drag) or cleared
+    context_requested = Signal(object, object, object)  # global point, item or None, lane
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +58,7 @@ class TimelineCanvas(QWidget):
         self._drag: QPointF | None = None
         self._dragged = False
         self._drawn_frames: list[tuple[QRectF, Any]] = []
+        self.selection = SpanSelection()
         self.scrollbar: QScrollBar | None = None
         self._layout()
 
@@ -108,6 +114,9 @@ class TimelineCanvas(QWidget):
     def set_range(self, since: datetime, until: datetime) -> None:
         self.since, self.until = since, until
         self.offset, self.px_per_s = 0.0, 0.0
+        if self.selection.seconds() is not None:
+            self.selection.clear()
+            self.span_changed.emit()
         self.data = None
         self.frames = []
         self._layout()
@@ -223,6 +232,7 @@ class TimelineCanvas(QWidget):
         self._paint_axis(painter, text)
         self._paint_frames(painter)
         if not self.data or not self.data.items:
+            self.selection.paint(painter, self)
             painter.setPen(muted(self))
             message = "Loading…" if self.data is None else "Nothing recorded in this period."
             painter.drawText(
@@ -244,6 +254,7 @@ class TimelineCanvas(QWidget):
             rect = self.item_rect(item, lanes)
             if rect is not None and rect.right() >= self.label_w:
                 self._paint_item(painter, item, rect, palette)
+        self.selection.paint(painter, self)
         painter.setClipping(False)
         # lane labels last, over a solid column
         painter.fillRect(QRectF(0, self.lanes_top, self.label_w, self.height()), palette.window())
@@ -408,12 +419,29 @@ class TimelineCanvas(QWidget):
             self.zoom(1.25 if delta.y() > 0 else 0.8, event.position().x())
         event.accept()
 
+    def lane_at(self, point: QPointF) -> str | None:
+        if not self.data or point.y() < self.lanes_top:
+            return None
+        n = int((point.y() - self.lanes_top) // self.lane_h)
+        return self.data.lanes[n] if 0 <= n < len(self.data.lanes) else None
+
+    def chosen_span(self) -> tuple[datetime, datetime] | None:
+        return self.selection.bounds(self.since, self.span)
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
+            if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+                self.selection.begin(self.seconds_at(max(event.position().x(), self.label_w)))
+                self.update()
+                return
             self._drag = event.position()
             self._dragged = False
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self.selection.dragging:
+            self.selection.extend(self.seconds_at(max(event.position().x(), self.label_w)))
+            self.update()
+            return
         if self._drag is not None:
             dx = event.position().x() - self._drag.x()
             if abs(dx) > 4 or self._dragged:
@@ -443,6 +471,11 @@ class TimelineCanvas(QWidget):
             QToolTip.hideText()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self.selection.dragging:
+            self.selection.finish()
+            self.update()
+            self.span_changed.emit()
+            return
         dragged, self._drag = self._dragged, None
         if dragged or event.button() != Qt.MouseButton.LeftButton:
             return
@@ -461,7 +494,21 @@ class TimelineCanvas(QWidget):
         start = self.since + timedelta(seconds=(int(at) // tick) * tick)
         self.moment_clicked.emit(start, start + timedelta(seconds=tick))
 
+    def contextMenuEvent(self, event: Any) -> None:
+        point = QPointF(event.pos())
+        lane = self.lane_at(point) if point.x() < self.label_w else None
+        self.context_requested.emit(event.globalPos(), self.item_at(point), lane)
+
+    def clear_span(self) -> None:
+        if self.selection.seconds() is not None:
+            self.selection.clear()
+            self.update()
+            self.span_changed.emit()
+
     def keyPressEvent(self, event: Any) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.selection.seconds() is not None:
+            self.clear_span()
+            return
         if event.key() == Qt.Key.Key_Left:
             self.offset -= self.visible_seconds() / 8
         elif event.key() == Qt.Key.Key_Right:
