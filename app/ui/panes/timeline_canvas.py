@@ -11,7 +11,7 @@ for its erase menu.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -19,12 +19,12 @@ from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen, QWheelEve
 from PySide6.QtWidgets import QScrollBar, QToolTip, QWidget
 
 from app.ui.frame_images import PixmapCache
+from app.ui.panes.timeline_paint import HIT, paint_axis, paint_frames
 from app.ui.panes.timeline_span import SpanSelection
 from app.ui.theme import is_dark, muted
 
 LANE_COLOURS = ["#3b82d6", "#1f9d76", "#d9822b", "#8e6bd8", "#d4475a", "#2a9fb0", "#b5832c"]
 TICKS = [60, 300, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800]
-HIT = QColor("#f2b705")
 MAX_ZOOM = 2_000  # times the whole period
 
 
@@ -57,7 +57,7 @@ class TimelineCanvas(QWidget):
         self.thumbnails = PixmapCache(200)
         self._drag: QPointF | None = None
         self._dragged = False
-        self._drawn_frames: list[tuple[QRectF, Any]] = []
+        self.drawn_frames: list[tuple[QRectF, Any]] = []
         self.selection = SpanSelection()
         self.scrollbar: QScrollBar | None = None
         self._layout()
@@ -213,7 +213,7 @@ class TimelineCanvas(QWidget):
         self.update()
 
     # -- painting ---------------------------------------------------------------------------------
-    def _tick(self) -> int:
+    def tick(self) -> int:
         min_px = self.fontMetrics().horizontalAdvance("Mon 00") * 1.8
         return next((t for t in TICKS if t * self.scale() >= min_px), TICKS[-1])
 
@@ -229,8 +229,8 @@ class TimelineCanvas(QWidget):
             band.setAlpha(45)
             left = max(x0, float(self.label_w))
             painter.fillRect(QRectF(left, self.axis_h, max(0.0, x1 - left), self.height()), band)
-        self._paint_axis(painter, text)
-        self._paint_frames(painter)
+        paint_axis(self, painter, text)
+        paint_frames(self, painter)
         if not self.data or not self.data.items:
             self.selection.paint(painter, self)
             painter.setPen(muted(self))
@@ -266,87 +266,6 @@ class TimelineCanvas(QWidget):
             painter.drawText(
                 QRectF(8, y, self.label_w - 12, self.lane_h), Qt.AlignmentFlag.AlignVCenter, label
             )
-
-    def _paint_axis(self, painter: QPainter, text: QColor) -> None:
-        grid = QColor(text)
-        grid.setAlpha(40)
-        fm = self.fontMetrics()
-        tick = self._tick()
-        local_start = self.since.astimezone()
-        first = local_start + timedelta(seconds=(int(self.offset) // tick) * tick)
-        moment = first
-        while moment <= self.until:
-            x = self.x_of(moment)
-            if x > self.width():
-                break
-            if x >= self.label_w:
-                painter.setPen(QPen(grid, 1))
-                painter.drawLine(QPointF(x, self.axis_h - 4), QPointF(x, self.height()))
-                local = moment.astimezone()
-                if tick >= 86400 or (local.time() == time.min and tick < 86400):
-                    label = local.strftime("%a %d")
-                else:
-                    label = local.strftime("%H:%M")
-                if x + 3 + fm.horizontalAdvance(label) <= self.width():
-                    painter.setPen(text)
-                    painter.drawText(QPointF(x + 3, fm.ascent() + 4), label)
-            moment += timedelta(seconds=tick)
-        now = datetime.now().astimezone()
-        if self.since <= now < self.until:
-            x = self.x_of(now)
-            if x >= self.label_w:
-                painter.setPen(QPen(QColor("#d4475a"), 1.5))
-                painter.drawLine(QPointF(x, self.axis_h - 6), QPointF(x, self.height()))
-        if self.hits and self.data:  # found moments as ticks under the axis
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(HIT)
-            for item in self.data.items:
-                if self.is_hit(item):
-                    x = self.x_of(item.start)
-                    if self.label_w <= x <= self.width():
-                        painter.drawRect(QRectF(x - 1.5, self.axis_h - 7, 3, 7))
-
-    def _paint_frames(self, painter: QPainter) -> None:
-        """Kept frames as thumbnails at their moments, each where it does not cover another."""
-        self._drawn_frames = []
-        if not self.frames:
-            return
-        top, height = self.axis_h + 3, self.strip_h - 6
-        band = QColor(self.palette().windowText().color())
-        band.setAlpha(14)
-        painter.fillRect(QRectF(self.label_w, self.axis_h, self.plot_w, self.strip_h), band)
-        wanted: list[str] = []
-        right_edge = -1.0
-        for frame in self.frames:
-            width = height * frame.width / max(1, frame.height)
-            x = self.x_of(frame.taken_at)
-            if x < self.label_w or x > self.label_w + self.plot_w or x < right_edge + 2:
-                continue
-            rect = QRectF(x, top, width, height)
-            picture = self.thumbnails.get(frame.id)
-            if picture is None:
-                wanted.append(frame.id)
-                painter.setPen(QPen(muted(self), 1))
-                painter.setBrush(Qt.BrushStyle.NoBrush)
-                painter.drawRect(rect)
-            else:
-                painter.drawPixmap(rect, picture, QRectF(picture.rect()))
-                painter.setPen(QPen(muted(self), 1))
-                painter.setBrush(Qt.BrushStyle.NoBrush)
-                painter.drawRect(rect)
-            self._drawn_frames.append((rect, frame))
-            right_edge = rect.right()
-        painter.fillRect(
-            QRectF(0, self.axis_h, self.label_w, self.strip_h), self.palette().window()
-        )
-        painter.setPen(self.palette().windowText().color())
-        painter.drawText(
-            QRectF(8, self.axis_h, self.label_w - 12, self.strip_h),
-            Qt.AlignmentFlag.AlignVCenter,
-            "On screen",
-        )
-        if wanted:
-            self.thumbnails_wanted.emit(wanted)
 
     def _paint_item(self, painter: QPainter, item: Any, rect: QRectF, palette: Any) -> None:
         fm = self.fontMetrics()
@@ -406,7 +325,7 @@ class TimelineCanvas(QWidget):
         return None
 
     def frame_at(self, point: QPointF) -> Any:
-        return next((f for rect, f in self._drawn_frames if rect.contains(point)), None)
+        return next((f for rect, f in self.drawn_frames if rect.contains(point)), None)
 
     # -- interaction ------------------------------------------------------------------------------
     def wheelEvent(self, event: QWheelEvent) -> None:
@@ -489,7 +408,7 @@ class TimelineCanvas(QWidget):
             return
         if event.position().x() < self.label_w or event.position().y() < self.lanes_top:
             return
-        tick = min(self._tick(), 3600)
+        tick = min(self.tick(), 3600)
         at = self.seconds_at(event.position().x())
         start = self.since + timedelta(seconds=(int(at) // tick) * tick)
         self.moment_clicked.emit(start, start + timedelta(seconds=tick))
