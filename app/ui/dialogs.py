@@ -51,11 +51,11 @@ def _password_field(placeholder: str) -> QLineEdit:
 
 
 FRAMES_NOTE = (
-    "So you can see again what you saw: the Timeline then shows what was on screen, and a "
-    "session's pictures can be stepped through. One picture a minute at most, made smaller, "
-    "encrypted like everything else; they never take more than 500 MB (the oldest go first, "
-    "their text stays). Windows that are never captured are never kept. About 8 to 15 MB a "
-    "working day; change it any time in Settings → Capture."
+    "So you can see again what you saw: the Timeline shows what was on screen, and a session's "
+    "pictures can be stepped through. At most one picture a minute, made smaller and encrypted "
+    "like everything else: about 30 MB a working day. They never take more than 500 MB (about "
+    "two and a half weeks; the oldest go first, their text stays), and windows that are never "
+    "captured are never kept. Change it any time in Settings."
 )
 
 
