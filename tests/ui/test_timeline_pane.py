@@ -215,7 +215,7 @@ def test_a_timeline_moment_never_keeps_filtering_the_memories_pane(
     wait_idle(qtbot, bridge)
     qtbot.waitUntil(lambda: memories.model.rowCount() == 1, timeout=20_000)
     assert memories.chip.isVisibleTo(memories)  # the restriction is shown, and clearable
-    memories.focus_search()  # Ctrl+K
+    memories.search_all()  # Ctrl+K
     assert not memories.chip.isVisibleTo(memories)
     memories.set_search("pottery")
     wait_idle(qtbot, bridge)
@@ -236,7 +236,7 @@ def test_ctrl_k_searches_everything_after_a_restriction_from_another_pane(
     memories.show()
     memories.show_range(today_at(12), today_at(13), "12:00–13:00")
     qtbot.waitUntil(lambda: memories.model.rowCount() == 1, timeout=20_000)
-    memories.focus_search()
+    memories.search_all()  # Ctrl+K
     memories.set_search("pottery")
     wait_idle(qtbot, bridge)
     qtbot.waitUntil(lambda: memories.model.rowCount() == 5, timeout=20_000)
