@@ -387,6 +387,10 @@ class Memloci:
         """Moments whose text holds every word of `text`, oldest first, across all time."""
         return self._parts.views.timeline_find(text)
 
+    def active_days(self, first: date, last: date) -> dict[date, int]:
+        """Events per local day from `first` to `last` (the Timeline's calendar marks them)."""
+        return self._parts.views.active_days(first, last)
+
     def on_this_day(self, day: date) -> builtins.list[EarlierDay]:
         """The same day in earlier years that has events, newest first."""
         return self._parts.views.on_this_day(day)

@@ -52,6 +52,10 @@ class ViewService:
         """The same day in earlier years that has events, newest first."""
         return timeline_find.on_this_day(self._database, self._repo, day)
 
+    def active_days(self, first: date, last: date) -> dict[date, int]:
+        """Events per local day in a range of days (the Timeline's calendar marks them)."""
+        return timeline_find.active_days(self._database, first, last)
+
     def entity_graph(self, max_nodes: int = 150) -> EntityGraph:
         """Semantic entities and the memories that link them."""
         return entity_graph(self._database, self._repo, max_nodes=max_nodes)

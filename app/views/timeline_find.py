@@ -74,6 +74,22 @@ def find(database: Database, text: str, limit: int = MAX_HITS) -> TimelineHits:
     return TimelineHits(text, moments, truncated=len(rows) > limit)
 
 
+def active_days(database: Database, first: date, last: date) -> dict[date, int]:
+    """Events per local day from `first` to `last` (inclusive): the calendar marks them."""
+    since, _ = _local_day(first)
+    _, until = _local_day(last)
+    rows = database.query(
+        "SELECT occurred_at FROM memories WHERE type = ? AND valid_to IS NULL "
+        "AND occurred_at >= ? AND occurred_at < ?",
+        (MemoryType.EPISODIC.value, to_iso(since), to_iso(until)),
+    )
+    counts: dict[date, int] = {}
+    for row in rows:
+        day = from_iso(row["occurred_at"]).astimezone().date()
+        counts[day] = counts.get(day, 0) + 1
+    return counts
+
+
 def _local_day(day: date) -> tuple[datetime, datetime]:
     since = datetime.combine(day, time.min).astimezone()
     until = datetime.combine(day + timedelta(days=1), time.min).astimezone()

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QDate, QPoint, QPointF, Qt
+from PySide6.QtGui import QFont
 
 from tests.ui.conftest import wait_idle
 from tests.ui.timeline_store import day_at, screen_session, today_at
@@ -173,6 +174,12 @@ def test_the_calendar_and_on_this_day_get_to_an_old_day(
     )
     pane.activated()
     loaded(qtbot, pane)
+    pane.date_button.menu().aboutToShow.emit()
+    pane.calendar.setCurrentPage(old.year, old.month)  # the person pages to May 2023
+    qtbot.waitUntil(lambda: old in pane.date_button.marked_days)
+    assert pane.date_button.marked_days == {old: 1}
+    bold = pane.calendar.dateTextFormat(QDate(old.year, old.month, old.day)).fontWeight()
+    assert bold == QFont.Weight.Bold
     pane.calendar.clicked.emit(QDate(old.year, old.month, old.day))
     data = loaded(qtbot, pane, 1)
     assert pane.day == old and "07 May 2023" in pane.title.text()

@@ -46,6 +46,17 @@ def test_on_this_day_lists_earlier_years_newest_first(memloci) -> None:
     assert "Hike" in days[0].first
 
 
+def test_active_days_count_events_per_local_day(memloci) -> None:
+    memloci.add("Early", fields={"occurred_at": at(date(2024, 6, 3), 0)})
+    memloci.add("Late", fields={"occurred_at": at(date(2024, 6, 3), 23)})
+    memloci.add("Next", fields={"occurred_at": at(date(2024, 6, 4), 12)})
+    memloci.add("Outside", fields={"occurred_at": at(date(2024, 7, 1), 12)})
+    gone = memloci.add("Forgotten", fields={"occurred_at": at(date(2024, 6, 5), 12)})
+    memloci.forget(gone.id)
+    days = memloci.active_days(date(2024, 6, 1), date(2024, 6, 30))
+    assert days == {date(2024, 6, 3): 2, date(2024, 6, 4): 1}
+
+
 def test_kept_frames_by_time_range(memloci) -> None:
     from tests.ui.timeline_store import screen_session
 

@@ -11,33 +11,29 @@ an application's lane.
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, datetime, time, timedelta
-from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QDate, QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QCursor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QCalendarWidget,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMenu,
     QScrollArea,
     QScrollBar,
     QSplitter,
     QToolButton,
     QVBoxLayout,
     QWidget,
-    QWidgetAction,
 )
 
 from app.ui import frame_images
 from app.ui.bridge import Bridge
 from app.ui.panes.timeline_canvas import TimelineCanvas, lane_colour
 from app.ui.panes.timeline_detail import TimelineDetail
+from app.ui.panes.timeline_nav import DateJump, EarlierDays, add_months
 from app.ui.panes.timeline_span import SpanErasing
 
 __all__ = ["TimelineCanvas", "TimelinePane", "lane_colour"]
@@ -48,14 +44,6 @@ STRIP_THUMB_W = 240
 
 def month_start(day: date) -> date:
     return day.replace(day=1)
-
-
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
-    )
 
 
 class TimelinePane(SpanErasing, QWidget):
@@ -153,28 +141,14 @@ class TimelinePane(SpanErasing, QWidget):
         self.prev_button = self._tool("◀", "Earlier (Alt+Left)", lambda: self.step(-1))
         self.today_button = self._tool("Today", "Back to today", self.go_today)
         self.next_button = self._tool("▶", "Later (Alt+Right)", lambda: self.step(1))
-        self.date_button = self._tool("Go to date…", "Jump to any day (Ctrl+G)", None)
-        self.date_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        date_menu = QMenu(self.date_button)
-        self.calendar = QCalendarWidget()
-        self.calendar.setGridVisible(False)
-        self.calendar.setMaximumDate(QDate.currentDate().addYears(1))
-        self.calendar.clicked.connect(self._date_chosen)
-        self.calendar.activated.connect(self._date_chosen)
-        action = QWidgetAction(date_menu)
-        action.setDefaultWidget(self.calendar)
-        date_menu.addAction(action)
-        date_menu.aboutToShow.connect(
-            lambda: self.calendar.setSelectedDate(
-                QDate(self.day.year, self.day.month, self.day.day)
-            )
-        )
-        self.date_button.setMenu(date_menu)
-        self.earlier_button = self._tool("On this day", "This day in earlier years", None)
-        self.earlier_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.earlier_menu = QMenu(self.earlier_button)
-        self.earlier_menu.aboutToShow.connect(self._fill_earlier)
-        self.earlier_button.setMenu(self.earlier_menu)
+        self.date_button = DateJump(self._bridge, lambda: self.day)
+        self.date_button.chosen.connect(self.go_to)
+        self.date_button.message.connect(self.message)
+        self.calendar = self.date_button.calendar
+        self.earlier_button = EarlierDays(self._bridge, lambda: self.day)
+        self.earlier_button.chosen.connect(self.show_day)
+        self.earlier_button.message.connect(self.message)
+        self.earlier_menu = self.earlier_button.days_menu
         for button in (
             self.prev_button,
             self.today_button,
@@ -282,30 +256,6 @@ class TimelinePane(SpanErasing, QWidget):
         """Show the period holding `day` in the current view."""
         self.day = day
         self.refresh()
-
-    def _date_chosen(self, chosen: QDate) -> None:
-        self.date_button.menu().hide()
-        self.go_to(date(chosen.year(), chosen.month(), chosen.day()))
-
-    def _fill_earlier(self) -> None:
-        menu, day = self.earlier_menu, self.day
-        menu.clear()
-        menu.addAction("Looking…").setEnabled(False)
-
-        def filled(days: list[Any]) -> None:
-            menu.clear()
-            if not days:
-                menu.addAction(f"Nothing from {day:%d %B} in earlier years").setEnabled(False)
-            for earlier in days:
-                noun = "thing" if earlier.events == 1 else "things"
-                text = f"{earlier.day:%a %d %b %Y} — {earlier.events} {noun}"
-                if earlier.first:
-                    text += f", first: {earlier.first[:40]}"
-                menu.addAction(text, partial(self.show_day, earlier.day))
-
-        self._bridge.call(
-            lambda m: m.on_this_day(day), on_done=filled, on_error=self.message.emit, owner=self
-        )
 
     def activated(self) -> None:
         if not self._loaded:
