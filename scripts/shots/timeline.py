@@ -112,6 +112,10 @@ def shoot(out: Path, theme_name: str, scale: str, width: int, height: int) -> No
         pane.canvas.repaint()
         settle(1.0)
         pane.grab().save(str(out / f"{name}-week.png"))
+        pane.date_button.menu().aboutToShow.emit()
+        settle(1.0)
+        pane.calendar.resize(pane.calendar.sizeHint())
+        pane.calendar.grab().save(str(out / f"{name}-calendar.png"))
     bridge.shutdown()
     memloci.close()
 

@@ -248,3 +248,23 @@ def test_ctrl_k_searches_everything_after_a_restriction_from_another_pane(
     wait_idle(qtbot, bridge)
     qtbot.waitUntil(lambda: memories.model.rowCount() == 5, timeout=20_000)
     assert not memories.chip.isVisibleTo(memories)
+
+
+def test_the_open_session_stays_open_while_it_grows(
+    qtbot: Any, memloci: Any, bridge: Any, pane: Any
+) -> None:
+    from app.domain import to_iso
+
+    screen_session(memloci, "s1", today_at(10), 5, app="editor")
+    pane.activated()
+    data = loaded(qtbot, pane, 1)
+    pane.open_item(data.items[0])
+    with memloci._parts.database.write() as db:
+        db.conn.execute(
+            "UPDATE capture_sessions SET ended_at = ? WHERE id = 's1'",
+            (to_iso(today_at(10, 30)),),
+        )
+    pane.refresh(keep_view=True)
+    qtbot.waitUntil(lambda: pane.canvas.data.items[0].end == today_at(10, 30))
+    assert pane.canvas.selected == pane.canvas.data.items[0]
+    assert pane.detail.isVisible() and pane.detail.item == pane.canvas.selected

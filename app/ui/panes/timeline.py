@@ -307,7 +307,19 @@ class TimelinePane(SpanErasing, QWidget):
         self._count_hits()
         selected = self.canvas.selected
         if selected is not None and selected not in data.items:
-            self.canvas.select(None)
+            # a live session grew: the same session (or memory) is still the open one
+            same = next(
+                (
+                    i
+                    for i in data.items
+                    if (selected.session_id and i.session_id == selected.session_id)
+                    or (i.memory_ids and i.memory_ids == selected.memory_ids)
+                ),
+                None,
+            )
+            self.canvas.select(same)
+            if same is not None and self.detail.item == selected:
+                self.detail.item = same
         after, self._after_load = self._after_load, None
         if after is not None:
             after()

@@ -41,6 +41,7 @@ class DateJump(QToolButton):
         menu = QMenu(self)
         self.calendar = QCalendarWidget()
         self.calendar.setGridVisible(False)
+        self.calendar.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
         self.calendar.setMaximumDate(QDate.currentDate().addYears(1))
         self.calendar.clicked.connect(self._picked)
         self.calendar.activated.connect(self._picked)
