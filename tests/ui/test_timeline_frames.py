@@ -125,3 +125,22 @@ def test_the_found_word_is_boxed_on_the_frame(
     first = detail.frames[0].id
     qtbot.waitUntil(lambda: (first, "pottery") in detail._boxes, timeout=60_000)
     assert detail._boxes[(first, "pottery")] == [] and detail.frame.boxes == []
+
+
+def test_a_long_text_opens_at_the_found_word(
+    qtbot: Any,
+    memloci: Any,
+    bridge: Any,
+    pane: Any,  # noqa: F811
+) -> None:
+    lines = [f"Line {n} of the meeting notes about budgets" for n in range(150)]
+    text = "\n".join([*lines, "And then the pottery kiln schedule came up"])
+    screen_session(memloci, "s1", today_at(10), 30, text=text)
+    pane.activated()
+    data = loaded(qtbot, pane, 1)
+    pane.find_box.setText("kiln")
+    qtbot.waitUntil(lambda: "1 moment match" in pane.hit_label.text())
+    pane.open_item(data.items[0])
+    qtbot.waitUntil(lambda: "kiln" in pane.detail.text.toPlainText())
+    qtbot.waitUntil(lambda: pane.detail.text.verticalScrollBar().value() > 0)
+    assert pane.detail.text.textCursor().selectedText().lower() == "kiln"

@@ -260,6 +260,9 @@ class TimelineDetail(QWidget):
             return
         self.title.setText(memory.title or item.label)
         self.text.setHtml(marked(memory.text, self.query))
+        terms = query_terms(self.query) if self.query.strip() else []
+        if terms:
+            self.text.find(terms[0])  # the first found word scrolled into view
 
     def _memory_failed(self, message: str) -> None:
         self.text.setHtml(f"<i>{html.escape(message)}</i>")
