@@ -142,13 +142,17 @@ class MemoriesPane(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(self.fontMetrics().averageCharWidth() * 6)
         char = self.fontMetrics().averageCharWidth()
+        # the longest usual cell of a column, measured (digits are wider than an average char:
+        # "05 Dec 21:40" was cut to "05 Dec 21…")
+        longest = {1: "credential · login", 2: "05 Dec 21:40", 3: "05 Dec 21:40"}
         for column, chars in ((1, 16), (2, 14), (3, 14), (4, 8), (5, 12)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             # Never narrower than its title in the header's own font, with room for the sort
             # arrow ("Importance" was clipped at 200 % scaling).
             title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
             needed = header.fontMetrics().horizontalAdvance(title) + 4 * char
-            header.resizeSection(column, max(char * chars, needed))
+            cell = self.fontMetrics().horizontalAdvance(longest.get(column, "")) + 2 * char
+            header.resizeSection(column, max(char * chars, needed, cell))
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.model.total_changed.connect(self._update_count)

@@ -14,10 +14,12 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -36,6 +38,42 @@ def _form_page() -> tuple[QWidget, QVBoxLayout]:
     return page, layout
 
 
+class PageTabs(QTabWidget):
+    """Tabs whose pages scroll when the window is smaller than they are (at 200 % a page must
+    not push the window past the screen), with drop-downs and numbers kept at their own size
+    in forms. The pages themselves stay what `currentWidget`, `indexOf` and
+    `setCurrentWidget` deal in."""
+
+    def addTab(self, page: QWidget, label: str) -> int:  # type: ignore[override]
+        for form in page.findChildren(QFormLayout):
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        area = QScrollArea()
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setWidget(page)
+        area.viewport().setAutoFillBackground(False)
+        page.setAutoFillBackground(False)
+        return super().addTab(area, label)
+
+    def page(self, index: int) -> QWidget | None:
+        area = self.widget(index)
+        return area.widget() if isinstance(area, QScrollArea) else area
+
+    def currentWidget(self) -> QWidget | None:  # type: ignore[override]
+        return self.page(self.currentIndex())
+
+    def indexOf(self, page: QWidget) -> int:  # type: ignore[override]
+        for index in range(self.count()):
+            if self.page(index) is page:
+                return index
+        return super().indexOf(page)
+
+    def setCurrentWidget(self, page: QWidget) -> None:  # type: ignore[override]
+        index = self.indexOf(page)
+        if index >= 0:
+            self.setCurrentIndex(index)
+
+
 class SettingsPane(QWidget):
     message = Signal(str)
 
@@ -46,9 +84,13 @@ class SettingsPane(QWidget):
         self._bridge = bridge
         self._controller = controller
         self._loading = True
-        layout = QVBoxLayout(self)
-        self.tabs = QTabWidget()
-        layout.addWidget(self.tabs)
+        layout = QHBoxLayout(self)
+        self.tabs = PageTabs()
+        # a readable width: on a wide window the controls stay together on the left instead of
+        # stretching across it (the Models page's table fits in 160 characters)
+        self.tabs.setMaximumWidth(self.fontMetrics().averageCharWidth() * 160)
+        layout.addWidget(self.tabs, 1)
+        layout.addStretch(0)
         self.tabs.addTab(self._general(), "General")
         self.models = ModelsPage(bridge)
         self.models.message.connect(self.message)
