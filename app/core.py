@@ -14,7 +14,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +46,7 @@ from app.views.activity import Activity
 from app.views.browse import BrowseQuery
 from app.views.graph import EntityGraph
 from app.views.timeline import Timeline
+from app.views.timeline_find import EarlierDay, TimelineHits
 
 if TYPE_CHECKING:  # built on first use by the areas; only their types are needed here
     from app.agents.chat import Answer, ChatSession
@@ -57,6 +58,7 @@ if TYPE_CHECKING:  # built on first use by the areas; only their types are neede
     from app.autofill.fields import FieldSpec
     from app.autofill.suggest import FieldSuggestions, PageContext
     from app.capture.context import WindowContext
+    from app.capture.frame_text import WordBox
     from app.capture.rules import ExclusionRule
     from app.capture.service import TickResult
     from app.capture.status import CaptureStatus
@@ -381,6 +383,18 @@ class Memloci:
     def timeline(self, since: datetime, until: datetime) -> Timeline:
         return self._parts.views.timeline(since, until)
 
+    def timeline_find(self, text: str) -> TimelineHits:
+        """Moments whose text holds every word of `text`, oldest first, across all time."""
+        return self._parts.views.timeline_find(text)
+
+    def active_days(self, first: date, last: date) -> dict[date, int]:
+        """Events per local day from `first` to `last` (the Timeline's calendar marks them)."""
+        return self._parts.views.active_days(first, last)
+
+    def on_this_day(self, day: date) -> builtins.list[EarlierDay]:
+        """The same day in earlier years that has events, newest first."""
+        return self._parts.views.on_this_day(day)
+
     def entity_graph(self, max_nodes: int = 150) -> EntityGraph:
         return self._parts.views.entity_graph(max_nodes)
 
@@ -694,9 +708,21 @@ class Memloci:
         """Recent activity sessions (metadata; each one's text is in its episodic memory)."""
         return self._parts.capture.recent_sessions(limit)
 
-    def capture_frames(self, session_id: str | None = None) -> builtins.list[RetainedFrame]:
+    def capture_frames(
+        self, session_id: str | None = None, *, oldest_first: bool = False
+    ) -> builtins.list[RetainedFrame]:
         """Retained frames, newest first; a session id is a screen source ref."""
-        return self._parts.capture.store.frames(session_id)
+        return self._parts.capture.frames(session_id, oldest_first=oldest_first)
+
+    def capture_frames_between(
+        self, since: datetime, until: datetime
+    ) -> builtins.list[RetainedFrame]:
+        """Retained frames taken between two moments, oldest first (Timeline thumbnails)."""
+        return self._parts.capture.frames_between(since, until)
+
+    def capture_find_on_frame(self, frame_id: str, text: str) -> builtins.list[WordBox]:
+        """Where the words of `text` are on a retained frame (read again, on demand)."""
+        return self._parts.capture.find_on_frame(frame_id, text)
 
     def capture_frame(self, frame_id: str) -> bytes:
         """A retained frame's image (WebP bytes), decrypted."""

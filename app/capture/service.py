@@ -26,13 +26,14 @@ from typing import TYPE_CHECKING, Any
 
 from app import filelock
 from app.capture.context import Rect, WindowContext, same_window
+from app.capture.frame_text import WordBox, find_words
 from app.capture.pipeline import FramePipeline
 from app.capture.platforms import Platform, PlatformUnavailable, is_locker, session_kind
 from app.capture.reader import OcrReader
 from app.capture.rules import ExclusionRule, would_capture
 from app.capture.sessions import SessionManager
 from app.capture.status import HEARTBEAT_SECONDS, CaptureStatus, read_status
-from app.capture.store import CaptureStore
+from app.capture.store import CaptureStore, RetainedFrame
 from app.domain import to_iso, utcnow
 from app.errors import InvalidInput, MemlociError, StoreError
 from app.security.redact import redact_text
@@ -576,6 +577,20 @@ class CaptureService:
 
     def frame_image(self, frame_id: str) -> bytes:
         return self._frames().load(frame_id)
+
+    def frames(
+        self, session_id: str | None = None, oldest_first: bool = False
+    ) -> list[RetainedFrame]:
+        """Kept frames (metadata), of one session or all, newest first unless asked."""
+        return self.store.frames(session_id, oldest_first=oldest_first)
+
+    def frames_between(self, since: datetime, until: datetime) -> list[RetainedFrame]:
+        """Kept frames taken in a time range, oldest first."""
+        return self.store.frames_between(since, until)
+
+    def find_on_frame(self, frame_id: str, text: str) -> list[WordBox]:
+        """Where the words of `text` are on a kept frame (read again on demand)."""
+        return find_words(self.frame_image(frame_id), text)
 
     def would_capture(self, context: WindowContext) -> tuple[bool, str]:
         """Would this window be captured under the current rules, and why."""

@@ -357,6 +357,26 @@ class CaptureStore:
             )
         ]
 
+    def frames_between(
+        self, since: datetime, until: datetime, limit: int = 2_000
+    ) -> list[RetainedFrame]:
+        """Kept frames taken in a time range, oldest first (the Timeline's thumbnails)."""
+        return [
+            RetainedFrame(
+                r["id"],
+                r["session_id"],
+                from_iso(r["taken_at"]),
+                r["width"],
+                r["height"],
+                r["bytes"],
+            )
+            for r in self.db.query(
+                "SELECT id, session_id, taken_at, width, height, bytes FROM capture_frames "
+                "WHERE taken_at >= ? AND taken_at < ? ORDER BY taken_at LIMIT ?",
+                (to_iso(since), to_iso(until), limit),
+            )
+        ]
+
     def frame_ids(self) -> set[str]:
         return {r["id"] for r in self.db.query("SELECT id FROM capture_frames")}
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from app.domain import Memory
 from app.facade.config import Config
 from app.store.db import Database
 from app.store.memories import MemoryRepository
-from app.views import browse
+from app.views import browse, timeline_find
 from app.views.activity import Activity, activity
 from app.views.browse import BrowseQuery
 from app.views.graph import EntityGraph, entity_graph
 from app.views.timeline import Timeline, timeline
+from app.views.timeline_find import EarlierDay, TimelineHits
 
 
 class ViewService:
@@ -42,6 +43,18 @@ class ViewService:
     def timeline(self, since: datetime, until: datetime) -> Timeline:
         """Episodic events and capture sessions between two moments, one lane per app."""
         return timeline(self._repo, since, until, self._database)
+
+    def timeline_find(self, text: str) -> TimelineHits:
+        """Moments whose text holds every word of `text`, oldest first, across all time."""
+        return timeline_find.find(self._database, text)
+
+    def on_this_day(self, day: date) -> list[EarlierDay]:
+        """The same day in earlier years that has events, newest first."""
+        return timeline_find.on_this_day(self._database, self._repo, day)
+
+    def active_days(self, first: date, last: date) -> dict[date, int]:
+        """Events per local day in a range of days (the Timeline's calendar marks them)."""
+        return timeline_find.active_days(self._database, first, last)
 
     def entity_graph(self, max_nodes: int = 150) -> EntityGraph:
         """Semantic entities and the memories that link them."""

@@ -50,6 +50,15 @@ def _password_field(placeholder: str) -> QLineEdit:
     return edit
 
 
+FRAMES_NOTE = (
+    "So you can see again what you saw: the Timeline shows what was on screen, and a session's "
+    "pictures can be stepped through. At most one picture a minute, made smaller and encrypted "
+    "like everything else: about 30 MB a working day. They never take more than 500 MB (about "
+    "two and a half weeks; the oldest go first, their text stays), and windows that are never "
+    "captured are never kept. Change it any time in Settings."
+)
+
+
 @dataclass
 class SetupChoices:
     passphrase: str | None
@@ -58,6 +67,7 @@ class SetupChoices:
     capture_interval_s: int
     monitors: str  # "all" | "primary"
     extra: dict[str, Any] = field(default_factory=dict)
+    keep_frames: bool = False
 
 
 class SetupDialog(QDialog):
@@ -124,8 +134,17 @@ class SetupDialog(QDialog):
         self.monitors.addItem("All monitors", "all")
         self.monitors.addItem("Only the primary monitor", "primary")
         cform.addRow("Monitors", self.monitors)
+        self.keep_frames = QCheckBox("Also keep small pictures of the screen")
+        self.keep_frames.setEnabled(capture_available)
+        cform.addRow(self.keep_frames)
+        self.frames_note = QLabel(FRAMES_NOTE)
+        self.frames_note.setObjectName("muted")
+        self.frames_note.setWordWrap(True)
+        cform.addRow(self.frames_note)
         self.capture.toggled.connect(self.interval.setEnabled)
         self.capture.toggled.connect(self.monitors.setEnabled)
+        self.capture.toggled.connect(self.keep_frames.setEnabled)
+        self.capture.toggled.connect(self._capture_toggled)
         self.exclusions = QListWidget()
         self.exclusions.setMaximumHeight(self.fontMetrics().height() * 7)
         self.exclusions.addItems(default_exclusions or ["(the capture engine is not installed)"])
@@ -142,6 +161,10 @@ class SetupDialog(QDialog):
         buttons.accepted.connect(self._check)
         layout.addWidget(buttons)
         self._from_env = passphrase_from_env
+
+    def _capture_toggled(self, on: bool) -> None:
+        if not on:
+            self.keep_frames.setChecked(False)  # no capture, no frames
 
     def set_keyring_available(self, available: bool, detail: str) -> None:
         self.keyring.setEnabled(available)
@@ -175,6 +198,7 @@ class SetupDialog(QDialog):
             capture_enabled=self.capture.isChecked(),
             capture_interval_s=self.interval.value(),
             monitors=str(self.monitors.currentData()),
+            keep_frames=self.capture.isChecked() and self.keep_frames.isChecked(),
         )
 
 

@@ -45,7 +45,7 @@ PANES: list[tuple[str, str, str]] = [
 
 SHORTCUTS: list[tuple[str, str]] = [
     ("Ctrl+1 … Ctrl+6", "Chat, Memories, Timeline, Graph, Insights, Settings"),
-    ("Ctrl+K", "Search memories"),
+    ("Ctrl+K", "Search all memories"),
     ("Ctrl+F", "Search in the current list"),
     ("Ctrl+N", "New memory"),
     ("F2", "Edit the selected memory"),
@@ -55,7 +55,8 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Esc", "Stop the answer being written"),
     ("Ctrl+Shift+P", "Pause or resume capture"),
     ("Ctrl+Shift+C", "Capture now"),
-    ("Ctrl+=, Ctrl+-, Ctrl+0", "Zoom the timeline or graph"),
+    ("Ctrl+=, Ctrl+-, Ctrl+0", "Zoom the timeline (around the pointer) or graph"),
+    ("Ctrl+G, F3 / Shift+F3", "Timeline: go to a date; next or previous match"),
     ("Ctrl+W", "Close the window (Memloci keeps running in the tray)"),
     ("Ctrl+Q", "Quit Memloci"),
     ("F1", "This list"),
@@ -295,7 +296,7 @@ class MainWindow(QMainWindow):
     def search_memories(self) -> None:
         pane = self.show_pane("memories")
         if pane is not None:
-            pane.focus_search()
+            pane.search_all()
 
     def open_memory(self, memory_id: str) -> None:
         pane = self.show_pane("memories")

@@ -64,6 +64,7 @@ def apply_setup(memloci: Any, choices: SetupChoices) -> str:
         ("capture.enabled", choices.capture_enabled),
         ("capture.interval_seconds", float(choices.capture_interval_s)),
         ("capture.monitors", [1] if choices.monitors == "primary" else []),
+        ("capture.retain_frames", choices.keep_frames),
     ):
         try:
             settings = settings.with_value(name, value)

@@ -27,6 +27,7 @@ class TimelineItem:
     label: str
     memory_ids: tuple[str, ...]
     kind: str = "event"  # event (a moment) | session (a span of screen activity)
+    session_id: str | None = None  # a capture session's id (its frames), when it has one
 
 
 @dataclass
@@ -76,7 +77,8 @@ def item_of(memory: Memory) -> TimelineItem:
     end = _moment(memory.fields.get("ended_at") or memory.fields.get("end")) or start
     if end < start:
         end = start
-    return TimelineItem(start, end, lane, memory.title, (memory.id,), kind)
+    session = next((s.ref for s in memory.sources if s.kind == "screen" and s.ref), None)
+    return TimelineItem(start, end, lane, memory.title, (memory.id,), kind, session)
 
 
 def capture_sessions(database: Database, since: datetime, until: datetime) -> list[TimelineItem]:
@@ -95,9 +97,8 @@ def capture_sessions(database: Database, since: datetime, until: datetime) -> li
         start, end = from_iso(row["started_at"]), from_iso(row["ended_at"])
         label = row["title"] or row["app"]
         ids = (row["memory_id"],) if row["memory_id"] else ()
-        items.append(
-            TimelineItem(start, max(start, end), row["app"] or "Screen", label, ids, "session")
-        )
+        lane = row["app"] or "Screen"
+        items.append(TimelineItem(start, max(start, end), lane, label, ids, "session", row["id"]))
     return items
 
 

@@ -430,6 +430,14 @@ class MemoriesPane(QWidget):
         self.until.hide()
 
     # -- actions ----------------------------------------------------------------------------------
+    def search_all(self) -> None:
+        """Ctrl+K searches every memory: a restriction another pane set (a Timeline moment, a
+        graph node) is dropped with its chip, never left to hide results. (Ctrl+F searches the
+        list shown, restriction and all.)"""
+        if self._restrict_ids or self._restrict_range is not None:
+            self.clear_restriction()
+        self.focus_search()
+
     def focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()

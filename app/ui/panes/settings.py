@@ -171,7 +171,7 @@ class SettingsPane(QWidget):
         keep = QGroupBox("Retention and storage")
         kform = QFormLayout(keep)
         self.retain = QCheckBox(
-            "Keep small copies of frames (encrypted) to show where a memory came from"
+            "Keep small pictures of the screen (encrypted), to see again what you saw"
         )
         self.retain.toggled.connect(lambda on: self.save("capture.retain_frames", on))
         kform.addRow(self.retain)

@@ -1,363 +1,49 @@
-"""The Timeline: a day or a week, one lane per application, zoomable, click-through.
+"""The Timeline: a day, a week or a month, one lane per application, the kept frames above them.
 
-Capture sessions are bars from start to end in their application's lane; other events (chat,
-notes) are dots. Wheel or Ctrl+= / Ctrl+- zoom around the pointer, dragging pans, clicking a bar
-opens its memories and clicking empty time opens the memories of that moment. Shift+drag
-chooses a span of time to erase (`timeline_span`); the right button erases a bar, a span or an
-application's lane.
+Getting to a moment: ◀ ▶ and Today, a calendar to jump to any date, "On this day" in earlier
+years, and Find, which marks every matching moment on the lanes and steps from one to the next
+across periods (F3 / Shift+F3). Wheel or Ctrl+= / Ctrl+- zoom around the pointer (or the open
+item), dragging pans. Clicking a bar opens that session beside the lanes (its text, its frames);
+clicking empty time lists that moment. Nothing here filters another pane without being asked.
+Shift+drag chooses a span to erase (`timeline_span`); the right button erases a bar, a span or
+an application's lane.
 """
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QKeySequence, QMouseEvent, QPainter, QPen, QShortcut, QWheelEvent
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QCursor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QScrollArea,
     QScrollBar,
+    QSplitter,
     QToolButton,
-    QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
+from app.ui import frame_images
 from app.ui.bridge import Bridge
-from app.ui.panes.timeline_span import SpanErasing, SpanSelection
-from app.ui.theme import is_dark, muted
+from app.ui.panes.timeline_canvas import TimelineCanvas, lane_colour
+from app.ui.panes.timeline_detail import TimelineDetail
+from app.ui.panes.timeline_nav import DateJump, EarlierDays, add_months
+from app.ui.panes.timeline_span import SpanErasing
 
-LANE_COLOURS = ["#3b82d6", "#1f9d76", "#d9822b", "#8e6bd8", "#d4475a", "#2a9fb0", "#b5832c"]
-TICKS = [60, 300, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400]
+__all__ = ["TimelineCanvas", "TimelinePane", "lane_colour"]
+
+VIEWS = ("day", "week", "month")
+STRIP_THUMB_W = 240
 
 
-def lane_colour(lane: str) -> QColor:
-    digest = hashlib.blake2s(lane.encode("utf-8"), digest_size=2).digest()
-    return QColor(LANE_COLOURS[int.from_bytes(digest, "big") % len(LANE_COLOURS)])
-
-
-class TimelineCanvas(QWidget):
-    item_clicked = Signal(object)  # TimelineItem
-    moment_clicked = Signal(object, object)  # since, until
-    span_changed = Signal()  # a span was chosen (Shift+drag) or cleared
-    context_requested = Signal(object, object, object)  # global point, item or None, lane
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setMouseTracking(True)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.data: Any = None
-        self.since = datetime.now().astimezone()
-        self.until = self.since + timedelta(days=1)
-        self.offset = 0.0  # seconds from `since` at the left edge of the plot
-        self.px_per_s = 0.0  # 0 = fit
-        self._drag: QPointF | None = None
-        self._dragged = False
-        self.selection = SpanSelection()
-        self.scrollbar: QScrollBar | None = None
-        self._layout()
-
-    # -- geometry ---------------------------------------------------------------------------------
-    def _layout(self) -> None:
-        fm = self.fontMetrics()
-        self.label_w = fm.averageCharWidth() * 18
-        self.axis_h = int(fm.height() * 1.8)
-        self.lane_h = int(fm.height() * 2.1)
-        lanes = len(self.data.lanes) if self.data else 1
-        self.setMinimumHeight(self.axis_h + max(1, lanes) * self.lane_h + 8)
-
-    @property
-    def span(self) -> float:
-        return (self.until - self.since).total_seconds()
-
-    @property
-    def plot_w(self) -> float:
-        return max(10.0, self.width() - self.label_w - 8)
-
-    def fit_scale(self) -> float:
-        return self.plot_w / self.span
-
-    def scale(self) -> float:
-        return max(self.px_per_s, self.fit_scale())
-
-    def x_of(self, moment: datetime) -> float:
-        seconds = (moment - self.since).total_seconds()
-        return self.label_w + (seconds - self.offset) * self.scale()
-
-    def seconds_at(self, x: float) -> float:
-        return self.offset + (x - self.label_w) / self.scale()
-
-    def visible_seconds(self) -> float:
-        return self.plot_w / self.scale()
-
-    def clamp(self) -> None:
-        self.offset = min(max(0.0, self.offset), max(0.0, self.span - self.visible_seconds()))
-        if self.scrollbar is not None:
-            self.scrollbar.blockSignals(True)
-            self.scrollbar.setRange(0, int(max(0.0, self.span - self.visible_seconds())))
-            self.scrollbar.setPageStep(int(self.visible_seconds()))
-            self.scrollbar.setValue(int(self.offset))
-            self.scrollbar.blockSignals(False)
-
-    # -- data -------------------------------------------------------------------------------------
-    def set_range(self, since: datetime, until: datetime) -> None:
-        self.since, self.until = since, until
-        self.offset, self.px_per_s = 0.0, 0.0
-        if self.selection.seconds() is not None:
-            self.selection.clear()
-            self.span_changed.emit()
-        self.data = None
-        self._layout()
-        self.clamp()
-        self.update()
-
-    def set_data(self, data: Any) -> None:
-        self.data = data
-        self._layout()
-        self.clamp()
-        self.update()
-
-    def zoom(self, factor: float, anchor_x: float | None = None) -> None:
-        anchor_x = self.label_w + self.plot_w / 2 if anchor_x is None else anchor_x
-        at = self.seconds_at(anchor_x)
-        scale = min(max(self.scale() * factor, self.fit_scale()), self.fit_scale() * 300)
-        self.px_per_s = scale
-        self.offset = at - (anchor_x - self.label_w) / scale
-        self.clamp()
-        self.update()
-
-    def fit(self) -> None:
-        self.px_per_s, self.offset = 0.0, 0.0
-        self.clamp()
-        self.update()
-
-    def scroll_to(self, value: int) -> None:
-        self.offset = float(value)
-        self.clamp()
-        self.update()
-
-    # -- painting ---------------------------------------------------------------------------------
-    def _tick(self) -> int:
-        min_px = self.fontMetrics().horizontalAdvance("00:00") * 2.2
-        return next((t for t in TICKS if t * self.scale() >= min_px), TICKS[-1])
-
-    def paintEvent(self, _event: Any) -> None:
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        palette = self.palette()
-        text = palette.windowText().color()
-        grid = QColor(text)
-        grid.setAlpha(40)
-        painter.fillRect(self.rect(), palette.base())
-        fm = self.fontMetrics()
-        tick = self._tick()
-        # axis and grid
-        first = self.since + timedelta(seconds=(int(self.offset) // tick) * tick)
-        moment = first
-        while moment <= self.until:
-            x = self.x_of(moment)
-            if x > self.width():
-                break
-            if x >= self.label_w:
-                painter.setPen(QPen(grid, 1))
-                painter.drawLine(QPointF(x, self.axis_h - 4), QPointF(x, self.height()))
-                local = moment.astimezone()
-                label = local.strftime("%a %d") if tick >= 86400 else local.strftime("%H:%M")
-                if tick < 86400 and local.time() == time.min:
-                    label = local.strftime("%a %d")
-                if x + 3 + fm.horizontalAdvance(label) <= self.width():
-                    painter.setPen(text)
-                    painter.drawText(QPointF(x + 3, fm.ascent() + 4), label)
-            moment += timedelta(seconds=tick)
-        # now
-        now = datetime.now().astimezone()
-        if self.since <= now < self.until:
-            x = self.x_of(now)
-            if x >= self.label_w:
-                painter.setPen(QPen(QColor("#d4475a"), 1.5))
-                painter.drawLine(QPointF(x, self.axis_h - 6), QPointF(x, self.height()))
-        if not self.data or not self.data.items:
-            self.selection.paint(painter, self)
-            painter.setPen(muted(self))
-            message = "Loading…" if self.data is None else "Nothing recorded in this period."
-            painter.drawText(
-                QRectF(self.label_w, self.axis_h, self.plot_w, self.lane_h * 2),
-                Qt.AlignmentFlag.AlignCenter,
-                message,
-            )
-            return
-        lanes = {lane: n for n, lane in enumerate(self.data.lanes)}
-        for n in lanes.values():
-            y = self.axis_h + n * self.lane_h
-            if n % 2:
-                band = QColor(text)
-                band.setAlpha(10)
-                painter.fillRect(QRectF(0, y, self.width(), self.lane_h), band)
-        painter.setClipRect(QRectF(self.label_w, 0, self.plot_w + 8, self.height()))
-        for item in self.data.items:
-            rect = self.item_rect(item, lanes)
-            if rect is None:
-                continue
-            colour = lane_colour(item.lane)
-            if item.kind == "session":
-                fill = QColor(colour)
-                fill.setAlpha(200 if not is_dark(self) else 220)
-                painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(fill)
-                painter.drawRoundedRect(rect, 3, 3)
-                if rect.width() > fm.horizontalAdvance("Mmmm"):
-                    painter.setPen(QColor("#ffffff"))
-                    label = fm.elidedText(
-                        item.label, Qt.TextElideMode.ElideRight, int(rect.width()) - 6
-                    )
-                    painter.drawText(
-                        rect.adjusted(3, 0, -3, 0), Qt.AlignmentFlag.AlignVCenter, label
-                    )
-            else:
-                painter.setPen(QPen(palette.base().color(), 1.5))
-                painter.setBrush(colour)
-                painter.drawEllipse(rect)
-        self.selection.paint(painter, self)
-        painter.setClipping(False)
-        # lane labels last, over a solid column
-        painter.fillRect(QRectF(0, self.axis_h, self.label_w, self.height()), palette.window())
-        painter.setPen(text)
-        for lane, n in lanes.items():
-            y = self.axis_h + n * self.lane_h
-            label = fm.elidedText(lane, Qt.TextElideMode.ElideRight, self.label_w - 12)
-            painter.drawText(
-                QRectF(8, y, self.label_w - 12, self.lane_h), Qt.AlignmentFlag.AlignVCenter, label
-            )
-
-    def item_rect(self, item: Any, lanes: dict[str, int]) -> QRectF | None:
-        n = lanes.get(item.lane)
-        if n is None:
-            return None
-        y = self.axis_h + n * self.lane_h
-        x0 = self.x_of(item.start)
-        if item.kind == "session":
-            x1 = max(self.x_of(item.end), x0 + 3)
-            return QRectF(x0, y + self.lane_h * 0.18, x1 - x0, self.lane_h * 0.64)
-        r = self.lane_h * 0.2
-        return QRectF(x0 - r, y + self.lane_h / 2 - r, 2 * r, 2 * r)
-
-    def item_at(self, point: QPointF) -> Any:
-        if not self.data:
-            return None
-        lanes = {lane: n for n, lane in enumerate(self.data.lanes)}
-        for item in reversed(self.data.items):
-            rect = self.item_rect(item, lanes)
-            if rect is not None and rect.adjusted(-2, -2, 2, 2).contains(point):
-                return item
-        return None
-
-    # -- interaction ------------------------------------------------------------------------------
-    def wheelEvent(self, event: QWheelEvent) -> None:
-        delta = event.angleDelta()
-        if delta.x() and not delta.y():
-            self.offset -= delta.x() / 120 * self.visible_seconds() / 10
-            self.clamp()
-            self.update()
-        elif delta.y():
-            self.zoom(1.25 if delta.y() > 0 else 0.8, event.position().x())
-        event.accept()
-
-    def lane_at(self, point: QPointF) -> str | None:
-        if not self.data or point.y() < self.axis_h:
-            return None
-        n = int((point.y() - self.axis_h) // self.lane_h)
-        return self.data.lanes[n] if 0 <= n < len(self.data.lanes) else None
-
-    def chosen_span(self) -> tuple[datetime, datetime] | None:
-        return self.selection.bounds(self.since, self.span)
-
-    def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton:
-            if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
-                self.selection.begin(self.seconds_at(max(event.position().x(), self.label_w)))
-                self.update()
-                return
-            self._drag = event.position()
-            self._dragged = False
-
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        if self.selection.dragging:
-            self.selection.extend(self.seconds_at(max(event.position().x(), self.label_w)))
-            self.update()
-            return
-        if self._drag is not None:
-            dx = event.position().x() - self._drag.x()
-            if abs(dx) > 4 or self._dragged:
-                self._dragged = True
-                self.offset -= dx / self.scale()
-                self._drag = event.position()
-                self.clamp()
-                self.update()
-            return
-        item = self.item_at(event.position())
-        self.setCursor(Qt.CursorShape.PointingHandCursor if item else Qt.CursorShape.ArrowCursor)
-        if item is not None:
-            start = item.start.astimezone().strftime("%H:%M")
-            end = item.end.astimezone().strftime("%H:%M")
-            span = f"{start}–{end}" if item.kind == "session" and end != start else start
-            QToolTip.showText(
-                event.globalPosition().toPoint(), f"{item.lane} · {span}\n{item.label}"
-            )
-        else:
-            QToolTip.hideText()
-
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if self.selection.dragging:
-            self.selection.finish()
-            self.update()
-            self.span_changed.emit()
-            return
-        dragged, self._drag = self._dragged, None
-        if dragged or event.button() != Qt.MouseButton.LeftButton:
-            return
-        item = self.item_at(event.position())
-        if item is not None:
-            self.item_clicked.emit(item)
-            return
-        if event.position().x() < self.label_w or event.position().y() < self.axis_h:
-            return
-        tick = min(self._tick(), 3600)
-        at = self.seconds_at(event.position().x())
-        start = self.since + timedelta(seconds=(int(at) // tick) * tick)
-        self.moment_clicked.emit(start, start + timedelta(seconds=tick))
-
-    def contextMenuEvent(self, event: Any) -> None:
-        point = QPointF(event.pos())
-        lane = self.lane_at(point) if point.x() < self.label_w else None
-        self.context_requested.emit(event.globalPos(), self.item_at(point), lane)
-
-    def clear_span(self) -> None:
-        if self.selection.seconds() is not None:
-            self.selection.clear()
-            self.update()
-            self.span_changed.emit()
-
-    def keyPressEvent(self, event: Any) -> None:
-        if event.key() == Qt.Key.Key_Escape and self.selection.seconds() is not None:
-            self.clear_span()
-            return
-        if event.key() == Qt.Key.Key_Left:
-            self.offset -= self.visible_seconds() / 8
-        elif event.key() == Qt.Key.Key_Right:
-            self.offset += self.visible_seconds() / 8
-        else:
-            super().keyPressEvent(event)
-            return
-        self.clamp()
-        self.update()
-
-    def resizeEvent(self, event: Any) -> None:
-        super().resizeEvent(event)
-        self.clamp()
+def month_start(day: date) -> date:
+    return day.replace(day=1)
 
 
 class TimelinePane(SpanErasing, QWidget):
@@ -369,22 +55,120 @@ class TimelinePane(SpanErasing, QWidget):
         super().__init__(parent)
         self._bridge = bridge
         self.day = date.today()
-        self.week = False
+        self.view = "day"
+        self.hits: list[Any] = []  # Moment, oldest first
+        self._hit_index = -1
+        self._after_load: Any = None
+        self._thumbs_pending: set[str] = set()
         layout = QVBoxLayout(self)
+        layout.addLayout(self._period_bar())
+        layout.addLayout(self._find_bar())
+        self.canvas = TimelineCanvas()
+        self.canvas.item_clicked.connect(self.open_item)
+        self.canvas.moment_clicked.connect(self._moment_clicked)
+        self.canvas.frame_clicked.connect(self._frame_clicked)
+        self.canvas.thumbnails_wanted.connect(self._want_thumbnails)
+        self.canvas.span_changed.connect(self._span_changed)
+        self.canvas.context_requested.connect(self._context_menu)
+        scroll = QScrollArea()
+        scroll.setWidget(self.canvas)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(scroll, 1)
+        self.scrollbar = QScrollBar(Qt.Orientation.Horizontal)
+        self.scrollbar.valueChanged.connect(self.canvas.scroll_to)
+        self.canvas.scrollbar = self.scrollbar
+        column.addWidget(self.scrollbar)
+        self.hint = QLabel(
+            "Wheel or Ctrl+= / Ctrl+- zoom where the pointer is; drag to pan. Click a bar to "
+            "open it here, or empty time to see that moment. Shift+drag chooses a span; "
+            "right-click to erase."
+        )
+        self.hint.setObjectName("muted")
+        self.hint.setWordWrap(True)
+        column.addWidget(self.hint)
+        self.detail = TimelineDetail(bridge)
+        self.detail.closed.connect(self.close_detail)
+        self.detail.open_ids.connect(self.open_ids)
+        self.detail.open_range.connect(self.open_range)
+        self.detail.item_chosen.connect(self.open_item)
+        self.detail.message.connect(self.message)
+        self.detail.hide()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        layout.addWidget(self.splitter, 1)
+        for keys, slot in (
+            ("Ctrl+=", lambda: self.key_zoom(1.5)),
+            ("Ctrl++", lambda: self.key_zoom(1.5)),
+            ("Ctrl+-", lambda: self.key_zoom(0.66)),
+            ("Ctrl+0", self.canvas.fit),
+            ("Alt+Left", lambda: self.step(-1)),
+            ("Alt+Right", lambda: self.step(1)),
+            ("Ctrl+F", self.focus_find),
+            ("F3", lambda: self.next_hit(1)),
+            ("Shift+F3", lambda: self.next_hit(-1)),
+            ("Ctrl+G", self.date_button.showMenu),
+            ("F5", self.refresh),
+        ):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+        self._find_timer = QTimer(self)
+        self._find_timer.setSingleShot(True)
+        self._find_timer.setInterval(250)
+        self._find_timer.timeout.connect(self._find)
+        self._loaded = False
+        bridge.memories_changed.connect(self._changed)
+
+    # -- toolbars ---------------------------------------------------------------------------------
+    def _tool(self, text: str, tip: str, slot: Any) -> QToolButton:
+        button = QToolButton()
+        button.setText(text)
+        button.setToolTip(tip)
+        if slot is not None:
+            button.clicked.connect(slot)
+        return button
+
+    def _period_bar(self) -> QHBoxLayout:
         bar = QHBoxLayout()
         self.prev_button = self._tool("◀", "Earlier (Alt+Left)", lambda: self.step(-1))
         self.today_button = self._tool("Today", "Back to today", self.go_today)
         self.next_button = self._tool("▶", "Later (Alt+Right)", lambda: self.step(1))
-        for button in (self.prev_button, self.today_button, self.next_button):
+        self.date_button = DateJump(self._bridge, lambda: self.day)
+        self.date_button.chosen.connect(self.go_to)
+        self.date_button.message.connect(self.message)
+        self.calendar = self.date_button.calendar
+        self.earlier_button = EarlierDays(self._bridge, lambda: self.day)
+        self.earlier_button.chosen.connect(self.show_day)
+        self.earlier_button.message.connect(self.message)
+        self.earlier_menu = self.earlier_button.days_menu
+        for button in (
+            self.prev_button,
+            self.today_button,
+            self.next_button,
+            self.date_button,
+            self.earlier_button,
+        ):
             bar.addWidget(button)
-        self.day_button = self._tool("Day", "One day", lambda: self.set_week(False))
-        self.week_button = self._tool("Week", "Seven days", lambda: self.set_week(True))
+        bar.addSpacing(8)
         group = QButtonGroup(self)
-        for button in (self.day_button, self.week_button):
+        self.view_buttons: dict[str, QToolButton] = {}
+        for view, tip in (("day", "One day"), ("week", "Seven days"), ("month", "A month")):
+            button = self._tool(view.title(), tip, lambda _=False, v=view: self.set_view(v))
             button.setCheckable(True)
             group.addButton(button)
             bar.addWidget(button)
-        self.day_button.setChecked(True)
+            self.view_buttons[view] = button
+        self.view_buttons["day"].setChecked(True)
+        self.day_button, self.week_button = self.view_buttons["day"], self.view_buttons["week"]
+        self.month_button = self.view_buttons["month"]
         self.title = QLabel()
         self.title.setObjectName("heading")
         bar.addSpacing(12)
@@ -393,14 +177,14 @@ class TimelinePane(SpanErasing, QWidget):
         self.summary = QLabel()
         self.summary.setObjectName("muted")
         bar.addWidget(self.summary)
-        self.zoom_out = self._tool("−", "Zoom out (Ctrl+-)", lambda: self.canvas.zoom(0.66))
-        self.zoom_in = self._tool("+", "Zoom in (Ctrl+=)", lambda: self.canvas.zoom(1.5))
+        self.zoom_out = self._tool("−", "Zoom out (Ctrl+-)", lambda: self.key_zoom(0.66))
+        self.zoom_in = self._tool("+", "Zoom in (Ctrl+=)", lambda: self.key_zoom(1.5))
         self.fit_button = self._tool(
             "Fit", "Show the whole period (Ctrl+0)", lambda: self.canvas.fit()
         )
         for button in (self.zoom_out, self.zoom_in, self.fit_button):
             bar.addWidget(button)
-        bar.addSpacing(12)
+        bar.addSpacing(8)
         self.erase_button = self._tool(
             "Erase span…",
             "Erase what was recorded in the chosen span (Shift+drag to choose)",
@@ -408,63 +192,56 @@ class TimelinePane(SpanErasing, QWidget):
         )
         self.erase_button.setEnabled(False)
         bar.addWidget(self.erase_button)
-        layout.addLayout(bar)
-        self.canvas = TimelineCanvas()
-        self.canvas.item_clicked.connect(self._item_clicked)
-        self.canvas.moment_clicked.connect(self._moment_clicked)
-        self.canvas.span_changed.connect(self._span_changed)
-        self.canvas.context_requested.connect(self._context_menu)
-        scroll = QScrollArea()
-        scroll.setWidget(self.canvas)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        layout.addWidget(scroll, 1)
-        self.scrollbar = QScrollBar(Qt.Orientation.Horizontal)
-        self.scrollbar.valueChanged.connect(self.canvas.scroll_to)
-        self.canvas.scrollbar = self.scrollbar
-        layout.addWidget(self.scrollbar)
-        hint = QLabel(
-            "Wheel to zoom, drag to pan. Click a bar for its memories, or empty time for the "
-            "memories of that moment. Shift+drag chooses a span; right-click to erase."
-        )
-        hint.setObjectName("muted")
-        layout.addWidget(hint)
-        for keys, slot in (
-            ("Ctrl+=", lambda: self.canvas.zoom(1.5)),
-            ("Ctrl++", lambda: self.canvas.zoom(1.5)),
-            ("Ctrl+-", lambda: self.canvas.zoom(0.66)),
-            ("Ctrl+0", self.canvas.fit),
-            ("Alt+Left", lambda: self.step(-1)),
-            ("Alt+Right", lambda: self.step(1)),
-            ("F5", self.refresh),
-        ):
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
-        self._loaded = False
-        bridge.memories_changed.connect(self._changed)
+        return bar
 
-    def _tool(self, text: str, tip: str, slot: Any) -> QToolButton:
-        button = QToolButton()
-        button.setText(text)
-        button.setToolTip(tip)
-        button.clicked.connect(slot)
-        return button
+    def _find_bar(self) -> QHBoxLayout:
+        bar = QHBoxLayout()
+        self.find_box = QLineEdit()
+        self.find_box.setPlaceholderText("Find on the timeline (Ctrl+F): words you saw or said…")
+        self.find_box.setClearButtonEnabled(True)
+        self.find_box.textChanged.connect(lambda _t: self._find_timer.start())
+        self.find_box.returnPressed.connect(lambda: self.next_hit(1))
+        bar.addWidget(self.find_box, 1)
+        self.hit_label = QLabel()
+        self.hit_label.setObjectName("muted")
+        bar.addWidget(self.hit_label)
+        self.prev_hit = self._tool("▲", "Previous match (Shift+F3)", lambda: self.next_hit(-1))
+        self.next_hit_button = self._tool("▼", "Next match (F3, Enter)", lambda: self.next_hit(1))
+        for button in (self.prev_hit, self.next_hit_button):
+            button.setEnabled(False)
+            bar.addWidget(button)
+        return bar
 
     # -- period -----------------------------------------------------------------------------------
-    def period(self) -> tuple[datetime, datetime]:
-        start_day = self.day - timedelta(days=self.day.weekday()) if self.week else self.day
-        since = datetime.combine(start_day, time.min).astimezone()
-        until = datetime.combine(start_day + timedelta(days=7 if self.week else 1), time.min)
-        return since, until.astimezone()
+    @property
+    def week(self) -> bool:
+        return self.view == "week"
 
-    def set_week(self, week: bool) -> None:
-        self.week = week
-        (self.week_button if week else self.day_button).setChecked(True)
+    def period(self) -> tuple[datetime, datetime]:
+        if self.view == "week":
+            start = self.day - timedelta(days=self.day.weekday())
+            end = start + timedelta(days=7)
+        elif self.view == "month":
+            start = month_start(self.day)
+            end = add_months(start, 1)
+        else:
+            start, end = self.day, self.day + timedelta(days=1)
+        since = datetime.combine(start, time.min).astimezone()
+        return since, datetime.combine(end, time.min).astimezone()
+
+    def set_view(self, view: str) -> None:
+        self.view = view
+        self.view_buttons[view].setChecked(True)
         self.refresh()
 
+    def set_week(self, week: bool) -> None:
+        self.set_view("week" if week else "day")
+
     def step(self, direction: int) -> None:
-        self.day += timedelta(days=direction * (7 if self.week else 1))
+        if self.view == "month":
+            self.day = add_months(self.day, direction)
+        else:
+            self.day += timedelta(days=direction * (7 if self.view == "week" else 1))
         self.refresh()
 
     def go_today(self) -> None:
@@ -473,7 +250,12 @@ class TimelinePane(SpanErasing, QWidget):
 
     def show_day(self, day: date) -> None:
         self.day = day
-        self.set_week(False)
+        self.set_view("day")
+
+    def go_to(self, day: date) -> None:
+        """Show the period holding `day` in the current view."""
+        self.day = day
+        self.refresh()
 
     def activated(self) -> None:
         if not self._loaded:
@@ -488,19 +270,29 @@ class TimelinePane(SpanErasing, QWidget):
     def refresh(self, keep_view: bool = False) -> None:
         self._loaded = True
         since, until = self.period()
-        if self.week:
+        if self.view == "week":
             end = (until - timedelta(days=1)).strftime("%d %b %Y")
             self.title.setText(f"{since.strftime('%d %b')} – {end}")
+        elif self.view == "month":
+            self.title.setText(since.strftime("%B %Y"))
         else:
             self.title.setText(since.strftime("%A %d %B %Y"))
         if not keep_view or (self.canvas.since, self.canvas.until) != (since, until):
             self.canvas.set_range(since, until)
+            self._thumbs_pending.clear()
         self._bridge.call(
             lambda m: m.timeline(since, until),
             on_done=lambda data: self._loaded_data(since, data),
             on_error=self.message.emit,
             owner=self,
             key=f"timeline-{id(self)}",
+        )
+        self._bridge.call(
+            lambda m: m.capture_frames_between(since, until),
+            on_done=lambda frames: self._frames_loaded(since, frames),
+            on_error=lambda _m: None,  # no frames kept (or no capture here): no strip
+            owner=self,
+            key=f"timeline-frames-{id(self)}",
         )
 
     def _loaded_data(self, since: datetime, data: Any) -> None:
@@ -512,14 +304,159 @@ class TimelinePane(SpanErasing, QWidget):
         noun = "event" if events == 1 else "events"
         active = f" · {hours:.1f} h on screen" if hours >= 0.05 else ""
         self.summary.setText(f"{events} {noun}{active}")
+        self._count_hits()
+        selected = self.canvas.selected
+        if selected is not None and selected not in data.items:
+            # a live session grew: the same session (or memory) is still the open one
+            same = next(
+                (
+                    i
+                    for i in data.items
+                    if (selected.session_id and i.session_id == selected.session_id)
+                    or (i.memory_ids and i.memory_ids == selected.memory_ids)
+                ),
+                None,
+            )
+            self.canvas.select(same)
+            if same is not None and self.detail.item == selected:
+                self.detail.item = same
+        after, self._after_load = self._after_load, None
+        if after is not None:
+            after()
 
-    # -- click-through ----------------------------------------------------------------------------
-    def _item_clicked(self, item: Any) -> None:
-        when = item.start.astimezone().strftime("%d %b %H:%M")
-        self.open_ids.emit(list(item.memory_ids), f"{item.lane} at {when}")
+    def _frames_loaded(self, since: datetime, frames: list[Any]) -> None:
+        if since == self.canvas.since:
+            self.canvas.set_frames(frames)
+
+    def _want_thumbnails(self, ids: list[str]) -> None:
+        for frame_id in ids:
+            if frame_id in self._thumbs_pending:
+                continue
+            self._thumbs_pending.add(frame_id)
+            self._load_thumbnail(frame_id)
+
+    def _load_thumbnail(self, frame_id: str) -> None:
+        self._bridge.call(
+            lambda m: frame_images.load(m, frame_id, STRIP_THUMB_W),
+            on_done=lambda image: self.canvas.set_thumbnail(frame_id, image),
+            on_error=lambda _m: None,  # dropped by the budget meanwhile: stays an outline
+            owner=self,
+        )
+
+    # -- zoom -------------------------------------------------------------------------------------
+    def key_zoom(self, factor: float) -> None:
+        """Zoom around the pointer over the lanes, else the open item, else the middle."""
+        pointer = QPointF(self.canvas.mapFromGlobal(QCursor.pos()))
+        self.canvas.zoom(factor, self.canvas.key_anchor(pointer))
+
+    # -- opening in place -------------------------------------------------------------------------
+    def open_item(self, item: Any, frame_id: str | None = None) -> None:
+        self.canvas.select(item)
+        self.detail.show_item(item, self.find_box.text().strip(), frame_id)
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        if not self.detail.isVisible():
+            self.detail.show()
+            total = max(600, self.splitter.width())
+            self.splitter.setSizes([total * 3 // 5, total * 2 // 5])
+
+    def close_detail(self) -> None:
+        self.detail.hide()
+        self.canvas.select(None)
+        self.canvas.setFocus()
 
     def _moment_clicked(self, since: datetime, until: datetime) -> None:
-        label = (
-            f"{since.astimezone().strftime('%d %b %H:%M')}–{until.astimezone().strftime('%H:%M')}"
+        items = [
+            i
+            for i in (self.canvas.data.items if self.canvas.data else [])
+            if i.start < until and i.end >= since
+        ]
+        self.canvas.select(None, (since, until))
+        self.detail.show_moment(since, until, items)
+        self._show_detail()
+
+    def _frame_clicked(self, frame: Any) -> None:
+        items = self.canvas.data.items if self.canvas.data else []
+        item = next((i for i in items if i.session_id == frame.session_id), None)
+        if item is not None:
+            self.open_item(item, frame.id)
+
+    # -- find -------------------------------------------------------------------------------------
+    def focus_find(self) -> None:
+        self.find_box.setFocus()
+        self.find_box.selectAll()
+
+    def _find(self) -> None:
+        text = self.find_box.text().strip()
+        self.detail.set_query(text)
+        if not text:
+            self.hits, self._hit_index = [], -1
+            self.canvas.set_hits(set())
+            self._count_hits()
+            return
+        self._bridge.call(
+            lambda m: m.timeline_find(text),
+            on_done=self._found,
+            on_error=self.message.emit,
+            owner=self,
+            key=f"timeline-find-{id(self)}",
         )
-        self.open_range.emit(since, until, label)
+
+    def _found(self, hits: Any) -> None:
+        if hits.query != self.find_box.text().strip():
+            return
+        self.hits, self._hit_index = list(hits.moments), -1
+        self.canvas.set_hits(hits.ids)
+        self._count_hits(hits.truncated)
+
+    def _count_hits(self, truncated: bool = False) -> None:
+        if not self.find_box.text().strip():
+            self.hit_label.setText("")
+            self.prev_hit.setEnabled(False)
+            self.next_hit_button.setEnabled(False)
+            return
+        since, until = self.period()
+        here = sum(1 for h in self.hits if since <= h.at < until)
+        total = f"{len(self.hits)}{'+' if truncated else ''}"
+        if not self.hits:
+            self.hit_label.setText("No moment matches")
+        else:
+            noun = "moment" if len(self.hits) == 1 else "moments"
+            where = {"day": "on this day", "week": "this week", "month": "this month"}[self.view]
+            self.hit_label.setText(f"{total} {noun} match · {here} {where}")
+        self.prev_hit.setEnabled(bool(self.hits))
+        self.next_hit_button.setEnabled(bool(self.hits))
+
+    def next_hit(self, direction: int) -> None:
+        """Go to the next (or previous) matching moment, in whatever period it is."""
+        if not self.hits:
+            return
+        if self._hit_index < 0:
+            middle = self.canvas.since + timedelta(
+                seconds=self.canvas.offset + self.canvas.visible_seconds() / 2
+            )
+            later = [n for n, h in enumerate(self.hits) if h.at >= middle]
+            start = later[0] if later else len(self.hits)
+            self._hit_index = start if direction > 0 else start - 1
+        else:
+            self._hit_index += direction
+        self._hit_index %= len(self.hits)
+        self._go_to_hit(self.hits[self._hit_index])
+
+    def _go_to_hit(self, moment: Any) -> None:
+        def show() -> None:
+            items = self.canvas.data.items if self.canvas.data else []
+            item = next((i for i in items if moment.memory_id in i.memory_ids), None)
+            span = {"day": 3 * 3600, "week": 86400, "month": 4 * 86400}[self.view]
+            self.canvas.centre_on(moment.at, span)
+            if item is not None:
+                self.open_item(item)
+            self._count_hits()
+
+        since, until = self.period()
+        if since <= moment.at < until and self.canvas.data is not None:
+            show()
+            return
+        self._after_load = show
+        self.go_to(moment.at.astimezone().date())
