@@ -33,6 +33,7 @@ from app.capture.rules import ExclusionRule, would_capture
 from app.capture.sessions import SessionManager
 from app.capture.status import HEARTBEAT_SECONDS, CaptureStatus, read_status
 from app.capture.store import CaptureStore
+from app.capture.trigger import OcrBudget
 from app.domain import to_iso, utcnow
 from app.errors import InvalidInput, MemlociError, StoreError
 from app.security.redact import redact_text
@@ -103,10 +104,18 @@ class CaptureService:
         self._scheduler: Any = None
         self._lock_file: Any = None
         self._rules: tuple[str, list[ExclusionRule]] = ("", [])
+        self.budget = OcrBudget(settings, monotonic)
         self.pipeline = FramePipeline(
-            store, settings, self._grab, self._frames, self._stack, self._wake_ocr, monotonic
+            store,
+            settings,
+            self._grab,
+            self._frames,
+            self._stack,
+            self._wake_ocr,
+            monotonic,
+            budget=self.budget,
         )
-        self.reader = OcrReader(store, sessions, ocr)
+        self.reader = OcrReader(store, sessions, ocr, budget=self.budget)
         self.ticks = 0
         self._written: tuple[str, str, str | None, float] = ("", "", None, 0.0)
         self._last_tick = 0.0
@@ -155,6 +164,7 @@ class CaptureService:
         scheduler.every("capture-tick", interval, self.tick, executor="capture", first_in=0.2)
         scheduler.every("capture-ocr", 10, self.drain_ocr, executor="ocr", first_in=1)
         scheduler.every("capture-upkeep", 30, self.upkeep, first_in=30)
+        scheduler.every("capture-records", 3, self.flush_records, first_in=3)
         log.info("capture started (%s, every %.1f s)", self._platform.name, interval)
 
     def stop(self, drain_seconds: float = 0.0) -> int:
@@ -345,7 +355,10 @@ class CaptureService:
         rect = _on_chosen_monitor(context, monitors, settings.monitors)
         if rect is None:
             return self._rest("off-monitor", "the window is on a monitor not chosen", idle)
+        previous = self.sessions.current(FOCUS)
         result = self._follow(FOCUS, context, rect, now, force, focused=True)
+        if previous is not None and previous.id != result.session_id:
+            self._left(previous, now)
         if self.ticks % settings.other_monitors_every == 0 and len(monitors) > 1:
             self._other_monitors(context, monitors, settings, now)
         self._write_state(result, idle)
@@ -398,6 +411,14 @@ class CaptureService:
             safe.title,
         )
 
+    def _left(self, session: Any, now: datetime) -> None:
+        """The window in front changed: read what it showed and was not read yet."""
+        try:
+            self.pipeline.leave(session.id, now)
+        except StoreError:
+            if self.store.session(session.id) is not None:
+                raise  # else: forgotten by another process meanwhile; nothing to read for it
+
     def _still_in_front(self, context: WindowContext) -> Callable[[list[WindowContext]], bool]:
         """After the grab: is what is in front now what was checked before it? The window may
         have closed, another may have come in front or taken its id, or its title (a browser
@@ -445,7 +466,11 @@ class CaptureService:
             self._follow(slot, top, rect, now, False, focused=False)
 
     def _rest(self, activity: str, detail: str, idle: float | None) -> TickResult:
-        """Nothing to look at now: sessions end, nothing is grabbed."""
+        """Nothing to look at now: sessions end, nothing is grabbed. What the window in front
+        showed before is still read, unless the person paused capture."""
+        previous = self.sessions.current(FOCUS)
+        if previous is not None and activity != "paused":
+            self._left(previous, self._wall())
         self.sessions.close_all()
         result = TickResult(activity, detail)
         self._write_state(result, idle)
@@ -491,19 +516,26 @@ class CaptureService:
             "ocr_runs": self.reader.runs,
             "ocr_seconds": round(self.reader.seconds, 2),
             **self.pipeline.counters.to_dict(),
+            **self.budget.to_dict(),
         }
 
     # -- OCR ------------------------------------------------------------------------------------
     def drain_ocr(self) -> int:
-        """Read queued frames until none is left (the `ocr` thread)."""
+        """Read queued frames until none is left (the `ocr` thread); new text goes to its
+        record as soon as that record's write is due."""
         count = 0
         while not self._stopping.is_set() and self.reader.read_one():
             count += 1
+            self.flush_records()
         if count:
             self.store.set_state({"counters": self._counters()})
         return count
 
     # -- upkeep ---------------------------------------------------------------------------------
+    def flush_records(self) -> None:
+        """New text into session records, each at its moment (every few seconds)."""
+        self.sessions.flush(self._wall())
+
     def upkeep(self, now: datetime | None = None) -> None:
         """Session records and agent batches at their moments; retention inside its budget."""
         settings = self._settings()

@@ -1,10 +1,12 @@
 """Activity sessions: consecutive frames of the same window become one episodic memory.
 
 A session's record is created at once (searchable by app and title from the first frame), gets
-its text when the first read finishes, and is brought up to date every few minutes and when the
-session ends, through the facade so history and indexes stay right. Read text is persisted on the
-session row as it arrives, so a crash loses nothing. New text goes to the memory agents in
-batches (every K reads or T minutes, and at the end) through the durable work queue.
+its text when the first read finishes, then new text within seconds (`flush`: a long session
+less often, a tenth of its age, so history does not grow with every read), and its final form
+when the session ends, through the facade so history and indexes stay right. Read text is
+persisted on the session row as it arrives, so a crash loses nothing. New text goes to the
+memory agents in batches (every K reads or T minutes, and at the end) through the durable work
+queue.
 
 Coming back to a window shortly after leaving it continues its session; a session whose text
 reaches the record's size limit continues as a new part.
@@ -390,6 +392,23 @@ class SessionManager:
         session.queued_seq = session.digest.max_seq()
         session.queued_runs = session.ocr_runs
         session.queued_at = now
+
+    def flush(self, now: datetime) -> int:
+        """Records of sessions with new text whose write is due: searchable within seconds
+        while a session is young, and at most `record_update_minutes` apart when it is long."""
+        settings = self._settings()
+        written = 0
+        with self._lock:
+            for session in [*self._slots.values(), *self._dormant.values()]:
+                if not session.memory_id or session.text_state() == session.synced_state:
+                    continue
+                age = (session.ended - session.started).total_seconds()
+                longest = settings.record_update_minutes * 60
+                wait = min(max(settings.record_fresh_seconds, age / 10), longest)
+                if session.synced_at is None or now - session.synced_at >= timedelta(seconds=wait):
+                    self._sync(session, "new text on screen")
+                    written += 1
+        return written
 
     def maintain(self, now: datetime, *, pending: Callable[[str], int]) -> None:
         """Sensible moments: records every few minutes, batches every K reads or T minutes,

@@ -1,0 +1,186 @@
+"""When a window is read: after a change has settled, small changes later, a window that keeps
+changing every so often, a caret never, a window left at once; OCR on a per-minute budget."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.capture.ocr import parse_tsv
+from app.capture.trigger import OcrBudget, changed_rows, note_change, read_due
+from app.settings import CaptureSettings
+from tests.unit.capture_fakes import Clock, FakeScreen, fake_capture
+
+REPORT = [f"Paragraph {n} of the quarterly report on harbour traffic" for n in range(30)]
+
+
+def _tick(service, clock: Clock, seconds: float = 3.0) -> str:
+    """One look, then the reads it queued; the clock moves on. Returns the look's read."""
+    result = service.tick()
+    service.drain_ocr()
+    clock.advance(seconds)
+    return result.read
+
+
+def _stored(memloci, text: str) -> bool:
+    """Read and in a session's record (each record takes new text within seconds)."""
+    service = memloci.services.capture
+    service._monotonic.advance(11)
+    service.flush_records()
+    return any(text in m.text for m in memloci.list("episodic", limit=100))
+
+
+def test_changed_rows_and_noise() -> None:
+    before = np.zeros((10, 40), dtype=np.uint32)
+    after = before.copy()
+    after[3, 1:30] = 7
+    rows = changed_rows(before.tobytes(), after.tobytes(), 40)
+    assert rows.tolist() == [i == 3 for i in range(10)]
+    assert changed_rows(None, after.tobytes(), 40).all()
+    caret = before.copy()
+    caret[2:9, 20:22] = 9  # tall and narrow
+    assert not changed_rows(before.tobytes(), caret.tobytes(), 40).any()
+    assert note_change(None, rows, 5.0) is None  # one row: a caret, not content
+    many = np.zeros(100, dtype=bool)
+    many[10:40] = True
+    unread = note_change(None, many, 5.0)
+    assert unread is not None and unread.share == 0.3 and unread.since == unread.moved == 5.0
+
+
+def test_large_changes_settle_briefly_small_ones_longer_and_busy_windows_wait_at_most() -> None:
+    settings = CaptureSettings(read_settle_seconds=2, read_max_wait_seconds=15)
+    large = np.zeros(100, dtype=bool)
+    large[:50] = True
+    unread = note_change(None, large, 100.0)
+    assert read_due(unread, 101.0, None, settings) is None
+    assert read_due(unread, 102.0, None, settings) == "settled"
+    assert read_due(unread, 102.0, 99.0, settings) is None  # the same window read 3 s ago
+    small = np.zeros(100, dtype=bool)
+    small[:8] = True
+    typed = note_change(None, small, 100.0)
+    assert read_due(typed, 104.0, None, settings) is None
+    assert read_due(typed, 106.0, None, settings) == "settled"
+    for second in range(101, 116):  # typing on: it never settles
+        typed = note_change(typed, small, float(second))
+        if second < 115:
+            assert read_due(typed, float(second), None, settings) is None
+    assert read_due(typed, 115.0, None, settings) == "waited"
+
+
+def test_the_budget_refills_with_time_and_only_a_window_left_may_overdraw_it() -> None:
+    clock = Clock()
+    settings = CaptureSettings(ocr_cpu_percent=1.0)  # 0.6 s a minute, 1.8 s saved at most
+    budget = OcrBudget(lambda: settings, clock)
+    assert budget.allows()
+    budget.spend(2.5)
+    assert not budget.allows() and budget.waits == 1
+    assert budget.allows(must=True)
+    clock.advance(60)  # 0.6 s back: still short
+    assert not budget.allows()
+    clock.advance(60)
+    assert budget.allows()
+    clock.advance(3600)  # saving is capped
+    budget.spend(1.9)
+    assert not budget.allows()
+
+
+def test_low_confidence_words_are_kept_when_they_look_like_words() -> None:
+    header = "level\tpage\tblock\tpar\tline\tword\tleft\ttop\twidth\theight\tconf\ttext"
+    rows = [
+        header,
+        "5\t1\t18\t1\t3\t1\t1230\t540\t60\t14\t83.4\tHeight",
+        "5\t1\t18\t1\t3\t2\t1323\t541\t50\t14\t29.7\t31.4m",  # after the gap: low confidence
+        "5\t1\t18\t1\t3\t3\t1400\t541\t10\t14\t22.0\t@",
+        "5\t1\t18\t1\t3\t4\t1420\t541\t40\t14\t4.0\trelief",
+    ]
+    lines, words = parse_tsv("\n".join(rows))
+    assert lines == ["Height 31.4m"] and words == 2
+
+
+def test_a_new_page_is_read_once_it_stays_not_while_it_is_drawn(memloci) -> None:
+    screen, clock = FakeScreen(), Clock()
+    wid = screen.open("Reader", "report.pdf - Reader", REPORT[:5])
+    service = fake_capture(memloci, screen, clock, read_settle_seconds=2.5)
+    assert _tick(service, clock) == "full"  # a window's first frame: at once
+    screen.windows[wid].lines = [f"Page two, line {n}, about berths and cranes" for n in range(30)]
+    assert _tick(service, clock, 1.0) == "none"  # just changed
+    assert _tick(service, clock, 2.0) == "none"  # 1 s later: not settled yet
+    assert _tick(service, clock) in ("full", "regions")  # stayed 3 s: read
+    assert _stored(memloci, "Page two, line 17, about berths")
+    calls = len(service.fake_ocr.calls)
+    for _ in range(10):  # nothing changes: nothing is read
+        _tick(service, clock)
+    assert len(service.fake_ocr.calls) == calls
+
+
+def test_typing_is_read_in_pauses_and_at_least_every_max_wait(memloci) -> None:
+    screen, clock = FakeScreen(), Clock()
+    wid = screen.open("Editor", "notes.md - Editor", ["Notes"])
+    service = fake_capture(memloci, screen, clock, read_settle_seconds=2, read_max_wait_seconds=15)
+    _tick(service, clock)
+    window = screen.windows[wid]
+    reads = []
+    for n in range(12):  # a line every 3 s for 36 s: never 6 s without a change
+        window.lines.append(f"Typed line {n} about the crane inspection")
+        reads.append(_tick(service, clock))
+    assert reads.count("none") >= 8 and 1 <= 12 - reads.count("none") <= 3
+    assert _stored(memloci, "Typed line 3 about the crane")
+    for _ in range(3):  # a pause: the rest is read
+        _tick(service, clock)
+    assert _stored(memloci, "Typed line 11 about the crane")
+
+
+def test_a_blinking_caret_is_never_read(memloci) -> None:
+    screen, clock = FakeScreen(), Clock()
+    wid = screen.open("Editor", "notes.txt - Editor", REPORT[:8])
+    service = fake_capture(memloci, screen, clock)
+    _tick(service, clock)
+    for n in range(30):
+        screen.windows[wid].caret_on = bool(n % 2)
+        _tick(service, clock, 0.6)
+    assert len(service.fake_ocr.calls) == 1
+    assert service.pipeline.counters.reads_skipped == 0  # not even planned
+
+
+def test_a_window_left_before_its_change_settled_is_read_from_its_last_frame(memloci) -> None:
+    screen, clock = FakeScreen(), Clock()
+    term = screen.open("XTerm", "dev@laptop: ~/harbour", ["$ df -h"])
+    other = screen.open("Chromium", "Start Page - Chromium", ["Good morning"])
+    service = fake_capture(memloci, screen, clock, read_max_wait_seconds=60)
+    screen.front = term
+    _tick(service, clock)
+    screen.windows[term].lines += [f"/dev/sda{n} 98G 71G 27G 73% /data{n}" for n in range(12)]
+    _tick(service, clock, 1.0)  # seen, not settled
+    screen.front = other  # the person moves on at once
+    _tick(service, clock)
+    assert service.pipeline.counters.reads_on_leave == 1
+    assert _stored(memloci, "/dev/sda7 98G 71G 27G 73% /data7")
+
+
+def test_a_spent_budget_delays_reads_but_never_loses_a_window_left(memloci) -> None:
+    screen, clock = FakeScreen(), Clock()
+    term = screen.open("XTerm", "ops@bastion: ~", ["$ uptime"])
+    other = screen.open("Mail", "Inbox - Mail", ["No new mail"])
+    service = fake_capture(memloci, screen, clock, ocr_cpu_percent=0.1)
+    screen.front = term
+    _tick(service, clock)
+    service.budget.spend(10)  # spent for the next minutes
+    screen.windows[term].lines += [f"node-{n} up 41 days, load 0.{n}" for n in range(10)]
+    for _ in range(4):
+        assert _tick(service, clock) == "none"
+    assert service.pipeline.counters.reads_waiting >= 2
+    screen.front = other
+    _tick(service, clock)
+    assert _stored(memloci, "node-6 up 41 days")
+
+
+def test_pausing_does_not_read_what_was_waiting(memloci) -> None:
+    screen, clock = FakeScreen(), Clock()
+    wid = screen.open("Editor", "draft.txt - Editor", ["Draft"])
+    service = fake_capture(memloci, screen, clock, read_max_wait_seconds=60)
+    _tick(service, clock)
+    screen.windows[wid].lines += [f"Confidential line {n} of the draft" for n in range(10)]
+    _tick(service, clock, 1.0)
+    memloci.capture_pause(minutes=5)
+    assert service.tick().activity == "paused"
+    service.drain_ocr()
+    assert not _stored(memloci, "Confidential line 4")
