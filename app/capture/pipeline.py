@@ -53,6 +53,7 @@ class View:
     last_full: float | None = None
     damaged: bool = True
     unread: Unread | None = None
+    unread_at: datetime | None = None  # when the unread change was first seen
     last_retained: float = 0.0
 
 
@@ -196,6 +197,8 @@ class FramePipeline:
                 view.last_raw, view.last_rect, view.masks = bytes(raw.bgra), rect, masks
                 view.raw_width = raw.rect.width
                 view.damaged = False
+                if view.unread is None:
+                    view.unread_at = now
                 view.unread = note_change(view.unread, rows, mono)
                 outcome.changed = True
                 log.debug(
@@ -265,7 +268,9 @@ class FramePipeline:
         )
 
         assert view.last_raw is not None
-        view.unread = None
+        # The read is dated when what it reads was first seen (a session split there).
+        taken = view.unread_at or now
+        view.unread, view.unread_at = None, None
         width = view.raw_width
         raw_height = len(view.last_raw) // (4 * width)
         gray = bgra_to_gray(view.last_raw, width, raw_height)
@@ -291,7 +296,7 @@ class FramePipeline:
         image = compose(gray, plan.bands)
         self.store.add_pending(
             session_id,
-            now,
+            taken,
             plan.mode,
             image.shape[1],
             image.shape[0],

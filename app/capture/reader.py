@@ -73,7 +73,11 @@ class OcrReader:
                 return False
             cleaned = redact("\n".join(result.lines))
             self.sessions.add_text(
-                item.session_id, cleaned.text.splitlines(), cleaned.total, pending_id=item.id
+                item.session_id,
+                cleaned.text.splitlines(),
+                cleaned.total,
+                pending_id=item.id,
+                taken_at=item.taken_at,
             )
             if self._unavailable:
                 log.info("OCR runs again")

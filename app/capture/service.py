@@ -389,6 +389,7 @@ class CaptureService:
                 damaged=damaged,
                 force=force,
                 confirm=(self._still_in_front if focused else self._still_shown)(context),
+                view_id=session.view,
             )
         except StoreError:
             if self.store.session(session.id) is not None:
@@ -414,7 +415,7 @@ class CaptureService:
     def _left(self, session: Any, now: datetime) -> None:
         """The window in front changed: read what it showed and was not read yet."""
         try:
-            self.pipeline.leave(session.id, now)
+            self.pipeline.leave(session.id, now, view_id=session.view)
         except StoreError:
             if self.store.session(session.id) is not None:
                 raise  # else: forgotten by another process meanwhile; nothing to read for it
@@ -544,8 +545,7 @@ class CaptureService:
             self._interval = settings.interval_seconds  # changed in the app's settings
             scheduler.every("capture-tick", self._interval, self.tick, executor="capture")
         self.sessions.maintain(now or self._wall(), pending=self.store.pending_count)
-        alive = [s.id for s in self.sessions.open_sessions()] + self.sessions.dormant_ids()
-        self.pipeline.keep_only(alive, [s.id for s in self.sessions.open_sessions()])
+        self.pipeline.keep_only(*self.sessions.views())
         if settings.retain_frames or self.store.frames_total()[0]:
             vault = self._frames()
             vault.enforce(int(settings.retain_budget_mb * 1_000_000))

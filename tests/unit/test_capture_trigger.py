@@ -184,3 +184,60 @@ def test_pausing_does_not_read_what_was_waiting(memloci) -> None:
     assert service.tick().activity == "paused"
     service.drain_ocr()
     assert not _stored(memloci, "Confidential line 4")
+
+
+def _episodes(memloci, app: str) -> list:
+    service = memloci.services.capture
+    service._monotonic.advance(11)
+    service.flush_records()
+    found = [m for m in memloci.list("episodic", limit=100) if m.fields["actor"] == app]
+    return sorted(found, key=lambda m: m.fields["occurred_at"])
+
+
+def test_each_command_in_a_terminal_is_its_own_session(memloci) -> None:
+    screen, clock = FakeScreen(), Clock()
+    prompt = "dev@laptop:~/harbour$"
+    wid = screen.open("XTerm", "dev@laptop: ~/harbour", [prompt])
+    service = fake_capture(memloci, screen, clock)
+    window = screen.windows[wid]
+    _tick(service, clock)
+    commands = {
+        "pytest -q": ["FAILED tests/test_timetable.py::test_timetable_dst_switch", "1 failed"],
+        "git log --oneline -3": ["e71b0d4 Add pilot booking endpoint", "c0ffee1 Fix tides"],
+        "df -h": ["/dev/nvme0n1p2 468G 391G 54G 88% /", "tmpfs 16G 2.1M 16G 1% /run"],
+    }
+    for command, output in commands.items():
+        window.lines[-1] = f"{prompt} {command}"
+        _tick(service, clock, 1.0)  # typed
+        window.lines += [*output, prompt]
+        for _ in range(3):
+            _tick(service, clock)
+    service.capture_once()  # a full read of the whole scrollback on screen
+    episodes = _episodes(memloci, "XTerm")
+    assert [m.fields["summary"].rsplit(": ", 1)[-1] for m in episodes][-3:] == list(commands)
+    pytest_text, log_text, df_text = (m.fields["details"] for m in episodes[-3:])
+    assert "test_timetable_dst_switch" in pytest_text and "e71b0d4" not in pytest_text
+    assert "e71b0d4 Add pilot booking" in log_text and "dst_switch" not in log_text
+    assert "Command: df -h" in df_text and "88% /" in df_text and "e71b0d4" not in df_text
+    assert len(memloci.services.database.query("SELECT id FROM capture_sessions")) <= 4
+
+
+def test_a_command_typed_slowly_and_read_half_typed_is_one_session(memloci) -> None:
+    screen, clock = FakeScreen(), Clock()
+    prompt = "ops@bastion-2:~/infra$"
+    wid = screen.open("XTerm", "ops@bastion-2: ~/infra", [prompt, "uptime output here"])
+    service = fake_capture(memloci, screen, clock, read_max_wait_seconds=4)
+    window = screen.windows[wid]
+    _tick(service, clock)
+    command = "rsync -avz --bwlimit=4000 ./exports/ backup@vault-07.internal:/srv/archive/"
+    window.lines.append(prompt)
+    for end in range(10, len(command) + 1, 10):
+        window.lines[-1] = f"{prompt} {command[:end]}"
+        _tick(service, clock)
+    window.lines[-1] = f"{prompt} {command}"
+    window.lines += ["sent 4,812,113,904 bytes  received 2,110 bytes", prompt]
+    for _ in range(3):
+        _tick(service, clock)
+    episodes = _episodes(memloci, "XTerm")
+    rsync = [m for m in episodes if "rsync" in m.fields["summary"]]
+    assert len(rsync) == 1 and "sent 4,812,113,904 bytes" in rsync[0].fields["details"]
