@@ -5,7 +5,9 @@ it for OCR in the encrypted database, and keep an optional retained frame.
 
 One `View` per window session holds that window's pixel memory (last checked frame and its
 masks, fingerprints already read, what is unread, read times); views of sessions that ended are
-dropped. A window left with something unread is read from its last checked frame (`leave`).
+dropped. A window left with something unread is read from its last checked frame (`leave`);
+when the OCR budget is overdrawn even for that, the frame is kept and read as soon as the budget
+allows (`catch_up`), so a burst of window switches delays reads but loses none.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 OCR_BACKLOG_LIMIT = 60
+MAX_OWED = 8  # left windows whose unread frame is kept until the budget allows its read
 
 
 @dataclass
@@ -55,6 +58,8 @@ class View:
     unread: Unread | None = None
     unread_at: datetime | None = None  # when the unread change was first seen
     last_retained: float = 0.0
+    owed: str | None = None  # left unread over budget: the session its kept frame is read for
+    owed_since: float = 0.0
 
 
 @dataclass
@@ -75,6 +80,8 @@ class Counters:
     reads_skipped: int = 0
     reads_on_leave: int = 0
     reads_waiting: int = 0  # reads put off because the OCR budget was spent
+    reads_owed: int = 0  # windows left over budget, read later from their kept frame
+    reads_lost: int = 0  # kept frames dropped unread (more than MAX_OWED windows waiting)
     retained: int = 0
     dropped: int = 0
 
@@ -139,13 +146,40 @@ class FramePipeline:
         return view
 
     def keep_only(self, session_ids: Iterable[str], current: Iterable[str]) -> None:
-        """Drop views of ended sessions; views of sessions not in front drop their pixels."""
+        """Drop views of ended sessions; views of sessions not in front drop their pixels,
+        except a frame still owed a read."""
         alive, front = set(session_ids), set(current)
         for session_id in list(self.views):
-            if session_id not in alive:
+            view = self.views[session_id]
+            if session_id not in alive and view.owed is None:
                 del self.views[session_id]
-            elif session_id not in front:
-                self.views[session_id].last_raw = None
+            elif session_id not in front and view.owed is None:
+                view.last_raw = None
+
+    def owes(self, session_id: str) -> int:
+        """Kept frames of this session still to be read (its end waits for them)."""
+        return sum(1 for view in self.views.values() if view.owed == session_id)
+
+    def catch_up(self, now: datetime, front: str | None = None, *, everything: bool = False) -> int:
+        """Read kept frames of windows left over budget, oldest first, while the budget allows
+        (`front`: the view in front now, read by `capture` instead); `everything`: queue them
+        all now (capture stops, the display went: the frames would be lost)."""
+        owed = sorted(
+            (v for k, v in self.views.items() if v.owed is not None and k != front),
+            key=lambda v: v.owed_since,
+        )
+        done = 0
+        for view in owed:
+            if not everything and not self.budget.allows():
+                break
+            assert view.owed is not None
+            session_id = view.owed
+            if view.unread is not None and view.last_raw is not None:
+                self._plan_and_queue(session_id, view, now, self._monotonic(), self._settings())
+            view.owed = None
+            done += 1
+            log.debug("read of session %s: caught up", session_id)
+        return done
 
     def capture(
         self,
@@ -236,17 +270,31 @@ class FramePipeline:
 
     def leave(self, session_id: str, now: datetime, view_id: str | None = None) -> str:
         """The window is no longer in front: what changed in it and was not read yet is read
-        from its last checked frame now (whatever the budget says), so nothing shown is lost
-        because the person moved on before a read was due."""
+        from its last checked frame now (overdrawing the budget if need be, up to a limit), so
+        nothing shown is lost because the person moved on before a read was due."""
         view = self.views.get(view_id or session_id)
         if view is None or view.unread is None or view.last_raw is None:
             return "none"
-        self.budget.allows(must=True)
+        if not self.budget.allows(must=True):
+            self._owe(view, session_id)
+            return "none"
         read = self._plan_and_queue(session_id, view, now, self._monotonic(), self._settings())
         if read != "none":
             self.counters.reads_on_leave += 1
         log.debug("read of session %s: %s (left)", session_id, read)
         return read
+
+    def _owe(self, view: View, session_id: str) -> None:
+        """Keep the left window's frame to read later; the oldest kept one goes past MAX_OWED."""
+        if view.owed is None:
+            view.owed_since = self._monotonic()
+            self.counters.reads_owed += 1
+        view.owed = session_id
+        owed = sorted((v for v in self.views.values() if v.owed), key=lambda v: v.owed_since)
+        for oldest in owed[: max(0, len(owed) - MAX_OWED)]:
+            oldest.owed, oldest.unread, oldest.last_raw = None, None, None
+            self.counters.reads_lost += 1
+            log.warning("capture is far over its OCR budget: a left window's change was not read")
 
     def _plan_and_queue(
         self,
@@ -270,7 +318,7 @@ class FramePipeline:
         assert view.last_raw is not None
         # The read is dated when what it reads was first seen (a session split there).
         taken = view.unread_at or now
-        view.unread, view.unread_at = None, None
+        view.unread, view.unread_at, view.owed = None, None, None
         width = view.raw_width
         raw_height = len(view.last_raw) // (4 * width)
         gray = bgra_to_gray(view.last_raw, width, raw_height)

@@ -180,10 +180,11 @@ class CaptureService:
             if self._hints is not None:
                 self._hints.stop()
                 self._hints = None
+            self.pipeline.catch_up(self._wall(), everything=True)
             deadline = time.monotonic() + drain_seconds
             while time.monotonic() < deadline and self.reader.read_one():
                 pass
-            self.sessions.finish_all(self._wall(), pending=self.store.pending_count)
+            self.sessions.finish_all(self._wall(), pending=self._pending)
             self.store.set_state(
                 {"runner": None, "activity": "stopped", "activity_detail": "", "current": None}
             )
@@ -318,6 +319,7 @@ class CaptureService:
             with contextlib.suppress(Exception):
                 close()
         self._hints = self._grabber = None  # the platform object reconnects on its next call
+        self.pipeline.catch_up(self._wall(), everything=True)
         self.pipeline.views.clear()
         self._errors = 0
         result = TickResult("no-display", f"{reason} Capture resumes when a display is back.")
@@ -359,6 +361,8 @@ class CaptureService:
         result = self._follow(FOCUS, context, rect, now, force, focused=True)
         if previous is not None and previous.id != result.session_id:
             self._left(previous, now)
+        current = self.sessions.current(FOCUS)
+        self.pipeline.catch_up(now, current.view if current is not None else None)
         if self.ticks % settings.other_monitors_every == 0 and len(monitors) > 1:
             self._other_monitors(context, monitors, settings, now)
         self._write_state(result, idle)
@@ -472,6 +476,8 @@ class CaptureService:
         previous = self.sessions.current(FOCUS)
         if previous is not None and activity != "paused":
             self._left(previous, self._wall())
+        if activity != "paused":
+            self.pipeline.catch_up(self._wall())
         self.sessions.close_all()
         result = TickResult(activity, detail)
         self._write_state(result, idle)
@@ -532,6 +538,10 @@ class CaptureService:
             self.store.set_state({"counters": self._counters()})
         return count
 
+    def _pending(self, session_id: str) -> int:
+        """Reads still to come for a session: queued, or kept frames owed a read."""
+        return self.store.pending_count(session_id) + self.pipeline.owes(session_id)
+
     # -- upkeep ---------------------------------------------------------------------------------
     def flush_records(self) -> None:
         """New text into session records, each at its moment (every few seconds)."""
@@ -544,7 +554,7 @@ class CaptureService:
         if scheduler is not None and settings.interval_seconds != self._interval:
             self._interval = settings.interval_seconds  # changed in the app's settings
             scheduler.every("capture-tick", self._interval, self.tick, executor="capture")
-        self.sessions.maintain(now or self._wall(), pending=self.store.pending_count)
+        self.sessions.maintain(now or self._wall(), pending=self._pending)
         self.pipeline.keep_only(*self.sessions.views())
         if settings.retain_frames or self.store.frames_total()[0]:
             vault = self._frames()
@@ -576,7 +586,7 @@ class CaptureService:
             result = self.tick(force=True)
             while self.reader.read_one():
                 pass
-            self.sessions.finish_all(self._wall(), pending=self.store.pending_count)
+            self.sessions.finish_all(self._wall(), pending=self._pending)
             return result
         finally:
             with self._tick_lock:

@@ -163,13 +163,37 @@ def test_a_spent_budget_delays_reads_but_never_loses_a_window_left(memloci) -> N
     service = fake_capture(memloci, screen, clock, ocr_cpu_percent=0.1)
     screen.front = term
     _tick(service, clock)
-    service.budget.spend(10)  # spent for the next minutes
+    service.budget.spend(0.3)  # spent, but a window being left may still overdraw it
     screen.windows[term].lines += [f"node-{n} up 41 days, load 0.{n}" for n in range(10)]
     for _ in range(4):
         assert _tick(service, clock) == "none"
     assert service.pipeline.counters.reads_waiting >= 2
     screen.front = other
     _tick(service, clock)
+    assert _stored(memloci, "node-6 up 41 days")
+
+
+def test_far_over_budget_a_left_window_is_kept_and_read_when_the_budget_allows(memloci) -> None:
+    screen, clock = FakeScreen(), Clock()
+    term = screen.open("XTerm", "ops@bastion: ~", ["$ uptime"])
+    other = screen.open("Mail", "Inbox - Mail", ["No new mail"])
+    service = fake_capture(memloci, screen, clock, ocr_cpu_percent=0.1)
+    screen.front = term
+    _tick(service, clock)
+    _tick(service, clock)  # the mail window is read once, then the terminal is in front
+    screen.front = term
+    _tick(service, clock)
+    service.budget.spend(0.5)  # beyond what even a window being left may overdraw (0.18 s)
+    screen.windows[term].lines += [f"node-{n} up 41 days, load 0.{n}" for n in range(10)]
+    _tick(service, clock)
+    screen.front = other
+    _tick(service, clock)
+    assert service.pipeline.counters.reads_owed == 1
+    service.upkeep(clock.wall())  # the kept frame survives upkeep (its session waits for it)
+    assert not _stored(memloci, "node-6 up 41 days")
+    for _ in range(60):  # the budget refills at 0.001 s per second
+        _tick(service, clock, 10.0)
+    assert service.pipeline.counters.reads_lost == 0
     assert _stored(memloci, "node-6 up 41 days")
 
 
