@@ -28,7 +28,7 @@ class AmbiguousId(InvalidInput):
 
 
 class AccessDenied(MemlociError):
-    """A program asked for something the person has not allowed it (app/api/clients.py)."""
+    """A program asked for something the person has not allowed it (app/store/clients.py)."""
 
     exit_code = 9
 

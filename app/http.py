@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from app import __version__
+
 if TYPE_CHECKING:
     import httpx
 
@@ -18,7 +20,6 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 
 def user_agent() -> str:
-    from app import __version__
 
     return f"Memloci/{__version__}"
 

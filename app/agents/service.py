@@ -1,6 +1,6 @@
-"""What the facade's model and agent methods do: thin glue from `Memloci` to the chat agent, the
-queue pipeline, consolidation and the model runtime. The GUI calls these (through the facade)
-from a worker thread; tokens stream through `on_token` and a `threading.Event` cancels."""
+"""What the facade's agent methods do: thin glue from `Memloci` to the chat agent, the queue
+pipeline and consolidation. The GUI calls these (through the facade) from a worker thread;
+tokens stream through `on_token` and a `threading.Event` cancels."""
 
 from __future__ import annotations
 
@@ -13,73 +13,65 @@ from typing import Any
 
 from app.agents.chat import Answer, ChatAgent, ChatSession
 from app.agents.consolidate import ConsolidationReport, Consolidator
-from app.agents.operations import Applied
 from app.agents.pipeline import AgentPipeline, RunReport
-from app.domain import Memory, utcnow
+from app.domain import utcnow
 from app.errors import InvalidInput
 from app.llm.base import ChatModel
-from app.llm.factory import AGENTS_API_KEY_META, API_KEY_META, ModelRuntime
+from app.llm.factory import ModelRuntime
+from app.llm.roles import agents_model
+from app.retrieval import Retriever
+from app.settings import Settings
+from app.store.memories import MemoryRepository
+from app.store.queue import WorkQueue
+from app.store.writer import Writer
 
 log = logging.getLogger(__name__)
 
 
 class AgentService:
-    def __init__(self, memloci: Any) -> None:
-        self.m = memloci
+    """Receives its parts explicitly (the composition root builds it); never the facade."""
 
-    @property
-    def s(self) -> Any:
-        return self.m.services
-
-    # -- plumbing -----------------------------------------------------------------------------
-    def runtime(self) -> ModelRuntime:
-        runtime = self.s.llm
-        if runtime is None:  # a facade built without bootstrap (tests of other areas)
-            runtime = ModelRuntime(self.m.settings.model, api_key=self.api_key)
-            self.s.llm = runtime
-            self.s.extras.setdefault("closers", []).append(runtime.close)
-        return runtime
-
-    def agents_runtime(self) -> ModelRuntime:
-        """The agents' own model (issue 18); with `agents_model.backend = "same"` it stays
-        unbuilt and the agents call the chat model."""
-        runtime = self.s.agents_llm
-        if runtime is None:  # bootstrap makes one; a facade built without it makes it here
-            runtime = ModelRuntime(self.m.settings.agents_model, api_key=self.agents_api_key)
-            self.s.agents_llm = runtime
-            self.s.extras.setdefault("closers", []).append(runtime.close)
-        return runtime
+    def __init__(
+        self,
+        *,
+        settings: Callable[[], Settings],
+        repo: MemoryRepository,
+        writer: Writer,
+        queue: WorkQueue,
+        retriever: Retriever,
+        runtime: ModelRuntime,
+        agents_runtime: ModelRuntime,
+        model_info: Callable[[str], dict[str, Any]],
+    ) -> None:
+        self._settings = settings
+        self._repo = repo
+        self._writer = writer
+        self._queue = queue
+        self._retriever = retriever
+        self._runtime = runtime
+        self._agents_runtime = agents_runtime
+        self._model_info = model_info
 
     def agents_model(self) -> ChatModel:
-        """Where the agents get their model: their own, or the chat model when shared."""
-        from app.llm.roles import agents_model
-
-        return agents_model(self.runtime(), self.agents_runtime())
-
-    def api_key(self) -> str | None:
-        return self.s.database.scalar("SELECT value FROM meta WHERE key = ?", (API_KEY_META,))
-
-    def agents_api_key(self) -> str | None:
-        return self.s.database.scalar(
-            "SELECT value FROM meta WHERE key = ?", (AGENTS_API_KEY_META,)
-        )
-
-    def notify(self, added: list[Memory], changed: list[Memory]) -> None:
-        for memory in added:
-            self.m.memory_added.emit(memory)
-        for memory in changed:
-            self.m.memory_updated.emit(memory)
-
-    def _notify_applied(self, applied: Applied) -> None:
-        added = {m.id for m in applied.added}
-        self.notify(applied.added, [m for m in applied.changed if m.id not in added])
+        """Where the agents get their model (issue 18): their own runtime, or the chat model
+        while `agents_model.backend = "same"`."""
+        return agents_model(self._runtime, self._agents_runtime)
 
     def chat_agent(self) -> ChatAgent:
         return ChatAgent(
-            self.s, self.runtime().get, lambda: self.m.settings.model, notify=self.notify
+            repo=self._repo,
+            writer=self._writer,
+            queue=self._queue,
+            retriever=self._retriever,
+            model=self._runtime.get,
+            settings=lambda: self._settings().model,
         )
 
     # -- chat ---------------------------------------------------------------------------------
+    def start_chat(self) -> ChatSession:
+        """A new conversation for `chat_turn`."""
+        return ChatSession()
+
     def ask(
         self,
         question: str,
@@ -109,21 +101,23 @@ class AgentService:
     ) -> RunReport:
         if limit is not None and limit < 1:
             raise InvalidInput("The limit must be at least 1.")
-        settings = self.m.settings.agents
+        settings = self._settings().agents
         pipeline = AgentPipeline(
-            self.s,
-            settings,
+            repo=self._repo,
+            writer=self._writer,
+            queue=self._queue,
+            retriever=self._retriever,
+            settings=settings,
             model=self.agents_model if settings.use_model else (lambda: None),
-            notify=self._notify_applied,
         )
         return pipeline.run(limit, cancel=cancel, on_progress=on_progress)
 
     def status(self) -> dict[str, Any]:
-        queue = self.s.queue
+        queue = self._queue
         counts = {k: v for k, v in queue.counts().items() if k in ("chat", "screen")}
         oldest = [queue.oldest_pending(kind) for kind in counts]
         oldest_known = [o for o in oldest if o is not None]
-        last = self.s.database.query(
+        last = self._repo.db.query(
             "SELECT started_at, seconds, report FROM agent_runs ORDER BY id DESC LIMIT 1"
         )
         last_run = None
@@ -145,15 +139,15 @@ class AgentService:
             "failed": failed,
             "queue": counts,
             "oldest_pending_seconds": age,
-            "enabled": self.m.settings.agents.enabled,
-            "use_model": self.m.settings.agents.use_model,
-            "model": self.m.model_info(),
-            "agents_model": self.m.model_info("agents"),
+            "enabled": self._settings().agents.enabled,
+            "use_model": self._settings().agents.use_model,
+            "model": self._model_info("chat"),
+            "agents_model": self._model_info("agents"),
             "last_run": last_run,
         }
 
     def retry_failed(self) -> int:
-        return self.s.queue.retry_failed()
+        return self._queue.retry_failed()
 
     def consolidate(self, now: datetime | None) -> ConsolidationReport:
-        return Consolidator(self.s, self.m.settings.agents, notify=self.notify).run(now)
+        return Consolidator(self._repo, self._writer, self._settings().agents).run(now)

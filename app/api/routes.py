@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from app import __version__
-from app.api.clients import Client
 from app.autofill.browser import BROWSER
 from app.autofill.disclosures import Recipient
 from app.autofill.fields import FieldSpec
 from app.autofill.suggest import PageContext
 from app.domain import MemoryType
+from app.store.clients import Client
+from app.timewords import parse_bound
 
 if TYPE_CHECKING:
     from app.core import Memloci
@@ -87,7 +88,6 @@ def autofill(memloci: Memloci, body: AutofillBody, caller: Caller) -> dict[str, 
 
 
 def search(memloci: Memloci, body: SearchBody, caller: Caller) -> dict[str, Any]:
-    from app.timewords import parse_bound
 
     hits = memloci.search(
         body.query,
@@ -96,7 +96,7 @@ def search(memloci: Memloci, body: SearchBody, caller: Caller) -> dict[str, Any]
         since=parse_bound(body.since, end=False) if body.since else None,
         until=parse_bound(body.until, end=True) if body.until else None,
     )
-    memories = memloci.services.repo.get_many([h.id for h in hits])
+    memories = memloci.get_many([h.id for h in hits])
     memloci.record_disclosure(Recipient("api", caller.name, ""), "search", memories)
     return {"query": body.query, "hits": [h.to_dict() for h in hits]}
 
@@ -108,7 +108,7 @@ def ask(memloci: Memloci, body: AskBody, caller: Caller) -> dict[str, Any]:
 
     question(body.question)
     answer = memloci.ask(body.question, record=body.record)
-    memories = memloci.services.repo.get_many(list(answer.citations))
+    memories = memloci.get_many(list(answer.citations))
     memloci.record_disclosure(Recipient("api", caller.name, ""), "ask", memories)
     return {"question": body.question, **answer.to_dict()}
 

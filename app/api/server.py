@@ -25,6 +25,7 @@ from app.errors import ConfigError
 from app.settings import BROWSER_EXTENSION_ID
 
 if TYPE_CHECKING:
+    from starlette.applications import Starlette
     from starlette.routing import BaseRoute
 
     from app.api.protocol import Httpd
@@ -77,7 +78,9 @@ def _httpd(
     return Httpd(app, api.limits, sock, lifespan=lifespan is not None)
 
 
-def _lifespan(extensions: Sequence[Extension]) -> Callable[[object], AsyncIterator[None]]:
+def _lifespan(
+    extensions: Sequence[Extension],
+) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(_app: object) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
@@ -85,7 +88,7 @@ def _lifespan(extensions: Sequence[Extension]) -> Callable[[object], AsyncIterat
                 await stack.enter_async_context(extension.lifespan())
             yield
 
-    return lifespan  # type: ignore[return-value]
+    return lifespan
 
 
 class ApiServer:
@@ -141,7 +144,7 @@ class ApiServer:
 
     def identify(self, authorization: str | None, origin: str | None) -> routes.Caller | None:
         """Who is asking, or None without the right token (it reads the database: call it
-        through `caller`). The install's token, or a client's own (app/api/clients.py), which
+        through `caller`). The install's token, or a client's own (app/store/clients.py), which
         serves only the MCP endpoint."""
         if not self.authorised(authorization):
             client = self.memloci.client_identify(guard.bearer(authorization))

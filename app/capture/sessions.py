@@ -3,7 +3,8 @@
 A session's record is created at once (searchable by app and title from the first frame), gets
 its text when the first read finishes, then new text within seconds (`flush`: a long session
 less often, a tenth of its age, so history does not grow with every read), and its final form
-when the session ends, through the facade so history and indexes stay right. Read text is
+when the session ends, through the store's writer (as the capture initiator) so history and
+indexes stay right. Read text is
 persisted on the session row as it arrives, so a crash loses nothing. New text goes to the
 memory agents in batches (every K reads or T minutes, and at the end) through the durable work
 queue.
@@ -21,33 +22,26 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from app.capture.context import WindowContext, summary
 from app.capture.digest import TextDigest
 from app.capture.store import CaptureStore
 from app.capture.subjects import MIN_LINES, Lineage, is_terminal, split_commands
-from app.domain import Memory, Source, from_iso, to_iso
+from app.domain import MemoryType, Source, from_iso, to_iso
 from app.errors import NotFound
 from app.memory.base import shorten
 from app.settings import CaptureSettings
 from app.store.memories import new_id
 from app.store.process import process_alive
 from app.store.queue import WorkQueue
+from app.store.writer import Initiator, Writer
 
 log = logging.getLogger(__name__)
 
 ACTOR = "system:capture"
 QUEUE_KIND = "screen"
 TEXT_LIMIT = 18_000  # leaves room for the header inside the episodic `details` limit
-
-
-class MemorySink(Protocol):
-    """The facade's add/update, which keep history, sources and indexes right."""
-
-    def add(self, text: str | None = None, **kwargs: Any) -> Memory: ...
-
-    def update(self, memory_id: str, text: str | None = None, **kwargs: Any) -> Memory: ...
 
 
 @dataclass
@@ -112,19 +106,17 @@ class SessionManager:
         store: CaptureStore,
         queue: WorkQueue,
         settings: Callable[[], CaptureSettings],
+        writer: Writer,
     ) -> None:
         self.store = store
         self.queue = queue
         self._settings = settings
-        self._sink: MemorySink | None = None
+        self._writer = writer
         self._lock = threading.RLock()
         self._slots: dict[str, Session] = {}
         self._dormant: dict[str, Session] = {}  # closed, not final, by id
         self._forgotten_keys: set[str] = set()
         self._pid = os.getpid()
-
-    def attach(self, sink: MemorySink) -> None:
-        self._sink = sink
 
     # -- following windows ----------------------------------------------------------------------
     def current(self, slot: str) -> Session | None:
@@ -217,8 +209,6 @@ class SessionManager:
         status: str = "open",
     ) -> Session:
         """A new session with its record (searchable by app and title at once) and its row."""
-        if self._sink is None:
-            raise RuntimeError("capture sessions need the facade (attach it first)")
         session = Session(
             id=new_id(),
             memory_id="",
@@ -233,10 +223,11 @@ class SessionManager:
             lineage=lineage,  # type: ignore[arg-type]  # None: a window's first session
             subject=subject,
         )
-        memory = self._sink.add(
+        memory = self._writer.add(
+            MemoryType.EPISODIC,
             None,
-            type="episodic",
-            fields=self._fields(session),
+            self._fields(session),
+            initiator=Initiator.CAPTURE,
             sources=[Source("screen", session.id)],
             actor=ACTOR,
             origin="capture",
@@ -444,7 +435,7 @@ class SessionManager:
     def _sync(self, session: Session, reason: str) -> None:
         """Bring the record up to date (one history row). While the session is open only new
         text is worth a row; at its end, any change (the end time) is."""
-        if self._sink is None or session.memory_id == "":
+        if session.memory_id == "":
             return
         state = session.text_state()
         if state == session.synced_state and session.status == "open":
@@ -453,7 +444,13 @@ class SessionManager:
         if fields == session.synced_fields:
             return
         try:
-            memory = self._sink.update(session.memory_id, fields=fields, actor=ACTOR, reason=reason)
+            memory = self._writer.merge(
+                session.memory_id,
+                fields=fields,
+                initiator=Initiator.CAPTURE,
+                actor=ACTOR,
+                reason=reason,
+            )
         except NotFound:
             self._forget_session(session)
             return

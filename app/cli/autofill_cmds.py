@@ -303,7 +303,7 @@ def serve(session: Any, port: int | None, show_token: bool, new_token: bool, app
                          own: `memloci clients add NAME`.
     """
     from app.api.server import ApiServer
-    from app.mcp.http import McpOverHttp
+    from app.mcp.http import McpOverHttp  # the API stack: only for `memloci serve`
 
     memloci = session.open()
     token = memloci.api_token(rotate=new_token)

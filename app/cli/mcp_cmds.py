@@ -12,6 +12,9 @@ import click
 
 from app.cli import pass_session, render
 from app.cli.memory_cmds import json_option
+from app.errors import NotFound
+from app.security.hardening import secret_env
+from app.store.clients import DEFAULT_PERMISSIONS, parse_permissions
 
 PERMISSION_HELP = "read, ask or add (repeat, or a comma list); default: read and ask."
 
@@ -37,8 +40,7 @@ def mcp(session: Any, name: str | None) -> None:
     MEMLOCI_PASSPHRASE in the configuration. Over HTTP, `memloci serve` (and the desktop
     app, with its local API on) serve the same at http://127.0.0.1:48620/mcp.
     """
-    from app.mcp import stdio
-    from app.security.hardening import secret_env
+    from app.mcp import stdio  # the MCP SDK (~1 s): only for `memloci mcp`
 
     with stdio.protocol_stdout():  # nothing before the SDK takes over may reach the wire
         memloci = session.open()
@@ -70,7 +72,6 @@ def clients() -> None:
 
 
 def _permissions(values: tuple[str, ...], default: bool = True) -> Any:
-    from app.api.clients import DEFAULT_PERMISSIONS, parse_permissions
 
     if not values:
         return DEFAULT_PERMISSIONS if default else None
@@ -176,7 +177,6 @@ def _waiting(memloci: Any, name: str) -> Any:
     for client in memloci.client_requests():
         if client.id == name or client.name.lower() == wanted:
             return client
-    from app.errors import NotFound
 
     raise NotFound(f"No program named {name!r} is waiting; see `memloci clients list`.")
 

@@ -366,8 +366,6 @@ def search(
     "in May 2023" narrow it to that period)."""
     start, end = bounds(since, until)
     if queries_file:  # many queries, one process (issue 3)
-        from app.cli.retrieval_cmds import search_many
-
         if query:
             raise InvalidInput("Give either QUERY or --queries FILE, not both.")
         options = {"types": types or None, "since": start, "until": end}
@@ -391,3 +389,27 @@ def search(
 
 
 COMMANDS = [add, list_, show, update, invalidate, restore, forget, history, search]
+
+
+def search_many(memloci: Any, path: str, limit: int | None, options: dict[str, Any]) -> None:
+    """One JSON line per query of the file (one query per line, blank lines skipped)."""
+    source = Path(path)
+    try:
+        lines = source.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as error:
+        raise InvalidInput(f"{path} is not valid UTF-8 text (byte {error.start}).") from None
+    except OSError as error:
+        raise InvalidInput(f"Cannot read {path}: {error.strerror}.") from None
+    for line in lines:
+        query = line.strip()
+        if query.startswith("{"):  # JSON lines with a "query" key are read too
+            try:
+                query = str(json.loads(query).get("query") or "").strip()
+            except (json.JSONDecodeError, AttributeError):
+                pass
+        if not query:
+            continue
+        hits = memloci.search(query, limit=limit, **options)
+        click.echo(
+            json.dumps({"query": query, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False)
+        )

@@ -119,7 +119,7 @@ def model_endpoint(
     reachable = None
     if not no_check:
         try:
-            names = _runtime(memloci, role).get().models()
+            names = memloci.endpoint_models(role)
             reachable = True
             info["models"] = names[:20]
         except Exception as error:  # saved anyway; say what is wrong
@@ -166,13 +166,6 @@ def model_same(session: Any, as_json: bool) -> None:
         click.echo(f"Memory agents: the chat model ({info.get('name')}).")
 
 
-def _runtime(memloci: Any, role: str) -> Any:
-    services = memloci.services
-    if role == "agents" and memloci.settings.agents_model.backend != "same":
-        return services.agents_llm
-    return services.llm
-
-
 @model.command(name="test")
 @role_option
 @json_option
@@ -182,11 +175,11 @@ def model_test(session: Any, role: str, as_json: bool) -> None:
     from app.llm.base import GenerationOptions
 
     memloci = session.open()
-    runtime = _runtime(memloci, role)
     started = time.perf_counter()
-    completion = runtime.get().complete(
+    completion = memloci.complete(
         [{"role": "user", "content": "Say hello in one short sentence."}],
         GenerationOptions(max_tokens=32, temperature=0.0),
+        role=role,
     )
     result = {
         **memloci.model_info(role),

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from app import http
 from app.embed.base import EmbedderUnavailable, clean, normalise
 
 log = logging.getLogger(__name__)
@@ -61,8 +62,6 @@ class EndpointEmbedder:
 
     def _post(self, texts: list[str]) -> list[list[float]]:
         import httpx
-
-        from app import http
 
         body: dict[str, Any] = {"input": texts, "encoding_format": "float"}
         if self.model:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from app import http
+
 if TYPE_CHECKING:
     import httpx
 
@@ -90,7 +92,6 @@ def find_servers(
     extra_ports: list[int] | tuple[int, ...] = (), timeout_s: float = 1.5
 ) -> list[FoundServer]:
     """Every server that answers on this machine, in the order of `probes()`."""
-    from app import http
 
     candidates = probes(extra_ports)
     with (

@@ -25,8 +25,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from app import http
 from app.errors import Cancelled, DiskFull, DownloadFailed, InvalidInput
-from app.llm.hub import Remote, Source, describe
+from app.llm.gguf_file import problem
+from app.llm.hub import Remote, Source, _refuse, describe, hub_url
+from app.paths import PRIVATE_FILE, private_folder
+from app.security.keys import fsync_dir, write_atomic
 
 if TYPE_CHECKING:
     import httpx
@@ -90,10 +94,7 @@ class Downloader:
 
     def _http(self) -> httpx.Client:
         if self._client is None:
-            from app import http
-
             # Reads wait at most 20 s, so a stop is seen soon even on a stalled connection.
-            from app.llm.hub import hub_url
 
             self._client = http.client(timeout_s=20.0, for_url=hub_url())
         return self._client
@@ -109,7 +110,6 @@ class Downloader:
         on_progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
     ) -> Downloaded:
-        from app.paths import private_folder
 
         cancel = cancel or threading.Event()
         report = on_progress or (lambda _p: None)
@@ -209,8 +209,6 @@ class Downloader:
         against: str,
         size: int,
     ) -> Downloaded:
-        from app.llm.gguf_file import problem
-        from app.security.keys import fsync_dir, write_atomic
 
         part = part_path(target)
         if remote.size is not None and size != remote.size:
@@ -284,7 +282,6 @@ def _found(target: Path, sha: str, against: str) -> Downloaded:
 @contextlib.contextmanager
 def _locked(part: Path) -> Iterator[BinaryIO]:
     """The part file, open for appending and locked against a second download of it."""
-    from app.paths import PRIVATE_FILE
 
     fd = os.open(part, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), PRIVATE_FILE)
     handle = os.fdopen(fd, "r+b", buffering=0)
@@ -307,7 +304,6 @@ def _locked(part: Path) -> Iterator[BinaryIO]:
 
 def _resume_point(part: BinaryIO, target: Path, source: Source, remote: Remote) -> int:
     """Bytes of the same file already here; a part of another file is started over."""
-    from app.security.keys import write_atomic
 
     info = part_path(target).with_name(part_path(target).name + ".json")
     size = os.fstat(part.fileno()).st_size
@@ -381,7 +377,6 @@ def _accept(response: httpx.Response, done: int, remote: Remote, source: Source)
         return 0
     if status >= 500:  # a passing server error: retried like a cut connection
         raise httpx.RemoteProtocolError(f"HTTP {status}")
-    from app.llm.hub import _refuse
 
     _refuse(status, source)
     raise DownloadFailed(f"The server answered {source.title} with HTTP {status}.")

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import ModelUnavailable
-from app.llm.base import ChatModel
+from app.llm.base import ChatModel, ModelInfo, approx_tokens
 from app.llm.bundled import bundled_model_path
+from app.llm.local import LlamaCppModel, default_threads
 from app.settings import AgentModelSettings, ModelChoice
 
 API_KEY_META = "llm.api_key"
@@ -33,8 +34,6 @@ class UnavailableModel:
         return 2048
 
     def info(self) -> Any:
-        from app.llm.base import ModelInfo
-
         return ModelInfo(
             self._backend, "unavailable", self._location, 2048, False, {"error": self.reason}
         )
@@ -43,8 +42,6 @@ class UnavailableModel:
         raise ModelUnavailable(self.reason)
 
     def count_tokens(self, text: str) -> int:
-        from app.llm.base import approx_tokens
-
         return approx_tokens(text)
 
     def close(self) -> None:
@@ -53,7 +50,6 @@ class UnavailableModel:
 
 def background_threads() -> int:
     """The agents' model leaves half the cores to the person (at least one thread)."""
-    from app.llm.local import default_threads
 
     return max(1, default_threads() // 2)
 
@@ -61,7 +57,6 @@ def background_threads() -> int:
 def build_model(settings: ModelChoice, api_key: str | None = None) -> ChatModel:
     """A `ChatModel` for the settings (the chat model's, or the agents' own: fewer threads,
     lower priority). Cheap: files are checked, nothing is loaded."""
-    from app.llm.local import LlamaCppModel
 
     agents = isinstance(settings, AgentModelSettings)
     if isinstance(settings, AgentModelSettings) and settings.backend == "same":
@@ -78,7 +73,7 @@ def build_model(settings: ModelChoice, api_key: str | None = None) -> ChatModel:
                 "endpoint",
                 "",
             )
-        from app.llm.remote import OpenAICompatModel
+        from app.llm.remote import OpenAICompatModel  # the HTTP client: only for an endpoint
 
         return OpenAICompatModel(
             settings.endpoint,

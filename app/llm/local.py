@@ -20,6 +20,7 @@ from typing import Any
 
 from app.errors import ModelUnavailable
 from app.llm.base import Completion, GenerationOptions, Message, ModelInfo, TokenCallback
+from app.llm.priority import lower_thread_priority
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,6 @@ class LlamaCppModel:
         self.role = role
         # A low-priority model (the agents') lowers its worker thread, from which llama.cpp's
         # compute threads are started and inherit the priority (app.llm.priority).
-        from app.llm.priority import lower_thread_priority
 
         def lower() -> None:
             lower_thread_priority(nice)

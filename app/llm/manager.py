@@ -10,11 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.llm import catalog, discovery, library
+from app.llm import catalog, discovery, library, speed
 from app.llm.catalog import CatalogModel, Estimate, Recommendation, Speed
 from app.llm.download import Downloaded, Downloader, ProgressCallback
+from app.llm.hub import parse
 from app.llm.library import LocalModel
-from app.llm.machine import Machine
+from app.llm.machine import Machine, this_machine
 from app.paths import Paths
 from app.settings import Settings
 
@@ -97,14 +98,12 @@ class ModelManager:
 
     # -- the catalogue ----------------------------------------------------------------------
     def speed(self, again: bool = False, measure: bool = True) -> Speed | None:
-        from app.llm import speed
 
         with self._speed_lock:  # one measurement at a time (the GUI and a CLI call)
             return speed.this_machine(self.paths.cache, again=again, measure=measure)
 
     def catalog(self, *, measure_again: bool = False, measure: bool = True) -> CatalogView:
         """`measure` off: the remembered speed only (instant), estimates left out without."""
-        from app.llm.machine import this_machine
 
         machine = this_machine()
         speed = self.speed(measure_again, measure) if machine.runs_llama_cpp else None
@@ -148,7 +147,6 @@ class ModelManager:
         on_progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
     ) -> Downloaded:
-        from app.llm.hub import parse
 
         source = parse(spec, sha256=sha256)
         downloader = Downloader(self.folder)

@@ -14,6 +14,9 @@ from pathlib import Path
 from app.errors import InvalidInput
 from app.llm.base import ChatModel
 from app.llm.factory import ModelRuntime
+from app.llm.library import find
+from app.llm.local import check_gguf
+from app.llm.remote import normalise_base
 from app.settings import AgentModelSettings, Settings
 
 CHAT, AGENTS = "chat", "agents"
@@ -49,8 +52,6 @@ def choose(
     must be whole, a URL must be http(s))."""
     name = section(role)
     if backend == "gguf":
-        from app.llm.local import check_gguf
-
         if not path:
             raise InvalidInput("Give the path of a GGUF model file, or a downloaded model's name.")
         resolved = _model_file(path, models_folder)
@@ -59,8 +60,6 @@ def choose(
             f"{name}.path", str(resolved)
         )
     if backend == "endpoint":
-        from app.llm.remote import normalise_base
-
         if not endpoint:
             raise InvalidInput("Give the URL of an OpenAI-compatible server.")
         return (
@@ -85,7 +84,6 @@ def _model_file(path: str, models_folder: Path | None) -> Path:
     given = Path(path).expanduser()
     if given.exists() or models_folder is None or "/" in path or "\\" in path:
         return given.resolve()
-    from app.llm.library import find
 
     found = find(models_folder, path)
     return found.resolve() if found is not None else given.resolve()

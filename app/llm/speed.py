@@ -14,7 +14,13 @@ import os
 import time
 from pathlib import Path
 
+from app.errors import DiskFull, ModelUnavailable
+from app.llm import bundled
 from app.llm.catalog import Speed
+from app.llm.cpu import new_llama
+from app.llm.local import default_threads
+from app.llm.machine import cpu
+from app.security.keys import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +34,6 @@ PROMPT = (
 
 def _key(model: Path, threads: int) -> str:
     from importlib.metadata import PackageNotFoundError, version
-
-    from app.llm.machine import cpu
 
     try:
         llama = version("llama-cpp-python")
@@ -57,8 +61,6 @@ def time_model(model: Path, threads: int) -> Speed:
     """Load `model` (a GGUF file) and time one prompt and 64 written tokens. Raises
     `ModelUnavailable` when llama.cpp cannot run it."""
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as LlamaCppModel does
-    from app.errors import ModelUnavailable
-    from app.llm.cpu import new_llama
 
     try:
         llama = new_llama(
@@ -95,11 +97,8 @@ def time_model(model: Path, threads: int) -> Speed:
 def this_machine(cache: Path, *, again: bool = False, measure: bool = True) -> Speed | None:
     """The remembered figures, or a new measurement (None without a bundled model, or when
     nothing is remembered and `measure` is off)."""
-    from app.errors import ModelUnavailable
-    from app.llm.bundled import bundled_model_path
-    from app.llm.local import default_threads
 
-    model = bundled_model_path()
+    model = bundled.bundled_model_path()
     if model is None:
         return None
     threads = default_threads()
@@ -121,8 +120,6 @@ def this_machine(cache: Path, *, again: bool = False, measure: bool = True) -> S
         "threads": threads,
         "load_average": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
     }
-    from app.errors import DiskFull
-    from app.security.keys import write_atomic
 
     try:
         write_atomic(cache / CACHE_NAME, json.dumps(record).encode("utf-8"))

@@ -20,9 +20,9 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from app.api.asgi import error_response
-from app.api.clients import PERMISSIONS, Client
 from app.api.routes import Caller
 from app.errors import AccessDenied
+from app.store.clients import PERMISSIONS, Client
 
 if TYPE_CHECKING:
     from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
@@ -75,7 +75,7 @@ def _manager(memloci: Memloci, api: ApiServer) -> StreamableHTTPSessionManager:
     """The SDK's session manager over Memloci's server (imports the SDK: call off the loop)."""
     from mcp.server.transport_security import TransportSecuritySettings
 
-    from app.mcp.server import build
+    from app.mcp.server import build  # the MCP SDK: loaded in the background once serving
 
     def run(work: Callable[[], T]) -> Awaitable[T]:
         return api.run(work)
@@ -155,7 +155,7 @@ class McpOverHttp:
         from mcp.server.auth.provider import AccessToken
 
         client = caller.client
-        scopes = [p for p in PERMISSIONS if p in client.permissions]
+        scopes: list[str] = [p for p in PERMISSIONS if p in client.permissions]
         token = AccessToken(token=client.id, client_id=client.id, scopes=scopes)
         scope["user"] = AuthenticatedUser(token)  # the SDK ties each session to its opener
         await manager.handle_request(scope, receive, send)

@@ -24,10 +24,10 @@ from mcp_types import INVALID_REQUEST, CallToolResult, ListToolsResult, TextCont
 from pydantic import Field
 
 from app import __version__
-from app.api.clients import Client, Permission
 from app.api.limits import ApiError
 from app.errors import MemlociError
 from app.mcp import models, tools
+from app.store.clients import Client, Permission
 
 if TYPE_CHECKING:
     from app.core import Memloci

@@ -22,9 +22,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from app.api.clients import Client
 from app.errors import AccessDenied
-from app.mcp.server import Context, build
+from app.mcp.server import Context, Runner, build
+from app.store.clients import Client
 
 if TYPE_CHECKING:
     from app.core import Memloci
@@ -87,7 +87,7 @@ class StdioGate:
     def __init__(
         self,
         memloci: Memloci,
-        run: Callable[[Callable[[], T]], Awaitable[T]],
+        run: Runner,
         token: str | None,
         name: str | None,
         wait_seconds: float,

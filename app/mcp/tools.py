@@ -12,7 +12,6 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from app.api.clients import PERMISSIONS, Client, Permission
 from app.autofill.disclosures import Recipient
 from app.domain import Memory, MemoryType, SearchHit, Source, to_iso, utcnow
 from app.errors import AccessDenied, InvalidInput
@@ -34,6 +33,8 @@ from app.mcp.models import (
     SourceOut,
     TypeName,
 )
+from app.store.clients import PERMISSIONS, Client, Permission
+from app.store.writer import Initiator
 from app.timewords import parse_bound
 
 if TYPE_CHECKING:
@@ -336,6 +337,7 @@ def add_memory(
         actor=f"client:{client.name}",
         origin="client",
         reason=f"added by {client.name} over MCP",
+        initiator=Initiator.CLIENT,
     )
     return AddOut(status="added", memory_id=memory.id, title=memory.title)
 

@@ -99,7 +99,9 @@ def brought(conn: Any, memory: Memory, gone: set[Source], going: Iterable[Memory
     return []
 
 
-def strip(memory_type: MemoryType | str, fields: dict[str, Any], pieces: Sequence[str]) -> dict:
+def strip(
+    memory_type: MemoryType | str, fields: dict[str, Any], pieces: Sequence[str]
+) -> dict[str, Any]:
     """The fields without these pieces: core lines once each, day-summary entries once each."""
     out = dict(fields)
     if MemoryType(memory_type) is MemoryType.CORE:

@@ -212,8 +212,8 @@ def plan(repo: MemoryRepository, memory_ids: Sequence[str], *, cascade: bool = T
                 frontier.add(memory_id)
             elif graph.type.get(memory_id) == MemoryType.CORE.value:
                 (block,) = repo.get_many([memory_id])
-                lines = derived_text.brought(conn, block, gone, ())
-                if lines and not derived_text.strip(block.type, block.fields, lines)["value"]:
+                brought = derived_text.brought(conn, block, gone, ())
+                if brought and not derived_text.strip(block.type, block.fields, brought)["value"]:
                     frontier.add(memory_id)  # nothing of the block would be left
         going |= frontier
 

@@ -173,8 +173,8 @@ def clock(m: re.Match[str], text: str) -> Node | None:
 def clock_range(m: re.Match[str], text: str) -> Node | None:
     g = m.groupdict()
     if g.get("a24"):
-        at, until = time(int(g["a24"]), int(g["b24"])), time(int(g["c24"]), int(g["d24"]))
-        return Clock(at, until) if at < until else None
+        start, end = time(int(g["a24"]), int(g["b24"])), time(int(g["c24"]), int(g["d24"]))
+        return Clock(start, end) if start < end else None
     until = twelve(int(g["hour"]), int(g["minute"] or 0), g["ampm"])
     first_ampm = g["ap1"] or g["ampm"]
     at = twelve(int(g["h1"]), int(g["m1"] or 0), first_ampm)

@@ -366,11 +366,27 @@ class Grammar:
         for every weekday, "jun" for June); "0" stands for any digit."""
         digits = ("0",)
         months = tuple({name[:3] for name in self.months})
-        ordinals = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+        ordinals: tuple[str, ...] = (
+            "first",
+            "second",
+            "third",
+            "fourth",
+            "fifth",
+            "sixth",
+            "seventh",
+            "eighth",
+        )
         ordinals += ("ninth", "tenth", "eleventh", "twelfth", "teenth", "tieth")
         weekdays = ("day", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
         units = ("min", "hour", "hr", "day", "night", "week", "month", "year", "decade")
-        holidays = ("christmas", "xmas", "easter", "halloween", "valentine", "thanksgiving")
+        holidays: tuple[str, ...] = (
+            "christmas",
+            "xmas",
+            "easter",
+            "halloween",
+            "valentine",
+            "thanksgiving",
+        )
         holidays += ("boxing", "new year", "patrick", "of july", "holiday", "good friday")
         table: dict[str, tuple[tuple[str, ...], ...]] = {
             "holiday": (holidays,),

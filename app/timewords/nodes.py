@@ -9,11 +9,13 @@ them that way.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from app.timewords import calendar as cal
 from app.timewords.spans import Recurrence, Span
+from app.timewords.vocab import HOLIDAY_PERIODS
 
 _RANK = {"time": 0, "day": 1, "week": 2, "weekend": 2, "month": 3, "season": 4, "year": 5}
 
@@ -193,8 +195,8 @@ def _resolve(node: Node, ctx: Context) -> Span | None:
     if isinstance(node, Holiday):
         return _holiday(node, ctx)
     if isinstance(node, NthWeekday):
-        years = [node.year] if node.year else range(today.year - 1, today.year + 2)
-        days = [cal.nth_weekday(y, node.month, node.weekday, node.nth) for y in years]
+        near: Sequence[int] = [node.year] if node.year else range(today.year - 1, today.year + 2)
+        days = [cal.nth_weekday(y, node.month, node.weekday, node.nth) for y in near]
         choices = [(d, d + timedelta(days=1)) for d in days if d is not None]
         return _pick(choices, ctx, None, "day")
     if isinstance(node, Clock):
@@ -322,7 +324,6 @@ def _holiday(node: Holiday, ctx: Context) -> Span | None:
 
 
 def _period_start(node: Holiday, year: int) -> date:
-    from app.timewords.vocab import HOLIDAY_PERIODS
 
     month, day = HOLIDAY_PERIODS[node.name][0]
     return date(year, month, day)
@@ -399,9 +400,13 @@ def _part(base: Span, part: str) -> Span:
 
 def _between(node: Between, ctx: Context) -> Span | None:
     lead, tail = node.first, node.last
-    dated_tail = isinstance(tail, Day | Month) and tail.year is not None
-    if isinstance(lead, Day | Month) and lead.year is None and dated_tail:
-        lead = replace(lead, year=tail.year - (_order(lead) > _order(tail)))  # type: ignore[union-attr]
+    if (
+        isinstance(lead, Day | Month)
+        and lead.year is None
+        and isinstance(tail, Day | Month)
+        and tail.year is not None
+    ):
+        lead = replace(lead, year=tail.year - (_order(lead) > _order(tail)))
     first = resolve(lead, ctx)
     if first is None:
         return None

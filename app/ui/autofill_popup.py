@@ -409,7 +409,7 @@ def install_autofill(
     server, api_error = None, ""
     if settings.api_enabled if start_api is None else start_api:
         from app.api.server import ApiServer
-        from app.mcp.http import McpOverHttp
+        from app.mcp.http import McpOverHttp  # the API stack: only when the API is on
 
         try:
             server = ApiServer(memloci, extensions=[McpOverHttp(memloci)])

@@ -14,6 +14,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from app.llm.priority import lower_thread_priority
+
 log = logging.getLogger(__name__)
 
 AGENTS_EVERY_S = 60.0
@@ -28,7 +30,6 @@ def lower_priority() -> None:
     """Give this thread (and the threads it starts) a lower CPU priority than the window's.
     On Linux a new thread inherits its creator's nice value, so the model's worker thread and
     llama.cpp's compute threads, started from here, all yield to the event loop."""
-    from app.llm.priority import lower_thread_priority
 
     lower_thread_priority(BACKGROUND_NICE)
 

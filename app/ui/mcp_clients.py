@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -31,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.api.clients import DEFAULT_PERMISSIONS, PERMISSIONS, WHAT_EACH_ALLOWS
+from app.store.clients import DEFAULT_PERMISSIONS, PERMISSIONS, WHAT_EACH_ALLOWS, Permission
 from app.ui import dialogs
 from app.ui.bridge import Bridge
 
@@ -40,8 +41,8 @@ log = logging.getLogger(__name__)
 POLL_MS = 2_000
 
 
-def _boxes(layout: QVBoxLayout, chosen: frozenset[str]) -> dict[str, QCheckBox]:
-    boxes = {}
+def _boxes(layout: QVBoxLayout, chosen: frozenset[Permission]) -> dict[Permission, QCheckBox]:
+    boxes: dict[Permission, QCheckBox] = {}
     for permission in PERMISSIONS:
         box = QCheckBox(f"{permission.title()}: {WHAT_EACH_ALLOWS[permission]}")
         box.setChecked(permission in chosen)
@@ -50,7 +51,7 @@ def _boxes(layout: QVBoxLayout, chosen: frozenset[str]) -> dict[str, QCheckBox]:
     return boxes
 
 
-def _chosen(boxes: dict[str, QCheckBox]) -> list[str]:
+def _chosen(boxes: dict[Permission, QCheckBox]) -> list[Permission]:
     return [p for p, box in boxes.items() if box.isChecked()]
 
 
@@ -58,7 +59,7 @@ class PermissionsDialog(QDialog):
     """A name (for a new program) and what it may do."""
 
     def __init__(
-        self, title: str, chosen: frozenset[str], name: str | None, parent: QWidget | None
+        self, title: str, chosen: frozenset[Permission], name: str | None, parent: QWidget | None
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
@@ -81,7 +82,7 @@ class PermissionsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
-    def permissions(self) -> list[str]:
+    def permissions(self) -> list[Permission]:
         return _chosen(self.boxes)
 
 
@@ -160,7 +161,9 @@ class ClientsBox(QGroupBox):
     def load(self) -> None:
         if self._bridge.memloci is None or not hasattr(self._bridge.memloci, "clients"):
             return
-        self._bridge.call("clients", on_done=self._show, on_error=self.message.emit, owner=self)
+        self._bridge.call(
+            lambda m: m.clients(), on_done=self._show, on_error=self.message.emit, owner=self
+        )
 
     def _show(self, clients: list[Any]) -> None:
         self._rows = clients
@@ -192,17 +195,20 @@ class ClientsBox(QGroupBox):
         self.approve_button.setEnabled(pending)
         self.deny_button.setEnabled(pending)
 
-    def _done(self, note: str) -> Any:
-        return lambda _: (self.load(), self.message.emit(note))
+    def _done(self, note: str) -> Callable[[object], None]:
+        def done(_: object) -> None:
+            self.load()
+            self.message.emit(note)
+
+        return done
 
     def add(self) -> None:
         dialog = PermissionsDialog("Give a program access", DEFAULT_PERMISSIONS, None, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
+        name, permissions = dialog.name.text(), dialog.permissions()
         self._bridge.call(
-            "client_add",
-            dialog.name.text(),
-            dialog.permissions(),
+            lambda m: m.client_add(name, permissions),
             on_done=self._added,
             on_error=self.message.emit,
             owner=self,
@@ -220,10 +226,9 @@ class ClientsBox(QGroupBox):
         dialog = PermissionsDialog(title, client.permissions, client.name, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
+        client_id, permissions = client.id, dialog.permissions()
         self._bridge.call(
-            "client_allow",
-            client.id,
-            dialog.permissions(),
+            lambda m: m.client_allow(client_id, permissions),
             on_done=self._done("Saved."),
             on_error=self.message.emit,
             owner=self,
@@ -239,9 +244,9 @@ class ClientsBox(QGroupBox):
             destructive=True,
         ):
             return
+        client_id = client.id
         self._bridge.call(
-            "client_revoke",
-            client.id,
+            lambda m: m.client_revoke(client_id),
             on_done=self._done(f"{client.name} no longer has access."),
             on_error=self.message.emit,
             owner=self,
@@ -255,10 +260,9 @@ class ClientsBox(QGroupBox):
     def deny(self) -> None:
         client = self.selected()
         if client is not None:
+            client_id = client.id
             self._bridge.call(
-                "client_decide",
-                client.id,
-                None,
+                lambda m: m.client_decide(client_id, None),
                 on_done=self._done(f"{client.name} was denied."),
                 on_error=self.message.emit,
                 owner=self,
@@ -292,7 +296,7 @@ class ApprovalDialog(QDialog):
         self.deny.clicked.connect(self.reject)
         layout.addWidget(buttons)
 
-    def permissions(self) -> list[str] | None:
+    def permissions(self) -> list[Permission] | None:
         """What the person allowed, or None for a denial."""
         if self.result() != QDialog.DialogCode.Accepted:
             return None
@@ -305,10 +309,9 @@ def decide(
     """Ask the person about one waiting program and record the answer."""
     dialog = ApprovalDialog(client, parent)
     dialog.exec()
+    client_id, permissions = client.id, dialog.permissions()
     bridge.call(
-        "client_decide",
-        client.id,
-        dialog.permissions(),
+        lambda m: m.client_decide(client_id, permissions),
         on_done=on_done,
         on_error=on_error,
         owner=parent,

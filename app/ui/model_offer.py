@@ -101,7 +101,7 @@ def offer(bridge: Bridge, window: Any, memloci: Any) -> None:
         dialog.open()
 
     bridge.call(
-        "find_model_servers",
+        lambda m: m.find_model_servers(),
         on_done=found,
         on_error=lambda message: log.info("model servers not looked for: %s", message),
         owner=window,

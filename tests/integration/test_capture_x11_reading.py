@@ -57,7 +57,7 @@ def test_pages_shown_for_a_while_or_left_soon_after_they_appeared_are_stored(des
     viewer = open_window(
         desk, "evince", "berthing-policy.pdf - Document Viewer", PAGE_ONE, "900x600+200+100"
     )
-    service = memloci.services.capture
+    service = memloci._parts.capture
     memloci.capture_start()  # default settings: a look every 3 s
     try:
         assert wait_for(lambda: service.reader.runs >= 1, 60)  # the viewer's first read

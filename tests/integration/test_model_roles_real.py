@@ -111,9 +111,9 @@ def test_a_running_llama_server_is_found_and_organises_memories(
     )
     report = memloci.process_queue()
     assert report.done == 2 and report.stats.calls > 0, report.to_dict()
-    agents = memloci.services.agents_llm.loaded()
+    agents = memloci._parts.agents_llm.loaded()
     assert agents is not None and agents.info().location == server
-    assert memloci.services.llm.loaded() is None  # the chat model was never needed
+    assert memloci._parts.llm.loaded() is None  # the chat model was never needed
 
 
 def test_this_machines_speed_is_measured_once_and_remembered(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ def _tick(service, clock: Clock, seconds: float = 3.0) -> str:
 
 def _stored(memloci, text: str) -> bool:
     """Read and in a session's record (each record takes new text within seconds)."""
-    service = memloci.services.capture
+    service = memloci._parts.capture
     service._monotonic.advance(11)
     service.flush_records()
     return any(text in m.text for m in memloci.list("episodic", limit=100))
@@ -211,7 +211,7 @@ def test_pausing_does_not_read_what_was_waiting(memloci) -> None:
 
 
 def _episodes(memloci, app: str) -> list:
-    service = memloci.services.capture
+    service = memloci._parts.capture
     service._monotonic.advance(11)
     service.flush_records()
     found = [m for m in memloci.list("episodic", limit=100) if m.fields["actor"] == app]
@@ -243,7 +243,7 @@ def test_each_command_in_a_terminal_is_its_own_session(memloci) -> None:
     assert "test_timetable_dst_switch" in pytest_text and "e71b0d4" not in pytest_text
     assert "e71b0d4 Add pilot booking" in log_text and "dst_switch" not in log_text
     assert "Command: df -h" in df_text and "88% /" in df_text and "e71b0d4" not in df_text
-    assert len(memloci.services.database.query("SELECT id FROM capture_sessions")) <= 4
+    assert len(memloci._parts.database.query("SELECT id FROM capture_sessions")) <= 4
 
 
 def test_a_command_typed_slowly_and_read_half_typed_is_one_session(memloci) -> None:

@@ -1,7 +1,8 @@
 """Forgetting an imported chat message after the real memory agents have worked on it
 (issue 13, item 6): the agents' memories made from it leave every place they were kept —
-memory rows, sources, history, both full-text tables, search results and the Chroma index —
-while memories that another message also supports stay, without the forgotten source."""
+memory rows, sources, history, the full-text index (its segments too), search results and the
+Chroma index — while memories that another message also supports stay, without the forgotten
+source."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from app.domain import Source
+from tests import fulltext
 from tests.scripted_model import ScriptedModel
 
 CANARY = "zorblax"  # a word that exists only in the message that is forgotten
@@ -58,16 +60,7 @@ CHAT = [
 
 
 def table(memloci: Any, sql: str, params: tuple = ()) -> list:
-    return memloci.services.database.conn().execute(sql, params).fetchall()
-
-
-def vocabulary(memloci: Any, fts_table: str) -> set[str]:
-    conn = memloci.services.database.conn()
-    conn.execute(f"DROP TABLE IF EXISTS temp.vocab_{fts_table}")
-    conn.execute(
-        f"CREATE VIRTUAL TABLE temp.vocab_{fts_table} USING fts5vocab(main, {fts_table}, row)"
-    )
-    return {row[0] for row in conn.execute(f"SELECT term FROM temp.vocab_{fts_table}")}
+    return memloci._parts.database.conn().execute(sql, params).fetchall()
 
 
 def traces(memloci: Any) -> dict[str, Any]:
@@ -85,8 +78,12 @@ def traces(memloci: Any) -> dict[str, Any]:
             (f"%{CANARY}%",),
         ),
         "sources": table(memloci, "SELECT memory_id FROM memory_sources WHERE ref = 'm1'"),
-        "memories_fts": {t for t in vocabulary(memloci, "memories_fts") if CANARY in t},
-        "search_docs": {t for t in vocabulary(memloci, "search_docs") if CANARY in t},
+        "search_docs": {
+            t for t in fulltext.vocabulary(memloci._parts.database.conn()) if CANARY in t
+        },
+        "index_segments": [1]
+        if fulltext.in_segments(memloci._parts.database.conn(), CANARY)
+        else [],
         "search": [
             h.id
             for h in memloci.search(f"{CANARY} greyhound adopted", limit=50)
@@ -99,7 +96,7 @@ def traces(memloci: Any) -> dict[str, Any]:
 def agents_worked_on_the_chat(memloci: Any, tmp_path: Path) -> tuple[str, set[str]]:
     """Import the chat, let the agents (scripted model, real pipeline) work; returns the
     record of message m1 and the memories the agents made from it."""
-    memloci.services.llm.use(ScriptedModel(reply))
+    memloci._parts.llm.use(ScriptedModel(reply))
     memloci.save_settings(memloci.settings.with_value("agents.person_names", ["Caroline"]))
     path = tmp_path / "chat.jsonl"
     path.write_text("".join(json.dumps(m) + "\n" for m in CHAT), encoding="utf-8")
@@ -124,8 +121,8 @@ def test_forgetting_an_imported_message_removes_the_agents_memories_made_from_it
     record_id, derived = agents_worked_on_the_chat(memloci, tmp_path)
     before = traces(memloci)
     assert len(derived) >= 2 and before["memories"] and before["history"]
-    assert before["memories_fts"] and before["search_docs"] and before["search"]
-    block = memloci.services.repo.core_block("human")
+    assert before["search_docs"] and before["index_segments"] and before["search"]
+    block = memloci._parts.repo.core_block("human")
     assert block is not None and CANARY in block.text.lower()
     assert "+351 912 345 678" in block.text  # from the message that stays
     porto = next(m for m in memloci.list("semantic", limit=50) if "Porto" in m.text)
@@ -137,7 +134,7 @@ def test_forgetting_an_imported_message_removes_the_agents_memories_made_from_it
     after = traces(memloci)
     assert after == {k: type(v)() for k, v in after.items()}, after
     # What another message supports stays, without the forgotten source.
-    block = memloci.services.repo.core_block("human")
+    block = memloci._parts.repo.core_block("human")
     assert block is not None and block.fields["value"] == "Phone number: +351 912 345 678"
     assert block.sources == (Source("chat", "m2"),)
     assert memloci.history(block.id)[-1].action == "source_forgotten"
@@ -145,12 +142,12 @@ def test_forgetting_an_imported_message_removes_the_agents_memories_made_from_it
     # The vector index holds exactly the memories that are left.
     left = {r[0] for r in table(memloci, "SELECT id FROM memories")}
     assert record_id not in left and not (derived - {block.id}) & left
-    index = memloci.services.retriever.indexer.index()
+    index = memloci._parts.retriever.indexer.index()
     assert index is not None
     assert set(index._collection.get()["ids"]) == left
     assert {r[0] for r in table(memloci, "SELECT memory_id FROM vector_state")} == left
     assert table(memloci, "SELECT * FROM search_purged") == []
-    assert memloci.services.database.integrity_check() == ["ok"]
+    assert memloci._parts.database.integrity_check() == ["ok"]
 
 
 def test_the_preview_of_real_agent_output_is_what_forget_then_does(

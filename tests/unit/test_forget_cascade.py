@@ -40,7 +40,7 @@ def exists(memloci, memory_id: str) -> bool:
 
 
 def rows(memloci, sql: str, params: tuple = ()) -> list:
-    return memloci.services.database.conn().execute(sql, params).fetchall()
+    return memloci._parts.database.conn().execute(sql, params).fetchall()
 
 
 M1, M2 = Source("chat", "c1:1"), Source("chat", "c1:2")
@@ -63,7 +63,7 @@ def test_a_memory_with_another_source_stays_and_loses_only_the_forgotten_one(mem
     first = record(memloci, "Ana lives in Porto", M1.ref)
     record(memloci, "As I said, Ana lives in Porto", M2.ref)
     fact = derived(memloci, "Ana lives in Porto.", M1)
-    memloci.services.repo.update(
+    memloci._parts.repo.update(
         fact.id, dict(fact.fields), actor="agent:semantic", reason="seen again", add_sources=[M2]
     )
     memloci.forget(first.id)
@@ -231,7 +231,7 @@ def test_a_message_forgotten_while_its_batch_runs_leaves_nothing_behind(memloci)
             memloci.forget(raw.id)
         return {"types": []}
 
-    memloci.services.llm.use(ScriptedModel(reply))
+    memloci._parts.llm.use(ScriptedModel(reply))
     memloci.process_queue()
     assert not exists(memloci, raw.id)
     assert [m.id for m in memloci.list(limit=100)] == []

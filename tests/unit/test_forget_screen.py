@@ -19,7 +19,7 @@ CANARY = "quokkabank"
 
 
 def table(memloci: Any, sql: str, params: tuple = ()) -> list:
-    return memloci.services.database.conn().execute(sql, params).fetchall()
+    return memloci._parts.database.conn().execute(sql, params).fetchall()
 
 
 def record_of(memloci: Any, session: str) -> str:
@@ -35,7 +35,7 @@ def record_of(memloci: Any, session: str) -> str:
 def keep_frames(memloci: Any, session: str, memory_id: str, count: int) -> list:
     """Capture's rows for a session with retained frames, and the frames' (sealed) files."""
     old = to_iso(utcnow() - timedelta(days=20))
-    with memloci.services.database.write() as db:
+    with memloci._parts.database.write() as db:
         db.conn.execute(
             "INSERT INTO capture_sessions (id, memory_id, window_key, app, started_at, ended_at,"
             " status) VALUES (?, ?, ?, 'Firefox', ?, ?, 'final')",
@@ -61,7 +61,7 @@ def keep_frames(memloci: Any, session: str, memory_id: str, count: int) -> list:
 def test_forgetting_a_screen_session_reaches_its_activities_frames_and_day_summary(
     memloci: Any,
 ) -> None:
-    memloci.services.llm.use(ScriptedModel())
+    memloci._parts.llm.use(ScriptedModel())
     old = utcnow().replace(hour=12, minute=0) - timedelta(days=20)
     enqueue_screen(
         memloci,

@@ -10,9 +10,9 @@ import sqlite3
 
 import pytest
 
-from app.api.clients import TOKEN_PREFIX, parse_permissions
 from app.cli import main
 from app.errors import InvalidInput, NotFound
+from app.store.clients import TOKEN_PREFIX, parse_permissions
 
 
 def test_a_token_is_shown_once_and_kept_only_as_a_hash(memloci, home) -> None:
@@ -25,7 +25,7 @@ def test_a_token_is_shown_once_and_kept_only_as_a_hash(memloci, home) -> None:
     from app.core import Memloci
 
     with Memloci.open(home) as again:
-        rows = again.services.database.query("SELECT * FROM api_clients")
+        rows = again._parts.database.query("SELECT * FROM api_clients")
     dump = json.dumps(rows)
     assert made.token not in dump
     assert hashlib.sha256(made.token.encode()).hexdigest() in dump

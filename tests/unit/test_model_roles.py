@@ -22,10 +22,10 @@ def scripted(answer: str) -> ScriptedModel:
 
 def test_the_agents_use_their_own_model_and_chat_keeps_its_own(memloci) -> None:
     chat, agents = scripted("Ana lives in Porto."), scripted("unused")
-    memloci.services.llm.use(chat)
+    memloci._parts.llm.use(chat)
     assert memloci.model_info("agents")["shared"] is True
     memloci.use_model("endpoint", endpoint="http://127.0.0.1:9/v1", role="agents")
-    memloci.services.agents_llm.use(agents)
+    memloci._parts.agents_llm.use(agents)
     assert memloci.settings.agents_model.backend == "endpoint"
     assert memloci.settings.model.backend == "bundled"
     enqueue_chat(memloci, [("Tom", "I moved to Lisbon last week and love the trams")])
@@ -41,7 +41,7 @@ def test_the_agents_use_their_own_model_and_chat_keeps_its_own(memloci) -> None:
 
 def test_same_shares_the_chat_models_instance(memloci) -> None:
     chat = scripted("ok")
-    memloci.services.llm.use(chat)
+    memloci._parts.llm.use(chat)
     memloci.use_model("bundled", role="agents")
     memloci.use_model("same", role="agents")
     enqueue_chat(memloci, [("Tom", "I moved to Lisbon last week and love the trams")])
@@ -87,9 +87,7 @@ def test_the_agents_api_key_is_kept_apart_from_the_chat_key(memloci, home: Path)
     memloci.use_model(
         "endpoint", endpoint="http://127.0.0.1:7/v1", api_key="sk-AGENTKEY001", role="agents"
     )
-    from app.agents.service import AgentService
-
-    service = AgentService(memloci)
+    service = memloci._parts.models
     assert service.api_key() == "sk-CHATKEY0001"
     assert service.agents_api_key() == "sk-AGENTKEY001"
     for path in home.rglob("*"):

@@ -180,7 +180,7 @@ class MemoryDetail(QWidget):
             if source.kind in ("chat", "screen", "file", "import"):
                 others = facade.memories_from_source(source.kind, source.ref)
                 related[(source.kind, source.ref)] = [m for m in others if m.id != memory.id]
-            if source.kind == "screen" and callable(getattr(facade, "capture_frames", None)):
+            if source.kind == "screen":
                 frames[source.ref] = _thumbnail(facade, source.ref)
         return {"history": history, "related": related, "frames": frames}
 
@@ -285,11 +285,9 @@ class MemoryDetail(QWidget):
         if not form.exec():
             return
         changes, reason = form.values(), form.reason.text().strip() or None
+        memory_id = self.memory.id
         self._bridge.call(
-            "update",
-            self.memory.id,
-            fields=changes,
-            reason=reason,
+            lambda m: m.update(memory_id, fields=changes, reason=reason),
             on_done=self._changed,
             on_error=self.message.emit,
             owner=self,
@@ -306,16 +304,17 @@ class MemoryDetail(QWidget):
             if reason is None:
                 return
             self._bridge.call(
-                "invalidate",
-                memory.id,
-                reason,
+                lambda m: m.invalidate(memory.id, reason),
                 on_done=self._changed,
                 on_error=self.message.emit,
                 owner=self,
             )
         else:
             self._bridge.call(
-                "restore", memory.id, on_done=self._changed, on_error=self.message.emit, owner=self
+                lambda m: m.restore(memory.id),
+                on_done=self._changed,
+                on_error=self.message.emit,
+                owner=self,
             )
 
     def forget(self) -> None:
@@ -324,8 +323,7 @@ class MemoryDetail(QWidget):
         if memory is None:
             return
         self._bridge.call(
-            "forget_preview",
-            memory.id,
+            lambda m: m.forget_preview(memory.id),
             on_done=lambda plan, m=memory: self._ask_forget(m, plan),
             on_error=self.message.emit,
             owner=self,
@@ -337,10 +335,9 @@ class MemoryDetail(QWidget):
         dialog = ForgetDialog(plan, self)
         if not dialog.exec():
             return
+        cascade = dialog.cascade()
         self._bridge.call(
-            "forget",
-            memory.id,
-            cascade=dialog.cascade(),
+            lambda m: m.forget(memory.id, cascade=cascade),
             on_done=lambda done, mid=memory.id: self._forgotten(mid, done),
             on_error=self.message.emit,
             owner=self,
@@ -363,9 +360,7 @@ class MemoryDetail(QWidget):
             if passphrase is None:
                 return
         self._bridge.call(
-            "reveal",
-            memory.id,
-            passphrase,
+            lambda m: m.reveal(memory.id, passphrase),
             on_done=lambda secret, mid=memory.id: self._revealed_secret(mid, secret),
             on_error=self.message.emit,
             owner=self,

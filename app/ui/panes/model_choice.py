@@ -29,11 +29,15 @@ _use_lock = threading.Lock()
 ROLES = {"chat": "chat answers", "agents": "the memory agents", "both": "chat and the agents"}
 
 
+def _bound(action: Callable[[str], None], role: str) -> Callable[[], None]:
+    return lambda: action(role)
+
+
 def use_menu(action: Callable[[str], None], parent: QWidget) -> QMenu:
     """ "For chat answers / the memory agents / both" for a model the person picked."""
     menu = QMenu(parent)
     for role, text in ROLES.items():
-        menu.addAction(f"For {text}", lambda r=role: action(r))
+        menu.addAction(f"For {text}", _bound(action, role))
     return menu
 
 
@@ -181,22 +185,26 @@ class ModelChoiceBox(QGroupBox):
             self.model_apply.setEnabled(True)
             self.changed.emit()
 
+        def failed(message: str) -> None:
+            self.message.emit(message)
+            self.load_model_info()
+
         self._bridge.submit(
             run,
             on_done=done,
-            on_error=lambda m: (self.message.emit(m), self.load_model_info()),
+            on_error=failed,
             owner=self,
             lane=SLOW,
         )
 
     def load_model_info(self) -> None:
         self.model_apply.setEnabled(True)
-        if not callable(getattr(self.facade, "model_info", None)):
+        if self.facade is None:
             self.model_info.setText("")
             return
+        role = str(self.role.currentData())
         self._bridge.call(
-            "model_info",
-            self.role.currentData(),
+            lambda m: m.model_info(role),
             on_done=lambda info: self.model_info.setText(model_text(info)),
             on_error=self.model_info.setText,
             owner=self,

@@ -53,25 +53,28 @@ class ServersBox(QGroupBox):
         self.use.setEnabled(False)
         self.use.hide()
         self.look_again = QPushButton("Look again")
-        self.look_again.clicked.connect(self.find)
+        self.look_again.clicked.connect(self.look)
         buttons.addWidget(self.use)
         buttons.addStretch(1)
         buttons.addWidget(self.look_again)
         layout.addLayout(buttons)
 
-    def find(self) -> None:
-        facade = self._bridge.memloci
-        if not callable(getattr(facade, "find_model_servers", None)):
+    def look(self) -> None:
+        if self._bridge.memloci is None:
             return
         self.look_again.setEnabled(False)
         self.note.setText("Looking for model servers on this computer…")
         self._bridge.call(
-            "find_model_servers",
+            lambda m: m.find_model_servers(),
             on_done=self.show_servers,
-            on_error=lambda m: (self.note.setText(m), self.look_again.setEnabled(True)),
+            on_error=self._failed,
             owner=self,
             key=f"servers-{id(self)}",
         )
+
+    def _failed(self, message: str) -> None:
+        self.note.setText(message)
+        self.look_again.setEnabled(True)
 
     def show_servers(self, servers: list[Any]) -> None:
         self.look_again.setEnabled(True)

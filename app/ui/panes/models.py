@@ -6,7 +6,8 @@ bridge's workers; the catalogue and the servers are looked at when the page is f
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
@@ -34,6 +35,9 @@ from app.ui.bridge import LONG, SLOW, Bridge
 from app.ui.panes.model_choice import ROLES, ModelChoiceBox, model_text, use_menu
 from app.ui.panes.model_servers import ServersBox
 
+if TYPE_CHECKING:
+    from app.core import Memloci
+
 
 def _size(size: int) -> str:
     return f"{size / 1e9:.1f} GB" if size >= 1e9 else f"{size / 1e6:.0f} MB"
@@ -52,6 +56,14 @@ def _muted(text: str = "") -> QLabel:
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
+
+
+def _model_info(memloci: Memloci, role: str) -> dict[str, Any]:
+    return memloci.model_info(role)
+
+
+def _show_model(label: QLabel, info: dict[str, Any]) -> None:
+    label.setText(model_text(info))
 
 
 class ModelsPage(QWidget):
@@ -87,9 +99,6 @@ class ModelsPage(QWidget):
     @property
     def facade(self) -> Any:
         return self._bridge.memloci
-
-    def has(self, method: str) -> bool:
-        return callable(getattr(self.facade, method, None))
 
     # -- sections ---------------------------------------------------------------------------------
     def _in_use(self) -> QGroupBox:
@@ -136,7 +145,9 @@ class ModelsPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.horizontalHeaderItem(3).setToolTip(
+        speed = self.table.horizontalHeaderItem(3)
+        assert speed is not None  # set by setHorizontalHeaderLabels
+        speed.setToolTip(
             "How fast the model would write here, in tokens (about ¾ of a word) per second: "
             "the bundled model measured on this computer, scaled by the model's size. An "
             "estimate; real figures vary."
@@ -181,26 +192,25 @@ class ModelsPage(QWidget):
     def refresh(self) -> None:
         self.load_in_use()
         self.load_catalogue(measure=False)
-        self.servers.find()
+        self.servers.look()
 
     def load_in_use(self) -> None:
-        if not self.has("model_info"):
+        if self.facade is None:
             return
         for role, label in (("chat", self.chat_info), ("agents", self.agents_info)):
             self._bridge.call(
-                "model_info",
-                role,
-                on_done=lambda info, label=label: label.setText(model_text(info)),
+                partial(_model_info, role=role),
+                on_done=partial(_show_model, label),
                 on_error=label.setText,
                 owner=self,
                 key=f"model-info-{role}-{id(self)}",
             )
 
     def load_catalogue(self, measure: bool = True) -> None:
-        if not self.has("model_catalog"):
+        if self.facade is None:
             return
-        self._bridge.submit(
-            lambda: self.facade.model_catalog(measure=measure),
+        self._bridge.call(
+            lambda m: m.model_catalog(measure=measure),
             on_done=lambda view: self._show_catalogue(view, measured=measure),
             on_error=self.machine.setText,
             owner=self,
@@ -263,19 +273,20 @@ class ModelsPage(QWidget):
 
     def _action(self, row: Any) -> QWidget:
         name = row.model.name
+        button: QToolButton | QPushButton
         if row.installed is not None and not row.installed.partial:
             button = QToolButton()
             button.setText("Use")
             button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-            menu = use_menu(lambda role, n=name: self.use_downloaded(n, role), button)
+            menu = use_menu(partial(self.use_downloaded, name), button)
             menu.addSeparator()
-            menu.addAction("Delete the file…", lambda n=name: self.remove(n))
+            menu.addAction("Delete the file…", lambda: self.remove(name))
             button.setMenu(menu)
         else:
             button = QPushButton("Resume" if row.installed is not None else "Download")
             if row.installed is not None:
                 button.setToolTip(f"{_size(row.installed.size)} downloaded so far")
-            button.clicked.connect(lambda _=False, n=name: self.download(n))
+            button.clicked.connect(lambda: self.download(name))
         button.setObjectName(f"action-{name}")
         button.setEnabled(self._download is None)
         return button
@@ -287,7 +298,7 @@ class ModelsPage(QWidget):
             self.download(spec)
 
     def download(self, spec: str) -> None:
-        if self._download is not None or not self.has("download_model"):
+        if self._download is not None or self.facade is None:
             return
         title = self.rows[spec].model.title if spec in self.rows else spec
         facade = self.facade
@@ -385,14 +396,15 @@ class ModelsPage(QWidget):
                 facade.use_model("same", role="agents")
             return None
 
+        def done(_: object) -> None:
+            self.message.emit(f"{title} is used for {ROLES[role]} from now on.")
+            self.load_in_use()
+            self.choice.load()
+            self.load_catalogue(measure=False)
+
         self._bridge.submit(
             run,
-            on_done=lambda _: (
-                self.message.emit(f"{title} is used for {ROLES[role]} from now on."),
-                self.load_in_use(),
-                self.choice.load(),
-                self.load_catalogue(measure=False),
-            ),
+            on_done=done,
             on_error=self.message.emit,
             owner=self,
             lane=SLOW,
@@ -413,12 +425,14 @@ class ModelsPage(QWidget):
             destructive=True,
         ):
             return
-        self._bridge.submit(
-            lambda: self.facade.remove_model(name),
-            on_done=lambda _: (
-                self.message.emit(f"{title} was deleted."),
-                self.load_catalogue(measure=False),
-            ),
+
+        def done(_: object) -> None:
+            self.message.emit(f"{title} was deleted.")
+            self.load_catalogue(measure=False)
+
+        self._bridge.call(
+            lambda m: m.remove_model(name),
+            on_done=done,
             on_error=self.message.emit,
             owner=self,
         )

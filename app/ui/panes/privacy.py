@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.ui import dialogs
 from app.ui.bridge import Bridge
+from app.ui.mcp_clients import ClientsBox
 
 
 class PrivacyPage(QWidget):
@@ -45,9 +46,6 @@ class PrivacyPage(QWidget):
     @property
     def facade(self) -> Any:
         return self._bridge.memloci
-
-    def has(self, method: str) -> bool:
-        return callable(getattr(self.facade, method, None))
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
@@ -104,7 +102,6 @@ class PrivacyPage(QWidget):
         self.check_result.setWordWrap(True)
         form.addRow(self.check_result)
         layout.addWidget(check)
-        from app.ui.mcp_clients import ClientsBox
 
         self.clients = ClientsBox(self._bridge)
         self.clients.message.connect(self.message)
@@ -119,11 +116,14 @@ class PrivacyPage(QWidget):
 
     def load_rules(self) -> None:
         self.clients.load()
-        if not self.has("capture_rules"):
+        if self.facade is None:
             self.rules.setRowCount(0)
             return
         self._bridge.call(
-            "capture_rules", on_done=self._show_rules, on_error=self.message.emit, owner=self
+            lambda m: m.capture_rules(),
+            on_done=self._show_rules,
+            on_error=self.message.emit,
+            owner=self,
         )
 
     def _show_rules(self, rules: list[Any]) -> None:
@@ -146,10 +146,7 @@ class PrivacyPage(QWidget):
             self.rule_note.text().strip(),
         )
         self._bridge.call(
-            "capture_exclude",
-            kind,
-            pattern,
-            note=note,
+            lambda m: m.capture_exclude(kind, pattern, note=note),
             on_done=lambda _: (
                 self.rule_pattern.clear(),
                 self.rule_note.clear(),
@@ -177,8 +174,7 @@ class PrivacyPage(QWidget):
         ):
             return
         self._bridge.call(
-            "capture_unexclude",
-            rule_id,
+            lambda m: m.capture_unexclude(rule_id),
             on_done=lambda _: (
                 self.load_rules(),
                 self.check_window(),

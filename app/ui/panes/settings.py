@@ -66,9 +66,6 @@ class SettingsPane(QWidget):
     def facade(self) -> Any:
         return self._bridge.memloci
 
-    def has(self, method: str) -> bool:
-        return callable(getattr(self.facade, method, None))
-
     # -- pages ------------------------------------------------------------------------------------
     def _general(self) -> QWidget:
         page, layout = _form_page()
@@ -286,9 +283,7 @@ class SettingsPane(QWidget):
         self.change_button.setEnabled(False)
         self.message.emit("Changing the passphrase…")
         self._bridge.call(
-            "change_passphrase",
-            old,
-            new,
+            lambda m: m.change_passphrase(old, new),
             on_done=lambda _: (
                 self.change_button.setEnabled(True),
                 self.message.emit("Passphrase changed. Every memory is unchanged."),
@@ -302,8 +297,7 @@ class SettingsPane(QWidget):
         if self._loading:
             return
         self._bridge.call(
-            "set_keyring",
-            on,
+            lambda m: m.set_keyring(on),
             on_done=lambda _: self.message.emit(
                 "The key is in the system keyring."
                 if on

@@ -9,6 +9,7 @@ program that launched it. Revoking stops a client at its next request, in any pr
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import secrets
 from collections.abc import Iterable
@@ -261,7 +262,7 @@ class ClientRegistry:
                 ident = str(row[0])
         return self._by_id(ident)
 
-    def pending(self) -> list[Client]:
+    def pending(self) -> builtins.list[Client]:
         rows = self.db.query(
             f"SELECT {_COLUMNS} FROM api_clients WHERE status = 'pending' ORDER BY created_at"
         )
