@@ -67,7 +67,7 @@ class Session:
     status: str = "open"
     carry: list[str] = field(default_factory=list)
     lineage: Lineage = field(default=None)  # type: ignore[assignment]  # set in __post_init__
-    subject: str = ""  # the command that started it, in a terminal
+    subject: str = ""  # the command(s) that started it, in a terminal
     successor: Session | None = field(default=None, repr=False)  # its window went on in this
 
     def __post_init__(self) -> None:
@@ -347,8 +347,9 @@ class SessionManager:
                 if subject is not None:
                     if len(session.digest) >= MIN_LINES:
                         session = self._split(session, subject, taken_at)
-                    elif not session.subject:
-                        session.subject = subject
+                    else:  # only a prompt so far (`cd`, or output never read): one more
+                        joined = "; ".join(filter(None, (session.subject, subject)))
+                        session.subject = joined[:300]
                 if session not in touched:
                     session.ocr_runs += 1
                     touched.append(session)

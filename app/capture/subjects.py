@@ -5,9 +5,11 @@ Terminals stay one window under one title all day (the title is the shell's prom
 window does not say when the person moved on; the text does. A line read from a terminal that
 looks like a prompt with a command after it ("dev@laptop:~/harbour$ git log", "[ops@db1 ~]#
 df -h", "PS C:\\> dir") starts a new subject, unless the window showed that command before
-(scrollback read again). What the window showed before is remembered per window (`Lineage`),
-across the sessions it is split into, so output still on screen from an earlier command never
-lands in a later command's session.
+(scrollback read again). Once a prompt was read cleanly, later prompt lines OCR garbled
+("dev@laptop: harbours yess docs/policy.txt", "7harbour$ dt -h") are still known by their likeness
+to it. What the window showed before is remembered per window (`Lineage`), across the sessions
+it is split into, so output still on screen from an earlier command never lands in a later
+command's session.
 """
 
 from __future__ import annotations
@@ -31,14 +33,17 @@ TERMINALS = frozenset(
 _PROMPT = re.compile(
     r"""^(?:\([^)]{1,40}\)\s*)?
     (?:
-        \[?[\w.-]{1,32}@[\w.-]{1,64}(?:[:\s][^\s$#%>]{0,120})?\]?\s?[$#%>]
-      | PS\s[A-Za-z]:\\[^>]{0,120}>
+        (?P<prompt>\[?[\w.-]{1,32}@[\w.-]{1,64}(?:[:\s][^\s$#%>§]{0,120})?\]?\s?[$#%>§]
+      | PS\s[A-Za-z]:\\[^>]{0,120}>)
     )
     \s+(?P<command>\S.{0,400})$""",
     re.X,
 )
 _KEY = re.compile(r"[^\w]+")
 MIN_LINES = 2  # a session holding fewer lines than this is not split again (quick commands)
+PROMPT_LIKENESS = 0.8  # a garbled prompt is this much like one read cleanly in the window
+PROMPT_TAIL = 6  # or its first word ends with this many characters of one ("harbour$")
+COMMAND_LIKENESS = 0.75  # a command read again, garbled differently ("pytest -q", "pytestff")
 
 
 def is_terminal(context: WindowContext) -> bool:
@@ -48,13 +53,36 @@ def is_terminal(context: WindowContext) -> bool:
     )
 
 
-def command_of(line: str) -> str | None:
-    """The command on a shell prompt line, or None."""
-    match = _PROMPT.match(line.strip())
-    if match is None:
-        return None
-    command = match.group("command").strip()
+def command_of(line: str, prompts: list[str] | None = None) -> str | None:
+    """The command on a shell prompt line, or None. `prompts`: prompts this window showed
+    (read cleanly), to know a prompt line OCR garbled; a clean one is added to them."""
+    line = line.strip()
+    match = _PROMPT.match(line)
+    if match is not None:
+        command = match.group("command").strip()
+        prompt = match.group("prompt")
+        if prompts is not None and prompt and prompt not in prompts:
+            prompts.append(prompt)
+            del prompts[:-8]
+    else:
+        command = next((c for p in prompts or () if (c := _after_prompt(line, p))), "")
     return command if len(command) >= 2 else None
+
+
+def _after_prompt(line: str, prompt: str) -> str:
+    """What follows `prompt` on a line whose start is much like it, or ""."""
+    first, _, rest = line.partition(" ")
+    tail = prompt[-PROMPT_TAIL:]
+    if len(first) <= len(prompt) + 2 and first.endswith(tail):
+        return rest.strip()
+    best, command = 0.0, ""
+    for end in range(max(1, len(prompt) - 4), min(len(line), len(prompt) + 4)):
+        if line[end] != " ":
+            continue
+        likeness = difflib.SequenceMatcher(None, line[:end], prompt).ratio()
+        if likeness >= PROMPT_LIKENESS and likeness > best:
+            best, command = likeness, line[end:].strip()
+    return command
 
 
 def _key(text: str) -> str:
@@ -69,6 +97,7 @@ class Lineage:
     view: str
     commands: list[str] = field(default_factory=list)
     lines: set[str] = field(default_factory=set)
+    prompts: list[str] = field(default_factory=list)  # prompts read cleanly in this window
 
     def knows_command(self, command: str) -> bool:
         """Shown before, or the latest command read again further typed ("git log --on",
@@ -82,8 +111,8 @@ class Lineage:
             return True
         for seen in self.commands:
             if seen == key or (
-                min(len(seen), len(key)) >= 6
-                and difflib.SequenceMatcher(None, seen, key).ratio() >= 0.85
+                min(len(seen), len(key)) >= 5
+                and difflib.SequenceMatcher(None, seen, key).ratio() >= COMMAND_LIKENESS
             ):
                 return True
         return False
@@ -103,7 +132,7 @@ def split_commands(lineage: Lineage, lines: list[str]) -> list[tuple[str | None,
     each further one starts at a prompt line with a command the window did not show before."""
     pieces: list[tuple[str | None, list[str]]] = [(None, [])]
     for line in lines:
-        command = command_of(line)
+        command = command_of(line, lineage.prompts)
         if command is not None and not lineage.knows_command(command):
             lineage.commands.append(_key(command))
             pieces.append((command, [line]))

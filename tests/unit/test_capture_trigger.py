@@ -265,3 +265,47 @@ def test_a_command_typed_slowly_and_read_half_typed_is_one_session(memloci) -> N
     episodes = _episodes(memloci, "XTerm")
     rsync = [m for m in episodes if "rsync" in m.fields["summary"]]
     assert len(rsync) == 1 and "sent 4,812,113,904 bytes" in rsync[0].fields["details"]
+
+
+def test_a_blinking_caret_is_no_reason_to_grab_but_typing_is() -> None:
+    from app.capture.context import Rect
+    from app.capture.x11 import damage_matters
+
+    window = Rect(100, 100, 800, 600)
+    caret = Rect(300, 200, 2, 18)
+    hit, small = damage_matters(window, [caret], None)
+    for _ in range(20):  # on, off, on: the same pixels
+        assert not hit
+        hit, small = damage_matters(window, [caret], small)
+    assert not damage_matters(window, [], small)[0]
+    typed = Rect(302, 200, 9, 18)  # a character typed where the caret was, the caret moves on
+    hit, small = damage_matters(window, [typed, Rect(311, 200, 2, 18)], small)
+    assert hit and small is None
+    assert damage_matters(window, [Rect(0, 0, 50, 50)], None) == (False, None)  # outside
+    assert damage_matters(window, [Rect(100, 100, 800, 300)], None)[0]  # a page
+    other = Rect(0, 0, 90, 90)
+    assert damage_matters(other, [], (window, caret)) == (False, None)  # another window
+
+
+def test_a_frame_queued_while_an_older_one_of_its_window_is_being_read_is_read(memloci) -> None:
+    """A newer full read replaces the window's older waiting frames; the reader may be reading
+    one of them right then. The new frame must not take the id of the one in the reader's
+    hands (SQLite reuses the largest rowid once deleted), or finishing the old read deletes it."""
+    screen, clock = FakeScreen(), Clock()
+    wid = screen.open("XTerm", "dev@laptop: ~/harbour", ["dev@laptop:~/harbour$ pytest -q"])
+    service = fake_capture(memloci, screen, clock)
+    ocr, inner = service.fake_ocr, service.fake_ocr.read
+    output = [f"FAILED tests/test_billing.py::test_vat_rounding_{n}" for n in range(30)]
+
+    def slow_read(gray):  # the output appears and is queued while the first frame is read
+        ocr.read = inner
+        screen.windows[wid].lines += output
+        for _ in range(3):
+            service.tick()
+            clock.advance(3)
+        return inner(gray)
+
+    ocr.read = slow_read
+    service.tick()
+    service.drain_ocr()
+    assert _stored(memloci, "test_vat_rounding_17")
