@@ -1,11 +1,10 @@
 """Settings: appearance and start-up, models (app/ui/panes/models.py), capture, privacy rules
-with a live check, and keys. Simple values save as soon as they change; models and the
-passphrase have buttons.
+with a live check, your data (retention, erase, export: app/ui/panes/data_page.py) and keys.
+Simple values save as soon as they change; models and the passphrase have buttons.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -26,10 +25,9 @@ from PySide6.QtWidgets import (
 
 from app.ui import autostart, dialogs, icons, theme
 from app.ui.bridge import SLOW, Bridge
+from app.ui.panes.data_page import SAVE_LOCK, DataPage
 from app.ui.panes.models import ModelsPage
 from app.ui.panes.privacy import PrivacyPage
-
-_save_lock = threading.Lock()
 
 
 def _form_page() -> tuple[QWidget, QVBoxLayout]:
@@ -59,6 +57,9 @@ class SettingsPane(QWidget):
         self.privacy = PrivacyPage(bridge, controller)
         self.privacy.message.connect(self.message)
         self.tabs.addTab(self.privacy, "Privacy")
+        self.data_page = DataPage(bridge)
+        self.data_page.message.connect(self.message)
+        self.tabs.addTab(self.data_page, "Your data")
         self.tabs.addTab(self._security(), "Security")
         self.load()
 
@@ -190,6 +191,8 @@ class SettingsPane(QWidget):
         self.keyring.setChecked(settings.security.use_keyring)
         self._loading = False
         self.privacy.load_rules()
+        if hasattr(self, "data_page"):
+            self.data_page.load()
         self.models.choice.load()
         if self.models.isVisible():
             self.models.load_in_use()
@@ -204,7 +207,7 @@ class SettingsPane(QWidget):
         facade = self.facade
 
         def run() -> None:
-            with _save_lock:
+            with SAVE_LOCK:
                 facade.save_settings(facade.settings.with_value(name, value))
 
         self._bridge.submit(
