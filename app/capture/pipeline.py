@@ -158,7 +158,8 @@ class FramePipeline:
 
     def owes(self, session_id: str) -> int:
         """Kept frames of this session still to be read (its end waits for them)."""
-        return sum(1 for view in self.views.values() if view.owed == session_id)
+        # Asked from the upkeep thread while the capture thread adds views: copy first.
+        return sum(1 for view in list(self.views.values()) if view.owed == session_id)
 
     def catch_up(self, now: datetime, front: str | None = None, *, everything: bool = False) -> int:
         """Read kept frames of windows left over budget, oldest first, while the budget allows
