@@ -66,7 +66,8 @@ def command_of(line: str, prompts: list[str] | None = None) -> str | None:
             del prompts[:-8]
     else:
         command = next((c for p in prompts or () if (c := _after_prompt(line, p))), "")
-    return command if len(command) >= 2 else None
+    # A caret or a half-drawn key read as a character ("§f") is no command.
+    return command if sum(c.isalnum() for c in command) >= 2 else None
 
 
 def _after_prompt(line: str, prompt: str) -> str:

@@ -28,6 +28,7 @@ def test_garbled_prompts_are_known_by_their_likeness_to_one_read_cleanly() -> No
         "yess docs/berthing-policy.txt"
     )
     assert command_of("dev@laptop:~/harbour$", prompts) is None  # a prompt, nothing typed
+    assert command_of("dev@laptop:~/harbour$ §f", prompts) is None  # the caret, read as text
     assert command_of("harbour/billing/invoice.py | 41", prompts) is None
     assert command_of("Initial import of the harbour scheduling service", prompts) is None
 
