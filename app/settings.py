@@ -172,14 +172,26 @@ class CaptureSettings(Section):
     """No keyboard or mouse input for this long: capture rests until input resumes."""
     ocr: bool = True
     ocr_languages: str = Field(default="eng", pattern=r"^[A-Za-z_]+(\+[A-Za-z_]+)*$")
-    ocr_min_interval_seconds: float = Field(default=45, ge=1, le=3_600)
-    """New text in a window is read at most this often (the first frame of a window at once)."""
+    ocr_min_interval_seconds: float = Field(default=4, ge=1, le=3_600)
+    """The same window is read at most this often (the first frame of a window at once)."""
+    read_settle_seconds: float = Field(default=2.5, ge=0, le=600)
+    """A large change (a new page, a command's output) is read once it has stayed this long;
+    a small one (a line typed) waits three times as long."""
+    read_max_wait_seconds: float = Field(default=15, ge=1, le=3_600)
+    """A window that keeps changing is read at least this often while something is new."""
+    ocr_cpu_percent: float = Field(default=2.0, ge=0.1, le=100)
+    """OCR may use this share of one core on average (a few minutes may be saved up for a
+    burst); reads beyond it wait, except the read of a window being left."""
     full_ocr_minutes: float = Field(default=15, ge=1, le=1_440)
     """The whole window is read again at least this often while it changes."""
     ocr_scale: float = Field(default=1.0, ge=1.0, le=3.0)
     """Enlarge frames before OCR (better for small fonts, slower)."""
+    record_fresh_seconds: float = Field(default=10, ge=1, le=3_600)
+    """New text reaches the session's record, and search, within about this long; a long
+    session is written less often (a tenth of its age), at least every record_update_minutes."""
     record_update_minutes: float = Field(default=5, ge=0.5, le=240)
-    """An open session's memory record is brought up to date this often (and when it ends)."""
+    """An open session's memory record is brought up to date at least this often (and when it
+    ends)."""
     session_merge_seconds: float = Field(default=300, ge=0, le=3_600)
     """Coming back to a window within this time continues its session."""
     agent_batch_frames: int = Field(default=20, ge=1, le=10_000)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -21,6 +22,8 @@ import numpy as np
 from app.errors import MemlociError
 
 log = logging.getLogger(__name__)
+
+LOW_CONFIDENCE = 10.0  # below this, nothing is kept (see `_kept`)
 
 
 class OcrUnavailable(MemlociError):
@@ -60,6 +63,22 @@ def to_pgm(gray: np.ndarray) -> bytes:
     return b"P5\n%d %d\n255\n" % (width, height) + np.ascontiguousarray(gray).tobytes()
 
 
+_WORDLIKE = re.compile(r"[^\W_]", re.UNICODE)
+
+
+def _kept(text: str, confidence: float, min_confidence: float) -> bool:
+    """Words tesseract is sure of, and less sure ones that look like words. Tesseract gives
+    the first word after a wide gap a low confidence (a table's value beside its label:
+    "Height    31.4 m" reads "31.4m" at 29), while its unsure guesses at icons and rules are
+    mostly punctuation."""
+    if confidence >= min_confidence:
+        return True
+    if confidence < LOW_CONFIDENCE:
+        return False
+    letters = len(_WORDLIKE.findall(text))
+    return letters >= 2 and letters >= 0.6 * len(text)
+
+
 def parse_tsv(tsv: str, min_confidence: float = 30.0) -> tuple[list[str], int]:
     """Lines of words from tesseract's TSV output, dropping words it was unsure of."""
     lines: dict[tuple[str, str, str, str], list[str]] = {}
@@ -73,7 +92,7 @@ def parse_tsv(tsv: str, min_confidence: float = 30.0) -> tuple[list[str], int]:
             confidence = float(cols[10])
         except ValueError:
             continue
-        if not text or confidence < min_confidence:
+        if not text or not _kept(text, confidence, min_confidence):
             continue
         lines.setdefault((cols[1], cols[2], cols[3], cols[4]), []).append(text)
         words += 1

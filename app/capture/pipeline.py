@@ -1,9 +1,13 @@
 """From a window to queued reads: grab only when something may have changed, drop unchanged
-frames with one byte comparison, mask windows stacked above, plan what is new, queue it for OCR
-in the encrypted database, and keep an optional retained frame.
+frames with one byte comparison, check a changed frame still shows the window and mask windows
+stacked above it, follow what is unread until `trigger` says to read it, plan what is new, queue
+it for OCR in the encrypted database, and keep an optional retained frame.
 
-One `View` per session holds that window's pixel memory (last grab, fingerprints already read,
-read times); views of sessions that ended are dropped.
+One `View` per window session holds that window's pixel memory (last checked frame and its
+masks, fingerprints already read, what is unread, read times); views of sessions that ended are
+dropped. A window left with something unread is read from its last checked frame (`leave`);
+when the OCR budget is overdrawn even for that, the frame is kept and read as soon as the budget
+allows (`catch_up`), so a burst of window switches delays reads but loses none.
 """
 
 from __future__ import annotations
@@ -12,12 +16,20 @@ import logging
 import time
 import zlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from app.capture.context import Rect, WindowContext, same_window
 from app.capture.store import CaptureStore
+from app.capture.trigger import (
+    NOISE_ROWS,
+    OcrBudget,
+    Unread,
+    changed_rows,
+    note_change,
+    read_due,
+)
 from app.errors import DiskFull
 from app.settings import CaptureSettings
 
@@ -29,18 +41,25 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 OCR_BACKLOG_LIMIT = 60
+MAX_OWED = 8  # left windows whose unread frame is kept until the budget allows its read
 
 
 @dataclass
 class View:
     known: KnownContent
-    last_raw: bytes | None = None
+    last_raw: bytes | None = None  # the last grab, checked to show this window
     last_rect: Rect | None = None
+    raw_width: int = 0  # pixels per row of `last_raw` (the grab may be clipped to a monitor)
+    masks: list[Rect] = field(default_factory=list)  # windows above it in `last_raw`
     last_grab: float = 0.0
     last_read: float | None = None
     last_full: float | None = None
     damaged: bool = True
+    unread: Unread | None = None
+    unread_at: datetime | None = None  # when the unread change was first seen
     last_retained: float = 0.0
+    owed: str | None = None  # left unread over budget: the session its kept frame is read for
+    owed_since: float = 0.0
 
 
 @dataclass
@@ -49,6 +68,7 @@ class Outcome:
     changed: bool = False
     read: str = "none"  # none | full | regions
     dropped: bool = False  # the grab may hold another window's pixels: nothing was kept
+    why: str = ""  # why a read was planned: first | forced | settled | waited | left
 
 
 @dataclass
@@ -58,6 +78,10 @@ class Counters:
     reads_full: int = 0
     reads_regions: int = 0
     reads_skipped: int = 0
+    reads_on_leave: int = 0
+    reads_waiting: int = 0  # reads put off because the OCR budget was spent
+    reads_owed: int = 0  # windows left over budget, read later from their kept frame
+    reads_lost: int = 0  # kept frames dropped unread (more than MAX_OWED windows waiting)
     retained: int = 0
     dropped: int = 0
 
@@ -98,6 +122,7 @@ class FramePipeline:
         stack: Callable[[], list[WindowContext]],
         wake_ocr: Callable[[], None],
         monotonic: Callable[[], float] = time.monotonic,
+        budget: OcrBudget | None = None,
     ) -> None:
         self.store = store
         self._settings = settings
@@ -106,6 +131,7 @@ class FramePipeline:
         self._stack = stack
         self._wake_ocr = wake_ocr
         self._monotonic = monotonic
+        self.budget = budget or OcrBudget(settings, monotonic)
         self.views: dict[str, View] = {}
         self.counters = Counters()
         self.last_frame: datetime | None = None
@@ -120,13 +146,41 @@ class FramePipeline:
         return view
 
     def keep_only(self, session_ids: Iterable[str], current: Iterable[str]) -> None:
-        """Drop views of ended sessions; views of sessions not in front drop their pixels."""
+        """Drop views of ended sessions; views of sessions not in front drop their pixels,
+        except a frame still owed a read."""
         alive, front = set(session_ids), set(current)
         for session_id in list(self.views):
-            if session_id not in alive:
+            view = self.views[session_id]
+            if session_id not in alive and view.owed is None:
                 del self.views[session_id]
-            elif session_id not in front:
-                self.views[session_id].last_raw = None
+            elif session_id not in front and view.owed is None:
+                view.last_raw = None
+
+    def owes(self, session_id: str) -> int:
+        """Kept frames of this session still to be read (its end waits for them)."""
+        # Asked from the upkeep thread while the capture thread adds views: copy first.
+        return sum(1 for view in list(self.views.values()) if view.owed == session_id)
+
+    def catch_up(self, now: datetime, front: str | None = None, *, everything: bool = False) -> int:
+        """Read kept frames of windows left over budget, oldest first, while the budget allows
+        (`front`: the view in front now, read by `capture` instead); `everything`: queue them
+        all now (capture stops, the display went: the frames would be lost)."""
+        owed = sorted(
+            (v for k, v in self.views.items() if v.owed is not None and k != front),
+            key=lambda v: v.owed_since,
+        )
+        done = 0
+        for view in owed:
+            if not everything and not self.budget.allows():
+                break
+            assert view.owed is not None
+            session_id = view.owed
+            if view.unread is not None and view.last_raw is not None:
+                self._plan_and_queue(session_id, view, now, self._monotonic(), self._settings())
+            view.owed = None
+            done += 1
+            log.debug("read of session %s: caught up", session_id)
+        return done
 
     def capture(
         self,
@@ -138,69 +192,121 @@ class FramePipeline:
         damaged: bool | None,
         force: bool = False,
         confirm: Callable[[list[WindowContext]], bool] | None = None,
+        view_id: str | None = None,
     ) -> Outcome:
         """`damaged`: the platform's hint (None when it has none: then assume a change).
-        `confirm`: asked after the grab, with the window stack then, whether the window checked
-        before the grab is still the one there; when not, nothing of the frame is kept."""
+        `confirm`: asked after a grab that changed, with the window stack then, whether the
+        window checked before the grab is still the one there; when not, nothing of the frame
+        is kept. `view_id`: whose pixel memory this is (default: the session's)."""
         settings = self._settings()
         mono = self._monotonic()
-        view = self.view(session_id)
+        view = self.view(view_id or session_id)
         view.damaged = view.damaged or damaged is None or damaged
-        read_due = (
-            view.last_read is None or mono - view.last_read >= settings.ocr_min_interval_seconds
-        )
         first = view.last_raw is None or view.last_rect != rect
-        forced = force or mono - view.last_grab >= settings.forced_frame_seconds
+        forced = mono - view.last_grab >= settings.forced_frame_seconds
         outcome = Outcome()
-        if not (first or forced or (view.damaged and read_due)):
+        if first or force or forced or view.damaged:
+            raw = self._grabber().grab(rect)
+            self.counters.grabs += 1
+            view.last_grab = mono
+            self.last_frame = now
+            outcome.grabbed = True
+            rows = None if first or raw.bgra == view.last_raw else self._rows(view, raw)
+            if not first and (rows is None or int(rows.sum()) < NOISE_ROWS):
+                # Unchanged, or a caret blinking: nothing to check, keep or read.
+                self.counters.unchanged += 1
+                view.damaged = False
+            else:
+                # The stack after the grab: what covers the window, and whether the window
+                # checked before the grab is still the one there (not closed, not replaced,
+                # its id not reused). Only a frame that passes is kept, to be read now or later.
+                stack = self._stack()
+                masks = masks_above(stack, context, rect)
+                if masks is None or (confirm is not None and not confirm(stack)):
+                    self.counters.dropped += 1
+                    view.last_raw = None
+                    log.debug("a frame was dropped: the window checked is no longer on screen")
+                    return Outcome(grabbed=True, dropped=True)
+                if rows is None:
+                    rows = changed_rows(None, raw.bgra, raw.rect.width)
+                view.last_raw, view.last_rect, view.masks = bytes(raw.bgra), rect, masks
+                view.raw_width = raw.rect.width
+                view.damaged = False
+                if view.unread is None:
+                    view.unread_at = now
+                view.unread = note_change(view.unread, rows, mono)
+                outcome.changed = True
+                log.debug(
+                    "session %s changed: %d rows, %.0f %% unread",
+                    session_id,
+                    int(rows.sum()),
+                    100 * (view.unread.share if view.unread else 0),
+                )
+                if settings.retain_frames and (
+                    mono - view.last_retained >= settings.retain_every_seconds
+                ):
+                    self._retain(session_id, raw, masks, now, settings)
+                    view.last_retained = mono
+        if view.last_raw is None:
             return outcome
-        raw = self._grabber().grab(rect)
-        self.counters.grabs += 1
-        view.last_grab = mono
-        self.last_frame = now
-        outcome.grabbed = True
-        if not first and raw.bgra == view.last_raw:
-            self.counters.unchanged += 1
-            view.damaged = False
+        if force:
+            why: str | None = "forced"
+        elif view.last_read is None and view.last_full is None:
+            why = "first"  # a window's first frame is read at once (short visits count)
+        else:
+            why = read_due(view.unread, mono, view.last_read, settings)
+        if why is None:
             return outcome
-        outcome.changed = True
-        view.last_raw, view.last_rect = bytes(raw.bgra), rect
-        read = read_due or force
-        retain = (
-            settings.retain_frames and mono - view.last_retained >= settings.retain_every_seconds
-        )
-        if not (read or retain):
+        if not self.budget.allows(must=force):
+            self.counters.reads_waiting += 1
             return outcome
-        # The stack after the grab: what covers the window, and whether the window checked
-        # before the grab is still the one there (not closed, not replaced, its id not reused).
-        stack = self._stack()
-        masks = masks_above(stack, context, rect)
-        if masks is None or (confirm is not None and not confirm(stack)):
-            self.counters.dropped += 1
-            view.last_raw = None
-            log.debug("a frame was dropped: the window checked is no longer the one on screen")
-            return Outcome(grabbed=True, dropped=True)
-        if read:
-            outcome.read = self._plan_and_queue(
-                session_id, view, raw, masks, now, mono, settings, force
-            )
-            view.damaged = False
-        if retain:
-            self._retain(session_id, raw, masks, now, settings)
-            view.last_retained = mono
+        outcome.read = self._plan_and_queue(session_id, view, now, mono, settings, force)
+        outcome.why = why
+        log.debug("read of session %s: %s (%s)", session_id, outcome.read, why)
         return outcome
+
+    @staticmethod
+    def _rows(view: View, raw: RawImage) -> Any:
+        return changed_rows(view.last_raw, raw.bgra, raw.rect.width)
+
+    def leave(self, session_id: str, now: datetime, view_id: str | None = None) -> str:
+        """The window is no longer in front: what changed in it and was not read yet is read
+        from its last checked frame now (overdrawing the budget if need be, up to a limit), so
+        nothing shown is lost because the person moved on before a read was due."""
+        view = self.views.get(view_id or session_id)
+        if view is None or view.unread is None or view.last_raw is None:
+            return "none"
+        if not self.budget.allows(must=True):
+            self._owe(view, session_id)
+            return "none"
+        read = self._plan_and_queue(session_id, view, now, self._monotonic(), self._settings())
+        if read != "none":
+            self.counters.reads_on_leave += 1
+        log.debug("read of session %s: %s (left)", session_id, read)
+        return read
+
+    def _owe(self, view: View, session_id: str) -> None:
+        """Keep the left window's frame to read later; the oldest kept one goes past MAX_OWED."""
+        if view.owed is None:
+            view.owed_since = self._monotonic()
+            self.counters.reads_owed += 1
+        view.owed = session_id
+        owed = sorted((v for v in self.views.values() if v.owed), key=lambda v: v.owed_since)
+        for oldest in owed[: max(0, len(owed) - MAX_OWED)]:
+            oldest.owed, oldest.unread, oldest.last_raw = None, None, None
+            self.counters.reads_lost += 1
+            log.warning("capture is far over its OCR budget: a left window's change was not read")
 
     def _plan_and_queue(
         self,
         session_id: str,
         view: View,
-        raw: RawImage,
-        masks: list[Rect],
         now: datetime,
         mono: float,
         settings: CaptureSettings,
-        force: bool,
+        force: bool = False,
     ) -> str:
+        """Plan a read of the view's last checked frame and queue it; the change is read."""
         from app.capture.change import (
             ReadPlan,
             bgra_to_gray,
@@ -210,8 +316,14 @@ class FramePipeline:
             plan_read,
         )
 
-        gray = bgra_to_gray(raw.bgra, raw.rect.width, raw.rect.height)
-        blank_out(gray, masks)
+        assert view.last_raw is not None
+        # The read is dated when what it reads was first seen (a session split there).
+        taken = view.unread_at or now
+        view.unread, view.unread_at, view.owed = None, None, None
+        width = view.raw_width
+        raw_height = len(view.last_raw) // (4 * width)
+        gray = bgra_to_gray(view.last_raw, width, raw_height)
+        blank_out(gray, view.masks)
         hashes, blank = fingerprint(gray)
         plan = plan_read(view.known.new_cells(hashes, blank))
         full_due = (
@@ -233,7 +345,7 @@ class FramePipeline:
         image = compose(gray, plan.bands)
         self.store.add_pending(
             session_id,
-            now,
+            taken,
             plan.mode,
             image.shape[1],
             image.shape[0],

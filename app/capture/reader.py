@@ -13,6 +13,7 @@ from collections.abc import Callable
 from app.capture.ocr import OcrEngine, OcrFailed, OcrUnavailable
 from app.capture.sessions import SessionManager
 from app.capture.store import CaptureStore
+from app.capture.trigger import OcrBudget
 from app.domain import to_iso, utcnow
 from app.security.redact import redact
 
@@ -23,9 +24,14 @@ ATTEMPTS = 3
 
 class OcrReader:
     def __init__(
-        self, store: CaptureStore, sessions: SessionManager, engine: Callable[[], OcrEngine]
+        self,
+        store: CaptureStore,
+        sessions: SessionManager,
+        engine: Callable[[], OcrEngine],
+        budget: OcrBudget | None = None,
     ) -> None:
         self.store = store
+        self.budget = budget
         self.sessions = sessions
         self._engine_factory = engine
         self._engine: OcrEngine | None = None
@@ -67,13 +73,26 @@ class OcrReader:
                 return False
             cleaned = redact("\n".join(result.lines))
             self.sessions.add_text(
-                item.session_id, cleaned.text.splitlines(), cleaned.total, pending_id=item.id
+                item.session_id,
+                cleaned.text.splitlines(),
+                cleaned.total,
+                pending_id=item.id,
+                taken_at=item.taken_at,
             )
             if self._unavailable:
                 log.info("OCR runs again")
                 self._unavailable = ""
+            log.debug(
+                "read %s of session %s: %d lines, %.2f s",
+                item.mode,
+                item.session_id,
+                len(result.lines),
+                result.seconds,
+            )
             self.runs += 1
             self.seconds += result.seconds
+            if self.budget is not None:
+                self.budget.spend(result.seconds)
             self.store.set_state(
                 {
                     "ocr_last_at": to_iso(utcnow()),

@@ -34,6 +34,7 @@ from app.capture.rules import ExclusionRule, would_capture
 from app.capture.sessions import SessionManager
 from app.capture.status import HEARTBEAT_SECONDS, CaptureStatus, read_status
 from app.capture.store import CaptureStore, RetainedFrame
+from app.capture.trigger import OcrBudget
 from app.domain import to_iso, utcnow
 from app.errors import InvalidInput, MemlociError, StoreError
 from app.security.redact import redact_text
@@ -105,10 +106,18 @@ class CaptureService:
         self._scheduler: Any = None
         self._lock_file: Any = None
         self._rules: tuple[str, list[ExclusionRule]] = ("", [])
+        self.budget = OcrBudget(settings, monotonic)
         self.pipeline = FramePipeline(
-            store, settings, self._grab, self._frames, self._stack, self._wake_ocr, monotonic
+            store,
+            settings,
+            self._grab,
+            self._frames,
+            self._stack,
+            self._wake_ocr,
+            monotonic,
+            budget=self.budget,
         )
-        self.reader = OcrReader(store, sessions, ocr)
+        self.reader = OcrReader(store, sessions, ocr, budget=self.budget)
         self.ticks = 0
         self._written: tuple[str, str, str | None, float] = ("", "", None, 0.0)
         self._last_tick = 0.0
@@ -157,6 +166,7 @@ class CaptureService:
         scheduler.every("capture-tick", interval, self.tick, executor="capture", first_in=0.2)
         scheduler.every("capture-ocr", 10, self.drain_ocr, executor="ocr", first_in=1)
         scheduler.every("capture-upkeep", 30, self.upkeep, first_in=30)
+        scheduler.every("capture-records", 3, self.flush_records, first_in=3)
         log.info("capture started (%s, every %.1f s)", self._platform.name, interval)
 
     def stop(self, drain_seconds: float = 0.0) -> int:
@@ -172,10 +182,11 @@ class CaptureService:
             if self._hints is not None:
                 self._hints.stop()
                 self._hints = None
+            self.pipeline.catch_up(self._wall(), everything=True)
             deadline = time.monotonic() + drain_seconds
             while time.monotonic() < deadline and self.reader.read_one():
                 pass
-            self.sessions.finish_all(self._wall(), pending=self.store.pending_count)
+            self.sessions.finish_all(self._wall(), pending=self._pending)
             self.store.set_state(
                 {"runner": None, "activity": "stopped", "activity_detail": "", "current": None}
             )
@@ -310,6 +321,7 @@ class CaptureService:
             with contextlib.suppress(Exception):
                 close()
         self._hints = self._grabber = None  # the platform object reconnects on its next call
+        self.pipeline.catch_up(self._wall(), everything=True)
         self.pipeline.views.clear()
         self._errors = 0
         result = TickResult("no-display", f"{reason} Capture resumes when a display is back.")
@@ -347,7 +359,12 @@ class CaptureService:
         rect = _on_chosen_monitor(context, monitors, settings.monitors)
         if rect is None:
             return self._rest("off-monitor", "the window is on a monitor not chosen", idle)
+        previous = self.sessions.current(FOCUS)
         result = self._follow(FOCUS, context, rect, now, force, focused=True)
+        if previous is not None and previous.id != result.session_id:
+            self._left(previous, now)
+        current = self.sessions.current(FOCUS)
+        self.pipeline.catch_up(now, current.view if current is not None else None)
         if self.ticks % settings.other_monitors_every == 0 and len(monitors) > 1:
             self._other_monitors(context, monitors, settings, now)
         self._write_state(result, idle)
@@ -378,6 +395,7 @@ class CaptureService:
                 damaged=damaged,
                 force=force,
                 confirm=(self._still_in_front if focused else self._still_shown)(context),
+                view_id=session.view,
             )
         except StoreError:
             if self.store.session(session.id) is not None:
@@ -399,6 +417,14 @@ class CaptureService:
             safe.app,
             safe.title,
         )
+
+    def _left(self, session: Any, now: datetime) -> None:
+        """The window in front changed: read what it showed and was not read yet."""
+        try:
+            self.pipeline.leave(session.id, now, view_id=session.view)
+        except StoreError:
+            if self.store.session(session.id) is not None:
+                raise  # else: forgotten by another process meanwhile; nothing to read for it
 
     def _still_in_front(self, context: WindowContext) -> Callable[[list[WindowContext]], bool]:
         """After the grab: is what is in front now what was checked before it? The window may
@@ -447,7 +473,13 @@ class CaptureService:
             self._follow(slot, top, rect, now, False, focused=False)
 
     def _rest(self, activity: str, detail: str, idle: float | None) -> TickResult:
-        """Nothing to look at now: sessions end, nothing is grabbed."""
+        """Nothing to look at now: sessions end, nothing is grabbed. What the window in front
+        showed before is still read, unless the person paused capture."""
+        previous = self.sessions.current(FOCUS)
+        if previous is not None and activity != "paused":
+            self._left(previous, self._wall())
+        if activity != "paused":
+            self.pipeline.catch_up(self._wall())
         self.sessions.close_all()
         result = TickResult(activity, detail)
         self._write_state(result, idle)
@@ -493,19 +525,30 @@ class CaptureService:
             "ocr_runs": self.reader.runs,
             "ocr_seconds": round(self.reader.seconds, 2),
             **self.pipeline.counters.to_dict(),
+            **self.budget.to_dict(),
         }
 
     # -- OCR ------------------------------------------------------------------------------------
     def drain_ocr(self) -> int:
-        """Read queued frames until none is left (the `ocr` thread)."""
+        """Read queued frames until none is left (the `ocr` thread); new text goes to its
+        record as soon as that record's write is due."""
         count = 0
         while not self._stopping.is_set() and self.reader.read_one():
             count += 1
+            self.flush_records()
         if count:
             self.store.set_state({"counters": self._counters()})
         return count
 
+    def _pending(self, session_id: str) -> int:
+        """Reads still to come for a session: queued, or kept frames owed a read."""
+        return self.store.pending_count(session_id) + self.pipeline.owes(session_id)
+
     # -- upkeep ---------------------------------------------------------------------------------
+    def flush_records(self) -> None:
+        """New text into session records, each at its moment (every few seconds)."""
+        self.sessions.flush(self._wall())
+
     def upkeep(self, now: datetime | None = None) -> None:
         """Session records and agent batches at their moments; retention inside its budget."""
         settings = self._settings()
@@ -513,9 +556,8 @@ class CaptureService:
         if scheduler is not None and settings.interval_seconds != self._interval:
             self._interval = settings.interval_seconds  # changed in the app's settings
             scheduler.every("capture-tick", self._interval, self.tick, executor="capture")
-        self.sessions.maintain(now or self._wall(), pending=self.store.pending_count)
-        alive = [s.id for s in self.sessions.open_sessions()] + self.sessions.dormant_ids()
-        self.pipeline.keep_only(alive, [s.id for s in self.sessions.open_sessions()])
+        self.sessions.maintain(now or self._wall(), pending=self._pending)
+        self.pipeline.keep_only(*self.sessions.views())
         if settings.retain_frames or self.store.frames_total()[0]:
             vault = self._frames()
             vault.enforce(int(settings.retain_budget_mb * 1_000_000))
@@ -546,7 +588,7 @@ class CaptureService:
             result = self.tick(force=True)
             while self.reader.read_one():
                 pass
-            self.sessions.finish_all(self._wall(), pending=self.store.pending_count)
+            self.sessions.finish_all(self._wall(), pending=self._pending)
             return result
         finally:
             with self._tick_lock:

@@ -1,14 +1,17 @@
 """Activity sessions: consecutive frames of the same window become one episodic memory.
 
 A session's record is created at once (searchable by app and title from the first frame), gets
-its text when the first read finishes, and is brought up to date every few minutes and when the
-session ends, through the store's writer so history and indexes stay right. Read text is
+its text when the first read finishes, then new text within seconds (`flush`: a long session
+less often, a tenth of its age, so history does not grow with every read), and its final form
+when the session ends, through the store's writer (as the capture initiator) so history and
+indexes stay right. Read text is
 persisted on the session row as it arrives, so a crash loses nothing. New text goes to the
 memory agents in batches (every K reads or T minutes, and at the end) through the durable work
 queue.
 
 Coming back to a window shortly after leaving it continues its session; a session whose text
-reaches the record's size limit continues as a new part.
+reaches the record's size limit continues as a new part; a session whose window changes subject
+(a terminal's next command, see `subjects`) continues as a new session, one activity each.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any
 from app.capture.context import WindowContext, summary
 from app.capture.digest import TextDigest
 from app.capture.store import CaptureStore
+from app.capture.subjects import MIN_LINES, Lineage, is_terminal, split_commands
 from app.domain import MemoryType, Source, from_iso, to_iso
 from app.errors import NotFound
 from app.memory.base import shorten
@@ -62,6 +66,18 @@ class Session:
     synced_fields: dict[str, Any] | None = None
     status: str = "open"
     carry: list[str] = field(default_factory=list)
+    lineage: Lineage = field(default=None)  # type: ignore[assignment]  # set in __post_init__
+    subject: str = ""  # the command(s) that started it, in a terminal
+    successor: Session | None = field(default=None, repr=False)  # its window went on in this
+
+    def __post_init__(self) -> None:
+        if self.lineage is None:
+            self.lineage = Lineage(view=self.id)
+
+    @property
+    def view(self) -> str:
+        """The id of the window's pixel memory, shared by every session it was split into."""
+        return self.lineage.view
 
     def text_state(self) -> tuple[int, int, int]:
         return (len(self.digest), self.digest.chars, self.digest.max_seq())
@@ -115,6 +131,12 @@ class SessionManager:
         with self._lock:
             return list(self._dormant)
 
+    def views(self) -> tuple[set[str], set[str]]:
+        """The pixel memories still needed (sessions not ended) and those of windows in front."""
+        with self._lock:
+            front = {s.view for s in self._slots.values()}
+            return front | {s.view for s in self._dormant.values()}, front
+
     def observe(
         self, slot: str, context: WindowContext, now: datetime, *, focused: bool = True
     ) -> Session | None:
@@ -162,7 +184,31 @@ class SessionManager:
         focused: bool,
         previous: Session | None,
     ) -> Session:
-        part = previous.part + 1 if previous else 1
+        session = self._create(
+            context,
+            now,
+            focused,
+            part=previous.part + 1 if previous else 1,
+            lineage=previous.lineage if previous else None,
+        )
+        self._slots[slot] = session
+        if previous is not None and previous.carry:
+            session.digest.add(previous.carry, 1)
+            previous.carry = []
+        return session
+
+    def _create(
+        self,
+        context: WindowContext,
+        now: datetime,
+        focused: bool,
+        *,
+        part: int = 1,
+        lineage: Lineage | None = None,
+        subject: str = "",
+        status: str = "open",
+    ) -> Session:
+        """A new session with its record (searchable by app and title at once) and its row."""
         session = Session(
             id=new_id(),
             memory_id="",
@@ -173,6 +219,9 @@ class SessionManager:
             ended=now,
             part=part,
             frames=1,
+            status=status,
+            lineage=lineage,  # type: ignore[arg-type]  # None: a window's first session
+            subject=subject,
         )
         memory = self._writer.add(
             MemoryType.EPISODIC,
@@ -208,20 +257,46 @@ class SessionManager:
                     "frames": 1,
                     "record_synced_at": to_iso(now),
                     "record_lines": 0,
+                    "status": status,
                     "owner_pid": self._pid,
                 },
             )
-        self._slots[slot] = session
-        if previous is not None and previous.carry:
-            session.digest.add(previous.carry, 1)
-            previous.carry = []
         log.info("capture session %s started (memory %s)", session.id, memory.id)
         return session
+
+    def _split(self, session: Session, subject: str, at: datetime | None) -> Session:
+        """The window went on to another subject at `at`: a new session takes its place (in
+        front, or among the left ones) and the earlier one ends there, never to resume."""
+        at = min(max(at or session.ended, session.started), session.ended)
+        slot = next((k for k, v in self._slots.items() if v is session), None)
+        new = self._create(
+            session.context,
+            at,
+            session.focused,
+            lineage=session.lineage,
+            subject=subject,
+            status="open" if slot is not None else "closed",
+        )
+        new.ended = session.ended
+        session.successor = new
+        if slot is not None:
+            self._close(session, at)
+            self._slots[slot] = new
+        else:
+            session.ended = at
+            self._dormant[new.id] = new
+            self.store.update_session(session.id, {"ended_at": to_iso(at)})
+        return new
 
     def _resume(self, key: str, now: datetime) -> Session | None:
         window = timedelta(seconds=self._settings().session_merge_seconds)
         for session in list(self._dormant.values()):
-            if session.key == key and not session.digest.full and now - session.ended <= window:
+            if (
+                session.key == key
+                and session.successor is None
+                and not session.digest.full
+                and now - session.ended <= window
+            ):
                 del self._dormant[session.id]
                 session.status = "open"
                 self.store.update_session(session.id, {"status": "open"})
@@ -249,9 +324,12 @@ class SessionManager:
         redactions: int,
         *,
         pending_id: int | None = None,
+        taken_at: datetime | None = None,
     ) -> Session | None:
         """Merge one read's (already redacted) lines and persist them with the read's removal
-        from the OCR queue, in one transaction."""
+        from the OCR queue, in one transaction. Lines the window showed before are dropped; in
+        a terminal, a new command starts a new session (`taken_at`: when the read's change was
+        first seen). Returns the session that received the last lines."""
         with self._lock:
             session = self._find(session_id)
             if session is None:
@@ -259,31 +337,58 @@ class SessionManager:
                     with self.store.write() as db:
                         self.store.delete_pending(pending_id, db)
                 return None
-            session.ocr_runs += 1
-            session.redactions += redactions
-            overflow = session.digest.add(lines, session.ocr_runs)
-            if overflow:
-                session.carry.extend(overflow)
+            fresh = session.lineage.new_lines(list(lines))
+            if is_terminal(session.context):
+                pieces = split_commands(session.lineage, fresh)
+            else:
+                pieces = [(None, fresh)]
+            touched: list[Session] = []
+            for subject, piece in pieces:
+                if subject is not None:
+                    if len(session.digest) >= MIN_LINES:
+                        session = self._split(session, subject, taken_at)
+                    else:  # only a prompt so far (`cd`, or output never read): one more
+                        joined = "; ".join(filter(None, (session.subject, subject)))
+                        session.subject = joined[:300]
+                if session not in touched:
+                    session.ocr_runs += 1
+                    touched.append(session)
+                overflow = session.digest.add(piece, session.ocr_runs)
+                if overflow:
+                    session.carry.extend(overflow)
+                session.lineage.remember(piece)
+            touched[0].redactions += redactions
             with self.store.write() as db:
-                present = self.store.update_session(
-                    session.id,
-                    {
-                        "lines": session.digest.to_json(),
-                        "ocr_runs": session.ocr_runs,
-                        "redactions": session.redactions,
-                    },
-                    db,
-                )
+                present = [
+                    self.store.update_session(
+                        each.id,
+                        {
+                            "lines": each.digest.to_json(),
+                            "ocr_runs": each.ocr_runs,
+                            "redactions": each.redactions,
+                        },
+                        db,
+                    )
+                    for each in touched
+                ]
                 if pending_id is not None:
                     self.store.delete_pending(pending_id, db)
-            if not present:  # forgotten in another process meanwhile
-                self._forget_session(session)
-                return None
-            if session.synced_state[0] <= 0 and len(session.digest):
-                self._sync(session, "first text read")  # searchable at once
-            return session
+            for each, there in zip(touched, present, strict=True):
+                if not there:  # forgotten in another process meanwhile
+                    self._forget_session(each)
+                elif each.synced_state[0] <= 0 and len(each.digest):
+                    self._sync(each, "first text read")  # searchable at once
+            return session if session.memory_id else None
 
     def _find(self, session_id: str) -> Session | None:
+        """The session a read queued for `session_id` belongs to: itself, or the session its
+        window went on in when the subject changed after the read was queued."""
+        session = self._known(session_id)
+        while session is not None and session.successor is not None:
+            session = session.successor
+        return session
+
+    def _known(self, session_id: str) -> Session | None:
         for session in self._slots.values():
             if session.id == session_id:
                 return session
@@ -300,11 +405,15 @@ class SessionManager:
     def _fields(self, session: Session) -> dict[str, Any]:
         context = session.context
         line = summary(context, session.focused)
+        if session.subject:
+            line += f": {session.subject}"
         if session.part > 1:
             line += f" (part {session.part})"
         header = [f"Application: {context.app}"]
         if context.title:
             header.append(f"Window: {context.title}")
+        if session.subject:
+            header.append(f"Command: {session.subject}")
         if context.url:
             header.append(f"Address: {context.url}")
         start, end = session.started.astimezone(), session.ended.astimezone()
@@ -387,6 +496,23 @@ class SessionManager:
         session.queued_seq = session.digest.max_seq()
         session.queued_runs = session.ocr_runs
         session.queued_at = now
+
+    def flush(self, now: datetime) -> int:
+        """Records of sessions with new text whose write is due: searchable within seconds
+        while a session is young, and at most `record_update_minutes` apart when it is long."""
+        settings = self._settings()
+        written = 0
+        with self._lock:
+            for session in [*self._slots.values(), *self._dormant.values()]:
+                if not session.memory_id or session.text_state() == session.synced_state:
+                    continue
+                age = (session.ended - session.started).total_seconds()
+                longest = settings.record_update_minutes * 60
+                wait = min(max(settings.record_fresh_seconds, age / 10), longest)
+                if session.synced_at is None or now - session.synced_at >= timedelta(seconds=wait):
+                    self._sync(session, "new text on screen")
+                    written += 1
+        return written
 
     def maintain(self, now: datetime, *, pending: Callable[[str], int]) -> None:
         """Sensible moments: records every few minutes, batches every K reads or T minutes,

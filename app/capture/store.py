@@ -264,10 +264,7 @@ class CaptureStore:
         bands: Sequence[tuple[int, int]],
     ) -> int:
         with self.db.write() as db:
-            # A newer full read of a session makes its older waiting frames redundant.
-            if mode == "full":
-                db.conn.execute("DELETE FROM capture_pending WHERE session_id = ?", (session_id,))
-            return int(
+            pending_id = int(
                 db.conn.execute(
                     "INSERT INTO capture_pending (session_id, taken_at, mode, width, height, "
                     "image, bands) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -282,6 +279,15 @@ class CaptureStore:
                     ),
                 ).lastrowid
             )
+            # A newer full read of a session makes its older waiting frames redundant. They go
+            # after the insert: had the newest row gone first, SQLite would hand its id to the
+            # new frame, and the reader finishing the old one would delete the new one by id.
+            if mode == "full":
+                db.conn.execute(
+                    "DELETE FROM capture_pending WHERE session_id = ? AND id < ?",
+                    (session_id, pending_id),
+                )
+            return pending_id
 
     def next_pending(self, after: int = 0) -> PendingFrame | None:
         rows = self.db.query(

@@ -29,6 +29,7 @@ from app.capture.platforms import (
     make_context,
     proc_info,
 )
+from app.capture.trigger import NOISE_COLUMNS, NOISE_ROWS
 
 log = logging.getLogger(__name__)
 
@@ -308,6 +309,25 @@ def _ignore_x_error(error: Any, request: Any = None) -> None:
     log.debug("X error ignored: %s", error.__class__.__name__)
 
 
+def damage_matters(
+    rect: Rect, areas: list[Rect], small: tuple[Rect, Rect] | None
+) -> tuple[bool, tuple[Rect, Rect] | None]:
+    """Whether damage in `rect` may be new content, and the caret-sized damage kept for the
+    next ask: a blinking caret repaints the same few pixels again and again and is no reason to
+    grab the window; carets' damage adds up until it is wider or taller than a caret (typing)."""
+    parts = [part for area in areas if (part := rect.intersect(area)) is not None]
+    if small is not None and small[0] == rect:
+        parts.append(small[1])
+    if not parts:
+        return False, small if small is not None and small[0] == rect else None
+    left, top = min(p.left for p in parts), min(p.top for p in parts)
+    right, bottom = max(p.right for p in parts), max(p.bottom for p in parts)
+    box = Rect(left, top, right - left, bottom - top)
+    if box.width < NOISE_COLUMNS or box.height < NOISE_ROWS:
+        return False, (rect, box)
+    return True, None
+
+
 class X11Hints:
     """DAMAGE on the root window says where pixels changed; PropertyNotify on the root
     (_NET_ACTIVE_WINDOW) and on the window in front (its title) says the context changed.
@@ -324,6 +344,7 @@ class X11Hints:
         self._wake_r, self._wake_w = -1, -1
         self._areas: list[Rect] = []
         self._overflow = False
+        self._small: tuple[Rect, Rect] | None = None  # (rect asked, caret-sized damage in it)
         self._watched = 0
         self._on_change: Callable[[], None] = lambda: None
         self._damage = 0
@@ -439,7 +460,8 @@ class X11Hints:
                 if request is None:
                     return
                 rect, answer = request
-                hit = self._overflow or any(rect.intersect(a) for a in self._areas)
+                hit, self._small = damage_matters(rect, self._areas, self._small)
+                hit = hit or self._overflow
                 self._areas.clear()
                 self._overflow = False
                 display.damage_subtract(self._damage, X.NONE, X.NONE)

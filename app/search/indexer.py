@@ -338,10 +338,14 @@ class Indexer:
                 self._purge()
 
     # -- background -----------------------------------------------------------------------------
-    def wake(self) -> None:
+    def wake(self, *, soon: bool = True) -> None:
+        """Catch up in the background: after the debounce, or (`soon` False) on the next poll,
+        for writes that come again and again (a screen record rewritten every few seconds is
+        embedded once a minute, not on every rewrite; a search embeds it inline if need be)."""
         if self._closed:
             return
-        self._wake.set()
+        if soon:
+            self._wake.set()
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="memloci-indexer", daemon=True)
             self._thread.start()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ from app.capture.context import Rect, WindowContext
 from app.capture.grab import RawImage
 from app.capture.ocr import OcrResult
 from app.capture.platforms import Presence
+from app.domain import utcnow
 from app.settings import Settings
 
 LINE, GAP = 12, 4
@@ -161,11 +163,17 @@ class FakeOcr:
 
 
 class Clock:
+    """Monotonic seconds for the capture loop, and the wall time that moves with them."""
+
     def __init__(self) -> None:
         self.now = 1000.0
+        self.start = utcnow()
 
     def __call__(self) -> float:
         return self.now
+
+    def wall(self) -> datetime:
+        return self.start + timedelta(seconds=self.now - 1000.0)
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
@@ -194,6 +202,8 @@ def fake_capture(
     if clock is not None:
         service._monotonic = clock
         service.pipeline._monotonic = clock
+        service.budget._monotonic = clock
+        service._wall = clock.wall
     service.fake_grabber, service.fake_ocr = grabber, ocr
     return service
 

@@ -20,7 +20,9 @@ from _common import BENCH_PASSPHRASE
 
 
 def parse_variant(text: str) -> tuple[str, dict[str, str]]:
-    """'name:key=value key=value', 'key=value ...' or 'default' -> (name, settings)."""
+    """'name:key=value key=value', 'key=value ...' or 'default' -> (name, settings).
+    `code=DIR` is no setting: that variant's capture runs from the source tree DIR (another
+    commit of Memloci, e.g. from `git archive`), to compare code side by side."""
     name, _, rest = text.partition(":") if ":" in text.split("=")[0] else ("", "", text)
     settings: dict[str, str] = {}
     for pair in rest.split():
@@ -29,9 +31,12 @@ def parse_variant(text: str) -> tuple[str, dict[str, str]]:
         key, sep, value = pair.partition("=")
         if not sep:
             raise SystemExit(f"not a setting: {pair!r} (want section.key=value)")
-        settings[key if "." in key else f"capture.{key}"] = value
+        settings[key if "." in key or key == CODE else f"capture.{key}"] = value
     label = name or (" ".join(f"{k.split('.')[-1]}={v}" for k, v in settings.items()) or "default")
     return label, settings
+
+
+CODE = "code"
 
 
 def folder_bytes(path: Path) -> int:
@@ -57,20 +62,25 @@ class CaptureRun:
     output: list[str] = field(default_factory=list)  # what `capture run` printed
     errors: Any = None  # the file its standard error goes to
     grown: tuple[int, int] = (0, 0)  # storage growth when the capture ended
+    code: str | None = field(default=None, init=False)  # another source tree to run
 
     def __post_init__(self) -> None:
         skip = ("WAYLAND_DISPLAY", "XDG_SESSION_ID", "XDG_SESSION_TYPE")
+        self.code = self.settings.pop(CODE, None)
         self.env = {
             **{k: v for k, v in os.environ.items() if k not in skip},
             **self.env,
             "MEMLOCI_HOME": str(self.home),
             "MEMLOCI_PASSPHRASE": BENCH_PASSPHRASE,
         }
+        if self.code:  # `python -m app` imports from the working directory first
+            self.env["PYTHONPATH"] = self.code
 
     def memloci(self, *args: str) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
             [sys.executable, "-m", "app", *args],
             env=self.env,
+            cwd=self.code,
             capture_output=True,
             text=True,
             timeout=600,
@@ -83,6 +93,8 @@ class CaptureRun:
         self.memloci("init")
         for key, value in self.settings.items():
             self.memloci("config", "set", key, value)
+        # The embedding model's graph is built once per installation: not the capture's cost.
+        self.memloci("search", "warm up")
         self.bytes_before = store_bytes(self.home)
         self.data_before = folder_bytes(self.home / "data")
 
@@ -94,6 +106,7 @@ class CaptureRun:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "app", "capture", "run", "--seconds", f"{seconds:.0f}"],
             env=self.env,
+            cwd=self.code,
             stdout=subprocess.PIPE,
             stderr=self.errors,
             text=True,

@@ -48,6 +48,20 @@ class Desktop:
                 self.close()
                 raise RuntimeError("openbox did not start")
             time.sleep(0.1)
+        self._no_autorepeat()
+
+    def _no_autorepeat(self) -> None:
+        """Key autorepeat off: on a loaded machine a key release sent late by xdotool made the
+        X server repeat the key ("leeeeeeeeess docs/..."), so the day typed what it did not
+        script and the facts it counted as shown never were."""
+        from Xlib import X, display
+
+        connection = display.Display(self.server.display)
+        try:
+            connection.change_keyboard_control(auto_repeat_mode=X.AutoRepeatModeOff)
+            connection.sync()
+        finally:
+            connection.close()
 
     def _xprop_root(self, atom: str) -> str:
         result = subprocess.run(

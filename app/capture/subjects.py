@@ -1,0 +1,142 @@
+"""Where what a window shows changes subject, so each session (each episodic memory) is one
+activity: in a terminal, every command typed at a shell prompt starts one.
+
+Terminals stay one window under one title all day (the title is the shell's prompt), so the
+window does not say when the person moved on; the text does. A line read from a terminal that
+looks like a prompt with a command after it ("dev@laptop:~/harbour$ git log", "[ops@db1 ~]#
+df -h", "PS C:\\> dir") starts a new subject, unless the window showed that command before
+(scrollback read again). Once a prompt was read cleanly, later prompt lines OCR garbled
+("dev@laptop: harbours yess docs/policy.txt", "7harbour$ dt -h") are still known by their likeness
+to it. What the window showed before is remembered per window (`Lineage`), across the sessions
+it is split into, so output still on screen from an earlier command never lands in a later
+command's session.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from app.capture.context import WindowContext
+
+TERMINALS = frozenset(
+    """xterm uxterm rxvt urxvt rxvt-unicode gnome-terminal gnome-terminal-server konsole
+    alacritty kitty tilix wezterm wezterm-gui terminator xfce4-terminal mate-terminal
+    lxterminal qterminal st st-256color foot footclient sakura terminology guake yakuake
+    ptyxis kgx gnome-console cool-retro-term hyper tabby warp ghostty contour blackbox
+    deepin-terminal eterm aterm mlterm xiterm roxterm termite""".split()
+)
+
+# user@host:dir$ cmd | user@host dir % cmd | [user@host dir]$ cmd | (venv) user@host:~$ cmd |
+# PS C:\path> cmd. OCR reads "$" well; "#" and "%" and ">" end root, zsh and PowerShell prompts.
+_PROMPT = re.compile(
+    r"""^(?:\([^)]{1,40}\)\s*)?
+    (?:
+        (?P<prompt>\[?[\w.-]{1,32}@[\w.-]{1,64}(?:[:\s][^\s$#%>§]{0,120})?\]?\s?[$#%>§]
+      | PS\s[A-Za-z]:\\[^>]{0,120}>)
+    )
+    \s+(?P<command>\S.{0,400})$""",
+    re.X,
+)
+_KEY = re.compile(r"[^\w]+")
+MIN_LINES = 2  # a session holding fewer lines than this is not split again (quick commands)
+PROMPT_LIKENESS = 0.8  # a garbled prompt is this much like one read cleanly in the window
+PROMPT_TAIL = 6  # or its first word ends with this many characters of one ("harbour$")
+COMMAND_LIKENESS = 0.75  # a command read again, garbled differently ("pytest -q", "pytestff")
+
+
+def is_terminal(context: WindowContext) -> bool:
+    return any(
+        name in TERMINALS or name.split(" ")[0] in TERMINALS or "terminal" in name
+        for name in context.names()
+    )
+
+
+def command_of(line: str, prompts: list[str] | None = None) -> str | None:
+    """The command on a shell prompt line, or None. `prompts`: prompts this window showed
+    (read cleanly), to know a prompt line OCR garbled; a clean one is added to them."""
+    line = line.strip()
+    match = _PROMPT.match(line)
+    if match is not None:
+        command = match.group("command").strip()
+        prompt = match.group("prompt")
+        if prompts is not None and prompt and prompt not in prompts:
+            prompts.append(prompt)
+            del prompts[:-8]
+    else:
+        command = next((c for p in prompts or () if (c := _after_prompt(line, p))), "")
+    # A caret or a half-drawn key read as a character ("§f") is no command.
+    return command if sum(c.isalnum() for c in command) >= 2 else None
+
+
+def _after_prompt(line: str, prompt: str) -> str:
+    """What follows `prompt` on a line whose start is much like it, or ""."""
+    first, _, rest = line.partition(" ")
+    tail = prompt[-PROMPT_TAIL:]
+    if len(first) <= len(prompt) + 2 and first.endswith(tail):
+        return rest.strip()
+    best, command = 0.0, ""
+    for end in range(max(1, len(prompt) - 4), min(len(line), len(prompt) + 4)):
+        if line[end] != " ":
+            continue
+        likeness = difflib.SequenceMatcher(None, line[:end], prompt).ratio()
+        if likeness >= PROMPT_LIKENESS and likeness > best:
+            best, command = likeness, line[end:].strip()
+    return command
+
+
+def _key(text: str) -> str:
+    return _KEY.sub("", text.lower())
+
+
+@dataclass
+class Lineage:
+    """What one window showed, across the sessions it was split into: the pixel memory's id
+    (`view`), commands seen at its prompts, and the lines already stored."""
+
+    view: str
+    commands: list[str] = field(default_factory=list)
+    lines: set[str] = field(default_factory=set)
+    prompts: list[str] = field(default_factory=list)  # prompts read cleanly in this window
+
+    def knows_command(self, command: str) -> bool:
+        """Shown before, or the latest command read again further typed ("git log --on",
+        then "git log --oneline")."""
+        key = _key(command)
+        if self.commands and (
+            key.startswith(self.commands[-1]) or self.commands[-1].startswith(key)
+        ):
+            if len(key) > len(self.commands[-1]):
+                self.commands[-1] = key
+            return True
+        for seen in self.commands:
+            if seen == key or (
+                min(len(seen), len(key)) >= 5
+                and difflib.SequenceMatcher(None, seen, key).ratio() >= COMMAND_LIKENESS
+            ):
+                return True
+        return False
+
+    def new_lines(self, lines: list[str]) -> list[str]:
+        """Lines this window has not shown before (scrollback read again is dropped)."""
+        return [line for line in lines if _key(line) not in self.lines]
+
+    def remember(self, lines: list[str]) -> None:
+        self.lines.update(_key(line) for line in lines)
+        if len(self.lines) > 20_000:  # a very long day in one window: keep memory bounded
+            self.lines = {_key(line) for line in lines}
+
+
+def split_commands(lineage: Lineage, lines: list[str]) -> list[tuple[str | None, list[str]]]:
+    """The read's lines in pieces: the first continues the current subject (command None),
+    each further one starts at a prompt line with a command the window did not show before."""
+    pieces: list[tuple[str | None, list[str]]] = [(None, [])]
+    for line in lines:
+        command = command_of(line, lineage.prompts)
+        if command is not None and not lineage.knows_command(command):
+            lineage.commands.append(_key(command))
+            pieces.append((command, [line]))
+        else:
+            pieces[-1][1].append(line)
+    return pieces
