@@ -177,7 +177,7 @@ def build_capture(
     """Screen capture (issue 5). Cheap to build: the display, mss, tesseract and numpy are
     touched only when capture runs, on the threads that use them. Tests pass factories of fakes
     (written against the same protocols) for `platform`, `grabber` and `ocr`."""
-    from app.capture.platforms import detect
+    from app.capture.desktop import capture_grabber, capture_platform
     from app.capture.service import CaptureService
     from app.capture.sessions import SessionManager
     from app.capture.store import CaptureStore
@@ -188,10 +188,13 @@ def build_capture(
     def settings() -> Any:
         return services.settings.capture
 
-    def mss_grabber() -> Any:
-        from app.capture.grab import MssGrabber
-
-        return MssGrabber()
+    def screen_grabber() -> Any:
+        # mss on X11; on Wayland screencopy or the screen-sharing portal, whose restore token
+        # (a standing permission) is kept in the encrypted store (issue 22).
+        return capture_grabber(
+            token=lambda: store.state().get("portal_restore_token", ""),
+            keep_token=lambda value: store.set_state({"portal_restore_token": value or None}),
+        )
 
     def tesseract() -> Any:
         from app.capture.ocr import TesseractOcr
@@ -209,8 +212,8 @@ def build_capture(
         queue=services.queue,
         settings=settings,
         lock_path=services.paths.data / "capture.lock",
-        platform=platform or (lambda: detect(settings().xwayland)),
-        grabber=grabber or mss_grabber,
+        platform=platform or (lambda: capture_platform(settings())),
+        grabber=grabber or screen_grabber,
         ocr=ocr or tesseract,
         vault=vault,
     )

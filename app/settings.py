@@ -144,6 +144,11 @@ class CaptureSettings(Section):
     """A frame this long after the active window or tab changes (short visits are kept)."""
     idle_minutes: float = Field(default=5, ge=0.5, le=240)
     """No keyboard or mouse input for this long: capture rests until input resumes."""
+    accessibility: bool = True
+    """Read the text applications publish on the accessibility bus (AT-SPI) before any OCR;
+    turns the desktop's accessibility flag on, as a screen reader does."""
+    accessibility_interval_seconds: float = Field(default=10, ge=1, le=3_600)
+    """A window's published text is read again at most this often while it stays in front."""
     ocr: bool = True
     ocr_languages: str = Field(default="eng", pattern=r"^[A-Za-z_]+(\+[A-Za-z_]+)*$")
     ocr_min_interval_seconds: float = Field(default=45, ge=1, le=3_600)

@@ -12,6 +12,7 @@ import ctypes
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -77,6 +78,31 @@ LOCKERS = frozenset(
 def is_locker(context: WindowContext) -> bool:
     """A screen locker in front means the screen is locked."""
     return any(name in LOCKERS for name in context.names())
+
+
+_LOGIND = {"checked": 0.0, "locked": False}
+
+
+def logind_locked() -> bool:
+    """logind's LockedHint for this session, asked at most every 30 s (a process spawn)."""
+    session = os.environ.get("XDG_SESSION_ID")
+    binary = shutil.which("loginctl") if session else None
+    if binary is None:
+        return False
+    now = time.monotonic()
+    if now - float(_LOGIND["checked"]) >= 30:
+        _LOGIND["checked"] = now
+        try:
+            out = subprocess.run(
+                [binary, "show-session", session or "", "-p", "LockedHint", "--value"],
+                capture_output=True,
+                text=True,
+                timeout=3,
+            )
+            _LOGIND["locked"] = out.stdout.strip() == "yes"
+        except (OSError, subprocess.SubprocessError):
+            _LOGIND["locked"] = False
+    return bool(_LOGIND["locked"])
 
 
 class PlatformUnavailable(Exception):

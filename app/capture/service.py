@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from app import filelock
 from app.capture.context import Rect, WindowContext, same_window
+from app.capture.grab import PixelsUnavailable
 from app.capture.pipeline import FramePipeline
 from app.capture.platforms import Platform, PlatformUnavailable, is_locker, session_kind
 from app.capture.reader import OcrReader
@@ -33,6 +34,7 @@ from app.capture.rules import ExclusionRule, would_capture
 from app.capture.sessions import SessionManager
 from app.capture.status import HEARTBEAT_SECONDS, CaptureStatus, read_status
 from app.capture.store import CaptureStore
+from app.capture.textpath import TextOutcome, TextPath
 from app.domain import to_iso, utcnow
 from app.errors import InvalidInput, MemlociError, StoreError
 from app.security.redact import redact_text
@@ -62,7 +64,7 @@ class TickResult:
     memory_id: str | None = None
     grabbed: bool = False
     changed: bool = False
-    read: str = "none"
+    read: str = "none"  # none | full | regions | text (from the application, issue 22)
     app: str = ""
     title: str = ""
 
@@ -107,6 +109,7 @@ class CaptureService:
             store, settings, self._grab, self._frames, self._stack, self._wake_ocr, monotonic
         )
         self.reader = OcrReader(store, sessions, ocr)
+        self.texts = TextPath(sessions, settings, self._text_source, monotonic)
         self.ticks = 0
         self._written: tuple[str, str, str | None, float] = ("", "", None, 0.0)
         self._last_tick = 0.0
@@ -249,6 +252,10 @@ class CaptureService:
             self._vault = self._vault_factory()
         return self._vault
 
+    def _text_source(self) -> Any:
+        """The platform, when it can ask applications for their text (issue 22)."""
+        return self._platform if hasattr(self._platform, "read_text") else None
+
     def _stack(self) -> list[WindowContext]:
         return self._platform.visible_windows() if self._platform is not None else []
 
@@ -366,6 +373,21 @@ class CaptureService:
         session = self.sessions.observe(slot, safe, now, focused=focused)
         if session is None:
             return TickResult("excluded", "its record was forgotten; waiting for another window")
+        # Text seam (issue 22): the application's own text first; pixels only for what it
+        # cannot give, and never for a window whose place on screen is unknown.
+        text = self._read_text(session.id, context, now, force, focused)
+        unplaced = bool(context.extra.get("unplaced"))
+        if text is not None and (text.dropped or not text.needs_pixels or unplaced):
+            return self._text_result(text, session, safe)
+        if unplaced:
+            return TickResult(
+                "capturing",
+                "its application publishes no text, and its pixels cannot be read here",
+                session.id,
+                session.memory_id,
+                app=safe.app,
+                title=safe.title,
+            )
         damaged = self._hints.consume(rect) if self._hints is not None and focused else None
         try:
             outcome = self.pipeline.capture(
@@ -376,6 +398,15 @@ class CaptureService:
                 damaged=damaged,
                 force=force,
                 confirm=(self._still_in_front if focused else self._still_shown)(context),
+            )
+        except PixelsUnavailable as error:  # e.g. screen sharing not allowed (issue 22)
+            return TickResult(
+                "capturing",
+                str(error),
+                session.id,
+                session.memory_id,
+                app=safe.app,
+                title=safe.title,
             )
         except StoreError:
             if self.store.session(session.id) is not None:
@@ -396,6 +427,33 @@ class CaptureService:
             outcome.read,
             safe.app,
             safe.title,
+        )
+
+    def _read_text(
+        self, session_id: str, context: WindowContext, now: datetime, force: bool, focused: bool
+    ) -> TextOutcome | None:
+        if focused:
+            in_front = self._still_in_front(context)
+            confirm: Callable[[], bool] = lambda: in_front([])  # noqa: E731
+        else:
+            shown = self._still_shown(context)
+            confirm = lambda: shown(self._stack())  # noqa: E731
+        return self.texts.capture(session_id, context, now, force=force, confirm=confirm)
+
+    def _text_result(self, text: TextOutcome, session: Any, safe: WindowContext) -> TickResult:
+        if text.dropped:
+            self._context_changed()  # look again soon, at what is in front then
+        return TickResult(
+            "capturing",
+            "the window changed while it was read; nothing of that read was kept"
+            if text.dropped
+            else "",
+            session.id,
+            session.memory_id,
+            changed=text.read == "text",
+            read=text.read,
+            app=safe.app,
+            title=safe.title,
         )
 
     def _still_in_front(self, context: WindowContext) -> Callable[[list[WindowContext]], bool]:
@@ -491,6 +549,7 @@ class CaptureService:
             "ocr_runs": self.reader.runs,
             "ocr_seconds": round(self.reader.seconds, 2),
             **self.pipeline.counters.to_dict(),
+            **self.texts.counters.to_dict(),
         }
 
     # -- OCR ------------------------------------------------------------------------------------
@@ -514,6 +573,7 @@ class CaptureService:
         self.sessions.maintain(now or self._wall(), pending=self.store.pending_count)
         alive = [s.id for s in self.sessions.open_sessions()] + self.sessions.dormant_ids()
         self.pipeline.keep_only(alive, [s.id for s in self.sessions.open_sessions()])
+        self.texts.keep_only(alive)
         if settings.retain_frames or self.store.frames_total()[0]:
             vault = self._frames()
             vault.enforce(int(settings.retain_budget_mb * 1_000_000))

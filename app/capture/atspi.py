@@ -1,0 +1,621 @@
+"""The accessibility bus (AT-SPI 2): the words applications already publish for screen
+readers, read over D-Bus with `app.capture.dbus` (jeepney), no PyGObject.
+
+What it gives capture, on X11 and Wayland alike: the application windows (frames) each
+program shows, their titles, the process behind them, which one is active, the page address
+of a browser's document, and the text that is showing, exact, without pixels.
+
+Identity: a window is matched to an accessible frame by the process showing it and its
+exact title; bus names are never reused while the bus lives, so a cached pid cannot name
+another program (unlike X window ids).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.capture.context import normalize_title
+from app.capture.dbus import Bus, BusError, Call
+from app.capture.platforms import PlatformUnavailable
+
+log = logging.getLogger(__name__)
+
+REGISTRY = "org.a11y.atspi.Registry"
+ROOT = "/org/a11y/atspi/accessible/root"
+NULL = "/org/a11y/atspi/null"
+ACCESSIBLE = "org.a11y.atspi.Accessible"
+TEXT = "org.a11y.atspi.Text"
+COMPONENT = "org.a11y.atspi.Component"
+COLLECTION = "org.a11y.atspi.Collection"
+DOCUMENT = "org.a11y.atspi.Document"
+APPLICATION = "org.a11y.atspi.Application"
+PROPS = "org.freedesktop.DBus.Properties"
+
+# AtspiRole (at-spi2-core atspi-constants.h)
+ROLE_CANVAS = 6
+ROLE_DIALOG = 16
+ROLE_DRAWING_AREA = 18
+ROLE_FRAME = 23
+ROLE_IMAGE = 27
+ROLE_PASSWORD_TEXT = 40
+ROLE_TERMINAL = 60
+ROLE_WINDOW = 69
+ROLE_APPLICATION = 75
+ROLE_EMBEDDED = 78
+ROLE_DOCUMENT_FRAME = 82
+ROLE_DOCUMENT_SPREADSHEET = 92
+ROLE_DOCUMENT_PRESENTATION = 93
+ROLE_DOCUMENT_TEXT = 94
+ROLE_DOCUMENT_WEB = 95
+ROLE_DOCUMENT_EMAIL = 96
+ROLE_ALERT = 2
+ROLE_FILE_CHOOSER = 19
+WINDOW_ROLES = frozenset({ROLE_FRAME, ROLE_DIALOG, ROLE_WINDOW, ROLE_ALERT, ROLE_FILE_CHOOSER})
+DOCUMENT_ROLES = frozenset(
+    {
+        ROLE_DOCUMENT_FRAME,
+        ROLE_DOCUMENT_SPREADSHEET,
+        ROLE_DOCUMENT_PRESENTATION,
+        ROLE_DOCUMENT_TEXT,
+        ROLE_DOCUMENT_WEB,
+        ROLE_DOCUMENT_EMAIL,
+    }
+)
+OPAQUE_ROLES = frozenset({ROLE_CANVAS, ROLE_DRAWING_AREA, ROLE_TERMINAL, ROLE_EMBEDDED})
+
+# AtspiStateType
+STATE_ACTIVE = 1
+STATE_SHOWING = 25
+STATE_VISIBLE = 30
+
+COORD_WINDOW = 1
+SORT_CANONICAL = 1
+MATCH_ALL, MATCH_ANY = 1, 2
+OBJECT_CHAR = "\ufffc"  # where a child object sits in its parent's text
+
+WHOLE_TEXT_LIMIT = 4_000
+"""Texts up to this many characters are read whole; longer ones only where they show."""
+READ_LIMIT = 20_000
+"""Characters read from one object at most."""
+TOTAL_LIMIT = 60_000
+"""Characters read from one window at most."""
+OBJECT_LIMIT = 1_500
+"""Text objects read from one window at most."""
+WALK_LIMIT = 3_000
+"""Objects visited when an application cannot be searched in one call (no Collection)."""
+
+
+def has_state(states: Sequence[int], state: int) -> bool:
+    word, bit = divmod(state, 32)
+    return len(states) > word and bool(int(states[word]) & (1 << bit))
+
+
+@dataclass(frozen=True)
+class Ref:
+    """An accessible object: the bus name of its application and its object path."""
+
+    bus: str
+    path: str
+
+    @property
+    def null(self) -> bool:
+        return not self.bus or self.path == NULL
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A top-level window as its application describes it."""
+
+    ref: Ref
+    app: Ref
+    app_name: str
+    title: str
+    pid: int
+    role: int
+    active: bool
+    size: tuple[int, int] | None = None
+
+    @property
+    def window_id(self) -> int:
+        """A stable number for this window while its application runs (bus names are
+        never reused on a bus, so neither is this)."""
+        import zlib
+
+        return zlib.crc32(f"{self.ref.bus}\x1f{self.ref.path}".encode()) or 1
+
+
+@dataclass
+class AccessibleText:
+    """What a window's application says it shows."""
+
+    lines: list[str] = field(default_factory=list)
+    url: str = ""
+    document: str = ""
+    objects: int = 0
+    opaque_share: float = 0.0
+    """Share of the window covered by things with no text to give (canvas, terminal
+    without text, embedded content): those need OCR."""
+    seconds: float = 0.0
+
+    @property
+    def chars(self) -> int:
+        return sum(len(line) for line in self.lines)
+
+    @property
+    def words(self) -> int:
+        return sum(len(line.split()) for line in self.lines)
+
+    def needs_pixels(self) -> str:
+        """Why OCR must read this window too ('' when the text is enough)."""
+        if self.words < 3:
+            return "the application publishes no text for this window"
+        if self.opaque_share >= 0.25:
+            return "part of the window is a canvas or terminal with no text"
+        return ""
+
+
+def assemble(texts: Sequence[str], limit: int = TOTAL_LIMIT) -> list[str]:
+    """Lines from the texts of a window's objects, in reading order. A container whose text
+    holds its children (a paragraph around a link: "approved the \ufffc project") is left out
+    when the objects after it (its children come next) repeat its words; exact repeats of a
+    line are kept once."""
+    words_after: list[set[str]] = []
+    for index in range(len(texts)):
+        following = texts[index + 1 : index + 1 + 24]
+        words_after.append({w for t in following for w in t.replace(OBJECT_CHAR, " ").split()})
+    lines: list[str] = []
+    seen: set[str] = set()
+    total = 0
+    for index, text in enumerate(texts):
+        if OBJECT_CHAR in text:
+            own = set(text.replace(OBJECT_CHAR, " ").split())
+            if own <= words_after[index]:
+                continue
+        for raw in text.replace(OBJECT_CHAR, " ").splitlines():
+            line = " ".join(raw.split())
+            if not line or line in seen:
+                continue
+            seen.add(line)
+            lines.append(line)
+            total += len(line)
+            if total >= limit:
+                return lines
+    return lines
+
+
+def _rule(states: Sequence[int] = (), roles: Sequence[int] = (), interfaces: Sequence[str] = ()):
+    """A Collection match rule: (states, match, attributes, match, roles, match, interfaces,
+    match, invert), as libatspi marshals it."""
+    state_bits = [0, 0]
+    for state in states:
+        state_bits[state // 32] |= 1 << (state % 32)
+    role_bits = [0, 0, 0, 0]
+    for role in roles:
+        role_bits[role // 32] |= 1 << (role % 32)
+    signed = [b - (1 << 32) if b >= 1 << 31 else b for b in (*state_bits, *role_bits)]
+    return (
+        signed[:2],
+        MATCH_ALL,
+        {},
+        MATCH_ALL,
+        signed[2:],
+        MATCH_ANY if roles else MATCH_ALL,
+        list(interfaces),
+        MATCH_ALL,
+        False,
+    )
+
+
+class Atspi:
+    """A client of the accessibility bus, used from one thread.
+
+    `enable`: set the bus's IsEnabled flag, as a screen reader does, so toolkits that wait
+    for an assistive technology (Qt; GTK 4) publish their windows. It is left on at close:
+    a screen reader may have started meanwhile."""
+
+    def __init__(self, *, enable: bool = True, timeout: float = 1.0) -> None:
+        self.timeout = timeout
+        self._enable = enable
+        self._bus: Bus | None = None
+        self._pids: dict[str, int] = {}
+        self._slow: dict[str, float] = {}  # bus name -> until when it is not asked
+        self._flat: set[str] = set()  # applications without a working Collection
+        self.enabled_here = False
+        self.reads = 0
+        self.calls = 0
+
+    # -- connection -----------------------------------------------------------------------------
+    def bus(self) -> Bus:
+        if self._bus is None:
+            self._bus, self.enabled_here = connect(enable=self._enable, timeout=self.timeout)
+        return self._bus
+
+    def close(self) -> None:
+        if self._bus is not None:
+            self._bus.close()
+            self._bus = None
+        self._pids.clear()
+
+    def _calls(self, calls: Sequence[Call], timeout: float | None = None) -> list[Any]:
+        self.calls += len(calls)
+        try:
+            return self.bus().calls(calls, timeout=timeout)
+        except PlatformUnavailable:
+            self.close()
+            raise
+
+    # -- applications and windows ---------------------------------------------------------------
+    def applications(self) -> list[tuple[Ref, int]]:
+        """Every application on the bus with its process id (0 when unknown)."""
+        (children,) = self._calls(
+            [Call(REGISTRY, ROOT, ACCESSIBLE, "GetChildren")], timeout=self.timeout
+        )
+        if isinstance(children, BusError):
+            raise PlatformUnavailable(f"The accessibility registry does not answer: {children}")
+        apps = [Ref(bus, path) for bus, path in children[0] if bus and path != NULL]
+        now = time.monotonic()
+        unknown = [a.bus for a in apps if a.bus not in self._pids]
+        pid_calls = [
+            Call(
+                "org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus",
+                "GetConnectionUnixProcessID",
+                "s",
+                (name,),
+            )
+            for name in unknown
+        ]
+        for name, reply in zip(unknown, self._calls(pid_calls), strict=True):
+            self._pids[name] = int(reply[0]) if not isinstance(reply, BusError) else 0
+        alive = {a.bus for a in apps}
+        for name in [n for n in self._pids if n not in alive]:
+            del self._pids[name]
+        return [(a, self._pids.get(a.bus, 0)) for a in apps if self._slow.get(a.bus, 0) <= now]
+
+    def frames(self, apps: Sequence[tuple[Ref, int]]) -> list[Frame]:
+        """The top-level windows of these applications, with title and state."""
+        children = self._calls([Call(a.bus, a.path, ACCESSIBLE, "GetChildren") for a, _ in apps])
+        names = self._calls(
+            [Call(a.bus, a.path, PROPS, "Get", "ss", (ACCESSIBLE, "Name")) for a, _ in apps]
+        )
+        refs: list[tuple[Ref, Ref, str, int]] = []
+        for (app, pid), reply, name in zip(apps, children, names, strict=True):
+            if isinstance(reply, BusError):
+                self._slow_app(app.bus, reply)
+                continue
+            app_name = name[0][1] if not isinstance(name, BusError) else ""
+            refs.extend(
+                (Ref(bus, path), app, app_name, pid) for bus, path in reply[0] if path != NULL
+            )
+        if not refs:
+            return []
+        calls: list[Call] = []
+        for ref, *_ in refs:
+            calls += [
+                Call(ref.bus, ref.path, ACCESSIBLE, "GetRole"),
+                Call(ref.bus, ref.path, ACCESSIBLE, "GetState"),
+                Call(ref.bus, ref.path, PROPS, "Get", "ss", (ACCESSIBLE, "Name")),
+            ]
+        replies = self._calls(calls)
+        found: list[Frame] = []
+        for index, (ref, app, app_name, pid) in enumerate(refs):
+            role, state, name = replies[3 * index : 3 * index + 3]
+            if any(isinstance(r, BusError) for r in (role, state, name)):
+                continue
+            if int(role[0]) not in WINDOW_ROLES or not has_state(state[0], STATE_SHOWING):
+                continue
+            found.append(
+                Frame(
+                    ref=ref,
+                    app=app,
+                    app_name=app_name,
+                    title=str(name[0][1]),
+                    pid=pid,
+                    role=int(role[0]),
+                    active=has_state(state[0], STATE_ACTIVE),
+                )
+            )
+        return found
+
+    def _slow_app(self, name: str, error: BusError) -> None:
+        """An application that does not answer is left alone for a minute (its windows are
+        then read from pixels), so one hung program never slows every look."""
+        if error.name == "timeout":
+            log.info("the application %s does not answer on the accessibility bus", name)
+            self._slow[name] = time.monotonic() + 60
+
+    def active_frame(self) -> Frame | None:
+        """The window the desktop has activated (the one receiving the keyboard), if exactly
+        one application says so."""
+        active = [f for f in self.frames(self.applications()) if f.active]
+        return active[0] if len(active) == 1 else None
+
+    def frame_for(self, pid: int, title: str) -> Frame | None:
+        """The accessible window shown by process `pid` under this exact title (the
+        active one when the process shows several with the same title). None when no
+        single window fits: then nothing is read from the accessibility bus."""
+        apps = [(app, p) for app, p in self.applications() if pid and p == pid]
+        if not apps:
+            return None
+        frames = self.frames(apps)
+        same = [f for f in frames if f.title == title]
+        if not same and title:
+            wanted = normalize_title(title)
+            same = [f for f in frames if normalize_title(f.title) == wanted]
+        if len(same) > 1:
+            same = [f for f in same if f.active]
+        return same[0] if len(same) == 1 else None
+
+    def still(self, frame: Frame) -> bool:
+        """Is this window still there under the same title?"""
+        reply = self._calls(
+            [Call(frame.ref.bus, frame.ref.path, PROPS, "Get", "ss", (ACCESSIBLE, "Name"))]
+        )[0]
+        return not isinstance(reply, BusError) and reply[0][1] == frame.title
+
+    def extents(self, ref: Ref) -> tuple[int, int, int, int] | None:
+        reply = self._calls(
+            [Call(ref.bus, ref.path, COMPONENT, "GetExtents", "u", (COORD_WINDOW,))]
+        )[0]
+        if isinstance(reply, BusError):
+            return None
+        return tuple(int(v) for v in reply[0])  # type: ignore[return-value]
+
+    # -- the page address -----------------------------------------------------------------------
+    def document_url(self, frame: Frame) -> str:
+        """The address of the web document showing in a browser window ('' when unknown)."""
+        docs = self._matches(
+            frame.ref, _rule(states=(STATE_SHOWING,), roles=(ROLE_DOCUMENT_WEB,)), 4
+        )
+        if not docs:
+            return ""
+        # Chromium names the address URI, Firefox DocURL.
+        for reply in self._calls([Call(d.bus, d.path, DOCUMENT, "GetAttributes") for d in docs]):
+            if isinstance(reply, BusError):
+                continue
+            attributes = dict(reply[0])
+            url = attributes.get("URI") or attributes.get("DocURL") or ""
+            if url:
+                return str(url)
+        return ""
+
+    def _matches(self, ref: Ref, rule: Any, count: int) -> list[Ref] | None:
+        """Objects under `ref` matching `rule`, in document order; None when the application
+        cannot be searched this way."""
+        if ref.bus in self._flat:
+            return None
+        reply = self._calls(
+            [
+                Call(
+                    ref.bus,
+                    ref.path,
+                    COLLECTION,
+                    "GetMatches",
+                    "(aiia{ss}iaiiasib)uib",
+                    (rule, SORT_CANONICAL, count, True),
+                )
+            ],
+            timeout=max(self.timeout, 2.0),
+        )[0]
+        if isinstance(reply, BusError):
+            if reply.name != "timeout":
+                self._flat.add(ref.bus)
+            return None
+        return [Ref(bus, path) for bus, path in reply[0] if path != NULL]
+
+    # -- text -----------------------------------------------------------------------------------
+    def read(self, frame: Frame) -> AccessibleText:
+        """The text showing in this window, in reading order, and how much of the window has
+        no text to give."""
+        started = time.monotonic()
+        self.reads += 1
+        result = AccessibleText()
+        size = self.extents(frame.ref)
+        width, height = (size[2], size[3]) if size else (0, 0)
+        texts = self._matches(
+            frame.ref, _rule(states=(STATE_SHOWING,), interfaces=("Text",)), OBJECT_LIMIT
+        )
+        opaque = self._matches(
+            frame.ref, _rule(states=(STATE_SHOWING,), roles=tuple(OPAQUE_ROLES)), 64
+        )
+        if texts is None:
+            texts, opaque = self._walk(frame.ref)
+        texts = texts[:OBJECT_LIMIT]
+        described = self._describe(texts)
+        result.objects = len(described)
+        result.lines = self._texts(described, width, height)
+        result.opaque_share = self._opaque_share(opaque or [], described, width, height)
+        if frame.ref.bus:
+            with contextlib.suppress(PlatformUnavailable):
+                result.url = self.document_url(frame) if self._has_web(described) else ""
+        result.seconds = time.monotonic() - started
+        return result
+
+    def _describe(
+        self, refs: Sequence[Ref]
+    ) -> list[tuple[Ref, int, list[int], int, tuple[int, ...]]]:
+        """(ref, role, states, characters, extents in the window) for each object."""
+        calls: list[Call] = []
+        for ref in refs:
+            calls += [
+                Call(ref.bus, ref.path, ACCESSIBLE, "GetRole"),
+                Call(ref.bus, ref.path, ACCESSIBLE, "GetState"),
+                Call(ref.bus, ref.path, PROPS, "Get", "ss", (TEXT, "CharacterCount")),
+                Call(ref.bus, ref.path, COMPONENT, "GetExtents", "u", (COORD_WINDOW,)),
+            ]
+        replies = self._calls(calls, timeout=max(self.timeout, 2.0))
+        out = []
+        for index, ref in enumerate(refs):
+            role, state, count, box = replies[4 * index : 4 * index + 4]
+            if isinstance(role, BusError) or isinstance(state, BusError):
+                continue
+            chars = int(count[0][1]) if not isinstance(count, BusError) else -1
+            extents = tuple(int(v) for v in box[0]) if not isinstance(box, BusError) else ()
+            out.append((ref, int(role[0]), list(state[0]), chars, extents))
+        return out
+
+    def _texts(self, described: Sequence[Any], width: int, height: int) -> list[str]:
+        calls: list[Call] = []
+        for ref, role, states, chars, box in described:
+            if role == ROLE_PASSWORD_TEXT or not has_state(states, STATE_VISIBLE) or chars == 0:
+                continue
+            if 0 <= chars <= WHOLE_TEXT_LIMIT or len(box) != 4 or not (width and height):
+                calls.append(
+                    Call(
+                        ref.bus,
+                        ref.path,
+                        TEXT,
+                        "GetText",
+                        "ii",
+                        (0, min(chars, READ_LIMIT) if chars > 0 else -1),
+                    )
+                )
+                continue
+            # A long text: only the part inside the window, from the offsets at its corners.
+            left, top = max(box[0], 0), max(box[1], 0)
+            right, bottom = min(box[0] + box[2], width) - 1, min(box[1] + box[3], height) - 1
+            if right <= left or bottom <= top:
+                continue
+            first, last = self._calls(
+                [
+                    Call(
+                        ref.bus,
+                        ref.path,
+                        TEXT,
+                        "GetOffsetAtPoint",
+                        "iiu",
+                        (left, top, COORD_WINDOW),
+                    ),
+                    Call(
+                        ref.bus,
+                        ref.path,
+                        TEXT,
+                        "GetOffsetAtPoint",
+                        "iiu",
+                        (right, bottom, COORD_WINDOW),
+                    ),
+                ]
+            )
+            start = int(first[0]) if not isinstance(first, BusError) and int(first[0]) >= 0 else 0
+            end = (
+                int(last[0])
+                if not isinstance(last, BusError) and int(last[0]) > start
+                else start + READ_LIMIT
+            )
+            end = min(end + 200, start + READ_LIMIT, chars)  # the last line's rest
+            calls.append(Call(ref.bus, ref.path, TEXT, "GetText", "ii", (start, end)))
+        texts = [
+            str(reply[0])
+            for reply in self._calls(calls, timeout=max(self.timeout, 2.0))
+            if not isinstance(reply, BusError)
+        ]
+        return assemble(texts)
+
+    @staticmethod
+    def _has_web(described: Sequence[Any]) -> bool:
+        return any(role == ROLE_DOCUMENT_WEB for _, role, *_ in described)
+
+    def _opaque_share(
+        self, opaque: Sequence[Ref], described: Sequence[Any], width: int, height: int
+    ) -> float:
+        if not opaque or not (width and height):
+            return 0.0
+        with_text = {ref: chars for ref, _, _, chars, _ in described}
+        boxes = []
+        for ref, role, states, _, box in self._describe_plain(opaque):
+            if role == ROLE_TERMINAL and with_text.get(ref, 0) > 0:
+                continue  # a terminal that publishes its text (VTE) needs no OCR
+            if len(box) == 4 and has_state(states, STATE_VISIBLE):
+                boxes.append(box)
+        covered = sum(
+            max(0, min(b[0] + b[2], width) - max(b[0], 0))
+            * max(0, min(b[1] + b[3], height) - max(b[1], 0))
+            for b in boxes
+        )
+        return min(1.0, covered / float(width * height))
+
+    def _describe_plain(
+        self, refs: Sequence[Ref]
+    ) -> list[tuple[Ref, int, list[int], int, tuple[int, ...]]]:
+        calls: list[Call] = []
+        for ref in refs:
+            calls += [
+                Call(ref.bus, ref.path, ACCESSIBLE, "GetRole"),
+                Call(ref.bus, ref.path, ACCESSIBLE, "GetState"),
+                Call(ref.bus, ref.path, COMPONENT, "GetExtents", "u", (COORD_WINDOW,)),
+            ]
+        replies = self._calls(calls)
+        out = []
+        for index, ref in enumerate(refs):
+            role, state, box = replies[3 * index : 3 * index + 3]
+            if isinstance(role, BusError) or isinstance(state, BusError):
+                continue
+            extents = tuple(int(v) for v in box[0]) if not isinstance(box, BusError) else ()
+            out.append((ref, int(role[0]), list(state[0]), 0, extents))
+        return out
+
+    def _walk(self, root: Ref) -> tuple[list[Ref], list[Ref]]:
+        """Text objects and opaque ones under `root`, breadth first, one batch of calls per
+        level, only into what is showing (for applications without Collection)."""
+        texts: list[Ref] = []
+        opaque: list[Ref] = []
+        level = [root]
+        seen = 0
+        while level and seen < WALK_LIMIT:
+            level = level[: WALK_LIMIT - seen]
+            seen += len(level)
+            calls: list[Call] = []
+            for ref in level:
+                calls += [
+                    Call(ref.bus, ref.path, ACCESSIBLE, "GetRole"),
+                    Call(ref.bus, ref.path, ACCESSIBLE, "GetState"),
+                    Call(ref.bus, ref.path, ACCESSIBLE, "GetInterfaces"),
+                    Call(ref.bus, ref.path, ACCESSIBLE, "GetChildren"),
+                ]
+            replies = self._calls(calls, timeout=max(self.timeout, 2.0))
+            below: list[Ref] = []
+            for index, ref in enumerate(level):
+                role, state, interfaces, children = replies[4 * index : 4 * index + 4]
+                if any(isinstance(r, BusError) for r in (role, state, interfaces, children)):
+                    continue
+                if ref != root and not has_state(state[0], STATE_SHOWING):
+                    continue
+                if TEXT in interfaces[0]:
+                    texts.append(ref)
+                if int(role[0]) in OPAQUE_ROLES:
+                    opaque.append(ref)
+                below.extend(Ref(b, p) for b, p in children[0] if p != NULL)
+            level = below
+        return texts, opaque
+
+
+def connect(*, enable: bool, timeout: float) -> tuple[Bus, bool]:
+    """The accessibility bus, found through the session bus (org.a11y.Bus), with its
+    IsEnabled flag turned on when `enable` and off; says whether this call turned it on."""
+    session = Bus.session(timeout=timeout)
+    enabled_here = False
+    try:
+        address = session.call(Call("org.a11y.Bus", "/org/a11y/bus", "org.a11y.Bus", "GetAddress"))[
+            0
+        ]
+        if enable:
+            status = session.get("org.a11y.Bus", "/org/a11y/bus", "org.a11y.Status", "IsEnabled")
+            if not status:
+                session.set(
+                    "org.a11y.Bus", "/org/a11y/bus", "org.a11y.Status", "IsEnabled", "b", True
+                )
+                enabled_here = True
+                log.info("turned on the desktop's accessibility bus (org.a11y.Status.IsEnabled)")
+    except BusError as error:
+        raise PlatformUnavailable(
+            f"The accessibility bus is not available ({error}); install at-spi2-core."
+        ) from None
+    finally:
+        session.close()
+    return Bus(str(address), timeout=timeout), enabled_here
