@@ -28,6 +28,7 @@ from app.capture.platforms import (
 log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 60
+MISS_SECONDS = 5.0
 
 
 class TextSource(Protocol):
@@ -74,7 +75,7 @@ class AccessiblePlatform:
         self.inner = inner
         self.client = client
         self.name = inner.name
-        self._frames: dict[tuple[int, int, str], Frame | None] = {}
+        self._frames: dict[tuple[int, int, str], tuple[Frame | None, float]] = {}
 
     # -- the platform ---------------------------------------------------------------------------
     def active_window(self) -> WindowContext | None:
@@ -100,10 +101,12 @@ class AccessiblePlatform:
     # -- the accessibility bus ------------------------------------------------------------------
     def frame(self, context: WindowContext) -> Frame | None:
         """The accessible window for this context, looked up once per (window, process,
-        title): a new title or process is a new lookup."""
+        title): a new title or process is a new lookup. "Not found" is asked again after a
+        few seconds (an application registers when the bus is turned on, or late)."""
         key = (context.window_id, context.pid, context.title)
-        if key in self._frames:
-            return self._frames[key]
+        cached = self._frames.get(key)
+        if cached is not None and (cached[0] is not None or time.monotonic() < cached[1]):
+            return cached[0]
         atspi = self.client.use()
         if atspi is None:
             return None
@@ -115,7 +118,7 @@ class AccessiblePlatform:
         self.client.worked()
         if len(self._frames) > 64:
             self._frames.clear()
-        self._frames[key] = found
+        self._frames[key] = (found, time.monotonic() + MISS_SECONDS)
         return found
 
     def _with_address(self, context: WindowContext) -> WindowContext:
@@ -193,7 +196,10 @@ class AtspiWindows:
             private=is_browser(probe) and private_from_cmdline(argv),
         )
         if context.rect is None:
-            context.extra["unplaced"] = True
+            context.extra["unplaced"] = (
+                "are not read: its place on screen is unknown (Wayland tells it only for "
+                "windows that fill the screen)"
+            )
         return context
 
     def _place(self, size: tuple[int, int, int, int] | None) -> Rect | None:

@@ -304,9 +304,10 @@ class VideoStream:
         vp, cp = ctypes.c_void_p, ctypes.c_char_p
         props = lib.pw_properties_new(
             cp(b"media.type"), cp(b"Video"), cp(b"media.category"), cp(b"Capture"),
-            cp(b"media.role"), cp(b"Screen"), cp(b"target.object"), cp(str(node_id).encode()),
-            vp(None),
+            cp(b"media.role"), cp(b"Screen"), vp(None),
         )  # fmt: skip
+        # The node is named by its id in pw_stream_connect (what the portal hands out);
+        # target.object would take it for an object serial, which differs once ids are reused.
         self._stream = lib.pw_stream_new(self._core, name.encode(), props)
         # Kept alive for as long as the stream: PipeWire calls into them from its thread.
         self._callbacks = (

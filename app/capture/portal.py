@@ -33,6 +33,7 @@ SOURCE_MONITOR = 1
 CURSOR_HIDDEN = 1
 PERSIST_UNTIL_REVOKED = 2
 ANSWER_SECONDS = 300
+CONNECT_SECONDS = 5.0
 """How long the person has to answer the portal's question."""
 
 
@@ -208,8 +209,6 @@ class PortalGrabber:
             log.info("the screen-sharing session ended; starting it again")
             self._stop()
         if self.session is None:
-            from app.capture.pipewire import VideoStream
-
             self.starts += 1
             try:
                 session = PortalSession(self._token(), answer_seconds=self.answer_seconds)
@@ -217,21 +216,36 @@ class PortalGrabber:
                 self.refused = str(error)
                 raise
             self._keep(session.restore_token)
-            fd = session.pipewire_fd()
-            streams = []
             try:
-                for node, place in session.streams:
-                    video = VideoStream(node, fd, name="memloci-capture")
-                    streams.append(Stream(node, place, video))
-                for stream in streams:
-                    stream.video.wait_ready(10.0)
+                streams = self._connect(session)
             except GrabFailed:
-                for stream in streams:
-                    stream.video.close()
                 session.close()
                 raise
             self.session, self.streams = session, streams
         return self.streams
+
+    def _connect(self, session: PortalSession) -> list[Stream]:
+        """A PipeWire stream per shared monitor. A session restored without a question starts
+        at once, sometimes before its node is in the PipeWire graph: connecting is tried again
+        for a few seconds."""
+        from app.capture.pipewire import VideoStream
+
+        deadline = time.monotonic() + CONNECT_SECONDS
+        while True:
+            fd = session.pipewire_fd()
+            streams: list[Stream] = []
+            try:
+                for node, place in session.streams:
+                    streams.append(Stream(node, place, VideoStream(node, fd, name="memloci")))
+                for stream in streams:
+                    stream.video.wait_ready(max(1.0, deadline - time.monotonic()))
+                return streams
+            except GrabFailed as error:
+                for stream in streams:
+                    stream.video.close()
+                if time.monotonic() >= deadline or "no node" not in str(error):
+                    raise
+                time.sleep(0.3)
 
     def grab(self, rect: Rect) -> RawImage:
         streams = self._ensure()

@@ -376,18 +376,13 @@ class CaptureService:
         # Text seam (issue 22): the application's own text first; pixels only for what it
         # cannot give, and never for a window whose place on screen is unknown.
         text = self._read_text(session.id, context, now, force, focused)
-        unplaced = bool(context.extra.get("unplaced"))
-        if text is not None and (text.dropped or not text.needs_pixels or unplaced):
+        if text is not None and (text.dropped or not text.needs_pixels):
             return self._text_result(text, session, safe)
+        unplaced = context.extra.get("unplaced")
         if unplaced:
-            return TickResult(
-                "capturing",
-                "its application publishes no text, and its pixels cannot be read here",
-                session.id,
-                session.memory_id,
-                app=safe.app,
-                title=safe.title,
-            )
+            result = self._text_result(text or TextOutcome(), session, safe)
+            result.detail = f"part of it has no published text, and its pixels {unplaced}"
+            return result
         damaged = self._hints.consume(rect) if self._hints is not None and focused else None
         try:
             outcome = self.pipeline.capture(

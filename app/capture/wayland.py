@@ -91,7 +91,7 @@ class WaylandPlatform:
     def active_window(self) -> WindowContext | None:
         context = self.windows.active_window()
         if context is not None and not self.pixels:
-            context.extra["unplaced"] = True  # no way to read pixels here: text only
+            context.extra["unplaced"] = "cannot be read on this desktop"  # text only
         return context
 
     def visible_windows(self) -> list[WindowContext]:
