@@ -176,8 +176,9 @@ def _wayland_words(text: str) -> DesktopReport:
             "application publishes no text"
         )
         allow.append(
-            "allow screen sharing once when your desktop asks (choose 'remember' or "
-            "'allow restore'); Memloci keeps the permission and will not ask again."
+            "allow screen sharing once when your desktop asks, with 'Remember this selection' "
+            "(GNOME) or 'Allow restoring' (Plasma) ticked; Memloci keeps that permission and "
+            "does not ask again at the next start."
         )
     else:
         level = "warn"

@@ -1,5 +1,7 @@
-"""`memloci doctor` checks for screen capture: what works on this display server (X11,
-XWayland, Wayland, headless), the X extensions capture uses, a test grab, and OCR languages."""
+"""`memloci doctor` checks for screen capture: what works on this desktop (X11, Wayland with
+its compositor, headless), in plain words with what the person must allow, whether text comes
+from applications (the accessibility bus), the X extensions capture uses, a test grab, and OCR
+languages."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import shutil
 import subprocess
 from typing import Any
 
+from app.capture.desktop import describe, on_wayland
 from app.capture.platforms import WAYLAND_NOTE, session_kind
 from app.paths import Paths
 
@@ -15,17 +18,18 @@ def checks(paths: Paths) -> list[Any]:
     from app.doctor import FAIL, OK, WARN, Check
 
     kind = session_kind()
+    accessibility = _setting(paths, "accessibility", True)
     results: list[Any] = []
-    if kind == "wayland":
+    if on_wayland() or kind == "wayland":
+        report = describe(accessibility)
+        level = {"ok": OK, "warn": WARN, "fail": FAIL}[report.level]
+        fix = " ".join(report.to_allow)
+        if not on_wayland():
+            level, fix = WARN, "Check WAYLAND_DISPLAY and XDG_RUNTIME_DIR. " + WAYLAND_NOTE
         results.append(
-            Check(
-                "capture",
-                WARN,
-                "Wayland session: screen capture does not work here (no window titles, no "
-                "pixels without a prompt per shot).",
-                WAYLAND_NOTE + " To capture, log in to an 'Xorg'/X11 session.",
-            )
+            Check("capture", level, " ".join([report.headline, *report.details[1:]]), fix)
         )
+        results.append(_accessibility(report.details[0] if report.details else "", OK, WARN, Check))
     elif kind == "headless":
         results.append(
             Check("capture", WARN, "no display: nothing to capture", "Capture needs a desktop.")
@@ -41,8 +45,30 @@ def checks(paths: Paths) -> list[Any]:
         )
     else:
         results.append(_x11(kind, OK, WARN, FAIL, Check))
+        results.append(_accessibility(describe(accessibility).details[0], OK, WARN, Check))
     results.append(_languages(paths, OK, WARN, Check))
     return results
+
+
+def _setting(paths: Paths, name: str, default: Any) -> Any:
+    from app.settings import Settings
+
+    try:
+        return getattr(Settings.load(paths.settings_file).capture, name)
+    except Exception:
+        return default
+
+
+def _accessibility(sentence: str, ok: str, warn: str, check: Any) -> Any:
+    """Is text read from applications (the accessibility bus) or only from pixels?"""
+    if sentence.startswith("Text comes first"):
+        return check("accessibility", ok, sentence)
+    fix = ""
+    if "not running" in sentence:
+        fix = "sudo apt-get install at-spi2-core (or your distribution's at-spi2-core)"
+    elif "is off" in sentence:
+        fix = "memloci config set capture.accessibility true"
+    return check("accessibility", warn, sentence, fix)
 
 
 def _x11(kind: str, ok: str, warn: str, fail: str, check: Any) -> Any:

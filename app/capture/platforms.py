@@ -126,9 +126,10 @@ def session_kind() -> str:
 
 
 WAYLAND_NOTE = (
-    "Wayland does not let applications read the screen or other windows' titles without a "
-    "portal prompt per shot, so capture needs an X11 session (or XWayland, which shows only "
-    "X11 applications). Search, chat, import and autofill work everywhere."
+    "On Wayland, Memloci learns the window in front from the compositor (sway) or from the "
+    "accessibility bus, reads the text applications publish, and reads pixels through wlroots "
+    "screencopy or the desktop's screen-sharing portal; here the Wayland compositor "
+    "(WAYLAND_DISPLAY) does not answer. Search, chat, import and autofill work everywhere."
 )
 
 

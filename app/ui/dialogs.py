@@ -124,6 +124,10 @@ class SetupDialog(QDialog):
         self.monitors.addItem("All monitors", "all")
         self.monitors.addItem("Only the primary monitor", "primary")
         cform.addRow("Monitors", self.monitors)
+        self.desktop_note = QLabel("Checking what this desktop lets Memloci read…")
+        self.desktop_note.setObjectName("muted")
+        self.desktop_note.setWordWrap(True)
+        cform.addRow(self.desktop_note)
         self.capture.toggled.connect(self.interval.setEnabled)
         self.capture.toggled.connect(self.monitors.setEnabled)
         self.exclusions = QListWidget()
@@ -142,6 +146,13 @@ class SetupDialog(QDialog):
         buttons.accepted.connect(self._check)
         layout.addWidget(buttons)
         self._from_env = passphrase_from_env
+
+    def set_desktop_note(self, level: str, text: str) -> None:
+        """What capture can do on this desktop and what to allow (from `capture_desktop`)."""
+        self.desktop_note.setText(text)
+        self.desktop_note.setObjectName("muted" if level == "ok" else "warning")
+        self.desktop_note.style().unpolish(self.desktop_note)
+        self.desktop_note.style().polish(self.desktop_note)
 
     def set_keyring_available(self, available: bool, detail: str) -> None:
         self.keyring.setEnabled(available)

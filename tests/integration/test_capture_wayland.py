@@ -179,6 +179,18 @@ def test_sway_idle_comes_from_the_compositor_and_a_locker_locks(sway, memloci, m
         process.wait()
 
 
+@needs_sway
+def test_doctor_says_what_works_on_sway(sway, home) -> None:
+    from app.capture.doctor import checks
+    from app.paths import Paths
+
+    found = {c.name: c for c in checks(Paths.resolve(home))}
+    assert found["capture"].status == "ok"
+    assert "sway tells Memloci which window is in front" in found["capture"].detail
+    assert "screencopy" in found["capture"].detail and not found["capture"].fix
+    assert found["accessibility"].status == "ok"
+
+
 # -- GNOME ----------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def gnome_desk() -> Iterator[Mutter]:
@@ -205,6 +217,17 @@ def person(desk: Mutter, share: bool, seconds: float = 40) -> tuple[threading.Th
     )
     thread.start()
     return thread, answered
+
+
+@needs_gnome
+def test_doctor_says_what_to_allow_on_gnome(gnome, home) -> None:
+    from app.capture.doctor import checks
+    from app.paths import Paths
+
+    found = {c.name: c for c in checks(Paths.resolve(home))}
+    assert "the window in front comes from the accessibility bus" in found["capture"].detail
+    assert "screen-sharing portal" in found["capture"].detail
+    assert "Remember this selection" in found["capture"].fix
 
 
 @needs_gnome
