@@ -583,6 +583,7 @@ def answer_share_dialog(env: dict[str, str], share: bool = True, seconds: float 
     press Share (or Cancel), through the accessibility bus. False when no dialog came."""
     from app.capture.atspi import ACCESSIBLE, PROPS, Atspi, Ref
     from app.capture.dbus import Call
+    from app.capture.platforms import PlatformUnavailable
 
     saved = {k: os.environ.get(k) for k in ("DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR")}
     os.environ.update({k: env[k] for k in saved})
@@ -624,6 +625,8 @@ def answer_share_dialog(env: dict[str, str], share: bool = True, seconds: float 
         button = find(dialog.ref, "button", "Share" if share else "Cancel")[-1]
         bus.call(Call(button.bus, button.path, "org.a11y.atspi.Action", "DoAction", "i", (0,)))
         return True
+    except PlatformUnavailable:  # the desk went away while waiting
+        return False
     finally:
         atspi.close()
         for key, value in saved.items():

@@ -12,7 +12,6 @@ another program (unlike X window ids).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from collections.abc import Sequence
@@ -77,17 +76,6 @@ COORD_WINDOW = 1
 SORT_CANONICAL = 1
 MATCH_ALL, MATCH_ANY = 1, 2
 OBJECT_CHAR = "\ufffc"  # where a child object sits in its parent's text
-
-WHOLE_TEXT_LIMIT = 4_000
-"""Texts up to this many characters are read whole; longer ones only where they show."""
-READ_LIMIT = 20_000
-"""Characters read from one object at most."""
-TOTAL_LIMIT = 60_000
-"""Characters read from one window at most."""
-OBJECT_LIMIT = 1_500
-"""Text objects read from one window at most."""
-WALK_LIMIT = 3_000
-"""Objects visited when an application cannot be searched in one call (no Collection)."""
 
 
 def has_state(states: Sequence[int], state: int) -> bool:
@@ -159,36 +147,9 @@ class AccessibleText:
         return ""
 
 
-def assemble(texts: Sequence[str], limit: int = TOTAL_LIMIT) -> list[str]:
-    """Lines from the texts of a window's objects, in reading order. A container whose text
-    holds its children (a paragraph around a link: "approved the \ufffc project") is left out
-    when the objects after it (its children come next) repeat its words; exact repeats of a
-    line are kept once."""
-    words_after: list[set[str]] = []
-    for index in range(len(texts)):
-        following = texts[index + 1 : index + 1 + 24]
-        words_after.append({w for t in following for w in t.replace(OBJECT_CHAR, " ").split()})
-    lines: list[str] = []
-    seen: set[str] = set()
-    total = 0
-    for index, text in enumerate(texts):
-        if OBJECT_CHAR in text:
-            own = set(text.replace(OBJECT_CHAR, " ").split())
-            if own <= words_after[index]:
-                continue
-        for raw in text.replace(OBJECT_CHAR, " ").splitlines():
-            line = " ".join(raw.split())
-            if not line or line in seen:
-                continue
-            seen.add(line)
-            lines.append(line)
-            total += len(line)
-            if total >= limit:
-                return lines
-    return lines
-
-
-def _rule(states: Sequence[int] = (), roles: Sequence[int] = (), interfaces: Sequence[str] = ()):
+def match_rule(
+    states: Sequence[int] = (), roles: Sequence[int] = (), interfaces: Sequence[str] = ()
+):
     """A Collection match rule: (states, match, attributes, match, roles, match, interfaces,
     match, invert), as libatspi marshals it."""
     state_bits = [0, 0]
@@ -241,7 +202,7 @@ class Atspi:
             self._bus = None
         self._pids.clear()
 
-    def _calls(self, calls: Sequence[Call], timeout: float | None = None) -> list[Any]:
+    def call_many(self, calls: Sequence[Call], timeout: float | None = None) -> list[Any]:
         self.calls += len(calls)
         try:
             return self.bus().calls(calls, timeout=timeout)
@@ -252,7 +213,7 @@ class Atspi:
     # -- applications and windows ---------------------------------------------------------------
     def applications(self) -> list[tuple[Ref, int]]:
         """Every application on the bus with its process id (0 when unknown)."""
-        (children,) = self._calls(
+        (children,) = self.call_many(
             [Call(REGISTRY, ROOT, ACCESSIBLE, "GetChildren")], timeout=self.timeout
         )
         if isinstance(children, BusError):
@@ -271,7 +232,7 @@ class Atspi:
             )
             for name in unknown
         ]
-        for name, reply in zip(unknown, self._calls(pid_calls), strict=True):
+        for name, reply in zip(unknown, self.call_many(pid_calls), strict=True):
             self._pids[name] = int(reply[0]) if not isinstance(reply, BusError) else 0
         alive = {a.bus for a in apps}
         for name in [n for n in self._pids if n not in alive]:
@@ -280,8 +241,8 @@ class Atspi:
 
     def frames(self, apps: Sequence[tuple[Ref, int]]) -> list[Frame]:
         """The top-level windows of these applications, with title and state."""
-        children = self._calls([Call(a.bus, a.path, ACCESSIBLE, "GetChildren") for a, _ in apps])
-        names = self._calls(
+        children = self.call_many([Call(a.bus, a.path, ACCESSIBLE, "GetChildren") for a, _ in apps])
+        names = self.call_many(
             [Call(a.bus, a.path, PROPS, "Get", "ss", (ACCESSIBLE, "Name")) for a, _ in apps]
         )
         refs: list[tuple[Ref, Ref, str, int]] = []
@@ -302,7 +263,7 @@ class Atspi:
                 Call(ref.bus, ref.path, ACCESSIBLE, "GetState"),
                 Call(ref.bus, ref.path, PROPS, "Get", "ss", (ACCESSIBLE, "Name")),
             ]
-        replies = self._calls(calls)
+        replies = self.call_many(calls)
         found: list[Frame] = []
         for index, (ref, app, app_name, pid) in enumerate(refs):
             role, state, name = replies[3 * index : 3 * index + 3]
@@ -354,13 +315,13 @@ class Atspi:
 
     def still(self, frame: Frame) -> bool:
         """Is this window still there under the same title?"""
-        reply = self._calls(
+        reply = self.call_many(
             [Call(frame.ref.bus, frame.ref.path, PROPS, "Get", "ss", (ACCESSIBLE, "Name"))]
         )[0]
         return not isinstance(reply, BusError) and reply[0][1] == frame.title
 
     def extents(self, ref: Ref) -> tuple[int, int, int, int] | None:
-        reply = self._calls(
+        reply = self.call_many(
             [Call(ref.bus, ref.path, COMPONENT, "GetExtents", "u", (COORD_WINDOW,))]
         )[0]
         if isinstance(reply, BusError):
@@ -370,13 +331,13 @@ class Atspi:
     # -- the page address -----------------------------------------------------------------------
     def document_url(self, frame: Frame) -> str:
         """The address of the web document showing in a browser window ('' when unknown)."""
-        docs = self._matches(
-            frame.ref, _rule(states=(STATE_SHOWING,), roles=(ROLE_DOCUMENT_WEB,)), 4
+        docs = self.matches(
+            frame.ref, match_rule(states=(STATE_SHOWING,), roles=(ROLE_DOCUMENT_WEB,)), 4
         )
         if not docs:
             return ""
         # Chromium names the address URI, Firefox DocURL.
-        for reply in self._calls([Call(d.bus, d.path, DOCUMENT, "GetAttributes") for d in docs]):
+        for reply in self.call_many([Call(d.bus, d.path, DOCUMENT, "GetAttributes") for d in docs]):
             if isinstance(reply, BusError):
                 continue
             attributes = dict(reply[0])
@@ -385,12 +346,12 @@ class Atspi:
                 return str(url)
         return ""
 
-    def _matches(self, ref: Ref, rule: Any, count: int) -> list[Ref] | None:
+    def matches(self, ref: Ref, rule: Any, count: int) -> list[Ref] | None:
         """Objects under `ref` matching `rule`, in document order; None when the application
         cannot be searched this way."""
         if ref.bus in self._flat:
             return None
-        reply = self._calls(
+        reply = self.call_many(
             [
                 Call(
                     ref.bus,
@@ -412,187 +373,11 @@ class Atspi:
     # -- text -----------------------------------------------------------------------------------
     def read(self, frame: Frame) -> AccessibleText:
         """The text showing in this window, in reading order, and how much of the window has
-        no text to give."""
-        started = time.monotonic()
+        no text to give (`app.capture.atspi_text`)."""
+        from app.capture.atspi_text import read_window
+
         self.reads += 1
-        result = AccessibleText()
-        size = self.extents(frame.ref)
-        width, height = (size[2], size[3]) if size else (0, 0)
-        texts = self._matches(
-            frame.ref, _rule(states=(STATE_SHOWING,), interfaces=("Text",)), OBJECT_LIMIT
-        )
-        opaque = self._matches(
-            frame.ref, _rule(states=(STATE_SHOWING,), roles=tuple(OPAQUE_ROLES)), 64
-        )
-        if texts is None:
-            texts, opaque = self._walk(frame.ref)
-        texts = texts[:OBJECT_LIMIT]
-        described = self._describe(texts)
-        result.objects = len(described)
-        result.lines = self._texts(described, width, height)
-        result.opaque_share = self._opaque_share(opaque or [], described, width, height)
-        if frame.ref.bus:
-            with contextlib.suppress(PlatformUnavailable):
-                result.url = self.document_url(frame) if self._has_web(described) else ""
-        result.seconds = time.monotonic() - started
-        return result
-
-    def _describe(
-        self, refs: Sequence[Ref]
-    ) -> list[tuple[Ref, int, list[int], int, tuple[int, ...]]]:
-        """(ref, role, states, characters, extents in the window) for each object."""
-        calls: list[Call] = []
-        for ref in refs:
-            calls += [
-                Call(ref.bus, ref.path, ACCESSIBLE, "GetRole"),
-                Call(ref.bus, ref.path, ACCESSIBLE, "GetState"),
-                Call(ref.bus, ref.path, PROPS, "Get", "ss", (TEXT, "CharacterCount")),
-                Call(ref.bus, ref.path, COMPONENT, "GetExtents", "u", (COORD_WINDOW,)),
-            ]
-        replies = self._calls(calls, timeout=max(self.timeout, 2.0))
-        out = []
-        for index, ref in enumerate(refs):
-            role, state, count, box = replies[4 * index : 4 * index + 4]
-            if isinstance(role, BusError) or isinstance(state, BusError):
-                continue
-            chars = int(count[0][1]) if not isinstance(count, BusError) else -1
-            extents = tuple(int(v) for v in box[0]) if not isinstance(box, BusError) else ()
-            out.append((ref, int(role[0]), list(state[0]), chars, extents))
-        return out
-
-    def _texts(self, described: Sequence[Any], width: int, height: int) -> list[str]:
-        calls: list[Call] = []
-        for ref, role, states, chars, box in described:
-            if role == ROLE_PASSWORD_TEXT or not has_state(states, STATE_VISIBLE) or chars == 0:
-                continue
-            if 0 <= chars <= WHOLE_TEXT_LIMIT or len(box) != 4 or not (width and height):
-                calls.append(
-                    Call(
-                        ref.bus,
-                        ref.path,
-                        TEXT,
-                        "GetText",
-                        "ii",
-                        (0, min(chars, READ_LIMIT) if chars > 0 else -1),
-                    )
-                )
-                continue
-            # A long text: only the part inside the window, from the offsets at its corners.
-            left, top = max(box[0], 0), max(box[1], 0)
-            right, bottom = min(box[0] + box[2], width) - 1, min(box[1] + box[3], height) - 1
-            if right <= left or bottom <= top:
-                continue
-            first, last = self._calls(
-                [
-                    Call(
-                        ref.bus,
-                        ref.path,
-                        TEXT,
-                        "GetOffsetAtPoint",
-                        "iiu",
-                        (left, top, COORD_WINDOW),
-                    ),
-                    Call(
-                        ref.bus,
-                        ref.path,
-                        TEXT,
-                        "GetOffsetAtPoint",
-                        "iiu",
-                        (right, bottom, COORD_WINDOW),
-                    ),
-                ]
-            )
-            start = int(first[0]) if not isinstance(first, BusError) and int(first[0]) >= 0 else 0
-            end = (
-                int(last[0])
-                if not isinstance(last, BusError) and int(last[0]) > start
-                else start + READ_LIMIT
-            )
-            end = min(end + 200, start + READ_LIMIT, chars)  # the last line's rest
-            calls.append(Call(ref.bus, ref.path, TEXT, "GetText", "ii", (start, end)))
-        texts = [
-            str(reply[0])
-            for reply in self._calls(calls, timeout=max(self.timeout, 2.0))
-            if not isinstance(reply, BusError)
-        ]
-        return assemble(texts)
-
-    @staticmethod
-    def _has_web(described: Sequence[Any]) -> bool:
-        return any(role == ROLE_DOCUMENT_WEB for _, role, *_ in described)
-
-    def _opaque_share(
-        self, opaque: Sequence[Ref], described: Sequence[Any], width: int, height: int
-    ) -> float:
-        if not opaque or not (width and height):
-            return 0.0
-        with_text = {ref: chars for ref, _, _, chars, _ in described}
-        boxes = []
-        for ref, role, states, _, box in self._describe_plain(opaque):
-            if role == ROLE_TERMINAL and with_text.get(ref, 0) > 0:
-                continue  # a terminal that publishes its text (VTE) needs no OCR
-            if len(box) == 4 and has_state(states, STATE_VISIBLE):
-                boxes.append(box)
-        covered = sum(
-            max(0, min(b[0] + b[2], width) - max(b[0], 0))
-            * max(0, min(b[1] + b[3], height) - max(b[1], 0))
-            for b in boxes
-        )
-        return min(1.0, covered / float(width * height))
-
-    def _describe_plain(
-        self, refs: Sequence[Ref]
-    ) -> list[tuple[Ref, int, list[int], int, tuple[int, ...]]]:
-        calls: list[Call] = []
-        for ref in refs:
-            calls += [
-                Call(ref.bus, ref.path, ACCESSIBLE, "GetRole"),
-                Call(ref.bus, ref.path, ACCESSIBLE, "GetState"),
-                Call(ref.bus, ref.path, COMPONENT, "GetExtents", "u", (COORD_WINDOW,)),
-            ]
-        replies = self._calls(calls)
-        out = []
-        for index, ref in enumerate(refs):
-            role, state, box = replies[3 * index : 3 * index + 3]
-            if isinstance(role, BusError) or isinstance(state, BusError):
-                continue
-            extents = tuple(int(v) for v in box[0]) if not isinstance(box, BusError) else ()
-            out.append((ref, int(role[0]), list(state[0]), 0, extents))
-        return out
-
-    def _walk(self, root: Ref) -> tuple[list[Ref], list[Ref]]:
-        """Text objects and opaque ones under `root`, breadth first, one batch of calls per
-        level, only into what is showing (for applications without Collection)."""
-        texts: list[Ref] = []
-        opaque: list[Ref] = []
-        level = [root]
-        seen = 0
-        while level and seen < WALK_LIMIT:
-            level = level[: WALK_LIMIT - seen]
-            seen += len(level)
-            calls: list[Call] = []
-            for ref in level:
-                calls += [
-                    Call(ref.bus, ref.path, ACCESSIBLE, "GetRole"),
-                    Call(ref.bus, ref.path, ACCESSIBLE, "GetState"),
-                    Call(ref.bus, ref.path, ACCESSIBLE, "GetInterfaces"),
-                    Call(ref.bus, ref.path, ACCESSIBLE, "GetChildren"),
-                ]
-            replies = self._calls(calls, timeout=max(self.timeout, 2.0))
-            below: list[Ref] = []
-            for index, ref in enumerate(level):
-                role, state, interfaces, children = replies[4 * index : 4 * index + 4]
-                if any(isinstance(r, BusError) for r in (role, state, interfaces, children)):
-                    continue
-                if ref != root and not has_state(state[0], STATE_SHOWING):
-                    continue
-                if TEXT in interfaces[0]:
-                    texts.append(ref)
-                if int(role[0]) in OPAQUE_ROLES:
-                    opaque.append(ref)
-                below.extend(Ref(b, p) for b, p in children[0] if p != NULL)
-            level = below
-        return texts, opaque
+        return read_window(self, frame)
 
 
 def connect(*, enable: bool, timeout: float) -> tuple[Bus, bool]:

@@ -11,7 +11,8 @@ import struct
 import numpy as np
 import pytest
 
-from app.capture.atspi import OBJECT_CHAR, AccessibleText, _rule, assemble, has_state
+from app.capture.atspi import OBJECT_CHAR, AccessibleText, has_state, match_rule
+from app.capture.atspi_text import assemble
 from app.capture.context import Rect
 from tests.unit.capture_fakes import Clock, FakePlatform, FakeScreen, fake_capture
 
@@ -162,7 +163,7 @@ def test_assemble_drops_containers_their_children_repeat_and_exact_repeats() -> 
 
 
 def test_match_rules_carry_states_and_roles_as_libatspi_bit_sets() -> None:
-    states, state_match, attrs, _, roles, role_match, ifaces, _, invert = _rule(
+    states, state_match, attrs, _, roles, role_match, ifaces, _, invert = match_rule(
         states=(25,), roles=(95, 6), interfaces=("Text",)
     )
     assert states == [1 << 25, 0] and state_match == 1 and attrs == {}
