@@ -55,6 +55,11 @@ if mode.startswith("canvas"):  # text painted with cairo: nothing to read but pi
 else:
     scroller = Gtk.ScrolledWindow()
     view = Gtk.TextView(); view.set_wrap_mode(Gtk.WrapMode.WORD)
+    points = next((a[5:] for a in sys.argv[4:] if a.startswith("font=")), "")
+    if points:  # a smaller or larger text font, as dense applications use
+        css = Gtk.CssProvider()
+        css.load_from_data(f"textview {{ font: {points}pt Sans; }}".encode())
+        view.get_style_context().add_provider(css, 800)
     view.get_buffer().set_text(text)
     scroller.add(view)
     box.pack_start(scroller, True, True, 0)

@@ -11,7 +11,9 @@ scripting): the active frame on the accessibility bus is the window in front.
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from app.capture.atspi import AccessibleText, Atspi, Frame
@@ -221,7 +223,62 @@ class AtspiWindows:
         return [active] if active is not None else []
 
     def hints(self) -> ChangeHints | None:
-        return None
+        return AtspiHints()
 
     def close(self) -> None:
         self.client.close()
+
+
+class AtspiHints:
+    """Window activations announced on the accessibility bus (the registry forwards
+    "window:activate" from every application), on a thread of its own with its own
+    connection: a window coming in front is looked at at once, not at the next tick. Nothing
+    is said about pixels, so every rectangle counts as possibly changed."""
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._bus: Any = None
+
+    def start(self, on_context_change: Callable[[], None]) -> None:
+        from app.capture.atspi import REGISTRY, connect
+        from app.capture.dbus import BusError, Call
+
+        bus, _ = connect(enable=False, timeout=2.0)
+        try:
+            bus.subscribe(interface="org.a11y.atspi.Event.Window", member="Activate")
+            registry = (REGISTRY, "/org/a11y/atspi/registry", "org.a11y.atspi.Registry")
+            try:
+                bus.call(Call(*registry, "RegisterEvent", "sass", ("window:activate", [], "")))
+            except BusError:  # registries before at-spi2-core 2.46 take the event alone
+                bus.call(Call(*registry, "RegisterEvent", "s", ("window:activate",)))
+        except BaseException:
+            bus.close()
+            raise
+        self._bus = bus
+        self._stop.clear()
+        self._thread = threading.Thread(
+            target=self._run, args=(on_context_change,), name="capture-atspi-events", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, on_change: Callable[[], None]) -> None:
+        try:
+            while not self._stop.is_set():
+                if any(True for _ in self._bus.signals(1.0)):
+                    on_change()
+        except PlatformUnavailable:
+            log.warning("the accessibility bus closed; window changes are seen at each look")
+
+    def consume(self, rect: Rect) -> bool:
+        return True
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        self._stop.set()
+        self._thread.join(timeout=3)
+        self._thread = None
+        if self._bus is not None:
+            self._bus.close()
+            self._bus = None

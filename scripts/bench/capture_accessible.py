@@ -131,15 +131,17 @@ def share_answerer(desk: Any) -> threading.Thread | None:
 
 
 def recall_precision(desk: Any, kind: str, rng: random.Random) -> tuple[float, float, str]:
-    """Three windows of known text, one look at each."""
+    """Four windows of known text, one look at each: two in the toolkit's text font, two in
+    a small 7-point font (dense documents, spreadsheets, chat sidebars)."""
     memloci = open_memloci(kind)
     shown: Counter[str] = Counter()
     read: Counter[str] = Counter()
     paths: Counter[str] = Counter()
     try:
-        for n in range(3):
+        for n, font in enumerate(("", "", "font=7", "font=7")):
             text = paragraphs(rng, 2, 3)
-            window = desk.gtk(f"notes-{n}.txt - Text Editor", text, "text", 16, "max")
+            extra = ("max", font) if font else ("max",)
+            window = desk.gtk(f"notes-{n}.txt - Text Editor", text, "text", 16, *extra)
             focus(desk, window)
             share_answerer(desk)
             result = memloci.capture_now()

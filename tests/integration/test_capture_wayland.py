@@ -249,6 +249,26 @@ def test_gnome_window_in_front_comes_from_the_accessibility_bus(gnome, memloci) 
 
 
 @needs_gnome
+def test_gnome_a_window_coming_in_front_is_read_at_once_not_at_the_next_tick(
+    gnome, memloci
+) -> None:
+    from tests.integration.test_capture_x11 import configure
+
+    gnome.gtk("alpha.txt - Text Editor", "Alpha notes about the Bergen office.")
+    configure(memloci, interval_seconds=30, event_debounce_seconds=0.5)
+    memloci.capture_start()
+    try:
+        assert wait_for(lambda: memloci.search("Bergen"), 20)
+        time.sleep(1)
+        started = time.monotonic()
+        gnome.gtk("beta.txt - Text Editor", "Beta notes about the Tromso office.")
+        assert wait_for(lambda: memloci.search("Tromso"), 25)
+        assert time.monotonic() - started < 12  # the window's activation, not the 30 s tick
+    finally:
+        memloci.capture_stop()
+
+
+@needs_gnome
 @needs_ocr
 def test_gnome_pixels_through_the_portal_asked_once(gnome, memloci) -> None:
     gnome.gtk("survey.png - Viewer", CANVAS, "canvas", 28)
