@@ -134,8 +134,9 @@ class CaptureSettings(Section):
     monitors: list[int] = Field(default_factory=list)
     """Monitor numbers to capture (1 = first); empty means all."""
     xwayland: bool = False
-    """Under Wayland, capture the X11 applications XWayland shows (native Wayland windows stay
-    unseen, and their time may be counted to the last X11 window in front)."""
+    """Under Wayland, when the compositor itself cannot be reached, capture the X11
+    applications XWayland shows (native Wayland windows stay unseen). A Wayland session whose
+    compositor answers is captured through Wayland whatever this says."""
     other_monitors_every: int = Field(default=10, ge=1, le=1_000)
     """Unfocused monitors are looked at every Nth tick (the focused one every tick)."""
     forced_frame_seconds: float = Field(default=60, ge=5, le=3_600)

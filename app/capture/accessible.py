@@ -49,6 +49,17 @@ class AtspiClient:
         self._down_until = 0.0
         self.problem = ""
 
+    def warm(self) -> None:
+        """Connect now: the bus's IsEnabled flag goes on when capture starts, so applications
+        started afterwards (Chromium reads the flag only when it starts) publish their text."""
+        atspi = self.use()
+        if atspi is None:
+            return
+        try:
+            atspi.bus()
+        except PlatformUnavailable as error:
+            self.failed(error)
+
     def use(self) -> Atspi | None:
         if time.monotonic() < self._down_until:
             return None
@@ -77,6 +88,7 @@ class AccessiblePlatform:
         self.inner = inner
         self.client = client
         self.name = inner.name
+        client.warm()
         self._frames: dict[tuple[int, int, str], tuple[Frame | None, float]] = {}
 
     # -- the platform ---------------------------------------------------------------------------

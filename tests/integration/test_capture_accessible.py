@@ -7,8 +7,10 @@ secrets stay out; Qt windows appear once Memloci turns the bus's IsEnabled flag 
 from __future__ import annotations
 
 import shutil
+import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -168,3 +170,67 @@ def test_typing_reaches_search_through_the_application_text(desk, memloci) -> No
         memloci.capture_stop()
     assert memloci.search("kayak rudder")
     assert service.reader.runs == 0
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs chromium")
+def test_a_browser_page_address_comes_from_the_browser_and_rules_see_it(
+    desk, memloci, tmp_path: Path
+) -> None:
+    """Chromium publishes its pages when started with --force-renderer-accessibility: the
+    page's words and its address come from the browser, so an address rule excludes a page
+    whose title says nothing of where it is."""
+    site = tmp_path / "mybank" / "login.html"
+    site.parent.mkdir()
+    site.write_text("<title>Welcome back</title><p>Balance 1843 kroner on the savings account</p>")
+    notes = tmp_path / "notes.html"
+    notes.write_text(
+        "<title>Trip notes</title><h1>Trip notes</h1><p>The ferry to Hareid leaves at nine.</p>"
+    )
+    memloci.capture_exclude("url", "*mybank*")
+    memloci.capture_now()  # capture starts (and turns the accessibility bus on) before the browser
+
+    def browse(page: Path) -> subprocess.Popen:
+        browser = subprocess.Popen(
+            [
+                "chromium",
+                "--no-sandbox",
+                "--force-renderer-accessibility",
+                f"--user-data-dir={tmp_path / 'profile'}",
+                "--no-first-run",
+                "--disable-gpu",
+                f"file://{page}",
+            ],
+            env=desk.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        title = page.read_text().split("<title>")[1].split("<")[0]
+        assert wait_for(lambda: bool(desk.x.xdotool("search", "--name", title)), 90)
+        desk.x.xdotool(
+            "windowfocus", "--sync", desk.x.xdotool("search", "--name", title).split()[-1]
+        )
+        time.sleep(2)  # the page's accessibility tree is built
+        return browser
+
+    browser = browse(notes)
+    try:
+        deadline = time.monotonic() + 30
+        result = memloci.capture_now()
+        while result.read != "text" and time.monotonic() < deadline:
+            time.sleep(1)  # the renderer's tree may come a moment after the window
+            result = memloci.capture_now()
+        assert result.read == "text", "the page text never came from the browser"
+        memory = memloci.get(result.memory_id).fields["details"]
+        assert "The ferry to Hareid leaves at nine." in memory
+        assert f"Address: file://{notes}" in memory
+    finally:
+        browser.terminate()
+        browser.wait(10)
+    browser = browse(site)
+    try:
+        result = memloci.capture_now()
+        assert result.activity == "excluded" and "mybank" in result.detail
+        assert not memloci.search("kroner")
+    finally:
+        browser.terminate()
+        browser.wait(10)
