@@ -26,9 +26,12 @@ from app.domain import Memory, MemoryType, SearchHit, Source, to_iso, utcnow
 from app.errors import InvalidInput, ModelUnavailable
 from app.llm.base import ChatModel, Completion, GenerationOptions, Message
 from app.memory import kind_of
-from app.retrieval import SearchRequest
+from app.retrieval import Retriever, SearchRequest
 from app.security.redact import redact_text
 from app.settings import ModelSettings
+from app.store.memories import MemoryRepository
+from app.store.queue import WorkQueue
+from app.store.writer import Initiator, Writer
 
 log = logging.getLogger(__name__)
 
@@ -112,15 +115,20 @@ def topic(question: str, session: ChatSession) -> str:
 class ChatAgent:
     def __init__(
         self,
-        services: Any,
+        *,
+        repo: MemoryRepository,
+        writer: Writer,
+        queue: WorkQueue,
+        retriever: Retriever,
         model: Callable[[], ChatModel],
         settings: Callable[[], ModelSettings],
-        notify: Callable[[list[Memory], list[Memory]], None] | None = None,
     ) -> None:
-        self.s = services
+        self.repo = repo
+        self.writer = writer
+        self.queue = queue
+        self.retriever = retriever
         self._model = model
         self._settings = settings
-        self._notify = notify or (lambda added, changed: None)
 
     # -- memory of the conversation -----------------------------------------------------------
     def _record(self, session: ChatSession, speaker: str, text: str) -> Memory:
@@ -132,8 +140,8 @@ class ChatAgent:
         fields = kind.build(
             text, {"occurred_at": to_iso(now), "event_type": "chat", "actor": speaker}
         )
-        with self.s.database.write() as db:
-            memory = self.s.repo.insert(
+        with self.writer.batch(Initiator.USER) as batch:
+            memory = batch.insert(
                 MemoryType.EPISODIC,
                 fields,
                 sources=[Source("chat", message_id)],
@@ -151,9 +159,7 @@ class ChatAgent:
                 "timestamp": to_iso(now),
                 "attachments": [],
             }
-            self.s.queue.put("chat", payload, ref=message_id, db=db)
-        self.s.retriever.indexed([memory])
-        self._notify([memory], [])
+            self.queue.put("chat", payload, ref=message_id, db=batch.db)
         return memory
 
     def _save(self, request: Remember, session: ChatSession) -> Memory:
@@ -168,31 +174,26 @@ class ChatAgent:
                 "sensitivity": request.sensitivity,
             }
         elif request.target == "core":
-            block = self.s.repo.core_block("human")
-            kind = kind_of(MemoryType.CORE)
-            if block is not None:
-                merged = kind.append(block.fields, request.value)  # type: ignore[attr-defined]
-                memory = self.s.repo.update(
-                    block.id, merged, actor="user", reason="asked to remember", add_sources=[source]
-                )
-                self.s.retriever.indexed([memory])
-                self._notify([], [memory])
-                return memory
-            memory_type, fields = MemoryType.CORE, {"label": "human", "value": request.value}
+            return self.writer.add(
+                MemoryType.CORE,
+                request.value,
+                {"label": "human"},
+                sources=[source],
+                actor="user",
+                importance=1.0,
+                reason="asked to remember",
+            )
         else:
             memory_type, fields = MemoryType.SEMANTIC, {"summary": request.value}
-        memory = self.s.repo.insert(
+        return self.writer.add(
             memory_type,
-            kind_of(memory_type).build(None, fields),
+            None,
+            fields,
             sources=[source],
-            origin="user",
             actor="user",
             importance=1.0,
             reason="asked to remember",
         )
-        self.s.retriever.indexed([memory])
-        self._notify([memory], [])
-        return memory
 
     # -- retrieval ----------------------------------------------------------------------------
     def retrieve(self, query: str, session: ChatSession) -> list[SearchHit]:
@@ -202,7 +203,7 @@ class ChatAgent:
         hits: dict[str, SearchHit] = {}
         tops: list[SearchHit] = []
         for memory_type, limit in PER_TYPE.items():
-            found = self.s.retriever.search(
+            found = self.retriever.search(
                 SearchRequest(query=query, types=(memory_type,), limit=limit + 2)
             )
             kept = [h for h in found if not _own_or_reply(h, session.id)][:limit]
@@ -218,7 +219,7 @@ class ChatAgent:
     def _core_text(self) -> str:
         parts = []
         for label, heading in (("human", "ABOUT THE PERSON"), ("persona", "HOW TO ANSWER")):
-            block = self.s.repo.core_block(label)
+            block = self.repo.core_block(label)
             if block is not None:
                 value = redact_text(str(block.fields["value"]))  # no secret reaches a prompt
                 parts.append(f"{heading}:\n{clip(value, 1500)}")
@@ -368,13 +369,8 @@ class ChatAgent:
         """Memories that answered a question are rehearsed: their importance rises a little."""
         if not ids:
             return
-        marks = ",".join("?" * len(ids))
-        with self.s.database.write() as db:
-            db.conn.execute(
-                "UPDATE memories SET importance = min(1.0, importance + 0.05) "
-                f"WHERE id IN ({marks})",
-                ids,
-            )
+        with self.writer.batch(Initiator.USER) as batch:
+            batch.reinforce(ids, 0.05)
 
 
 def _own_or_reply(hit: SearchHit, conversation: str) -> bool:

@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("app.api.server")
 
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"})
+CLIENT_TOKEN_HELP = (
+    "This is an MCP client's token; it serves /mcp only (the /v1 endpoints take the API token)."
+)
 TOKEN_HELP = (
     "Missing or wrong token: send 'Authorization: Bearer TOKEN' (see `memloci serve --show-token`)."
 )
@@ -153,7 +157,7 @@ class Guard:
         if caller is None:
             self._take(f"refused:{origin or 'local'}")
             raise ApiError(401, TOKEN_HELP, {"WWW-Authenticate": 'Bearer realm="memloci"'})
-        self._take(origin or "local")
+        self._take(f"client:{caller.client.id}" if caller.client else origin or "local")
         scope.setdefault("state", {})["caller"] = caller
         return None
 
@@ -216,6 +220,8 @@ def endpoint(
 
     async def answer(request: Request) -> Response:
         caller: routes.Caller = request.scope["state"]["caller"]
+        if caller.client is not None:
+            return error_response(403, CLIENT_TOKEN_HELP)
         try:
             body = None if model is None else await _read_body(request, model, api.limits.max_body)
             result = await api.run(handler, api.memloci, body, caller)
@@ -250,8 +256,13 @@ async def _server_error(request: Request, error: Exception) -> Response:
     return error_response(500, "Memloci failed inside; the details are in its log.")
 
 
-def build_app(api: ApiServer, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
-    """The local API's one ASGI app; `extra_routes` (e.g. a Mount) sit behind the same guard."""
+def build_app(
+    api: ApiServer,
+    extra_routes: Sequence[BaseRoute] = (),
+    lifespan: Callable[[Starlette], AbstractAsyncContextManager[None]] | None = None,
+) -> Starlette:
+    """The local API's one ASGI app; `extra_routes` (e.g. a Mount) sit behind the same guard;
+    `lifespan` runs around serving (uvicorn's lifespan is on only when there is one)."""
     table = [
         Route(path, endpoint(api, model, handler), methods=[method])
         for path, (method, model, handler) in routes.ROUTES.items()
@@ -260,6 +271,7 @@ def build_app(api: ApiServer, extra_routes: Sequence[BaseRoute] = ()) -> Starlet
         routes=[*table, *extra_routes],
         middleware=[Middleware(Guard, api=api)],
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
+        lifespan=lifespan,
     )
     app.router.redirect_slashes = False  # a redirect would be an answer without JSON
     return app

@@ -233,14 +233,17 @@ class Httpd(uvicorn.Server):
     logging set-up of its own; `run()` it in a thread (signals stay with the caller) and set
     `should_exit` to stop it. `server_address` is the socket's, as on the stdlib's servers."""
 
-    def __init__(self, app: Any, limits: Limits, sock: socket.socket) -> None:
+    def __init__(
+        self, app: Any, limits: Limits, sock: socket.socket, *, lifespan: bool = False
+    ) -> None:
+        """`lifespan`: run the app's lifespan around serving (the MCP session manager)."""
         self.socket = sock
         super().__init__(
             uvicorn.Config(
                 app,
                 http=functools.partial(GuardedH11Protocol, limits=limits),  # type: ignore[arg-type]
                 ws="none",
-                lifespan="off",
+                lifespan="on" if lifespan else "off",
                 loop="asyncio",
                 interface="asgi3",
                 log_config=None,

@@ -14,9 +14,10 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeVar
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from app.api import guard, routes
 from app.api.limits import ApiError, Limits
@@ -24,6 +25,7 @@ from app.errors import ConfigError
 from app.settings import BROWSER_EXTENSION_ID
 
 if TYPE_CHECKING:
+    from starlette.applications import Starlette
     from starlette.routing import BaseRoute
 
     from app.api.protocol import Httpd
@@ -52,11 +54,41 @@ def _listen(port: int) -> socket.socket:
     return sock
 
 
-def _httpd(api: ApiServer, sock: socket.socket, routes: Sequence[BaseRoute]) -> Httpd:
+class Extension(Protocol):
+    """More served behind the guard (the MCP server): its routes, and what must run while
+    the server does (`lifespan`, entered before the first request, left at stop)."""
+
+    def routes(self, api: ApiServer) -> Sequence[BaseRoute]: ...
+
+    def lifespan(self) -> AbstractAsyncContextManager[None]: ...
+
+
+def _httpd(
+    api: ApiServer,
+    sock: socket.socket,
+    routes: Sequence[BaseRoute],
+    extensions: Sequence[Extension],
+) -> Httpd:
     from app.api.asgi import build_app
     from app.api.protocol import Httpd
 
-    return Httpd(build_app(api, routes), api.limits, sock)
+    more = [route for extension in extensions for route in extension.routes(api)]
+    lifespan = _lifespan(extensions) if extensions else None
+    app = build_app(api, [*routes, *more], lifespan)
+    return Httpd(app, api.limits, sock, lifespan=lifespan is not None)
+
+
+def _lifespan(
+    extensions: Sequence[Extension],
+) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(_app: object) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            for extension in extensions:
+                await stack.enter_async_context(extension.lifespan())
+            yield
+
+    return lifespan
 
 
 class ApiServer:
@@ -70,9 +102,11 @@ class ApiServer:
         port: int | None = None,
         limits: Limits | None = None,
         routes: Sequence[BaseRoute] = (),
+        extensions: Sequence[Extension] = (),
     ) -> None:
         """`routes`: more endpoints or transports (an MCP server's Mount), behind the same
-        guard as the API's own."""
+        guard as the API's own; `extensions` add routes that need the server (its workers)
+        and something running beside it (the MCP session manager)."""
         self.memloci = memloci
         self.limits = limits or Limits()
         settings = memloci.settings.autofill
@@ -87,7 +121,7 @@ class ApiServer:
         sock = _listen(wanted)
         self.port = int(sock.getsockname()[1])
         try:
-            self._httpd = _httpd(self, sock, routes)
+            self._httpd = _httpd(self, sock, routes, extensions)
         except BaseException:
             sock.close()
             raise
@@ -110,9 +144,13 @@ class ApiServer:
 
     def identify(self, authorization: str | None, origin: str | None) -> routes.Caller | None:
         """Who is asking, or None without the right token (it reads the database: call it
-        through `caller`)."""
+        through `caller`). The install's token, or a client's own (app/store/clients.py), which
+        serves only the MCP endpoint."""
         if not self.authorised(authorization):
-            return None
+            client = self.memloci.client_identify(guard.bearer(authorization))
+            if client is None:
+                return None
+            return routes.Caller(client.name, origin, client)
         ident = guard.extension_id(origin)
         if ident is None:
             name = "a local program"

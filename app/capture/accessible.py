@@ -16,8 +16,10 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from app.capture.atspi import AccessibleText, Atspi, Frame
+from app.capture.atspi import REGISTRY, AccessibleText, Atspi, Frame, connect
+from app.capture.atspi_text import read_window
 from app.capture.context import Rect, WindowContext, clean_url, is_browser, private_from_cmdline
+from app.capture.dbus import BusError, Call
 from app.capture.platforms import (
     ChangeHints,
     Platform,
@@ -155,7 +157,7 @@ class AccessiblePlatform:
         if frame is None or atspi is None:
             return None
         try:
-            text = atspi.read(frame)
+            text = read_window(atspi, frame)  # its words, and how much of it has none
             if not atspi.still(frame):  # retitled or closed while it was read
                 self._frames.pop((context.window_id, context.pid, context.title), None)
                 return None
@@ -253,9 +255,6 @@ class AtspiHints:
         self._bus: Any = None
 
     def start(self, on_context_change: Callable[[], None]) -> None:
-        from app.capture.atspi import REGISTRY, connect
-        from app.capture.dbus import BusError, Call
-
         bus, _ = connect(enable=False, timeout=2.0)
         try:
             bus.subscribe(interface="org.a11y.atspi.Event.Window", member="Activate")

@@ -187,7 +187,6 @@ class Atspi:
         self._slow: dict[str, float] = {}  # bus name -> until when it is not asked
         self._flat: set[str] = set()  # applications without a working Collection
         self.enabled_here = False
-        self.reads = 0
         self.calls = 0
 
     # -- connection -----------------------------------------------------------------------------
@@ -369,15 +368,6 @@ class Atspi:
                 self._flat.add(ref.bus)
             return None
         return [Ref(bus, path) for bus, path in reply[0] if path != NULL]
-
-    # -- text -----------------------------------------------------------------------------------
-    def read(self, frame: Frame) -> AccessibleText:
-        """The text showing in this window, in reading order, and how much of the window has
-        no text to give (`app.capture.atspi_text`)."""
-        from app.capture.atspi_text import read_window
-
-        self.reads += 1
-        return read_window(self, frame)
 
 
 def connect(*, enable: bool, timeout: float) -> tuple[Bus, bool]:

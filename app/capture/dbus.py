@@ -128,11 +128,12 @@ class Bus:
             except (OSError, ValueError) as error:
                 raise PlatformUnavailable(f"The D-Bus connection closed ({error}).") from None
             header = message.header
-            index = waiting.pop(header.fields.get(HeaderFields.reply_serial, -1), None)
-            if index is None:
+            serial = header.fields.get(HeaderFields.reply_serial, -1)
+            if serial not in waiting:
                 if header.message_type == MessageType.signal:
                     self._signals.append(message)
                 continue
+            index = waiting.pop(serial)
             if header.message_type == MessageType.error:
                 detail = (
                     message.body[0] if message.body and isinstance(message.body[0], str) else ""

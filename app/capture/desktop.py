@@ -1,110 +1,38 @@
-"""Which adapters capture uses on this desktop, and what to tell the person about it.
-
-`capture_platform` and `capture_grabber` are the factories the composition root hands the
-capture service: on a Wayland session the Wayland adapters (even when XWayland is there too:
-they see every window, X11 ones included), else the X11 (or Windows, macOS) one; on Linux
-wrapped so the accessibility bus is asked first. `describe` is the plain-words summary that
-`memloci doctor` and the first-run dialog show.
+"""What capture can do on this desktop, in plain words for `memloci doctor` and the first-run
+dialog: where the window in front comes from, how pixels are read (if at all), whether text
+comes from the applications themselves (the accessibility bus), and what the person must allow.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-from app.capture.context import Rect
-from app.capture.grab import GrabFailed, RawImage
-from app.capture.platforms import Platform, PlatformUnavailable, detect, session_kind
-from app.settings import CaptureSettings
+from app.capture.atspi import connect
+from app.capture.detect import on_wayland
+from app.capture.platforms import PlatformUnavailable, session_kind
+from app.capture.wayland import abilities
 
-log = logging.getLogger(__name__)
-
-
-def on_wayland() -> bool:
-    """A Wayland session whose compositor answers (XWayland or not)."""
-    if session_kind() not in ("wayland", "xwayland") or not os.environ.get("WAYLAND_DISPLAY"):
-        return False
-    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
-    display = os.environ["WAYLAND_DISPLAY"]
-    path = display if display.startswith("/") else os.path.join(runtime, display)
-    return os.path.exists(path)
-
-
-def capture_platform(settings: CaptureSettings) -> Platform:
-    """The platform capture looks through (see the module's docstring)."""
-    if on_wayland():
-        from app.capture.wayland import wayland_platform
-
-        return wayland_platform(enable_accessibility=settings.accessibility)  # type: ignore[no-any-return]
-    platform = detect(settings.xwayland)
-    if settings.accessibility and sys.platform.startswith("linux"):
-        from app.capture.accessible import AccessiblePlatform, AtspiClient
-
-        return AccessiblePlatform(platform, AtspiClient(enable=True))  # type: ignore[return-value]
-    return platform
-
-
-def capture_grabber(
-    token: Callable[[], str] | None = None, keep_token: Callable[[str], None] | None = None
-) -> Any:
-    """The pixel source: mss on X11 (and Windows, macOS); on Wayland wlroots screencopy, the
-    desktop portal's ScreenCast (its restore token kept through `token`/`keep_token`), or
-    none (text only)."""
-    if not on_wayland():
-        from app.capture.grab import MssGrabber
-
-        return MssGrabber()
-    from app.capture.wayland import abilities
-
-    pixels = abilities().pixels
-    if pixels == "screencopy":
-        from app.capture.wlroots import ScreencopyGrabber
-
-        return ScreencopyGrabber()
-    if pixels == "portal":
-        from app.capture.portal import PortalGrabber
-
-        return PortalGrabber(token=token, keep_token=keep_token)
-    return NoPixels()
-
-
-class NoPixels:
-    """A Wayland desktop with no way to read pixels: outputs are known, grabs fail (the
-    platform marks every window text-only, so the loop never asks)."""
-
-    def monitors(self) -> list[Rect]:
-        from app.capture.wayland import output_rects
-
-        try:
-            return output_rects()
-        except PlatformUnavailable:
-            return []
-
-    def grab(self, rect: Rect) -> RawImage:
-        raise GrabFailed("pixels cannot be read on this Wayland desktop")
-
-    def close(self) -> None:
-        return None
+TEXT_FROM_APPS, TEXT_OFF, TEXT_NO_BUS = "applications", "off", "no-bus"
 
 
 @dataclass
 class DesktopReport:
-    """What capture can do here, for a person: a verdict and sentences."""
+    """What capture can do here, for a person: a verdict and sentences. `text_source` says
+    where text comes from: the applications (accessibility bus), or only OCR because reading
+    them is off or the bus is not running ('' where that does not apply)."""
 
     level: str  # ok | warn | fail
     headline: str
     details: list[str] = field(default_factory=list)
     to_allow: list[str] = field(default_factory=list)
+    text_source: str = ""
+    text_words: str = ""
 
     def text(self) -> str:
-        parts = [self.headline, *self.details]
+        parts = [self.headline, self.text_words, *self.details]
         if self.to_allow:
             parts.append("You need to: " + " ".join(self.to_allow))
-        return " ".join(parts)
+        return " ".join(part for part in parts if part)
 
 
 def describe(accessibility: bool = True) -> DesktopReport:
@@ -118,47 +46,46 @@ def describe(accessibility: bool = True) -> DesktopReport:
         )
     if kind == "headless":
         return DesktopReport("warn", "No desktop here (no display), so there is nothing to read.")
-    text = _accessibility_words(accessibility)
+    source, words = _text_source(accessibility)
     if on_wayland():
-        return _wayland_words(text)
-    if kind == "xwayland":
-        return DesktopReport(
+        report = _wayland_words()
+    elif kind == "xwayland":
+        report = DesktopReport(
             "warn",
             "Wayland session, but its compositor does not answer; only X11 applications "
             "(XWayland) can be read, and only with capture.xwayland on.",
         )
-    return DesktopReport(
-        "ok",
-        "X11 desktop: Memloci sees the window in front, its title and program, and reads its text.",
-        [text],
-    )
+    else:
+        report = DesktopReport(
+            "ok",
+            "X11 desktop: Memloci sees the window in front, its title and program, and reads "
+            "its text.",
+        )
+    report.text_source, report.text_words = source, words
+    return report
 
 
-def _accessibility_words(accessibility: bool) -> str:
+def _text_source(accessibility: bool) -> tuple[str, str]:
     if not accessibility:
-        return "Text is read from the screen with OCR (accessibility reading is off)."
-    from app.capture.atspi import connect
-
+        return TEXT_OFF, "Text is read from the screen with OCR (accessibility reading is off)."
     try:
         bus, _ = connect(enable=False, timeout=1.0)
         bus.close()
     except PlatformUnavailable:
-        return (
+        return TEXT_NO_BUS, (
             "The accessibility bus (AT-SPI) is not running, so text is read from the screen "
             "with OCR; install at-spi2-core for exact text from GTK, Qt and browsers."
         )
-    return (
+    return TEXT_FROM_APPS, (
         "Text comes first from what applications publish for screen readers (GTK, Qt, "
-        "LibreOffice, Firefox; Chromium and Electron apps when started with "
+        "LibreOffice, Firefox; Chromium and Electron apps started after capture, or with "
         "--force-renderer-accessibility), exact and without screenshots; OCR reads the rest."
     )
 
 
-def _wayland_words(text: str) -> DesktopReport:
-    from app.capture.wayland import abilities
-
+def _wayland_words() -> DesktopReport:
     found = abilities()
-    details = [text]
+    details: list[str] = []
     allow: list[str] = []
     level = "ok"
     if found.windows == "sway":

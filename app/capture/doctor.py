@@ -9,27 +9,31 @@ import shutil
 import subprocess
 from typing import Any
 
-from app.capture.desktop import describe, on_wayland
-from app.capture.platforms import WAYLAND_NOTE, session_kind
+from app.capture.context import Rect
+from app.capture.desktop import TEXT_FROM_APPS, TEXT_NO_BUS, TEXT_OFF, DesktopReport, describe
+from app.capture.detect import on_wayland
+from app.capture.platforms import WAYLAND_NOTE, PlatformUnavailable, session_kind
+from app.checks import FAIL, OK, WARN, Check, register
 from app.paths import Paths
+from app.settings import Settings
+
+LEVELS = {"ok": OK, "warn": WARN, "fail": FAIL}
 
 
-def checks(paths: Paths) -> list[Any]:
-    from app.doctor import FAIL, OK, WARN, Check
-
+@register(order=60)
+def checks(paths: Paths) -> list[Check]:
+    """What works on this desktop, Wayland included (issues 5 and 22), and where text comes
+    from."""
     kind = session_kind()
-    accessibility = _setting(paths, "accessibility", True)
-    results: list[Any] = []
+    results: list[Check] = []
     if on_wayland() or kind == "wayland":
-        report = describe(accessibility)
-        level = {"ok": OK, "warn": WARN, "fail": FAIL}[report.level]
-        fix = " ".join(report.to_allow)
-        if not on_wayland():
+        report = describe(_accessibility_on(paths))
+        if on_wayland():
+            level, fix = LEVELS[report.level], " ".join(report.to_allow)
+        else:
             level, fix = WARN, "Check WAYLAND_DISPLAY and XDG_RUNTIME_DIR. " + WAYLAND_NOTE
-        results.append(
-            Check("capture", level, " ".join([report.headline, *report.details[1:]]), fix)
-        )
-        results.append(_accessibility(report.details[0] if report.details else "", OK, WARN, Check))
+        results.append(Check("capture", level, " ".join([report.headline, *report.details]), fix))
+        results.append(_accessibility(report))
     elif kind == "headless":
         results.append(
             Check("capture", WARN, "no display: nothing to capture", "Capture needs a desktop.")
@@ -45,37 +49,31 @@ def checks(paths: Paths) -> list[Any]:
         )
     else:
         results.append(_x11(kind, OK, WARN, FAIL, Check))
-        results.append(_accessibility(describe(accessibility).details[0], OK, WARN, Check))
+        results.append(_accessibility(describe(_accessibility_on(paths))))
     results.append(_languages(paths, OK, WARN, Check))
     return results
 
 
-def _setting(paths: Paths, name: str, default: Any) -> Any:
-    from app.settings import Settings
-
+def _accessibility_on(paths: Paths) -> bool:
     try:
-        return getattr(Settings.load(paths.settings_file).capture, name)
-    except Exception:
-        return default
+        return Settings.load(paths.settings_file).capture.accessibility
+    except Exception:  # an unreadable settings file is the settings check's to report
+        return True
 
 
-def _accessibility(sentence: str, ok: str, warn: str, check: Any) -> Any:
+def _accessibility(report: DesktopReport) -> Check:
     """Is text read from applications (the accessibility bus) or only from pixels?"""
-    if sentence.startswith("Text comes first"):
-        return check("accessibility", ok, sentence)
-    fix = ""
-    if "not running" in sentence:
-        fix = "sudo apt-get install at-spi2-core (or your distribution's at-spi2-core)"
-    elif "is off" in sentence:
-        fix = "memloci config set capture.accessibility true"
-    return check("accessibility", warn, sentence, fix)
+    fixes = {
+        TEXT_FROM_APPS: "",
+        TEXT_NO_BUS: "sudo apt-get install at-spi2-core (or your distribution's at-spi2-core)",
+        TEXT_OFF: "memloci config set capture.accessibility true",
+    }
+    level = OK if report.text_source == TEXT_FROM_APPS else WARN
+    return Check("accessibility", level, report.text_words, fixes.get(report.text_source, ""))
 
 
 def _x11(kind: str, ok: str, warn: str, fail: str, check: Any) -> Any:
     import os
-
-    from app.capture.context import Rect
-    from app.capture.platforms import PlatformUnavailable
 
     display = os.environ.get("DISPLAY", "")
     try:
@@ -84,7 +82,7 @@ def _x11(kind: str, ok: str, warn: str, fail: str, check: Any) -> Any:
         conn = xdisplay.Display(display)
         extensions = set(conn.list_extensions())
         conn.close()
-        from app.capture.grab import MssGrabber
+        from app.capture.grab import MssGrabber  # mss, only for the test grab
 
         grabber = MssGrabber()
         grabber.grab(Rect(0, 0, 1, 1))
@@ -115,8 +113,6 @@ def _x11(kind: str, ok: str, warn: str, fail: str, check: Any) -> Any:
 
 
 def _languages(paths: Paths, ok: str, warn: str, check: Any) -> Any:
-    from app.settings import Settings
-
     try:
         wanted = Settings.load(paths.settings_file).capture.ocr_languages.split("+")
     except Exception:

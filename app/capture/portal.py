@@ -21,7 +21,9 @@ from typing import Any
 from app.capture.context import Rect
 from app.capture.dbus import Bus, BusError, Call
 from app.capture.grab import GrabFailed, PixelsUnavailable, RawImage
+from app.capture.pipewire import VideoStream
 from app.capture.platforms import PlatformUnavailable
+from app.capture.wlwire import output_rects
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,7 @@ def portal_available(timeout: float = 1.0) -> bool:
 class Stream:
     node: int
     place: Rect | None  # where the monitor sits in the layout, when the portal says
-    video: Any  # app.capture.pipewire.VideoStream
+    video: VideoStream
 
 
 class PortalSession:
@@ -193,8 +195,6 @@ class PortalGrabber:
         self.starts = 0
 
     def monitors(self) -> list[Rect]:
-        from app.capture.wayland import output_rects
-
         try:
             return output_rects()
         except PlatformUnavailable:
@@ -228,8 +228,6 @@ class PortalGrabber:
         """A PipeWire stream per shared monitor. A session restored without a question starts
         at once, sometimes before its node is in the PipeWire graph: connecting is tried again
         for a few seconds."""
-        from app.capture.pipewire import VideoStream
-
         deadline = time.monotonic() + CONNECT_SECONDS
         while True:
             fd = session.pipewire_fd()

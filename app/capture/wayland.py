@@ -20,7 +20,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from app.capture.context import Rect, WindowContext
+from app.capture.accessible import AccessiblePlatform, AtspiClient, AtspiWindows
+from app.capture.context import WindowContext
+from app.capture.dbus import Bus, BusError, Call
 from app.capture.platforms import (
     LOCKERS,
     ChangeHints,
@@ -28,6 +30,10 @@ from app.capture.platforms import (
     Presence,
     logind_locked,
 )
+from app.capture.portal import portal_available
+from app.capture.sway import SwayWindows
+from app.capture.wlroots import IdleWatch
+from app.capture.wlwire import Connection, output_rects
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +114,6 @@ class WaylandPlatform:
     def _idle_seconds(self) -> float | None:
         if self._idle is None and time.monotonic() - self._idle_tried > 300:
             self._idle_tried = time.monotonic()
-            from app.capture.wlroots import IdleWatch
-
             try:
                 self._idle = IdleWatch(IDLE_NOTICE_SECONDS, self._display)
             except Exception as error:  # no idle protocol here
@@ -140,8 +144,6 @@ class WaylandPlatform:
 def desktop_idle_seconds() -> float | None:
     """Idle time from the desktop's session services: Mutter's IdleMonitor (GNOME) or
     org.freedesktop.ScreenSaver (Plasma and others); None when neither answers."""
-    from app.capture.dbus import Bus, BusError, Call
-
     try:
         bus = Bus.session(timeout=0.5)
     except PlatformUnavailable:
@@ -178,8 +180,6 @@ def desktop_idle_seconds() -> float | None:
 
 def screensaver_active() -> bool:
     """GNOME's or the freedesktop screen saver service says the screen is locked."""
-    from app.capture.dbus import Bus, BusError, Call
-
     try:
         bus = Bus.session(timeout=0.5)
     except PlatformUnavailable:
@@ -222,8 +222,6 @@ def locker_running() -> bool:
 def abilities() -> Abilities:
     """What works on this Wayland session, found by asking (cheap: one Wayland round trip,
     one D-Bus call)."""
-    from app.capture.wlwire import Connection
-
     name = compositor()
     notes: list[str] = []
     windows = "sway" if name == "sway" else "atspi"
@@ -242,8 +240,6 @@ def abilities() -> Abilities:
     finally:
         connection.close()
     if not pixels:
-        from app.capture.portal import portal_available
-
         if portal_available():
             pixels = "portal"
         else:
@@ -256,28 +252,15 @@ def abilities() -> Abilities:
     return Abilities(name, windows, pixels, idle, notes)
 
 
-def wayland_platform(*, display: str | None = None, enable_accessibility: bool = True) -> Any:
+def wayland_platform(
+    *, display: str | None = None, enable_accessibility: bool = True
+) -> AccessiblePlatform:
     """The platform for this Wayland session (see the module's docstring)."""
-    from app.capture.accessible import AccessiblePlatform, AtspiClient, AtspiWindows
-
     found = abilities()
     client = AtspiClient(enable=enable_accessibility)
     if found.windows == "sway":
-        from app.capture.sway import SwayWindows
-
         source: WindowSource = SwayWindows()
     else:
         source = AtspiWindows(client, monitors=output_rects)
     platform = WaylandPlatform(source, pixels=found.pixels, display=display)
     return AccessiblePlatform(platform, client)
-
-
-def output_rects() -> list[Rect]:
-    """The outputs' places in the compositor's layout (wl_output and xdg-output)."""
-    from app.capture.wlwire import Connection
-
-    connection = Connection()
-    try:
-        return [Rect(*output.layout) for output in connection.outputs()]
-    finally:
-        connection.close()

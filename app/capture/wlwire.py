@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.capture.context import Rect
 from app.capture.platforms import PlatformUnavailable
 
 
@@ -364,3 +365,12 @@ def _xdg_output_handler(output: Output) -> Callable[[str, tuple[Any, ...]], None
             output.name = args[0]
 
     return handle
+
+
+def output_rects() -> list[Rect]:
+    """The outputs' places in the compositor's layout (wl_output and xdg-output)."""
+    connection = Connection()
+    try:
+        return [Rect(*output.layout) for output in connection.outputs()]
+    finally:
+        connection.close()

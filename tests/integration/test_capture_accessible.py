@@ -79,7 +79,7 @@ def test_gtk_text_comes_from_the_application_without_ocr(desk, memloci, reads) -
     result = memloci.capture_now()
     assert result.activity == "capturing" and result.read == "text"
     assert reads == ["estuary-notes.txt - Text Editor"]
-    service = memloci.services.capture
+    service = memloci._parts.capture
     assert service.reader.runs == 0 and service.store.pending_count() == 0  # no OCR at all
     details = memory_text(memloci, result.memory_id)
     for line in REPORT.splitlines():
@@ -104,7 +104,7 @@ def test_a_window_that_publishes_nothing_is_read_with_ocr(desk, memloci, reads) 
 
 @needs_gtk
 def test_excluded_windows_are_never_read_by_either_path(desk, memloci, reads) -> None:
-    service = memloci.services.capture
+    service = memloci._parts.capture
     vault = desk.gtk("Passwords.kdbx - KeePassXC", "bank login: hunter2-very-secret")
     desk.focus(vault)
     result = memloci.capture_now()
@@ -139,7 +139,7 @@ def test_qt_windows_publish_once_memloci_turns_accessibility_on(desk, memloci) -
     window = desk.qt("Minutes - Qt Notes", "Ferry timetable changes from Tuesday onward.")
     desk.focus(window)
     configure(memloci, interval_seconds=0.5, accessibility_interval_seconds=1)
-    service = memloci.services.capture
+    service = memloci._parts.capture
     memloci.capture_start()
     try:
         assert wait_for(lambda: service.texts.counters.reads >= 1, 20)
@@ -159,7 +159,7 @@ def test_typing_reaches_search_through_the_application_text(desk, memloci) -> No
         accessibility_interval_seconds=1,
         record_update_minutes=0.5,
     )
-    service = memloci.services.capture
+    service = memloci._parts.capture
     memloci.capture_start()
     try:
         assert wait_for(lambda: service.texts.counters.reads >= 1, 20)

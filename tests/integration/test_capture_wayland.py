@@ -107,7 +107,7 @@ def test_sway_names_the_window_and_its_application_gives_the_text(sway, memloci)
     text = details(memloci, result.memory_id)
     assert "Ferry timetable changes from Tuesday onward." in text
     assert "The quay at Hareid gets a new ramp." in text
-    assert memloci.services.capture.reader.runs == 0
+    assert memloci._parts.capture.reader.runs == 0
 
 
 @needs_sway
@@ -123,7 +123,7 @@ def test_sway_reads_a_canvas_with_screencopy_and_never_a_window_above_it(sway, m
     text = details(memloci, result.memory_id)
     assert "Glacier survey results" in text and "Nordfonna" in text
     assert "lighthouse" not in text.lower()
-    assert memloci.services.capture.pipeline.counters.grabs >= 1
+    assert memloci._parts.capture.pipeline.counters.grabs >= 1
     above.close()
 
 
@@ -138,7 +138,7 @@ def test_sway_excluded_windows_are_never_read(sway, memloci, monkeypatch) -> Non
     sway.focus(vault)
     result = memloci.capture_now()
     assert result.activity == "excluded"
-    assert asked == [] and memloci.services.capture.pipeline.counters.grabs == 0
+    assert asked == [] and memloci._parts.capture.pipeline.counters.grabs == 0
     assert not memloci.search("hunter2")
 
 
@@ -279,7 +279,7 @@ def test_gnome_pixels_through_the_portal_asked_once(gnome, memloci) -> None:
     assert answered == [True]  # the portal asked, the person allowed it
     assert first.read == "full"
     assert "Glacier survey results" in details(memloci, first.memory_id)
-    service = memloci.services.capture
+    service = memloci._parts.capture
     assert service.store.state().get("portal_restore_token")
     # The next start uses the kept permission: no question, pixels at once.
     service.sessions.close_all()
@@ -320,4 +320,4 @@ def test_gnome_window_of_unknown_place_is_not_grabbed(gnome, memloci) -> None:
     thread.join(10)
     assert answered == [False]  # nothing asked for pixels: the window's place is unknown
     assert "place on screen is unknown" in result.detail
-    assert memloci.services.capture.pipeline.counters.grabs == 0
+    assert memloci._parts.capture.pipeline.counters.grabs == 0

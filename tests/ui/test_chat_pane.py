@@ -24,7 +24,7 @@ def pane(qtbot: Any, bridge: Any) -> Any:
 def test_answer_streams_with_citation_links(qtbot: Any, memloci: Any, pane: Any) -> None:
     fact = memloci.add("Ana lives in Porto", type="semantic", fields={"name": "Ana"})
     model = ScriptedModel("Ana lives in Porto [1].", delay=0.05)
-    memloci.services.llm.use(model)
+    memloci._parts.llm.use(model)
     qtbot.keyClicks(pane.input, "Where does Ana live?")
     qtbot.keyClick(pane.input, Qt.Key.Key_Return)
     assert pane.stop_button.isEnabled() and not pane.send_button.isEnabled()
@@ -44,7 +44,7 @@ def test_answer_streams_with_citation_links(qtbot: Any, memloci: Any, pane: Any)
 
 
 def test_stop_ends_the_answer_where_it_is(qtbot: Any, memloci: Any, pane: Any) -> None:
-    memloci.services.llm.use(ScriptedModel(" ".join(f"word{n}" for n in range(400)), delay=0.02))
+    memloci._parts.llm.use(ScriptedModel(" ".join(f"word{n}" for n in range(400)), delay=0.02))
     pane.send("Tell me everything")
     qtbot.waitUntil(lambda: "word3" in pane.turns[0].answer)
     qtbot.mouseClick(pane.stop_button, Qt.MouseButton.LeftButton)
@@ -56,7 +56,7 @@ def test_stop_ends_the_answer_where_it_is(qtbot: Any, memloci: Any, pane: Any) -
 
 
 def test_example_questions_and_new_conversation(qtbot: Any, memloci: Any, pane: Any) -> None:
-    memloci.services.llm.use(ScriptedModel("I do not remember anything about that."))
+    memloci._parts.llm.use(ScriptedModel("I do not remember anything about that."))
     assert "Ask anything about your memory" in pane.view.toPlainText()
     pane._link(QUrl("ask:0"))
     qtbot.waitUntil(lambda: not pane.streaming and pane.turns and pane.turns[0].state == "done")
@@ -73,7 +73,7 @@ def test_a_failing_model_says_so(qtbot: Any, memloci: Any, pane: Any) -> None:
 
             raise MemlociError("The language model is not available: the file is missing.")
 
-    memloci.services.llm.use(Broken(""))
+    memloci._parts.llm.use(Broken(""))
     pane.send("Hello?")
     qtbot.waitUntil(lambda: pane.turns[0].state == "failed", timeout=10_000)
     assert "file is missing" in pane.view.toPlainText()

@@ -16,7 +16,7 @@ from tests.scripted_model import ScriptedModel
 
 def use(memloci, script=None, **kw) -> ScriptedModel:
     model = ScriptedModel(script, **kw)
-    memloci.services.llm.use(model)
+    memloci._parts.llm.use(model)
     return model
 
 
@@ -98,7 +98,7 @@ def test_the_conversation_becomes_memory_and_is_queued(memloci, memories) -> Non
     assert question.text.endswith("Where does Ana live?")
     assert question.sources == (Source("chat", f"{answer.conversation}:1:user"),)
     assert reply.sources == (Source("chat", f"{answer.conversation}:1:memloci"),)
-    items = memloci.services.queue.claim(["chat"])
+    items = memloci._parts.queue.claim(["chat"])
     assert [i.payload["speaker"] for i in items] == ["user", "Memloci"]
     assert set(items[0].payload) == {
         "memory_id",
@@ -110,7 +110,7 @@ def test_the_conversation_becomes_memory_and_is_queued(memloci, memories) -> Non
         "attachments",
     }
     assert items[0].payload["memory_id"] == question.id
-    memloci.services.queue.release([i.id for i in items])
+    memloci._parts.queue.release([i.id for i in items])
     # Memloci's own earlier reply is never evidence for a later answer.
     model = use(memloci, citing("Porto"))
     memloci.ask("Where does Ana live?", record=False)
@@ -128,7 +128,7 @@ def test_remember_requests_go_to_the_vault_never_to_a_prompt(memloci) -> None:
     assert memloci.reveal(entry.id, passphrase="correct horse battery") == "X1234567"
     for memory in memloci.list(limit=50):
         assert "X1234567" not in memory.text
-    assert all("X1234567" not in str(i.payload) for i in memloci.services.queue.claim(limit=50))
+    assert all("X1234567" not in str(i.payload) for i in memloci._parts.queue.claim(limit=50))
     memloci.ask("What is my passport number?", record=False)
     assert "passport number" in model.prompts() and "X1234567" not in model.prompts()
 

@@ -302,9 +302,42 @@ def test_the_desktop_is_described_in_plain_words(monkeypatch, pixels, level, wor
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.setattr(desktop, "on_wayland", lambda: True)
     monkeypatch.setattr(
-        wayland, "abilities", lambda: wayland.Abilities("gnome", "atspi", pixels, "dbus", [])
+        desktop, "abilities", lambda: wayland.Abilities("gnome", "atspi", pixels, "dbus", [])
     )
-    monkeypatch.setattr(desktop, "_accessibility_words", lambda on: "Text comes first.")
+    monkeypatch.setattr(
+        desktop, "_text_source", lambda on: (desktop.TEXT_FROM_APPS, "Text comes first.")
+    )
     report = desktop.describe()
     assert report.level == level and words in report.text()
     assert "accessibility bus" in report.headline  # GNOME: the window from AT-SPI
+    assert report.text().count("Text comes first.") == 1
+
+
+@pytest.mark.parametrize(
+    ("source", "status", "fix"),
+    [
+        ("applications", "ok", ""),
+        ("no-bus", "warn", "at-spi2-core"),
+        ("off", "warn", "capture.accessibility true"),
+    ],
+)
+def test_doctor_says_where_text_comes_from_and_how_to_fix_it(
+    monkeypatch, tmp_path, source, status, fix
+) -> None:
+    from app.capture import desktop, doctor
+    from app.paths import Paths
+
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-9")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.setattr(doctor, "on_wayland", lambda: True)
+    monkeypatch.setattr(
+        doctor,
+        "describe",
+        lambda on: desktop.DesktopReport(
+            "ok", "Wayland session (sway): ...", text_source=source, text_words=f"{source}."
+        ),
+    )
+    found = {c.name: c for c in doctor.checks(Paths.resolve(tmp_path))}
+    assert found["capture"].status == "ok"
+    assert found["accessibility"].status == status and found["accessibility"].detail == f"{source}."
+    assert fix in found["accessibility"].fix and (fix or not found["accessibility"].fix)

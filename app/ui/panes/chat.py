@@ -119,9 +119,9 @@ class ChatPane(QWidget):
 
     def activated(self) -> None:
         self.input.setFocus()
-        if callable(getattr(self._bridge.memloci, "model_info", None)):
+        if self._bridge.memloci is not None:
             self._bridge.call(
-                "model_info",
+                lambda m: m.model_info(),
                 on_done=lambda info: self.model_label.setText(
                     f"model: {info.get('name') or info.get('backend', '?')}"
                 ),
@@ -183,9 +183,7 @@ class ChatPane(QWidget):
                 )
             if answer.citations:
                 self._bridge.call(
-                    "browse",
-                    _ids(answer.citations),
-                    limit=len(answer.citations),
+                    lambda m: m.browse(_ids(answer.citations), limit=len(answer.citations)),
                     on_done=lambda memories, t=turn, ids=answer.citations: self._cited(
                         t, ids, memories
                     ),
