@@ -55,16 +55,16 @@ def desk(x11desk: X11Desk, monkeypatch: pytest.MonkeyPatch) -> Iterator[X11Desk]
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Titles of the windows whose text was asked from their application (the real client,
     recorded on its way)."""
-    from app.capture.atspi import Atspi
+    from app.capture import accessible
 
     seen: list[str] = []
-    real = Atspi.read
+    real = accessible.read_window
 
-    def read(self, frame):  # type: ignore[no-untyped-def]
+    def read(atspi, frame):  # type: ignore[no-untyped-def]
         seen.append(frame.title)
-        return real(self, frame)
+        return real(atspi, frame)
 
-    monkeypatch.setattr(Atspi, "read", read)
+    monkeypatch.setattr(accessible, "read_window", read)
     return seen
 
 

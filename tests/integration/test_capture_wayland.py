@@ -83,7 +83,7 @@ def sway(sway_desk: Sway, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sway]:
 
 
 def platform_now(memloci):
-    from app.capture.desktop import capture_platform
+    from app.capture.detect import capture_platform
 
     return capture_platform(memloci.settings.capture)
 
@@ -129,11 +129,13 @@ def test_sway_reads_a_canvas_with_screencopy_and_never_a_window_above_it(sway, m
 
 @needs_sway
 def test_sway_excluded_windows_are_never_read(sway, memloci, monkeypatch) -> None:
-    from app.capture.atspi import Atspi
+    from app.capture import accessible
 
     asked: list[str] = []
-    real = Atspi.read
-    monkeypatch.setattr(Atspi, "read", lambda self, f: asked.append(f.title) or real(self, f))
+    real = accessible.read_window
+    monkeypatch.setattr(
+        accessible, "read_window", lambda atspi, f: asked.append(f.title) or real(atspi, f)
+    )
     vault = sway.gtk("Passwords.kdbx - KeePassXC", "bank login: hunter2-very-secret", "canvas")
     sway.focus(vault)
     result = memloci.capture_now()
