@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -583,11 +584,17 @@ class Mutter(Desk):
         super().stop()
 
 
-def answer_share_dialog(env: dict[str, str], share: bool = True, seconds: float = 30) -> bool:
+def answer_share_dialog(
+    env: dict[str, str],
+    share: bool = True,
+    seconds: float = 30,
+    stop: threading.Event | None = None,
+) -> bool:
     """Act as the person in front of GNOME's "Screen Share" dialog: pick the monitor and
-    press Share (or Cancel), through the accessibility bus. False when no dialog came."""
+    press Share (or Cancel), through the accessibility bus. False when no dialog came within
+    `seconds` (or before `stop` was set)."""
     from app.capture.atspi import ACCESSIBLE, PROPS, Atspi, Ref
-    from app.capture.dbus import Call
+    from app.capture.dbus import BusError, Call
     from app.capture.platforms import PlatformUnavailable
 
     saved = {k: os.environ.get(k) for k in ("DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR")}
@@ -596,7 +603,7 @@ def answer_share_dialog(env: dict[str, str], share: bool = True, seconds: float 
     try:
         deadline = time.monotonic() + seconds
         dialog = None
-        while dialog is None and time.monotonic() < deadline:
+        while dialog is None and time.monotonic() < deadline and not (stop and stop.is_set()):
             dialog = next(
                 (f for f in atspi.frames(atspi.applications()) if f.title == "Screen Share"), None
             )
@@ -607,29 +614,37 @@ def answer_share_dialog(env: dict[str, str], share: bool = True, seconds: float 
         bus = atspi.bus()
 
         def find(ref: Ref, role: str, name: str = "") -> list[Ref]:
-            got, label, children = bus.calls(
+            got, label, children = replies = bus.calls(
                 [
                     Call(ref.bus, ref.path, ACCESSIBLE, "GetRoleName"),
                     Call(ref.bus, ref.path, PROPS, "Get", "ss", (ACCESSIBLE, "Name")),
                     Call(ref.bus, ref.path, ACCESSIBLE, "GetChildren"),
-                ]
+                ],
+                timeout=10,
             )
+            failed = next((r for r in replies if isinstance(r, BusError)), None)
+            if failed is not None:  # a loaded machine: the dialog answers slowly; ask again
+                raise failed
             found = [ref] if got[0] == role and name in label[0][1] else []
             for child_bus, child_path in children[0]:
                 found += find(Ref(child_bus, child_path), role, name)
             return found
 
-        if share:
-            listing = find(dialog.ref, "list")[0]
-            bus.call(
-                Call(
-                    listing.bus, listing.path, "org.a11y.atspi.Selection", "SelectChild", "i", (0,)
+        while True:
+            try:
+                if share:
+                    listing = find(dialog.ref, "list")[0]
+                    select = ("org.a11y.atspi.Selection", "SelectChild", "i", (0,))
+                    bus.call(Call(listing.bus, listing.path, *select))
+                    time.sleep(0.3)
+                button = find(dialog.ref, "button", "Share" if share else "Cancel")[-1]
+                bus.call(
+                    Call(button.bus, button.path, "org.a11y.atspi.Action", "DoAction", "i", (0,))
                 )
-            )
-            time.sleep(0.3)
-        button = find(dialog.ref, "button", "Share" if share else "Cancel")[-1]
-        bus.call(Call(button.bus, button.path, "org.a11y.atspi.Action", "DoAction", "i", (0,)))
-        return True
+                return True
+            except BusError:
+                if time.monotonic() > deadline + 30:
+                    raise
     except PlatformUnavailable:  # the desk went away while waiting
         return False
     finally:

@@ -78,7 +78,7 @@ def _text_source(accessibility: bool) -> tuple[str, str]:
         )
     return TEXT_FROM_APPS, (
         "Text comes first from what applications publish for screen readers (GTK, Qt, "
-        "LibreOffice, Firefox; Chromium and Electron apps started after capture, or with "
+        "LibreOffice, Firefox; Chromium and Electron apps only when started with "
         "--force-renderer-accessibility), exact and without screenshots; OCR reads the rest."
     )
 

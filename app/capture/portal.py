@@ -184,11 +184,11 @@ class PortalGrabber:
         *,
         token: Callable[[], str] | None = None,
         keep_token: Callable[[str], None] | None = None,
-        answer_seconds: float = ANSWER_SECONDS,
+        answer_seconds: float | None = None,
     ) -> None:
         self._token = token or (lambda: "")
         self._keep = keep_token or (lambda value: None)
-        self.answer_seconds = answer_seconds
+        self.answer_seconds = ANSWER_SECONDS if answer_seconds is None else answer_seconds
         self.session: PortalSession | None = None
         self.streams: list[Stream] = []
         self.refused = ""

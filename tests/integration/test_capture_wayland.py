@@ -46,6 +46,21 @@ needs_gnome = pytest.mark.skipif(
 )
 needs_ocr = pytest.mark.skipif(shutil.which("tesseract") is None, reason="needs tesseract-ocr")
 
+
+@pytest.fixture(autouse=True)
+def _small_embedder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Capture and the desktop are under test here, not embedding: the unit tests' small
+    deterministic embedder keeps each search quick (the real model has its own tests)."""
+    from tests.embedder_fakes import fake_create_embedder
+
+    monkeypatch.setattr("app.embed.create_embedder", fake_create_embedder)
+
+
+def stored(memloci) -> str:
+    """Every memory's title and details: what capture kept, searchable or not."""
+    return "\n".join(f"{m.title}\n{m.fields.get('details', '')}" for m in memloci.browse())
+
+
 NOTES = "Ferry timetable changes from Tuesday onward.\nThe quay at Hareid gets a new ramp."
 CANVAS = "Glacier survey results\nMeltwater rose in August\nSampling sites Nordfonna"
 
@@ -141,7 +156,7 @@ def test_sway_excluded_windows_are_never_read(sway, memloci, monkeypatch) -> Non
     result = memloci.capture_now()
     assert result.activity == "excluded"
     assert asked == [] and memloci._parts.capture.pipeline.counters.grabs == 0
-    assert not memloci.search("hunter2")
+    assert "hunter2" not in stored(memloci)
 
 
 @needs_sway
@@ -204,6 +219,8 @@ def gnome_desk() -> Iterator[Mutter]:
 @pytest.fixture
 def gnome(gnome_desk: Mutter, monkeypatch: pytest.MonkeyPatch) -> Iterator[Mutter]:
     gnome_desk.apply(monkeypatch)
+    # A dialog nobody answers (the test's person failed) fails the test in a minute, not five.
+    monkeypatch.setattr("app.capture.portal.ANSWER_SECONDS", 60)
     yield gnome_desk
     for window in gnome_desk.windows:
         window.close()
@@ -211,14 +228,26 @@ def gnome(gnome_desk: Mutter, monkeypatch: pytest.MonkeyPatch) -> Iterator[Mutte
     time.sleep(0.3)
 
 
-def person(desk: Mutter, share: bool, seconds: float = 40) -> tuple[threading.Thread, list[bool]]:
-    """The person at the desk: answers the portal's dialog if one comes within `seconds`."""
-    answered: list[bool] = []
-    thread = threading.Thread(
-        target=lambda: answered.append(answer_share_dialog(desk.env, share, seconds)), daemon=True
-    )
-    thread.start()
-    return thread, answered
+class Person:
+    """The person at the desk, on a thread: answers the portal's dialog if one comes within
+    `seconds`. `done()` after capture returned: a dialog would have held capture until it was
+    answered, so the person stops looking and says whether one came."""
+
+    def __init__(self, desk: Mutter, share: bool, seconds: float = 40) -> None:
+        self.answered: list[bool] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=lambda: self.answered.append(
+                answer_share_dialog(desk.env, share, seconds, self._stop)
+            ),
+            daemon=True,
+        )
+        self._thread.start()
+
+    def done(self) -> list[bool]:
+        self._stop.set()
+        self._thread.join(45)
+        return self.answered
 
 
 @needs_gnome
@@ -275,10 +304,9 @@ def test_gnome_a_window_coming_in_front_is_read_at_once_not_at_the_next_tick(
 def test_gnome_pixels_through_the_portal_asked_once(gnome, memloci) -> None:
     gnome.gtk("survey.png - Viewer", CANVAS, "canvas", 28)
     time.sleep(1.0)
-    thread, answered = person(gnome, share=True)
+    person = Person(gnome, share=True)
     first = memloci.capture_now()
-    thread.join(45)
-    assert answered == [True]  # the portal asked, the person allowed it
+    assert person.done() == [True]  # the portal asked, the person allowed it
     assert first.read == "full"
     assert "Glacier survey results" in details(memloci, first.memory_id)
     service = memloci._parts.capture
@@ -287,12 +315,11 @@ def test_gnome_pixels_through_the_portal_asked_once(gnome, memloci) -> None:
     service.sessions.close_all()
     gnome.windows[0].send("replace", "Second survey round\nIcefall near Jostedal")
     time.sleep(0.5)
-    thread, answered = person(gnome, share=True, seconds=8)
+    person = Person(gnome, share=True, seconds=20)
     started = time.monotonic()
     second = memloci.capture_now()
     assert time.monotonic() - started < 20
-    thread.join(45)
-    assert answered == [False]  # no dialog came
+    assert person.done() == [False]  # no dialog came
     assert "Jostedal" in details(memloci, second.memory_id)
 
 
@@ -300,10 +327,9 @@ def test_gnome_pixels_through_the_portal_asked_once(gnome, memloci) -> None:
 def test_gnome_refused_sharing_leaves_text_only_capture(gnome, memloci) -> None:
     gnome.gtk("survey.png - Viewer", CANVAS, "canvas", 28)
     time.sleep(1.0)
-    thread, answered = person(gnome, share=False)
+    person = Person(gnome, share=False)
     result = memloci.capture_now()
-    thread.join(45)
-    assert answered == [True]
+    assert person.done() == [True]
     assert result.activity == "capturing" and "not allowed" in result.detail
     assert not memloci.capture_status().stalled
     notes = gnome.gtk("minutes.txt - Text Editor", NOTES, "text", 18, "max")
@@ -317,9 +343,8 @@ def test_gnome_refused_sharing_leaves_text_only_capture(gnome, memloci) -> None:
 def test_gnome_window_of_unknown_place_is_not_grabbed(gnome, memloci) -> None:
     gnome.gtk("sketch.png - Drawing", CANVAS, "canvas-small", 28)
     time.sleep(0.8)
-    thread, answered = person(gnome, share=True, seconds=5)
+    person = Person(gnome, share=True, seconds=20)
     result = memloci.capture_now()
-    thread.join(10)
-    assert answered == [False]  # nothing asked for pixels: the window's place is unknown
+    assert person.done() == [False]  # nothing asked for pixels: the window's place is unknown
     assert "place on screen is unknown" in result.detail
     assert memloci._parts.capture.pipeline.counters.grabs == 0
