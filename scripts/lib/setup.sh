@@ -26,9 +26,10 @@ APT_PACKAGES=(
 
 # Only for the test suite (./scripts/test), not for running Memloci: real Wayland desktops the
 # capture tests start themselves (headless sway, headless GNOME mutter with PipeWire and the
-# ScreenCast portal) and GTK 3 windows (Debian's PyGObject) that show known text. About 45 MB
-# to download, most of it mutter; tests/integration/test_capture_wayland.py skips with the
-# missing names when absent.
+# ScreenCast portal) and GTK 3 windows (Debian's PyGObject) that show known text. About 80 MB
+# to download (290 MB installed, Debian 12): sway and GTK about 10 MB, the GNOME set about 70 MB
+# (mutter depends on zenity, which pulls WebKitGTK). The desktop tests skip, naming what is
+# missing, when these are absent.
 APT_TEST_PACKAGES=(
   sway
   mutter xdg-desktop-portal xdg-desktop-portal-gnome pipewire wireplumber
