@@ -67,7 +67,9 @@ def read_window(atspi: Atspi, frame: Frame) -> AccessibleText:
         texts, opaque = _walk(atspi, frame.ref)
     described = describe(atspi, texts[:OBJECT_LIMIT], chars=True)
     result.objects = len(described)
-    result.lines = _texts(atspi, described, width, height)
+    # The title bar's label (client-side decorations: GNOME, GTK headers) repeats the window
+    # title, which the memory records already; it is not the window's content.
+    result.lines = _texts(atspi, described, width, height, skip=frame.title)
     result.opaque_share = _opaque_share(atspi, opaque or [], described, width, height)
     if any(role == ROLE_DOCUMENT_WEB for _, role, *_ in described):
         with contextlib.suppress(PlatformUnavailable):
@@ -102,7 +104,9 @@ def describe(atspi: Atspi, refs: Sequence[Ref], *, chars: bool) -> list[Describe
     return out
 
 
-def _texts(atspi: Atspi, described: Sequence[Described], width: int, height: int) -> list[str]:
+def _texts(
+    atspi: Atspi, described: Sequence[Described], width: int, height: int, skip: str = ""
+) -> list[str]:
     whole: list[tuple[Ref, int]] = []
     long: list[tuple[Ref, int, tuple[int, int, int, int]]] = []
     for ref, role, states, chars, box in described:
@@ -139,20 +143,20 @@ def _texts(atspi: Atspi, described: Sequence[Described], width: int, height: int
         for (ref, _, _), reply in zip(ranges, replies, strict=True)
         if not isinstance(reply, BusError)
     ]
-    return assemble([text for _, text in sorted(found)])
+    return assemble([text for _, text in sorted(found)], skip=skip)
 
 
-def assemble(texts: Sequence[str], limit: int = TOTAL_LIMIT) -> list[str]:
+def assemble(texts: Sequence[str], limit: int = TOTAL_LIMIT, skip: str = "") -> list[str]:
     """Lines from the texts of a window's objects, in reading order. A container whose text
     holds its children (a paragraph around a link: "approved the \\ufffc project") is left out
     when the objects after it (its children come next) repeat its words; exact repeats of a
-    line are kept once."""
+    line are kept once, and a line that is exactly `skip` (the window's title) not at all."""
     words_after: list[set[str]] = []
     for index in range(len(texts)):
         following = texts[index + 1 : index + 1 + 24]
         words_after.append({w for t in following for w in t.replace(OBJECT_CHAR, " ").split()})
     lines: list[str] = []
-    seen: set[str] = set()
+    seen: set[str] = {" ".join(skip.split())} if skip.strip() else set()
     total = 0
     for index, text in enumerate(texts):
         if OBJECT_CHAR in text:
