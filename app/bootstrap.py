@@ -315,7 +315,7 @@ def build_capture(
     (written against the same protocols) for `platform`, `grabber` and `ocr`."""
     # Deferred: capture's modules import numpy and the OCR reader; a process that never
     # captures (the CLI) builds this service without paying for them until it starts.
-    from app.capture.detect import detect
+    from app.capture.detect import capture_grabber, capture_platform
     from app.capture.service import CaptureService
     from app.capture.sessions import SessionManager
     from app.capture.store import CaptureStore
@@ -326,10 +326,13 @@ def build_capture(
     def settings() -> CaptureSettings:
         return config.settings.capture
 
-    def mss_grabber() -> Grabber:
-        from app.capture.grab import MssGrabber  # mss: only on the capture thread
-
-        return MssGrabber()
+    def screen_grabber() -> Grabber:
+        # mss on X11; on Wayland screencopy or the screen-sharing portal, whose restore token
+        # (a standing permission) is kept in the encrypted store (issue 22).
+        return capture_grabber(
+            token=lambda: store.state().get("portal_restore_token", ""),
+            keep_token=lambda value: store.set_state({"portal_restore_token": value or None}),
+        )
 
     def tesseract() -> OcrEngine:
         from app.capture.ocr import TesseractOcr  # numpy and the tesseract pipe
@@ -347,8 +350,8 @@ def build_capture(
         queue=queue,
         settings=settings,
         lock_path=config.paths.data / "capture.lock",
-        platform=platform or (lambda: detect(settings().xwayland)),
-        grabber=grabber or mss_grabber,
+        platform=platform or (lambda: capture_platform(settings())),
+        grabber=grabber or screen_grabber,
         ocr=ocr or tesseract,
         vault=vault,
     )

@@ -188,10 +188,8 @@ def _display() -> Check:
     if wayland and not x11:
         return Check(
             "display",
-            WARN,
-            f"Wayland ({wayland}) without XWayland",
-            "Screen capture and window titles need X11; log in to an X11 session or "
-            "enable XWayland. Search, chat, import and autofill by CLI still work.",
+            OK,
+            f"Wayland ({wayland}) without XWayland; the capture check says what is read here",
         )
     if not x11:
         return Check(
@@ -215,7 +213,7 @@ def _display() -> Check:
             "Check DISPLAY and that the X server allows this user.",
         )
     note = (
-        " (Wayland session through XWayland: windows of native Wayland apps are not seen)"
+        f" (XWayland in a Wayland session, {wayland}: capture reads through Wayland)"
         if wayland
         else ""
     )

@@ -160,8 +160,9 @@ class CaptureSettings(Section):
     monitors: list[int] = Field(default_factory=list)
     """Monitor numbers to capture (1 = first); empty means all."""
     xwayland: bool = False
-    """Under Wayland, capture the X11 applications XWayland shows (native Wayland windows stay
-    unseen, and their time may be counted to the last X11 window in front)."""
+    """Under Wayland, when the compositor itself cannot be reached, capture the X11
+    applications XWayland shows (native Wayland windows stay unseen). A Wayland session whose
+    compositor answers is captured through Wayland whatever this says."""
     other_monitors_every: int = Field(default=10, ge=1, le=1_000)
     """Unfocused monitors are looked at every Nth tick (the focused one every tick)."""
     forced_frame_seconds: float = Field(default=60, ge=5, le=3_600)
@@ -170,6 +171,11 @@ class CaptureSettings(Section):
     """A frame this long after the active window or tab changes (short visits are kept)."""
     idle_minutes: float = Field(default=5, ge=0.5, le=240)
     """No keyboard or mouse input for this long: capture rests until input resumes."""
+    accessibility: bool = True
+    """Read the text applications publish on the accessibility bus (AT-SPI) before any OCR;
+    turns the desktop's accessibility flag on, as a screen reader does."""
+    accessibility_interval_seconds: float = Field(default=10, ge=1, le=3_600)
+    """A window's published text is read again at most this often while it stays in front."""
     ocr: bool = True
     ocr_languages: str = Field(default="eng", pattern=r"^[A-Za-z_]+(\+[A-Za-z_]+)*$")
     ocr_min_interval_seconds: float = Field(default=4, ge=1, le=3_600)

@@ -1,5 +1,7 @@
-"""`memloci doctor` checks for screen capture: what works on this display server (X11,
-XWayland, Wayland, headless), the X extensions capture uses, a test grab, and OCR languages."""
+"""`memloci doctor` checks for screen capture: what works on this desktop (X11, Wayland with
+its compositor, headless), in plain words with what the person must allow, whether text comes
+from applications (the accessibility bus), the X extensions capture uses, a test grab, and OCR
+languages."""
 
 from __future__ import annotations
 
@@ -8,27 +10,30 @@ import subprocess
 from typing import Any
 
 from app.capture.context import Rect
+from app.capture.desktop import TEXT_FROM_APPS, TEXT_NO_BUS, TEXT_OFF, DesktopReport, describe
+from app.capture.detect import on_wayland
 from app.capture.platforms import WAYLAND_NOTE, PlatformUnavailable, session_kind
 from app.checks import FAIL, OK, WARN, Check, register
 from app.paths import Paths
 from app.settings import Settings
 
+LEVELS = {"ok": OK, "warn": WARN, "fail": FAIL}
+
 
 @register(order=60)
-def checks(paths: Paths) -> list[Any]:
-    """What works on this display server, Wayland included (issue 5)."""
+def checks(paths: Paths) -> list[Check]:
+    """What works on this desktop, Wayland included (issues 5 and 22), and where text comes
+    from."""
     kind = session_kind()
-    results: list[Any] = []
-    if kind == "wayland":
-        results.append(
-            Check(
-                "capture",
-                WARN,
-                "Wayland session: screen capture does not work here (no window titles, no "
-                "pixels without a prompt per shot).",
-                WAYLAND_NOTE + " To capture, log in to an 'Xorg'/X11 session.",
-            )
-        )
+    results: list[Check] = []
+    if on_wayland() or kind == "wayland":
+        report = describe(_accessibility_on(paths))
+        if on_wayland():
+            level, fix = LEVELS[report.level], " ".join(report.to_allow)
+        else:
+            level, fix = WARN, "Check WAYLAND_DISPLAY and XDG_RUNTIME_DIR. " + WAYLAND_NOTE
+        results.append(Check("capture", level, " ".join([report.headline, *report.details]), fix))
+        results.append(_accessibility(report))
     elif kind == "headless":
         results.append(
             Check("capture", WARN, "no display: nothing to capture", "Capture needs a desktop.")
@@ -44,8 +49,27 @@ def checks(paths: Paths) -> list[Any]:
         )
     else:
         results.append(_x11(kind, OK, WARN, FAIL, Check))
+        results.append(_accessibility(describe(_accessibility_on(paths))))
     results.append(_languages(paths, OK, WARN, Check))
     return results
+
+
+def _accessibility_on(paths: Paths) -> bool:
+    try:
+        return Settings.load(paths.settings_file).capture.accessibility
+    except Exception:  # an unreadable settings file is the settings check's to report
+        return True
+
+
+def _accessibility(report: DesktopReport) -> Check:
+    """Is text read from applications (the accessibility bus) or only from pixels?"""
+    fixes = {
+        TEXT_FROM_APPS: "",
+        TEXT_NO_BUS: "sudo apt-get install at-spi2-core (or your distribution's at-spi2-core)",
+        TEXT_OFF: "memloci config set capture.accessibility true",
+    }
+    level = OK if report.text_source == TEXT_FROM_APPS else WARN
+    return Check("accessibility", level, report.text_words, fixes.get(report.text_source, ""))
 
 
 def _x11(kind: str, ok: str, warn: str, fail: str, check: Any) -> Any:

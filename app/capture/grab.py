@@ -36,6 +36,11 @@ class GrabFailed(Exception):
     pass
 
 
+class PixelsUnavailable(GrabFailed):
+    """Pixels cannot be read here for now, by the desktop's or the person's choice (screen
+    sharing not allowed): not a failure; capture reads what applications publish."""
+
+
 class MssGrabber:
     def __init__(self) -> None:
         self._local = threading.local()

@@ -12,6 +12,7 @@ import ctypes
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -79,6 +80,31 @@ def is_locker(context: WindowContext) -> bool:
     return any(name in LOCKERS for name in context.names())
 
 
+_LOGIND = {"checked": 0.0, "locked": False}
+
+
+def logind_locked() -> bool:
+    """logind's LockedHint for this session, asked at most every 30 s (a process spawn)."""
+    session = os.environ.get("XDG_SESSION_ID")
+    binary = shutil.which("loginctl") if session else None
+    if binary is None:
+        return False
+    now = time.monotonic()
+    if now - float(_LOGIND["checked"]) >= 30:
+        _LOGIND["checked"] = now
+        try:
+            out = subprocess.run(
+                [binary, "show-session", session or "", "-p", "LockedHint", "--value"],
+                capture_output=True,
+                text=True,
+                timeout=3,
+            )
+            _LOGIND["locked"] = out.stdout.strip() == "yes"
+        except (OSError, subprocess.SubprocessError):
+            _LOGIND["locked"] = False
+    return bool(_LOGIND["locked"])
+
+
 class PlatformUnavailable(Exception):
     """Capture cannot run here; the message says why and what would make it work."""
 
@@ -100,9 +126,10 @@ def session_kind() -> str:
 
 
 WAYLAND_NOTE = (
-    "Wayland does not let applications read the screen or other windows' titles without a "
-    "portal prompt per shot, so capture needs an X11 session (or XWayland, which shows only "
-    "X11 applications). Search, chat, import and autofill work everywhere."
+    "On Wayland, Memloci learns the window in front from the compositor (sway) or from the "
+    "accessibility bus, reads the text applications publish, and reads pixels through wlroots "
+    "screencopy or the desktop's screen-sharing portal; here the Wayland compositor "
+    "(WAYLAND_DISPLAY) does not answer. Search, chat, import and autofill work everywhere."
 )
 
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from app import filelock
 from app.capture.context import Rect, WindowContext, same_window
 from app.capture.frame_text import WordBox, find_words
+from app.capture.grab import PixelsUnavailable
 from app.capture.pipeline import FramePipeline
 from app.capture.platforms import Platform, PlatformUnavailable, is_locker, session_kind
 from app.capture.reader import OcrReader
@@ -34,6 +35,7 @@ from app.capture.rules import ExclusionRule, would_capture
 from app.capture.sessions import SessionManager
 from app.capture.status import HEARTBEAT_SECONDS, CaptureStatus, read_status
 from app.capture.store import CaptureStore, RetainedFrame
+from app.capture.textpath import TextOutcome, TextPath
 from app.capture.trigger import OcrBudget
 from app.domain import to_iso, utcnow
 from app.errors import InvalidInput, MemlociError, StoreError
@@ -65,7 +67,7 @@ class TickResult:
     memory_id: str | None = None
     grabbed: bool = False
     changed: bool = False
-    read: str = "none"
+    read: str = "none"  # none | full | regions | text (from the application, issue 22)
     app: str = ""
     title: str = ""
 
@@ -118,6 +120,7 @@ class CaptureService:
             budget=self.budget,
         )
         self.reader = OcrReader(store, sessions, ocr, budget=self.budget)
+        self.texts = TextPath(sessions, settings, self._text_source, monotonic)
         self.ticks = 0
         self._written: tuple[str, str, str | None, float] = ("", "", None, 0.0)
         self._last_tick = 0.0
@@ -262,6 +265,10 @@ class CaptureService:
             self._vault = self._vault_factory()
         return self._vault
 
+    def _text_source(self) -> Any:
+        """The platform, when it can ask applications for their text (issue 22)."""
+        return self._platform if hasattr(self._platform, "read_text") else None
+
     def _stack(self) -> list[WindowContext]:
         return self._platform.visible_windows() if self._platform is not None else []
 
@@ -385,6 +392,16 @@ class CaptureService:
         session = self.sessions.observe(slot, safe, now, focused=focused)
         if session is None:
             return TickResult("excluded", "its record was forgotten; waiting for another window")
+        # Text seam (issue 22): the application's own text first; pixels only for what it
+        # cannot give, and never for a window whose place on screen is unknown.
+        text = self._read_text(session.id, context, now, force, focused)
+        if text is not None and (text.dropped or not text.needs_pixels):
+            return self._text_result(text, session, safe)
+        unplaced = context.extra.get("unplaced")
+        if unplaced:
+            result = self._text_result(text or TextOutcome(), session, safe)
+            result.detail = f"part of it has no published text, and its pixels {unplaced}"
+            return result
         damaged = self._hints.consume(rect) if self._hints is not None and focused else None
         try:
             outcome = self.pipeline.capture(
@@ -396,6 +413,15 @@ class CaptureService:
                 force=force,
                 confirm=(self._still_in_front if focused else self._still_shown)(context),
                 view_id=session.view,
+            )
+        except PixelsUnavailable as error:  # e.g. screen sharing not allowed (issue 22)
+            return TickResult(
+                "capturing",
+                str(error),
+                session.id,
+                session.memory_id,
+                app=safe.app,
+                title=safe.title,
             )
         except StoreError:
             if self.store.session(session.id) is not None:
@@ -425,6 +451,33 @@ class CaptureService:
         except StoreError:
             if self.store.session(session.id) is not None:
                 raise  # else: forgotten by another process meanwhile; nothing to read for it
+
+    def _read_text(
+        self, session_id: str, context: WindowContext, now: datetime, force: bool, focused: bool
+    ) -> TextOutcome | None:
+        if focused:
+            in_front = self._still_in_front(context)
+            confirm: Callable[[], bool] = lambda: in_front([])  # noqa: E731
+        else:
+            shown = self._still_shown(context)
+            confirm = lambda: shown(self._stack())  # noqa: E731
+        return self.texts.capture(session_id, context, now, force=force, confirm=confirm)
+
+    def _text_result(self, text: TextOutcome, session: Any, safe: WindowContext) -> TickResult:
+        if text.dropped:
+            self._context_changed()  # look again soon, at what is in front then
+        return TickResult(
+            "capturing",
+            "the window changed while it was read; nothing of that read was kept"
+            if text.dropped
+            else "",
+            session.id,
+            session.memory_id,
+            changed=text.read == "text",
+            read=text.read,
+            app=safe.app,
+            title=safe.title,
+        )
 
     def _still_in_front(self, context: WindowContext) -> Callable[[list[WindowContext]], bool]:
         """After the grab: is what is in front now what was checked before it? The window may
@@ -526,6 +579,7 @@ class CaptureService:
             "ocr_seconds": round(self.reader.seconds, 2),
             **self.pipeline.counters.to_dict(),
             **self.budget.to_dict(),
+            **self.texts.counters.to_dict(),
         }
 
     # -- OCR ------------------------------------------------------------------------------------
@@ -558,6 +612,8 @@ class CaptureService:
             scheduler.every("capture-tick", self._interval, self.tick, executor="capture")
         self.sessions.maintain(now or self._wall(), pending=self._pending)
         self.pipeline.keep_only(*self.sessions.views())
+        alive = [s.id for s in self.sessions.open_sessions()] + self.sessions.dormant_ids()
+        self.texts.keep_only(alive)
         if settings.retain_frames or self.store.frames_total()[0]:
             vault = self._frames()
             vault.enforce(int(settings.retain_budget_mb * 1_000_000))

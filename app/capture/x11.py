@@ -14,8 +14,6 @@ import logging
 import os
 import queue
 import select
-import shutil
-import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +24,7 @@ from app.capture.platforms import (
     DisplayLost,
     PlatformUnavailable,
     Presence,
+    logind_locked,
     make_context,
     proc_info,
 )
@@ -77,8 +76,6 @@ class X11Platform:
         self._atoms: dict[str, int] = {}
         self._has_res = False
         self._has_saver = False
-        self._logind_checked = 0.0
-        self._logind_locked = False
         self._wm_checked = (0.0, False)
 
     # -- connection -----------------------------------------------------------------------------
@@ -275,25 +272,7 @@ class X11Platform:
         return Presence(idle)
 
     def _locked_by_logind(self) -> bool:
-        """logind's LockedHint, asked at most every 30 s (a process spawn)."""
-        session = os.environ.get("XDG_SESSION_ID")
-        binary = shutil.which("loginctl") if session else None
-        if binary is None:
-            return False
-        now = time.monotonic()
-        if now - self._logind_checked >= 30:
-            self._logind_checked = now
-            try:
-                out = subprocess.run(
-                    [binary, "show-session", session or "", "-p", "LockedHint", "--value"],
-                    capture_output=True,
-                    text=True,
-                    timeout=3,
-                )
-                self._logind_locked = out.stdout.strip() == "yes"
-            except (OSError, subprocess.SubprocessError):
-                self._logind_locked = False
-        return self._logind_locked
+        return logind_locked()
 
     def hints(self) -> X11Hints | None:
         hints = X11Hints(self.display_name)

@@ -236,11 +236,11 @@ def check(session: Any, app_name: str | None, title: str, url: str, as_json: boo
 
     memloci = session.open()
     if app_name is None and not title and not url:
-        from app.capture.detect import detect
+        from app.capture.detect import capture_platform
         from app.capture.platforms import PlatformUnavailable
 
-        try:
-            platform = detect()
+        try:  # the window as capture sees it (X11 or Wayland, the address from the browser)
+            platform = capture_platform(memloci.settings.capture)
             context = platform.active_window()
             platform.close()
         except PlatformUnavailable as error:

@@ -25,6 +25,7 @@ from app.ui.model_offer import offer
 from app.ui.tasks import (
     apply_setup,
     capture_available,
+    capture_desktop,
     collect_status,
     default_exclusions,
     keyring_status,
@@ -140,6 +141,12 @@ class AppController(QObject):
             keyring_status,
             on_done=lambda result: self._keyring_status(*result),
             owner=self.setup_dialog,
+        )
+        dialog = self.setup_dialog
+        self.bridge.submit(
+            capture_desktop,
+            on_done=lambda result: dialog.set_desktop_note(*result),
+            owner=dialog,
         )
 
     def _keyring_status(self, available: bool, detail: str) -> None:

@@ -141,6 +141,10 @@ class SetupDialog(QDialog):
         self.frames_note.setObjectName("muted")
         self.frames_note.setWordWrap(True)
         cform.addRow(self.frames_note)
+        self.desktop_note = QLabel("Checking what this desktop lets Memloci read…")
+        self.desktop_note.setObjectName("muted")
+        self.desktop_note.setWordWrap(True)
+        cform.addRow(self.desktop_note)
         self.capture.toggled.connect(self.interval.setEnabled)
         self.capture.toggled.connect(self.monitors.setEnabled)
         self.capture.toggled.connect(self.keep_frames.setEnabled)
@@ -165,6 +169,13 @@ class SetupDialog(QDialog):
     def _capture_toggled(self, on: bool) -> None:
         if not on:
             self.keep_frames.setChecked(False)  # no capture, no frames
+
+    def set_desktop_note(self, level: str, text: str) -> None:
+        """What capture can do on this desktop and what to allow (from `capture_desktop`)."""
+        self.desktop_note.setText(text)
+        self.desktop_note.setObjectName("muted" if level == "ok" else "warning")
+        self.desktop_note.style().unpolish(self.desktop_note)
+        self.desktop_note.style().polish(self.desktop_note)
 
     def set_keyring_available(self, available: bool, detail: str) -> None:
         self.keyring.setEnabled(available)

@@ -51,6 +51,19 @@ def capture_available() -> bool:
     return importlib.util.find_spec("app.capture") is not None
 
 
+def capture_desktop() -> tuple[str, str]:
+    """What capture can do on this desktop and what the person must allow, in plain words
+    (ok/warn/fail, sentence), for the first-run dialog (issue 22)."""
+    try:
+        from app.capture.desktop import describe
+
+        report = describe()
+    except Exception as error:  # a desktop we cannot even ask: say so, do not fail the dialog
+        log.info("could not describe the desktop for capture: %s", error)
+        return "warn", "Memloci could not find out what this desktop lets it read."
+    return report.level, report.text()
+
+
 def apply_setup(memloci: Any, choices: SetupChoices) -> str:
     notes = ["Your memory is ready."]
     if choices.use_keyring:

@@ -20,14 +20,31 @@ APT_PACKAGES=(
   chromium
   strace
   openbox xterm less
+  # the accessibility bus (AT-SPI, issue 22) and a session D-Bus to start it from
+  at-spi2-core dbus-daemon
+)
+
+# Only for the test suite (./scripts/test), not for running Memloci: real Wayland desktops the
+# capture tests start themselves (headless sway, headless GNOME mutter with PipeWire and the
+# ScreenCast portal) and GTK 3 windows (Debian's PyGObject) that show known text. About 80 MB
+# to download (290 MB installed, Debian 12): sway and GTK about 10 MB, the GNOME set about 70 MB
+# (mutter depends on zenity, which pulls WebKitGTK). The desktop tests skip, naming what is
+# missing, when these are absent.
+APT_TEST_PACKAGES=(
+  sway
+  mutter xdg-desktop-portal xdg-desktop-portal-gnome pipewire wireplumber
+  python3-gi python3-gi-cairo gir1.2-gtk-3.0 libatk-adaptor
 )
 
 say() { printf '\033[1m[memloci setup]\033[0m %s\n' "$*" >&2; }
 
 missing_apt_packages() {
   command -v dpkg-query >/dev/null 2>&1 || return 0
-  local pkg
-  for pkg in "${APT_PACKAGES[@]}"; do
+  local pkg wanted=("${APT_PACKAGES[@]}")
+  if [ "${MEMLOCI_SETUP_FOR:-run}" = "test" ]; then
+    wanted+=("${APT_TEST_PACKAGES[@]}")
+  fi
+  for pkg in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || echo "$pkg"
   done
 }
@@ -182,7 +199,9 @@ install_python_packages() {
   say "Python environment ready."
 }
 
+# `memloci_setup test` (./scripts/test) also installs APT_TEST_PACKAGES.
 memloci_setup() {
+  MEMLOCI_SETUP_FOR="${1:-run}"
   install_system_packages
   install_python_packages
 }

@@ -79,6 +79,34 @@ def test_first_run_setup_creates_the_store(
     controller.memloci._parts.keys.keyfile.unlock("a new passphrase")  # the chosen passphrase
 
 
+def test_first_run_says_what_this_desktop_lets_memloci_read(
+    qtbot: Any, monkeypatch: pytest.MonkeyPatch, make_controller: Any, when_modal: Any
+) -> None:
+    from app.capture import desktop
+
+    monkeypatch.delenv("MEMLOCI_PASSPHRASE")
+    report = desktop.DesktopReport(
+        "ok",
+        "Wayland session (gnome): pixels through the desktop's screen-sharing portal.",
+        [],
+        ["allow screen sharing once when your desktop asks."],
+    )
+    monkeypatch.setattr(desktop, "describe", lambda accessibility=True: report)
+    seen: list[str] = []
+
+    def look(dialog: Any) -> None:
+        qtbot.waitUntil(lambda: "Checking" not in dialog.desktop_note.text(), timeout=10_000)
+        seen.append(dialog.desktop_note.text())
+        dialog.reject()
+
+    when_modal(look)
+    controller = make_controller()
+    controller.start()
+    qtbot.waitUntil(lambda: bool(seen), timeout=15_000)
+    assert "screen-sharing portal" in seen[0]
+    assert "You need to: allow screen sharing once" in seen[0]
+
+
 def test_wrong_passphrase_says_so_and_allows_retrying(
     qtbot: Any, memloci: Any, monkeypatch: pytest.MonkeyPatch, make_controller: Any
 ) -> None:
