@@ -14,16 +14,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from app.domain import Memory, MemoryType, Source, to_iso
 from app.errors import InvalidInput
 from app.memory import kind_of
-from app.memory.base import SUMMARY_LIMIT, shorten
 from app.memory.core import BLOCK_LIMIT
-from app.memory.semantic import DETAILS_LIMIT
+from app.memory.semantic import entity_text
 from app.reading import Entity, Fact, Reading, Span
-from app.reading.render import core_key, entity_summary, memories
+from app.reading.render import core_key, memories
 from app.reading.stale import SINGLE, group, matches
 from app.store.writer import Batch
 
@@ -53,7 +53,9 @@ def _sources(ids: Iterable[str]) -> list[Source]:
 
 
 def _quote(span: Span) -> str:
-    return f"'{shorten(span.text, 160)}' (message {span.message_id})"
+    """Which message said it. Reasons name the message, never its words: forgetting the
+    message then leaves nothing of it in the history's reasons."""
+    return f"message {span.message_id}"
 
 
 def one_valued(fact: Fact) -> bool:
@@ -71,31 +73,76 @@ def _value(line: str) -> str:
 
 
 # -- the person: core slot lines -------------------------------------------------------------
-def _retract_lines(
-    lines: list[str], meta: list[dict[str, Any]], reading: Reading, reasons: list[str]
-) -> int:
-    """Drop the lines a retraction in this reading names ("the 087 number is dead")."""
-    gone = 0
+class _Block:
+    """The `human` block as it is written, one change (and one history row) at a time, so
+    each line is credited to the message that brought it (forgetting that message takes the
+    line out again: app/store/derived_text.py)."""
+
+    def __init__(self, batch: Batch, out: Written) -> None:
+        self.batch = batch
+        self.out = out
+        self.memory = batch.repo.core_block("human")
+        fields = self.memory.fields if self.memory else {}
+        self.lines = str(fields.get("value", "")).splitlines()
+        self.meta: list[dict[str, Any]] = [dict(m) for m in fields.get("lines") or []]
+
+    def write(self, message_id: str, reason: str) -> None:
+        kind = kind_of(MemoryType.CORE)
+        value = "\n".join(x for x in self.lines if x.strip())
+        changes = {"value": value or "(nothing known)", "lines": self.meta[-400:]}
+        sources = _sources([message_id])
+        if self.memory is None:
+            if not value:
+                return
+            self.memory = self.batch.insert(
+                MemoryType.CORE,
+                kind.build(None, {"label": "human", **changes}),
+                sources=sources,
+                origin=ORIGIN,
+                actor=ACTOR,
+                importance=0.8,
+                reason=reason,
+            )
+            self.out.added.append(self.memory)
+            return
+        self.memory = self.batch.update(
+            self.memory.id,
+            kind.merge(dict(self.memory.fields), changes),
+            actor=ACTOR,
+            reason=reason[:2000],
+            add_sources=sources,
+        )
+        if all(m.id != self.memory.id for m in self.out.added):
+            self.out.changed = [m for m in self.out.changed if m.id != self.memory.id]
+            self.out.changed.append(self.memory)
+
+    def info(self, key: str) -> dict[str, Any] | None:
+        return next((m for m in self.meta if m["key"].lower() == key), None)
+
+
+def _retract(block: _Block, reading: Reading) -> None:
+    """Drop the lines a retraction names ("the 087 number is dead", "not Leeds")."""
     for retraction in (r for r in reading.retractions if r.owner is None):
-        for line in list(lines):
+        for line in list(block.lines):
             key = _key(line)
             if key is None:
                 continue
-            info = next((m for m in meta if m["key"].lower() == key), None)
-            slot = (info or {}).get("slot")
+            info = block.info(key) or {}
+            slot = info.get("slot")
             if retraction.slot and slot and slot != retraction.slot:
                 continue
-            said = (info or {}).get("said_at")
-            if said and said > to_iso(retraction.said_at):
+            if info.get("said_at") and info["said_at"] > to_iso(retraction.said_at):
                 continue  # said after the retraction
+            if info.get("source") == f"{_CHAT}:{retraction.span.message_id}":
+                continue  # the new value said alongside
             probe = Fact(slot or retraction.slot or "", _value(line), retraction.span)
             if retraction.named and matches(retraction.named, probe):
-                lines.remove(line)
-                meta[:] = [m for m in meta if m["key"].lower() != key]
-                reasons.append(f"{line.strip()} is gone: {_quote(retraction.span)}")
-                gone += 1
+                block.lines.remove(line)
+                block.meta = [m for m in block.meta if m["key"].lower() != key]
+                block.out.replaced += 1
+                said = f"{key.capitalize()} is gone, said in {_quote(retraction.span)}"
+                block.write(retraction.span.message_id, said)
                 break
-    return gone
 
 
 def write_core(batch: Batch, reading: Reading, out: Written) -> None:
@@ -103,34 +150,29 @@ def write_core(batch: Batch, reading: Reading, out: Written) -> None:
     facts = reading.current_person_facts()
     if not facts and not any(r.owner is None for r in reading.retractions):
         return
-    kind = kind_of(MemoryType.CORE)
-    block = batch.repo.core_block("human")
-    lines = str(block.fields.get("value", "")).splitlines() if block else []
-    meta: list[dict[str, Any]] = [dict(m) for m in (block.fields.get("lines") or [])] if block else []
-    reasons: list[str] = []
-    used: list[str] = []
-    out.replaced += _retract_lines(lines, meta, reading, reasons)
+    block = _Block(batch, out)
+    _retract(block, reading)
     for fact in facts:
         key = core_key(fact)
         line = f"{key}: {fact.value}"
-        same = [n for n, old in enumerate(lines) if _key(old) == key.lower()]
-        if any(_value(lines[n]).lower() == fact.value.lower() for n in same):
+        same = [n for n, old in enumerate(block.lines) if _key(old) == key.lower()]
+        if any(_value(block.lines[n]).lower() == fact.value.lower() for n in same):
             continue  # already said
         if one_valued(fact) and same:
-            old = lines[same[0]]
-            lines[same[0]] = line
+            block.lines[same[0]] = line
             for n in reversed(same[1:]):
-                del lines[n]
-            meta = [m for m in meta if m["key"].lower() != key.lower()]
-            reasons.append(f"{old.strip()} -> {fact.value}: {_quote(fact.span)}")
+                del block.lines[n]
+            block.meta = [m for m in block.meta if m["key"].lower() != key.lower()]
+            reason = f"{key} replaced, said in {_quote(fact.span)}"
             out.replaced += 1
         else:
-            if sum(len(x) + 1 for x in lines) + len(line) > BLOCK_LIMIT:
+            if sum(len(x) + 1 for x in block.lines) + len(line) > BLOCK_LIMIT:
                 log.info("the human block is full; a slot line was not added")
                 out.skipped += 1
                 continue
-            lines.append(line)
-        meta.append(
+            block.lines.append(line)
+            reason = f"{key} read from chat, {_quote(fact.span)}"
+        block.meta.append(
             {
                 "key": key,
                 "value": fact.value,
@@ -139,36 +181,7 @@ def write_core(batch: Batch, reading: Reading, out: Written) -> None:
                 "said_at": to_iso(fact.said_at) if fact.said_at else None,
             }
         )
-        used.append(fact.span.message_id)
-    if not used and not reasons:
-        return
-    value = "\n".join(x for x in lines if x.strip())
-    sources = _sources([*used, *(r.span.message_id for r in reading.retractions)])
-    meta = meta[-400:]
-    if block is None:
-        if not value:
-            return
-        memory = batch.insert(
-            MemoryType.CORE,
-            kind.build(None, {"label": "human", "value": value, "lines": meta}),
-            sources=sources,
-            origin=ORIGIN,
-            actor=ACTOR,
-            importance=0.8,
-            reason="read from chat",
-        )
-        out.added.append(memory)
-        return
-    if not value:
-        value = "(nothing known)"
-    memory = batch.update(
-        block.id,
-        kind.merge(dict(block.fields), {"value": value, "lines": meta}),
-        actor=ACTOR,
-        reason="; ".join(reasons)[:2000] or "new facts read from chat",
-        add_sources=sources,
-    )
-    out.changed.append(memory)
+        block.write(fact.span.message_id, reason)
 
 
 # -- entities: one semantic record each ------------------------------------------------------
@@ -223,8 +236,8 @@ def _merge_slots(
             if old.get("current", True) and one_valued(fact):
                 old["current"] = False
                 old["replaced_by"] = ref
-                old["reason"] = f"replaced by {fact.value!r}: {_quote(fact.span)}"[:600]
-                reasons.append(f"{_slot_key(fact)} {old['value']} -> {fact.value}")
+                old["reason"] = f"a newer value, said in {_quote(fact.span)}"[:600]
+                reasons.append(f"{_slot_key(fact)} replaced, said in {_quote(fact.span)}")
                 replaced += 1
         values.append(
             {
@@ -253,26 +266,11 @@ def _merge_slots(
                 if retraction.named and matches(retraction.named, fact):
                     old["current"] = False
                     old["replaced_by"] = f"{_CHAT}:{retraction.span.message_id}"
-                    old["reason"] = f"gone: {_quote(retraction.span)}"[:600]
-                    reasons.append(f"{key} {old['value']} is gone")
+                    old["reason"] = f"said to be gone in {_quote(retraction.span)}"[:600]
+                    reasons.append(f"{key} is gone, said in {_quote(retraction.span)}")
                     replaced += 1
                     used.append(retraction.span.message_id)
     return replaced, used
-
-
-def _render_entity(
-    name: str, kind: str, relation: str | None, slots: dict[str, list[dict[str, Any]]], person: str
-) -> tuple[str, str]:
-    current = [
-        _as_fact(key, v) for key, values in slots.items() for v in values if v.get("current", True)
-    ]
-    shell = Entity(kind=kind, name=name, relation=relation, facts=current)
-    summary = entity_summary(shell, person) or name
-    details = "\n".join(
-        f"{f.slot}{f'({f.label})' if f.label else ''}: {f.value}  [{f.span.message_id}]"
-        for f in current
-    )
-    return shorten(summary, SUMMARY_LIMIT), details[:DETAILS_LIMIT]
 
 
 def write_entity(batch: Batch, entity: Entity, reading: Reading, person: str, out: Written) -> None:
@@ -288,15 +286,18 @@ def write_entity(batch: Batch, entity: Entity, reading: Reading, person: str, ou
     reasons: list[str] = []
     replaced, used = _merge_slots(slots, entity, reading, reasons)
     slots = {k: v for k, v in slots.items() if v}
-    relation = entity.relation or old.get("relation")
+    relation = old.get("relation")
+    if entity.relation and not relation:
+        owned = "'s " in entity.relation or entity.relation.lower().startswith(("my ", "the "))
+        relation = entity.relation if owned else f"{person}'s {entity.relation}"
     aliases = list(dict.fromkeys([*(old.get("aliases") or []), *entity.aliases]))
     name = str(old.get("name") or entity.name)
     if existing and entity.name.lower() != name.lower() and entity.name not in aliases:
         aliases.append(entity.name)
-    summary, details = _render_entity(name, entity.kind, relation, slots, person)
+    summary, details = entity_text(relation, slots)
     fields = {
         "name": name[:200],
-        "summary": summary,
+        "summary": summary or name,
         "details": details,
         "kind": old.get("kind") or entity.kind,
         "relation": (relation or None) and relation[:200],
@@ -395,11 +396,11 @@ def _same_event(batch: Batch, fields: dict[str, Any]) -> Memory | None:
 def write_reading(batch: Batch, reading: Reading, person: str = "the user") -> Written:
     """Everything a reading proposes, written in `batch` (the caller's transaction)."""
     out = Written()
-    steps: list[tuple[str, Callable[[], None]]] = [("core", lambda: write_core(batch, reading, out))]
-    steps += [
-        ("entity", lambda e=entity: write_entity(batch, e, reading, person, out))  # type: ignore[misc]
-        for entity in reading.entities
+    steps: list[tuple[str, Callable[[], None]]] = [
+        ("core", lambda: write_core(batch, reading, out))
     ]
+    for entity in reading.entities:
+        steps.append(("entity", partial(write_entity, batch, entity, reading, person, out)))
     steps.append(("records", lambda: write_records(batch, reading, out)))
     for what, step in steps:
         try:

@@ -22,8 +22,10 @@ SEMANTIC = "Write the facts the NEW INPUT states"
 
 
 def use(memloci, script=None, **kw) -> ScriptedModel:
+    """A scripted model that writes memories (opt-in since issue 15: the reader writes chat)."""
     model = ScriptedModel(script, **kw)
     memloci._parts.llm.use(model)
+    memloci.save_settings(memloci.settings.with_value("agents.model_writes", True))
     return model
 
 
