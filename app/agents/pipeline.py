@@ -105,6 +105,10 @@ class RunReport:
 
 
 def _only_chat(op: Operation) -> bool:
+    """A rule's operation on chat, which the reader now writes (shared photos it does not
+    read: their captions stay the resource manager's)."""
+    if op.type is MemoryType.RESOURCE and op.fields.get("resource_type") == "image":
+        return False
     return bool(op.sources) and all(s.kind == "chat" for s in op.sources)
 
 
@@ -183,7 +187,10 @@ class AgentPipeline:
         messages = [
             Message(i.source.ref, i.speaker, i.text, i.timestamp, i.conversation)
             for i in batch.inputs
-            if i.kind == "chat" and i.text and not i.is_assistant and i.source not in (lost or set())
+            if i.kind == "chat"
+            and i.text
+            and not i.is_assistant
+            and i.source not in (lost or set())
         ]
         if not messages:
             return Reading()

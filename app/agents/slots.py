@@ -230,6 +230,7 @@ def _merge_slots(
         values = slots.setdefault(_slot_key(fact), [])
         same = next((v for v in values if v["value"].lower() == fact.value.lower()), None)
         if same is not None:
+            used.append(fact.span.message_id)  # seen again: the message joins the sources
             continue
         ref = f"{_CHAT}:{fact.span.message_id}"
         for old in values:
@@ -317,14 +318,16 @@ def write_entity(batch: Batch, entity: Entity, reading: Reading, person: str, ou
         out.added.append(memory)
         return
     merged = kind.merge(old, fields)
-    if merged == existing.fields:
+    sources = [s for s in _sources([*used, *mention]) if s not in existing.sources]
+    if merged == existing.fields and not sources:
         return
     memory = batch.update(
         existing.id,
         merged,
         actor=ACTOR,
-        reason="; ".join(reasons)[:2000] or "new facts read from chat",
-        add_sources=_sources([*used, *mention]),
+        reason="; ".join(reasons)[:2000]
+        or ("new facts read from chat" if merged != existing.fields else "seen again"),
+        add_sources=sources,
     )
     out.replaced += replaced
     out.changed.append(memory)
@@ -353,9 +356,7 @@ def _seen_again(batch: Batch, memory: Memory, sources: Sequence[Source], out: Wr
 def write_records(batch: Batch, reading: Reading, out: Written) -> None:
     """Procedures, resources and events: new records, or a new source on the same one."""
     proposed = memories(
-        Reading(
-            procedures=reading.procedures, resources=reading.resources, events=reading.events
-        )
+        Reading(procedures=reading.procedures, resources=reading.resources, events=reading.events)
     )
     for item in proposed:
         memory_type = MemoryType(item["type"])
