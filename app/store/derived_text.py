@@ -164,7 +164,7 @@ def scrub_history(db: Any, memory_id: str, memory_type: str, pieces: Sequence[st
                     fields["value"] = "\n".join(x for x in lines if x not in doomed)
                     if "lines" in fields:
                         fields["lines"] = _without_meta(fields["lines"], doomed)
-                elif is_entity(memory_type, fields):
+                elif is_entity(memory_type, fields) and snap is not None:
                     snap["fields"] = without_slot_values(fields, doomed)
                 elif is_day_summary(memory_type, fields):
                     details = _flat(str(fields.get("details", "")))

@@ -385,7 +385,7 @@ def test_the_same_value_seen_again_is_not_a_contradiction(memloci) -> None:
         start=START + timedelta(days=3),
         first=1,
     )
-    report = memloci.process_queue()
+    memloci.process_queue()
     (ana,) = derived(memloci, "semantic", include_invalid=True)
     assert ana.active and ana.fields["name"] == "Ana"
     (address,) = [v for values in ana.fields["slots"].values() for v in values]
