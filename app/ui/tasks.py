@@ -64,6 +64,7 @@ def apply_setup(memloci: Any, choices: SetupChoices) -> str:
         ("capture.enabled", choices.capture_enabled),
         ("capture.interval_seconds", float(choices.capture_interval_s)),
         ("capture.monitors", [1] if choices.monitors == "primary" else []),
+        *((("agents.person_names", choices.person_names),) if choices.person_names else ()),
     ):
         try:
             settings = settings.with_value(name, value)

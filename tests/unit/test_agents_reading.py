@@ -87,3 +87,21 @@ def test_a_forgotten_message_takes_its_slot_values_with_it(memloci) -> None:
         (greta.id,),
     )
     assert not any("greta@fjord.example" in row[0] for row in history)
+
+
+def test_the_graph_shows_the_person_and_their_relations(memloci) -> None:
+    memloci.save_settings(memloci.settings.with_value("agents.person_names", "Oksana"))
+    enqueue_chat(
+        memloci,
+        [
+            ("me", "I'm Oksana Lind."),
+            ("me", "My brother Dmytro lives in Lviv."),
+            ("me", "Our dog Pirat loves the beach."),
+        ],
+    )
+    memloci.process_queue()
+    graph = memloci.entity_graph()
+    kinds = {n.label: n.category for n in graph.nodes}
+    assert kinds["Dmytro"] == "person" and kinds["Oksana"] == "person"
+    related = {(e.a, e.b): e.label for e in graph.edges if e.label}
+    assert related[("dmytro", "oksana")] == "brother" or related[("oksana", "dmytro")] == "brother"
