@@ -30,7 +30,7 @@ from app.agents.managers.procedural import ProceduralManager
 from app.agents.managers.resource import ResourceManager
 from app.agents.managers.semantic import SemanticManager
 from app.agents.managers.vault import VaultManager
-from app.agents.operations import Operation, apply_operations
+from app.agents.operations import Action, Operation, apply_operations
 from app.agents.policy import PolicyStats, review
 from app.agents.router import route
 from app.domain import Memory, MemoryType, Source, to_iso, utcnow
@@ -39,6 +39,7 @@ from app.llm.base import ChatModel
 from app.llm.structured import CallStats, generate_json
 from app.reading import Message, PersonContext, Reading, read
 from app.reading.choice import ModelChooser
+from app.reading.render import memories as render_memory
 from app.retrieval import Retriever, SearchRequest
 from app.settings import AgentSettings
 from app.store.memories import MemoryRepository
@@ -200,6 +201,31 @@ class AgentPipeline:
             chooser = ModelChooser(model) if model is not None else None
         return read(messages, person=self.person(), chooser=chooser)
 
+    def screen_procedures(self, batch: Batch, already: list[Operation]) -> list[Operation]:
+        """How-tos read on screen ("To reset the router: unplug it, wait, then ...") that the
+        numbered-list rule did not find: the reader's procedures, cited to the session."""
+        found = {s for op in already if op.type is MemoryType.PROCEDURAL for s in op.sources}
+        ops = []
+        for item in batch.inputs:
+            if item.kind != "screen" or not item.text or item.source in found:
+                continue
+            text = f"{item.title}\n{item.text}" if item.title else item.text
+            reading = read([Message(item.source.ref, "screen", text, item.timestamp, "screen")])
+            for proc in reading.procedures[:5]:
+                fields = render_memory(Reading(procedures=[proc]))[0]["fields"]
+                ops.append(
+                    Operation(
+                        Action.ADD,
+                        MemoryType.PROCEDURAL,
+                        "reader",
+                        fields=fields,
+                        sources=(item.source,),
+                        occurred_at=item.timestamp,
+                        importance=0.6,
+                    )
+                )
+        return ops
+
     # -- one batch ----------------------------------------------------------------------------
     def process(
         self, batch: Batch, report: RunReport, cancel: threading.Event | None = None
@@ -211,6 +237,7 @@ class AgentPipeline:
         for manager in MANAGERS:
             # Chat is the reader's (written below); the managers' rules keep the screen.
             operations.extend(op for op in manager.rules(ctx) if not _only_chat(op))
+        operations.extend(self.screen_procedures(batch, operations))
         ctx.pending = operations
         model = self._model() if self._writes() else None
         problem: str | None = None

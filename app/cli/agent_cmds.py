@@ -204,8 +204,7 @@ def _run_summary(report: dict[str, Any]) -> str:
     ]
     if report.get("replaced"):
         lines.append(
-            f"Values a newer message replaced: {report['replaced']} (the old ones stay in "
-            "history)."
+            f"Values a newer message replaced: {report['replaced']} (the old ones stay in history)."
         )
     model = report["model"]
     if model["calls"]:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from app.autofill.fields import FieldSpec
 from app.domain import Source
-from tests.unit.agent_helpers import START, derived, enqueue_chat
+from tests.unit.agent_helpers import START, derived, enqueue_chat, enqueue_screen
 
 
 def test_a_personal_chat_becomes_slot_lines_entities_and_dated_events(memloci) -> None:
@@ -105,3 +105,20 @@ def test_the_graph_shows_the_person_and_their_relations(memloci) -> None:
     assert kinds["Dmytro"] == "person" and kinds["Oksana"] == "person"
     related = {(e.a, e.b): e.label for e in graph.edges if e.label}
     assert related[("dmytro", "oksana")] == "brother" or related[("oksana", "dmytro")] == "brother"
+
+
+def test_a_how_to_read_on_screen_becomes_a_procedure_cited_to_the_session(memloci) -> None:
+    enqueue_screen(
+        memloci,
+        "s9",
+        app="Firefox",
+        title="Router help - Firefox",
+        text="To reset the router: unplug the power cable, wait thirty seconds, then plug it "
+        "back in and hold the reset button for ten seconds.",
+        url="https://help.example/router",
+    )
+    memloci.process_queue()
+    (how_to,) = derived(memloci, "procedural")
+    assert "reset the router" in how_to.fields["summary"].lower()
+    assert how_to.fields["steps"][0].lower().startswith("unplug the power cable")
+    assert how_to.sources == (Source("screen", "s9"),)
