@@ -78,9 +78,10 @@ class _Block:
     each line is credited to the message that brought it (forgetting that message takes the
     line out again: app/store/derived_text.py)."""
 
-    def __init__(self, batch: Batch, out: Written) -> None:
+    def __init__(self, batch: Batch, out: Written, reading: Reading) -> None:
         self.batch = batch
         self.out = out
+        self.reading = reading
         self.memory = batch.repo.core_block("human")
         fields = self.memory.fields if self.memory else {}
         self.lines = str(fields.get("value", "")).splitlines()
@@ -91,6 +92,7 @@ class _Block:
         value = "\n".join(x for x in self.lines if x.strip())
         changes = {"value": value or "(nothing known)", "lines": self.meta[-400:]}
         sources = _sources([message_id])
+        when = self.reading.when([message_id])
         if self.memory is None:
             if not value:
                 return
@@ -100,6 +102,7 @@ class _Block:
                 sources=sources,
                 origin=ORIGIN,
                 actor=ACTOR,
+                occurred_at=when,
                 importance=0.8,
                 reason=reason,
             )
@@ -111,6 +114,7 @@ class _Block:
             actor=ACTOR,
             reason=reason[:2000],
             add_sources=sources,
+            occurred_at=when,
         )
         if all(m.id != self.memory.id for m in self.out.added):
             self.out.changed = [m for m in self.out.changed if m.id != self.memory.id]
@@ -150,7 +154,7 @@ def write_core(batch: Batch, reading: Reading, out: Written) -> None:
     facts = reading.current_person_facts()
     if not facts and not any(r.owner is None for r in reading.retractions):
         return
-    block = _Block(batch, out)
+    block = _Block(batch, out, reading)
     _retract(block, reading)
     for fact in facts:
         key = core_key(fact)
@@ -313,6 +317,7 @@ def write_entity(batch: Batch, entity: Entity, reading: Reading, person: str, ou
             sources=_sources([*used, *mention]),
             origin=ORIGIN,
             actor=ACTOR,
+            occurred_at=reading.when([*used, *mention]),
             reason="read from chat",
         )
         out.added.append(memory)
@@ -328,6 +333,7 @@ def write_entity(batch: Batch, entity: Entity, reading: Reading, person: str, ou
         reason="; ".join(reasons)[:2000]
         or ("new facts read from chat" if merged != existing.fields else "seen again"),
         add_sources=sources,
+        occurred_at=reading.when(used) if used else None,
     )
     out.replaced += replaced
     out.changed.append(memory)
@@ -378,7 +384,7 @@ def write_records(batch: Batch, reading: Reading, out: Written) -> None:
             sources=sources,
             origin=ORIGIN,
             actor=ACTOR,
-            occurred_at=kind_of(memory_type).occurred_at(fields),
+            occurred_at=kind_of(memory_type).occurred_at(fields) or reading.when(item["sources"]),
             reason="read from chat",
         )
         out.added.append(memory)

@@ -147,6 +147,12 @@ class Reading:
     events: list[Event] = field(default_factory=list)
     skipped: list[Span] = field(default_factory=list)  # instructions aimed at the assistant
     retractions: list[Retraction] = field(default_factory=list)
+    said_at: dict[str, datetime] = field(default_factory=dict)  # message id -> its time
+
+    def when(self, message_ids: list[str] | set[str]) -> datetime | None:
+        """When the latest of these messages was said (a memory made from them is as old)."""
+        times = [self.said_at[i] for i in message_ids if i in self.said_at]
+        return max(times) if times else None
 
     def current_person_facts(self) -> list[Fact]:
         return [f for f in self.person_facts if not f.stale]

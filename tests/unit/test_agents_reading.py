@@ -36,6 +36,7 @@ def test_a_personal_chat_becomes_slot_lines_entities_and_dated_events(memloci) -
     assert dmytro.fields["kind"] == "person" and "brother" in dmytro.fields["relation"]
     assert "lives in Lviv" in dmytro.fields["summary"] and "3 October" in dmytro.text
     assert dmytro.sources == (Source("chat", ids[2]),)
+    assert dmytro.occurred_at == START + timedelta(minutes=2)  # when it was said, not imported
     assert "10am" in people["library"].text  # opening hours are a fact ...
     events = [m for m in derived(memloci, "episodic") if m.fields["event_type"] != "chat"]
     # ... and so is a birthday: the only event is the fence, at the day it happened.
