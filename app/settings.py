@@ -94,12 +94,27 @@ class AgentSettings(Section):
 
     enabled: bool = True
     use_model: bool = True  # False: deterministic extractors only
+    model_writes: bool = False
+    """Let the model write free-text memories (core lines, notes, summaries) besides what the
+    reader reads from chat; off: the bundled model invented more than it found (issue 15)."""
+    model_chooses: bool = False
+    """Ask the model the closed questions the reader leaves open (preference, dislike, diet)."""
     batch_size: int = Field(default=8, ge=1, le=64)
     batch_window_minutes: int = Field(default=30, ge=1, le=1_440)
     person_names: list[str] = Field(default_factory=list)  # who "I" am in imported chats
     rollup_after_days: int = Field(default=7, ge=1, le=3_650)
     half_life_days: float = Field(default=90.0, ge=1.0, le=36_500.0)
     drop_below: float = Field(default=0.05, ge=0.0, le=1.0)
+
+    @field_validator("person_names", mode="before")
+    @classmethod
+    def _names(cls, value: object) -> object:
+        """ "Tomasz, Tomek" (as `memloci config set` and a text field give it) is two names."""
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list):
+            return list(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))[:20]
+        return value
 
 
 class AutofillSettings(Section):

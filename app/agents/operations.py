@@ -12,15 +12,17 @@ from __future__ import annotations
 import enum
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from app.agents.slots import write_reading
 from app.agents.text import near_duplicate, normalise
 from app.domain import Memory, MemoryType, Source
 from app.errors import InvalidInput, NotFound
 from app.memory import kind_of
+from app.reading import Reading
 from app.store.queue import WorkQueue
 from app.store.writer import Batch, Initiator, Writer
 
@@ -58,12 +60,14 @@ class Applied:
     added: list[Memory] = field(default_factory=list)
     changed: list[Memory] = field(default_factory=list)
     skipped: int = 0
+    replaced: int = 0  # values a newer message replaced (core lines, entity slots)
 
     def merge(self, other: Applied) -> None:
         self.counts.update(other.counts)
         self.added.extend(other.added)
         self.changed.extend(other.changed)
         self.skipped += other.skipped
+        self.replaced += other.replaced
 
 
 REINFORCE = 0.15  # importance regained when a memory is seen again
@@ -189,17 +193,28 @@ def apply_operations(
     *,
     done: Sequence[int] = (),
     inputs: Sequence[tuple[int, Source]] = (),
+    reading: Callable[[set[Source]], Reading] | None = None,
+    person: str = "the user",
 ) -> Applied:
     """Apply every operation and mark `done` queue items, in one transaction. An operation that
     does not fit its type's limits is skipped (logged without content), not the whole batch.
-    `inputs` (queue item id, source): an input forgotten meanwhile leaves the operations. The
-    writer wakes the index and announces the changes after the commit."""
+    `inputs` (queue item id, source): an input forgotten meanwhile leaves the operations.
+    `reading(forgotten sources)`: what the reader read from the batch's messages (without the
+    forgotten ones), written first in the same transaction (app/agents/slots.py). The writer
+    wakes the index and announces the changes after the commit."""
     out = Applied()
     with writer.batch(Initiator.AGENT) as batch:
         lost = _forgotten_inputs(batch.db, inputs) if inputs else set()
         if lost:
             log.info("%d inputs were forgotten while their batch ran", len(lost))
             operations = _without(operations, lost, out)
+        if reading is not None:
+            written = write_reading(batch, reading(lost), person)
+            out.added.extend(written.added)
+            out.changed.extend(written.changed)
+            out.counts["READ"] += len(written.added) + len(written.changed)
+            out.replaced += written.replaced
+            out.skipped += written.skipped
         for op in operations:
             try:
                 _apply_one(batch, op, out)

@@ -30,13 +30,16 @@ from app.agents.managers.procedural import ProceduralManager
 from app.agents.managers.resource import ResourceManager
 from app.agents.managers.semantic import SemanticManager
 from app.agents.managers.vault import VaultManager
-from app.agents.operations import Operation, apply_operations
+from app.agents.operations import Action, Operation, apply_operations
 from app.agents.policy import PolicyStats, review
 from app.agents.router import route
-from app.domain import Memory, MemoryType, to_iso, utcnow
+from app.domain import Memory, MemoryType, Source, to_iso, utcnow
 from app.errors import Cancelled, ModelOutputInvalid, ModelUnavailable
 from app.llm.base import ChatModel
 from app.llm.structured import CallStats, generate_json
+from app.reading import Message, PersonContext, Reading, read
+from app.reading.choice import ModelChooser
+from app.reading.render import memories as render_memory
 from app.retrieval import Retriever, SearchRequest
 from app.settings import AgentSettings
 from app.store.memories import MemoryRepository
@@ -70,6 +73,7 @@ class RunReport:
     operations: Counter[str] = field(default_factory=Counter)
     added_by_type: Counter[str] = field(default_factory=Counter)
     policy: Counter[str] = field(default_factory=Counter)
+    replaced: int = 0  # values a newer message replaced
     proposed: Counter[str] = field(default_factory=Counter)  # operations by "rule" / "model"
     accepted: Counter[str] = field(default_factory=Counter)  # ... that passed the policy
     routed: Counter[str] = field(default_factory=Counter)
@@ -90,6 +94,7 @@ class RunReport:
             "operations": dict(self.operations),
             "added_by_type": dict(self.added_by_type),
             "policy": dict(self.policy),
+            "replaced": self.replaced,
             "proposed": dict(self.proposed),
             "accepted": dict(self.accepted),
             "routed": dict(self.routed),
@@ -98,6 +103,14 @@ class RunReport:
             "model": self.stats.to_dict(),
             "stopped": self.stopped,
         }
+
+
+def _only_chat(op: Operation) -> bool:
+    """A rule's operation on chat, which the reader now writes (shared photos it does not
+    read: their captions stay the resource manager's)."""
+    if op.type is MemoryType.RESOURCE and op.fields.get("resource_type") == "image":
+        return False
+    return bool(op.sources) and all(s.kind == "chat" for s in op.sources)
 
 
 class AgentPipeline:
@@ -155,11 +168,63 @@ class AgentPipeline:
             batch=batch,
             settings=self.settings,
             extractions=extractions,
-            existing=self._touched(batch),
+            existing=self._touched(batch) if self._writes() else {},
             similar=self._similar,
             by_name=self._by_name,
             now=utcnow(),
         )
+
+    def _writes(self) -> bool:
+        """Whether the model writes memories of its own (off by default: issue 15)."""
+        return self.settings.use_model and self.settings.model_writes
+
+    # -- reading, before any model --------------------------------------------------------------
+    def person(self) -> PersonContext:
+        return PersonContext(tuple(n for n in self.settings.person_names if n.strip()))
+
+    def read(self, batch: Batch, lost: set[Source] | None = None) -> Reading:
+        """What the reader finds in the batch's chat messages (app/reading): typed, grounded
+        candidates, every one tied to its message. A chooser model only when asked for."""
+        messages = [
+            Message(i.source.ref, i.speaker, i.text, i.timestamp, i.conversation)
+            for i in batch.inputs
+            if i.kind == "chat"
+            and i.text
+            and not i.is_assistant
+            and i.source not in (lost or set())
+        ]
+        if not messages:
+            return Reading()
+        chooser = None
+        if self.settings.use_model and self.settings.model_chooses:
+            model = self._model()
+            chooser = ModelChooser(model) if model is not None else None
+        return read(messages, person=self.person(), chooser=chooser)
+
+    def screen_procedures(self, batch: Batch, already: list[Operation]) -> list[Operation]:
+        """How-tos read on screen ("To reset the router: unplug it, wait, then ...") that the
+        numbered-list rule did not find: the reader's procedures, cited to the session."""
+        found = {s for op in already if op.type is MemoryType.PROCEDURAL for s in op.sources}
+        ops = []
+        for item in batch.inputs:
+            if item.kind != "screen" or not item.text or item.source in found:
+                continue
+            text = f"{item.title}\n{item.text}" if item.title else item.text
+            reading = read([Message(item.source.ref, "screen", text, item.timestamp, "screen")])
+            for proc in reading.procedures[:5]:
+                fields = render_memory(Reading(procedures=[proc]))[0]["fields"]
+                ops.append(
+                    Operation(
+                        Action.ADD,
+                        MemoryType.PROCEDURAL,
+                        "reader",
+                        fields=fields,
+                        sources=(item.source,),
+                        occurred_at=item.timestamp,
+                        importance=0.6,
+                    )
+                )
+        return ops
 
     # -- one batch ----------------------------------------------------------------------------
     def process(
@@ -170,9 +235,11 @@ class AgentPipeline:
         ctx = self.context(batch)
         operations: list[Operation] = []
         for manager in MANAGERS:
-            operations.extend(manager.rules(ctx))
+            # Chat is the reader's (written below); the managers' rules keep the screen.
+            operations.extend(op for op in manager.rules(ctx) if not _only_chat(op))
+        operations.extend(self.screen_procedures(batch, operations))
         ctx.pending = operations
-        model = self._model() if self.settings.use_model else None
+        model = self._model() if self._writes() else None
         problem: str | None = None
         if model is not None and any(i.text for i in ctx.speaking):
             try:
@@ -209,6 +276,8 @@ class AgentPipeline:
             final,
             done=[] if problem else batch.item_ids,
             inputs=[(i.item_id, i.source) for i in batch.inputs],
+            reading=lambda lost: self.read(batch, lost),
+            person=next(iter(self.person().names), "the user"),
         )
         if problem:
             self.queue.fail(batch.item_ids, "model output invalid")
@@ -217,6 +286,7 @@ class AgentPipeline:
             report.done += len(batch.inputs)
         report.operations.update(applied.counts)
         report.added_by_type.update(m.type.value for m in applied.added)
+        report.replaced += applied.replaced
         report.batches += 1
         report.batch_seconds.append(time.perf_counter() - started)
         return problem is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -201,6 +202,10 @@ def _run_summary(report: dict[str, Any]) -> str:
         f"Added: {added}; updated {ops.get('UPDATE', 0)}, invalidated {ops.get('INVALIDATE', 0)}, "
         f"seen again {ops.get('NOOP', 0)}.",
     ]
+    if report.get("replaced"):
+        lines.append(
+            f"Values a newer message replaced: {report['replaced']} (the old ones stay in history)."
+        )
     model = report["model"]
     if model["calls"]:
         lines.append(
@@ -222,6 +227,14 @@ def _run_summary(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
 @agents.command(name="run")
 @click.option("--limit", "-n", type=click.IntRange(1), help="Process at most N queued items.")
 @json_option
@@ -230,11 +243,19 @@ def agents_run(session: Any, limit: int | None, as_json: bool) -> None:
     """Process the queue now (Ctrl-C stops after the current batch is put back)."""
     memloci = session.open()
     progress = sys.stderr.isatty() and not as_json
+    started = time.monotonic()
+    waiting = int(memloci.agent_status().get("backlog") or 0) if progress else 0
+    total = min(waiting, limit) if limit else waiting
 
     def on_progress(report: Any) -> None:
         if progress:
+            handled = report.done + report.failed
+            rate = handled / max(time.monotonic() - started, 1e-6)
+            of = f" of {total}" if total else ""
+            left = (total - handled) / rate if total and rate > 0 else None
+            eta = f", about {_duration(left)} left" if left is not None and left >= 1 else ""
             click.echo(
-                f"\r{report.batches} batches, {report.done} items done, {report.failed} failed",
+                f"\r{handled}{of} items organised ({rate:.1f}/s{eta}), {report.failed} failed   ",
                 nl=False,
                 err=True,
             )

@@ -13,9 +13,20 @@ BLOCK_LIMIT = 5_000
 LABELS = ("persona", "human")
 
 
+class CoreLine(Fields):
+    """Where one `Key: value` line of a block came from (the agents' slot lines)."""
+
+    key: str = Field(min_length=1, max_length=80)
+    value: str = Field(min_length=1, max_length=1_000)
+    slot: str | None = Field(default=None, max_length=60)  # the reader's slot ("phone", ...)
+    source: str = Field(default="", max_length=600)  # "chat:<message id>"
+    said_at: str | None = Field(default=None, max_length=40)
+
+
 class CoreFields(Fields):
     label: Literal["persona", "human"] = "human"
     value: str = Field(min_length=1, max_length=BLOCK_LIMIT)
+    lines: list[CoreLine] = Field(default_factory=list, max_length=400)
 
 
 class CoreKind(MemoryKind):

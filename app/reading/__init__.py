@@ -14,6 +14,7 @@ from app.reading.model import (
     Procedure,
     Reading,
     Resource,
+    Retraction,
     Span,
 )
 from app.reading.reader import read
@@ -27,6 +28,7 @@ __all__ = [
     "Procedure",
     "Reading",
     "Resource",
+    "Retraction",
     "Span",
     "read",
 ]

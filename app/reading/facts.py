@@ -8,6 +8,8 @@ is ..." said by Karol is Karol's. First-person clauses from the person go to `se
 
 from __future__ import annotations
 
+import re
+
 from app.reading import lexicon as lx
 from app.reading.context import SELF, Read, State, owner_word
 from app.reading.events import age_turn
@@ -155,9 +157,16 @@ def slot_value(r: Read, p: Parse, subj: NounPhrase, clause: Clause) -> tuple[int
     return (start, value) if value else None
 
 
+_TRAILING_NOW = re.compile(r"(?i)[\s,]+(?:now|these days|at the moment|nowadays|currently)$")
+
+
 def slot_fact(
     r: Read, clause: Clause, slot: str, label: str | None, value: str, replaces: bool = False
 ) -> Fact:
+    """A slot value; "a nurse now" is the value "nurse" marked as a change."""
+    trimmed = _TRAILING_NOW.sub("", value)
+    if trimmed != value and trimmed.strip():
+        value, replaces = trimmed.strip(), True
     return Fact(
         slot,
         value,

@@ -123,6 +123,19 @@ class Event:
     date_text: str = ""
 
 
+@dataclass(frozen=True)
+class Retraction:
+    """A value the text declares gone ("the 087 number is dead", "not Leeds"): `owner` is
+    None for the person, else the entity's name; `named` the words naming the old value,
+    `slot` the slot it is in when the text says."""
+
+    owner: str | None
+    named: str
+    slot: str | None
+    span: Span
+    said_at: datetime
+
+
 @dataclass
 class Reading:
     """Everything read from a batch of messages."""
@@ -133,6 +146,13 @@ class Reading:
     resources: list[Resource] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     skipped: list[Span] = field(default_factory=list)  # instructions aimed at the assistant
+    retractions: list[Retraction] = field(default_factory=list)
+    said_at: dict[str, datetime] = field(default_factory=dict)  # message id -> its time
+
+    def when(self, message_ids: list[str] | set[str]) -> datetime | None:
+        """When the latest of these messages was said (a memory made from them is as old)."""
+        times = [self.said_at[i] for i in message_ids if i in self.said_at]
+        return max(times) if times else None
 
     def current_person_facts(self) -> list[Fact]:
         return [f for f in self.person_facts if not f.stale]

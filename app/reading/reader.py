@@ -72,6 +72,7 @@ def read(
         message = raw if isinstance(raw, Message) else Message.from_mapping(raw)
         if not message.text.strip() or state.person.is_assistant(message.speaker):
             continue
+        state.reading.said_at[message.id] = message.timestamp
         read_message(state, message)
     settle(state)
     return state.reading

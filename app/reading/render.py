@@ -178,10 +178,13 @@ def _resource(res: Resource) -> dict[str, Any]:
 def _event(event: Event) -> dict[str, Any]:
     hour, minute = (int(x) for x in event.at.split(":")) if event.at else (12, 0)
     moment = datetime.combine(event.day, time(hour, minute)).astimezone()
+    # The resolved day in words, as the old extractor wrote it: "when ..." finds it by text.
+    day = f"{event.day.day} {event.day:%B %Y}"
+    summary = event.summary if day in event.summary else f"{event.summary} ({day})"
     fields = {
         "occurred_at": moment.isoformat(),
         "event_type": "plan" if event.planned else "event",
         "actor": event.actor[:128],
-        "summary": event.summary[:SUMMARY_LIMIT],
+        "summary": shorten(summary, SUMMARY_LIMIT),
     }
     return _memory(MemoryType.EPISODIC, fields, {event.span.message_id})

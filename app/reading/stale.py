@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from app.reading.contacts import digits
 from app.reading.context import SELF, State
-from app.reading.model import Fact
+from app.reading.model import Entity, Fact, Retraction
 
 # Slots that hold one value at a time (per label); the others accumulate.
 SINGLE = frozenset(
@@ -20,7 +20,7 @@ SINGLE = frozenset(
 _SAME_PHONE_LABELS = (None, "mobile", "cell")
 
 
-def _group(fact: Fact) -> tuple[str, str | None]:
+def group(fact: Fact) -> tuple[str, str | None]:
     if fact.slot == "phone" and fact.label in _SAME_PHONE_LABELS:
         return ("phone", None)
     if fact.slot == "address" and fact.label in (None, "home"):
@@ -28,8 +28,13 @@ def _group(fact: Fact) -> tuple[str, str | None]:
     return fact.key
 
 
+def replaces(old: Fact, new: Fact) -> bool:
+    """Does `new` make `old` no longer current (same slot group, another value)?"""
+    return _replaces(old, new)
+
+
 def _replaces(old: Fact, new: Fact) -> bool:
-    if _group(old) != _group(new) or old.value == new.value:
+    if group(old) != group(new) or old.value == new.value:
         return False
     if new.slot == "email":
         return new.replaces and (old.label == new.label or new.label is None)
@@ -71,6 +76,8 @@ def settle(state: State) -> None:
     for entity in reading.entities:
         entity.facts = _settle(entity.facts)
     for owner, named, hint, span, when in state.retractions:
+        who = owner.name if isinstance(owner, Entity) else None
+        reading.retractions.append(Retraction(who, named, hint, span, when))
         facts = reading.person_facts if owner == SELF else owner.facts  # type: ignore[union-attr]
         for n, fact in enumerate(facts):
             if fact.stale or (hint and fact.slot != hint):

@@ -17,6 +17,7 @@ from typing import Any
 
 from app.domain import Memory, MemoryType, Source
 from app.memory.episodic import DAY_SUMMARY, day_line
+from app.memory.semantic import slot_pieces, without_slot_values
 
 
 def _sources(snap: dict[str, Any] | None, key: str = "sources") -> set[Source]:
@@ -51,10 +52,17 @@ def is_day_summary(memory_type: MemoryType | str, fields: dict[str, Any]) -> boo
     return episodic and fields.get("event_type") == DAY_SUMMARY
 
 
+def is_entity(memory_type: MemoryType | str, fields: dict[str, Any]) -> bool:
+    """An entity record: a semantic memory whose facts are slot values with their sources."""
+    return MemoryType(memory_type) is MemoryType.SEMANTIC and bool(fields.get("slots"))
+
+
 def holds(memory_type: MemoryType | str, fields: dict[str, Any], piece: str) -> bool:
     """Whether the fields still hold this line or entry (another source brought it too)."""
     if MemoryType(memory_type) is MemoryType.CORE:
         return piece in str(fields.get("value", "")).splitlines()
+    if is_entity(memory_type, fields):
+        return piece in slot_pieces(fields, _all_refs(fields))
     return _cut(_flat(str(fields.get("details", ""))), piece) is not None
 
 
@@ -84,6 +92,8 @@ def brought(conn: Any, memory: Memory, gone: set[Source], going: Iterable[Memory
                 left[line] -= 1
                 out.append(line)
         return out
+    if is_entity(memory.type, memory.fields):
+        return slot_pieces(memory.fields, {f"{s.kind}:{s.ref}" for s in gone})
     if is_day_summary(memory.type, memory.fields):
         details = _flat(str(memory.fields.get("details", "")))
         out = []
@@ -97,6 +107,17 @@ def brought(conn: Any, memory: Memory, gone: set[Source], going: Iterable[Memory
                 out.append(entry)
         return out
     return []
+
+
+def _all_refs(fields: dict[str, Any]) -> set[str]:
+    return {
+        str(v.get("source", "")) for values in (fields.get("slots") or {}).values() for v in values
+    }
+
+
+def _without_meta(meta: Any, pieces: set[str]) -> list[Any]:
+    """A core block's line sources without the lines that leave."""
+    return [m for m in meta or [] if f"{m.get('key')}: {m.get('value')}" not in pieces]
 
 
 def strip(
@@ -113,6 +134,9 @@ def strip(
             else:
                 kept.append(line)
         out["value"] = "\n".join(kept)
+        out["lines"] = _without_meta(out.get("lines"), set(pieces))
+    elif is_entity(memory_type, out):
+        out = without_slot_values(out, set(pieces))
     elif is_day_summary(memory_type, out):
         details = _flat(str(out.get("details", "")))
         for piece in pieces:
@@ -138,6 +162,10 @@ def scrub_history(db: Any, memory_id: str, memory_type: str, pieces: Sequence[st
                 if MemoryType(memory_type) is MemoryType.CORE:
                     lines = str(fields.get("value", "")).splitlines()
                     fields["value"] = "\n".join(x for x in lines if x not in doomed)
+                    if "lines" in fields:
+                        fields["lines"] = _without_meta(fields["lines"], doomed)
+                elif is_entity(memory_type, fields) and snap is not None:
+                    snap["fields"] = without_slot_values(fields, doomed)
                 elif is_day_summary(memory_type, fields):
                     details = _flat(str(fields.get("details", "")))
                     for piece in doomed:

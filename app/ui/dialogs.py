@@ -68,6 +68,7 @@ class SetupChoices:
     monitors: str  # "all" | "primary"
     extra: dict[str, Any] = field(default_factory=dict)
     keep_frames: bool = False
+    person_names: str = ""  # "Ana, Ana Silva": who "I" / "me" is in imported chats
 
 
 class SetupDialog(QDialog):
@@ -93,6 +94,21 @@ class SetupDialog(QDialog):
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
+
+        about = QGroupBox("About you")
+        aform = QFormLayout(about)
+        self.person_name = QLineEdit()
+        self.person_name.setPlaceholderText("e.g. Ana, Ana Silva")
+        self.person_name.setAccessibleName("Your name")
+        aform.addRow("Your name", self.person_name)
+        name_hint = QLabel(
+            "The names you go by in your chats, separated by commas, so Memloci knows which "
+            "messages are yours. You can leave it empty and set it later in Settings."
+        )
+        name_hint.setObjectName("muted")
+        name_hint.setWordWrap(True)
+        aform.addRow(name_hint)
+        layout.addWidget(about)
 
         keys = QGroupBox("Your passphrase")
         form = QFormLayout(keys)
@@ -210,6 +226,7 @@ class SetupDialog(QDialog):
             capture_interval_s=self.interval.value(),
             monitors=str(self.monitors.currentData()),
             keep_frames=self.capture.isChecked() and self.keep_frames.isChecked(),
+            person_names=self.person_name.text().strip(),
         )
 
 

@@ -78,6 +78,7 @@ def apply_setup(memloci: Any, choices: SetupChoices) -> str:
         ("capture.interval_seconds", float(choices.capture_interval_s)),
         ("capture.monitors", [1] if choices.monitors == "primary" else []),
         ("capture.retain_frames", choices.keep_frames),
+        *((("agents.person_names", choices.person_names),) if choices.person_names else ()),
     ):
         try:
             settings = settings.with_value(name, value)

@@ -105,6 +105,19 @@ _HINT_PATTERNS = {
 }
 
 
+# The kind an entity record states (the reader's), as the picture's categories.
+_KIND_CATEGORY = {"person": "person", "pet": "person", "place": "place", "organisation": "project"}
+_RELATION = re.compile(r"^(?P<owner>.+?)'s (?P<relation>[^;]+)$")
+
+
+def _category(group: list[Memory], key: str) -> str:
+    for memory in group:
+        kind = memory.fields.get("kind")
+        if kind:
+            return _KIND_CATEGORY.get(str(kind), "concept")
+    return guess_category(key, " ".join(str(m.fields.get("summary", "")) for m in group))
+
+
 def guess_category(name: str, summary: str) -> str:
     text = summary.lower()
     scores = {c: len(pattern.findall(text)) for c, pattern in _HINT_PATTERNS.items()}
@@ -134,6 +147,8 @@ class GraphEdge:
     weight: int
     memory_ids: list[str]
     """The memories that link the two (mention both, or share a source)."""
+    label: str = ""
+    """How b is related to a, when a record says so ("sister", "manager", "dog")."""
 
 
 @dataclass
@@ -175,7 +190,7 @@ def _entities(repo: MemoryRepository, max_nodes: int) -> tuple[list[GraphNode], 
         GraphNode(
             key=key,
             label=str(group[0].fields["name"]),
-            category=guess_category(key, " ".join(str(m.fields.get("summary", "")) for m in group)),
+            category=_category(group, key),
             memory_ids=[m.id for m in group],
         )
         for key, group in ranked[:max_nodes]
@@ -234,11 +249,51 @@ def entity_graph(
         for a, b in combinations(entity_keys, 2):
             pair = (a, b) if position[a] < position[b] else (b, a)
             edges[pair] |= members
+    labels = _relations(repo, nodes, edges, position)
     return EntityGraph(
         nodes=nodes,
         edges=[
-            GraphEdge(a, b, len(shared), sorted(shared)[:200])
+            GraphEdge(a, b, len(shared), sorted(shared)[:200], labels.get((a, b), ""))
             for (a, b), shared in sorted(edges.items())
         ],
         truncated=truncated,
     )
+
+
+def _relations(
+    repo: MemoryRepository,
+    nodes: list[GraphNode],
+    edges: dict[tuple[str, str], set[str]],
+    position: dict[str, int],
+) -> dict[tuple[str, str], str]:
+    """Edges a record's relation states ("Tomasz's sister", "Karol's son"); the person
+    themselves (the core `human` block's Name) becomes a node when a relation names them."""
+    by_key = {n.key: n for n in nodes}
+    labels: dict[tuple[str, str], str] = {}
+    block = repo.core_block("human")
+    me_names: set[str] = set()
+    if block is not None:
+        for line in str(block.fields.get("value", "")).splitlines():
+            head, _, value = line.partition(":")
+            if head.strip().lower() in ("name", "nickname") and value.strip():
+                full = " ".join(value.split())
+                me_names |= {full.casefold(), full.split()[0].casefold()}
+    for node in list(nodes):
+        for memory_id in node.memory_ids:
+            memory = repo.get(memory_id)
+            m = _RELATION.match(str(memory.fields.get("relation") or ""))
+            if m is None:
+                continue
+            owner = " ".join(m.group("owner").split()).casefold()
+            if owner not in by_key and block is not None and owner in me_names | {"the user"}:
+                me = GraphNode(owner, m.group("owner"), "person", [block.id])
+                nodes.append(me)
+                by_key[owner] = me
+                position[owner] = len(position)
+            if owner not in by_key or owner == node.key:
+                continue
+            pair = (owner, node.key) if position[owner] < position[node.key] else (node.key, owner)
+            edges[pair] |= {memory_id}
+            labels[pair] = m.group("relation").strip()
+            break
+    return labels

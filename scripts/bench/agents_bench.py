@@ -350,9 +350,10 @@ def main() -> None:
             f"{sum(batches) / max(1, len(batches)):.2f} s per batch "
             f"(min {min(batches, default=0):.1f}, max {max(batches, default=0):.1f}); "
             f"{model['calls']} model calls, {model['tokens_per_second'] or 0:.1f} tokens/s "
-            f"end to end, {model['valid_first_try_share']:.2f} valid on the first try, "
-            f"{model['repetition_rate']:.2f} repetitive, {model['failed']} failed twice"
+            f"end to end, {model['valid_first_try_share'] or 0:.2f} valid on the first try, "
+            f"{model['repetition_rate'] or 0:.2f} repetitive, {model['failed']} failed twice"
         )
+        print(f"values a newer message replaced: {report.get('replaced', 0)}")
         print(
             f"operations proposed {report['proposed']}, accepted by the policy "
             f"{report['accepted']}; dropped: {report['policy']}; written: {report['operations']}"

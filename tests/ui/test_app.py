@@ -69,6 +69,7 @@ def test_first_run_setup_creates_the_store(
         dialog.passphrase.setText("a new passphrase")
         dialog.confirm.setText("a new passphrase")
         dialog.capture.setChecked(False)
+        qtbot.keyClicks(dialog.person_name, "Ana, Ana Silva")  # who "I" is in imported chats
         dialog.ok.click()
 
     when_modal(fill)
@@ -76,6 +77,7 @@ def test_first_run_setup_creates_the_store(
     qtbot.waitUntil(lambda: controller.memloci is not None, timeout=15_000)
     assert (home / "data" / "keyfile.json").exists()
     qtbot.waitUntil(lambda: controller.memloci.settings.capture.enabled is False, timeout=5_000)
+    assert controller.memloci.settings.agents.person_names == ["Ana", "Ana Silva"]
     controller.memloci._parts.keys.keyfile.unlock("a new passphrase")  # the chosen passphrase
 
 

@@ -22,8 +22,10 @@ SEMANTIC = "Write the facts the NEW INPUT states"
 
 
 def use(memloci, script=None, **kw) -> ScriptedModel:
+    """A scripted model that writes memories (opt-in since issue 15: the reader writes chat)."""
     model = ScriptedModel(script, **kw)
     memloci._parts.llm.use(model)
+    memloci.save_settings(memloci.settings.with_value("agents.model_writes", True))
     return model
 
 
@@ -51,15 +53,17 @@ def test_a_chat_batch_becomes_typed_memories_that_point_to_their_messages(memloc
     report = memloci.process_queue()
     assert report.done == 3 and report.failed == 0
     assert memloci._parts.queue.counts() == {}
-    semantic = {m.fields["name"]: m for m in derived(memloci, "semantic")}
+    semantic = {m.fields["name"]: m for m in derived(memloci, "semantic") if not m.fields["slots"]}
     assert semantic["Caroline"].fields["summary"] == "Caroline went to a LGBTQ support group."
     assert semantic["Caroline"].sources == (Source("chat", ids[0]),)
-    assert "caro@example.com" in semantic["Caroline (e-mail)"].text
+    caroline = next(m for m in derived(memloci, "semantic") if m.fields.get("kind"))
+    assert "caro@example.com" in caroline.text  # the reader's record of Caroline
+    assert caroline.sources == (Source("chat", ids[0]),)
     (event,) = [m for m in derived(memloci, "episodic") if m.fields["event_type"] == "event"]
     assert event.occurred_at.date().isoformat() == "2023-05-07"
     assert "(7 May 2023)" in event.text and event.sources == (Source("chat", ids[0]),)
     resources = {m.fields["resource_type"]: m for m in derived(memloci, "resource")}
-    assert resources["web"].fields["content"] == "https://example.com/painting"
+    assert resources["link"].fields["content"] == "https://example.com/painting"
     assert resources["image"].fields["summary"].endswith("a sunset over a lake")
     assert all(r.sources == (Source("chat", ids[1]),) for r in resources.values())
     (how_to,) = derived(memloci, "procedural")
@@ -68,19 +72,31 @@ def test_a_chat_batch_becomes_typed_memories_that_point_to_their_messages(memloc
     assert report.stats.first_try_valid == report.stats.calls > 0
 
 
-def test_a_newer_value_invalidates_the_old_one_with_a_reason(memloci) -> None:
+def test_a_newer_value_replaces_the_old_one_in_the_record_and_keeps_it_in_history(
+    memloci,
+) -> None:
+    """One record per person; the old e-mail stays in the record, no longer current, with the
+    message that replaced it, and the update's history row says why (issue 15)."""
     use(memloci)
-    enqueue_chat(memloci, [("Tom", "Ana's email is ana@old.pt")])
+    (first,) = enqueue_chat(memloci, [("Tom", "Ana's email is ana@old.pt")])
     memloci.process_queue()
     later = START + timedelta(days=2)
-    (second,) = enqueue_chat(memloci, [("Tom", "Ana's email is ana@new.pt")], start=later, first=5)
+    (second,) = enqueue_chat(
+        memloci, [("Tom", "Ana's new email is ana@new.pt")], start=later, first=5
+    )
     memloci.process_queue()
-    facts = derived(memloci, "semantic", include_invalid=True)
-    old = next(m for m in facts if "ana@old.pt" in m.text)
-    new = next(m for m in facts if "ana@new.pt" in m.text)
-    assert not old.active and new.active and old.fields["name"] == new.fields["name"]
-    assert "replaced by a newer e-mail" in old.invalid_reason and second in old.invalid_reason
-    assert Source("chat", second) in old.sources
+    (ana,) = [m for m in derived(memloci, "semantic", include_invalid=True) if m.fields["slots"]]
+    assert ana.active and ana.fields["name"] == "Ana" and ana.fields["kind"] == "person"
+    (old, new) = ana.fields["slots"]["email"]
+    assert (old["value"], old["current"], old["replaced_by"]) == (
+        "ana@old.pt",
+        False,
+        f"chat:{second}",
+    )
+    assert (new["value"], new["current"], new["source"]) == ("ana@new.pt", True, f"chat:{second}")
+    assert "ana@new.pt" in ana.fields["summary"] and "ana@old.pt" not in ana.fields["summary"]
+    assert set(ana.sources) == {Source("chat", first), Source("chat", second)}
+    assert second in memloci.history(ana.id)[-1].reason
 
 
 def test_seeing_a_fact_again_adds_its_source_instead_of_a_copy(memloci) -> None:
@@ -92,7 +108,7 @@ def test_seeing_a_fact_again_adds_its_source_instead_of_a_copy(memloci) -> None:
         memloci, [("Ana", "As I said, Ana lives in Porto.")], conversation="c2"
     )
     report = memloci.process_queue()
-    (memory,) = derived(memloci, "semantic")
+    (memory,) = [m for m in derived(memloci, "semantic") if not m.fields["slots"]]
     assert set(memory.sources) == {Source("chat", first), Source("chat", second)}
     assert report.policy["deduplicated"] == 1
     assert memloci.history(memory.id)[-1].reason == "seen again"
@@ -125,7 +141,7 @@ def test_hallucinations_and_edits_of_protected_memories_are_refused(memloci) -> 
     report = memloci.process_queue()
     assert "Ana lives in Porto" in model.prompts()  # it was shown the memory ...
     assert memloci.get(mine.id).active  # ... and still could not invalidate what I entered
-    assert derived(memloci, "semantic") == []
+    assert [m for m in derived(memloci, "semantic") if not m.fields["slots"]] == []
     assert report.policy == {
         "protected_target": 1,
         "ungrounded": 1,
@@ -151,6 +167,7 @@ def test_invalid_model_output_keeps_items_queued_until_parked(memloci) -> None:
 
 
 def test_prompt_injection_is_data(memloci) -> None:
+    memloci.save_settings(memloci.settings.with_value("agents.model_writes", True))
     settings_file = memloci.paths.settings_file
     before = settings_file.read_bytes() if settings_file.exists() else None
     model = use(
@@ -349,7 +366,8 @@ def test_the_persons_own_details_go_to_core_memory(memloci) -> None:
     block = memloci._parts.repo.core_block("human")
     assert block is not None and block.origin == "agent"
     assert block.fields["value"].splitlines() == [
-        "Work e-mail: caro@hospital.org",
+        "Job: nurse",  # the reader's slot lines, then what the model wrote
+        "Work email: caro@hospital.org",
         "I work as a nurse.",
     ]
     assert derived(memloci, "semantic") == []  # not filed as someone else's e-mail
@@ -367,10 +385,12 @@ def test_the_same_value_seen_again_is_not_a_contradiction(memloci) -> None:
         start=START + timedelta(days=3),
         first=1,
     )
-    report = memloci.process_queue()
-    (address,) = derived(memloci, "semantic", include_invalid=True)
-    assert address.active and address.fields["name"] == "Ana (address)"
-    assert len(address.sources) == 2 and report.operations == {"NOOP": 1}
+    memloci.process_queue()
+    (ana,) = derived(memloci, "semantic", include_invalid=True)
+    assert ana.active and ana.fields["name"] == "Ana"
+    (address,) = [v for values in ana.fields["slots"].values() for v in values]
+    assert address["current"] and "12 Main St" in address["value"]
+    assert len(ana.sources) == 2 and memloci.history(ana.id)[-1].reason == "seen again"
 
 
 def test_one_session_handed_off_in_parts_is_not_an_extra_activity(memloci) -> None:
@@ -417,7 +437,9 @@ def test_recurring_dates_are_not_filed_as_events_and_events_keep_their_day(memlo
         ],
     )
     assert memloci.process_queue().done == 3
-    events = [m for m in derived(memloci, "episodic") if m.fields["event_type"] == "event"]
+    events = [m for m in derived(memloci, "episodic") if m.fields["event_type"] != "chat"]
     dates = sorted(m.occurred_at.date().isoformat() for m in events)
-    assert dates == ["2023-05-11", "2023-05-13"]  # said on Monday 8 May 2023
+    # Said on Monday 8 May 2023: the party is a plan at its day. ("Two days before that" is
+    # not resolved by the reader: no event rather than a wrong one.)
+    assert dates == ["2023-05-13"] and events[0].fields["event_type"] == "plan"
     assert not any("Chidi" in m.text or "pool" in m.text for m in events)

@@ -232,6 +232,7 @@ def test_a_message_forgotten_while_its_batch_runs_leaves_nothing_behind(memloci)
         return {"types": []}
 
     memloci._parts.llm.use(ScriptedModel(reply))
+    memloci.save_settings(memloci.settings.with_value("agents.model_writes", True))
     memloci.process_queue()
     assert not exists(memloci, raw.id)
     assert [m.id for m in memloci.list(limit=100)] == []

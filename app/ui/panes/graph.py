@@ -91,7 +91,10 @@ class EdgeItem(QGraphicsLineItem):
         colour.setAlpha(110)
         self.setPen(QPen(colour, width))
         self.setZValue(1)
-        self.setToolTip(f"{a.node.label} — {b.node.label}: {edge.weight} shared memories")
+        tip = f"{a.node.label} — {b.node.label}: {edge.weight} shared memories"
+        if edge.label:
+            tip = f"{a.node.label} — {b.node.label}: {edge.label}\n{tip.split(': ', 1)[1]}"
+        self.setToolTip(tip)
         a.edges.append(self)
         b.edges.append(self)
         self.adjust()
