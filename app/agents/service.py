@@ -55,7 +55,11 @@ class AgentService:
 
     def chat_agent(self) -> ChatAgent:
         return ChatAgent(
-            self.s, self.runtime().get, lambda: self.m.settings.model, notify=self.notify
+            self.s,
+            self.runtime().get,
+            lambda: self.m.settings.model,
+            notify=self.notify,
+            person_names=lambda: list(self.m.settings.agents.person_names),
         )
 
     # -- chat ---------------------------------------------------------------------------------
