@@ -18,7 +18,7 @@ from app.search.config import EmbedderSettings, RetrievalSettings
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # The id Chromium gives the bundled extension (fixed by the "key" in its manifest.json).
 BROWSER_EXTENSION_ID = "mckdlpjpjbimomhpejcnljipcaeoddja"
@@ -55,10 +55,11 @@ class ModelSettings(Section):
     gpu_layers: int = Field(default=0, ge=-1, le=1_000)  # -1 = all
     temperature: float = Field(default=0.2, ge=0.0, le=2.0)
     answer_tokens: int = Field(default=320, ge=16, le=8_192)
-    # "model": the model writes answers; "memories": the best memory sentences, no model;
-    # "auto": "memories" for the bundled 135M model (measured: it rarely answers right), else
-    # "model".
-    answer_mode: Literal["auto", "model", "memories"] = "model"
+    answer_mode: Literal["auto", "model", "memories"] = "auto"
+    """Who writes `ask` and chat answers. "memories": built from your memories (the sentence or
+    field that answers, with its date and source; nothing generated). "model": the model writes
+    them and each sentence is checked against your memories before it is shown. "auto": memories
+    with the bundled model (a 135M model adds nothing but risk), the model with any other."""
     repeat_penalty: float = Field(default=1.15, ge=1.0, le=2.0)
     timeout_s: float = Field(default=120.0, ge=1.0, le=3_600.0)
 
@@ -167,6 +168,15 @@ class CaptureSettings(Section):
     """Retained frames never take more than this; the oldest pixels go first, text stays."""
 
 
+def _from_v1(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 saved every default, so its `answer_mode = "model"` was the old default, not a
+    choice: it becomes "auto" (answers built from memories with the bundled model)."""
+    model = raw.get("model")
+    if isinstance(model, dict) and model.get("answer_mode") == "model":
+        raw = {**raw, "model": {**model, "answer_mode": "auto"}}
+    return raw
+
+
 class Settings(Section):
     schema_version: int = SCHEMA_VERSION
     security: SecuritySettings = Field(default_factory=SecuritySettings)
@@ -204,6 +214,8 @@ class Settings(Section):
             log.warning(
                 "settings schema %s is newer than %s; unknown keys ignored", version, SCHEMA_VERSION
             )
+        if isinstance(version, int) and version < 2:
+            raw = _from_v1(raw)
         raw = {**raw, "schema_version": SCHEMA_VERSION}
         try:
             return cls.model_validate(raw)

@@ -452,6 +452,7 @@ class ChatAgent:
                 # No model can run (a missing file, a server that is down): the memories answer.
                 log.warning("answering without the model: %s", error.__class__.__name__)
                 answer.model_error = str(error)
+                answer.fallback = True
         composed, memories = self.compose(asked, hits, session, [h.id for h in context])
         answer.context_ids = [m.id for m in memories]
         if released and not composed.found:

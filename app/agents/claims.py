@@ -38,7 +38,8 @@ _DMY = re.compile(
 )
 _MDY = re.compile(r"(?i)\b(" + _MONTH_WORD + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(\d{4}))?")
 _MONTH_ALONE = re.compile(r"(?i)\b(" + _MONTH_WORD + r")\b")
-_TIME_AMPM = re.compile(r"(?i)\b(\d{1,2})(?:[:.](\d{2}))?\s*(a\.?m\.?|p\.?m\.?)(?![a-z])")
+_TIME_AMPM = re.compile(r"(?i)\b(\d{1,2})(?:[:.](\d{2}))?\s*(a\.m\.|p\.m\.|am|pm)(?![a-z])")
+_OCLOCK = re.compile(r"(?i)\b(\d{1,2})\s*o['’]?\s?clock\b")
 _TIME_24 = re.compile(r"\b(\d{1,2})[:h](\d{2})\b")
 _PHONE = re.compile(r"(?<![\w.])\+?\(?\d[\d\s().-]{5,}\d(?![\w])")
 _SCALED = re.compile(r"(?i)(\d+(?:[.,]\d+)?)\s*(million|billion|thousand|mn|bn|k|m)\b(?!\w)")
@@ -88,6 +89,8 @@ _SCALE = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "billi
 _SCALE["bn"] = 1e9
 # Capitalised words that name no one: weekdays and months are checked as dates, these not at all.
 _PLAIN = {w.lower() for w in NOT_NAMES} | {"memloci", "i", "ok", "okay"}
+_TITLES = frozenset({"mr", "mrs", "ms", "mx", "dr", "prof", "sir", "st", "mt"})
+_PLAIN |= _TITLES
 
 
 def fold(text: str) -> str:
@@ -133,6 +136,11 @@ def initial(text: str, start: int) -> bool:
     """Does the word at `start` open a sentence, a line, a list item or a quotation?"""
     before = _CITATION.sub(" ", text[:start]).rstrip(" \t\"'“‘(*_[#>")
     before = re.sub(r"(?:^|\n)\s*(?:\d{1,2}[.)]|[-*•])\s*$", "\n", before)
+    if (
+        before.endswith(".")
+        and fold(before[:-1].rsplit(None, 1)[-1] if before[:-1].split() else "") in _TITLES
+    ):
+        return False  # "Dr. Quill": a title, not the end of a sentence
     return not before or before[-1] in ".!?:;\n—–-"
 
 
@@ -164,6 +172,7 @@ def scan(text: str, is_word: Callable[[str], bool] | None = None) -> tuple[list[
     take(_MDY, lambda m: _dated(m.group(0), MONTHS[m.group(1).lower()], int(m.group(2)), m[3]))
     take(_TIME_AMPM, _ampm)
     take(_TIME_24, _clock)
+    take(_OCLOCK, _oclock)
     take(_SCALED, _scaled)
     take(_SLASH, _slashed)
     take(_VERSION, lambda m: [Claim("literal", m.group(0), (m.group(0),))])
@@ -208,6 +217,12 @@ def _ampm(m: re.Match[str]) -> list[Claim]:
     pm = m.group(3).lower().startswith("p")
     key = _time_key(hour % 12 + (12 if pm else 0), minute)
     return [Claim("time", m.group(0), (key,))] if key else []
+
+
+def _oclock(m: re.Match[str]) -> list[Claim]:
+    hour = int(m.group(1))
+    keys = tuple(k for k in (_time_key(hour % 12, 0), _time_key(hour % 12 + 12, 0)) if k)
+    return [Claim("time", m.group(0), keys)] if keys else []
 
 
 def _clock(m: re.Match[str]) -> list[Claim]:

@@ -96,9 +96,11 @@ class Scorer:
         self.q = question
         self.q_words = content_words(question.text)
         self.memory_words: dict[str, set[str]] = {}
+        self.memory_text: dict[str, str] = {}
         for st in pool:
             if st.memory.id not in self.memory_words:
                 self.memory_words[st.memory.id] = content_words(st.memory.text)
+                self.memory_text[st.memory.id] = fold(st.memory.text)
         self.superseded = _superseded(pool)
         # Names and relations are matched as the subject; the rest of the words here.
         subject = {stem(fold(n)) for n in question.names}
@@ -115,14 +117,19 @@ class Scorer:
         # Whom it is about.
         if q.names or q.relation:
             hit = False
+            found = 0.0
+            whole = self.memory_text.get(st.memory.id, "")
             for name in q.names:
                 key = fold(name)
                 if key in st.subject_words:
-                    score += 3.0
-                    hit = True
+                    found += 3.0
                 elif _word_in(key, text):
-                    score += 1.5
-                    hit = True
+                    found += 1.5
+                elif _word_in(key, whole):
+                    found += 0.5  # the page or message is about it; this line may answer
+            if found:
+                score += found / len(q.names)
+                hit = True
             if q.relation:
                 if st.relation == q.relation or q.relation in st.subject_words:
                     score += 3.0 if st.kind in ("identity", "field") else 2.0
@@ -156,7 +163,7 @@ class Scorer:
         if self.focus and overlap == self.focus:
             score += 1.0
         new = content_words(st.text) - self.q_words
-        if not new and st.kind not in ("steps", "identity", "field", "event"):
+        if not new and st.kind not in ("steps", "identity", "field", "event", "vault"):
             score -= 3.0  # a title line: nothing the question did not already say
         if st.stale:
             score -= 6.0

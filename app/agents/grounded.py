@@ -93,7 +93,7 @@ class Evidence:
             for mention in find_dates(text, moment):
                 if mention.precision in ("day", "time"):
                     self.keys.add(("day", mention.day.month, mention.day.day))
-                    self.keys.add(("n", float(mention.day.day)))
+                    self.keys.add(("dn", float(mention.day.day)))
                 self.keys.add(("month", mention.day.month))
                 self.keys.add(("year", mention.day.year))
 
@@ -103,7 +103,7 @@ class Evidence:
         self.keys.update(
             {
                 ("day", day.month, day.day),
-                ("n", float(day.day)),
+                ("dn", float(day.day)),
                 ("month", day.month),
                 ("year", day.year),
             }
@@ -114,7 +114,7 @@ class Evidence:
             self.keys.add(key)
             if isinstance(key, tuple) and key[0] == "day":
                 self.keys.add(("month", key[1]))
-                self.keys.add(("n", float(key[2])))
+                self.keys.add(("dn", float(key[2])))  # "the 3rd", never "3am"
 
     def supports(self, claim: Claim) -> bool:
         if claim.kind == "name":
@@ -125,9 +125,14 @@ class Evidence:
         for key in claim.keys:
             if key in self.keys:
                 return True
+            if isinstance(key, tuple) and key[0] == "n" and ("dn", key[1]) in self.keys:
+                return True  # "on the 3rd" of a memory's day
             if isinstance(key, tuple) and key[0] == "digits":
                 digits = str(key[1])
-                if any(digits in run for run in self.runs) or digits in self.text:
+                forms = {digits, digits[1:] if digits.startswith("0") else digits}
+                if any(form in run for form in forms for run in self.runs):
+                    return True  # "07700 900315" is "+44 7700 900315" said at home
+                if digits in self.text:
                     return True
             if isinstance(key, tuple) and key[0] == "time" and key[1] % 60 == 0:
                 hour = key[1] // 60  # "closes at 9" supports "9pm" and "21:00"
@@ -285,6 +290,10 @@ class _Stop(threading.Event):
     def is_set(self) -> bool:
         return super().is_set() or (self._outer is not None and self._outer.is_set())
 
+    @property
+    def gave_up(self) -> bool:
+        return super().is_set()
+
 
 GIVE_UP_AFTER = 3  # dropped sentences with nothing released: the model is not answering
 
@@ -309,7 +318,7 @@ def run_checked(
 
     completion = model.complete(messages, options, on_token=token, cancel=stop)
     stopped = cancel is not None and cancel.is_set()
-    if stopped:
+    if stopped or stop.gave_up:
         gate.discard()
     else:
         gate.finish()

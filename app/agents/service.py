@@ -83,6 +83,27 @@ class AgentService:
     ) -> Answer:
         return self.chat_agent().turn(session, text, on_token=on_token, cancel=cancel)
 
+    def answer_source(self) -> dict[str, Any]:
+        """Who writes answers now, with one line saying so for the person."""
+        from app.agents.chat import answer_mode
+
+        mode = answer_mode(self.m.settings.model)
+        if mode == "memories":
+            return {
+                "mode": mode,
+                "model": None,
+                "line": "Answers are built from your memories: the sentence or field that "
+                "answers, with its date and source. Nothing is generated.",
+            }
+        info = self.model_info()
+        name = info.get("name") or info.get("backend") or "the language model"
+        return {
+            "mode": mode,
+            "model": name,
+            "line": f"Answers are written by {name}; each sentence is checked against your "
+            "memories before it is shown, and one naming anything they do not hold is left out.",
+        }
+
     # -- the queue ----------------------------------------------------------------------------
     def process_queue(
         self,

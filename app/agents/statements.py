@@ -234,7 +234,7 @@ def from_semantic(memory: Memory) -> list[Statement]:
             out.append(
                 Statement(
                     memory,
-                    f"{name}: {line.split('  [')[0].strip()}",
+                    f"{name}: {summary}" if summary else line,
                     "field",
                     slot,
                     label,

@@ -46,6 +46,11 @@ class AgentsFacade(FacadeBase):
         """One turn of a conversation; it is remembered and queued for the agents."""
         return self._agents().chat_turn(session, text, on_token, cancel)
 
+    def answer_source(self) -> dict[str, Any]:
+        """Who writes answers: {"mode": "memories" | "model", "model": name or None, "line": one
+        sentence for the person}."""
+        return self._agents().answer_source()
+
     def process_queue(
         self,
         *,

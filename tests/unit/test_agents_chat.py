@@ -15,8 +15,11 @@ from tests.scripted_model import ScriptedModel
 
 
 def use(memloci, script=None, **kw) -> ScriptedModel:
+    """A configured model writes the answers (answer_mode "model"), checked sentence by
+    sentence; with the bundled model the default is to build answers from memories."""
     model = ScriptedModel(script, **kw)
     memloci.services.llm.use(model)
+    memloci.save_settings(memloci.settings.with_value("model.answer_mode", "model"))
     return model
 
 
@@ -54,10 +57,12 @@ def test_the_answer_cites_the_memories_the_model_used(memloci, memories) -> None
 
 
 def test_a_weak_answer_is_replaced_by_what_the_memories_say(memloci, memories) -> None:
+    streamed: list[str] = []
     use(memloci, default="Bananas are yellow and Zorro is happy [7].")
-    answer = memloci.ask("Where does Ana live?")
-    assert answer.fallback and answer.citation_method == "extractive"
-    assert "Ana lives in Porto" in answer.answer
+    answer = memloci.ask("Where does Ana live?", on_token=streamed.append)
+    assert answer.fallback and answer.citation_method == "memories" and answer.dropped == 1
+    assert "Ana lives in Porto" in answer.answer and "Zorro" not in answer.answer
+    assert "Zorro" not in "".join(streamed) and "".join(streamed).strip() == answer.answer
     assert memories["fact"].id in answer.citations
     assert memories["noise"].id not in answer.citations
 
@@ -76,18 +81,23 @@ def test_an_honest_dont_know_stays(memloci, memories) -> None:
 
 
 def test_tokens_stream_and_cancel_stops(memloci, memories) -> None:
-    use(memloci, default="one two three four five six seven eight", token_delay=0.005)
+    use(
+        memloci,
+        default="Ana lives in Porto. She moved there. It is by the sea. She likes it.",
+        token_delay=0.005,
+    )
     tokens: list[str] = []
     cancel = threading.Event()
 
     def on_token(text: str) -> None:
         tokens.append(text)
-        if len(tokens) == 3:
+        if len(tokens) == 2:
             cancel.set()
 
     answer = memloci.ask("Where does Ana live?", on_token=on_token, cancel=cancel)
-    assert answer.cancelled and tokens == ["one ", "two ", "three "]
-    assert answer.answer == "one two three [stopped]"
+    # Whole checked sentences stream; what was not checked when Stop came is never shown.
+    assert answer.cancelled and tokens == ["Ana lives in Porto. ", "She moved there. "]
+    assert answer.answer == "Ana lives in Porto. She moved there. [stopped]"
 
 
 def test_the_conversation_becomes_memory_and_is_queued(memloci, memories) -> None:
