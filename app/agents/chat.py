@@ -346,6 +346,8 @@ class ChatAgent:
                 extra += [h for h in found if not _own_or_reply(h, session.id)]
         ranked = sorted(extra, key=lambda h: h.score, reverse=True)
         for hit in [*hits, *ranked]:
+            if _asked_before(hit):
+                continue  # a question once put to Memloci says nothing
             if hit.type is not MemoryType.VAULT or len(ids) < 8:
                 ids.append(hit.id)
         ordered = list(dict.fromkeys(ids))[: max(COMPOSER_MEMORIES, len(first))]
@@ -530,6 +532,16 @@ def _own_or_reply(hit: SearchHit, conversation: str) -> bool:
     if not chat or len(chat) != len(hit.sources):
         return False
     return all(ref.startswith(conversation + ":") or ref.endswith(":memloci") for ref in chat)
+
+
+def _asked_before(hit: SearchHit) -> bool:
+    """A question the person asked Memloci in an earlier conversation."""
+    refs = [s.ref for s in hit.sources if s.kind == "chat"]
+    return (
+        bool(refs)
+        and all(ref.startswith("memloci-") for ref in refs)
+        and hit.text.rstrip().endswith("?")
+    )
 
 
 def _memory_line(number: int, hit: SearchHit) -> str:

@@ -51,6 +51,7 @@ _CUES = {
     "hours": ("open", "close", "hours", "hrs", "until"),
 }
 ANSWER_AT = 3.0  # below this, no memory answers the question
+_WORDS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _PLACE = re.compile(r"(?i)\b(?:in|at|to|from|on|near)\s+(?:the\s+)?[^\W\d_]|\b\d+\s+[^\W\d_]{3,}")
 
 
@@ -136,9 +137,11 @@ class Scorer:
                     hit = True
                     if q.owner and st.owner and fold(q.owner) != fold(st.owner):
                         score -= 2.5  # "Karol's son" is not "my son"
-                elif any((relation(w) or ("",))[0] == q.relation for w in text.split()):
+                elif any((relation(w) or ("",))[0] == q.relation for w in _WORDS.findall(text)):
                     score += 1.5
                     hit = True
+                else:
+                    score -= 2.5  # about Ana, but not about Ana's dentist
             if not hit:
                 score -= 2.5
             elif st.subject == "self" and q.relation:
@@ -334,6 +337,8 @@ def _source(st: Statement, chat_person: bool) -> str:
         return f"{st.speaker} said on {when}"
     if st.memory.type is MemoryType.EPISODIC:
         return f"you said on {when}"
+    if st.memory.origin == "user":
+        return f"you saved it on {when}"
     return f"your {st.memory.type.value} memory, {when}"
 
 

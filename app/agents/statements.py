@@ -247,7 +247,7 @@ def from_semantic(memory: Memory) -> list[Statement]:
             )
     for phrase in phrases:
         slot, label, value = _phrase_slot(phrase)
-        text = f"{name}: {phrase}" if name else phrase
+        text = f"{name}: {phrase}" if name and not fold(phrase).startswith(fold(name)) else phrase
         if slot and not any(s.slot == slot and s.value == value for s in out):
             out.append(
                 Statement(
