@@ -194,16 +194,45 @@ def test_without_a_model_the_memories_still_answer(memloci, memories, tmp_path) 
     assert memloci.model_info()["backend"] == "endpoint"
 
 
-def test_answer_mode_memories_quotes_without_the_model(memloci, memories) -> None:
+def test_by_default_the_bundled_model_writes_nothing(memloci, memories) -> None:
     from app.agents.chat import answer_mode
 
-    model = use(memloci, default="should not be asked")
-    memloci.save_settings(memloci.settings.with_value("model.answer_mode", "memories"))
+    model = ScriptedModel(default="Ana moved to Lisbon in 1999.")
+    memloci.services.llm.use(model)  # settings as installed: answer_mode "auto", bundled
     pieces: list[str] = []
     answer = memloci.ask("Where does Ana live?", on_token=pieces.append, record=False)
     assert model.calls == [] and answer.answered_by == "memories" and not answer.fallback
-    assert pieces == [answer.answer] and "Ana lives in Porto" in answer.answer
-    assert answer.citations == [memories["fact"].id]
-    auto = memloci.settings.model.model_copy(update={"answer_mode": "auto"})
-    assert answer_mode(auto) == "memories"  # the bundled model
+    assert pieces == [answer.answer] and re.match(
+        r"Ana lives in Porto \[\d\] \(you saved", answer.answer
+    )
+    assert answer.citations == [memories["fact"].id] and answer.found
+    assert answer.built_from.startswith("Built from your memories")
+    auto = memloci.settings.model
+    assert auto.answer_mode == "auto" and answer_mode(auto) == "memories"
     assert answer_mode(auto.model_copy(update={"backend": "endpoint"})) == "model"
+    assert answer_mode(auto.model_copy(update={"backend": "gguf"})) == "model"
+
+
+def test_a_model_answer_that_only_says_it_does_not_know_gets_the_memories(
+    memloci, memories
+) -> None:
+    use(memloci, default="I do not remember where Ana lives.")
+    streamed: list[str] = []
+    answer = memloci.ask("Where does Ana live?", on_token=streamed.append, record=False)
+    assert answer.fallback and "Ana lives in Porto" in answer.answer
+    assert "".join(streamed).strip() == answer.answer  # what was shown is the answer
+    assert answer.citations == [memories["fact"].id]
+
+
+def test_settings_of_version_one_get_the_new_default(tmp_path) -> None:
+    from app.settings import Settings
+
+    old = tmp_path / "v1.toml"
+    old.write_text('schema_version = 1\n[model]\nanswer_mode = "model"\n')
+    assert Settings.load(old).model.answer_mode == "auto"
+    chosen = tmp_path / "v1-memories.toml"
+    chosen.write_text('schema_version = 1\n[model]\nanswer_mode = "memories"\n')
+    assert Settings.load(chosen).model.answer_mode == "memories"
+    current = tmp_path / "v2.toml"
+    current.write_text('schema_version = 2\n[model]\nanswer_mode = "model"\n')
+    assert Settings.load(current).model.answer_mode == "model"
