@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from app.agents.dates import MONTHS, WEEKDAYS
 from app.agents.text import NOT_NAMES, STOPWORDS
+from app.agents.when import MONTHS, WEEKDAYS
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from app.agents.claims import Claim, fold, number_value, scan
-from app.agents.dates import MONTHS, find_dates
+from app.agents.when import MONTHS, find_dates
 from app.llm.base import ChatModel, Completion, GenerationOptions, Message
 
 _LIST_COPY = re.compile(

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 from app.agents.claims import fold
-from app.agents.dates import find_dates
+from app.agents.when import find_dates
 from app.domain import Memory, MemoryType
 from app.reading.lexicon import relation
 
