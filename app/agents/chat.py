@@ -429,7 +429,7 @@ class ChatAgent:
                 )
                 evidence = self._evidence(question, session, context)
                 completion, gate, stopped = run_checked(
-                    model, messages, options, evidence, emit, cancel
+                    model, messages, options, evidence, emit, cancel, question
                 )
                 answer.generated = completion.text
                 answer.completion_tokens = completion.completion_tokens

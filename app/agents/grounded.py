@@ -18,6 +18,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from app.agents.claims import Claim, fold, number_value, scan
+from app.agents.text import content_words
 from app.agents.when import MONTHS, find_dates
 from app.llm.base import ChatModel, Completion, GenerationOptions, Message
 
@@ -159,7 +160,7 @@ class Evidence:
 @dataclass(frozen=True)
 class Dropped:
     sentence: str
-    reason: str  # "invented" | "format" | "repeat"
+    reason: str  # "invented" | "off-topic" | "format" | "repeat"
     unsupported: tuple[str, ...] = ()
 
 
@@ -170,9 +171,17 @@ def strip_markers(text: str) -> str:
 class SentenceGate:
     """Holds streamed tokens until a sentence ends; releases it only if it passed the check."""
 
-    def __init__(self, evidence: Evidence, emit: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        evidence: Evidence,
+        emit: Callable[[str], None] | None = None,
+        question: str | None = None,
+    ) -> None:
         self.evidence = evidence
         self._emit = emit
+        # The first sentence must be about the question: a small model often recites another
+        # memory, true but no answer.
+        self._topic = content_words(question) if question else set()
         self._buffer = ""
         self._seen: set[str] = set()
         self.released: list[str] = []
@@ -263,6 +272,9 @@ class SentenceGate:
         if missing:
             self.dropped.append(Dropped(core, "invented", tuple(missing)))
             return
+        if self._topic and not self.released and not self._topic & content_words(check):
+            self.dropped.append(Dropped(core, "off-topic"))
+            return
         self._seen.add(key)
         self._release(piece)
 
@@ -305,10 +317,11 @@ def run_checked(
     evidence: Evidence,
     on_token: Callable[[str], None] | None,
     cancel: threading.Event | None,
+    question: str | None = None,
 ) -> tuple[Completion, SentenceGate, bool]:
     """Generate with every sentence checked before `on_token` sees it. Returns the completion,
     the gate (what was released and dropped) and whether the person stopped it."""
-    gate = SentenceGate(evidence, on_token)
+    gate = SentenceGate(evidence, on_token, question)
     stop = _Stop(cancel)
 
     def token(text: str) -> None:
