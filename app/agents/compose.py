@@ -17,7 +17,7 @@ from datetime import date
 
 from app.agents.claims import claims, fold
 from app.agents.question import Question, parse_question
-from app.agents.statements import Statement, local_day, statements
+from app.agents.statements import Statement, is_raw, local_day, statements
 from app.agents.text import content_words, stem
 from app.domain import Memory, MemoryType
 from app.reading.lexicon import relation
@@ -330,16 +330,19 @@ def _lead(st: Statement, q: Question) -> str | None:
 
 def _source(st: Statement, chat_person: bool) -> str:
     """Who said it and when, in a few words."""
+    memory = st.memory
     when = day_text(local_day(st.said_at))
-    if st.memory.type is MemoryType.EPISODIC and any(s.kind == "screen" for s in st.memory.sources):
+    kinds = {s.kind for s in memory.sources}
+    if memory.type is MemoryType.EPISODIC and "screen" in kinds:
         return f"on screen, {when}"
-    if st.memory.type is MemoryType.EPISODIC and st.speaker and not chat_person:
-        return f"{st.speaker} said on {when}"
-    if st.memory.type is MemoryType.EPISODIC:
-        return f"you said on {when}"
-    if st.memory.origin == "user":
+    if is_raw(memory):  # a message as it was: who said it, and when
+        return f"you said on {when}" if chat_person else f"{st.speaker} said on {when}"
+    if memory.origin == "user":
         return f"you saved it on {when}"
-    return f"your {st.memory.type.value} memory, {when}"
+    # A record the agents wrote: its own date is not when anything was said.
+    origin = "your chats" if "chat" in kinds else "your screen" if "screen" in kinds else ""
+    kind = "event" if memory.type is MemoryType.EPISODIC else f"{memory.type.value} memory"
+    return f"{kind} from {origin}" if origin else f"your {kind}"
 
 
 def render(st: Statement, q: Question, number: int, person: bool) -> str:
@@ -379,7 +382,7 @@ def render(st: Statement, q: Question, number: int, person: bool) -> str:
 
 def _person_spoke(st: Statement, person_names: Iterable[str]) -> bool:
     speaker = fold(st.speaker or "")
-    names = {fold(n) for n in person_names} | {"me", "user", "i", "you"}
+    names = {fold(n) for n in person_names} | {"me", "user", "the user", "i", "you", "myself"}
     return not speaker or speaker in names
 
 
