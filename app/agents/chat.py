@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.agents.answer import UNKNOWN, cite, holds_up
-from app.agents.compose import Composed, compose
+from app.agents.compose import Composed, Similarity, compose
 from app.agents.grounded import Evidence, run_checked
 from app.agents.inputs import ASSISTANT_SPEAKER
 from app.agents.managers.vault import Remember, explicit_request
@@ -181,12 +181,14 @@ class ChatAgent:
         settings: Callable[[], ModelSettings],
         notify: Callable[[list[Memory], list[Memory]], None] | None = None,
         person_names: Callable[[], list[str]] | None = None,
+        similarity: Similarity | None = None,
     ) -> None:
         self.s = services
         self._model = model
         self._settings = settings
         self._notify = notify or (lambda added, changed: None)
         self._person_names = person_names or (lambda: [])
+        self._similarity = similarity
 
     # -- memory of the conversation -----------------------------------------------------------
     def _record(self, session: ChatSession, speaker: str, text: str) -> Memory:
@@ -372,6 +374,7 @@ class ChatAgent:
             memories,
             person_names=self._person_names(),
             conversations=self._conversations(memories),
+            similarity=self._similarity,
         )
         return composed, memories
 

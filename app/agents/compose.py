@@ -10,8 +10,9 @@ says so and names the closest memories; it never guesses.
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -21,6 +22,8 @@ from app.agents.statements import Statement, is_raw, local_day, statements
 from app.agents.text import content_words, stem
 from app.domain import Memory, MemoryType
 from app.reading.lexicon import relation
+
+log = logging.getLogger(__name__)
 
 # Slots that hold one current value: a newer one replaces the older.
 SINGLE = frozenset(
@@ -51,6 +54,14 @@ _CUES = {
     "hours": ("open", "close", "hours", "hrs", "until"),
 }
 ANSWER_AT = 3.0  # below this, no memory answers the question
+RERANK = 40  # candidates compared by meaning
+MEANING = 6.0  # weight of the cosine between question and candidate
+MEANING_FLOOR = 0.3  # a cosine below this (unrelated text) counts against
+Similarity = Callable[[str, list[str]], list[float]]
+_MEASURE = re.compile(
+    r"[€$£¥]\s?\d[\d,.]*|\d[\d,.]*\s?(?:%|°\w?|[a-zµ][\w/²³]{0,11}\b|[A-Z][A-Za-z]{0,3}\b)"
+)
+_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 _WORDS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _PLACE = re.compile(r"(?i)\b(?:in|at|to|from|on|near)\s+(?:the\s+)?[^\W\d_]|\b\d+\s+[^\W\d_]{3,}")
 
@@ -98,10 +109,13 @@ class Scorer:
         self.q_words = content_words(question.text)
         self.memory_words: dict[str, set[str]] = {}
         self.memory_text: dict[str, str] = {}
+        self.titles: dict[str, str] = {}  # a screen record's window, what its page is about
         for st in pool:
             if st.memory.id not in self.memory_words:
                 self.memory_words[st.memory.id] = content_words(st.memory.text)
                 self.memory_text[st.memory.id] = fold(st.memory.text)
+                if any(s.kind == "screen" for s in st.memory.sources):
+                    self.titles[st.memory.id] = fold(str(st.memory.fields.get("summary", "")))
         self.superseded = _superseded(pool)
         # Names and relations are matched as the subject; the rest of the words here.
         subject = {stem(fold(n)) for n in question.names}
@@ -120,14 +134,18 @@ class Scorer:
             hit = False
             found = 0.0
             whole = self.memory_text.get(st.memory.id, "")
+            title = self.titles.get(st.memory.id, "")
             for name in q.names:
                 key = fold(name)
                 if key in st.subject_words:
                     found += 3.0
+                elif _word_in(key, title):
+                    # A page about it: every line may answer, its heading no more than others.
+                    found += 1.5 if _word_in(key, text) else 1.0
                 elif _word_in(key, text):
                     found += 1.5
                 elif _word_in(key, whole):
-                    found += 0.5  # the page or message is about it; this line may answer
+                    found += 0.5  # the message is about it; this sentence may answer
             if found:
                 score += found / len(q.names)
                 hit = True
@@ -143,7 +161,7 @@ class Scorer:
                 else:
                     score -= 2.5  # about Ana, but not about Ana's dentist
             if not hit:
-                score -= 2.5
+                score -= 4.0  # names no one the question names
             elif st.subject == "self" and q.relation:
                 score -= 1.5
         elif q.about_self:
@@ -208,11 +226,18 @@ class Scorer:
         if q.kind == "when":
             if q.expects == "time":
                 return 2.0 if _has(st.text, "time", q.text) else -1.5
+            if q.expects == "year":
+                asked = fold(q.text)
+                years = [y for y in _YEAR.findall(st.text) if y not in asked]
+                return 2.5 if years or (st.when and not st.yearly) else -2.0
             if st.when is not None:
                 return 2.5 if st.kind == "event" or st.yearly else 2.0
             return -2.0
         if q.kind in ("how_many", "how_much"):
-            return 1.5 if _has(st.text, q.expects, q.text) else -2.0
+            asked = fold(q.text)
+            if any(fold(m.group(0)) not in asked for m in _MEASURE.finditer(st.text)):
+                return 2.0  # a number with its unit: "38 EUR", "412 tests", "19 kilometres"
+            return 0.5 if _has(st.text, q.expects, q.text) else -2.0
         if q.expects in ("email", "phone"):
             return 1.5 if _has(st.value or st.text, q.expects, q.text) else -1.5
         if q.kind == "who" and st.kind != "identity":
@@ -392,8 +417,11 @@ def compose(
     *,
     person_names: Iterable[str] = (),
     conversations: Mapping[str, str] | None = None,
+    similarity: Similarity | None = None,
 ) -> Composed:
-    """The answer the memories give (numbered as `memories`: [1] is the first)."""
+    """The answer the memories give (numbered as `memories`: [1] is the first). `similarity`
+    (question, texts) -> cosines, from the embedder search already uses, lets the best
+    candidates be compared by meaning as well ("which boat" and "the MV Saltmarsh Lady")."""
     q = question if isinstance(question, Question) else parse_question(question)
     names = tuple(person_names)
     number = {m.id: n for n, m in enumerate(memories, 1)}
@@ -405,6 +433,8 @@ def compose(
         key=lambda x: (x[0], x[1]),
         reverse=True,
     )
+    if similarity is not None and ranked:
+        ranked = _by_meaning(q, ranked, similarity)
     if q.activity:
         listed = _activity(q, memories, number, names)
         if listed is not None:
@@ -426,6 +456,27 @@ def compose(
         break
     ids = list(dict.fromkeys(st.memory.id for st in used))
     return Composed("\n".join(parts), ids, True, used=used)
+
+
+def _by_meaning(
+    q: Question, ranked: list[tuple[float, int, Statement]], similarity: Similarity
+) -> list[tuple[float, int, Statement]]:
+    """The best candidates again, each with its closeness in meaning to the question added."""
+    head, tail = ranked[:RERANK], ranked[RERANK:]
+    texts = [
+        st.text if st.kind != "steps" else f"{st.text} {' '.join(st.steps)}" for *_, st in head
+    ]
+    try:
+        cosines = similarity(q.text, texts)
+    except Exception:  # the embedder is an aid: without it the words decide
+        log.exception("comparing answers by meaning failed")
+        return ranked
+    again = [
+        (score + MEANING * (cos - MEANING_FLOOR), order, st)
+        for (score, order, st), cos in zip(head, cosines, strict=True)
+    ]
+    again.sort(key=lambda x: (x[0], x[1]), reverse=True)
+    return again + tail
 
 
 def _activity(

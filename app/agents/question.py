@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from app.agents.claims import fold
-from app.agents.text import STOPWORDS, content_words, stem, words
+from app.agents.text import STOPWORDS, content_words, words
 from app.reading.lexicon import relation
 
 # Attribute cues, most specific first: (pattern, slot, label, expected answer type).
@@ -234,7 +234,14 @@ def parse_question(text: str) -> Question:
     subject_words = {fold(n) for n in names}
     if rel:
         subject_words.add(rel)
-    noise = {stem(w) for w in _QUESTION_WORDS}
+    # The words of the question phrase itself ("what time", "how long", "which year") are not
+    # content; the same words elsewhere are ("the monthly rent", "a long walk").
+    lead = re.match(
+        r"(?i)\s*(?:(?:at|in|on|from|by|until) )?(?:what|which|how|when|where|who|whose)"
+        r"(?:\s+(?:" + "|".join(sorted(_QUESTION_WORDS, key=len, reverse=True)) + r"))*\b",
+        text,
+    )
+    noise = content_words(lead.group(0)) if lead else set()
     focus = {w for w in content_words(text) if w not in noise}
     return Question(
         text=text,

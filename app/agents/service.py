@@ -60,7 +60,20 @@ class AgentService:
             lambda: self.m.settings.model,
             notify=self.notify,
             person_names=lambda: list(self.m.settings.agents.person_names),
+            similarity=self.similarity,
         )
+
+    def similarity(self, question: str, texts: list[str]) -> list[float]:
+        """Cosines between a question and candidate answers, by the embedder search uses
+        (loaded already for the question's search); empty texts, no embedder: zeros."""
+        indexer = getattr(self.s.retriever, "indexer", None)
+        embedder = indexer.embedder() if indexer is not None else None
+        if embedder is None or not texts:
+            return [0.0 for _ in texts]
+        prefix = self.m.settings.embedder.query_prefix
+        vectors = embedder.embed([prefix + question, *texts])
+        query, rest = vectors[0], vectors[1:]
+        return [float(query @ vector) for vector in rest]
 
     # -- chat ---------------------------------------------------------------------------------
     def ask(

@@ -342,13 +342,38 @@ def from_raw(memory: Memory) -> list[Statement]:
         text = str(f["details"])
     speaker = str(f.get("actor", "")) or None
     out: list[Statement] = []
-    for sentence in sentences(text):
+    lines = sentences(text)
+    screen = any(s.kind == "screen" for s in memory.sources)
+    if screen:
+        lines = screen_lines(lines)
+    for sentence in lines:
         day = None
         for mention in find_dates(sentence, memory.occurred_at.astimezone()):
+            if screen and not re.search(r"\d", mention.text):
+                continue  # a page's "weekends" or "today" is not the day it was read
             if mention.precision in ("day", "time"):
                 day = mention.day
                 break
         out.append(Statement(memory, sentence, "sentence", when=day, speaker=speaker))
+    return out
+
+
+_SCREEN_HEADER = re.compile(r"^(?:Application|Window|Address|Time):\s")
+_LABEL = re.compile(r"^[^\W\d_][\w '/()&.-]{1,40}$")
+
+
+def screen_lines(lines: list[str]) -> list[str]:
+    """A screen's text as a person reads it: the record's own header (application, window,
+    time) says nothing the page said, and a table's label and value, read as two lines
+    ("Surface area" / "42.7 km²"), are one fact."""
+    out: list[str] = []
+    body = [line for line in lines if not _SCREEN_HEADER.match(line)]
+    for n, line in enumerate(body):
+        following = body[n + 1] if n + 1 < len(body) else ""
+        label = _LABEL.match(line) and not line.rstrip().endswith((".", ":", "?", "!"))
+        if label and following and len(following) <= 60 and len(line.split()) <= 5:
+            out.append(f"{line}: {following}")
+        out.append(line)
     return out
 
 
