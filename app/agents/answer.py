@@ -15,15 +15,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from app.agents.grounded import UNKNOWN
 from app.agents.text import content_words, grounding
 from app.domain import SearchHit
 from app.llm.repetition import is_repetitive
 
 _CITE = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
-UNKNOWN = re.compile(
-    r"(?i)\b(?:do not|don't|cannot|can't|could not|couldn't)\s+(?:know|remember|find|recall)|"
-    r"\bno (?:memories|memory|information|record)\b|\bnot (?:mentioned|stated|say)\b"
-)
 
 
 @dataclass(frozen=True)

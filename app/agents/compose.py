@@ -54,12 +54,45 @@ _CUES = {
     "hours": ("open", "close", "hours", "hrs", "until"),
 }
 ANSWER_AT = 3.0  # below this, no memory answers the question
+_MONEY = re.compile(
+    r"[€$£¥]\s?\d|\d[\d,.]*\s?(?:eur|euros?|usd|dollars?|gbp|pounds?|nok|sek|dkk|kr|chf|pln|zł|"
+    r"cents?|pence|p)\b",
+    re.I,
+)
+_DATE_WORDS = re.compile(
+    r"(?i)\b\d{1,2}(?:st|nd|rd|th)?\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+)
+
+
+def _sentence_holds(pattern: str, also: str | None = None) -> Callable[[str, str], bool]:
+    cue = re.compile(pattern, re.I)
+    extra = re.compile(also, re.I) if also else None
+    return lambda raw, folded: (
+        bool(cue.search(folded)) and (extra is None or bool(extra.search(raw)))
+    )
+
+
+# What a sentence must hold to answer an attribute (a field answers by its slot).
+_HOLDS: dict[str, Callable[[str, str], bool]] = {
+    "email": _sentence_holds(r"@"),
+    "phone": _sentence_holds(r"\d[\d\s().-]{5,}\d"),
+    "birthday": _sentence_holds(r"birthday|bday|b-day|born", _DATE_WORDS.pattern),
+    "address": _sentence_holds(r"\d+\w*\s+\w+|address"),
+    "lives_in": _sentence_holds(r"\blives?\b|\bliving\b|\bmoved\b|\bbased\b|\bfrom\b"),
+    "allergy": _sentence_holds(r"allerg|can'?t eat|cannot eat|intoleran"),
+    "hours": _sentence_holds(r"\d|open|close|closed"),
+    "work_location": _sentence_holds(r"\bwork|\boffice|\bbased\b"),
+    "employer": _sentence_holds(r"\bwork|\bjob\b|\bemploy"),
+    "job": _sentence_holds(r"\bwork|\bjob\b|\bi'?m an?\b|\bteach"),
+    "favourite": _sentence_holds(r"favou?rite|\blove\b|\bbest\b|only keep|\bprefer"),
+}
 RERANK = 40  # candidates compared by meaning
 MEANING = 6.0  # weight of the cosine between question and candidate
 MEANING_FLOOR = 0.3  # a cosine below this (unrelated text) counts against
 Similarity = Callable[[str, list[str]], list[float]]
 _MEASURE = re.compile(
-    r"[€$£¥]\s?\d[\d,.]*|\d[\d,.]*\s?(?:%|°\w?|[a-zµ][\w/²³]{0,11}\b|[A-Z][A-Za-z]{0,3}\b)"
+    r"[€$£¥]\s?\d[\d,.]*|(?<![\d:.])\d[\d,.]*\s?(?!(?:am|pm)\b)"
+    r"(?:%|°\w?|[a-zµ][\w/²³]{0,11}\b|[A-Z][A-Za-z]{0,3}\b)"
 )
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 _WORDS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
@@ -123,6 +156,66 @@ class Scorer:
         if question.relation:
             subject |= {stem(w) for w in content_words(question.text) if relation(w)}
         self.focus = frozenset(question.focus - subject)
+
+    def admissible(self, st: Statement) -> bool:
+        """Can this statement answer at all? About whom the question asks, holding the
+        attribute it asks for, sharing one of its words: else it is no answer, however close."""
+        q = self.q
+        text = fold(st.text)
+        if (q.names or q.relation) and not self._about_subject(st, text):
+            return False
+        if (
+            q.about_self
+            and st.kind in ("field", "identity")
+            and st.subject not in (None, "self")
+            and q.attribute in SINGLE | {"allergy", "favourite", "preference"}
+        ):
+            return False  # "my mobile number" is not Karol's
+        if not self._holds_attribute(st, text):
+            return False
+        if q.money and not _MONEY.search(st.text):
+            return False
+        words = content_words(st.text) | {stem(w) for w in st.subject_words}
+        if st.kind == "steps":
+            words |= content_words(" ".join(st.steps))
+        if q.must and not q.must & words:
+            answered = q.attribute and st.kind in ("field", "identity", "steps")
+            on_page = q.must & self.memory_words.get(st.memory.id, set()) and st.memory.id in (
+                self.titles
+            )
+            if not answered and not on_page:
+                return False
+        return True
+
+    def _about_subject(self, st: Statement, text: str) -> bool:
+        q = self.q
+        whole = self.memory_text.get(st.memory.id, "")
+        if st.kind in ("field", "identity"):
+            if q.relation:
+                if st.relation == q.relation or q.relation in st.subject_words:
+                    return True
+                return any((relation(w) or ("",))[0] == q.relation for w in _WORDS.findall(text))
+            return any(fold(n) in st.subject_words or _word_in(fold(n), text) for n in q.names)
+        if q.relation and not any(
+            (relation(w) or ("",))[0] == q.relation for w in _WORDS.findall(whole)
+        ):
+            return False
+        return all(_word_in(fold(n), whole) for n in q.names)
+
+    def _holds_attribute(self, st: Statement, text: str) -> bool:
+        wanted = self.q.attribute
+        if wanted is None or wanted in ("steps", "kind", "name", "breed"):
+            if wanted == "breed":
+                return st.kind != "identity"
+            return True
+        if st.kind == "field" and st.slot not in (None, "note"):
+            return st.slot == wanted or st.slot in COMPATIBLE.get(wanted, ())
+        if st.kind in ("identity", "resource", "steps"):
+            return False
+        if st.kind == "vault":
+            return True
+        check = _HOLDS.get(wanted)
+        return check is None or check(st.text, text)
 
     def __call__(self, st: Statement) -> float:
         q = self.q
@@ -429,7 +522,7 @@ def compose(
     _date_core_lines(pool)
     scorer = Scorer(q, pool)
     ranked = sorted(
-        ((scorer(st), -number[st.memory.id], st) for st in pool),
+        ((scorer(st), -number[st.memory.id], st) for st in pool if scorer.admissible(st)),
         key=lambda x: (x[0], x[1]),
         reverse=True,
     )
@@ -479,6 +572,18 @@ def _by_meaning(
     return again + tail
 
 
+def warm_up() -> None:
+    """Load the lexicon the question reader and the sentence check use (seconds, once)."""
+    from datetime import datetime
+
+    from app.agents.grounded import is_word
+    from app.reading import Message, read
+
+    is_word("warm")
+    compose("Where does Memloci live?", [])
+    read([Message("warm", "me", "Yesterday I fixed the tap: turn it off.", datetime.now())])
+
+
 def _activity(
     q: Question, memories: Sequence[Memory], number: Mapping[str, int], names: tuple[str, ...]
 ) -> Composed | None:
@@ -495,7 +600,7 @@ def _activity(
 
 def nothing(memories: Sequence[Memory], number: Mapping[str, int]) -> Composed:
     """No memory answers: say so, and show the closest ones without claiming they answer."""
-    related = [m for m in memories if m.type is not MemoryType.VAULT][:3]
+    related = [m for m in memories if m.type not in (MemoryType.VAULT, MemoryType.CORE)][:3]
     if not related:
         return Composed("None of your memories says that.", [], False)
     lines = [f"[{number[m.id]}] {m.title} ({day_text(local_day(m.occurred_at))})" for m in related]

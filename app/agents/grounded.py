@@ -22,6 +22,10 @@ from app.agents.text import content_words
 from app.agents.when import MONTHS, find_dates
 from app.llm.base import ChatModel, Completion, GenerationOptions, Message
 
+UNKNOWN = re.compile(
+    r"(?i)\b(?:do not|don't|cannot|can't|could not|couldn't)\s+(?:know|remember|find|recall)|"
+    r"\bno (?:memories|memory|information|record)\b|\bnot (?:mentioned|stated|say)\b"
+)
 _LIST_COPY = re.compile(
     r"\[\d{1,2}\]\s*\((?:core|episodic|semantic|procedural|resource|vault|\d{4}-\d{2}-\d{2})"
 )
@@ -272,7 +276,12 @@ class SentenceGate:
         if missing:
             self.dropped.append(Dropped(core, "invented", tuple(missing)))
             return
-        if self._topic and not self.released and not self._topic & content_words(check):
+        if (
+            self._topic
+            and not self.released
+            and not self._topic & content_words(check)
+            and not UNKNOWN.search(check)  # "I do not remember" is an answer to anything
+        ):
             self.dropped.append(Dropped(core, "off-topic"))
             return
         self._seen.add(key)

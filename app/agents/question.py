@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from app.agents.claims import fold
-from app.agents.text import STOPWORDS, content_words, words
+from app.agents.text import STOPWORDS, content_words, stem, words
 from app.reading.lexicon import relation
 
 # Attribute cues, most specific first: (pattern, slot, label, expected answer type).
@@ -59,12 +59,8 @@ _ATTRIBUTES: tuple[tuple[str, str, str | None, str], ...] = (
         "time",
     ),
     (r"\bnicknamed?\b|\bgo(?:es)? by\b", "nickname", None, "any"),
-    (
-        r"\bbreed\b|\bkind of (?:animal|pet|dog|cat)\b|\bwhat (?:sort|type) of (?:animal|pet)\b",
-        "kind",
-        None,
-        "any",
-    ),
+    (r"\bbreed\b", "breed", None, "any"),
+    (r"\b(?:kind|sort|type) of (?:animal|pet|creature)\b", "kind", None, "any"),
     (r"\bname\b|\bcalled\b", "name", None, "any"),
 )
 _RESOURCE_WORDS = {
@@ -96,6 +92,10 @@ _ACTIVITY = re.compile(
     r"(?i)\bwhat (?:did|have) (?:i|we) (?:do|done|see|seen|read|watch|watched)\b|"
     r"\bwhat happened\b|\bwhat was i doing\b|\bwhat have i been\b"
 )
+_MONEY = re.compile(
+    r"\b(?:cost|costs|price|prices|pay|paid|fee|fees|fare|fares|rent|charge|charged|spend|spent|"
+    r"bill|invoice|deposit|salary|owe|owed)\b"
+)
 _POSSESSIVE = re.compile(r"(?i)\b([^\W\d_][\w-]*)['’]s\b(?:\s+([a-z][\w-]*))?(?:\s+([a-z][\w-]*))?")
 _MY_RELATION = re.compile(r"(?i)\b(my|our|the|his|her|their)\s+([a-z][\w-]*)(?:\s+([a-z][\w-]*))?")
 _SELF = re.compile(r"(?i)\b(?:i|me|my|mine|myself|i'm|i've|i'd|we|our|us)\b")
@@ -121,6 +121,8 @@ class Question:
     activity: bool = False  # "what did I do ..." (events in a period)
     focus: frozenset[str] = field(default_factory=frozenset)  # stemmed content words to match
     subject_words: frozenset[str] = field(default_factory=frozenset)  # folded names/relation
+    must: frozenset[str] = field(default_factory=frozenset)  # one must be in an answer
+    money: bool = False  # "how much does it cost": an amount of money
 
     @property
     def subject(self) -> bool:
@@ -179,9 +181,12 @@ def parse_question(text: str) -> Question:
     low = text.lower().replace("’", "'")
     kind, expects = _kind(low)
     attribute = label = None
+    attribute_words: set[str] = set()
     for pattern, slot, slot_label, slot_expects in _ATTRIBUTES:
-        if re.search(pattern, low):
+        cue = re.search(pattern, low)
+        if cue:
             attribute, label = slot, slot_label
+            attribute_words = content_words(cue.group(0))
             if expects == "any" or slot in ("birthday", "hours", "email", "phone"):
                 expects = slot_expects if slot_expects != "any" else expects
             break
@@ -207,28 +212,23 @@ def parse_question(text: str) -> Question:
         start = match.start() == len(text) - len(text.lstrip())
         if _is_name(word, start, lower_case) and relation(word) is None and word not in names:
             names.append(word)
+    for match in _POSSESSIVE.finditer(text):
+        whose = match.group(1)
+        for candidate in (match.group(2), match.group(3)):
+            found = relation(candidate) if candidate else None
+            if found is not None:  # "Karol's son", "my brother's wife": the last one is asked
+                rel, owner = found[0], whose
+                break
+        if rel:
+            break
     for match in _MY_RELATION.finditer(low):
+        if rel:
+            break
         for candidate in (match.group(2), match.group(3)):
             found = relation(candidate) if candidate else None
             if found is not None:
                 rel = found[0]
                 owner = "self" if match.group(1) in ("my", "our") else None
-                break
-        if rel:
-            break
-    for match in _POSSESSIVE.finditer(text):
-        whose = match.group(1)
-        found = relation(whose)
-        if found is not None:
-            if rel is None:
-                rel = found[0]
-                mine = re.search(rf"(?i)\b(?:my|our)\s+(?:\w+\s+)?{re.escape(whose)}", text)
-                owner = "self" if mine else None
-            continue
-        for candidate in (match.group(2), match.group(3)):
-            found = relation(candidate) if candidate else None
-            if found is not None:  # "Karol's son": the son is the subject, Karol the owner
-                rel, owner = found[0], whose
                 break
     about_self = bool(_SELF.search(low)) and not names and rel is None
     subject_words = {fold(n) for n in names}
@@ -243,6 +243,11 @@ def parse_question(text: str) -> Question:
     )
     noise = content_words(lead.group(0)) if lead else set()
     focus = {w for w in content_words(text) if w not in noise}
+    # What a statement must share with the question: not the subject (matched by name), not
+    # the attribute (matched by slot: "mobile number" is the phone field).
+    subject_stems = {stem(fold(n)) for n in names} | {stem(w) for w in subject_words}
+    subject_stems |= {stem(w) for w in words(low.replace("'s", "")) if relation(w)}
+    must = focus - subject_stems - attribute_words
     return Question(
         text=text,
         kind=kind,
@@ -257,4 +262,6 @@ def parse_question(text: str) -> Question:
         activity=bool(_ACTIVITY.search(low)),
         focus=frozenset(focus),
         subject_words=frozenset(subject_words),
+        must=frozenset(must),
+        money=kind == "how_much" and bool(_MONEY.search(low)),
     )

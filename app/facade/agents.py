@@ -51,6 +51,12 @@ class AgentsFacade(FacadeBase):
         sentence for the person}."""
         return self._agents().answer_source()
 
+    def warm_answers(self) -> None:
+        """Load what answers are built with (the word lexicon), so the first one is quick."""
+        from app.agents.compose import warm_up
+
+        warm_up()
+
     def process_queue(
         self,
         *,

@@ -74,6 +74,8 @@ def warm_up_steps(memloci: Any) -> list[tuple[str, Callable[[], Any]]]:
     steps: list[tuple[str, Callable[[], Any]]] = [
         ("search", lambda: memloci.search("memloci warm up", limit=1)),
     ]
+    if callable(getattr(memloci, "warm_answers", None)):
+        steps.append(("answers", in_background(memloci.warm_answers)))
     agents = getattr(memloci.settings, "agents", None)
     if callable(getattr(memloci, "load_model", None)) and (agents is None or agents.use_model):
         steps.append(("the model", in_background(memloci.load_model)))
