@@ -37,6 +37,7 @@ from app.security.keys import (
     fsync_dir,
 )
 from app.store.memories import MemoryRepository
+from app.store.writer import Initiator, Writer
 
 MAGIC = b"MEMLOCI-BACKUP\n"
 FORMAT = 1
@@ -281,11 +282,16 @@ def _lines(path: Path, passphrase: str) -> Iterator[dict[str, Any]]:
             yield json.loads(buffer)
 
 
-def import_backup(repo: MemoryRepository, path: Path, passphrase: str) -> dict[str, int]:
-    """Merge a backup into this store, atomically. Returns counts of added/updated/unchanged."""
+def import_backup(writer: Writer, path: Path, passphrase: str) -> dict[str, int]:
+    """Merge a backup into this store, atomically, through the writer (records come back with
+    their own history). Returns counts of added/updated/unchanged."""
     records = [r for r in _lines(path, passphrase) if r.get("kind") == "memory"]
     result = {"added": 0, "updated": 0, "unchanged": 0}
-    with repo.db.write() as db:
+    repo = writer.repo
+    added: list[str] = []
+    updated: list[str] = []
+    with writer.batch(Initiator.SYSTEM) as batch:
+        db = batch.db
         for record in records:
             memory_id = record["id"]
             existing = db.conn.execute(
@@ -305,12 +311,14 @@ def import_backup(repo: MemoryRepository, path: Path, passphrase: str) -> dict[s
                 )
                 db.conn.execute("DELETE FROM memory_history WHERE memory_id = ?", (memory_id,))
                 result["updated"] += 1
+                updated.append(memory_id)
             else:
                 db.conn.execute(
                     f"INSERT INTO memories ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                     list(row.values()),
                 )
                 result["added"] += 1
+                added.append(memory_id)
             db.conn.executemany(
                 "INSERT OR IGNORE INTO memory_sources (memory_id, kind, ref, added_at) "
                 "VALUES (?, ?, ?, ?)",
@@ -333,4 +341,5 @@ def import_backup(repo: MemoryRepository, path: Path, passphrase: str) -> dict[s
                     for h in record["history"]
                 ],
             )
+        batch.restored(added, updated)
     return result

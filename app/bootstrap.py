@@ -1,28 +1,51 @@
-"""The composition root: the one place real adapters are built and wired into the facade."""
+"""The composition root: the one place real adapters are built and wired into the facade's
+areas (`Parts`); `app.core.Memloci.open` calls `build_parts`."""
 
 from __future__ import annotations
 
 import logging
 import os
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from app import logs, rekey
-from app.core import Memloci, Services
 from app.errors import ConfigError, MemlociError
-from app.llm.factory import API_KEY_META, ModelRuntime
+from app.facade.clients import ClientService
+from app.facade.config import Config
+from app.facade.keys import KeyService
+from app.facade.lazy import Lazy
+from app.facade.memories import MemoryService
+from app.facade.models import ModelService
+from app.facade.search import SearchService
+from app.facade.views import ViewService
+from app.llm.factory import AGENTS_API_KEY_META, API_KEY_META, ModelRuntime
 from app.paths import Paths
 from app.privacy import keep_local
 from app.rekey import StoreUse, setup_lock
+from app.retrieval import Retriever
 from app.search import build_retriever
 from app.security import unlock
 from app.security.cipher import FieldCipher
 from app.security.hardening import protect_process
 from app.security.keys import Keyfile, subkey
-from app.settings import Settings
+from app.settings import CaptureSettings, Settings
+from app.store.clients import ClientRegistry
 from app.store.db import Database
 from app.store.memories import MemoryRepository
 from app.store.migrations import migrate
 from app.store.queue import WorkQueue
+from app.store.tokens import api_token
+from app.store.writer import Writer
+
+if TYPE_CHECKING:  # built lazily below; only their types are needed here
+    from app.agents.service import AgentService
+    from app.autofill.service import AutofillService
+    from app.capture.grab import Grabber
+    from app.capture.ocr import OcrEngine
+    from app.capture.platforms import Platform
+    from app.capture.retention import FrameVault
+    from app.capture.service import CaptureService
 
 log = logging.getLogger(__name__)
 
@@ -103,14 +126,56 @@ def _complete(paths: Paths, keyfile: Keyfile, data_key: bytes) -> Keyfile:
         return keyfile
 
 
-def build(
+@dataclass
+class Parts:
+    """What the composition root built, for the facade (`app.core.Memloci`) only: the area
+    services it is composed of, and the shared pieces they were given. Nothing below the
+    facade receives this."""
+
+    config: Config
+    database: Database
+    repo: MemoryRepository
+    writer: Writer
+    retriever: Retriever
+    queue: WorkQueue
+    llm: ModelRuntime  # the chat model
+    agents_llm: ModelRuntime  # the agents' own (issue 18); unbuilt while they share chat's
+    keys: KeyService
+    memories: MemoryService
+    search: SearchService
+    views: ViewService
+    models: ModelService
+    clients: ClientService
+    agents: Lazy[AgentService]
+    autofill: Lazy[AutofillService]
+    capture: CaptureService
+    closers: list[Callable[[], object]] = field(default_factory=list)
+    after_close: list[Callable[[], object]] = field(default_factory=list)
+
+    def api_token(self, *, rotate: bool = False) -> str:
+        return api_token(self.database, rotate=rotate)
+
+    def close(self) -> None:
+        for closer in self.closers:
+            try:
+                closer()
+            except Exception:  # closing must go on for the rest
+                log.exception("closing %s failed", closer)
+        self.database.close()
+        for closer in self.after_close:
+            closer()  # the store's in-use lock: released once nothing holds the database
+
+
+def build_parts(
     home: str | os.PathLike[str] | None = None,
     passphrase: str | None = None,
     *,
     prompt: unlock.Prompt | None = None,
     create: bool = True,
     paths: Paths | None = None,
-) -> Memloci:
+) -> Parts:
+    """Unlock the store and build every area (cheap: models, indexes and the display are
+    touched on first use)."""
     keep_local()  # before any adapter loads a library that phones home (app.core used directly)
     paths = paths or Paths.resolve(home)
     paths.ensure()
@@ -131,84 +196,155 @@ def build(
         raise
     try:
         migrate(database)
-        repo = MemoryRepository(database, FieldCipher(subkey(data_key, "vault")))
-        services = Services(
-            paths=paths,
-            settings=settings,
-            keyfile=keyfile,
-            data_key=data_key,
-            database=database,
-            repo=repo,
-            retriever=build_retriever(paths, settings, repo, data_key),
-            queue=WorkQueue(database),
-            passphrase=known_passphrase,
-        )
-        # The language model: chosen in settings, loaded on first use (issue 4).
-        services.llm = ModelRuntime(
-            settings.model,
-            api_key=lambda: database.scalar(
-                "SELECT value FROM meta WHERE key = ?", (API_KEY_META,)
-            ),
-        )
-        services.extras.setdefault("closers", []).append(services.llm.close)
-        # Hybrid search (issue 3): its background indexer stops before the database closes.
-        services.extras["closers"].append(services.retriever.close)
-        services.capture = build_capture(services)
-        services.extras["after_close"] = [use.release]
+        parts = assemble(paths, settings, database, keyfile, data_key, known_passphrase)
     except BaseException:
         database.close()
         use.release()
         raise
-    memloci = Memloci(services)
-    # Capture records sessions through the facade; it stops before the database closes.
-    services.capture.sessions.attach(memloci)
-    memloci.memory_forgotten.connect(services.capture.forgotten)
-    services.extras["closers"].insert(0, lambda: services.capture.stop(drain_seconds=5))
-    return memloci
+    parts.after_close.append(use.release)
+    return parts
+
+
+def assemble(
+    paths: Paths,
+    settings: Settings,
+    database: Database,
+    keyfile: Keyfile,
+    data_key: bytes,
+    passphrase: str | None,
+) -> Parts:
+    """Wire the areas over an open, migrated store."""
+    config = Config(paths, settings)
+    repo = MemoryRepository(database, FieldCipher(subkey(data_key, "vault")))
+    retriever = build_retriever(paths, settings, repo, data_key)
+    writer = Writer(database, repo, retriever)
+    queue = WorkQueue(database)
+    search = SearchService(config, database, writer, queue, retriever)
+    keys = KeyService(config, database, writer, keyfile, data_key, passphrase, search.reindex)
+    memories = MemoryService(config, repo, writer, keys)
+    # The language models: chosen in settings, loaded on first use (issue 4). The agents' own
+    # (issue 18) is built only when they do not share the chat model.
+    runtime = ModelRuntime(
+        settings.model,
+        api_key=lambda: database.scalar("SELECT value FROM meta WHERE key = ?", (API_KEY_META,)),
+    )
+    agents_runtime = ModelRuntime(
+        settings.agents_model,
+        api_key=lambda: database.scalar(
+            "SELECT value FROM meta WHERE key = ?", (AGENTS_API_KEY_META,)
+        ),
+    )
+    models = ModelService(config, database, runtime, agents_runtime)
+
+    def agents() -> AgentService:
+        # Deferred: the agents pull in the managers, extractors and llama.cpp glue (~0.4 s),
+        # which `memloci add` or `search` never need.
+        from app.agents.service import AgentService
+
+        return AgentService(
+            settings=lambda: config.settings,
+            repo=repo,
+            writer=writer,
+            queue=queue,
+            retriever=retriever,
+            runtime=runtime,
+            agents_runtime=agents_runtime,
+            model_info=models.model_info,
+            similarity=retriever.similarity,
+        )
+
+    def autofill() -> AutofillService:
+        # Deferred: field matching and fact tables load only for autofill (~0.2 s).
+        from app.autofill.service import AutofillService
+
+        return AutofillService(
+            settings=lambda: config.settings,
+            settings_file=paths.settings_file,
+            repo=repo,
+            search=lambda query, limit: search.search(query, limit=limit),
+            check_passphrase=keys.check_passphrase,
+        )
+
+    capture = build_capture(config, database, queue, writer, data_key)
+    writer.changed.connect(capture.on_changes)
+    parts = Parts(
+        config=config,
+        database=database,
+        repo=repo,
+        writer=writer,
+        retriever=retriever,
+        queue=queue,
+        llm=runtime,
+        agents_llm=agents_runtime,
+        keys=keys,
+        memories=memories,
+        search=search,
+        views=ViewService(config, database, repo),
+        models=models,
+        clients=ClientService(ClientRegistry(database), repo),
+        agents=Lazy(agents),
+        autofill=Lazy(autofill),
+        capture=capture,
+    )
+    # Capture stops first (it writes), then the model and the background indexer, before
+    # the database closes.
+    parts.closers += [
+        lambda: parts.capture.stop(drain_seconds=5),
+        runtime.close,
+        agents_runtime.close,
+        retriever.close,
+    ]
+    return parts
 
 
 def build_capture(
-    services: Services,
+    config: Config,
+    database: Database,
+    queue: WorkQueue,
+    writer: Writer,
+    data_key: bytes,
     *,
-    platform: Any = None,
-    grabber: Any = None,
-    ocr: Any = None,
-) -> Any:
+    platform: Callable[[], Platform] | None = None,
+    grabber: Callable[[], Grabber] | None = None,
+    ocr: Callable[[], OcrEngine] | None = None,
+) -> CaptureService:
     """Screen capture (issue 5). Cheap to build: the display, mss, tesseract and numpy are
     touched only when capture runs, on the threads that use them. Tests pass factories of fakes
     (written against the same protocols) for `platform`, `grabber` and `ocr`."""
-    from app.capture.platforms import detect
+    # Deferred: capture's modules import numpy and the OCR reader; a process that never
+    # captures (the CLI) builds this service without paying for them until it starts.
+    from app.capture.detect import detect
     from app.capture.service import CaptureService
     from app.capture.sessions import SessionManager
     from app.capture.store import CaptureStore
 
-    store = CaptureStore(services.database)
-    frames_cipher = FieldCipher(subkey(services.data_key, "frames"))
+    store = CaptureStore(database)
+    frames_cipher = FieldCipher(subkey(data_key, "frames"))
 
-    def settings() -> Any:
-        return services.settings.capture
+    def settings() -> CaptureSettings:
+        return config.settings.capture
 
-    def mss_grabber() -> Any:
-        from app.capture.grab import MssGrabber
+    def mss_grabber() -> Grabber:
+        from app.capture.grab import MssGrabber  # mss: only on the capture thread
 
         return MssGrabber()
 
-    def tesseract() -> Any:
-        from app.capture.ocr import TesseractOcr
+    def tesseract() -> OcrEngine:
+        from app.capture.ocr import TesseractOcr  # numpy and the tesseract pipe
 
         return TesseractOcr(settings().ocr_languages, settings().ocr_scale)
 
-    def vault() -> Any:
-        from app.capture.retention import FrameVault
+    def vault() -> FrameVault:
+        from app.capture.retention import FrameVault  # Pillow, for WebP frames
 
-        return FrameVault(services.paths.data / "frames", frames_cipher, store)
+        return FrameVault(config.paths.data / "frames", frames_cipher, store)
 
     return CaptureService(
         store=store,
-        sessions=SessionManager(store, services.queue, settings),
-        queue=services.queue,
+        sessions=SessionManager(store, queue, settings, writer),
+        queue=queue,
         settings=settings,
-        lock_path=services.paths.data / "capture.lock",
+        lock_path=config.paths.data / "capture.lock",
         platform=platform or (lambda: detect(settings().xwayland)),
         grabber=grabber or mss_grabber,
         ocr=ocr or tesseract,

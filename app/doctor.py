@@ -10,24 +10,24 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
+from app import privacy
+
+# The areas' checks register themselves (`app.checks.register`) when their modules load.
+from app.autofill import checks as _autofill_checks  # noqa: F401
+from app.capture import doctor as _capture_checks  # noqa: F401
+from app.checks import FAIL, OK, WARN, Check, register, registered
+from app.core import Memloci
+from app.errors import MemlociError, PassphraseRequired
+from app.llm import doctor as _model_checks  # noqa: F401
+from app.llm.bundled import bundled_model_path
 from app.paths import Paths
+from app.search import doctor as _search_checks  # noqa: F401
+from app.security.unlock import keyring_available
+from app.settings import Settings
 
-OK, WARN, FAIL = "ok", "warn", "fail"
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    status: str
-    detail: str
-    fix: str = ""
-
-    def to_dict(self) -> dict[str, str]:
-        return {"name": self.name, "status": self.status, "detail": self.detail, "fix": self.fix}
+__all__ = ["FAIL", "OK", "WARN", "Check", "run"]
 
 
 def _python() -> Check:
@@ -100,17 +100,12 @@ def _store(paths: Paths) -> list[Check]:
                 "store", WARN, f"no store yet in {paths.data}", "Run `memloci init` to create one."
             )
         ]
-    from app.errors import MemlociError, PassphraseRequired
-    from app.settings import Settings
-
     try:
         settings = Settings.load(paths.settings_file)
     except MemlociError as error:
         return [Check("settings", FAIL, str(error), f"Fix or delete {paths.settings_file}.")]
-    from app.bootstrap import build
-
     try:
-        memloci = build(paths=paths, create=False)
+        memloci = Memloci.open(paths=paths, create=False)
     except PassphraseRequired:
         how = "keyring on" if settings.security.use_keyring else "MEMLOCI_PASSPHRASE"
         return [
@@ -132,7 +127,7 @@ def _store(paths: Paths) -> list[Check]:
             )
         ]
     try:
-        problems = memloci.services.database.integrity_check(quick=True)
+        problems = memloci.integrity(quick=True)
         stats = memloci.stats()
     finally:
         memloci.close()
@@ -156,8 +151,6 @@ def _store(paths: Paths) -> list[Check]:
 
 
 def _keyring() -> Check:
-    from app.security.unlock import keyring_available
-
     available, detail = keyring_available()
     if available:
         return Check("keyring", OK, f"{detail} (opt in with `memloci passphrase keyring on`)")
@@ -230,8 +223,6 @@ def _display() -> Check:
 
 
 def _model() -> Check:
-    from app.llm.bundled import bundled_model_path
-
     path = bundled_model_path()
     if path is None:
         return Check(
@@ -258,10 +249,6 @@ def _model() -> Check:
 def _network(paths: Paths) -> list[Check]:
     """Say "offline" only when it holds: telemetry opt-outs in effect in this process and no
     server configured on another machine (issue 13)."""
-    from app import privacy
-    from app.errors import MemlociError
-    from app.settings import Settings
-
     state = privacy.opt_outs()
     checks = [_leftovers(folder) for folder in privacy.telemetry_leftovers()]
     if not state.in_effect:
@@ -315,49 +302,16 @@ def _logs(paths: Paths) -> Check:
     return Check("log", OK, str(paths.log_file))
 
 
-def _autofill(paths: Paths) -> list[Check]:
-    from app.autofill.checks import checks
-
-    return checks(paths)
-
-
-CHECKS: list[Callable[[Paths], list[Check]]] = [
-    lambda p: [_python(), _sqlcipher()],
-    _folders,
-    _store,
-    lambda p: [_keyring(), _tesseract(), _display(), _model(), _logs(p)],
-    _network,
-    _autofill,
-    lambda p: _capture_checks(p),
-    lambda p: _search_checks(p),
-    lambda p: _model_checks(p),
-]
-
-
-def _model_checks(paths: Paths) -> list[Check]:
-    """The language model the settings choose (issue 4)."""
-    from app.llm.doctor import checks
-
-    return checks(paths)
-
-
-def _search_checks(paths: Paths) -> list[Check]:
-    """Search (issue 3): the embedder and the vector index."""
-    from app.search.doctor import checks
-
-    return checks(paths)
-
-
-def _capture_checks(paths: Paths) -> list[Check]:
-    """Screen capture (issue 5): what works on this display server, Wayland included."""
-    from app.capture.doctor import checks
-
-    return checks(paths)
+register(order=10)(lambda p: [_python(), _sqlcipher()])
+register(order=20)(_folders)
+register(order=30)(_store)
+register(order=40)(lambda p: [_keyring(), _tesseract(), _display(), _model(), _logs(p)])
+register(order=45)(_network)
 
 
 def run(paths: Paths) -> list[Check]:
     results: list[Check] = []
-    for group in CHECKS:
+    for group in registered():
         try:
             results.extend(group(paths))
         except Exception as error:  # a broken check must not hide the others

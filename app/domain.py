@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from app.errors import InvalidInput
+
 
 class MemoryType(enum.StrEnum):
     CORE = "core"
@@ -18,8 +20,6 @@ class MemoryType(enum.StrEnum):
 
     @classmethod
     def parse(cls, value: str) -> MemoryType:
-        from app.errors import InvalidInput
-
         try:
             return cls(value.strip().lower())
         except ValueError:
@@ -27,7 +27,7 @@ class MemoryType(enum.StrEnum):
             raise InvalidInput(f"Unknown memory type {value!r}; use one of: {names}.") from None
 
 
-SOURCE_KINDS = ("chat", "screen", "file", "user", "agent", "import")
+SOURCE_KINDS = ("chat", "screen", "file", "user", "agent", "import", "client")  # client: MCP
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,6 @@ class Source:
 
     @classmethod
     def from_dict(cls, raw: Any) -> Source:
-        from app.errors import InvalidInput
-
         if not isinstance(raw, dict) or not isinstance(raw.get("kind"), str):
             raise InvalidInput('A source must look like {"kind": "chat", "ref": "..."}.')
         kind = raw["kind"]
@@ -89,17 +87,12 @@ class Memory:
     sources: tuple[Source, ...] = ()
     valid_to: datetime | None = None
     invalid_reason: str | None = None
+    title: str = ""
+    """A one-line label for lists, made by the memory's type (`app.memory`) when it is read."""
 
     @property
     def active(self) -> bool:
         return self.valid_to is None
-
-    @property
-    def title(self) -> str:
-        """A one-line label for lists."""
-        from app.memory import kind_of
-
-        return kind_of(self.type).title(self.fields)
 
     def to_dict(self) -> dict[str, Any]:
         return {

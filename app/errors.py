@@ -27,6 +27,12 @@ class AmbiguousId(InvalidInput):
     pass
 
 
+class AccessDenied(MemlociError):
+    """A program asked for something the person has not allowed it (app/store/clients.py)."""
+
+    exit_code = 9
+
+
 class WrongPassphrase(MemlociError):
     exit_code = 4
 
@@ -91,3 +97,10 @@ class Cancelled(MemlociError):
     """The person stopped a running answer or batch."""
 
     exit_code = 130
+
+
+# -- model downloads (issue 18) --------------------------------------------------------------
+class DownloadFailed(MemlociError):
+    """A model file could not be downloaded whole and verified; nothing was put in use."""
+
+    exit_code = 9

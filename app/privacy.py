@@ -22,7 +22,7 @@ OPT_OUTS: dict[str, str] = {
     "ORT_DISABLE_TELEMETRY": "1",  # onnxruntime: no uploader, device id or event queue
     "DO_NOT_TRACK": "1",  # the cross-tool convention (Hugging Face honours it too)
     "HF_HUB_DISABLE_TELEMETRY": "1",  # huggingface_hub (pulled in by tokenizers, chromadb)
-    "HF_HUB_OFFLINE": "1",  # Memloci never downloads a model at run time
+    "HF_HUB_OFFLINE": "1",  # no library downloads on its own (`memloci model download` is httpx)
     "ANONYMIZED_TELEMETRY": "False",  # Chroma's product telemetry (its Settings read this)
     "OTEL_SDK_DISABLED": "true",  # OpenTelemetry (chromadb's dependency) exports nothing
 }
@@ -98,6 +98,9 @@ def destinations(settings: Any) -> list[Destination]:
     found = []
     if settings.model.backend == "endpoint" and settings.model.endpoint:
         found.append(Destination("language model", settings.model.endpoint))
+    agents = getattr(settings, "agents_model", None)  # issue 18: the agents' own model
+    if agents is not None and agents.backend == "endpoint" and agents.endpoint:
+        found.append(Destination("memory agents' model", agents.endpoint))
     if settings.embedder.kind == "endpoint" and settings.embedder.url:
         found.append(Destination("embedder", settings.embedder.url))
     if settings.retrieval.chroma_url:

@@ -1,15 +1,21 @@
-"""Search over memories. The `Retriever` protocol is what the facade calls; this module holds
-the full-text retriever (SQLite FTS5, BM25)."""
+"""What the facade and the agents ask of search: `SearchRequest` and the `Retriever` protocol.
+
+`app.search.hybrid.HybridRetriever` is the one implementation (full text and vectors, fused);
+tests may pass their own. The protocol lists everything its users call, so nothing probes for
+optional methods.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from app.domain import Memory, MemoryType, SearchHit
-from app.store.memories import MemoryRepository
+from app.settings import Settings
+
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -26,44 +32,28 @@ class Retriever(Protocol):
     def search(self, request: SearchRequest) -> list[SearchHit]: ...
 
     def indexed(self, memories: Sequence[Memory]) -> None:
-        """Called after memories were added or changed (vector indexes update here)."""
+        """Called after memories were added or changed: the background indexer wakes."""
 
     def removed(self, memory_ids: Sequence[str]) -> None:
-        """Called after memories were purged."""
+        """Called after memories were purged: their vectors go now."""
 
+    def contexts(self, conn: Any, memory_ids: Sequence[str], resumed: set[str]) -> None:
+        """Inside the writer's transaction: chat records placed in a conversation get the
+        messages before them as search context."""
 
-def hit_from(memory: Memory, score: float, snippet: str = "") -> SearchHit:
-    return SearchHit(
-        id=memory.id,
-        type=memory.type,
-        text=memory.text,
-        score=score,
-        occurred_at=memory.occurred_at,
-        sources=memory.sources,
-        snippet=snippet,
-        title=memory.title,
-    )
+    def sync(self, progress: Progress | None = None) -> int:
+        """Embed everything pending now; returns how many memories were embedded."""
+        ...
 
+    def status(self) -> dict[str, Any]:
+        """Embedder, vector index mode and counts, for status displays."""
+        ...
 
-class FullTextRetriever:
-    """BM25 over the encrypted FTS5 index; the baseline and the fallback of hybrid search."""
+    def configure(self, settings: Settings) -> None:
+        """Another embedder or index chosen: re-embed in the background."""
 
-    def __init__(self, repo: MemoryRepository) -> None:
-        self.repo = repo
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Rebuild every derived index from the database; returns how many memories."""
+        ...
 
-    def search(self, request: SearchRequest) -> list[SearchHit]:
-        hits = self.repo.search_fts(
-            request.query,
-            types=request.types or None,
-            since=request.since,
-            until=request.until,
-            include_invalid=request.include_invalid,
-            limit=request.limit,
-        )
-        return [hit_from(h.memory, h.score, h.snippet) for h in hits]
-
-    def indexed(self, memories: Sequence[Memory]) -> None:
-        return None
-
-    def removed(self, memory_ids: Sequence[str]) -> None:
-        return None
+    def close(self) -> None: ...

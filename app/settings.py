@@ -42,17 +42,24 @@ class SearchSettings(Section):
 
 
 # -- language model and agents (issue 4) -------------------------------------------------------
-class ModelSettings(Section):
-    """Which language model answers and organises memories (`memloci model ...`)."""
+class ModelChoice(Section):
+    """Where a model comes from and how it runs; shared by the chat and the agents' model."""
 
-    backend: Literal["bundled", "gguf", "endpoint"] = "bundled"
     path: str = ""  # a GGUF file, for backend "gguf"
     endpoint: str = ""  # an OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1
     endpoint_model: str = ""  # the model name the endpoint serves ("" = its first)
     structured_output: Literal["auto", "json_schema", "json_object"] = "auto"
     context_tokens: int = Field(default=2_048, ge=512, le=262_144)
-    threads: int = Field(default=0, ge=0, le=256)  # 0 = one per CPU core
+    threads: int = Field(default=0, ge=0, le=256)  # 0 = one per CPU core (agents: half)
     gpu_layers: int = Field(default=0, ge=-1, le=1_000)  # -1 = all
+    timeout_s: float = Field(default=120.0, ge=1.0, le=3_600.0)
+
+
+class ModelSettings(ModelChoice):
+    """Which language model answers (`memloci model ...`); the agents use it too unless
+    `agents_model` names another."""
+
+    backend: Literal["bundled", "gguf", "endpoint"] = "bundled"
     temperature: float = Field(default=0.2, ge=0.0, le=2.0)
     answer_tokens: int = Field(default=320, ge=16, le=8_192)
     answer_mode: Literal["auto", "model", "memories"] = "auto"
@@ -61,7 +68,26 @@ class ModelSettings(Section):
     them and each sentence is checked against your memories before it is shown. "auto": memories
     with the bundled model (a 135M model adds nothing but risk), the model with any other."""
     repeat_penalty: float = Field(default=1.15, ge=1.0, le=2.0)
-    timeout_s: float = Field(default=120.0, ge=1.0, le=3_600.0)
+    models_folder: str = ""
+    """Where `memloci model download` puts models ("" = the models folder in the data folder)."""
+    server_ports: list[int] = Field(default_factory=list, max_length=32)
+    """Ports on this computer to look at for model servers, besides the usual ones."""
+
+    @field_validator("server_ports")
+    @classmethod
+    def _ports(cls, ports: list[int]) -> list[int]:
+        if any(not 1 <= port <= 65_535 for port in ports):
+            raise ValueError("ports are numbers from 1 to 65535")
+        return sorted(set(ports))
+
+
+class AgentModelSettings(ModelChoice):
+    """The memory agents' model (`memloci model ... --role agents`). "same" shares the chat
+    model; any other choice is a second model, run in the background at low priority."""
+
+    backend: Literal["same", "bundled", "gguf", "endpoint"] = "same"
+    nice: int = Field(default=10, ge=0, le=19)
+    """How much the agents' model yields the CPU (Linux and macOS thread priority, 0-19)."""
 
 
 class AgentSettings(Section):
@@ -185,6 +211,7 @@ class Settings(Section):
     ui: UiSettings = Field(default_factory=UiSettings)
     autofill: AutofillSettings = Field(default_factory=AutofillSettings)
     model: ModelSettings = Field(default_factory=ModelSettings)
+    agents_model: AgentModelSettings = Field(default_factory=AgentModelSettings)  # issue 18
     agents: AgentSettings = Field(default_factory=AgentSettings)
     capture: CaptureSettings = Field(default_factory=CaptureSettings)
     embedder: EmbedderSettings = Field(default_factory=EmbedderSettings)  # issue 3

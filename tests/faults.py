@@ -12,7 +12,7 @@ random moment:
   front (real X11, mss, tesseract).
 
 After every kill the store is opened again (migrations, recovery) and checked: SQLite
-`integrity_check`, both FTS5 indexes' `integrity-check`, `foreign_key_check`; no memory that was
+`integrity_check`, the FTS5 index's `integrity-check`, `foreign_key_check`; no memory that was
 ever seen committed (by an earlier check, or reported by a command before it died) is missing;
 an imported file is in the store entirely or not at all; and the queue balances. For that last
 check the harness adds two triggers to the store that write, inside the same transactions as
@@ -188,7 +188,7 @@ class FaultHarness:
             }.items():
                 settings = settings.with_value(name, value)
             memloci.save_settings(settings)
-            conn = memloci.services.database.conn()
+            conn = memloci._parts.database.conn()
             conn.executescript(LEDGER_SQL)
         if self.config.capture and "capture" in self.config.scenarios:
             self._start_desktop()
@@ -369,12 +369,11 @@ class FaultHarness:
 
         self.tally.checks += 1
         with Memloci.open(self.home) as memloci:
-            db = memloci.services.database
+            db = memloci._parts.database
             conn = db.conn()
             integrity = db.integrity_check(quick=False)
             assert integrity == ["ok"], f"{label}: integrity_check {integrity[:3]}"
-            for table in ("memories_fts", "search_docs"):
-                conn.execute(f"INSERT INTO {table}({table}) VALUES ('integrity-check')")
+            conn.execute("INSERT INTO search_docs(search_docs) VALUES ('integrity-check')")
             keys = conn.execute("PRAGMA foreign_key_check").fetchall()
             assert not keys, f"{label}: foreign keys {keys[:3]}"
             present = {row[0] for row in conn.execute("SELECT id FROM memories")}
@@ -538,7 +537,7 @@ class FaultHarness:
         from app.core import Memloci
 
         with Memloci.open(self.home) as memloci:
-            return int(memloci.services.database.scalar("SELECT count(*) FROM capture_pending"))
+            return int(memloci._parts.database.scalar("SELECT count(*) FROM capture_pending"))
 
     def summary(self) -> str:
         t = self.tally

@@ -32,9 +32,12 @@ from app.errors import InvalidInput, ModelUnavailable
 from app.llm.base import ChatModel, GenerationOptions, Message
 from app.memory import kind_of
 from app.reading.lexicon import SLOT_NOUNS
-from app.retrieval import SearchRequest
+from app.retrieval import Retriever, SearchRequest
 from app.security.redact import redact_text
 from app.settings import ModelSettings
+from app.store.memories import MemoryRepository
+from app.store.queue import WorkQueue
+from app.store.writer import Initiator, Writer
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +160,15 @@ def describe(answer: Answer) -> str:
     return f"{head}: quoted with their dates and sources, nothing generated.{left_out}"
 
 
+@dataclass(frozen=True)
+class AnswerSource:
+    """Who writes answers now: built from the memories, or a model whose sentences are checked."""
+
+    mode: str  # "memories" | "model"
+    model: str | None  # the model's name when it writes
+    line: str  # one sentence for the person
+
+
 def answer_mode(settings: ModelSettings) -> str:
     """ "model" or "memories", resolving "auto" by the model in use."""
     if settings.answer_mode == "auto":
@@ -176,17 +188,22 @@ def topic(question: str, session: ChatSession) -> str:
 class ChatAgent:
     def __init__(
         self,
-        services: Any,
+        *,
+        repo: MemoryRepository,
+        writer: Writer,
+        queue: WorkQueue,
+        retriever: Retriever,
         model: Callable[[], ChatModel],
         settings: Callable[[], ModelSettings],
-        notify: Callable[[list[Memory], list[Memory]], None] | None = None,
         person_names: Callable[[], list[str]] | None = None,
         similarity: Similarity | None = None,
     ) -> None:
-        self.s = services
+        self.repo = repo
+        self.writer = writer
+        self.queue = queue
+        self.retriever = retriever
         self._model = model
         self._settings = settings
-        self._notify = notify or (lambda added, changed: None)
         self._person_names = person_names or (lambda: [])
         self._similarity = similarity
 
@@ -200,8 +217,8 @@ class ChatAgent:
         fields = kind.build(
             text, {"occurred_at": to_iso(now), "event_type": "chat", "actor": speaker}
         )
-        with self.s.database.write() as db:
-            memory = self.s.repo.insert(
+        with self.writer.batch(Initiator.USER) as batch:
+            memory = batch.insert(
                 MemoryType.EPISODIC,
                 fields,
                 sources=[Source("chat", message_id)],
@@ -219,9 +236,7 @@ class ChatAgent:
                 "timestamp": to_iso(now),
                 "attachments": [],
             }
-            self.s.queue.put("chat", payload, ref=message_id, db=db)
-        self.s.retriever.indexed([memory])
-        self._notify([memory], [])
+            self.queue.put("chat", payload, ref=message_id, db=batch.db)
         return memory
 
     def _save(self, request: Remember, session: ChatSession) -> Memory:
@@ -236,31 +251,26 @@ class ChatAgent:
                 "sensitivity": request.sensitivity,
             }
         elif request.target == "core":
-            block = self.s.repo.core_block("human")
-            kind = kind_of(MemoryType.CORE)
-            if block is not None:
-                merged = kind.append(block.fields, request.value)  # type: ignore[attr-defined]
-                memory = self.s.repo.update(
-                    block.id, merged, actor="user", reason="asked to remember", add_sources=[source]
-                )
-                self.s.retriever.indexed([memory])
-                self._notify([], [memory])
-                return memory
-            memory_type, fields = MemoryType.CORE, {"label": "human", "value": request.value}
+            return self.writer.add(
+                MemoryType.CORE,
+                request.value,
+                {"label": "human"},
+                sources=[source],
+                actor="user",
+                importance=1.0,
+                reason="asked to remember",
+            )
         else:
             memory_type, fields = MemoryType.SEMANTIC, {"summary": request.value}
-        memory = self.s.repo.insert(
+        return self.writer.add(
             memory_type,
-            kind_of(memory_type).build(None, fields),
+            None,
+            fields,
             sources=[source],
-            origin="user",
             actor="user",
             importance=1.0,
             reason="asked to remember",
         )
-        self.s.retriever.indexed([memory])
-        self._notify([memory], [])
-        return memory
 
     # -- retrieval ----------------------------------------------------------------------------
     def retrieve(self, query: str, session: ChatSession) -> list[SearchHit]:
@@ -270,7 +280,7 @@ class ChatAgent:
         hits: dict[str, SearchHit] = {}
         tops: list[SearchHit] = []
         for memory_type, limit in PER_TYPE.items():
-            found = self.s.retriever.search(
+            found = self.retriever.search(
                 SearchRequest(query=query, types=(memory_type,), limit=limit + 2)
             )
             kept = [h for h in found if not _own_or_reply(h, session.id)][:limit]
@@ -286,7 +296,7 @@ class ChatAgent:
     def _core_text(self) -> str:
         parts = []
         for label, heading in (("human", "ABOUT THE PERSON"), ("persona", "HOW TO ANSWER")):
-            block = self.s.repo.core_block(label)
+            block = self.repo.core_block(label)
             if block is not None:
                 value = redact_text(str(block.fields["value"]))  # no secret reaches a prompt
                 parts.append(f"{heading}:\n{clip(value, 1500)}")
@@ -335,7 +345,7 @@ class ChatAgent:
         """The memories an answer may be built from: those already numbered (`first`), the core
         block, then searches for whom and what the question asks, typed memories first."""
         ids: list[str] = list(first)
-        block = self.s.repo.core_block("human")
+        block = self.repo.core_block("human")
         if block is not None:
             ids.append(block.id)
         subject = " ".join([*asked.names, asked.relation or ""]).strip()
@@ -344,7 +354,7 @@ class ChatAgent:
         extra: list[SearchHit] = []
         for query in dict.fromkeys(queries):
             for types in (TYPED, (MemoryType.EPISODIC,)):
-                found = self.s.retriever.search(SearchRequest(query=query, types=types, limit=8))
+                found = self.retriever.search(SearchRequest(query=query, types=types, limit=8))
                 extra += [h for h in found if not _own_or_reply(h, session.id)]
         ranked = sorted(extra, key=lambda h: h.score, reverse=True)
         for hit in [*hits, *ranked]:
@@ -353,14 +363,14 @@ class ChatAgent:
             if hit.type is not MemoryType.VAULT or len(ids) < 8:
                 ids.append(hit.id)
         ordered = list(dict.fromkeys(ids))[: max(COMPOSER_MEMORIES, len(first))]
-        return self.s.repo.get_many(ordered)
+        return self.repo.get_many(ordered)
 
     def _conversations(self, memories: list[Memory]) -> dict[str, str]:
         ids = [m.id for m in memories if m.type is MemoryType.EPISODIC]
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        rows = self.s.database.query(
+        rows = self.repo.db.query(
             f"SELECT memory_id, thread FROM memory_threads WHERE memory_id IN ({marks})", ids
         )
         return {r["memory_id"]: r["thread"] for r in rows}
@@ -521,13 +531,8 @@ class ChatAgent:
         """Memories that answered a question are rehearsed: their importance rises a little."""
         if not ids:
             return
-        marks = ",".join("?" * len(ids))
-        with self.s.database.write() as db:
-            db.conn.execute(
-                "UPDATE memories SET importance = min(1.0, importance + 0.05) "
-                f"WHERE id IN ({marks})",
-                ids,
-            )
+        with self.writer.batch(Initiator.USER) as batch:
+            batch.reinforce(ids, 0.05)
 
 
 def _own_or_reply(hit: SearchHit, conversation: str) -> bool:

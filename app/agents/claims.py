@@ -16,6 +16,7 @@ from datetime import date
 
 from app.agents.text import NOT_NAMES, STOPWORDS
 from app.agents.when import MONTHS, WEEKDAYS
+from app.reading.lexicon import known_word
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,14 @@ def initial(text: str, start: int) -> bool:
     ):
         return False  # "Dr. Quill": a title, not the end of a sentence
     return not before or before[-1] in ".!?:;\n—–-"
+
+
+def is_word(word: str) -> bool:
+    """An ordinary English word (so "Bananas" opening a sentence is no name; "Zorro" is)."""
+    try:
+        return bool(known_word(word))
+    except Exception:  # a lexicon that cannot load must not stop an answer
+        return True
 
 
 def claims(text: str, is_word: Callable[[str], bool] | None = None) -> list[Claim]:

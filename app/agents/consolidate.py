@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,18 +24,16 @@ from typing import Any
 from app.agents.text import clip, near_duplicate
 from app.domain import Memory, MemoryType, Source, from_iso, to_iso, utcnow
 from app.memory import kind_of
+from app.memory.episodic import day_line
 from app.settings import AgentSettings
+from app.store.db import Database
+from app.store.memories import MemoryRepository
+from app.store.writer import Initiator, Writer
 
 log = logging.getLogger(__name__)
 
 ACTOR = "agent:consolidation"
 ROLLED_EVENT_TYPES = ("screen", "activity")
-MERGE_TYPES = (
-    MemoryType.SEMANTIC,
-    MemoryType.PROCEDURAL,
-    MemoryType.RESOURCE,
-    MemoryType.EPISODIC,
-)
 SCAN_LIMIT = 2_000
 DETAILS_LIMIT = 20_000
 
@@ -61,8 +58,9 @@ class ConsolidationReport:
         }
 
 
-def _meta_get(services: Any, key: str) -> str | None:
-    return services.database.scalar("SELECT value FROM meta WHERE key = ?", (key,))
+def _meta_get(database: Database, key: str) -> str | None:
+    value = database.scalar("SELECT value FROM meta WHERE key = ?", (key,))
+    return None if value is None else str(value)
 
 
 def _meta_set(db: Any, key: str, value: str) -> None:
@@ -70,15 +68,11 @@ def _meta_set(db: Any, key: str, value: str) -> None:
 
 
 class Consolidator:
-    def __init__(
-        self,
-        services: Any,
-        settings: AgentSettings,
-        notify: Callable[[list[Memory], list[Memory]], None] | None = None,
-    ) -> None:
-        self.s = services
+    def __init__(self, repo: MemoryRepository, writer: Writer, settings: AgentSettings) -> None:
+        self.repo = repo
+        self.db = repo.db
+        self.writer = writer
         self.settings = settings
-        self._notify = notify or (lambda added, changed: None)
 
     def run(self, now: datetime | None = None) -> ConsolidationReport:
         started = time.perf_counter()
@@ -87,7 +81,7 @@ class Consolidator:
         report.merged = self.merge_duplicates()
         report.rolled_up, report.day_summaries = self.roll_up(now)
         report.decayed, report.faded = self.decay(now)
-        with self.s.database.write() as db:
+        with self.db.write() as db:
             _meta_set(db, "agents.consolidated_at", to_iso(now))
         report.seconds = time.perf_counter() - started
         log.info("consolidation: %s", report.to_dict())
@@ -95,14 +89,14 @@ class Consolidator:
 
     # -- duplicates ---------------------------------------------------------------------------
     def _candidates(self) -> list[Memory]:
-        since = _meta_get(self.s, "agents.consolidated_at") or ""
-        rows = self.s.database.query(
+        since = _meta_get(self.db, "agents.consolidated_at") or ""
+        rows = self.db.query(
             "SELECT id FROM memories WHERE origin = 'agent' AND valid_to IS NULL "
             "AND type IN ('semantic', 'procedural', 'resource', 'episodic') AND updated_at >= ? "
             "ORDER BY updated_at DESC LIMIT ?",
             (since, SCAN_LIMIT),
         )
-        return self.s.repo.get_many([r["id"] for r in rows])
+        return self.repo.get_many([r["id"] for r in rows])
 
     def merge_duplicates(self) -> int:
         merged = 0
@@ -110,7 +104,7 @@ class Consolidator:
         for memory in self._candidates():
             if memory.id in gone:
                 continue
-            for hit in self.s.repo.search_fts(memory.text, types=[memory.type], limit=6):
+            for hit in self.repo.search_fts(memory.text, types=[memory.type], limit=6):
                 other = hit.memory
                 if other.id == memory.id or other.id in gone or not other.active:
                     continue
@@ -128,28 +122,25 @@ class Consolidator:
 
     def _merge(self, keeper: Memory, duplicate: Memory) -> None:
         new_sources = [s for s in duplicate.sources if s not in keeper.sources]
-        with self.s.database.write():
-            kept = keeper
+        with self.writer.batch(Initiator.AGENT) as batch:
             if new_sources:
-                kept = self.s.repo.update(
+                batch.update(
                     keeper.id,
-                    _with_secret(self.s, keeper),
+                    _with_secret(self.repo, keeper),
                     actor=ACTOR,
                     reason=f"merged duplicate {duplicate.id}",
                     add_sources=new_sources,
                     importance=max(keeper.importance, duplicate.importance),
                 )
-            gone = self.s.repo.set_validity(
+            batch.set_validity(
                 duplicate.id, valid=False, actor=ACTOR, reason=f"duplicate of {keeper.id}"
             )
-        self.s.retriever.indexed([kept, gone])
-        self._notify([], [kept, gone])
 
     # -- day summaries ------------------------------------------------------------------------
     def roll_up(self, now: datetime) -> tuple[int, int]:
         cutoff = now - timedelta(days=self.settings.rollup_after_days)
         marks = ",".join("?" * len(ROLLED_EVENT_TYPES))
-        rows = self.s.database.query(
+        rows = self.db.query(
             "SELECT id FROM memories WHERE type = 'episodic' AND valid_to IS NULL "
             "AND origin != 'user' AND occurred_at < ? "
             f"AND json_extract(data, '$.event_type') IN ({marks}) "
@@ -157,7 +148,7 @@ class Consolidator:
             (to_iso(cutoff), *ROLLED_EVENT_TYPES),
         )
         days: dict[str, list[Memory]] = {}
-        for memory in self.s.repo.get_many([r["id"] for r in rows]):
+        for memory in self.repo.get_many([r["id"] for r in rows]):
             days.setdefault(memory.occurred_at.astimezone().date().isoformat(), []).append(memory)
         rolled = summaries = 0
         for day, events in sorted(days.items()):
@@ -172,19 +163,15 @@ class Consolidator:
         apps = Counter(str(e.fields.get("actor", "?")) for e in events)
         first = events[0].occurred_at
         label = first.astimezone().strftime("%A %d %B %Y")
-        lines = [
-            f"{e.occurred_at.astimezone():%H:%M} {e.fields.get('actor', '?')}: "
-            f"{clip(str(e.fields.get('summary', '')), 160)}"
-            for e in events
-        ]
+        lines = [day_line({**e.fields, "occurred_at": e.occurred_at}) for e in events]
         sources: list[Source] = list(dict.fromkeys(s for e in events for s in e.sources))
         existing = self._day_summary(first)
-        with self.s.database.write():
+        with self.writer.batch(Initiator.AGENT) as batch:
             if existing is not None:
                 details = clip(
                     f"{existing.fields.get('details', '')}\n" + "\n".join(lines), DETAILS_LIMIT
                 )
-                summary = self.s.repo.update(
+                summary = batch.update(
                     existing.id,
                     kind.merge(dict(existing.fields), {"details": details}),
                     actor=ACTOR,
@@ -203,7 +190,7 @@ class Consolidator:
                         "details": clip("\n".join(lines), DETAILS_LIMIT),
                     },
                 )
-                summary = self.s.repo.insert(
+                summary = batch.insert(
                     MemoryType.EPISODIC,
                     fields,
                     sources=sources,
@@ -212,60 +199,49 @@ class Consolidator:
                     importance=max(e.importance for e in events),
                     reason=f"day summary of {len(events)} events",
                 )
-            rolled = [
-                self.s.repo.set_validity(
-                    e.id, valid=False, actor=ACTOR, reason=f"rolled into day summary {summary.id}"
+            for event in events:
+                batch.set_validity(
+                    event.id,
+                    valid=False,
+                    actor=ACTOR,
+                    reason=f"rolled into day summary {summary.id}",
                 )
-                for e in events
-            ]
-        self.s.retriever.indexed([summary, *rolled])
-        self._notify([summary] if existing is None else [], rolled)
         return existing is None
 
     def _day_summary(self, moment: datetime) -> Memory | None:
         local = moment.astimezone()
         start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-        rows = self.s.database.query(
+        rows = self.db.query(
             "SELECT id FROM memories WHERE type = 'episodic' AND valid_to IS NULL "
             "AND json_extract(data, '$.event_type') = 'day_summary' "
             "AND occurred_at >= ? AND occurred_at < ? LIMIT 1",
             (to_iso(start), to_iso(start + timedelta(days=1))),
         )
-        return self.s.repo.get(rows[0]["id"]) if rows else None
+        return self.repo.get(rows[0]["id"]) if rows else None
 
     # -- forgetting curve ---------------------------------------------------------------------
     def decay(self, now: datetime) -> tuple[int, int]:
-        last = _meta_get(self.s, "agents.decayed_at")
-        with self.s.database.write() as db:
-            _meta_set(db, "agents.decayed_at", to_iso(now))
+        last = _meta_get(self.db, "agents.decayed_at")
+        with self.writer.batch(Initiator.AGENT) as batch:
+            _meta_set(batch.db, "agents.decayed_at", to_iso(now))
             if last is None:
                 return 0, 0
             days = max(0.0, (now - from_iso(last)).total_seconds() / 86_400)
-            factor = 0.5 ** (days / self.settings.half_life_days)
-            decayed = db.conn.execute(
-                "UPDATE memories SET importance = importance * ? "
-                "WHERE origin != 'user' AND valid_to IS NULL AND ? < 1.0",
-                (factor, factor),
-            ).rowcount
-        faded = self.s.database.query(
+            decayed = batch.fade(0.5 ** (days / self.settings.half_life_days))
+        faded = self.db.query(
             "SELECT id FROM memories WHERE origin = 'agent' AND valid_to IS NULL "
             "AND importance < ? LIMIT 1000",
             (self.settings.drop_below,),
         )
-        changed = []
-        for row in faded:
-            changed.append(
-                self.s.repo.set_validity(
+        with self.writer.batch(Initiator.AGENT) as batch:
+            for row in faded:
+                batch.set_validity(
                     row["id"],
                     valid=False,
                     actor=ACTOR,
                     reason="faded: not seen again or used for a long time",
                 )
-            )
-        if changed:
-            self.s.retriever.indexed(changed)
-            self._notify([], changed)
-        return decayed, len(changed)
+        return decayed, len(faded)
 
 
 def _keeper(a: Memory, b: Memory) -> tuple[Memory, Memory]:
@@ -277,8 +253,8 @@ def _keeper(a: Memory, b: Memory) -> tuple[Memory, Memory]:
     return (a, b) if rank(a) >= rank(b) else (b, a)
 
 
-def _with_secret(services: Any, memory: Memory) -> dict[str, Any]:
+def _with_secret(repo: MemoryRepository, memory: Memory) -> dict[str, Any]:
     fields = dict(memory.fields)
     if memory.type is MemoryType.VAULT:
-        fields["secret_value"] = services.repo.secret(memory.id)
+        fields["secret_value"] = repo.secret(memory.id)
     return fields

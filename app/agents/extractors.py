@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.agents.dates import DateMention, find_dates
+from app.timewords import DateMention, find_dates
 
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}\b")
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'\])}]{2,2000}", re.I)

@@ -15,9 +15,8 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
-from app.agents.claims import Claim, fold, number_value, scan
+from app.agents.claims import Claim, fold, is_word, number_value, scan
 from app.agents.text import content_words
 from app.agents.when import MONTHS, find_dates
 from app.llm.base import ChatModel, Completion, GenerationOptions, Message
@@ -37,26 +36,6 @@ _ABBREVIATIONS = frozenset(
 _LOOSE_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _MONTH_WORDS = re.compile(r"\b(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b")
 _WORDS = re.compile(r"[^\W_]+(?:['-][^\W_]+)*", re.UNICODE)
-
-
-@lru_cache(maxsize=1)
-def _lexicon() -> Callable[[str], bool] | None:
-    try:
-        from app.reading.lexicon import known_word
-    except ImportError:  # pragma: no cover - the reading package ships with the app
-        return None
-    return known_word
-
-
-def is_word(word: str) -> bool:
-    """An ordinary English word (so "Bananas" opening a sentence is no name; "Zorro" is)."""
-    known = _lexicon()
-    if known is None:
-        return True
-    try:
-        return bool(known(word))
-    except Exception:  # a lexicon that cannot load must not stop an answer
-        return True
 
 
 class Evidence:
@@ -124,7 +103,9 @@ class Evidence:
     def supports(self, claim: Claim) -> bool:
         if claim.kind == "name":
             name = str(claim.keys[0])
-            return name in self.words or re.search(rf"(?<![^\W\d_]){re.escape(name)}", self.text)
+            return name in self.words or bool(
+                re.search(rf"(?<![^\W\d_]){re.escape(name)}", self.text)
+            )
         if claim.kind == "literal":
             return str(claim.keys[0]) in self.text
         for key in claim.keys:

@@ -9,7 +9,7 @@ scrubbed here, before anything else sees the text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -180,7 +180,3 @@ def batches(inputs: Iterable[AgentInput], size: int, window: timedelta) -> list[
             result.append(current)
     result.sort(key=lambda b: (b.inputs[0].timestamp, b.inputs[0].item_id))
     return result
-
-
-def unique_speakers(inputs: Sequence[AgentInput]) -> list[str]:
-    return list(dict.fromkeys(i.speaker for i in inputs if not i.is_assistant))

@@ -12,15 +12,17 @@ from __future__ import annotations
 import enum
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from app.agents.text import near_duplicate, normalise
 from app.domain import Memory, MemoryType, Source
 from app.errors import InvalidInput, NotFound
 from app.memory import kind_of
-from app.memory.core import BLOCK_LIMIT
+from app.store.queue import WorkQueue
+from app.store.writer import Batch, Initiator, Writer
 
 log = logging.getLogger(__name__)
 
@@ -67,56 +69,40 @@ class Applied:
 REINFORCE = 0.15  # importance regained when a memory is seen again
 
 
-def _core_line_present(block: Memory, line: str) -> bool:
-    from app.agents.text import near_duplicate, normalise
-
-    wanted = normalise(line)
-    for existing in str(block.fields.get("value", "")).splitlines():
-        if normalise(existing) == wanted or near_duplicate(existing, line):
-            return True
-    return False
+def _core_line_known(existing: str, line: str) -> bool:
+    """A core line that the block already says (the same words, or nearly)."""
+    return normalise(existing) == normalise(line) or near_duplicate(existing, line)
 
 
-def _apply_one(services: Any, op: Operation, out: Applied) -> None:
-    repo = services.repo
+def _apply_one(batch: Batch, op: Operation, out: Applied) -> None:
+    repo = batch.repo
     actor = f"agent:{op.manager}"
     sources = list(op.sources)
     kind = kind_of(op.type)
     if op.action is Action.ADD and op.type is MemoryType.CORE:
-        label = str(op.fields.get("label", "human"))
-        line = str(op.fields.get("value", "")).strip()
-        block = repo.core_block(label)
-        if block is None:
-            memory = repo.insert(
-                MemoryType.CORE,
-                kind.build(None, {"label": label, "value": line}),
-                sources=sources,
-                origin="agent",
-                actor=actor,
-                importance=op.importance,
-                reason=op.reason or None,
-            )
-            out.added.append(memory)
-        elif _core_line_present(block, line):
+        done = batch.append_core(
+            str(op.fields.get("label", "human")),
+            str(op.fields.get("value", "")),
+            sources=sources,
+            origin="agent",
+            actor=actor,
+            importance=op.importance,
+            reason=op.reason or None,
+            known=_core_line_known,
+        )
+        if done.outcome == "present":
             out.counts["NOOP"] += 1
             return
-        elif len(block.fields["value"]) + len(line) + 1 > BLOCK_LIMIT:
-            log.info("core block %s is full; a line was not added", label)
+        if done.outcome == "full" or done.memory is None:
             out.skipped += 1
             return
-        else:
-            merged = kind.append(block.fields, line)  # type: ignore[attr-defined]
-            memory = repo.update(
-                block.id, merged, actor=actor, reason=op.reason or "appended", add_sources=sources
-            )
-            out.changed.append(memory)
+        (out.added if done.outcome == "created" else out.changed).append(done.memory)
         out.counts["ADD"] += 1
         return
     if op.action is Action.ADD:
-        fields = kind.build(None, op.fields)
-        memory = repo.insert(
+        memory = batch.insert(
             op.type,
-            fields,
+            kind.build(None, op.fields),
             sources=sources,
             origin="agent",
             actor=actor,
@@ -133,7 +119,7 @@ def _apply_one(services: Any, op: Operation, out: Applied) -> None:
     current = repo.get(op.target)
     if op.action is Action.UPDATE:
         merged = kind.merge(dict(current.fields), op.fields)
-        memory = repo.update(
+        memory = batch.update(
             current.id,
             merged,
             actor=actor,
@@ -148,17 +134,17 @@ def _apply_one(services: Any, op: Operation, out: Applied) -> None:
             out.counts["NOOP"] += 1
             return
         if sources:
-            repo.update(
+            batch.update(
                 current.id, dict(current.fields), actor=actor, reason=op.reason, add_sources=sources
             )
-        memory = repo.set_validity(current.id, valid=False, actor=actor, reason=op.reason)
+        memory = batch.set_validity(current.id, valid=False, actor=actor, reason=op.reason)
         out.changed.append(memory)
     else:  # NOOP: seen again; record where, and strengthen it
         new_sources = [s for s in sources if s not in current.sources]
         if not new_sources or not current.active:
             out.counts["NOOP"] += 1
             return
-        memory = repo.update(
+        memory = batch.update(
             current.id,
             dict(current.fields),
             actor=actor,
@@ -170,28 +156,56 @@ def _apply_one(services: Any, op: Operation, out: Applied) -> None:
     out.counts[str(op.action)] += 1
 
 
+def _forgotten_inputs(db: Any, inputs: Sequence[tuple[int, Source]]) -> set[Source]:
+    """Sources of the batch whose queue items left the queue while the batch ran: forgetting
+    a message or session deletes them, so nothing is derived from it afterwards."""
+    ids = sorted({item for item, _ in inputs})
+    present: set[int] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        present.update(
+            row[0]
+            for row in db.conn.execute(f"SELECT id FROM work_queue WHERE id IN ({marks})", chunk)
+        )
+    return {source for item, source in inputs if item not in present}
+
+
+def _without(operations: Sequence[Operation], lost: set[Source], out: Applied) -> list[Operation]:
+    kept = []
+    for op in operations:
+        sources = tuple(s for s in op.sources if s not in lost)
+        if op.sources and not sources:
+            out.skipped += 1
+            continue
+        kept.append(replace(op, sources=sources) if sources != op.sources else op)
+    return kept
+
+
 def apply_operations(
-    services: Any,
+    writer: Writer,
+    queue: WorkQueue,
     operations: Sequence[Operation],
     *,
     done: Sequence[int] = (),
-    notify: Callable[[Applied], None] | None = None,
+    inputs: Sequence[tuple[int, Source]] = (),
 ) -> Applied:
     """Apply every operation and mark `done` queue items, in one transaction. An operation that
-    does not fit its type's limits is skipped (logged without content), not the whole batch."""
+    does not fit its type's limits is skipped (logged without content), not the whole batch.
+    `inputs` (queue item id, source): an input forgotten meanwhile leaves the operations. The
+    writer wakes the index and announces the changes after the commit."""
     out = Applied()
-    with services.database.write() as db:
+    with writer.batch(Initiator.AGENT) as batch:
+        lost = _forgotten_inputs(batch.db, inputs) if inputs else set()
+        if lost:
+            log.info("%d inputs were forgotten while their batch ran", len(lost))
+            operations = _without(operations, lost, out)
         for op in operations:
             try:
-                _apply_one(services, op, out)
+                _apply_one(batch, op, out)
             except (InvalidInput, NotFound) as error:
                 log.info("skipped %s: %s", op.describe(), error.__class__.__name__)
                 out.skipped += 1
         if done:
-            services.queue.done(list(done), db=db)
-    touched = {m.id: m for m in [*out.added, *out.changed]}
-    if touched:
-        services.retriever.indexed(list(touched.values()))
-    if notify is not None:
-        notify(out)
+            queue.done(list(done), db=batch.db)
     return out

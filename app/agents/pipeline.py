@@ -30,15 +30,18 @@ from app.agents.managers.procedural import ProceduralManager
 from app.agents.managers.resource import ResourceManager
 from app.agents.managers.semantic import SemanticManager
 from app.agents.managers.vault import VaultManager
-from app.agents.operations import Applied, Operation, apply_operations
+from app.agents.operations import Operation, apply_operations
 from app.agents.policy import PolicyStats, review
 from app.agents.router import route
 from app.domain import Memory, MemoryType, to_iso, utcnow
 from app.errors import Cancelled, ModelOutputInvalid, ModelUnavailable
 from app.llm.base import ChatModel
 from app.llm.structured import CallStats, generate_json
-from app.retrieval import SearchRequest
+from app.retrieval import Retriever, SearchRequest
 from app.settings import AgentSettings
+from app.store.memories import MemoryRepository
+from app.store.queue import WorkQueue
+from app.store.writer import Writer
 
 log = logging.getLogger(__name__)
 
@@ -100,27 +103,32 @@ class RunReport:
 class AgentPipeline:
     def __init__(
         self,
-        services: Any,
+        *,
+        repo: MemoryRepository,
+        writer: Writer,
+        queue: WorkQueue,
+        retriever: Retriever,
         settings: AgentSettings,
         model: Callable[[], ChatModel | None],
-        notify: Callable[[Applied], None] | None = None,
     ) -> None:
-        self.s = services
+        self.repo = repo
+        self.writer = writer
+        self.queue = queue
+        self.retriever = retriever
         self.settings = settings
         self._model = model
-        self._notify = notify
 
     # -- context ------------------------------------------------------------------------------
     def _similar(self, memory_type: MemoryType, text: str) -> list[Memory]:
-        return [h.memory for h in self.s.repo.search_fts(text, types=[memory_type], limit=5)]
+        return [h.memory for h in self.repo.search_fts(text, types=[memory_type], limit=5)]
 
     def _by_name(self, memory_type: MemoryType, name: str) -> list[Memory]:
-        rows = self.s.database.query(
+        rows = self.repo.db.query(
             "SELECT id FROM memories WHERE type = ? AND valid_to IS NULL "
             "AND json_extract(data, '$.name') = ? ORDER BY occurred_at DESC LIMIT 5",
             (memory_type.value, name),
         )
-        return self.s.repo.get_many([r["id"] for r in rows])
+        return self.repo.get_many([r["id"] for r in rows])
 
     def _touched(self, batch: Batch) -> dict[MemoryType, list[Memory]]:
         """Existing memories the batch is about, per type (its own raw records left out)."""
@@ -132,11 +140,11 @@ class AgentPipeline:
         if not query.strip():
             return found
         for memory_type in (MemoryType.SEMANTIC, MemoryType.PROCEDURAL, MemoryType.RESOURCE):
-            hits = self.s.retriever.search(
+            hits = self.retriever.search(
                 SearchRequest(query=query[:2000], types=(memory_type,), limit=TOUCHED_PER_TYPE)
             )
             ids = [h.id for h in hits if h.id not in own]
-            found[memory_type] = self.s.repo.get_many(ids)
+            found[memory_type] = self.repo.get_many(ids)
         return found
 
     def context(self, batch: Batch) -> Context:
@@ -196,10 +204,14 @@ class AgentPipeline:
         report.policy.update(policy.counts)
         report.accepted.update(op.proposer for op in final)
         applied = apply_operations(
-            self.s, final, done=[] if problem else batch.item_ids, notify=self._notify
+            self.writer,
+            self.queue,
+            final,
+            done=[] if problem else batch.item_ids,
+            inputs=[(i.item_id, i.source) for i in batch.inputs],
         )
         if problem:
-            self.s.queue.fail(batch.item_ids, "model output invalid")
+            self.queue.fail(batch.item_ids, "model output invalid")
             report.failed += len(batch.inputs)
         else:
             report.done += len(batch.inputs)
@@ -228,7 +240,7 @@ class AgentPipeline:
                 room = self.settings.batch_size * 4
                 if limit is not None:
                     room = min(room, limit - report.items)
-                items = self.s.queue.claim(list(KINDS), limit=room, lease=LEASE, exclude=failed_now)
+                items = self.queue.claim(list(KINDS), limit=room, lease=LEASE, exclude=failed_now)
                 if not items:
                     break
                 report.items += len(items)
@@ -238,7 +250,7 @@ class AgentPipeline:
                         inputs.append(parse(item))
                     except BadPayload as error:
                         log.warning("queue item %d unreadable: %s", item.id, error)
-                        self.s.queue.fail([item.id], f"unreadable payload: {error}")
+                        self.queue.fail([item.id], f"unreadable payload: {error}")
                         failed_now.add(item.id)
                         report.unreadable += 1
                 pending = batches(inputs, self.settings.batch_size, window)
@@ -253,9 +265,7 @@ class AgentPipeline:
                         raise
                     except Exception as error:  # a bug must not lose or block the queue
                         log.exception("agent batch failed")
-                        self.s.queue.fail(
-                            batch.item_ids, f"agent error: {error.__class__.__name__}"
-                        )
+                        self.queue.fail(batch.item_ids, f"agent error: {error.__class__.__name__}")
                         failed_now.update(batch.item_ids)
                         report.failed += len(batch.inputs)
                     pending.pop(0)
@@ -263,7 +273,7 @@ class AgentPipeline:
                         on_progress(report)
         except (Cancelled, ModelUnavailable) as error:
             ids = [i for b in pending for i in b.item_ids]
-            self.s.queue.release(ids)
+            self.queue.release(ids)
             report.released += len(ids)
             report.stopped = str(error)
             if isinstance(error, ModelUnavailable):
@@ -276,7 +286,7 @@ class AgentPipeline:
         report.seconds = time.perf_counter() - started
         if not report.items:
             return
-        with self.s.database.write() as db:
+        with self.repo.db.write() as db:
             db.conn.execute(
                 "INSERT INTO agent_runs (started_at, seconds, report) VALUES (?, ?, ?)",
                 (to_iso(utcnow()), report.seconds, json.dumps(report.to_dict())),

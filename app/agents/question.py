@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from app.agents.claims import fold
+from app.agents.claims import fold, is_word
 from app.agents.text import STOPWORDS, content_words, stem, words
 from app.reading.lexicon import relation
 
@@ -167,8 +167,6 @@ def _kind(low: str) -> tuple[str, str]:
 def _is_name(word: str, at_start: bool, lower_case: bool) -> bool:
     """A capitalised word inside the question (or opening it, if no English word), or an
     unknown word in a question written all in lower case."""
-    from app.agents.grounded import is_word
-
     low = word.lower()
     if low in STOPWORDS or low in _QUESTION_WORDS or len(word) < 2:
         return False

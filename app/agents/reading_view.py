@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from app.agents.claims import fold
 from app.agents.statements import Statement, _words_of, local_day
@@ -102,7 +103,12 @@ def _statements(
         words = frozenset(_words_of(*entity.names()) | ({canon} if canon else set()))
         if entity.kind == "pet":
             words = words | {"pet", "animal"}
-        base = {"subject": entity.name, "subject_words": words, "relation": canon, "owner": owner}
+        base: dict[str, Any] = {
+            "subject": entity.name,
+            "subject_words": words,
+            "relation": canon,
+            "owner": owner,
+        }
         if rel and entity.mentions:
             span = entity.relation_span or entity.mentions[0]
             memory = by_id.get(span.message_id)

@@ -1,6 +1,6 @@
-"""What the facade's model and agent methods do: thin glue from `Memloci` to the chat agent, the
-queue pipeline, consolidation and the model runtime. The GUI calls these (through the facade)
-from a worker thread; tokens stream through `on_token` and a `threading.Event` cancels."""
+"""What the facade's agent methods do: thin glue from `Memloci` to the chat agent, the queue
+pipeline and consolidation. The GUI calls these (through the facade) from a worker thread;
+tokens stream through `on_token` and a `threading.Event` cancels."""
 
 from __future__ import annotations
 
@@ -9,73 +9,74 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from app.agents.chat import Answer, ChatAgent, ChatSession
+from app.agents.chat import Answer, AnswerSource, ChatAgent, ChatSession, answer_mode
+from app.agents.compose import Similarity, warm_up
 from app.agents.consolidate import ConsolidationReport, Consolidator
-from app.agents.operations import Applied
 from app.agents.pipeline import AgentPipeline, RunReport
-from app.domain import Memory, utcnow
+from app.domain import utcnow
 from app.errors import InvalidInput
-from app.llm.factory import API_KEY_META, ModelRuntime
+from app.llm.base import ChatModel
+from app.llm.factory import ModelRuntime
+from app.llm.roles import agents_model
+from app.retrieval import Retriever
+from app.settings import Settings
+from app.store.memories import MemoryRepository
+from app.store.queue import WorkQueue
+from app.store.writer import Writer
 
 log = logging.getLogger(__name__)
 
 
 class AgentService:
-    def __init__(self, memloci: Any) -> None:
-        self.m = memloci
+    """Receives its parts explicitly (the composition root builds it); never the facade."""
 
-    @property
-    def s(self) -> Any:
-        return self.m.services
+    def __init__(
+        self,
+        *,
+        settings: Callable[[], Settings],
+        repo: MemoryRepository,
+        writer: Writer,
+        queue: WorkQueue,
+        retriever: Retriever,
+        runtime: ModelRuntime,
+        agents_runtime: ModelRuntime,
+        model_info: Callable[[str], dict[str, Any]],
+        similarity: Similarity | None = None,
+    ) -> None:
+        self._settings = settings
+        self._repo = repo
+        self._writer = writer
+        self._queue = queue
+        self._retriever = retriever
+        self._runtime = runtime
+        self._agents_runtime = agents_runtime
+        self._model_info = model_info
+        self._similarity = similarity
 
-    # -- plumbing -----------------------------------------------------------------------------
-    def runtime(self) -> ModelRuntime:
-        runtime = self.s.llm
-        if runtime is None:  # a facade built without bootstrap (tests of other areas)
-            runtime = ModelRuntime(self.m.settings.model, api_key=self.api_key)
-            self.s.llm = runtime
-            self.s.extras.setdefault("closers", []).append(runtime.close)
-        return runtime
-
-    def api_key(self) -> str | None:
-        return self.s.database.scalar("SELECT value FROM meta WHERE key = ?", (API_KEY_META,))
-
-    def notify(self, added: list[Memory], changed: list[Memory]) -> None:
-        for memory in added:
-            self.m.memory_added.emit(memory)
-        for memory in changed:
-            self.m.memory_updated.emit(memory)
-
-    def _notify_applied(self, applied: Applied) -> None:
-        added = {m.id for m in applied.added}
-        self.notify(applied.added, [m for m in applied.changed if m.id not in added])
+    def agents_model(self) -> ChatModel:
+        """Where the agents get their model (issue 18): their own runtime, or the chat model
+        while `agents_model.backend = "same"`."""
+        return agents_model(self._runtime, self._agents_runtime)
 
     def chat_agent(self) -> ChatAgent:
         return ChatAgent(
-            self.s,
-            self.runtime().get,
-            lambda: self.m.settings.model,
-            notify=self.notify,
-            person_names=lambda: list(self.m.settings.agents.person_names),
-            similarity=self.similarity,
+            repo=self._repo,
+            writer=self._writer,
+            queue=self._queue,
+            retriever=self._retriever,
+            model=self._runtime.get,
+            settings=lambda: self._settings().model,
+            person_names=lambda: list(self._settings().agents.person_names),
+            similarity=self._similarity,
         )
 
-    def similarity(self, question: str, texts: list[str]) -> list[float]:
-        """Cosines between a question and candidate answers, by the embedder search uses
-        (loaded already for the question's search); empty texts, no embedder: zeros."""
-        indexer = getattr(self.s.retriever, "indexer", None)
-        embedder = indexer.embedder() if indexer is not None else None
-        if embedder is None or not texts:
-            return [0.0 for _ in texts]
-        prefix = self.m.settings.embedder.query_prefix
-        vectors = embedder.embed([prefix + question, *texts])
-        query, rest = vectors[0], vectors[1:]
-        return [float(query @ vector) for vector in rest]
-
     # -- chat ---------------------------------------------------------------------------------
+    def start_chat(self) -> ChatSession:
+        """A new conversation for `chat_turn`."""
+        return ChatSession()
+
     def ask(
         self,
         question: str,
@@ -96,26 +97,28 @@ class AgentService:
     ) -> Answer:
         return self.chat_agent().turn(session, text, on_token=on_token, cancel=cancel)
 
-    def answer_source(self) -> dict[str, Any]:
+    def answer_source(self) -> AnswerSource:
         """Who writes answers now, with one line saying so for the person."""
-        from app.agents.chat import answer_mode
-
-        mode = answer_mode(self.m.settings.model)
+        mode = answer_mode(self._settings().model)
         if mode == "memories":
-            return {
-                "mode": mode,
-                "model": None,
-                "line": "Answers are built from your memories: the sentence or field that "
-                "answers, with its date and source. Nothing is generated.",
-            }
-        info = self.model_info()
-        name = info.get("name") or info.get("backend") or "the language model"
-        return {
-            "mode": mode,
-            "model": name,
-            "line": f"Answers are written by {name}; each sentence is checked against your "
-            "memories before it is shown, and one naming anything they do not hold is left out.",
-        }
+            return AnswerSource(
+                mode,
+                None,
+                "Answers are built from your memories: the sentence or field that answers, "
+                "with its date and source. Nothing is generated.",
+            )
+        info = self._model_info("chat")
+        name = str(info.get("name") or info.get("backend") or "the language model")
+        return AnswerSource(
+            mode,
+            name,
+            f"Answers are written by {name}; each sentence is checked against your memories "
+            "before it is shown, and one naming anything they do not hold is left out.",
+        )
+
+    def warm_answers(self) -> None:
+        """Load what answers are built with (the word lexicon), so the first one is quick."""
+        warm_up()
 
     # -- the queue ----------------------------------------------------------------------------
     def process_queue(
@@ -126,21 +129,23 @@ class AgentService:
     ) -> RunReport:
         if limit is not None and limit < 1:
             raise InvalidInput("The limit must be at least 1.")
-        settings = self.m.settings.agents
+        settings = self._settings().agents
         pipeline = AgentPipeline(
-            self.s,
-            settings,
-            model=self.runtime().get if settings.use_model else (lambda: None),
-            notify=self._notify_applied,
+            repo=self._repo,
+            writer=self._writer,
+            queue=self._queue,
+            retriever=self._retriever,
+            settings=settings,
+            model=self.agents_model if settings.use_model else (lambda: None),
         )
         return pipeline.run(limit, cancel=cancel, on_progress=on_progress)
 
     def status(self) -> dict[str, Any]:
-        queue = self.s.queue
+        queue = self._queue
         counts = {k: v for k, v in queue.counts().items() if k in ("chat", "screen")}
         oldest = [queue.oldest_pending(kind) for kind in counts]
         oldest_known = [o for o in oldest if o is not None]
-        last = self.s.database.query(
+        last = self._repo.db.query(
             "SELECT started_at, seconds, report FROM agent_runs ORDER BY id DESC LIMIT 1"
         )
         last_run = None
@@ -162,73 +167,15 @@ class AgentService:
             "failed": failed,
             "queue": counts,
             "oldest_pending_seconds": age,
-            "enabled": self.m.settings.agents.enabled,
-            "use_model": self.m.settings.agents.use_model,
-            "model": self.model_info(),
+            "enabled": self._settings().agents.enabled,
+            "use_model": self._settings().agents.use_model,
+            "model": self._model_info("chat"),
+            "agents_model": self._model_info("agents"),
             "last_run": last_run,
         }
 
     def retry_failed(self) -> int:
-        return self.s.queue.retry_failed()
+        return self._queue.retry_failed()
 
     def consolidate(self, now: datetime | None) -> ConsolidationReport:
-        return Consolidator(self.s, self.m.settings.agents, notify=self.notify).run(now)
-
-    # -- the model ----------------------------------------------------------------------------
-    def model_info(self) -> dict[str, Any]:
-        runtime = self.runtime()
-        loaded = runtime.loaded()
-        if loaded is not None:
-            return loaded.info().to_dict()
-        try:
-            return runtime.get().info().to_dict()
-        except Exception as error:  # an endpoint that cannot be built still has settings
-            settings = runtime.settings
-            return {"backend": settings.backend, "error": str(error)}
-
-    def use_model(
-        self,
-        backend: str,
-        path: str | None,
-        endpoint: str | None,
-        model_name: str | None,
-        api_key: str | None,
-    ) -> dict[str, Any]:
-        settings = self.m.settings
-        if backend == "gguf":
-            from app.llm.local import check_gguf
-
-            if not path:
-                raise InvalidInput("Give the path of a GGUF model file.")
-            resolved = Path(path).expanduser().resolve()
-            check_gguf(resolved)
-            settings = settings.with_value("model.backend", "gguf").with_value(
-                "model.path", str(resolved)
-            )
-        elif backend == "endpoint":
-            from app.llm.remote import normalise_base
-
-            if not endpoint:
-                raise InvalidInput("Give the URL of an OpenAI-compatible server.")
-            settings = (
-                settings.with_value("model.backend", "endpoint")
-                .with_value("model.endpoint", normalise_base(endpoint))
-                .with_value("model.endpoint_model", model_name or "")
-            )
-        elif backend == "bundled":
-            settings = settings.with_value("model.backend", "bundled")
-        else:
-            raise InvalidInput(f"Unknown model backend {backend!r}; use bundled, gguf or endpoint.")
-        if api_key is not None:
-            with self.s.database.write() as db:
-                if api_key:
-                    db.conn.execute(
-                        "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                        (API_KEY_META, api_key),
-                    )
-                else:
-                    db.conn.execute("DELETE FROM meta WHERE key = ?", (API_KEY_META,))
-        self.m.save_settings(settings)
-        self.runtime().configure(settings.model)
-        log.info("model set to %s", backend)
-        return self.model_info()
+        return Consolidator(self._repo, self._writer, self._settings().agents).run(now)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -192,7 +191,11 @@ def from_semantic(memory: Memory) -> list[Statement]:
     canon = relation(str(rel).split()[-1]) if rel else None
     words = frozenset(_words_of(name, *aliases) | ({canon[0]} if canon else set()))
     owner = "self" if rel and "'s " not in str(rel) else None
-    base = {"subject": name, "subject_words": words, "relation": canon[0] if canon else rel}
+    base: dict[str, Any] = {
+        "subject": name,
+        "subject_words": words,
+        "relation": canon[0] if canon else rel,
+    }
     out: list[Statement] = []
     if rel and name:
         out.append(
@@ -246,24 +249,24 @@ def from_semantic(memory: Memory) -> list[Statement]:
                 )
             )
     for phrase in phrases:
-        slot, label, value = _phrase_slot(phrase)
+        said, said_label, said_value = _phrase_slot(phrase)
         text = f"{name}: {phrase}" if name and not fold(phrase).startswith(fold(name)) else phrase
-        if slot and not any(s.slot == slot and s.value == value for s in out):
+        if said and not any(s.slot == said and s.value == said_value for s in out):
             out.append(
                 Statement(
                     memory,
                     text,
                     "field",
-                    slot,
-                    label,
-                    value,
-                    when=_yearly_date(value) if slot == "birthday" else None,
-                    yearly=slot == "birthday",
+                    said,
+                    said_label,
+                    said_value,
+                    when=_yearly_date(said_value or "") if said == "birthday" else None,
+                    yearly=said == "birthday",
                     typed=True,
                     **base,
                 )
             )
-        elif not slot:
+        elif not said:
             out.append(Statement(memory, text, "sentence", typed=True, **base))
     if fields.get("details") and not out:
         for sentence in sentences(details):
@@ -380,39 +383,3 @@ def screen_lines(lines: list[str]) -> list[str]:
 def from_vault(memory: Memory) -> list[Statement]:
     caption = str(memory.fields.get("caption", "")).strip()
     return [Statement(memory, caption, "vault", value=caption, typed=True)]
-
-
-def statements(
-    memories: Sequence[Memory],
-    person_names: Iterable[str] = (),
-    conversations: Mapping[str, str] | None = None,
-) -> list[Statement]:
-    """Every statement of the memories; raw chat messages are also read for fields."""
-    out: list[Statement] = []
-    raw_chat: list[Memory] = []
-    for memory in memories:
-        kind = memory.type
-        if kind is MemoryType.CORE:
-            out += from_core(memory)
-        elif kind is MemoryType.SEMANTIC:
-            out += from_semantic(memory)
-        elif kind is MemoryType.PROCEDURAL:
-            out += from_procedure(memory)
-        elif kind is MemoryType.RESOURCE:
-            out += from_resource(memory)
-        elif kind is MemoryType.VAULT:
-            out += from_vault(memory)
-        elif is_raw(memory):
-            out += from_raw(memory)
-            if any(s.kind == "chat" for s in memory.sources) or memory.origin == "import":
-                raw_chat.append(memory)
-        else:
-            out += from_event(memory)
-    if raw_chat:
-        from app.agents.reading_view import read_messages
-
-        try:
-            out += read_messages(raw_chat, tuple(person_names), conversations)
-        except Exception:  # reading is an aid: an answer from sentences is still possible
-            log.exception("reading the messages at answer time failed")
-    return out

@@ -40,14 +40,22 @@ def origin_allowed(origin: str | None, extension_ids: Iterable[str]) -> bool:
     return ident is not None and ident in set(extension_ids)
 
 
+def bearer(header: str | None) -> str | None:
+    """The token of an `Authorization: Bearer TOKEN` header, else None."""
+    if not header:
+        return None
+    scheme, _, given = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        return None
+    return given.strip()
+
+
 def token_matches(header: str | None, token: str) -> bool:
     """`Authorization: Bearer TOKEN`, compared in constant time."""
-    if not header or not token:
+    given = bearer(header)
+    if given is None or not token:
         return False
-    scheme, _, given = header.strip().partition(" ")
-    if scheme.lower() != "bearer":
-        return False
-    return hmac.compare_digest(given.strip().encode(), token.encode())
+    return hmac.compare_digest(given.encode(), token.encode())
 
 
 class RateLimiter:

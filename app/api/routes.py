@@ -15,6 +15,8 @@ from app.autofill.disclosures import Recipient
 from app.autofill.fields import FieldSpec
 from app.autofill.suggest import PageContext
 from app.domain import MemoryType
+from app.store.clients import Client
+from app.timewords import parse_bound
 
 if TYPE_CHECKING:
     from app.core import Memloci
@@ -65,10 +67,12 @@ class ContextBody(Body):
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is asking: a name for the disclosure log and the approval prompt."""
+    """Who is asking: a name for the disclosure log and the approval prompt. `client`: a
+    program with a token of its own (MCP), which the /v1 endpoints do not serve."""
 
     name: str
     origin: str | None
+    client: Client | None = None
 
 
 def autofill(memloci: Memloci, body: AutofillBody, caller: Caller) -> dict[str, Any]:
@@ -84,7 +88,6 @@ def autofill(memloci: Memloci, body: AutofillBody, caller: Caller) -> dict[str, 
 
 
 def search(memloci: Memloci, body: SearchBody, caller: Caller) -> dict[str, Any]:
-    from app.timeparse import parse_bound
 
     hits = memloci.search(
         body.query,
@@ -93,15 +96,19 @@ def search(memloci: Memloci, body: SearchBody, caller: Caller) -> dict[str, Any]
         since=parse_bound(body.since, end=False) if body.since else None,
         until=parse_bound(body.until, end=True) if body.until else None,
     )
-    memories = memloci.services.repo.get_many([h.id for h in hits])
+    memories = memloci.get_many([h.id for h in hits])
     memloci.record_disclosure(Recipient("api", caller.name, ""), "search", memories)
     return {"query": body.query, "hits": [h.to_dict() for h in hits]}
 
 
 def ask(memloci: Memloci, body: AskBody, caller: Caller) -> dict[str, Any]:
-    """An answer from memory with its citations, as `memloci ask --json` gives it."""
+    """An answer from memory with its citations, as `memloci ask --json` gives it. Never the
+    chat's "remember my ..." path: another program must not file values in the vault."""
+    from app.mcp.checks import question
+
+    question(body.question)
     answer = memloci.ask(body.question, record=body.record)
-    memories = memloci.services.repo.get_many(list(answer.citations))
+    memories = memloci.get_many(list(answer.citations))
     memloci.record_disclosure(Recipient("api", caller.name, ""), "ask", memories)
     return {"question": body.question, **answer.to_dict()}
 

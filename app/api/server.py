@@ -1,277 +1,135 @@
-"""The local HTTP API server: stdlib `http.server` on 127.0.0.1, a small pool of worker threads.
+"""The local API server: uvicorn (h11) on 127.0.0.1 in its own thread, serving the Starlette app
+of `asgi.py`; route work runs on a small fixed pool of threads.
 
-Checks run cheapest first: Host (403), Origin (403), rate limit (429), bearer token (401), then
-the route, the body (400/413) and the handler. Every error is one line of JSON:
-`{"error": "sentence"}`. Requests are logged by path and status only, never their bodies.
+uvicorn parses HTTP; `protocol.py` adds what it lacks here (a deadline for each request to
+arrive, a connection cap, JSON for protocol errors). The event loop only moves bytes: the
+synchronous facade is called on `limits.workers` threads, each keeping one database connection,
+with at most `limits.queue` calls waiting and a deadline on each answer.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 import logging
 import socket
 import threading
-from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import TYPE_CHECKING, Any
-
-from pydantic import ValidationError
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from app.api import guard, routes
-from app.errors import (
-    ConfigError,
-    InvalidInput,
-    MemlociError,
-    ModelUnavailable,
-    NotFound,
-    StoreBusy,
-)
+from app.api.limits import ApiError, Limits
+from app.errors import ConfigError
 from app.settings import BROWSER_EXTENSION_ID
 
 if TYPE_CHECKING:
+    from starlette.applications import Starlette
+    from starlette.routing import BaseRoute
+
+    from app.api.protocol import Httpd
     from app.core import Memloci
 
 log = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"  # loopback only, never configurable
-MAX_BODY = 256 * 1024
-WORKERS = 4
-QUEUE = 32  # connections waiting beyond the workers before new ones get 503
+T = TypeVar("T")
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.headers = headers or {}
+def _listen(port: int) -> socket.socket:
+    """The listening socket, bound now so a taken port is one clear error before serving."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # restart after TIME_WAIT
+        sock.bind((HOST, port))
+        sock.listen(128)
+    except OSError as error:
+        sock.close()
+        raise ConfigError(
+            f"Cannot listen on 127.0.0.1:{port} ({error.strerror or error}); choose "
+            "another port with --port or `memloci config set autofill.api_port N`."
+        ) from None
+    sock.set_inheritable(False)
+    return sock
 
 
-def _status_for(error: MemlociError) -> int:
-    if isinstance(error, ModelUnavailable | StoreBusy):
-        return 503
-    if isinstance(error, NotFound):
-        return 404
-    if isinstance(error, InvalidInput):
-        return 400
-    return 500
+class Extension(Protocol):
+    """More served behind the guard (the MCP server): its routes, and what must run while
+    the server does (`lifespan`, entered before the first request, left at stop)."""
+
+    def routes(self, api: ApiServer) -> Sequence[BaseRoute]: ...
+
+    def lifespan(self) -> AbstractAsyncContextManager[None]: ...
 
 
-def _first_error(error: ValidationError) -> str:
-    first = error.errors()[0]
-    where = ".".join(str(p) for p in first.get("loc", ())) or "body"
-    return f"{where}: {first.get('msg', 'invalid value')}."
+def _httpd(
+    api: ApiServer,
+    sock: socket.socket,
+    routes: Sequence[BaseRoute],
+    extensions: Sequence[Extension],
+) -> Httpd:
+    from app.api.asgi import build_app
+    from app.api.protocol import Httpd
+
+    more = [route for extension in extensions for route in extension.routes(api)]
+    lifespan = _lifespan(extensions) if extensions else None
+    app = build_app(api, [*routes, *more], lifespan)
+    return Httpd(app, api.limits, sock, lifespan=lifespan is not None)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server_version = "Memloci"
-    sys_version = ""
+def _lifespan(
+    extensions: Sequence[Extension],
+) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(_app: object) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            for extension in extensions:
+                await stack.enter_async_context(extension.lifespan())
+            yield
 
-    def version_string(self) -> str:
-        return self.server_version
-
-    timeout = 15  # seconds a client may take to send its request
-    server: _Server
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
-
-    def do_PUT(self) -> None:
-        self._handle("PUT")
-
-    def do_DELETE(self) -> None:
-        self._handle("DELETE")
-
-    def do_OPTIONS(self) -> None:
-        self._handle("OPTIONS")
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return  # requests are logged in _handle, by path and status only
-
-    # -- the request ----------------------------------------------------------------------------
-    def _handle(self, method: str) -> None:
-        api = self.server.api
-        path = self.path.split("?", 1)[0]
-        status = 500
-        try:
-            caller = self._check(api, method)
-            if method == "OPTIONS":
-                status = 204
-                self._send(204, None, self._cors(preflight=True))
-                return
-            body, handler = self._route(method, path)
-            result = handler(api.memloci, body, caller)
-            status = 200
-            self._send(200, result, self._cors())
-        except ApiError as error:
-            status = error.status
-            self._send(status, {"error": str(error)}, {**error.headers, **self._cors()})
-        except MemlociError as error:
-            status = _status_for(error)
-            self._send(status, {"error": str(error)}, self._cors())
-        except Exception:
-            log.exception("local API: %s %s failed", method, path)
-            self._send(500, {"error": "Memloci failed inside; the details are in its log."})
-        finally:
-            log.info("local API %s %s -> %s", method, path, status)
-
-    def _check(self, api: ApiServer, method: str) -> routes.Caller:
-        if not guard.host_allowed(self.headers.get("Host"), api.port):
-            raise ApiError(403, f"Use http://127.0.0.1:{api.port}/ (this Host is refused).")
-        origin = self.headers.get("Origin")
-        if not guard.origin_allowed(origin, api.extension_ids()):
-            raise ApiError(403, "Requests from web pages are refused; use the Memloci extension.")
-        wait = api.limiter.take(origin or "local")
-        if wait > 0:
-            raise ApiError(
-                429,
-                "Too many requests; slow down and retry shortly.",
-                {"Retry-After": str(max(1, round(wait)))},
-            )
-        if method == "OPTIONS":
-            return routes.Caller("preflight", origin)
-        if not api.authorised(self.headers.get("Authorization")):
-            raise ApiError(
-                401,
-                "Missing or wrong token: send 'Authorization: Bearer TOKEN' "
-                "(see `memloci serve --show-token`).",
-                {"WWW-Authenticate": 'Bearer realm="memloci"'},
-            )
-        ident = guard.extension_id(origin)
-        if ident is None:
-            name = "a local program"
-        elif ident == BROWSER_EXTENSION_ID:
-            name = "Memloci browser extension"
-        else:
-            name = f"browser extension {ident}"
-        return routes.Caller(name, origin)
-
-    def _route(self, method: str, path: str) -> tuple[Any, routes.Handler]:
-        route = routes.ROUTES.get(path)
-        if route is None:
-            raise ApiError(404, f"There is no endpoint {path}; see /v1/status.")
-        wanted, model, handler = route
-        if method != wanted:
-            raise ApiError(405, f"{path} takes {wanted} requests.", {"Allow": wanted})
-        if model is None:
-            return None, handler
-        content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        if content_type != "application/json":
-            raise ApiError(400, "Send the body as JSON (Content-Type: application/json).")
-        try:
-            length = int(self.headers.get("Content-Length") or "")
-        except ValueError:
-            raise ApiError(400, "The request needs a Content-Length header.") from None
-        if length > MAX_BODY or length < 0:
-            raise ApiError(413, f"The body is limited to {MAX_BODY // 1024} KiB.")
-        raw = self.rfile.read(length)
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError) as error:
-            # ValueError: bad syntax, or an integer too long for Python; RecursionError: nesting
-            raise ApiError(
-                400, f"The body is not valid JSON ({error.__class__.__name__})."
-            ) from None
-        if not isinstance(data, dict):
-            raise ApiError(400, "The body must be a JSON object.")
-        try:
-            return model.model_validate(data), handler
-        except ValidationError as error:
-            raise ApiError(400, _first_error(error)) from None
-
-    # -- the response ---------------------------------------------------------------------------
-    def _cors(self, preflight: bool = False) -> dict[str, str]:
-        origin = self.headers.get("Origin")
-        if origin is None or not guard.origin_allowed(origin, self.server.api.extension_ids()):
-            return {}
-        headers = {"Access-Control-Allow-Origin": str(origin), "Vary": "Origin"}
-        if preflight:
-            headers.update(
-                {
-                    "Access-Control-Allow-Methods": "GET, POST",
-                    "Access-Control-Allow-Headers": "Authorization, Content-Type",
-                    "Access-Control-Max-Age": "600",
-                    "Access-Control-Allow-Private-Network": "true",
-                }
-            )
-        return headers
-
-    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        payload = b"" if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
-        try:
-            self.send_response(status)
-            if body is not None:
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(payload)))
-            self.send_header("Cache-Control", "no-store")
-            self.send_header("X-Content-Type-Options", "nosniff")
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(payload)
-        except OSError:
-            pass  # the client went away
-
-
-class _Server(HTTPServer):
-    """An HTTPServer that hands connections to a fixed pool of threads: each thread keeps one
-    database connection, so the number of connections stays bounded."""
-
-    def __init__(self, api: ApiServer, port: int) -> None:
-        self.api = api
-        self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="memloci-api")
-        self._slots = threading.BoundedSemaphore(WORKERS + QUEUE)
-        super().__init__((HOST, port), _Handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        if not self._slots.acquire(blocking=False):
-            body = b'{"error": "Memloci is busy; retry shortly."}'
-            try:
-                request.sendall(
-                    b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                    b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
-                )
-            except OSError:
-                pass
-            self.shutdown_request(request)
-            return
-        self._pool.submit(self._work, request, client_address)
-
-    def _work(self, request: Any, client_address: Any) -> None:
-        try:
-            self.finish_request(request, client_address)
-        except Exception:
-            log.debug("local API connection failed", exc_info=True)
-        finally:
-            self.shutdown_request(request)
-            self._slots.release()
-
-    def server_close(self) -> None:
-        super().server_close()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+    return lifespan
 
 
 class ApiServer:
     """The local API over one open facade. `start()` serves in a thread; `serve_forever()`
-    blocks (the CLI); `stop()` ends either."""
+    blocks (the CLI) until Ctrl+C or `stop()`; `stop()` ends either within a few seconds."""
 
-    def __init__(self, memloci: Memloci, *, port: int | None = None) -> None:
+    def __init__(
+        self,
+        memloci: Memloci,
+        *,
+        port: int | None = None,
+        limits: Limits | None = None,
+        routes: Sequence[BaseRoute] = (),
+        extensions: Sequence[Extension] = (),
+    ) -> None:
+        """`routes`: more endpoints or transports (an MCP server's Mount), behind the same
+        guard as the API's own; `extensions` add routes that need the server (its workers)
+        and something running beside it (the MCP session manager)."""
         self.memloci = memloci
+        self.limits = limits or Limits()
         settings = memloci.settings.autofill
         wanted = settings.api_port if port is None else port
         memloci.api_token()  # created now, so the first request does not write
         self.limiter = guard.RateLimiter(settings.api_requests_per_minute)
+        self.handler_seconds = (
+            self.limits.handler_seconds
+            if self.limits.handler_seconds is not None
+            else settings.approval_timeout_seconds + 240.0
+        )
+        sock = _listen(wanted)
+        self.port = int(sock.getsockname()[1])
         try:
-            self._httpd = _Server(self, wanted)
-        except OSError as error:
-            raise ConfigError(
-                f"Cannot listen on 127.0.0.1:{wanted} ({error.strerror or error}); choose "
-                "another port with --port or `memloci config set autofill.api_port N`."
-            ) from None
-        self.port = int(self._httpd.server_address[1])
+            self._httpd = _httpd(self, sock, routes, extensions)
+        except BaseException:
+            sock.close()
+            raise
+        self._pool = ThreadPoolExecutor(self.limits.workers, thread_name_prefix="memloci-api")
+        self._auth = ThreadPoolExecutor(1, thread_name_prefix="memloci-api-token")
+        self._slots = threading.BoundedSemaphore(self.limits.workers + self.limits.queue)
         self._thread: threading.Thread | None = None
+        self._done = threading.Event()  # set when the server thread has finished
 
     @property
     def url(self) -> str:
@@ -284,27 +142,99 @@ class ApiServer:
         # Read each time: a token rotated by another process must stop working at once.
         return guard.token_matches(header, self.memloci.api_token())
 
+    def identify(self, authorization: str | None, origin: str | None) -> routes.Caller | None:
+        """Who is asking, or None without the right token (it reads the database: call it
+        through `caller`). The install's token, or a client's own (app/store/clients.py), which
+        serves only the MCP endpoint."""
+        if not self.authorised(authorization):
+            client = self.memloci.client_identify(guard.bearer(authorization))
+            if client is None:
+                return None
+            return routes.Caller(client.name, origin, client)
+        ident = guard.extension_id(origin)
+        if ident is None:
+            name = "a local program"
+        elif ident == BROWSER_EXTENSION_ID:
+            name = "Memloci browser extension"
+        else:
+            name = f"browser extension {ident}"
+        return routes.Caller(name, origin)
+
+    async def caller(self, authorization: str | None, origin: str | None) -> routes.Caller | None:
+        """`identify` on the token thread, from the event loop. A thread of its own, so
+        requests that fail the check never take a worker the real caller needs; at most one
+        check per open connection waits for it."""
+        return await self._answer(self._submit(self._auth, self.identify, authorization, origin))
+
+    async def run(self, work: Callable[..., T], *args: Any) -> T:
+        """`work(*args)` on the workers, from the event loop: 503 when too many wait, 504 past
+        the deadline (the thread finishes on its own; its slot is freed only then)."""
+        if not self._slots.acquire(blocking=False):
+            raise ApiError(503, "Memloci is busy; retry shortly.", {"Retry-After": "1"})
+        try:
+            future = self._submit(self._pool, work, *args)
+        except ApiError:
+            self._slots.release()
+            raise
+        future.add_done_callback(lambda _: self._slots.release())
+        return await self._answer(future)
+
+    @staticmethod
+    def _submit(pool: ThreadPoolExecutor, work: Callable[..., T], *args: Any) -> Future[T]:
+        try:
+            return pool.submit(work, *args)
+        except RuntimeError:  # shut down
+            raise ApiError(503, "The local API is stopping.") from None
+
+    async def _answer(self, future: Future[T]) -> T:
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), self.handler_seconds)
+        except TimeoutError:
+            raise ApiError(
+                504, f"Memloci took longer than {self.handler_seconds:g} s to answer."
+            ) from None
+
     def start(self) -> None:
+        """Serve in a thread; returns once the server accepts connections."""
+        self._done.clear()
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="memloci-api-listener", daemon=True
+            target=self._serve, name="memloci-api-listener", daemon=True
         )
         self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._httpd.started and not self._done.is_set() and time.monotonic() < deadline:
+            time.sleep(0.005)
         log.info("local API listening on %s", self.url)
+
+    def _serve(self) -> None:
+        try:
+            self._httpd.run()
+        except BaseException:
+            log.exception("local API: the server failed")
+        finally:
+            self._done.set()
 
     def serve_forever(self) -> None:
-        log.info("local API listening on %s", self.url)
+        """Serve until `stop()` from another thread, or Ctrl+C here (KeyboardInterrupt)."""
+        self.start()
         try:
-            self._httpd.serve_forever()
+            # An Event, not Thread.join: Ctrl+C interrupting join() can leave the thread
+            # marked stopped while it still runs (CPython bpo-45274), and stop() would not wait.
+            while not self._done.wait(0.5):
+                pass
         finally:
-            self._httpd.server_close()
+            self.stop()
 
     def stop(self) -> None:
-        """Stop serving (from another thread than the one in `serve_forever`)."""
-        if self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join(timeout=5)
-            self._thread = None
-        self._httpd.server_close()
+        """Stop serving: requests in flight get two seconds, then the connections are cut."""
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            self._httpd.should_exit = True
+            if not self._done.wait(timeout=5):
+                log.warning("local API: the server thread did not stop in 5 s")
+        self._httpd.socket.close()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._auth.shutdown(wait=False, cancel_futures=True)
         log.info("local API stopped")
 
 

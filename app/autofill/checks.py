@@ -6,13 +6,13 @@ import os
 import shutil
 import sys
 
-from app.doctor import OK, WARN, Check
+from app.checks import OK, WARN, Check, register
 from app.paths import Paths
+from app.settings import Settings
 
 
+@register(order=50)
 def checks(paths: Paths) -> list[Check]:
-    from app.settings import Settings
-
     try:
         settings = Settings.load(paths.settings_file).autofill
     except Exception:  # the settings check reports a broken file
@@ -46,7 +46,7 @@ def _typing() -> Check:
     name = os.environ.get("DISPLAY")
     if not name:
         return Check("autofill:typing", OK, "no display: chosen values are copied, not typed")
-    from app.autofill.keyboard import xtest_problem
+    from app.autofill.keyboard import xtest_problem  # python-xlib, only on X11
 
     problem = xtest_problem(name)
     if problem is not None and shutil.which("xdotool"):
@@ -64,7 +64,7 @@ def _typing() -> Check:
 
 
 def _port(port: int) -> Check:
-    from app.api.server import port_free
+    from app.api.server import port_free  # the API server module, for one probe
 
     if port_free(port):
         return Check("local API", OK, f"127.0.0.1:{port} is free for the local API")

@@ -7,16 +7,16 @@ is masked, and secret-shaped strings are redacted by the one redactor (`app.secu
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from app.autofill.fields import normalise
-from app.domain import Memory, MemoryType, to_iso
+from app.domain import Memory, MemoryType, SearchHit, to_iso
 from app.security.redact import redact_known
+from app.store.memories import MemoryRepository
 
-if TYPE_CHECKING:
-    from app.core import Memloci
+Search = Callable[[str, int], list[SearchHit]]  # query, limit -> hits, best first
 
 HEADER = "Context from my personal memory (Memloci, kept on my machine); cited as [n]:"
 LINE_LIMIT = 280
@@ -83,13 +83,19 @@ def summary_line(memory: Memory, query_words: set[str]) -> str:
     return ""
 
 
-def build(memloci: Memloci, text: str, max_chars: int, secrets: Iterable[str]) -> PromptContext:
+def build(
+    search: Search,
+    repo: MemoryRepository,
+    text: str,
+    max_chars: int,
+    secrets: Iterable[str],
+) -> PromptContext:
     """Search the memories for `text` and pack the best into `max_chars` characters."""
     query = " ".join(text.split())[:2_000]
     # No type filter: with one, search costs ~100x more (SQLite's plan); vault hits are skipped
     # below instead.
-    hits = memloci.search(query, limit=30)
-    memories = {m.id: m for m in memloci.services.repo.get_many([h.id for h in hits])}
+    hits = search(query, 30)
+    memories = {m.id: m for m in repo.get_many([h.id for h in hits])}
     words = set(normalise(query).split())
     secret_list = list(secrets)
     items: list[ContextItem] = []

@@ -16,8 +16,6 @@ from app.domain import MemoryType, from_iso, to_iso, utcnow
 from app.memory import kind_of
 from app.store.db import Database
 
-CHANNELS = ("api", "browser", "popup", "cli")
-
 
 @dataclass(frozen=True)
 class Recipient:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from app.autofill import values
 from app.autofill.fields import map_label, normalise, qualifiers_in
 from app.domain import Memory, MemoryType
+from app.timewords import parse_date
 
 # How much a fact is trusted, by where it was read.
 KEY_LINE = 0.95  # "E-mail: ana@example.pt" in the human block
@@ -88,7 +89,7 @@ def _clean(key: str, raw: str) -> tuple[str, tuple[str, ...]] | None:
         found = values.find_url(text) or (text if bare else None)
         return (found, ()) if found else None
     if key == "bday":
-        moment = values.parse_date(text)
+        moment = parse_date(text)
         return (moment.isoformat(), (text,)) if moment else None
     if key in ("name", "given-name", "family-name", "additional-name", "nickname"):
         if re.search(r"\d|@", text) or len(text.split()) > 6 or len(text) > 80:

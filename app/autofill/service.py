@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 from app.autofill import context as prompt_context
 from app.autofill.approval import ApprovalItem, ApprovalRequest, Approver, Decision, NoApprover
@@ -29,9 +29,7 @@ from app.autofill.suggest import (
 from app.domain import Memory, MemoryType
 from app.errors import ConfigError, InvalidInput, PassphraseRequired, WrongPassphrase
 from app.settings import AutofillSettings, Settings
-
-if TYPE_CHECKING:
-    from app.core import Memloci
+from app.store.memories import MemoryRepository
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +37,24 @@ MAX_FIELDS = 200
 
 
 class AutofillService:
-    def __init__(self, memloci: Memloci) -> None:
-        self._m = memloci
-        self.engine = SuggestionEngine(memloci)
-        self.log = DisclosureLog(memloci.services.database)
+    """Receives its parts explicitly (the composition root builds it); never the facade."""
+
+    def __init__(
+        self,
+        *,
+        settings: Callable[[], Settings],
+        settings_file: Path,
+        repo: MemoryRepository,
+        search: prompt_context.Search,
+        check_passphrase: Callable[[str], None],
+    ) -> None:
+        self._settings = settings
+        self._settings_file = settings_file
+        self._repo = repo
+        self._search = search
+        self._check_passphrase = check_passphrase
+        self.engine = SuggestionEngine(repo, settings)
+        self.log = DisclosureLog(repo.db)
         self._approver: Approver = NoApprover()
         self._asking = threading.Lock()  # one approval prompt at a time
         self._sites: tuple[int, list[str]] = (0, [])  # settings file mtime, free-text sites
@@ -53,7 +65,7 @@ class AutofillService:
 
     @property
     def settings(self) -> AutofillSettings:
-        return self._m.settings.autofill
+        return self._settings().autofill
 
     def set_approver(self, approver: Approver | None) -> None:
         self._approver = approver or NoApprover()
@@ -62,7 +74,7 @@ class AutofillService:
         """The sites where a browser may fill fields of no known kind. Read again from the
         settings file when it changed, so `memloci autofill sites --allow` reaches a running
         `memloci serve` or desktop app at once."""
-        path = self._m.paths.settings_file
+        path = self._settings_file
         try:
             stamp = path.stat().st_mtime_ns
         except OSError:
@@ -182,7 +194,7 @@ class AutofillService:
         passphrase_ok = False
         if decision.passphrase and any(i.sensitivity == "high" for i in ask):
             try:
-                self._m.services.keyfile.unlock(decision.passphrase)
+                self._check_passphrase(decision.passphrase)
                 passphrase_ok = True
             except WrongPassphrase:
                 log.warning("approval for %s came with a wrong passphrase", recipient.channel)
@@ -205,21 +217,21 @@ class AutofillService:
                 return Decision.deny("denied")
 
     def _secret(self, memory_id: str) -> str:
-        return self._m.services.repo.secret(memory_id)
+        return self._repo.secret(memory_id)
 
     # -- the person's own choice (popup, CLI) ----------------------------------------------------
     def reveal(
         self, memory_id: str, recipient: Recipient, purpose: str, passphrase: str | None = None
     ) -> str:
         """A vault value the person chose themselves; high sensitivity needs the passphrase."""
-        memory = self._m.get(memory_id)
+        memory = self._repo.get(memory_id)
         if memory.type is not MemoryType.VAULT:
             raise InvalidInput(f"The memory {memory.id} is not a vault entry.")
         sensitivity = str(memory.fields.get("sensitivity", "medium"))
         if sensitivity == "high":
             if not passphrase:
                 raise PassphraseRequired("This value is high sensitivity: give the passphrase.")
-            self._m.services.keyfile.unlock(passphrase)
+            self._check_passphrase(passphrase)
         value = self._secret(memory.id)
         approval = "passphrase" if sensitivity == "high" else "person"
         self.log.record(recipient, [_entry(purpose, memory, "disclosed", approval)])
@@ -238,8 +250,8 @@ class AutofillService:
         limit = max_chars or self.settings.prompt_context_chars
         if limit < 200:
             raise InvalidInput("The context needs room: give at least 200 characters.")
-        secrets = [self._secret(m.id) for m in self._m.list("vault", limit=2_000)]
-        result = prompt_context.build(self._m, text, limit, secrets)
+        secrets = [self._secret(m.id) for m in self._repo.list(MemoryType.VAULT, limit=2_000)]
+        result = prompt_context.build(self._search, self._repo, text, limit, secrets)
         if recipient is not None and result.items:
             self.record(recipient, "prompt-context", [i.memory for i in result.items])
         return result

@@ -9,18 +9,17 @@ decides whether they may be disclosed.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from app.autofill.cache import FactCache
 from app.autofill.facts import Fact, derived
 from app.autofill.fields import FieldMatch, FieldSpec, map_field, normalise
 from app.domain import Memory, MemoryType
-
-if TYPE_CHECKING:
-    from app.core import Memloci
+from app.settings import Settings
+from app.store.memories import MemoryRepository
 
 ADDRESS_PARTS = frozenset(
     "address-line1 address-line2 address-line3 address-level1 address-level2 address-level3 "
@@ -139,14 +138,14 @@ def _content(words: str) -> set[str]:
 class SuggestionEngine:
     """Ranks the person's facts (from the cache) and vault entries for every field."""
 
-    def __init__(self, memloci: Memloci) -> None:
-        self._m = memloci
-        self.cache = FactCache(memloci.services.repo)
+    def __init__(self, repo: MemoryRepository, settings: Callable[[], Settings]) -> None:
+        self._repo = repo
+        self._settings = settings
+        self.cache = FactCache(repo)
 
     # -- candidates ---------------------------------------------------------------------------
     def _self_names(self) -> list[str]:
-        agents = getattr(self._m.settings, "agents", None)
-        return list(getattr(agents, "person_names", []) or [])
+        return list(self._settings().agents.person_names or [])
 
     def candidates(self) -> tuple[list[Fact], list[tuple[Memory, frozenset[str]]]]:
         """The person's facts (human block, semantic memories about them, derived values) and
@@ -194,7 +193,7 @@ class SuggestionEngine:
             return []
         # No type filter in SQL: with one, SQLite drives the join from `memories` and rescans
         # the full-text index per row (50x slower); semantic hits are picked here instead.
-        hits = self._m.services.repo.search_fts(match.words, limit=limit * 10)
+        hits = self._repo.search_fts(match.words, limit=limit * 10)
         semantic = [h.memory for h in hits if h.memory.type is MemoryType.SEMANTIC]
         found = []
         for rank, memory in enumerate(semantic[: limit * 3]):

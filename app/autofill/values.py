@@ -1,4 +1,4 @@
-"""Recognising and splitting values: e-mail, phone, date, country, postal address.
+"""Recognising and splitting values: e-mail, phone, country, postal address (dates: app.timewords).
 
 Pure functions, no I/O. They are deliberately conservative: a value that does not look right
 for its key is dropped rather than offered.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 PHONE = re.compile(r"(?<![\w+(])(?:\+|00)?\(?\d(?:[\s().-]{0,2}\d){6,16}(?!\w)")
@@ -45,28 +44,6 @@ DIAL_CODES = sorted(
     key=len,
     reverse=True,
 )
-
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            "january jan janeiro enero janvier januar",
-            "february feb fevereiro febrero fevrier februar",
-            "march mar marco marzo mars marz",
-            "april apr abril avril",
-            "may maio mayo mai",
-            "june jun junho junio juin juni",
-            "july jul julho julio juillet juli",
-            "august aug agosto aout",
-            "september sep sept setembro septiembre septembre",
-            "october oct outubro octubre octobre oktober",
-            "november nov novembro noviembre novembre",
-            "december dec dezembro diciembre decembre dezember",
-        ),
-        1,
-    )
-    for name in names.split()
-}
 
 
 def find_email(text: str) -> str | None:
@@ -118,34 +95,6 @@ def country_code(name: str) -> str | None:
 
 def country_name(code: str) -> str:
     return _CODE_NAMES.get(code.upper(), code).title()
-
-
-def parse_date(text: str) -> date | None:
-    """A calendar date written the usual ways: ISO, '12 April 1990', 'April 12, 1990', 12/04/1990
-    (day first, as most of the world writes it, unless the first number cannot be a day)."""
-    from app.autofill.fields import normalise
-
-    raw = text.strip()
-    try:
-        if m := re.search(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", raw):
-            return date(int(m[1]), int(m[2]), int(m[3]))
-        if m := re.search(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b", raw):
-            first, second = int(m[1]), int(m[2])
-            day, month = (second, first) if second > 12 else (first, second)
-            return date(int(m[3]), month, day)
-        words = normalise(raw).split()
-        for i, word in enumerate(words):
-            month = _MONTHS.get(word)
-            if not month:
-                continue
-            around = [w for w in words[max(0, i - 2) : i + 4] if w.isdigit()]
-            year = next((int(w) for w in around if len(w) == 4), None)
-            day = next((int(w) for w in around if len(w) <= 2 and 1 <= int(w) <= 31), None)
-            if year and day:
-                return date(year, month, day)
-    except ValueError:
-        return None
-    return None
 
 
 # Postal codes, most specific first: PT, BR, US ZIP+4, CA, UK, NL, SE, 5 digits, 4 digits.

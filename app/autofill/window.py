@@ -40,7 +40,7 @@ def active_window(display: str | None = None) -> WindowContext | None:
 
             platform: Any = X11Platform(display)
         else:
-            from app.capture.platforms import detect
+            from app.capture.detect import detect
 
             platform = detect()
     except PlatformUnavailable:

@@ -7,13 +7,16 @@ import shutil
 import subprocess
 from typing import Any
 
-from app.capture.platforms import WAYLAND_NOTE, session_kind
+from app.capture.context import Rect
+from app.capture.platforms import WAYLAND_NOTE, PlatformUnavailable, session_kind
+from app.checks import FAIL, OK, WARN, Check, register
 from app.paths import Paths
+from app.settings import Settings
 
 
+@register(order=60)
 def checks(paths: Paths) -> list[Any]:
-    from app.doctor import FAIL, OK, WARN, Check
-
+    """What works on this display server, Wayland included (issue 5)."""
     kind = session_kind()
     results: list[Any] = []
     if kind == "wayland":
@@ -48,9 +51,6 @@ def checks(paths: Paths) -> list[Any]:
 def _x11(kind: str, ok: str, warn: str, fail: str, check: Any) -> Any:
     import os
 
-    from app.capture.context import Rect
-    from app.capture.platforms import PlatformUnavailable
-
     display = os.environ.get("DISPLAY", "")
     try:
         from Xlib import display as xdisplay
@@ -58,7 +58,7 @@ def _x11(kind: str, ok: str, warn: str, fail: str, check: Any) -> Any:
         conn = xdisplay.Display(display)
         extensions = set(conn.list_extensions())
         conn.close()
-        from app.capture.grab import MssGrabber
+        from app.capture.grab import MssGrabber  # mss, only for the test grab
 
         grabber = MssGrabber()
         grabber.grab(Rect(0, 0, 1, 1))
@@ -89,8 +89,6 @@ def _x11(kind: str, ok: str, warn: str, fail: str, check: Any) -> Any:
 
 
 def _languages(paths: Paths, ok: str, warn: str, check: Any) -> Any:
-    from app.settings import Settings
-
     try:
         wanted = Settings.load(paths.settings_file).capture.ocr_languages.split("+")
     except Exception:

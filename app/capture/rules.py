@@ -84,7 +84,7 @@ DEFAULTS: tuple[ExclusionRule, ...] = tuple(
 
 
 @lru_cache(maxsize=512)
-def _compiled(pattern: str):  # type: ignore[no-untyped-def]
+def _compiled(pattern: str):
     return re.compile(fnmatch.translate(pattern), re.S).match
 
 

@@ -38,6 +38,7 @@ from app.errors import InvalidInput, MemlociError, StoreError
 from app.security.redact import redact_text
 from app.settings import CaptureSettings
 from app.store.process import process_alive
+from app.store.writer import Changes
 
 if TYPE_CHECKING:
     from app.capture.grab import Grabber
@@ -576,9 +577,20 @@ class CaptureService:
     def frame_image(self, frame_id: str) -> bytes:
         return self._frames().load(frame_id)
 
-    def forgotten(self, memory_id: str) -> None:
-        """A memory was forgotten: its session stops; its frames' files go with their rows."""
-        self.sessions.forgotten(memory_id)
+    def would_capture(self, context: WindowContext) -> tuple[bool, str]:
+        """Would this window be captured under the current rules, and why."""
+        return would_capture(context, self.store.rules())
+
+    def on_changes(self, changes: Changes) -> None:
+        """After a commit (`Writer.changed`): forgotten memories end their sessions, and their
+        frames' files go with their rows (one sweep for the whole change)."""
+        if changes.forgotten:
+            self.forgotten(*changes.forgotten)
+
+    def forgotten(self, *memory_ids: str) -> None:
+        """Memories were forgotten: their sessions stop; their frames' files go with their rows."""
+        for memory_id in memory_ids:
+            self.sessions.forgotten(memory_id)
         runner = json.loads(self.store.state().get("runner", "{}") or "{}").get("pid", 0)
         elsewhere = runner and runner != os.getpid() and process_alive(int(runner))
         self._frames().sweep(grace_seconds=60 if elsewhere else 0)

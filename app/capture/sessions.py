@@ -2,9 +2,10 @@
 
 A session's record is created at once (searchable by app and title from the first frame), gets
 its text when the first read finishes, and is brought up to date every few minutes and when the
-session ends, through the facade so history and indexes stay right. Read text is persisted on the
-session row as it arrives, so a crash loses nothing. New text goes to the memory agents in
-batches (every K reads or T minutes, and at the end) through the durable work queue.
+session ends, through the store's writer so history and indexes stay right. Read text is
+persisted on the session row as it arrives, so a crash loses nothing. New text goes to the
+memory agents in batches (every K reads or T minutes, and at the end) through the durable work
+queue.
 
 Coming back to a window shortly after leaving it continues its session; a session whose text
 reaches the record's size limit continues as a new part.
@@ -18,32 +19,25 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from app.capture.context import WindowContext, summary
 from app.capture.digest import TextDigest
 from app.capture.store import CaptureStore
-from app.domain import Memory, Source, from_iso, to_iso
+from app.domain import MemoryType, Source, from_iso, to_iso
 from app.errors import NotFound
 from app.memory.base import shorten
 from app.settings import CaptureSettings
 from app.store.memories import new_id
 from app.store.process import process_alive
 from app.store.queue import WorkQueue
+from app.store.writer import Initiator, Writer
 
 log = logging.getLogger(__name__)
 
 ACTOR = "system:capture"
 QUEUE_KIND = "screen"
 TEXT_LIMIT = 18_000  # leaves room for the header inside the episodic `details` limit
-
-
-class MemorySink(Protocol):
-    """The facade's add/update, which keep history, sources and indexes right."""
-
-    def add(self, text: str | None = None, **kwargs: Any) -> Memory: ...
-
-    def update(self, memory_id: str, text: str | None = None, **kwargs: Any) -> Memory: ...
 
 
 @dataclass
@@ -96,19 +90,17 @@ class SessionManager:
         store: CaptureStore,
         queue: WorkQueue,
         settings: Callable[[], CaptureSettings],
+        writer: Writer,
     ) -> None:
         self.store = store
         self.queue = queue
         self._settings = settings
-        self._sink: MemorySink | None = None
+        self._writer = writer
         self._lock = threading.RLock()
         self._slots: dict[str, Session] = {}
         self._dormant: dict[str, Session] = {}  # closed, not final, by id
         self._forgotten_keys: set[str] = set()
         self._pid = os.getpid()
-
-    def attach(self, sink: MemorySink) -> None:
-        self._sink = sink
 
     # -- following windows ----------------------------------------------------------------------
     def current(self, slot: str) -> Session | None:
@@ -170,8 +162,6 @@ class SessionManager:
         focused: bool,
         previous: Session | None,
     ) -> Session:
-        if self._sink is None:
-            raise RuntimeError("capture sessions need the facade (attach it first)")
         part = previous.part + 1 if previous else 1
         session = Session(
             id=new_id(),
@@ -184,10 +174,11 @@ class SessionManager:
             part=part,
             frames=1,
         )
-        memory = self._sink.add(
+        memory = self._writer.add(
+            MemoryType.EPISODIC,
             None,
-            type="episodic",
-            fields=self._fields(session),
+            self._fields(session),
+            initiator=Initiator.CAPTURE,
             sources=[Source("screen", session.id)],
             actor=ACTOR,
             origin="capture",
@@ -336,7 +327,7 @@ class SessionManager:
     def _sync(self, session: Session, reason: str) -> None:
         """Bring the record up to date (one history row). While the session is open only new
         text is worth a row; at its end, any change (the end time) is."""
-        if self._sink is None or session.memory_id == "":
+        if session.memory_id == "":
             return
         state = session.text_state()
         if state == session.synced_state and session.status == "open":
@@ -345,7 +336,13 @@ class SessionManager:
         if fields == session.synced_fields:
             return
         try:
-            memory = self._sink.update(session.memory_id, fields=fields, actor=ACTOR, reason=reason)
+            memory = self._writer.merge(
+                session.memory_id,
+                fields=fields,
+                initiator=Initiator.CAPTURE,
+                actor=ACTOR,
+                reason=reason,
+            )
         except NotFound:
             self._forget_session(session)
             return

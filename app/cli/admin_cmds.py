@@ -110,7 +110,7 @@ def change(session: Any, new_key: bool, as_json: bool) -> None:
     The new passphrase may be the old one."""
     if not new_key:
         memloci = session.open()
-        old = secret_env("MEMLOCI_PASSPHRASE") or memloci.services.passphrase
+        old = secret_env("MEMLOCI_PASSPHRASE") or memloci.passphrase_in_use
         old = old or _current_passphrase()
         new = secret_env("MEMLOCI_NEW_PASSPHRASE") or _new_passphrase("New passphrase")
         memloci.change_passphrase(old, new)
@@ -164,7 +164,7 @@ def keyring(session: Any, state: str) -> None:
 
 
 def _backup_passphrase(memloci: Any, confirm: bool) -> str:
-    given = secret_env("MEMLOCI_BACKUP_PASSPHRASE") or memloci.services.passphrase
+    given = secret_env("MEMLOCI_BACKUP_PASSPHRASE") or memloci.passphrase_in_use
     if given:
         return given
     if not sys.stdin.isatty():

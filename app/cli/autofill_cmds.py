@@ -299,12 +299,15 @@ def serve(session: Any, port: int | None, show_token: bool, new_token: bool, app
     POST /v1/prompt-context {"text", "max_chars"}
     GET  /v1/status
     Every request needs 'Authorization: Bearer TOKEN'.
+    /mcp                MCP (Streamable HTTP) for AI assistants; each needs a token of its
+                         own: `memloci clients add NAME`.
     """
     from app.api.server import ApiServer
+    from app.mcp.http import McpOverHttp  # the API stack: only for `memloci serve`
 
     memloci = session.open()
     token = memloci.api_token(rotate=new_token)
-    server = ApiServer(memloci, port=port)
+    server = ApiServer(memloci, port=port, extensions=[McpOverHttp(memloci)])
     if show_token or new_token:
         click.echo(f"Token: {token}")
         click.echo("Paste it into the Memloci extension's options; keep it private.", err=True)

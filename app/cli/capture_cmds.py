@@ -236,7 +236,8 @@ def check(session: Any, app_name: str | None, title: str, url: str, as_json: boo
 
     memloci = session.open()
     if app_name is None and not title and not url:
-        from app.capture.platforms import PlatformUnavailable, detect
+        from app.capture.detect import detect
+        from app.capture.platforms import PlatformUnavailable
 
         try:
             platform = detect()

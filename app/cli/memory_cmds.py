@@ -62,7 +62,7 @@ def read_secret() -> str:
 
 
 def bounds(since: str | None, until: str | None) -> tuple[Any, Any]:
-    from app.timeparse import parse_bound
+    from app.timewords import parse_bound
 
     return (
         parse_bound(since, end=False) if since else None,
@@ -151,8 +151,12 @@ def add(
 @click.command(name="list")
 @click.option("--type", "-t", "memory_type", type=TYPE_CHOICE, help="Only this type.")
 @click.option("--all", "include_invalid", is_flag=True, help="Include invalidated memories.")
-@click.option("--since", metavar="DATE", help="From this moment (ISO date, 'yesterday', ...).")
-@click.option("--until", metavar="DATE", help="Up to this moment (a bare day is included).")
+@click.option(
+    "--since", metavar="DATE", help="From this moment (2024-05-08, 'yesterday', 'last Monday')."
+)
+@click.option(
+    "--until", metavar="DATE", help="Up to this moment (a day, 'last week', 'May 2024': all of it)."
+)
 @click.option("--limit", "-n", type=click.IntRange(1, 100_000), default=50, show_default=True)
 @click.option("--offset", type=click.IntRange(0), default=0)
 @json_option
@@ -264,23 +268,57 @@ def restore(session: Any, memory_id: str) -> None:
 
 
 @click.command()
-@click.argument("memory_id")
+@click.argument("memory_ids", nargs=-1, required=True, metavar="ID...")
+@click.option(
+    "--cascade/--keep-derived",
+    default=True,
+    show_default=True,
+    help="Also forget what was made only from these memories, or keep it without the "
+    "forgotten source.",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would be forgotten; change nothing.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@json_option
 @pass_session
-def forget(session: Any, memory_id: str, yes: bool) -> None:
-    """Purge a memory for good: record, history and index entries. Cannot be undone."""
+def forget(
+    session: Any,
+    memory_ids: tuple[str, ...],
+    cascade: bool,
+    dry_run: bool,
+    yes: bool,
+    as_json: bool,
+) -> None:
+    """Purge memories for good: record, history and index entries, and what the memory agents
+    made only from them. Memories with another source stay and lose this one. Cannot be undone.
+
+    \b
+    Examples:
+      memloci forget 3f9k2m1q --dry-run        what would go, nothing changes
+      memloci forget 3f9k2m1q                  shows that, asks, forgets
+      memloci forget 3f9k2m1q --keep-derived   keep the memories made from it
+    """
     memloci = session.open()
-    memory = memloci.get(memory_id)
+    preview = memloci.forget_preview(list(memory_ids), cascade=cascade)
+    if dry_run:
+        if as_json:
+            render.emit_json(preview.to_dict())
+        else:
+            render.forget_plan(preview)
+        return
     if not yes:
         if not sys.stdin.isatty():
-            raise InvalidInput("Forgetting cannot be undone: add --yes to confirm.")
-        click.confirm(
-            f"Forget {memory.type.value} {memory.id} ({memory.title}) for good?",
-            abort=True,
-            err=True,
-        )
-    memloci.forget(memory.id)
-    click.echo(f"Forgot {memory.id}.")
+            raise InvalidInput(
+                "Forgetting cannot be undone: add --yes to confirm (--dry-run shows what goes)."
+            )
+        render.forget_plan(preview)
+        click.confirm("Forget these for good?", abort=True, err=True)
+    done = memloci.forget(list(memory_ids), cascade=cascade)
+    if as_json:
+        render.emit_json(done.to_dict())
+    elif len(done.purged) == 1 and not done.kept:
+        click.echo(f"Forgot {done.purged_ids[0]}.")
+    else:
+        render.forget_plan(done)
 
 
 @click.command()
@@ -328,8 +366,6 @@ def search(
     "in May 2023" narrow it to that period)."""
     start, end = bounds(since, until)
     if queries_file:  # many queries, one process (issue 3)
-        from app.cli.retrieval_cmds import search_many
-
         if query:
             raise InvalidInput("Give either QUERY or --queries FILE, not both.")
         options = {"types": types or None, "since": start, "until": end}
@@ -353,3 +389,27 @@ def search(
 
 
 COMMANDS = [add, list_, show, update, invalidate, restore, forget, history, search]
+
+
+def search_many(memloci: Any, path: str, limit: int | None, options: dict[str, Any]) -> None:
+    """One JSON line per query of the file (one query per line, blank lines skipped)."""
+    source = Path(path)
+    try:
+        lines = source.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as error:
+        raise InvalidInput(f"{path} is not valid UTF-8 text (byte {error.start}).") from None
+    except OSError as error:
+        raise InvalidInput(f"Cannot read {path}: {error.strerror}.") from None
+    for line in lines:
+        query = line.strip()
+        if query.startswith("{"):  # JSON lines with a "query" key are read too
+            try:
+                query = str(json.loads(query).get("query") or "").strip()
+            except (json.JSONDecodeError, AttributeError):
+                pass
+        if not query:
+            continue
+        hits = memloci.search(query, limit=limit, **options)
+        click.echo(
+            json.dumps({"query": query, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False)
+        )

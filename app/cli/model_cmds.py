@@ -11,45 +11,68 @@ import click
 from app.cli import pass_session, render
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+role_option = click.option(
+    "--role",
+    type=click.Choice(["chat", "agents"]),
+    default="chat",
+    show_default=True,
+    help="Which model to set: the one that answers you, or the memory agents' own.",
+)
+
+
+FIRST = ("backend", "name", "location", "context_tokens", "loaded")
 
 
 def _show(info: dict[str, Any]) -> None:
-    for key in ("backend", "name", "location", "context_tokens", "loaded"):
+    for key in FIRST:
         if key in info:
             click.echo(f"  {key:<16}{info[key]}")
     for key, value in info.items():
-        if key not in ("backend", "name", "location", "context_tokens", "loaded"):
+        if key not in (*FIRST, "role", "shared"):
             click.echo(f"  {key:<16}{value}")
+
+
+def _role_line(role: str) -> str:
+    return "Chat answers" if role == "chat" else "Memory agents"
 
 
 @click.group()
 def model() -> None:
-    """Choose the language model: the bundled one, a GGUF file, or a model server."""
+    """Choose, download and find language models: the bundled one, a GGUF file, a model
+    server; one for chat answers and (optionally) another for the memory agents."""
 
 
 @model.command(name="show")
 @json_option
 @pass_session
 def model_show(session: Any, as_json: bool) -> None:
-    """The model in use (does not load it)."""
-    info = session.open().model_info()
+    """The models in use for chat and for the memory agents (does not load them)."""
+    memloci = session.open()
+    info, agents = memloci.model_info(), memloci.model_info("agents")
     if as_json:
-        render.emit_json(info)
+        render.emit_json({**info, "agents": agents})
+        return
+    click.secho(_role_line("chat"), bold=True)
+    _show(info)
+    click.secho(_role_line("agents"), bold=True)
+    if agents.get("shared"):
+        click.echo("  the same model as chat (`memloci model use NAME --role agents` to change)")
     else:
-        _show(info)
+        _show(agents)
 
 
 @model.command(name="use")
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path")
+@role_option
 @json_option
 @pass_session
-def model_use(session: Any, path: str, as_json: bool) -> None:
-    """Use the GGUF model file PATH (llama.cpp format, with its own chat template)."""
-    info = session.open().use_model("gguf", path=path)
+def model_use(session: Any, path: str, role: str, as_json: bool) -> None:
+    """Use a GGUF model: a file PATH, or the name of a downloaded model (`memloci model list`)."""
+    info = session.open().use_model("gguf", path=path, role=role)
     if as_json:
         render.emit_json(info)
     else:
-        click.echo(f"Using {info.get('location')}; it loads on the first question.")
+        click.echo(f"{_role_line(role)}: {info.get('location')}; it loads when first needed.")
 
 
 @model.command(name="endpoint")
@@ -62,10 +85,17 @@ def model_use(session: Any, path: str, as_json: bool) -> None:
     help="Ask for an API key (kept in the encrypted database, not in settings).",
 )
 @click.option("--no-check", is_flag=True, help="Do not try to reach the server now.")
+@role_option
 @json_option
 @pass_session
 def model_endpoint(
-    session: Any, url: str, model_name: str | None, ask_key: bool, no_check: bool, as_json: bool
+    session: Any,
+    url: str,
+    model_name: str | None,
+    ask_key: bool,
+    no_check: bool,
+    role: str,
+    as_json: bool,
 ) -> None:
     """Use an OpenAI-compatible server at URL (llama.cpp's server, Ollama, vLLM, LM Studio).
 
@@ -83,11 +113,13 @@ def model_endpoint(
         else:
             key = sys.stdin.readline().strip()
     memloci = session.open()
-    info = memloci.use_model("endpoint", endpoint=url, model_name=model_name, api_key=key)
+    info = memloci.use_model(
+        "endpoint", endpoint=url, model_name=model_name, api_key=key, role=role
+    )
     reachable = None
     if not no_check:
         try:
-            names = memloci.services.llm.get().models()
+            names = memloci.endpoint_models(role)
             reachable = True
             info["models"] = names[:20]
         except Exception as error:  # saved anyway; say what is wrong
@@ -96,7 +128,7 @@ def model_endpoint(
     if as_json:
         render.emit_json(info)
         return
-    click.echo(f"Using the model server at {normalise_base(url)}.")
+    click.echo(f"{_role_line(role)}: the model server at {normalise_base(url)}.")
     if not is_loopback(url):
         click.secho(
             "Note: memory text goes to this server whenever Memloci answers or organises "
@@ -110,33 +142,47 @@ def model_endpoint(
 
 
 @model.command(name="bundled")
+@role_option
 @json_option
 @pass_session
-def model_bundled(session: Any, as_json: bool) -> None:
+def model_bundled(session: Any, role: str, as_json: bool) -> None:
     """Go back to the bundled SmolLM2-135M-Instruct (no download, small and fast, weak)."""
-    info = session.open().use_model("bundled")
+    info = session.open().use_model("bundled", role=role)
     if as_json:
         render.emit_json(info)
     else:
-        click.echo(f"Using the bundled model {info.get('name')}.")
+        click.echo(f"{_role_line(role)}: the bundled model {info.get('name')}.")
+
+
+@model.command(name="same")
+@json_option
+@pass_session
+def model_same(session: Any, as_json: bool) -> None:
+    """The memory agents use the chat model (one model in memory; the default)."""
+    info = session.open().use_model("same", role="agents")
+    if as_json:
+        render.emit_json(info)
+    else:
+        click.echo(f"Memory agents: the chat model ({info.get('name')}).")
 
 
 @model.command(name="test")
+@role_option
 @json_option
 @pass_session
-def model_test(session: Any, as_json: bool) -> None:
+def model_test(session: Any, role: str, as_json: bool) -> None:
     """Load the model and generate a few tokens: checks it works and how fast."""
     from app.llm.base import GenerationOptions
 
     memloci = session.open()
-    runtime = memloci.services.llm
     started = time.perf_counter()
-    completion = runtime.get().complete(
+    completion = memloci.complete(
         [{"role": "user", "content": "Say hello in one short sentence."}],
         GenerationOptions(max_tokens=32, temperature=0.0),
+        role=role,
     )
     result = {
-        **memloci.model_info(),
+        **memloci.model_info(role),
         "reply": completion.text.strip(),
         "seconds": round(time.perf_counter() - started, 3),
         "tokens_per_second": round(completion.tokens_per_second, 1),

@@ -114,3 +114,41 @@ def history(entries: Sequence[HistoryEntry]) -> None:
                     f"      {key}: {clip(str(old.get(key)), 60)!r} -> "
                     f"{clip(str(new.get(key)), 60)!r}"
                 )
+
+
+def _counted(n: int, what: str, many: str | None = None) -> str:
+    return f"{n} {what if n == 1 else (many or what + 's')}"
+
+
+def forget_plan(plan: Any) -> None:
+    """What a forget removes and changes (`ForgetPlan`), as a preview or as what was done."""
+    verb = ("Forgot", "Kept") if plan.done else ("Would forget", "Would keep")
+    purged = [*((i, "asked") for i in plan.requested), *((i, "derived") for i in plan.derived)]
+    by_type = ", ".join(f"{t} {n}" for t, n in plan.counts_by_type().items())
+    click.echo(f"{verb[0]} {_counted(len(purged), 'memory', 'memories')} ({by_type}):")
+    table(
+        [(i.id[:8], i.type.value, why, i.text or i.title) for i, why in purged],
+        ("ID", "TYPE", "WHY", "TEXT"),
+    )
+    if plan.kept:
+        how = (
+            "that also came from elsewhere, without the forgotten source"
+            if plan.cascade
+            else "made from it, without the forgotten source (--keep-derived)"
+        )
+        click.echo(f"{verb[1]} {_counted(len(plan.kept), 'memory', 'memories')} {how}:")
+        rows = []
+        for item in plan.kept:
+            note = item.text or item.title
+            if item.lines_removed:
+                lines = "; ".join(item.lines_removed)
+                note = f"{_counted(len(item.lines_removed), 'line')} removed: {lines}"
+            rows.append((item.id[:8], item.type.value, note))
+        table(rows, ("ID", "TYPE", "CHANGE"))
+    extras = []
+    if plan.queue_items:
+        extras.append(_counted(plan.queue_items, "item") + " waiting for the memory agents")
+    if plan.frames:
+        extras.append(_counted(plan.frames, "retained screen frame"))
+    if extras:
+        click.echo("Also: " + "; ".join(extras) + ".")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -91,30 +90,6 @@ def embedder_sync(session: Any) -> None:
     """Embed every memory still waiting for a vector, now."""
     count = session.open().index_sync(progress=Progress("Indexing for search by meaning"))
     click.echo(f"Embedded {count:,} memories.")
-
-
-def search_many(memloci: Any, path: str, limit: int | None, options: dict[str, Any]) -> None:
-    """One JSON line per query of the file (one query per line, blank lines skipped)."""
-    source = Path(path)
-    try:
-        lines = source.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError as error:
-        raise InvalidInput(f"{path} is not valid UTF-8 text (byte {error.start}).") from None
-    except OSError as error:
-        raise InvalidInput(f"Cannot read {path}: {error.strerror}.") from None
-    for line in lines:
-        query = line.strip()
-        if query.startswith("{"):  # JSON lines with a "query" key are read too
-            try:
-                query = str(json.loads(query).get("query") or "").strip()
-            except (json.JSONDecodeError, AttributeError):
-                pass
-        if not query:
-            continue
-        hits = memloci.search(query, limit=limit, **options)
-        click.echo(
-            json.dumps({"query": query, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False)
-        )
 
 
 COMMANDS = [embedder]

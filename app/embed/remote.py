@@ -4,15 +4,13 @@ remote host; the default embedder is local."""
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from typing import Any
 
+from app import http
 from app.embed.base import EmbedderUnavailable, clean, normalise
 
 log = logging.getLogger(__name__)
@@ -45,6 +43,7 @@ class EndpointEmbedder:
         self._batch_size = max(1, batch_size)
         self._dimension: int | None = None
         self._lock = threading.Lock()
+        self._client: Any = None  # httpx.Client, made on the first request
 
     @property
     def name(self) -> str:
@@ -62,31 +61,28 @@ class EndpointEmbedder:
         return self._dimension
 
     def _post(self, texts: list[str]) -> list[list[float]]:
+        import httpx
+
         body: dict[str, Any] = {"input": texts, "encoding_format": "float"}
         if self.model:
             body["model"] = self.model
-        request = urllib.request.Request(
-            self.url + "/embeddings",
-            data=json.dumps(body).encode("utf-8"),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        if self._api_key:
-            request.add_header("Authorization", f"Bearer {self._api_key}")
+        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+        if self._client is None:
+            self._client = http.client(for_url=self.url, timeout_s=self._timeout, headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as response:
-                payload = json.loads(response.read().decode("utf-8"))
-        except urllib.error.HTTPError as error:
+            response = self._client.post(self.url + "/embeddings", json=body)
+        except httpx.HTTPError as error:
             raise EmbedderUnavailable(
-                f"The embedding endpoint {self.url} answered HTTP {error.code}; check the URL, "
-                "the model name and the API key."
+                f"The embedding endpoint {self.url} cannot be reached ({error.__class__.__name__})."
             ) from None
-        except (urllib.error.URLError, TimeoutError, OSError) as error:
-            reason = getattr(error, "reason", error)
+        if response.status_code >= 400:
             raise EmbedderUnavailable(
-                f"The embedding endpoint {self.url} cannot be reached ({reason})."
-            ) from None
-        except (json.JSONDecodeError, UnicodeDecodeError):
+                f"The embedding endpoint {self.url} answered HTTP {response.status_code}; check "
+                "the URL, the model name and the API key."
+            )
+        try:
+            payload = response.json()
+        except ValueError:
             raise EmbedderUnavailable(
                 f"The embedding endpoint {self.url} did not answer with JSON."
             ) from None
@@ -121,7 +117,9 @@ class EndpointEmbedder:
         return normalise(np.asarray(rows, dtype=np.float32))
 
     def close(self) -> None:
-        return None
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
 
 def api_key_from_env(name: str | None) -> str | None:

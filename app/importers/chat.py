@@ -8,7 +8,6 @@ Re-importing a message id that is already stored adds nothing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -18,10 +17,9 @@ from app.domain import MemoryType, Source, to_iso
 from app.importers import ChatMessage, Format, ImportResult, read_messages
 from app.memory import kind_of
 from app.memory.episodic import DETAILS_LIMIT
-from app.search.context import CONTEXT_MESSAGES, load_docs, write_contexts
 from app.security.redact import redact
-from app.store.memories import MemoryRepository
 from app.store.queue import WorkQueue
+from app.store.writer import Initiator, Writer
 
 Progress = Callable[[int, int], None]
 QUEUE_KIND = "chat"
@@ -80,51 +78,8 @@ def already_imported(conn: Any, ids: Sequence[str]) -> dict[str, list[str]]:
     return found
 
 
-def restore_threads(
-    conn: Any, messages: Sequence[ChatMessage], records: dict[str, list[str]]
-) -> list[str]:
-    """Records that lost their place in the conversation (restored from a backup, which
-    carries memories but not this index) get it back from the file. Returns their ids."""
-    restored: list[str] = []
-    for message in messages:
-        for memory_id in records.get(message.id, ()):
-            cursor = conn.execute(
-                "INSERT OR IGNORE INTO memory_threads (memory_id, thread, at, pos) "
-                "SELECT id, ?, ?, seq FROM memories WHERE id = ?",
-                (message.conversation, to_iso(message.timestamp), memory_id),
-            )
-            if cursor.rowcount:
-                restored.append(memory_id)
-    if restored:
-        conn.executemany(
-            "INSERT OR IGNORE INTO search_dirty (memory_id) VALUES (?)", [(i,) for i in restored]
-        )
-    return restored
-
-
-def refresh_successors(conn: Any, new_ids: Sequence[str], threads: set[str]) -> None:
-    """Older messages that now follow a new one: fresh context, and a new vector later."""
-    created = set(new_ids)
-    affected: set[str] = set()
-    for memory_id in new_ids:
-        rows = conn.execute(
-            "SELECT s.memory_id FROM memory_threads t JOIN memory_threads s "
-            "ON s.thread = t.thread AND (s.at > t.at OR (s.at = t.at AND s.pos > t.pos)) "
-            "WHERE t.memory_id = ? AND t.thread IN (SELECT value FROM json_each(?)) "
-            f"ORDER BY s.at, s.pos LIMIT {CONTEXT_MESSAGES}",
-            (memory_id, json.dumps(sorted(threads))),
-        ).fetchall()
-        affected.update(r[0] for r in rows if r[0] not in created)
-    if affected:
-        ordered = sorted(affected)
-        write_contexts(conn, load_docs(conn, ordered))
-        conn.executemany(
-            "INSERT OR IGNORE INTO search_dirty (memory_id) VALUES (?)", [(i,) for i in ordered]
-        )
-
-
 def import_messages(
-    repo: MemoryRepository,
+    writer: Writer,
     queue: WorkQueue,
     messages: Sequence[ChatMessage],
     *,
@@ -135,22 +90,19 @@ def import_messages(
     result = ImportResult(path=path, messages=len(messages))
     kind = kind_of(MemoryType.EPISODIC)
     messages = [without_secrets(m) for m in messages]
-    with repo.db.write() as db:
-        conn = db.conn
-        done = already_imported(conn, [m.id for m in messages])
+    with writer.batch(Initiator.IMPORT) as batch:
+        done = already_imported(batch.db.conn, [m.id for m in messages])
         new = [m for m in messages if m.id not in done]
         result.skipped = len(messages) - len(new)
-        repaired = restore_threads(conn, [m for m in messages if m.id in done], done)
+        # Records that lost their place in the conversation (restored from a backup, which
+        # carries memories but not this index) get it back from the file.
+        for message in messages:
+            for memory_id in done.get(message.id, ()):
+                batch.thread(memory_id, message.conversation, message.timestamp, resume=False)
         conversations = {m.conversation for m in new}
         result.conversations = len(conversations)
         # Conversations that already have messages: those after a new one get a new context.
-        resumed = {
-            c
-            for c in conversations
-            if conn.execute(
-                "SELECT 1 FROM memory_threads WHERE thread = ? LIMIT 1", (c,)
-            ).fetchone()
-        }
+        resumed = {c for c in conversations if batch.has_thread(c)}
         for number, message in enumerate(new, 1):
             first_id = None
             pieces = split_long(body_of(message))
@@ -164,7 +116,7 @@ def import_messages(
                         "actor": message.speaker,
                     },
                 )
-                memory = repo.insert(
+                memory = batch.insert(
                     MemoryType.EPISODIC,
                     fields,
                     sources=[Source("chat", message.id)],
@@ -176,10 +128,11 @@ def import_messages(
                     if len(pieces) > 1
                     else "chat import",
                 )
-                conn.execute(
-                    "INSERT INTO memory_threads (memory_id, thread, at, pos) "
-                    "SELECT id, ?, ?, seq FROM memories WHERE id = ?",
-                    (message.conversation, to_iso(message.timestamp), memory.id),
+                batch.thread(
+                    memory.id,
+                    message.conversation,
+                    message.timestamp,
+                    resume=message.conversation in resumed,
                 )
                 result.memory_ids.append(memory.id)
                 first_id = first_id or memory.id
@@ -196,23 +149,19 @@ def import_messages(
                         "attachments": list(message.attachments),
                     },
                     ref=message.id,
-                    db=db,
+                    db=batch.db,
                 )
                 result.queued += 1
             result.imported += 1
             if progress is not None and (number % 250 == 0 or number == len(new)):
                 progress(number, len(new))
-        # Each new message is indexed with the messages before it, in this same transaction.
-        touched = [*result.memory_ids, *repaired]
-        for start in range(0, len(touched), 1_000):
-            write_contexts(conn, load_docs(conn, touched[start : start + 1_000]))
-        if resumed:
-            refresh_successors(conn, result.memory_ids, resumed)
+        # The writer indexes each threaded record with the messages before it, in this same
+        # transaction, before it commits.
     return result
 
 
 def import_chat_file(
-    repo: MemoryRepository,
+    writer: Writer,
     queue: WorkQueue,
     path: Path,
     *,
@@ -222,4 +171,6 @@ def import_chat_file(
 ) -> ImportResult:
     """Read and validate the whole file first, then store it (nothing is stored on error)."""
     messages = read_messages(path, fmt)
-    return import_messages(repo, queue, messages, path=str(path), agents=agents, progress=progress)
+    return import_messages(
+        writer, queue, messages, path=str(path), agents=agents, progress=progress
+    )

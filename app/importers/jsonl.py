@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from app.importers import (
+from app.importers.base import (
     CONVERSATION_LIMIT,
     ID_LIMIT,
     NAME_LIMIT,

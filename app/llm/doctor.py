@@ -5,27 +5,35 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from app.doctor import FAIL, OK, WARN, Check
+from app.checks import FAIL, OK, WARN, Check, register
+from app.errors import MemlociError, ModelUnavailable
+from app.llm.bundled import bundled_model_path
+from app.llm.cpu import ENV, extra_buffers_allowed
 from app.paths import Paths
+from app.settings import Settings
 
 
+@register(order=80)
 def checks(paths: Paths) -> list[Check]:
-    from app.errors import MemlociError
-    from app.settings import Settings
-
+    """The language model the settings choose (issue 4)."""
     try:
-        settings = Settings.load(paths.settings_file).model
+        everything = Settings.load(paths.settings_file)
     except MemlociError:
         return []  # the settings check reports it
+    settings, agents = everything.model, everything.agents_model
     found = _choice(settings)
-    if settings.backend != "endpoint":  # llama.cpp runs here
+    if agents.backend != "same":  # the agents' own model (issue 18)
+        found += [
+            Check("model:agents", c.status, f"memory agents: {c.detail}", c.fix)
+            for c in _choice(agents)
+        ]
+    local = settings.backend != "endpoint" or agents.backend in ("bundled", "gguf")
+    if local:  # llama.cpp runs here
         found.append(_cpu())
     return found
 
 
 def _cpu() -> Check:
-    from app.llm.cpu import ENV, extra_buffers_allowed
-
     if extra_buffers_allowed():
         return Check("model:cpu", OK, "llama.cpp uses this CPU's weight repacking")
     return Check(
@@ -37,10 +45,8 @@ def _cpu() -> Check:
 
 
 def _choice(settings: Any) -> list[Check]:
-    from app.errors import ModelUnavailable
-
     if settings.backend == "endpoint":
-        from app.llm.remote import is_loopback
+        from app.llm.remote import is_loopback  # the HTTP client, only for an endpoint
 
         if not settings.endpoint:
             return [
@@ -64,7 +70,7 @@ def _choice(settings: Any) -> list[Check]:
             )
         ]
     if settings.backend == "gguf":
-        from app.llm.local import check_gguf
+        from app.llm.local import check_gguf  # llama.cpp glue, only for a GGUF choice
 
         path = Path(settings.path).expanduser()
         try:
@@ -73,8 +79,7 @@ def _choice(settings: Any) -> list[Check]:
             return [Check("model:choice", FAIL, str(error), "Run `memloci model bundled`.")]
         size = path.stat().st_size / 1e6
         return [Check("model:choice", OK, f"GGUF file {path} ({size:.0f} MB)")]
-    from app.llm.bundled import bundled_model_path
-    from app.llm.local import check_gguf
+    from app.llm.local import check_gguf  # llama.cpp glue, only for a GGUF choice
 
     bundled = bundled_model_path()
     if bundled is not None:

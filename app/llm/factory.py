@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import ModelUnavailable
-from app.llm.base import ChatModel
+from app.llm.base import ChatModel, ModelInfo, approx_tokens
 from app.llm.bundled import bundled_model_path
-from app.settings import ModelSettings
+from app.llm.local import LlamaCppModel, default_threads
+from app.settings import AgentModelSettings, ModelChoice
 
 API_KEY_META = "llm.api_key"
+AGENTS_API_KEY_META = "llm.agents_api_key"  # the agents' own endpoint, when it has one
 BUNDLED_NAME = "SmolLM2-135M-Instruct (Q4_1, bundled)"
 
 
@@ -32,8 +34,6 @@ class UnavailableModel:
         return 2048
 
     def info(self) -> Any:
-        from app.llm.base import ModelInfo
-
         return ModelInfo(
             self._backend, "unavailable", self._location, 2048, False, {"error": self.reason}
         )
@@ -42,24 +42,38 @@ class UnavailableModel:
         raise ModelUnavailable(self.reason)
 
     def count_tokens(self, text: str) -> int:
-        from app.llm.base import approx_tokens
-
         return approx_tokens(text)
 
     def close(self) -> None:
         return None
 
 
-def build_model(settings: ModelSettings, api_key: str | None = None) -> ChatModel:
-    """A `ChatModel` for the settings. Cheap: files are checked, nothing is loaded."""
-    from app.llm.local import LlamaCppModel
+def background_threads() -> int:
+    """The agents' model leaves half the cores to the person (at least one thread)."""
 
-    if settings.backend == "endpoint":
+    return max(1, default_threads() // 2)
+
+
+def build_model(settings: ModelChoice, api_key: str | None = None) -> ChatModel:
+    """A `ChatModel` for the settings (the chat model's, or the agents' own: fewer threads,
+    lower priority). Cheap: files are checked, nothing is loaded."""
+
+    agents = isinstance(settings, AgentModelSettings)
+    if isinstance(settings, AgentModelSettings) and settings.backend == "same":
+        raise ValueError("the agents share the chat model; build that one")
+    role = "agents" if agents else "chat"
+    nice = settings.nice if isinstance(settings, AgentModelSettings) else 0
+    threads = settings.threads or (background_threads() if agents else 0)
+    backend = getattr(settings, "backend", "bundled")
+    if backend == "endpoint":
         if not settings.endpoint:
             return UnavailableModel(
-                "No model endpoint is set; run `memloci model endpoint URL`.", "endpoint", ""
+                "No model endpoint is set; run `memloci model endpoint URL`"
+                + (" --role agents." if agents else "."),
+                "endpoint",
+                "",
             )
-        from app.llm.remote import OpenAICompatModel
+        from app.llm.remote import OpenAICompatModel  # the HTTP client: only for an endpoint
 
         return OpenAICompatModel(
             settings.endpoint,
@@ -69,14 +83,16 @@ def build_model(settings: ModelSettings, api_key: str | None = None) -> ChatMode
             timeout_s=settings.timeout_s,
             structured_output=settings.structured_output,
         )
-    if settings.backend == "gguf":
+    if backend == "gguf":
         path = Path(settings.path).expanduser()
         return LlamaCppModel(
             path,
             backend="gguf",
             context_tokens=settings.context_tokens,
-            threads=settings.threads,
+            threads=threads,
             gpu_layers=settings.gpu_layers,
+            nice=nice,
+            role=role,
         )
     bundled = bundled_model_path()
     if bundled is None:
@@ -91,8 +107,10 @@ def build_model(settings: ModelSettings, api_key: str | None = None) -> ChatMode
         name=BUNDLED_NAME,
         backend="bundled",
         context_tokens=settings.context_tokens,
-        threads=settings.threads,
+        threads=threads,
         gpu_layers=settings.gpu_layers,
+        nice=nice,
+        role=role,
     )
 
 
@@ -104,7 +122,7 @@ class ModelRuntime:
 
     def __init__(
         self,
-        settings: ModelSettings,
+        settings: ModelChoice,
         api_key: Any = None,
         builder: Any = build_model,
     ) -> None:
@@ -117,7 +135,7 @@ class ModelRuntime:
         self._lock = threading.Lock()
 
     @property
-    def settings(self) -> ModelSettings:
+    def settings(self) -> ModelChoice:
         return self._settings
 
     def get(self) -> ChatModel:
@@ -129,7 +147,7 @@ class ModelRuntime:
     def loaded(self) -> ChatModel | None:
         return self._model
 
-    def configure(self, settings: ModelSettings) -> None:
+    def configure(self, settings: ModelChoice) -> None:
         """Use other settings from the next call on; the old model is closed."""
         with self._lock:
             old, self._model = self._model, None

@@ -20,6 +20,7 @@ from typing import Any
 
 from app.errors import ModelUnavailable
 from app.llm.base import Completion, GenerationOptions, Message, ModelInfo, TokenCallback
+from app.llm.priority import lower_thread_priority
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,8 @@ class LlamaCppModel:
         context_tokens: int = 2048,
         threads: int = 0,
         gpu_layers: int = 0,
+        nice: int = 0,
+        role: str = "chat",
     ) -> None:
         self.path = Path(path)
         self.name = name or self.path.stem
@@ -80,7 +83,19 @@ class LlamaCppModel:
         self._n_ctx = context_tokens
         self._threads = threads or default_threads()
         self._gpu_layers = gpu_layers
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="memloci-llm")
+        self._nice = nice
+        self.role = role
+        # A low-priority model (the agents') lowers its worker thread, from which llama.cpp's
+        # compute threads are started and inherit the priority (app.llm.priority).
+
+        def lower() -> None:
+            lower_thread_priority(nice)
+
+        self._executor = ThreadPoolExecutor(
+            max_workers=1,
+            thread_name_prefix="memloci-llm" if role == "chat" else f"memloci-llm-{role}",
+            initializer=lower if nice else None,
+        )
         self._llama: Any = None  # touched only on the worker thread
         self._grammars: OrderedDict[str, Any] = OrderedDict()
         self._closed = False
@@ -164,6 +179,8 @@ class LlamaCppModel:
                 "file_bytes": size,
                 "threads": self._threads,
                 "gpu_layers": self._gpu_layers,
+                "nice": self._nice,
+                "role": self.role,
                 "load_seconds": round(self._load_seconds, 3),
             },
         )

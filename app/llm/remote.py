@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from app import http
 from app.errors import ModelUnavailable
 from app.llm.base import (
     Completion,
@@ -29,7 +30,8 @@ from app.llm.base import (
 
 log = logging.getLogger(__name__)
 
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+LOOPBACK_HOSTS = http.LOOPBACK_HOSTS
+is_loopback = http.is_loopback
 
 
 def normalise_base(url: str) -> str:
@@ -47,10 +49,6 @@ def normalise_base(url: str) -> str:
     return url
 
 
-def is_loopback(url: str) -> bool:
-    return (urlsplit(url).hostname or "") in LOOPBACK_HOSTS
-
-
 class OpenAICompatModel:
     """`ChatModel` over HTTP. One request at a time (a lock), like the local worker."""
 
@@ -64,8 +62,6 @@ class OpenAICompatModel:
         timeout_s: float = 120.0,
         structured_output: str = "auto",
     ) -> None:
-        import httpx
-
         self.base_url = normalise_base(base_url)
         self._model = model
         self._n_ctx = context_tokens
@@ -73,11 +69,7 @@ class OpenAICompatModel:
         headers = {"Accept": "text/event-stream, application/json"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
-        self._client = httpx.Client(
-            base_url=self.base_url,
-            headers=headers,
-            timeout=httpx.Timeout(timeout_s, connect=min(10.0, timeout_s)),
-        )
+        self._client = http.client(base_url=self.base_url, headers=headers, timeout_s=timeout_s)
         self._timeout = timeout_s
         self._lock = threading.Lock()
 

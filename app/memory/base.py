@@ -6,6 +6,7 @@ fields, limits and rendering. Storage is shared; behaviour is per type.
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -79,7 +80,7 @@ class MemoryKind:
     """Behaviour of one memory type."""
 
     type: ClassVar[MemoryType]
-    model: ClassVar[type[Fields]]
+    model: ClassVar[builtins.type[Fields]]
     primary: ClassVar[str]  # the field that a bare TEXT argument fills
     description: ClassVar[str]
 

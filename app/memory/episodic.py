@@ -11,6 +11,17 @@ from app.domain import MemoryType, from_iso, to_iso, utcnow
 from app.memory.base import SUMMARY_LIMIT, Fields, MemoryKind, shorten, spill_summary
 
 DETAILS_LIMIT = 20_000
+DAY_SUMMARY = "day_summary"
+
+
+def day_line(fields: dict[str, Any]) -> str:
+    """An event's entry in its day summary's details: consolidation writes it, and forgetting
+    the event takes it out again, so both must agree on it."""
+    moment = fields["occurred_at"]
+    moment = from_iso(moment) if isinstance(moment, str) else moment
+    return f"{moment.astimezone():%H:%M} {fields.get('actor', '?')}: " + shorten(
+        str(fields.get("summary", "")), 160
+    )
 
 
 class EpisodicFields(Fields):
@@ -24,7 +35,7 @@ class EpisodicFields(Fields):
     @classmethod
     def _parse_time(cls, value: Any) -> Any:
         if isinstance(value, str):
-            from app.timeparse import parse_moment
+            from app.timewords import parse_moment
 
             return parse_moment(value)
         return value

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from app.agents.dates import DateMention
 from app.reading import lexicon as lx
 from app.reading.contacts import Contact
 from app.reading.model import Entity, Fact, Message, PersonContext, Reading, Span
 from app.reading.parse import Parse
 from app.reading.segment import Clause, Sentence, Token
+from app.timewords import DateMention
 
 SELF = "self"  # the person the memories are about
 

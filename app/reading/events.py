@@ -5,7 +5,7 @@ someone; "every Sunday", "on weekdays", opening hours and habits recur. What is 
 event when its verb is past ("we took the dog to the beach last Sunday"), or a plan when it
 looks ahead ("are you coming on Wednesday?", "her wedding is on 20 June"). A weekday is
 resolved by that tense: "on Friday" is the last Friday in a past clause and the next one in a
-plan, which `app.agents.dates` (resolving without the clause) cannot know.
+plan, which a date resolved without its clause cannot know.
 """
 
 from __future__ import annotations
@@ -13,12 +13,16 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from app.agents.dates import MONTHS, WEEKDAYS, DateMention
 from app.reading import lexicon as lx
 from app.reading.context import Read
 from app.reading.model import Event
 from app.reading.parse import Parse
 from app.reading.segment import Clause
+from app.timewords import DateMention
+from app.timewords.vocab import ENGLISH
+
+MONTHS = ENGLISH.months
+WEEKDAYS = ENGLISH.weekdays
 
 _WEEKDAY = re.compile(r"(?i)\b(" + "|".join(WEEKDAYS) + r")\b")
 _RELATIVE = re.compile(r"(?i)\b(last|next|this|past)\b")

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from app.agents.dates import find_dates
 from app.reading import lexicon as lx
 from app.reading.choice import KIND_OPTIONS, KIND_QUESTION, Chooser
 from app.reading.contacts import find_contacts
@@ -45,8 +44,9 @@ from app.reading.selfacts import (
 )
 from app.reading.stale import settle
 from app.security.redact import PLACEHOLDER, redact
+from app.timewords import find_dates
 
-_INJECTION = re.compile(
+INJECTION = re.compile(
     r"(?i)\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,40}\b(?:instructions?|rules?|prompts?"
     r"|safety|guidelines|directives?)\b|\bsystem\s+prompt\b|\bnew\s+rule\b|\byou\s+must\b[^.!?\n]"
     r"{0,60}\b(?:memory|memories|vault|store|save|copy)\b|\b(?:write|store|save|copy|put)\b"
@@ -80,7 +80,7 @@ def read(
 def prepare(state: State, message: Message) -> Read | None:
     """Scrub, check, tokenise and parse one message (None when it is skipped whole)."""
     text = redact(message.text).text
-    if _INJECTION.search(text):
+    if INJECTION.search(text):
         state.reading.skipped.append(Span(message.id, 0, len(text), text))
         return None
     self_mode = state.person.is_person(message.speaker)

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 def build_retriever(
     paths: Paths, settings: Settings, repo: MemoryRepository, data_key: bytes
 ) -> HybridRetriever:
+    # Deferred: `app.settings` imports `app.search.config`, so importing this package must not
+    # pull in the retriever (which needs the settings) before the settings exist.
     from app.search.hybrid import HybridRetriever
     from app.security.keys import subkey
 
@@ -43,7 +45,7 @@ def build_indexer(
     retrieval = settings.retrieval
 
     def index_factory(fingerprint: str, dimension: int) -> VectorIndex:
-        from app.vectors.chroma import ChromaIndex
+        from app.vectors.chroma import ChromaIndex  # chromadb: only when the index opens
 
         if retrieval.chroma_url:
             env = retrieval.chroma_token_env

@@ -12,6 +12,7 @@ at once).
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -88,3 +89,33 @@ def load_docs(db: Any, memory_ids: Sequence[str]) -> list[Doc]:
 def write_contexts(db: Any, docs: Iterable[Doc]) -> None:
     """Store each doc's context in the full-text index (inside the caller's transaction)."""
     db.executemany("UPDATE search_docs SET ctx = ? WHERE rowid = ?", [(d.ctx, d.seq) for d in docs])
+
+
+def refresh_successors(db: Any, new_ids: Sequence[str], threads: set[str]) -> None:
+    """Older messages that now follow a new one: fresh context, and a new vector later."""
+    created = set(new_ids)
+    affected: set[str] = set()
+    for memory_id in new_ids:
+        rows = db.execute(
+            "SELECT s.memory_id FROM memory_threads t JOIN memory_threads s "
+            "ON s.thread = t.thread AND (s.at > t.at OR (s.at = t.at AND s.pos > t.pos)) "
+            "WHERE t.memory_id = ? AND t.thread IN (SELECT value FROM json_each(?)) "
+            f"ORDER BY s.at, s.pos LIMIT {CONTEXT_MESSAGES}",
+            (memory_id, json.dumps(sorted(threads))),
+        ).fetchall()
+        affected.update(r[0] for r in rows if r[0] not in created)
+    if affected:
+        ordered = sorted(affected)
+        write_contexts(db, load_docs(db, ordered))
+        db.executemany(
+            "INSERT OR IGNORE INTO search_dirty (memory_id) VALUES (?)", [(i,) for i in ordered]
+        )
+
+
+def index_threads(db: Any, memory_ids: Sequence[str], resumed: set[str]) -> None:
+    """Inside the writer's transaction: chat records just placed in their conversations are
+    indexed with the messages before them, and messages of `resumed` conversations that now
+    follow one of them get a fresh context."""
+    write_contexts(db, load_docs(db, memory_ids))
+    if resumed:
+        refresh_successors(db, memory_ids, resumed)

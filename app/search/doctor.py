@@ -7,9 +7,11 @@ import importlib.util
 import urllib.request
 from pathlib import Path
 
-from app.doctor import FAIL, OK, WARN, Check
+from app.checks import FAIL, OK, WARN, Check, register
 from app.errors import MemlociError
 from app.paths import Paths
+from app.settings import Settings
+from app.vectors.owner import OwnerLock
 
 
 def _folder_size(folder: Path) -> int:
@@ -36,7 +38,7 @@ def _embedder(paths: Paths, settings: object) -> Check:
         return Check("embedder", OK, f"{path.name} through llama.cpp")
     if chosen.kind == "endpoint":
         return Check("embedder", OK, f"endpoint {chosen.url} ({chosen.model or 'default model'})")
-    from app.embed.minilm import MiniLMEmbedder, model_dir
+    from app.embed.minilm import MiniLMEmbedder, model_dir  # onnxruntime's wrapper, on demand
 
     try:
         folder = model_dir()
@@ -69,8 +71,6 @@ def _index(paths: Paths, settings: object) -> Check:
                 "search works on full text meanwhile.",
             )
         return Check("vector index", OK, f"Chroma server at {retrieval.chroma_url}")
-    from app.vectors.owner import OwnerLock
-
     folder = paths.vectors
     size = f"{_folder_size(folder) / 1e6:.1f} MB" if folder.exists() else "not created yet"
     holder = OwnerLock(paths.data / "vectors.lock").holder()
@@ -78,9 +78,9 @@ def _index(paths: Paths, settings: object) -> Check:
     return Check("vector index", OK, f"local Chroma in {folder} ({size}){owner}")
 
 
+@register(order=70)
 def checks(paths: Paths) -> list[Check]:
-    from app.settings import Settings
-
+    """Search (issue 3): the embedder and the vector index."""
     try:
         settings = Settings.load(paths.settings_file)
     except MemlociError as error:

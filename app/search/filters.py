@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from app.domain import MemoryType, to_iso
-from app.search.timeexpr import TimeWindow
+from app.timewords import TimeWindow
 
 
 @dataclass(frozen=True)

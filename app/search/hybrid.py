@@ -24,13 +24,15 @@ from app.embed.base import EmbedderUnavailable
 from app.retrieval import SearchRequest
 from app.search import fusion
 from app.search.config import RetrievalSettings
+from app.search.context import index_threads
 from app.search.filters import Filters
 from app.search.indexer import Indexer, from_blobs
-from app.search.lexical import LexicalIndex, content_terms
+from app.search.lexical import LexicalIndex
 from app.search.snippets import snippet
-from app.search.timeexpr import parse_query
 from app.settings import Settings
+from app.store.fulltext import content_terms
 from app.store.memories import MemoryRepository
+from app.timewords import parse_query
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +90,9 @@ class HybridRetriever:
     def removed(self, memory_ids: Sequence[str]) -> None:
         self.indexer.purge_now()
 
+    def contexts(self, conn: Any, memory_ids: Sequence[str], resumed: set[str]) -> None:
+        index_threads(conn, memory_ids, resumed)
+
     def rebuild(self, progress: Any = None) -> int:
         from app.search.maintenance import rebuild
 
@@ -106,6 +111,16 @@ class HybridRetriever:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="memloci-search")
             return self._pool
+
+    def similarity(self, text: str, others: list[str]) -> list[float]:
+        """Cosines between `text` (embedded as a query) and `others`, by the embedder search
+        uses; no embedder, or nothing to compare: zeros. The answer composer ranks by this."""
+        embedder = self.indexer.embedder()
+        if embedder is None or not others:
+            return [0.0 for _ in others]
+        vectors = embedder.embed([self.query_prefix + text, *others])
+        query, rest = vectors[0], vectors[1:]
+        return [float(query @ vector) for vector in rest]
 
     # -- searching ------------------------------------------------------------------------------
     def search(self, request: SearchRequest, *, now: datetime | None = None) -> list[SearchHit]:
@@ -194,8 +209,8 @@ class HybridRetriever:
             title=memory.title,
         )
 
-    def _rows(self, sql: str, ids: list[str], params: Sequence[Any] = ()) -> list[tuple]:
-        out: list[tuple] = []
+    def _rows(self, sql: str, ids: list[str], params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        out: list[tuple[Any, ...]] = []
         conn = self.db.conn()
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]

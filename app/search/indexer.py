@@ -331,11 +331,10 @@ class Indexer:
                 state.forget_vectors(db.conn, ids)
 
     def purge_now(self) -> None:
-        """After a forget: the vectors go now, and the terms leave the full-text segments."""
+        """After a forget: the vectors go now (the forgetting transaction already rewrote the
+        full-text segments without the forgotten terms, see `MemoryRepository.purge`)."""
         with self._lock:
             self._purge()
-            with self.db.write() as db:
-                db.conn.execute("INSERT INTO search_docs (search_docs) VALUES ('optimize')")
 
     # -- background -----------------------------------------------------------------------------
     def wake(self) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from app.search.lexical import query_terms
+from app.store.fulltext import query_terms
 
 WINDOW = 16  # words, like the full-text snippet
 _TOKEN = re.compile(r"\S+")

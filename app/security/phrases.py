@@ -337,8 +337,17 @@ def _said_about(text: str, end: int, value: str, link: str, label: str) -> bool:
     return following is not None and following.group(1).lower() not in _JOINERS
 
 
+def _overlapping(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """Every match, including one that starts inside a match that was not a secret: "store
+    this password in the vault: password: X" must still find "password: X"."""
+    position = 0
+    while (match := pattern.search(text, position)) is not None:
+        yield match
+        position = match.start() + 1
+
+
 def _label_first(text: str) -> Iterator[Span]:
-    for match in _LABEL_FIRST.finditer(text):
+    for match in _overlapping(_LABEL_FIRST, text):
         label = match.group("label")
         link = match.group("link")
         if _NEGATION & set(link.lower().split()) or re.search(r"\w['’]s\s*$", link.strip()[1:]):

@@ -13,7 +13,7 @@ import logging
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -163,6 +163,7 @@ class Database:
             except driver.Error as error:
                 raise translate(error, self.path) from None
             self._local.depth = 1
+            self._local.after = []
             try:
                 yield db
                 db.conn.execute("COMMIT")
@@ -174,6 +175,17 @@ class Database:
                 raise
             finally:
                 self._local.depth = 0
+                after, self._local.after = self._local.after, []
+        for callback in after:  # committed: what waits for it runs now, outside the lock
+            callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the transaction open on this thread commits (never if it rolls
+        back); with none open, run it now."""
+        if getattr(self._local, "depth", 0):
+            self._local.after.append(callback)
+        else:
+            callback()
 
     @staticmethod
     def _rollback(db: Any) -> None:

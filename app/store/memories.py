@@ -8,6 +8,7 @@ through triggers. Vault secrets are sealed with their own key before they reach 
 from __future__ import annotations
 
 import base64
+import builtins
 import json
 import re
 import secrets
@@ -21,6 +22,7 @@ from app.errors import AmbiguousId, InvalidInput, NotFound
 from app.memory import kind_of
 from app.security.cipher import FieldCipher
 from app.store.db import Database
+from app.store.fulltext import Budget
 
 _CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
 _ID_SHAPE = re.compile(r"^[0-9a-z]{4,26}$")
@@ -40,30 +42,13 @@ class FtsHit:
     snippet: str
 
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-_STOPWORDS = frozenset(
-    """a an and are as at be but by did do does for from had has have how i in is it its me my of
-    on or our so that the their them they this to was we were what when where which who why will
-    with you your""".split()
-)
-
-
-def fts_query(text: str) -> str | None:
-    """A safe FTS5 query from free text: every word quoted, any of them may match."""
-    words = [w.lower() for w in _WORD.findall(text)]
-    kept = [w for w in words if w not in _STOPWORDS] or words
-    unique = list(dict.fromkeys(kept))[:32]
-    if not unique:
-        return None
-    return " OR ".join('"' + w.replace('"', '""') + '"' for w in unique)
-
-
 class MemoryRepository:
     """Reads and writes memories. All writes go through `Database.write()`."""
 
     def __init__(self, database: Database, vault_cipher: FieldCipher) -> None:
         self.db = database
         self._vault = vault_cipher
+        self._fulltext = Budget()  # what `search_fts` may cost, in documents scored
 
     # -- ids ----------------------------------------------------------------------------------
     def resolve(self, ident: str) -> str:
@@ -83,11 +68,11 @@ class MemoryRepository:
             raise NotFound(f"No memory id starts with {ident}.")
         if len(rows) > 1:
             raise AmbiguousId(f"Several memories start with {ident}; give more characters.")
-        return rows[0]["id"]
+        return str(rows[0]["id"])
 
     # -- reading ------------------------------------------------------------------------------
     def _sources_for(self, ids: Sequence[str]) -> dict[str, tuple[Source, ...]]:
-        found: dict[str, list[Source]] = {i: [] for i in ids}
+        found: dict[str, builtins.list[Source]] = {i: [] for i in ids}
         for start in range(0, len(ids), 500):
             chunk = list(ids[start : start + 500])
             marks = ",".join("?" * len(chunk))
@@ -99,16 +84,18 @@ class MemoryRepository:
                 found[row["memory_id"]].append(Source(row["kind"], row["ref"]))
         return {i: tuple(s) for i, s in found.items()}
 
-    def _to_memories(self, rows: list[dict[str, Any]]) -> list[Memory]:
+    def _to_memories(self, rows: builtins.list[dict[str, Any]]) -> builtins.list[Memory]:
         sources = self._sources_for([r["id"] for r in rows])
         return [self._to_memory(row, sources.get(row["id"], ())) for row in rows]
 
     @staticmethod
     def _to_memory(row: dict[str, Any], sources: tuple[Source, ...]) -> Memory:
+        memory_type = MemoryType(row["type"])
+        fields = json.loads(row["data"])
         return Memory(
             id=row["id"],
-            type=MemoryType(row["type"]),
-            fields=json.loads(row["data"]),
+            type=memory_type,
+            fields=fields,
             text=row["text"],
             occurred_at=from_iso(row["occurred_at"]),
             created_at=from_iso(row["created_at"]),
@@ -119,6 +106,7 @@ class MemoryRepository:
             sources=sources,
             valid_to=from_iso(row["valid_to"]) if row["valid_to"] else None,
             invalid_reason=row["invalid_reason"],
+            title=kind_of(memory_type).title(fields),
         )
 
     _COLUMNS = (
@@ -131,7 +119,7 @@ class MemoryRepository:
         rows = self.db.query(f"SELECT {self._COLUMNS} FROM memories WHERE id = ?", (memory_id,))
         return self._to_memories(rows)[0]
 
-    def get_many(self, ids: Sequence[str]) -> list[Memory]:
+    def get_many(self, ids: Sequence[str]) -> builtins.list[Memory]:
         """Memories by full id, in the order asked; unknown ids are skipped."""
         rows: dict[str, dict[str, Any]] = {}
         for start in range(0, len(ids), 500):
@@ -154,7 +142,7 @@ class MemoryRepository:
         limit: int = 50,
         offset: int = 0,
         newest_first: bool = True,
-    ) -> list[Memory]:
+    ) -> builtins.list[Memory]:
         where, params = self._filters(
             [memory_type] if memory_type else None, since, until, include_invalid, prefix=""
         )
@@ -173,9 +161,9 @@ class MemoryRepository:
         until: datetime | None,
         include_invalid: bool,
         prefix: str = "m.",
-    ) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
-        params: list[Any] = []
+    ) -> tuple[str, builtins.list[Any]]:
+        clauses: builtins.list[str] = []
+        params: builtins.list[Any] = []
         if types:
             names = [MemoryType(t).value for t in types]
             clauses.append(f"{prefix}type IN ({','.join('?' * len(names))})")
@@ -198,7 +186,7 @@ class MemoryRepository:
         )
         return self._to_memories(rows)[0] if rows else None
 
-    def find_by_source(self, kind: str, ref: str) -> list[str]:
+    def find_by_source(self, kind: str, ref: str) -> builtins.list[str]:
         rows = self.db.query(
             "SELECT memory_id FROM memory_sources WHERE kind = ? AND ref = ? ORDER BY memory_id",
             (kind, ref),
@@ -225,13 +213,18 @@ class MemoryRepository:
         secret_blob: bytes | None,
         valid_to: str | None,
         sources: Iterable[Source],
+        via: Sequence[Source] = (),
     ) -> dict[str, Any]:
-        """What an audit row records. A vault secret stays sealed inside it."""
+        """What an audit row records. A vault secret stays sealed inside it. `via`: the sources
+        this change came from (even ones the memory had already), so that what a forgotten
+        source brought, such as a line appended to a core block, can be taken out again."""
         snap: dict[str, Any] = {
             "fields": fields,
             "valid_to": valid_to,
             "sources": [s.to_dict() for s in sources],
         }
+        if via:
+            snap["via"] = [s.to_dict() for s in dict.fromkeys(via)]
         if secret_blob is not None:
             snap["sealed_secret"] = base64.b64encode(secret_blob).decode()
         return snap
@@ -386,7 +379,7 @@ class MemoryRepository:
                 actor,
                 reason,
                 self._snapshot(memory_id, cur["data"], cur["secret"], cur["valid_to"], old_sources),
-                self._snapshot(memory_id, public, blob, cur["valid_to"], new_sources),
+                self._snapshot(memory_id, public, blob, cur["valid_to"], new_sources, add_sources),
                 now,
             )
         return self.get(memory_id)
@@ -423,20 +416,31 @@ class MemoryRepository:
         return self.get(memory_id)
 
     def forget(self, memory_ids: Sequence[str]) -> int:
-        """Purge for good: rows, sources, history and full-text entries; pages are zeroed."""
+        """Purge exactly these, for good; what came from them is `app.store.forgetting`'s."""
         if not memory_ids:
             return 0
         with self.db.write() as db:
-            marks = ",".join("?" * len(memory_ids))
-            count = db.conn.execute(
-                f"DELETE FROM memories WHERE id IN ({marks})", list(memory_ids)
-            ).rowcount
-            # Rewrite the full-text index so the deleted terms leave its segments too.
-            db.conn.execute("INSERT INTO memories_fts(memories_fts) VALUES ('optimize')")
+            count = self.purge(db, memory_ids)
         self.db.checkpoint()
         return count
 
-    def history(self, memory_id: str) -> list[HistoryEntry]:
+    @staticmethod
+    def purge(db: Any, memory_ids: Sequence[str]) -> int:
+        """Delete rows in the caller's transaction: sources, history, threads and capture rows
+        follow by foreign key, full-text entries by trigger; pages are zeroed."""
+        count = 0
+        ids = list(memory_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            count += db.conn.execute(f"DELETE FROM memories WHERE id IN ({marks})", chunk).rowcount
+        if count:
+            # Rewrite the full-text index so the deleted terms leave its segments too (and the
+            # old text of memories this transaction changed, and their neighbours' context).
+            db.conn.execute("INSERT INTO search_docs (search_docs) VALUES ('optimize')")
+        return count
+
+    def history(self, memory_id: str) -> builtins.list[HistoryEntry]:
         rows = self.db.query(
             "SELECT memory_id, version, action, actor, reason, old, new, at FROM memory_history "
             "WHERE memory_id = ? ORDER BY id",
@@ -466,27 +470,30 @@ class MemoryRepository:
         until: datetime | None = None,
         include_invalid: bool = False,
         limit: int = 10,
-    ) -> list[FtsHit]:
-        match = fts_query(query)
-        if match is None:
-            return []
+    ) -> builtins.list[FtsHit]:
+        """BM25 over the memories' own text (not a chat message's context), best first: what
+        the agents and autofill ask when they look for memories saying the same thing. Like
+        search, the words are scored rarest first within a budget of documents, so a long text
+        as the query costs milliseconds in a big store."""
         where, params = self._filters(types, since, until, include_invalid)
         where = where.replace("WHERE", "AND", 1) if where else ""
-        rows = self.db.query(
-            f"SELECT m.id AS id, bm25(memories_fts) AS rank, "
-            f"snippet(memories_fts, 0, '[', ']', '…', 16) AS snip "
-            # CROSS JOIN keeps the full-text match as the outer loop: with a type or time filter
-            # SQLite would otherwise walk the memories index and re-run MATCH per row (50x).
-            f"FROM memories_fts CROSS JOIN memories m ON m.seq = memories_fts.rowid "
-            f"WHERE memories_fts MATCH ? {where} ORDER BY rank LIMIT ?",
-            [match, *params, limit],
-        )
-        memories = {m.id: m for m in self.get_many([r["id"] for r in rows])}
-        return [
-            FtsHit(memories[r["id"]], -float(r["rank"]), r["snip"])
-            for r in rows
-            if r["id"] in memories
-        ]
+        with self.db.reading() as db:
+            plan = self._fulltext.plan(db.conn, query)
+            if plan is None:
+                return []
+            rows = db.conn.execute(
+                # `own` is the memory's text; `ctx` (the messages before a chat message) neither
+                # matches nor scores here.
+                "SELECT m.id, bm25(search_docs, 1.0, 0.0) AS rank, "
+                "snippet(search_docs, 0, '[', ']', '…', 16) AS snip "
+                # CROSS JOIN keeps the full-text match as the outer loop: with a type or time
+                # filter SQLite would otherwise walk the memories index and re-run MATCH per row.
+                "FROM search_docs CROSS JOIN memories m ON m.seq = search_docs.rowid "
+                f"WHERE search_docs MATCH ?{plan.newest} {where} ORDER BY rank LIMIT ?",
+                [plan.match("own"), *params, limit],
+            ).fetchall()
+        memories = {m.id: m for m in self.get_many([r[0] for r in rows])}
+        return [FtsHit(memories[i], -float(rank), snip) for i, rank, snip in rows if i in memories]
 
     # -- numbers ------------------------------------------------------------------------------
     def counts(self) -> dict[str, Any]:
@@ -514,7 +521,7 @@ def _public_snapshot(raw: str | None) -> dict[str, Any] | None:
     """History as shown to people and programs: a sealed secret shows as masked."""
     if raw is None:
         return None
-    snap = json.loads(raw)
+    snap: dict[str, Any] = json.loads(raw)
     if snap.pop("sealed_secret", None) is not None:
         snap["fields"] = {**snap.get("fields", {}), "secret_value": "(sealed)"}
     return snap

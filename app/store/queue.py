@@ -158,9 +158,10 @@ class WorkQueue:
 
     def retry_failed(self) -> int:
         with self.db.write() as db:
-            return db.conn.execute(
+            cursor = db.conn.execute(
                 "UPDATE work_queue SET status = 'pending', attempts = 0 WHERE status = 'failed'"
-            ).rowcount
+            )
+            return int(cursor.rowcount)
 
     def counts(self) -> dict[str, dict[str, int]]:
         """{kind: {status: n}} for status displays (backlogs)."""

@@ -206,7 +206,7 @@ def passphrase_checker(memloci: Any) -> Callable[[str], bool]:
 
     def verify(passphrase: str) -> bool:
         try:
-            memloci.services.keyfile.unlock(passphrase)
+            memloci.check_passphrase(passphrase)
         except WrongPassphrase:
             return False
         return True

@@ -409,9 +409,10 @@ def install_autofill(
     server, api_error = None, ""
     if settings.api_enabled if start_api is None else start_api:
         from app.api.server import ApiServer
+        from app.mcp.http import McpOverHttp  # the API stack: only when the API is on
 
         try:
-            server = ApiServer(memloci)
+            server = ApiServer(memloci, extensions=[McpOverHttp(memloci)])
             server.start()
         except MemlociError as error:
             server, api_error = None, str(error)

@@ -1,8 +1,11 @@
 """The one road between the GUI and the core: facade calls run on worker threads, results and
 the facade's signals come back on the main thread as Qt signals (Anki's QueryOp pattern).
 
-A slot reads widget state, calls `bridge.call("search", ...)` with an `on_done` callback and
+A slot reads widget state, calls `bridge.call(lambda m: m.search(text), on_done=...)` (a typed
+callable that receives the facade; its arguments are read from the widgets before the call) and
 returns at once; the callback runs later on the main thread. Nothing here blocks the event loop.
+The facade's change events (`app.store.writer.Changes`) arrive as `changed`, on the main thread,
+so panes redraw the memories that changed instead of fetching everything again.
 """
 
 from __future__ import annotations
@@ -12,17 +15,25 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from app.errors import MemlociError
 
+if TYPE_CHECKING:  # the facade is opened on a worker after the window shows
+    from app.core import Memloci
+    from app.store.writer import Changes
+
+T = TypeVar("T")
+
 log = logging.getLogger(__name__)
 
 FAST = "fast"  # reads and small writes: a few threads
 SLOW = "slow"  # opening the store, chat, agent batches, consolidation: long-running
+LONG = "long"  # minutes of work (a model download): a thread of its own, so chat never waits
 
 
 def describe(error: BaseException) -> str:
@@ -90,6 +101,7 @@ class Bridge(QObject):
     """Worker pools plus the facade's psygnal signals re-emitted as Qt signals."""
 
     # the facade's own signals, on the main thread
+    changed = Signal(object)  # app.store.writer.Changes: what one commit changed, and who
     memory_added = Signal(object)
     memory_updated = Signal(object)
     memory_forgotten = Signal(str)
@@ -107,13 +119,14 @@ class Bridge(QObject):
         self._pools = {
             FAST: ThreadPoolExecutor(fast_workers, thread_name_prefix="memloci-ui"),
             SLOW: ThreadPoolExecutor(2, thread_name_prefix="memloci-ui-slow"),
+            LONG: ThreadPoolExecutor(1, thread_name_prefix="memloci-ui-long"),
         }
         self._latest: dict[str, Op] = {}
         self._inflight: set[int] = set()
         self._visible: set[int] = set()  # in flight and not quiet: what "working…" reflects
         self._lock = threading.Lock()
         self._closing = False
-        self.memloci: Any = None
+        self.memloci: Memloci | None = None
         self._disconnects: list[Callable[[], None]] = []
         self._finished.connect(self._deliver)
         self._item.connect(self._deliver_item)
@@ -126,24 +139,16 @@ class Bridge(QObject):
             signal.connect(self._change_timer.start)
 
     # -- the facade -------------------------------------------------------------------------------
-    def attach(self, memloci: Any) -> None:
+    def attach(self, memloci: Memloci) -> None:
         """Start relaying the facade's signals. Called once the store is open."""
         self.memloci = memloci
-        cls = type(memloci)
-        from psygnal import SignalInstance
-
-        for name in dir(cls):
-            if name.startswith("_"):
-                continue
-            try:
-                instance = getattr(memloci, name, None)
-            except Exception:  # a property that needs something not there yet
-                continue
-            if not isinstance(instance, SignalInstance):
-                continue
+        for name, instance in (
+            ("changed", memloci.changed),
+            ("memories_imported", memloci.memories_imported),
+        ):
             callback = self._relay(name)
             instance.connect(callback)
-            self._disconnects.append(lambda i=instance, c=callback: i.disconnect(c))
+            self._disconnects.append(partial(instance.disconnect, callback))
 
     def _relay(self, name: str) -> Callable[..., None]:
         """A psygnal callback (any thread) that hands the event to `_on_facade` on the main
@@ -158,15 +163,17 @@ class Bridge(QObject):
 
     @Slot(str, object)
     def _on_facade(self, name: str, payload: Any) -> None:
-        target = {
-            "memory_added": self.memory_added,
-            "memory_updated": self.memory_updated,
-            "memory_forgotten": self.memory_forgotten,
-        }.get(name)
-        if target is not None:
-            target.emit(payload)
-        else:
+        if name != "changed":
             self.facade_event.emit(name, payload)
+            return
+        changes: Changes = payload
+        self.changed.emit(changes)
+        for memory in changes.added:
+            self.memory_added.emit(memory)
+        for memory in changes.updated:
+            self.memory_updated.emit(memory)
+        for memory_id in changes.forgotten:
+            self.memory_forgotten.emit(memory_id)
 
     def detach(self) -> None:
         for disconnect in self._disconnects:
@@ -179,21 +186,21 @@ class Bridge(QObject):
     # -- calls ------------------------------------------------------------------------------------
     def call(
         self,
-        method: str,
-        *args: Any,
-        on_done: Callable[[Any], None] | None = None,
+        fn: Callable[[Memloci], T],
+        *,
+        on_done: Callable[[T], None] | None = None,
         on_error: Callable[[str], None] | None = None,
         owner: QObject | None = None,
         key: str | None = None,
         lane: str = FAST,
-        **kwargs: Any,
     ) -> Op | None:
-        """Run `memloci.<method>(*args, **kwargs)` in the background."""
+        """Run `fn(memloci)` in the background; `on_done(result)` on the main thread."""
 
-        def run() -> Any:
-            if self.memloci is None:
+        def run() -> T:
+            memloci = self.memloci
+            if memloci is None:
                 raise MemlociError("The memory store is not open yet.")
-            return getattr(self.memloci, method)(*args, **kwargs)
+            return fn(memloci)
 
         return self.submit(run, on_done=on_done, on_error=on_error, owner=owner, key=key, lane=lane)
 

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import QApplication
 from app.ui import dialogs, theme
 from app.ui.bridge import SLOW, Bridge
 from app.ui.main_window import MainWindow
+from app.ui.mcp_clients import ClientRequestWatcher
+from app.ui.model_offer import offer
 from app.ui.tasks import (
     apply_setup,
     capture_available,
@@ -204,13 +206,15 @@ class AppController(QObject):
         panes_registry.register_all(self)
         self.window.ready(self.first_pane)
         self._install_autofill(memloci)
-        self.tray.set_state("idle", "Memory open", capture_available=self.has("capture_status"))
+        self._watch_client_requests()
+        self.tray.set_state("idle", "Memory open", capture_available=self.is_open)
         if self.setup_choices is not None:
             choices, self.setup_choices = self.setup_choices, None
 
             def applied(note: str) -> None:
                 self.window.show_message(note)
                 self._start_background()
+                self._offer_servers()
 
             self.bridge.submit(
                 lambda: apply_setup(memloci, choices),
@@ -224,11 +228,17 @@ class AppController(QObject):
         self.warm_up()
         self.opened.emit(memloci)
 
+    def _offer_servers(self) -> None:
+        """First run: offer the models of servers already running here."""
+
+        if not self.quitting and self.is_open:
+            offer(self.bridge, self.window, self.memloci)
+
     def _start_background(self) -> None:
         """The agents' schedule, and screen capture when the person wants it."""
         if self.quitting or self.memloci is None:
             return
-        if self.want_jobs and self.has("process_queue"):
+        if self.want_jobs and self.is_open:
             from app.ui.jobs import AppJobs
 
             self.jobs = AppJobs(self.memloci)
@@ -238,9 +248,9 @@ class AppController(QObject):
             self.start_capture()
 
     def start_capture(self) -> None:
-        if self.has("capture_start"):
+        if self.is_open:
             self.bridge.call(
-                "capture_start",
+                lambda m: m.capture_start(),
                 on_done=lambda _: self.refresh_status(),
                 on_error=lambda m: (self.window.show_message(m), self.refresh_status()),
                 lane=SLOW,
@@ -253,7 +263,7 @@ class AppController(QObject):
 
     def restart_capture(self) -> None:
         memloci = self.memloci
-        if memloci is None or not self.has("capture_start"):
+        if memloci is None:
             return
 
         def restart() -> None:
@@ -264,8 +274,10 @@ class AppController(QObject):
         self.bridge.submit(restart, on_done=lambda _: self.refresh_status(), lane=SLOW)
 
     def stop_capture(self) -> None:
-        if self.has("capture_stop"):
-            self.bridge.call("capture_stop", on_done=lambda _: self.refresh_status(), lane=SLOW)
+        if self.is_open:
+            self.bridge.call(
+                lambda m: m.capture_stop(), on_done=lambda _: self.refresh_status(), lane=SLOW
+            )
 
     def _install_autofill(self, memloci: Any) -> None:
         """The approval dialog, the autofill popup and its global hotkey (issue 7)."""
@@ -284,12 +296,19 @@ class AppController(QObject):
             self.window.show_message(" ".join(problems))
         self.tray.autofill.setEnabled(True)
 
+    def _watch_client_requests(self) -> None:
+        """Programs connecting over MCP without a token wait for the person here (issue 19)."""
+
+        self.client_requests = ClientRequestWatcher(self.bridge, self.window)
+        self.client_requests.start()
+
     def open_autofill(self) -> None:
         if self.autofill is not None:
             self.autofill.open_popup()
 
-    def has(self, method: str) -> bool:
-        return self.memloci is not None and callable(getattr(self.memloci, method, None))
+    @property
+    def is_open(self) -> bool:
+        return self.memloci is not None
 
     # -- heavy parts in the background ---------------------------------------------------------
     def warm_up(self) -> None:
@@ -348,14 +367,14 @@ class AppController(QObject):
             self.refresh_status()
 
     def pause(self, minutes: int | None) -> None:
-        if self.has("capture_pause"):
+        if self.is_open:
             self.bridge.call(
-                "capture_pause", minutes=minutes, on_done=lambda _: self.refresh_status()
+                lambda m: m.capture_pause(minutes=minutes), on_done=lambda _: self.refresh_status()
             )
 
     def resume(self) -> None:
-        if self.has("capture_resume"):
-            self.bridge.call("capture_resume", on_done=lambda _: self.refresh_status())
+        if self.is_open:
+            self.bridge.call(lambda m: m.capture_resume(), on_done=lambda _: self.refresh_status())
 
     def toggle_pause(self) -> None:
         if self.last_status.get("state") == "paused":
@@ -364,10 +383,10 @@ class AppController(QObject):
             self.pause(None)
 
     def capture_now(self) -> None:
-        if self.has("capture_now"):
+        if self.is_open:
             self.window.show_message("Capturing the screen now…")
             self.bridge.call(
-                "capture_now",
+                lambda m: m.capture_now(),
                 on_done=lambda _: (self.window.show_message("Captured."), self.refresh_status()),
                 lane=SLOW,
             )
@@ -407,6 +426,9 @@ class AppController(QObject):
         self.quitting = True
         log.info("quitting")
         self._status_timer.stop()
+        watcher = getattr(self, "client_requests", None)
+        if watcher is not None:
+            watcher.stop()
         for dialog in (self.unlock_dialog, self.setup_dialog):
             if dialog is not None:
                 dialog.hide()

@@ -10,11 +10,11 @@ so the interrupted work simply waits for the next run.
 from __future__ import annotations
 
 import logging
-import os
-import sys
 import threading
 from collections.abc import Callable
 from typing import Any
+
+from app.llm.priority import lower_thread_priority
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +30,8 @@ def lower_priority() -> None:
     """Give this thread (and the threads it starts) a lower CPU priority than the window's.
     On Linux a new thread inherits its creator's nice value, so the model's worker thread and
     llama.cpp's compute threads, started from here, all yield to the event loop."""
-    if sys.platform != "linux":
-        return
-    try:
-        tid = threading.get_native_id()
-        current = os.getpriority(os.PRIO_PROCESS, tid)
-        if current < BACKGROUND_NICE:
-            os.setpriority(os.PRIO_PROCESS, tid, BACKGROUND_NICE)
-    except OSError as error:  # not permitted in some sandboxes: keep going at normal priority
-        log.info("could not lower a thread's priority: %s", error)
+
+    lower_thread_priority(BACKGROUND_NICE)
 
 
 def in_background(fn: Callable[[], Any]) -> Callable[[], Any]:

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.ui.dialogs import SetupChoices
 from app.ui.jobs import in_background
+
+if TYPE_CHECKING:  # opened on a worker (`open_store`), after the window shows
+    from app.core import Memloci
 
 log = logging.getLogger(__name__)
 
@@ -70,33 +73,26 @@ def apply_setup(memloci: Any, choices: SetupChoices) -> str:
     return " ".join(notes)
 
 
-def warm_up_steps(memloci: Any) -> list[tuple[str, Callable[[], Any]]]:
+def warm_up_steps(memloci: Memloci) -> list[tuple[str, Callable[[], Any]]]:
     steps: list[tuple[str, Callable[[], Any]]] = [
         ("search", lambda: memloci.search("memloci warm up", limit=1)),
     ]
-    if callable(getattr(memloci, "warm_answers", None)):
-        steps.append(("answers", in_background(memloci.warm_answers)))
-    agents = getattr(memloci.settings, "agents", None)
-    if callable(getattr(memloci, "load_model", None)) and (agents is None or agents.use_model):
+    steps.append(("answers", in_background(memloci.warm_answers)))
+    if memloci.settings.agents.use_model:
         steps.append(("the model", in_background(memloci.load_model)))
     return steps
 
 
-def collect_status(memloci: Any) -> dict[str, Any]:
+def collect_status(memloci: Memloci) -> dict[str, Any]:
     """Capture and agent state for the tray, status bar and Insights, as plain values."""
     from app.ui import capture_state
 
     backlog, model = None, None
-    if callable(getattr(memloci, "agent_status", None)):
-        try:
-            agents = memloci.agent_status()
-            backlog = agents.get("backlog")
-            info = agents.get("model") or {}
-            model = info.get("name") or info.get("backend")
-        except Exception as error:  # the agents' trouble must not hide capture's state
-            log.info("agent status unavailable: %s", error.__class__.__name__)
-    status = getattr(memloci, "capture_status", None)
-    if not callable(status):
-        found = capture_state.unavailable("Capture is not installed")
-        return {**found, "agent_backlog": backlog, "model": model or "—"}
-    return capture_state.describe(status(), backlog, model)
+    try:
+        agents = memloci.agent_status()
+        backlog = agents.get("backlog")
+        info = agents.get("model") or {}
+        model = info.get("name") or info.get("backend")
+    except Exception as error:  # the agents' trouble must not hide capture's state
+        log.info("agent status unavailable: %s", error.__class__.__name__)
+    return capture_state.describe(memloci.capture_status(), backlog, model)

@@ -8,7 +8,10 @@ from typing import Any, Protocol
 
 
 class VectorIndex(Protocol):
-    mode: str  # "local" or "server"
+    @property
+    def mode(self) -> str:
+        """ "local" or "server"."""
+        ...
 
     def open(self) -> bool: ...
 

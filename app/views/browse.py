@@ -79,6 +79,34 @@ class BrowseQuery:
             clauses.append("valid_to IS NULL")
         return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
+    def matches(self, memory: Memory) -> bool:
+        """Whether `where()` would select this memory: lets a view place a new memory without
+        asking the store again."""
+        if self.types and memory.type not in self.types:
+            return False
+        if self.since is not None and memory.occurred_at < self.since:
+            return False
+        if self.until is not None and memory.occurred_at >= self.until:
+            return False
+        if self.source_kinds and not any(s.kind in self.source_kinds for s in memory.sources):
+            return False
+        if self.ids and memory.id not in self.ids:
+            return False
+        return self.include_invalid or memory.active
+
+    def sort_value(self, memory: Memory) -> Any:
+        """The value `order()` sorts this memory by, where Python compares it as SQL does;
+        None for an order only SQL knows (titles)."""
+        return {
+            "occurred_at": lambda: to_iso(memory.occurred_at),
+            "updated_at": lambda: to_iso(memory.updated_at),
+            "created_at": lambda: to_iso(memory.created_at),
+            "type": lambda: memory.type.value,
+            "importance": lambda: memory.importance,
+            "version": lambda: memory.version,
+            "origin": lambda: memory.origin,
+        }.get(self.sort, lambda: None)()
+
     def order(self) -> str:
         if self.sort not in SORT_KEYS:
             names = ", ".join(SORT_KEYS)

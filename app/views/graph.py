@@ -197,10 +197,11 @@ def entity_graph(
         phrase = _phrase(node.label)
         found: set[str] = set()
         if phrase is not None:
+            # A memory's own text (`own`), not the chat context it is indexed with.
             rows = database.query(
-                "SELECT m.id AS id FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid "
-                "WHERE memories_fts MATCH ? AND m.valid_to IS NULL LIMIT ?",
-                (phrase, mentions_per_node),
+                "SELECT m.id AS id FROM search_docs JOIN memories m ON m.seq = search_docs.rowid "
+                "WHERE search_docs MATCH ? AND m.valid_to IS NULL LIMIT ?",
+                (f"own : {phrase}", mentions_per_node),
             )
             found = {r["id"] for r in rows}
         own = set(node.memory_ids)

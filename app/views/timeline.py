@@ -64,6 +64,9 @@ def lane_of(memory: Memory) -> tuple[str, str]:
         return "Files", "event"
     if "agent" in kinds:
         return "Memloci", "event"
+    client = next((s.ref for s in memory.sources if s.kind == "client" and s.ref), None)
+    if client is not None:
+        return client, "event"  # added by another program over MCP, in its own lane
     return "Typed by you", "event"
 
 

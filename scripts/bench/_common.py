@@ -23,6 +23,15 @@ keep_local()  # benchmarks, and every child they start, load onnxruntime with te
 BENCH_PASSPHRASE = "benchmark passphrase, not secret"
 
 
+def shared_bench() -> Path:
+    """The shared benchmark data (../shared/bench beside the main checkout; a worktree looks
+    further up)."""
+    for folder in (ROOT, *ROOT.parents):
+        if (folder / "shared" / "bench").is_dir():
+            return folder / "shared" / "bench"
+    return ROOT.parent / "shared" / "bench"
+
+
 def peak_rss_mib(children: bool = False) -> float:
     """Peak resident memory of this process (or of its finished children), in MiB."""
     who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF

@@ -116,9 +116,7 @@ def main() -> None:
         seed(memloci, args.memories, random.Random(7))
         seeded = time.perf_counter() - started
         started = time.perf_counter()
-        sync = getattr(memloci.services.retriever, "sync", None)
-        if callable(sync):
-            sync()
+        memloci.index_sync()
         indexed = time.perf_counter() - started
         specs = [FieldSpec(**f) for f in FORM]
         page = PageContext(url="https://shop.example/checkout", title="Checkout")

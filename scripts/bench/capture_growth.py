@@ -118,7 +118,7 @@ def main() -> None:
         service.tick()
         clock.advance(3600)
         service.upkeep()
-        database = memloci.services.database
+        database = memloci._parts.database
         database.checkpoint()
         grown = store_bytes(home) - size_before
         page = int(database.scalar("PRAGMA page_size"))

@@ -49,7 +49,7 @@ def main() -> None:
 
             memloci = Memloci.open()
             settings = memloci.settings.capture
-            service = memloci.services.capture
+            service = memloci._parts.capture
             # Scheduled ticks are pushed far out: this script calls the tick itself.
             memloci.save_settings(memloci.settings.with_value("capture.interval_seconds", 600))
             memloci.capture_start()

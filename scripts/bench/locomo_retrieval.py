@@ -1,6 +1,11 @@
 """LoCoMo evidence recall: Memloci's real import and search against raw-turn baselines.
 
-    .venv/bin/python scripts/bench/locomo_retrieval.py [--data ../shared/bench/locomo/conv-26.json]
+    .venv/bin/python scripts/bench/locomo_retrieval.py [--conv FILE_OR_DIR ...] [--json OUT]
+
+`--conv` (repeatable) takes LoCoMo conversation files or folders of them, e.g.
+scripts/bench/data/locomo-dev (the development conversations); the default is
+../shared/bench/locomo/conv-26.json. Each conversation goes into its own fresh store; figures are
+printed per conversation and per category, then pooled over every question of every conversation.
 
 Every turn of the conversation is written as a JSON Lines chat export (id, speaker, text, the
 session's date as its timestamp, a shared photo's caption as an attachment) and imported with
@@ -31,9 +36,9 @@ from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, machine, peak_rss_mib, temporary_home, warm_up
+from _common import machine, peak_rss_mib, shared_bench, temporary_home, warm_up
 
-DEFAULT_DATA = ROOT.parent / "shared" / "bench" / "locomo" / "conv-26.json"
+DEFAULT_DATA = shared_bench() / "locomo" / "conv-26.json"
 KS = (5, 10, 20)
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
 
@@ -104,36 +109,47 @@ def write_jsonl(sample_id: str, turns: Sequence[Turn], path: Path) -> None:
 Ranker = Callable[[Question], list[str]]  # turn ids, best first
 
 
-def evaluate(rank: Ranker, items: Sequence[Question]) -> dict:
-    """Recall@k ("all" and "any"), overall and per category."""
-    found: dict = {"all": {k: [] for k in KS}, "any": {k: [] for k in KS}, "by_category": {}}
+Hits = list[tuple[int, dict[str, dict[int, bool]]]]  # per question: category, all/any -> k -> hit
+
+
+def tally(rank: Ranker, items: Sequence[Question]) -> Hits:
+    """Whether each question's evidence is in the top k ("all" of it, or "any")."""
+    hits: Hits = []
     for question in items:
         ranked = rank(question)
-        category = found["by_category"].setdefault(
-            question.category, {"all": {k: [] for k in KS}, "any": {k: [] for k in KS}}
-        )
+        found: dict[str, dict[int, bool]] = {"all": {}, "any": {}}
         for k in KS:
             top = set(ranked[:k])
-            for name, hit in (
-                ("all", question.evidence <= top),
-                ("any", bool(question.evidence & top)),
-            ):
-                found[name][k].append(hit)
-                category[name][k].append(hit)
+            found["all"][k] = question.evidence <= top
+            found["any"][k] = bool(question.evidence & top)
+        hits.append((question.category, found))
+    return hits
+
+
+def summarize(hits: Hits) -> dict:
+    """Recall@k ("all" and "any"), overall and per category."""
 
     def mean(values: list[bool]) -> float:
         return sum(values) / len(values) if values else 0.0
 
+    def rates(subset: Hits) -> dict:
+        return {n: {k: mean([h[n][k] for _, h in subset]) for k in KS} for n in ("all", "any")}
+
+    categories = sorted({c for c, _ in hits})
     return {
-        "all": {k: mean(v) for k, v in found["all"].items()},
-        "any": {k: mean(v) for k, v in found["any"].items()},
-        "by_category": {
-            c: {n: {k: mean(v) for k, v in d[n].items()} for n in ("all", "any")}
-            for c, d in sorted(found["by_category"].items())
-        },
-        "questions": len(items),
-        "per_category_count": dict(sorted(Counter(q.category for q in items).items())),
+        **rates(hits),
+        "by_category": {c: rates([x for x in hits if x[0] == c]) for c in categories},
+        "questions": len(hits),
+        "per_category_count": dict(sorted(Counter(c for c, _ in hits).items())),
+        "hits": hits,
     }
+
+
+def evaluate(rank: Ranker, items: Sequence[Question]) -> dict:
+    """Recall@k ("all" and "any"), overall and per category (without the per-question hits)."""
+    summary = summarize(tally(rank, items))
+    del summary["hits"]
+    return summary
 
 
 # -- baselines over raw turns -------------------------------------------------------------------
@@ -188,9 +204,11 @@ def baselines(turns: Sequence[Turn], items: Sequence[Question]) -> dict[str, dic
         return [ids[i] for i in np.argsort(-(matrix @ query_vectors[q.text]))]
 
     return {
-        "BM25 (raw turns)": evaluate(lexical, items),
-        "dense MiniLM (raw turns)": evaluate(dense, items),
-        "RRF k=60 (raw turns)": evaluate(lambda q: rrf([lexical(q), dense(q)], k=60), items),
+        "BM25 (raw turns)": summarize(tally(lexical, items)),
+        "dense MiniLM (raw turns)": summarize(tally(dense, items)),
+        "RRF k=60 (raw turns)": summarize(
+            tally(lambda q: rrf([lexical(q), dense(q)], k=60), items)
+        ),
     }
 
 
@@ -212,25 +230,25 @@ def memloci_ranker(memloci, sample_id: str, limit: int = max(KS)) -> Ranker:
     return rank
 
 
-def _line(name: str, result: dict) -> str:
-    a, n = result["all"], result["any"]
-    return f"| {name} | {a[5]:.3f} | {a[10]:.3f} | {n[10]:.3f} | {a[20]:.3f} | {n[20]:.3f} |"
+def conversations(paths: Sequence[Path]) -> list[Path]:
+    """The conversation files named, a folder standing for the *.json files in it."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(path.glob("*.json"))
+        elif path.exists():
+            found.append(path)
+        else:
+            raise SystemExit(f"{path} does not exist.")
+    if not found:
+        raise SystemExit("No conversation files found.")
+    return found
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--home", type=Path, help="Keep the store here (default: temporary).")
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="A setting for this run, e.g. retrieval.dense_weight=0.4 (repeatable).",
-    )
-    args = parser.parse_args()
-    sample_id, turns, items = load(args.data)
-    with temporary_home(args.home) as home:
+def run_one(path: Path, settings_args: Sequence[str], keep: Path | None) -> dict:
+    """Import one conversation into a fresh store, search every question, score the baselines."""
+    sample_id, turns, items = load(path)
+    with temporary_home(keep) as home:
         warm_up(home)
         from app.core import Memloci
 
@@ -238,7 +256,7 @@ def main() -> None:
         write_jsonl(sample_id, turns, export)
         with Memloci.open(home) as memloci:
             settings = memloci.settings
-            for assignment in args.set:
+            for assignment in settings_args:
                 name, _, value = assignment.partition("=")
                 settings = settings.with_value(name.strip(), json.loads(value))
             memloci.save_settings(settings)
@@ -250,45 +268,145 @@ def main() -> None:
             memloci.index_sync()
             indexed = time.perf_counter() - started
             started = time.perf_counter()
-            ours = evaluate(memloci_ranker(memloci, sample_id), items)
+            ours = summarize(tally(memloci_ranker(memloci, sample_id), items))
             searching = time.perf_counter() - started
         reference = baselines(turns, items)
-    print(
-        f"LoCoMo {sample_id}: {len(turns)} turns, {ours['questions']} questions "
-        f"(by category {ours['per_category_count']})"
+    return {
+        "sample_id": sample_id,
+        "turns": len(turns),
+        "imported": result.imported,
+        "store_s": stored,
+        "embed_s": indexed,
+        "search_ms": 1000 * searching / max(1, len(items)),
+        "methods": {**reference, MEMLOCI: ours},
+    }
+
+
+MEMLOCI = "**Memloci hybrid search**"
+SHORT = {
+    "BM25 (raw turns)": "BM25",
+    "dense MiniLM (raw turns)": "MiniLM",
+    "RRF k=60 (raw turns)": "RRF",
+    MEMLOCI: "Memloci",
+}
+
+
+def _line(name: str, result: dict) -> str:
+    a, n = result["all"], result["any"]
+    return (
+        f"| {name} | {a[5]:.3f} | {n[5]:.3f} | {a[10]:.3f} | {n[10]:.3f} | "
+        f"{a[20]:.3f} | {n[20]:.3f} |"
     )
-    print(f"machine: {machine()}")
-    if args.set:
-        print(f"settings: {', '.join(args.set)}")
-    print(
-        f"import: {result.imported} messages stored in {stored:.2f} s, "
-        f"embedded in {indexed:.2f} s; "
-        f"{len(items)} searches in {searching:.2f} s ({1000 * searching / len(items):.1f} ms each)"
-    )
+
+
+def report(title: str, methods: dict[str, dict]) -> None:
+    """One table of methods, one of categories (Memloci in full, the baselines at R@10 all)."""
+    ours = methods[MEMLOCI]
+    print(f"### {title}")
     print()
-    print("| method | R@5 all | R@10 all | R@10 any | R@20 all | R@20 any |")
-    print("|---|---|---|---|---|---|")
-    for name, values in reference.items():
+    print("| method | R@5 all | R@5 any | R@10 all | R@10 any | R@20 all | R@20 any |")
+    print("|---|---|---|---|---|---|---|")
+    for name, values in methods.items():
         print(_line(name, values))
-    print(_line("**Memloci hybrid search**", ours))
-    best = max(v["all"][10] for v in reference.values())
+    best = max(v["all"][10] for name, v in methods.items() if name != MEMLOCI)
+    ratio = f"{ours['all'][10] / best:.2f}x" if best else "n/a"
     print()
-    print(
-        f"R@10 (all): Memloci {ours['all'][10]:.3f} vs best raw baseline {best:.3f} "
-        f"({ours['all'][10] / best:.2f}x)"
-    )
+    print(f"R@10 (all): Memloci {ours['all'][10]:.3f} vs best raw baseline {best:.3f} ({ratio})")
     print()
-    print("| category | questions | R@5 all | R@10 all | R@10 any | R@20 all |")
-    print("|---|---|---|---|---|---|")
+    others = [n for n in methods if n != MEMLOCI]
+    head = " | ".join(f"{SHORT[n]} R@10 all" for n in others)
+    print(f"| category | questions | R@5 all | R@5 any | R@10 all | R@10 any | {head} |")
+    print("|---|---|---|---|---|---|" + "---|" * len(others))
     for category, values in ours["by_category"].items():
         count = ours["per_category_count"][category]
         a, n = values["all"], values["any"]
+        rest = " | ".join(f"{methods[o]['by_category'][category]['all'][10]:.3f}" for o in others)
         print(
-            f"| {category} {CATEGORIES[category]} | {count} | {a[5]:.3f} | {a[10]:.3f} | "
-            f"{n[10]:.3f} | {a[20]:.3f} |"
+            f"| {category} {CATEGORIES[category]} | {count} | {a[5]:.3f} | {n[5]:.3f} | "
+            f"{a[10]:.3f} | {n[10]:.3f} | {rest} |"
         )
     print()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--conv",
+        "--data",
+        dest="conv",
+        type=Path,
+        action="append",
+        metavar="FILE_OR_DIR",
+        help="A LoCoMo conversation file or a folder of them (repeatable; default conv-26).",
+    )
+    parser.add_argument("--home", type=Path, help="Keep the store here (one conversation only).")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="A setting for this run, e.g. retrieval.dense_weight=0.4 (repeatable).",
+    )
+    parser.add_argument("--json", type=Path, metavar="OUT", help="Also write the figures here.")
+    args = parser.parse_args()
+    paths = conversations(args.conv or [DEFAULT_DATA])
+    if args.home and len(paths) > 1:
+        raise SystemExit("--home keeps one store: name one conversation with it.")
+    print(f"machine: {machine()}")
+    if args.set:
+        print(f"settings: {', '.join(args.set)}")
+    print()
+    runs = []
+    for path in paths:
+        run = run_one(path, args.set, args.home)
+        runs.append(run)
+        ours = run["methods"][MEMLOCI]
+        print(
+            f"## LoCoMo {run['sample_id']} ({path.name}): {run['turns']} turns, "
+            f"{ours['questions']} questions (by category {ours['per_category_count']})"
+        )
+        print(
+            f"import: {run['imported']} messages stored in {run['store_s']:.2f} s, embedded in "
+            f"{run['embed_s']:.2f} s; searches {run['search_ms']:.1f} ms each"
+        )
+        print()
+        report(run["sample_id"], run["methods"])
+    if len(runs) > 1:
+        pooled = {
+            name: summarize([h for run in runs for h in run["methods"][name]["hits"]])
+            for name in runs[0]["methods"]
+        }
+        total = pooled[MEMLOCI]["questions"]
+        print(f"## All {len(runs)} conversations, {total} questions pooled")
+        print()
+        report("pooled", pooled)
+        print(
+            "| conversation | questions | "
+            + " | ".join(f"{SHORT[n]} R@10 all" for n in pooled)
+            + " | Memloci R@5 all |"
+        )
+        print("|---|---|" + "---|" * (len(pooled) + 1))
+        for run in runs:
+            m = run["methods"]
+            cells = " | ".join(f"{m[n]['all'][10]:.3f}" for n in pooled)
+            print(
+                f"| {run['sample_id']} | {m[MEMLOCI]['questions']} | {cells} | "
+                f"{m[MEMLOCI]['all'][5]:.3f} |"
+            )
+        print()
     print(f"peak RSS: {peak_rss_mib():.0f} MiB")
+    if args.json:
+        figures = [
+            {
+                **{k: v for k, v in run.items() if k != "methods"},
+                "methods": {
+                    SHORT[n]: {k: v for k, v in r.items() if k != "hits"}
+                    for n, r in run["methods"].items()
+                },
+            }
+            for run in runs
+        ]
+        args.json.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

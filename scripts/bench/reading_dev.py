@@ -21,14 +21,16 @@ import sys
 import time
 from pathlib import Path
 
+from _common import shared_bench
+
 from app.reading import PersonContext, read
 from app.reading.render import memories
 
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SETS = [Path("/work/shared/bench/personal")]
-for base in (ROOT / "scripts/bench/data", Path("/work/wt/benchdata/scripts/bench/data")):
-    if base.is_dir():
-        DEFAULT_SETS += sorted(p for p in base.glob("personal-dev*") if p.is_dir())
+DEFAULT_SETS = [
+    shared_bench() / "personal",
+    *sorted(p for p in (ROOT / "scripts/bench/data").glob("personal-dev*") if p.is_dir()),
+]
 
 
 def blob(m: dict) -> str:

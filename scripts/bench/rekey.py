@@ -38,7 +38,7 @@ def build(home: Path, memories: int, secrets: int) -> None:
         for n in range(secrets):
             entry = memloci.add(f"account {n}", type="vault", fields={"secret_value": f"pin-{n}"})
             memloci.update(entry.id, fields={"secret_value": f"pin-{n}-new"}, reason="changed")
-        memloci.services.retriever.sync()
+        memloci._parts.retriever.sync()
         seconds = time.monotonic() - started
         print(f"built {memories:,} memories and {secrets} secrets (embedded) in {seconds:.1f} s")
 
@@ -93,8 +93,8 @@ def run(home: Path) -> None:
         vault = memloci.list("vault", limit=1)
         revealed = memloci.reveal(vault[0].id) if vault else None
         started = time.monotonic()
-        memloci.services.retriever.sync()
-        index = memloci.services.retriever.indexer.index()
+        memloci._parts.retriever.sync()
+        index = memloci._parts.retriever.indexer.index()
         rebuilt = time.monotonic() - started
         in_index = index.count() if index is not None else 0
     print(

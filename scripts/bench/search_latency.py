@@ -38,9 +38,9 @@ def fill_vectors(memloci) -> int:
     from app.search.context import load_docs
     from app.search.indexer import from_blobs, to_blob
 
-    indexer = memloci.services.retriever.indexer
+    indexer = memloci._parts.retriever.indexer
     fingerprint = indexer.fingerprint()
-    db = memloci.services.database
+    db = memloci._parts.database
     conn = db.conn()
     real = [
         bytes(r[0])
@@ -70,7 +70,7 @@ def fill_vectors(memloci) -> int:
 
 
 def build(memloci, home: Path, count: int) -> None:
-    existing = int(memloci.services.database.scalar("SELECT count(*) FROM memories") or 0)
+    existing = int(memloci._parts.database.scalar("SELECT count(*) FROM memories") or 0)
     if existing >= count:
         print(f"store: reusing {existing:,} memories in {home}")
     else:
@@ -132,7 +132,7 @@ def main() -> None:
             for query in queries[:20]:
                 memloci.search(query)
             total, lexical, dense, counts = [], [], [], []
-            retriever = memloci.services.retriever
+            retriever = memloci._parts.retriever
             for query in queries[20:]:
                 started = time.perf_counter()
                 hits = memloci.search(query)

@@ -244,7 +244,7 @@ def main() -> int:
         }.items():
             settings = settings.with_value(name, value)
         memloci.save_settings(settings)
-        memloci.services.database.conn().executescript(LEDGER_SQL)
+        memloci._parts.database.conn().executescript(LEDGER_SQL)
 
         print(f"machine: {machine()}")
         print(
@@ -277,11 +277,11 @@ def main() -> int:
         def sampler() -> None:
             while not done.wait(10):
                 status = memloci.capture_status()
-                counts = memloci.services.queue.counts()
+                counts = memloci._parts.queue.counts()
                 pending = sum(c.get("pending", 0) for c in counts.values())
                 # Waiting for the agents (pending, or claimed by a batch); items parked after
                 # three failed tries are counted apart, at the end.
-                oldest = memloci.services.database.scalar(
+                oldest = memloci._parts.database.scalar(
                     "SELECT min(created_at) FROM work_queue WHERE status IN ('pending', 'working')"
                 )
                 ages = [(utcnow() - from_iso(oldest)).total_seconds()] if oldest else []
@@ -368,11 +368,11 @@ def main() -> int:
             thread.join(15)
         agent_stats = jobs.scheduler.stats() if jobs.scheduler else {}
         jobs.stop()
-        capture = memloci.services.capture
+        capture = memloci._parts.capture
         capture_stats = capture._scheduler.stats() if capture._scheduler else {}
         ticks, reads = capture.ticks, capture.reader.runs
         memloci.capture_stop(drain_seconds=5)
-        db = memloci.services.database
+        db = memloci._parts.database
         queued = {str(r[0]) for r in db.conn().execute("SELECT id FROM work_queue")}
         parked = int(db.scalar("SELECT count(*) FROM work_queue WHERE status = 'failed'"))
         balance = queue_balance(db.conn(), queued)

@@ -9,7 +9,8 @@ VENV="$ROOT/.venv"
 STAMP="$VENV/.memloci-setup-stamp"
 
 # Debian packages Memloci uses: OCR, a virtual X server and window tools for capture and tests,
-# Qt's X11 libraries, Chromium for the browser-extension test.
+# Qt's X11 libraries, Chromium for the browser-extension test; a window manager, a terminal and
+# a pager for the scripted screen days (scripts/bench/screen_day.py).
 APT_PACKAGES=(
   tesseract-ocr tesseract-ocr-eng
   xvfb xauth xdotool x11-utils openbox
@@ -18,6 +19,7 @@ APT_PACKAGES=(
   libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core
   chromium
   strace
+  openbox xterm less
 )
 
 say() { printf '\033[1m[memloci setup]\033[0m %s\n' "$*" >&2; }

@@ -106,7 +106,7 @@ def test_switching_windows_makes_one_session_each_and_static_screens_cost_no_ocr
         "Lighthouse keeper invoice arrived from the marina office.",
         "900x600+300+150",
     )
-    service = memloci.services.capture
+    service = memloci._parts.capture
     memloci.capture_start()
     try:
         assert wait_for(lambda: service.reader.runs >= 1)
@@ -156,13 +156,13 @@ def test_an_excluded_window_leaves_no_trace_on_disk_or_in_search(desk, memloci, 
         assert memloci.capture_status().activity == "excluded"
         editor.focus()
         vault.raise_()  # on top of the editor, but not in front: it is masked, not read
-        assert wait_for(lambda: memloci.services.capture.reader.runs >= 1)
+        assert wait_for(lambda: memloci._parts.capture.reader.runs >= 1)
         time.sleep(1)
     finally:
         memloci.capture_stop(drain_seconds=30)
     for word in ("zebracanary", "quokkasecret", "secrets.kdbx"):
         assert memloci.search(word) == []
-    database = memloci.services.database
+    database = memloci._parts.database
     dump = json.dumps(
         [
             database.query(f"SELECT * FROM {t}")
@@ -194,8 +194,8 @@ def test_a_card_number_on_screen_is_stored_only_as_a_placeholder(desk, memloci) 
     result = memloci.capture_now()
     details = memloci.get(result.memory_id).fields["details"]
     assert "[REDACTED:card]" in details and "ferry tickets" in details
-    dump = json.dumps(memloci.services.database.query("SELECT * FROM memories"), default=str)
-    dump += json.dumps(memloci.services.database.query("SELECT * FROM memory_history"), default=str)
+    dump = json.dumps(memloci._parts.database.query("SELECT * FROM memories"), default=str)
+    dump += json.dumps(memloci._parts.database.query("SELECT * FROM memory_history"), default=str)
     assert "4111 1111" not in dump and "4111111111111111" not in dump
 
 
@@ -221,7 +221,7 @@ def test_a_window_manager_announcing_a_new_window_brings_a_frame_at_once(desk, m
     root.change_property(supporting, Xatom.WINDOW, 32, [check.id])
     root.change_property(active, Xatom.WINDOW, 32, [int(first.window_id)])
     dpy.flush()
-    service = memloci.services.capture
+    service = memloci._parts.capture
     memloci.capture_start()
     try:
         assert wait_for(lambda: service.reader.runs >= 1, 30)

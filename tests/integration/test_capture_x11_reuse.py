@@ -134,7 +134,7 @@ def check_in_front(desk: XServer, memloci) -> tuple[bool, str, str]:
 
 
 def everything_stored(memloci) -> str:
-    database = memloci.services.database
+    database = memloci._parts.database
     tables = ("memories", "memory_history", "capture_sessions", "capture_pending", "work_queue")
     dump = [database.query(f"SELECT * FROM {table}") for table in tables]
     return json.dumps(dump, default=str).lower()
@@ -145,7 +145,7 @@ def test_a_password_manager_that_gets_a_captured_terminals_id_is_not_captured(
 ) -> None:
     configure(memloci, interval_seconds=0.5, ocr_min_interval_seconds=1, event_debounce_seconds=0.3)
     terminal = open_window(desk, "xterm", "user@host: ~/src", TERMINAL)
-    service = memloci.services.capture
+    service = memloci._parts.capture
     memloci.capture_start()
     try:
         assert wait_for(lambda: service.reader.runs >= 1)
@@ -171,7 +171,7 @@ def test_a_password_manager_that_gets_a_captured_terminals_id_is_not_captured(
 def test_a_document_that_gets_a_password_managers_id_is_captured(desk, memloci) -> None:
     configure(memloci, interval_seconds=0.5, ocr_min_interval_seconds=1, event_debounce_seconds=0.3)
     vault = open_window(desk, "keepassxc", "Passwords.kdbx - KeePassXC", VAULT)
-    service = memloci.services.capture
+    service = memloci._parts.capture
     memloci.capture_start()
     try:
         assert wait_for(lambda: memloci.capture_status().activity == "excluded", 15)

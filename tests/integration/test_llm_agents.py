@@ -328,7 +328,7 @@ def test_killing_an_agent_run_loses_nothing(home: Path, memloci) -> None:
         stderr=subprocess.DEVNULL,
         cwd=Path(__file__).resolve().parents[2],
     )
-    queue = memloci.services.database
+    queue = memloci._parts.database
     deadline = time.monotonic() + 240
     while queue.scalar("SELECT count(*) FROM work_queue") == total:  # until a batch commits
         assert process.poll() is None and time.monotonic() < deadline

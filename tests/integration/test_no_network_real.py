@@ -221,6 +221,51 @@ def test_search_ask_and_a_program_using_app_core_send_nothing_and_write_only_the
     assert not problems, "\n".join(problems)
 
 
+MCP_DRIVER = """
+import asyncio, json, os, sys
+from mcp import Client, StdioServerParameters
+
+params = StdioServerParameters(
+    command=sys.executable, args=["-m", "app", "mcp"], env=dict(os.environ)
+)
+calls = [
+    ("search_memories", {"query": "pelican survey"}),
+    ("memory_context", {"task": "Plan the Atlas launch with Ana"}),
+    ("activity", {"since": "7 days ago"}),
+    ("ask_memory", {"question": "Where did I meet Ana?"}),
+]
+
+async def main():
+    async with Client(params, mode="legacy", read_timeout_seconds=200) as client:
+        out = {"tools": sorted(t.name for t in (await client.list_tools()).tools)}
+        for name, arguments in calls:
+            result = await client.call_tool(name, arguments)
+            assert not result.is_error, result.content
+            out[name] = result.structured_content
+        print(json.dumps(out))
+
+asyncio.run(main())
+"""
+
+
+def test_memloci_mcp_over_stdio_sends_nothing_and_writes_only_its_home(sandbox: Sandbox) -> None:
+    """An AI assistant's MCP client (the SDK's, in the traced process) launches `memloci mcp`
+    and calls its tools: neither the SDK nor Memloci reaches out (the SDK pulls in
+    OpenTelemetry's API, whose spans go nowhere without an exporter)."""
+    from app.core import Memloci
+
+    seed(sandbox)
+    with Memloci.open(sandbox.memloci) as memloci:
+        token = memloci.client_add("Claude Desktop", ["read", "ask"]).token
+    out = traced(sandbox, "mcp", ["-c", MCP_DRIVER], MEMLOCI_CLIENT_TOKEN=token)
+    found = json.loads(out[out.index('{"tools"') :].splitlines()[0])
+    assert "add_memory" not in found["tools"] and "search_memories" in found["tools"]
+    assert "pelican" in found["search_memories"]["hits"][0]["text"]
+    assert "library" in found["ask_memory"]["answer"], found["ask_memory"]
+    problems = verdict(sandbox, ["mcp"])
+    assert not problems, "\n".join(problems)
+
+
 @pytest.fixture
 def desk() -> Iterator[XServer]:
     server = XServer()

@@ -157,6 +157,50 @@ def test_cli_through_the_bundled_binary_offline(binary: Path, tmp_path: Path) ->
     assert f"Exec={binary} gui --minimized" in entry.stdout
 
 
+def test_local_api_through_the_bundle(binary: Path, tmp_path: Path) -> None:
+    """`memloci serve` from the bundle: uvicorn and Starlette are in it and answer in JSON, and
+    Ctrl+C stops it. (Not offline: a network namespace of its own has no loopback.)"""
+    import http.client
+    import signal
+    import socket
+    import time
+
+    home = tmp_path / "home"
+    run(binary, home, "init")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [str(binary), "serve", "--port", str(port), "--show-token", "--approve", "never"],
+        env=measure.clean_env(home, MEMLOCI_PASSPHRASE=measure.PASSPHRASE),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        token = server.stdout.readline().split()[-1]  # type: ignore[union-attr]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", "/v1/status", headers={"Authorization": f"Bearer {token}"})
+        reply = conn.getresponse()
+        assert reply.status == 200 and json.loads(reply.read())["ok"] is True
+        conn.close()
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            raw.sendall(b"GET /v1/status\r\n")
+            answer = raw.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 400 ") and b'{"error": ' in answer
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, errors = server.communicate(timeout=30)
+    assert server.returncode == 0 and "Stopped." in errors, errors[-2000:]
+
+
 @pytest.mark.skipif(bool(measure.missing_display_tools()), reason="needs Xvfb and xdotool")
 def test_desktop_app_reaches_setup_unlock_and_main_window(binary: Path, tmp_path: Path) -> None:
     home = tmp_path / "home"

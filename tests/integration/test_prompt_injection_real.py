@@ -75,7 +75,7 @@ def test_injection_with_the_real_model_changes_nothing(memloci: Memloci, tmp_pat
     from app.llm.factory import build_model
 
     model = RecordingModel(build_model(memloci.settings.model, None))  # the bundled model
-    memloci.services.llm.use(model)
+    memloci._parts.llm.use(model)
     seed(memloci)
     screen = FakeScreen()
     fake_capture(memloci, screen)

@@ -107,7 +107,7 @@ def test_a_billing_page_leaves_no_key_in_memory_history_or_search(desk, memloci)
         window.close()
     details = memloci.get(result.memory_id).fields["details"]
     assert "Invoice total" in details and "[REDACTED:" in details
-    db = memloci.services.database
+    db = memloci._parts.database
     dump = json.dumps(
         [
             db.query(f"SELECT * FROM {table}")

@@ -183,7 +183,7 @@ def test_a_chroma_server_holds_the_vectors_when_settings_name_one(home, chroma_s
         memory = memloci.add("My physician says my knee is healing well")
         memloci.add("The quarterly budget review is on Friday")
         memloci.index_sync()
-        indexer = memloci.services.retriever.indexer
+        indexer = memloci._parts.retriever.indexer
         assert indexer.index_state == "server"
         assert indexer.index().count() == 2
         assert memloci.search("doctor and my leg")[0].id == memory.id

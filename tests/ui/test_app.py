@@ -76,7 +76,7 @@ def test_first_run_setup_creates_the_store(
     qtbot.waitUntil(lambda: controller.memloci is not None, timeout=15_000)
     assert (home / "data" / "keyfile.json").exists()
     qtbot.waitUntil(lambda: controller.memloci.settings.capture.enabled is False, timeout=5_000)
-    controller.memloci.services.keyfile.unlock("a new passphrase")  # the chosen passphrase
+    controller.memloci._parts.keys.keyfile.unlock("a new passphrase")  # the chosen passphrase
 
 
 def test_wrong_passphrase_says_so_and_allows_retrying(
@@ -113,7 +113,7 @@ def test_closing_without_a_tray_quits_in_order(
         controller.window.close()
     assert not controller.window.isVisible()
     assert controller.bridge.closing
-    assert facade.services.database._closed
+    assert facade._parts.database._closed
 
 
 def test_closing_with_a_tray_keeps_running(

@@ -216,7 +216,7 @@ def test_install_autofill_wires_approver_popup_and_api(qtbot, store, monkeypatch
     try:
         assert handle.hotkey is None and "no display" in handle.hotkey_error
         assert handle.server is not None and handle.server.port == port
-        assert store.services.autofill._approver is handle.approver
+        assert store._parts.autofill.get()._approver is handle.approver
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         conn.request("GET", "/v1/status", headers={"Authorization": f"Bearer {store.api_token()}"})
         assert conn.getresponse().status == 200
@@ -224,7 +224,7 @@ def test_install_autofill_wires_approver_popup_and_api(qtbot, store, monkeypatch
         assert handle.popup.isVisible()
     finally:
         handle.stop()
-    assert store.services.autofill._approver is not handle.approver
+    assert store._parts.autofill.get()._approver is not handle.approver
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=1)
 

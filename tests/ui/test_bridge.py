@@ -31,8 +31,8 @@ def test_results_come_back_on_the_main_thread(qtbot: Any, bridge: Any) -> None:
 def test_facade_calls_and_errors_as_sentences(qtbot: Any, bridge: Any) -> None:
     results: list[Any] = []
     errors: list[str] = []
-    bridge.call("add", "Met Ana at the library", on_done=results.append)
-    bridge.call("get", "zzzzzzzz", on_done=results.append, on_error=errors.append)
+    bridge.call(lambda m: m.add("Met Ana at the library"), on_done=results.append)
+    bridge.call(lambda m: m.get("zzzzzzzz"), on_done=results.append, on_error=errors.append)
     wait_idle(qtbot, bridge)
     assert results[0].fields["summary"] == "Met Ana at the library"
     assert errors == ["No memory id starts with zzzzzzzz."]
@@ -86,7 +86,7 @@ def test_facade_signals_are_relayed_as_qt_signals(qtbot: Any, bridge: Any) -> No
     received: list[Any] = []
     bridge.memory_added.connect(lambda m: received.append((m, QThread.currentThread())))
     with qtbot.waitSignal(bridge.memories_changed, timeout=3000):
-        bridge.call("add", "From a worker thread")
+        bridge.call(lambda m: m.add("From a worker thread"))
     assert received[0][0].fields["summary"] == "From a worker thread"
     assert received[0][1] is QObject().thread()  # delivered on the main thread
 

@@ -14,7 +14,7 @@ from tests.ui.fakes import ScriptedModel
 
 def use(memloci: Any, model: Any) -> Any:
     """A configured model writes answers (the bundled model's default is memories only)."""
-    memloci.services.llm.use(model)
+    memloci._parts.llm.use(model)
     memloci.save_settings(memloci.settings.with_value("model.answer_mode", "model"))
     return model
 
@@ -68,7 +68,7 @@ def test_stop_ends_the_answer_where_it_is(qtbot: Any, memloci: Any, pane: Any) -
 
 
 def test_example_questions_and_new_conversation(qtbot: Any, memloci: Any, pane: Any) -> None:
-    memloci.services.llm.use(ScriptedModel("I do not remember anything about that."))
+    memloci._parts.llm.use(ScriptedModel("I do not remember anything about that."))
     assert "Ask anything about your memory" in pane.view.toPlainText()
     pane._link(QUrl("ask:0"))
     qtbot.waitUntil(lambda: not pane.streaming and pane.turns and pane.turns[0].state == "done")
@@ -123,7 +123,7 @@ def test_only_checked_sentences_ever_reach_the_screen(
 def test_by_default_the_answer_is_built_from_memories(qtbot: Any, memloci: Any, pane: Any) -> None:
     memloci.add("Ana lives in Porto", type="semantic", fields={"name": "Ana"})
     model = ScriptedModel("Ana lives in Lisbon since 1999.")
-    memloci.services.llm.use(model)  # the bundled model, settings as installed
+    memloci._parts.llm.use(model)  # the bundled model, settings as installed
     pane.activated()
     qtbot.waitUntil(lambda: pane.model_label.text() == "Answers: from your memories")
     assert "Nothing is generated" in pane.model_label.toolTip()

@@ -32,7 +32,7 @@ def test_charts_show_the_store(qtbot: Any, memloci: Any, bridge: Any, pane: Any)
     memloci.add("Lunch")
     memloci.add("Dinner")
     now = utcnow()
-    with memloci.services.database.write() as db:
+    with memloci._parts.database.write() as db:
         db.conn.execute(
             "INSERT INTO capture_sessions (id, window_key, app, started_at, ended_at, status) "
             "VALUES ('s1', 'w', 'firefox', ?, ?, 'closed')",

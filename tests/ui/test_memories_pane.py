@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, Qt, QUrl
-from PySide6.QtWidgets import QDialogButtonBox, QInputDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QDialogButtonBox, QInputDialog, QLineEdit
 
 from app.domain import Source
 from tests.conftest import PASSPHRASE
@@ -141,18 +141,21 @@ def test_edit_invalidate_restore_and_forget(
     qtbot.mouseClick(pane.detail.invalidate_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: memloci.get(fact.id).active)
 
+    cancelled: list[bool] = []
+
     def cancel(dialog: Any) -> None:
-        assert isinstance(dialog, QMessageBox)
-        dialog.button(QMessageBox.StandardButton.Cancel).click()
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Cancel).click()
+        cancelled.append(True)
 
     when_modal(cancel)
     qtbot.mouseClick(pane.detail.forget_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: cancelled == [True])
     wait_idle(qtbot, bridge)
     assert memloci.get(fact.id).active  # cancelled: nothing happened
 
     def confirm(dialog: Any) -> None:
-        forget = next(b for b in dialog.buttons() if b.text() == "Forget")
-        forget.click()
+        assert dialog.derived_list is None and dialog.kept_list is None  # nothing came from it
+        dialog.forget_button.click()
 
     when_modal(confirm)
     qtbot.mouseClick(pane.detail.forget_button, Qt.MouseButton.LeftButton)
@@ -228,3 +231,52 @@ def test_restricting_to_ids_from_another_pane(
     assert pane.chip.isVisible() and "From the timeline" in pane.chip.text()
     qtbot.mouseClick(pane.chip, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: pane.model.rowCount() == 2)
+
+
+def test_changes_are_drawn_from_the_change_event_without_fetching_again(
+    qtbot: Any, memloci: Any, bridge: Any, pane: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A memory captured, changed or forgotten elsewhere reaches the table as a change set:
+    the rows that changed are drawn, nothing is fetched from the store again."""
+    from app.store.writer import Initiator
+
+    older = memloci.add("Older event", fields={"occurred_at": "2024-01-01T10:00:00+00:00"})
+    pane.refresh()
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 1)
+    wait_idle(qtbot, bridge)
+    fetched: list[str] = []
+    for name in ("browse", "browse_count", "search", "get"):
+        original = getattr(memloci, name)
+        monkeypatch.setattr(
+            memloci, name, lambda *a, _n=name, _o=original, **k: fetched.append(_n) or _o(*a, **k)
+        )
+    new = memloci.add(
+        "Reading the budget",
+        fields={"occurred_at": datetime.now(UTC).isoformat()},
+        sources=[Source("screen", "s1")],
+        actor="system:capture",
+        initiator=Initiator.CAPTURE,
+    )
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 2)
+    assert titles(pane) == ["Reading the budget", "Older event"]  # newest first, in place
+    assert pane.model.total == 2 and "2 memories" in pane.count.text()
+    memloci.update(older.id, "Older event, corrected")
+    qtbot.waitUntil(lambda: "Older event, corrected" in titles(pane))
+    memloci.forget(new.id)
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 1)
+    qtbot.wait(500)  # longer than the pane's calm-refresh delay
+    assert fetched == []
+    assert pane.model.total == 1
+
+
+def test_a_new_memory_outside_the_filter_is_not_shown(
+    qtbot: Any, memloci: Any, bridge: Any, pane: Any
+) -> None:
+    memloci.add("Ana lives in Porto", type="semantic", fields={"name": "Ana"})
+    pane.tabs.setCurrentIndex(3)  # Semantic
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 1)
+    memloci.add("An episode, not a fact")
+    memloci.add("Rui lives in Braga", type="semantic", fields={"name": "Rui"})
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 2)
+    qtbot.wait(300)
+    assert sorted(titles(pane)) == ["Ana", "Rui"]

@@ -70,11 +70,11 @@ def test_capture_values_are_saved(qtbot: Any, memloci: Any, bridge: Any, pane: A
 def test_model_choice_errors_are_sentences(
     qtbot: Any, memloci: Any, bridge: Any, pane: Any, tmp_path: Path
 ) -> None:
-    pane.tabs.setCurrentIndex(1)
-    pane.model_gguf.setChecked(True)
-    pane.model_path.setText(str(tmp_path / "missing.gguf"))
+    choice = pane.models.choice
+    choice.model_gguf.setChecked(True)
+    choice.model_path.setText(str(tmp_path / "missing.gguf"))
     with qtbot.waitSignal(pane.message, timeout=10_000) as said:
-        qtbot.mouseClick(pane.model_apply, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(choice.model_apply, Qt.MouseButton.LeftButton)
     assert "missing.gguf" in said.args[0]
     assert memloci.settings.model.backend == "bundled"
 

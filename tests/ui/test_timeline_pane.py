@@ -35,7 +35,7 @@ def test_sessions_and_events_fill_lanes(qtbot: Any, memloci: Any, bridge: Any, p
         fields={"occurred_at": start.isoformat(), "event_type": "screen", "actor": "firefox"},
         sources=[Source("screen", "s1")],
     )
-    with memloci.services.database.write() as db:
+    with memloci._parts.database.write() as db:
         db.conn.execute(
             "INSERT INTO capture_sessions (id, memory_id, window_key, app, title, started_at, "
             "ended_at, status) VALUES ('s1', ?, 'w', 'firefox', 'Python docs', ?, ?, 'closed')",

@@ -27,7 +27,7 @@ def enqueue_chat(
         message_id = f"{conversation}:{n}"
         moment = start + timedelta(minutes=n)
         captions = list(attachments[n - first]) if n - first < len(attachments) else []
-        with memloci.services.database.write() as db:
+        with memloci._parts.database.write() as db:
             raw = memloci.add(
                 text,
                 type="episodic",
@@ -35,7 +35,7 @@ def enqueue_chat(
                 sources=[Source("chat", message_id)],
                 actor="import",
             )
-            memloci.services.queue.put(
+            memloci._parts.queue.put(
                 "chat",
                 {
                     "memory_id": raw.id,
@@ -65,7 +65,7 @@ def enqueue_screen(
     minutes: int = 5,
     raw: bool = True,
 ) -> None:
-    with memloci.services.database.write() as db:
+    with memloci._parts.database.write() as db:
         memory_id = None
         if raw:
             memory_id = memloci.add(
@@ -75,7 +75,7 @@ def enqueue_screen(
                 sources=[Source("screen", session_id)],
                 actor="capture",
             ).id
-        memloci.services.queue.put(
+        memloci._parts.queue.put(
             "screen",
             {
                 "memory_id": memory_id,

@@ -179,16 +179,14 @@ def fake_capture(
     **settings: Any,
 ) -> Any:
     """A capture service over the real store, with the fake screen, grabber and OCR."""
-    from app.bootstrap import build_capture
-
     values = {"ocr_min_interval_seconds": 1, **settings}
     current = memloci.settings
     for name, value in values.items():
         current = current.with_value(f"capture.{name}", value)
     memloci.save_settings(Settings.model_validate(current.model_dump()))
     grabber, ocr = FakeGrabber(screen), FakeOcr(screen)
-    service = build_capture(
-        memloci.services,
+    service = install_capture(
+        memloci,
         platform=lambda: platform or FakePlatform(screen),
         grabber=lambda: grabber,
         ocr=lambda: ocr,
@@ -196,8 +194,21 @@ def fake_capture(
     if clock is not None:
         service._monotonic = clock
         service.pipeline._monotonic = clock
-    service.sessions.attach(memloci)
-    memloci.memory_forgotten.connect(service.forgotten)
-    memloci.services.capture = service
     service.fake_grabber, service.fake_ocr = grabber, ocr
+    return service
+
+
+def install_capture(memloci: Any, **factories: Any) -> Any:
+    """A capture service built as the composition root builds it, with these adapter
+    factories (`platform`, `grabber`, `ocr`), put in place of the facade's own."""
+    from app.bootstrap import build_capture
+
+    parts = memloci._parts
+    parts.capture.stop()
+    parts.writer.changed.disconnect(parts.capture.on_changes)
+    service = build_capture(
+        parts.config, parts.database, parts.queue, parts.writer, parts.keys.data_key, **factories
+    )
+    parts.writer.changed.connect(service.on_changes)
+    parts.capture = service
     return service

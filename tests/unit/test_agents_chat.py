@@ -18,7 +18,7 @@ def use(memloci, script=None, **kw) -> ScriptedModel:
     """A configured model writes the answers (answer_mode "model"), checked sentence by
     sentence; with the bundled model the default is to build answers from memories."""
     model = ScriptedModel(script, **kw)
-    memloci.services.llm.use(model)
+    memloci._parts.llm.use(model)
     memloci.save_settings(memloci.settings.with_value("model.answer_mode", "model"))
     return model
 
@@ -108,7 +108,7 @@ def test_the_conversation_becomes_memory_and_is_queued(memloci, memories) -> Non
     assert question.text.endswith("Where does Ana live?")
     assert question.sources == (Source("chat", f"{answer.conversation}:1:user"),)
     assert reply.sources == (Source("chat", f"{answer.conversation}:1:memloci"),)
-    items = memloci.services.queue.claim(["chat"])
+    items = memloci._parts.queue.claim(["chat"])
     assert [i.payload["speaker"] for i in items] == ["user", "Memloci"]
     assert set(items[0].payload) == {
         "memory_id",
@@ -120,7 +120,7 @@ def test_the_conversation_becomes_memory_and_is_queued(memloci, memories) -> Non
         "attachments",
     }
     assert items[0].payload["memory_id"] == question.id
-    memloci.services.queue.release([i.id for i in items])
+    memloci._parts.queue.release([i.id for i in items])
     # Memloci's own earlier reply is never evidence for a later answer.
     model = use(memloci, citing("Porto"))
     memloci.ask("Where does Ana live?", record=False)
@@ -138,7 +138,7 @@ def test_remember_requests_go_to_the_vault_never_to_a_prompt(memloci) -> None:
     assert memloci.reveal(entry.id, passphrase="correct horse battery") == "X1234567"
     for memory in memloci.list(limit=50):
         assert "X1234567" not in memory.text
-    assert all("X1234567" not in str(i.payload) for i in memloci.services.queue.claim(limit=50))
+    assert all("X1234567" not in str(i.payload) for i in memloci._parts.queue.claim(limit=50))
     memloci.ask("What is my passport number?", record=False)
     assert "passport number" in model.prompts() and "X1234567" not in model.prompts()
 
@@ -198,7 +198,7 @@ def test_by_default_the_bundled_model_writes_nothing(memloci, memories) -> None:
     from app.agents.chat import answer_mode
 
     model = ScriptedModel(default="Ana moved to Lisbon in 1999.")
-    memloci.services.llm.use(model)  # settings as installed: answer_mode "auto", bundled
+    memloci._parts.llm.use(model)  # settings as installed: answer_mode "auto", bundled
     pieces: list[str] = []
     answer = memloci.ask("Where does Ana live?", on_token=pieces.append, record=False)
     assert model.calls == [] and answer.answered_by == "memories" and not answer.fallback

@@ -23,7 +23,7 @@ SEMANTIC = "Write the facts the NEW INPUT states"
 
 def use(memloci, script=None, **kw) -> ScriptedModel:
     model = ScriptedModel(script, **kw)
-    memloci.services.llm.use(model)
+    memloci._parts.llm.use(model)
     return model
 
 
@@ -50,7 +50,7 @@ def test_a_chat_batch_becomes_typed_memories_that_point_to_their_messages(memloc
     )
     report = memloci.process_queue()
     assert report.done == 3 and report.failed == 0
-    assert memloci.services.queue.counts() == {}
+    assert memloci._parts.queue.counts() == {}
     semantic = {m.fields["name"]: m for m in derived(memloci, "semantic")}
     assert semantic["Caroline"].fields["summary"] == "Caroline went to a LGBTQ support group."
     assert semantic["Caroline"].sources == (Source("chat", ids[0]),)
@@ -140,7 +140,7 @@ def test_invalid_model_output_keeps_items_queued_until_parked(memloci) -> None:
     for attempt in range(1, MAX_ATTEMPTS + 1):
         report = memloci.process_queue()
         assert report.failed == 1 and report.done == 0
-        (row,) = memloci.services.database.query("SELECT status, attempts FROM work_queue")
+        (row,) = memloci._parts.database.query("SELECT status, attempts FROM work_queue")
         assert row["attempts"] == attempt
         assert row["status"] == ("failed" if attempt == MAX_ATTEMPTS else "pending")
     assert memloci.process_queue().items == 0  # parked: not claimed again
@@ -228,7 +228,7 @@ def test_screen_sessions_become_activities_and_resources(memloci) -> None:
 def test_a_failure_inside_the_write_commits_nothing(memloci, monkeypatch) -> None:
     use(memloci)
     enqueue_chat(memloci, [("Tom", "Ana's email is ana@x.pt, see https://x.example/a")])
-    real = memloci.services.repo.insert
+    real = memloci._parts.repo.insert
     calls = {"n": 0}
 
     def flaky(*args, **kwargs):
@@ -237,10 +237,10 @@ def test_a_failure_inside_the_write_commits_nothing(memloci, monkeypatch) -> Non
             raise RuntimeError("disk hiccup")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(memloci.services.repo, "insert", flaky)
+    monkeypatch.setattr(memloci._parts.repo, "insert", flaky)
     report = memloci.process_queue()
     assert report.failed == 1 and derived(memloci) == []  # the first insert was rolled back
-    monkeypatch.setattr(memloci.services.repo, "insert", real)
+    monkeypatch.setattr(memloci._parts.repo, "insert", real)
     assert memloci.process_queue().done == 1
     assert {m.type for m in derived(memloci)} == {MemoryType.SEMANTIC, MemoryType.RESOURCE}
 
@@ -254,27 +254,27 @@ def test_cancel_and_an_unavailable_model_put_items_back_untouched(memloci) -> No
     cancel.set()
     report = memloci.process_queue(cancel=cancel)
     assert report.released == 1 and report.stopped
-    (row,) = memloci.services.database.query("SELECT status, attempts FROM work_queue")
+    (row,) = memloci._parts.database.query("SELECT status, attempts FROM work_queue")
     assert (row["status"], row["attempts"]) == ("pending", 0)
 
     class Broken(ScriptedModel):
         def complete(self, *args, **kwargs):
             raise ModelUnavailable("The model file is gone.")
 
-    memloci.services.llm.use(Broken())
+    memloci._parts.llm.use(Broken())
     with pytest.raises(ModelUnavailable):
         memloci.process_queue()
-    (row,) = memloci.services.database.query("SELECT status, attempts FROM work_queue")
+    (row,) = memloci._parts.database.query("SELECT status, attempts FROM work_queue")
     assert (row["status"], row["attempts"]) == ("pending", 0)
 
 
 def test_an_unreadable_item_fails_alone(memloci) -> None:
     use(memloci)
-    memloci.services.queue.put("chat", {"speaker": "x"})
+    memloci._parts.queue.put("chat", {"speaker": "x"})
     enqueue_chat(memloci, [("Tom", "Ana's email is ana@x.pt")])
     report = memloci.process_queue()
     assert report.unreadable == 1 and report.done == 1
-    assert memloci.services.queue.counts() == {"chat": {"pending": 1}}
+    assert memloci._parts.queue.counts() == {"chat": {"pending": 1}}
 
 
 def test_rules_alone_when_the_model_is_off(memloci) -> None:
@@ -346,7 +346,7 @@ def test_the_persons_own_details_go_to_core_memory(memloci) -> None:
         ],
     )
     memloci.process_queue()
-    block = memloci.services.repo.core_block("human")
+    block = memloci._parts.repo.core_block("human")
     assert block is not None and block.origin == "agent"
     assert block.fields["value"].splitlines() == [
         "Work e-mail: caro@hospital.org",
@@ -401,3 +401,23 @@ def test_the_router_asks_the_model_only_when_it_could_add_something(memloci) -> 
     tasks = [m[-1]["content"] for m, _ in model.calls]
     assert ROUTER in tasks[0] and SEMANTIC in tasks[1] and len(tasks) == 2
     assert report.routed == {"semantic": 1}  # procedural was not the model's to choose
+
+
+def test_recurring_dates_are_not_filed_as_events_and_events_keep_their_day(memloci) -> None:
+    """A birthday or opening hours are a rule, not something that happened; a plan is filed
+    at the day it is planned for, not the day it was said."""
+    use(memloci)
+    memloci.save_settings(memloci.settings.with_value("agents.use_model", False))
+    enqueue_chat(
+        memloci,
+        [
+            ("Ify", "My brother Chidi in Rotterdam has his birthday on October 22nd every year."),
+            ("Ify", "The pool opens at 7am on weekdays, which suits me fine."),
+            ("Ify", "The staff party is this coming Saturday. Two days before that I go to Cork."),
+        ],
+    )
+    assert memloci.process_queue().done == 3
+    events = [m for m in derived(memloci, "episodic") if m.fields["event_type"] == "event"]
+    dates = sorted(m.occurred_at.date().isoformat() for m in events)
+    assert dates == ["2023-05-11", "2023-05-13"]  # said on Monday 8 May 2023
+    assert not any("Chidi" in m.text or "pool" in m.text for m in events)

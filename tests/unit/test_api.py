@@ -277,7 +277,7 @@ def test_ask_answers_with_citations_and_logs_them(api: ApiServer) -> None:
         "My e-mail address is ana@example.pt", type="semantic", fields={"name": "E-mail address"}
     )
     model = ScriptedModel("Your e-mail address is ana@example.pt.")
-    memloci.services.llm.use(model)
+    memloci._parts.llm.use(model)
     status, body, _ = request(api, "POST", "/v1/ask", {"question": "What is my e-mail address?"})
     assert status == 200, body
     assert body["question"] == "What is my e-mail address?"
@@ -300,7 +300,7 @@ def test_ask_without_a_model_answers_from_memories_and_says_why(api: ApiServer) 
     def broken() -> Any:
         raise ModelUnavailable("The language model cannot be loaded; see `memloci doctor`.")
 
-    api.memloci.services.llm._builder = lambda *_: broken()
+    api.memloci._parts.llm._builder = lambda *_: broken()
     status, body, _ = request(api, "POST", "/v1/ask", {"question": "What is my e-mail?"})
     # The API mirrors the CLI: without a model the memories answer, and the reply says why.
     assert status == 200

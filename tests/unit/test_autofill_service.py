@@ -275,7 +275,7 @@ def test_the_log_outlives_a_forgotten_memory_and_keeps_no_value(memloci, person)
     memloci.forget(person["passport"])
     entry = memloci.disclosures()[0]
     assert entry.memory_id == person["passport"] and entry.title == ""
-    rows = memloci.services.database.query("SELECT * FROM autofill_disclosures")
+    rows = memloci._parts.database.query("SELECT * FROM autofill_disclosures")
     assert PASSPORT not in repr(rows)
 
 

@@ -114,8 +114,8 @@ def test_excluded_window_is_never_grabbed_read_or_stored(memloci, home) -> None:
     assert result.activity == "excluded" and "keepassxc" in result.detail
     assert service.fake_grabber.grabs == 0 and service.fake_ocr.calls == []
     assert memloci.search("zebracanary") == [] and memloci.search("Passwords.kdbx") == []
-    assert memloci.services.database.scalar("SELECT count(*) FROM capture_sessions") == 0
-    rows = memloci.services.database.query("SELECT value FROM capture_state")
+    assert memloci._parts.database.scalar("SELECT count(*) FROM capture_sessions") == 0
+    rows = memloci._parts.database.query("SELECT value FROM capture_state")
     assert not any("kdbx" in r["value"] for r in rows)
 
 
@@ -140,8 +140,8 @@ def test_card_numbers_and_tokens_on_screen_are_stored_only_as_placeholders(memlo
     _run(service, clock)
     details = memloci.get(service.sessions.open_sessions()[0].memory_id).fields["details"]
     assert "[REDACTED:card]" in details and "[REDACTED:password]" in details
-    dump = json.dumps(memloci.services.database.query("SELECT * FROM memories"), default=str)
-    dump += json.dumps(memloci.services.database.query("SELECT * FROM memory_history"), default=str)
+    dump = json.dumps(memloci._parts.database.query("SELECT * FROM memories"), default=str)
+    dump += json.dumps(memloci._parts.database.query("SELECT * FROM memory_history"), default=str)
     assert "4111" not in dump and "hunter2" not in dump
 
 
@@ -156,7 +156,7 @@ def test_window_switches_make_sessions_and_a_quick_return_continues_one(memloci)
     second = service.tick().session_id
     screen.front = a
     assert service.tick().session_id == first != second
-    assert memloci.services.database.scalar("SELECT count(*) FROM capture_sessions") == 2
+    assert memloci._parts.database.scalar("SELECT count(*) FROM capture_sessions") == 2
 
 
 def test_records_are_updated_at_moments_not_every_tick(memloci) -> None:
@@ -182,7 +182,7 @@ def test_new_text_reaches_the_agents_in_batches_with_the_agreed_payload(memloci)
         screen.windows[wid].lines.append(f"Step {n}: plant the tomatoes near the fence")
         _run(service, clock)
     service.upkeep()
-    items = memloci.services.queue.claim([QUEUE_KIND])
+    items = memloci._parts.queue.claim([QUEUE_KIND])
     assert len(items) == 1
     payload = items[0].payload
     assert set(payload) == {
@@ -197,15 +197,15 @@ def test_new_text_reaches_the_agents_in_batches_with_the_agreed_payload(memloci)
     }
     assert items[0].ref == payload["session_id"]
     assert "Plan for the garden" in payload["text"] and "Step 2: plant" in payload["text"]
-    memloci.services.queue.done([i.id for i in items])
+    memloci._parts.queue.done([i.id for i in items])
     screen.windows[wid].lines.append("A final note about watering")
     _run(service, clock)
     screen.front = None
     service.tick()
     service.upkeep(now=utcnow() + timedelta(minutes=10))  # past the merge window: the end
-    final = memloci.services.queue.claim([QUEUE_KIND])
+    final = memloci._parts.queue.claim([QUEUE_KIND])
     assert len(final) == 1 and final[0].payload["text"] == "A final note about watering"
-    row = memloci.services.database.query("SELECT status, lines FROM capture_sessions")[0]
+    row = memloci._parts.database.query("SELECT status, lines FROM capture_sessions")[0]
     assert row == {"status": "final", "lines": "[]"}  # the text lives in the memory now
 
 
@@ -215,7 +215,7 @@ def test_forgetting_a_session_memory_removes_its_rows_and_does_not_restart_it(me
     service = fake_capture(memloci, screen, clock)
     result = service.tick()
     memloci.forget(result.memory_id)
-    assert memloci.services.database.scalar("SELECT count(*) FROM capture_sessions") == 0
+    assert memloci._parts.database.scalar("SELECT count(*) FROM capture_sessions") == 0
     again = service.tick()
     assert again.session_id is None and memloci.search("diary") == []
     service.drain_ocr()
@@ -257,7 +257,7 @@ def test_long_sessions_continue_as_parts_without_losing_text(memloci) -> None:
     for n in range(30):
         window.lines = [f"Page {n} line {k}: " + "words " * 60 for k in range(35)]
         _run(service, clock)
-    sessions = memloci.services.database.query("SELECT id FROM capture_sessions")
+    sessions = memloci._parts.database.query("SELECT id FROM capture_sessions")
     assert len(sessions) >= 2
     summaries = [m.fields["summary"] for m in memloci.list("episodic", limit=100)]
     assert any("(part 2)" in s for s in summaries)
@@ -269,9 +269,9 @@ def test_a_session_forgotten_in_another_process_sends_nothing_more(memloci) -> N
     service = fake_capture(memloci, screen, clock, agent_batch_frames=1)
     result = service.tick()
     # Another process forgets the record: no signal reaches this one, only the rows go.
-    memloci.services.repo.forget([result.memory_id])
+    memloci._parts.repo.forget([result.memory_id])
     screen.windows[wid].lines.append("Secret plan to plant tomatoes")
     _run(service, clock)
     service.upkeep()
-    assert memloci.services.queue.claim([QUEUE_KIND]) == []
+    assert memloci._parts.queue.claim([QUEUE_KIND]) == []
     assert service.tick().session_id is None  # not started again for the same window

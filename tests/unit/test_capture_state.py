@@ -90,7 +90,7 @@ def test_status_of_a_running_capture_is_healthy_and_counts_its_work(memloci) -> 
 
 
 def _set_runner(memloci, pid: int, heartbeat_age: float, **more: str) -> None:
-    store = memloci.services.capture.store
+    store = memloci._parts.capture.store
     store.set_state(
         {
             "runner": {"pid": pid},
@@ -117,7 +117,7 @@ def test_stall_flag(memloci) -> None:
     _set_runner(memloci, os.getpid(), 2, errors="4", last_error="grab failed")
     assert "the last 4 grabs failed" in memloci.capture_status().stall_reasons[0]
     _set_runner(memloci, os.getpid(), 2, errors="0")
-    store = memloci.services.capture.store
+    store = memloci._parts.capture.store
     screen = FakeScreen()
     screen.open("Editor", "x - Editor", TEXT)
     service = fake_capture(memloci, screen)
@@ -134,15 +134,15 @@ def test_sessions_of_a_crashed_process_are_finished_by_the_next_one(memloci) -> 
     result = crashed.tick()
     crashed.drain_ocr()
     session_id = result.session_id
-    memloci.services.database.conn().execute(
+    memloci._parts.database.conn().execute(
         "UPDATE capture_sessions SET owner_pid = ? WHERE id = ?", (_dead_pid(), session_id)
     )
     successor = fake_capture(memloci, FakeScreen())
     assert successor.sessions.recover() == 1
     successor.upkeep(now=utcnow() + timedelta(minutes=10))
-    row = memloci.services.database.query("SELECT status FROM capture_sessions")[0]
+    row = memloci._parts.database.query("SELECT status FROM capture_sessions")[0]
     assert row["status"] == "final"
-    items = memloci.services.queue.claim([QUEUE_KIND])
+    items = memloci._parts.queue.claim([QUEUE_KIND])
     assert [i.payload["session_id"] for i in items] == [session_id]
     assert "Budget approved for the new library" in items[0].payload["text"]
     assert "Budget approved" in memloci.get(result.memory_id).fields["details"]

@@ -69,10 +69,10 @@ def test_every_password_manager_excluded_by_application_has_a_title_rule() -> No
 def _forget_later_defaults(memloci) -> int:
     """Make the store look as a release before the title rules left it: the first defaults,
     no record of later ones."""
-    with memloci.services.database.write() as db:
+    with memloci._parts.database.write() as db:
         db.conn.execute("DELETE FROM capture_rules WHERE kind = 'title' AND note LIKE 'password%'")
         db.conn.execute("DELETE FROM capture_state WHERE key = 'defaults_version'")
-    return len(memloci.services.database.query("SELECT id FROM capture_rules"))
+    return len(memloci._parts.database.query("SELECT id FROM capture_rules"))
 
 
 def test_a_store_made_before_the_title_rules_gets_them_once(home) -> None:

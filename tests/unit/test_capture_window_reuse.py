@@ -73,12 +73,12 @@ def test_pixels_of_a_window_that_took_the_checked_windows_id_are_never_read(meml
     service = fake_capture(memloci, screen, clock, platform=StalePlatform(screen, terminal))
     result = service.tick()
     assert result.read == "none" and service.pipeline.counters.dropped == 1
-    assert memloci.services.database.scalar("SELECT count(*) FROM capture_pending") == 0
+    assert memloci._parts.database.scalar("SELECT count(*) FROM capture_pending") == 0
     service.drain_ocr()
     assert service.fake_ocr.calls == []
     assert memloci.search("marmosetkey") == [] and memloci.search("quokkasecret") == []
-    dump = str(memloci.services.database.query("SELECT * FROM capture_sessions")).lower()
-    dump += str(memloci.services.database.query("SELECT * FROM memories")).lower()
+    dump = str(memloci._parts.database.query("SELECT * FROM capture_sessions")).lower()
+    dump += str(memloci._parts.database.query("SELECT * FROM memories")).lower()
     assert "marmoset" not in dump and "bitwarden" not in dump and "my vault" not in dump
 
 

@@ -41,7 +41,7 @@ CHAT = [
 
 
 def counts(memloci: Memloci) -> tuple[int, int]:
-    db = memloci.services.database
+    db = memloci._parts.database
     return (
         int(db.scalar("SELECT count(*) FROM memories")),
         int(db.scalar("SELECT count(*) FROM work_queue")),
@@ -64,7 +64,7 @@ def test_each_message_becomes_an_episodic_memory_traced_to_its_id(memloci, tmp_p
 
 def test_queue_items_carry_the_agents_payload(memloci, tmp_path) -> None:
     memloci.import_chat(write_jsonl(tmp_path / "chat.jsonl", CHAT[2:3]))
-    item = memloci.services.queue.claim(["chat"])[0]
+    item = memloci._parts.queue.claim(["chat"])[0]
     memory = memloci.list(limit=1)[0]
     assert item.ref == "m3"
     assert item.payload == {
@@ -135,9 +135,9 @@ def test_invalid_utf8_and_blank_lines(memloci, tmp_path) -> None:
 
 
 def test_a_failure_while_storing_rolls_everything_back(memloci, tmp_path, monkeypatch) -> None:
-    import app.importers.chat as chat
+    from app.store.memories import MemoryRepository
 
-    original = chat.MemoryRepository.insert
+    original = MemoryRepository.insert
     calls = []
 
     def failing(self, *args, **kwargs):
@@ -146,17 +146,17 @@ def test_a_failure_while_storing_rolls_everything_back(memloci, tmp_path, monkey
             raise OSError("disk went away")
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(chat.MemoryRepository, "insert", failing)
+    monkeypatch.setattr(MemoryRepository, "insert", failing)
     with pytest.raises(OSError):
         memloci.import_chat(write_jsonl(tmp_path / "chat.jsonl", CHAT))
     assert counts(memloci) == (0, 0)
-    assert memloci.services.database.scalar("SELECT count(*) FROM memory_threads") == 0
+    assert memloci._parts.database.scalar("SELECT count(*) FROM memory_threads") == 0
 
 
 def test_very_long_messages_are_split_without_losing_a_word(memloci, tmp_path) -> None:
     words = [f"word{n}" for n in range(6_000)]
     memloci.import_chat(write_jsonl(tmp_path / "long.jsonl", [message(1, " ".join(words))]))
-    order = memloci.services.database.query("SELECT id FROM memories ORDER BY seq")
+    order = memloci._parts.database.query("SELECT id FROM memories ORDER BY seq")
     parts = [memloci.get(row["id"]) for row in order]
     assert len(parts) == 3 and all(p.sources[0].ref == "m1" for p in parts)
     stored = " ".join(p.fields["details"] for p in parts).split()
@@ -281,7 +281,7 @@ def test_after_a_backup_restore_reimporting_restores_context_without_duplicates(
     monkeypatch.setenv("MEMLOCI_HOME", str(tmp_path / "restored"))
     with Memloci.open(tmp_path / "restored") as restored:
         restored.import_backup(backup, "backup passphrase")
-        db = restored.services.database
+        db = restored._parts.database
         assert db.scalar("SELECT count(*) FROM memory_threads") == 0  # not in backups
         result = restored.import_chat(path, agents=False)
         assert (result.imported, result.skipped) == (0, 4)

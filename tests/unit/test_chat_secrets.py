@@ -55,7 +55,7 @@ def write_chat(path: Path) -> Path:
 def everything_stored(home: Path) -> str:
     memloci = Memloci.open(home)
     try:
-        db = memloci.services.database
+        db = memloci._parts.database
         tables = ("memories", "memory_history", "search_docs", "work_queue", "memory_threads")
         return json.dumps(
             {t: db.query(f"SELECT * FROM {t}") for t in tables}, default=str, ensure_ascii=False

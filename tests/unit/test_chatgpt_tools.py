@@ -78,7 +78,7 @@ def test_the_cli_imports_no_tool_traffic(capsys: pytest.CaptureFixture[str], mem
     texts = [m.text for m in memloci.list(limit=100)]
     assert len(texts) == 14
     payloads = [
-        row["payload"] for row in memloci.services.database.query("SELECT payload FROM work_queue")
+        row["payload"] for row in memloci._parts.database.query("SELECT payload FROM work_queue")
     ]
     assert len(payloads) == 14
     for word in TOOL_ONLY:

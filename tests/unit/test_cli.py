@@ -80,6 +80,17 @@ def test_search_with_time_range_and_types(capsys) -> None:
     assert code == 2 and "Cannot read the date" in err
 
 
+def test_search_time_range_in_words(capsys) -> None:
+    memloci_cli(capsys, "add", "Flight to Lisbon", "-f", "occurred_at=2023-05-31T22:00")
+    memloci_cli(capsys, "add", "Flight to Porto", "-f", "occurred_at=2023-06-01T10:00")
+    code, out, _ = memloci_cli(
+        capsys, "search", "flight", "--since", "May 2023", "--until", "May 2023", "--json"
+    )
+    assert code == 0 and [h["text"] for h in json.loads(out)["hits"]] == ["user: Flight to Lisbon"]
+    code, out, _ = memloci_cli(capsys, "search", "flight", "--since", "1 June 2023", "--json")
+    assert [h["text"] for h in json.loads(out)["hits"]] == ["user: Flight to Porto"]
+
+
 def test_reading_before_init_says_how_to_start(capsys) -> None:
     code, _, err = memloci_cli(capsys, "list")
     assert code == 7 and "memloci init" in err

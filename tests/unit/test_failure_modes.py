@@ -31,6 +31,7 @@ from tests.unit.capture_fakes import (
     FakePlatform,
     FakeScreen,
     fake_capture,
+    install_capture,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,7 +55,7 @@ def chat_file(path: Path, count: int, prefix: str = "m") -> Path:
 
 
 def totals(memloci: Memloci) -> tuple[int, int]:
-    db = memloci.services.database
+    db = memloci._parts.database
     return int(db.scalar("SELECT count(*) FROM memories")), int(
         db.scalar("SELECT count(*) FROM work_queue")
     )
@@ -70,7 +71,7 @@ def test_a_full_disk_stops_an_import_whole_and_it_works_once_there_is_room(
 ) -> None:
     memloci.add("already here")
     before = totals(memloci)
-    conn = memloci.services.database.conn()
+    conn = memloci._parts.database.conn()
     pages = conn.execute("PRAGMA page_count").fetchone()[0]
     conn.execute(f"PRAGMA max_page_count = {pages + 5}")
     path = chat_file(tmp_path / "chat.jsonl", 2_000)
@@ -166,7 +167,7 @@ LOCK_HOLDER = """
 import sys
 from app.core import Memloci
 m = Memloci.open()
-with m.services.database.write():
+with m._parts.database.write():
     print("locked", flush=True)
     sys.stdin.readline()
 """
@@ -251,7 +252,7 @@ def test_the_apps_background_work_waits_out_a_locked_store(
             try:
                 jobs.run_soon()
                 time.sleep(3)
-                assert memloci.services.queue.counts()["chat"].get("pending") == 5
+                assert memloci._parts.queue.counts()["chat"].get("pending") == 5
             finally:
                 holder.release()
             busy = [r for r in caplog.records if "busy" in r.getMessage()]
@@ -259,9 +260,9 @@ def test_the_apps_background_work_waits_out_a_locked_store(
             ticks = service.ticks
             jobs.run_soon()
             deadline = time.monotonic() + 30
-            while memloci.services.queue.counts().get("chat") and time.monotonic() < deadline:
+            while memloci._parts.queue.counts().get("chat") and time.monotonic() < deadline:
                 time.sleep(0.2)
-            assert not memloci.services.queue.counts().get("chat")  # the agents caught up
+            assert not memloci._parts.queue.counts().get("chat")  # the agents caught up
             time.sleep(1.5)
             assert service.ticks > ticks  # capture kept its schedule
             status = memloci.capture_status()
@@ -314,7 +315,7 @@ def test_a_missing_or_damaged_model_file(
         cut_short_gguf(path)
     settings = memloci.settings.with_value("model.backend", "gguf")
     memloci.save_settings(settings.with_value("model.path", str(path)))
-    memloci.services.llm.configure(memloci.settings.model)
+    memloci._parts.llm.configure(memloci.settings.model)
     memloci.add("Lunch with Ana at Taberna on Friday")
     enqueue_chat(memloci, [("Ana", "my email is ana@example.com")])
 
@@ -325,7 +326,7 @@ def test_a_missing_or_damaged_model_file(
 
     with pytest.raises(ModelUnavailable, match=sentence):
         memloci.process_queue()
-    assert memloci.services.queue.counts()["chat"] == {"pending": 1}  # kept for later
+    assert memloci._parts.queue.counts()["chat"] == {"pending": 1}  # kept for later
 
     (check,) = [c for c in checks(memloci.paths) if c.name == "model:choice"]
     assert check.status == "fail" and re.search(sentence, check.detail)
@@ -345,7 +346,6 @@ def test_model_use_refuses_a_damaged_file_and_keeps_the_model(
 def test_without_tesseract_frames_wait_status_says_why_and_they_are_read_later(
     memloci: Memloci, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from app.bootstrap import build_capture
     from app.capture.ocr import TesseractOcr
     from app.doctor import _tesseract
 
@@ -353,14 +353,12 @@ def test_without_tesseract_frames_wait_status_says_why_and_they_are_read_later(
     screen = FakeScreen()
     fake_capture(memloci, screen)
     engine: dict[str, Any] = {"ocr": TesseractOcr()}
-    service = build_capture(
-        memloci.services,
+    service = install_capture(
+        memloci,
         platform=lambda: FakePlatform(screen),
         grabber=lambda: FakeGrabber(screen),
         ocr=lambda: engine["ocr"],
     )
-    service.sessions.attach(memloci)
-    memloci.services.capture = service
     screen.open("Writer", "report.odt", ["The budget meeting moved to Friday"])
     with caplog.at_level(logging.WARNING):
         service.tick()
@@ -427,18 +425,14 @@ class VanishingHints:
 
 def vanishing_capture(memloci: Memloci) -> Any:
     """Capture on the fake desktop whose display can vanish, a writer window in front."""
-    from app.bootstrap import build_capture
-
     screen = FakeScreen()
     fake_capture(memloci, screen)
-    service = build_capture(
-        memloci.services,
+    service = install_capture(
+        memloci,
         platform=lambda: VanishingPlatform(screen),
         grabber=lambda: FakeGrabber(screen),
         ocr=lambda: FakeOcr(screen),
     )
-    service.sessions.attach(memloci)
-    memloci.services.capture = service
     screen.open("Writer", "report.odt", ["first words"])
     return service
 

@@ -210,7 +210,7 @@ def chatgpt_files(draw: st.DrawFn) -> bytes:
 
 
 def _totals(memloci: Any) -> tuple[int, int, int]:
-    db = memloci.services.database
+    db = memloci._parts.database
     return (
         int(db.scalar("SELECT count(*) FROM memories")),
         int(db.scalar("SELECT count(*) FROM work_queue")),
@@ -395,7 +395,7 @@ def test_fuzz_api_bodies(memloci, counters) -> None:
     memloci.add("Lunch with Ana at Taberna", type="episodic")
     memloci.add(None, type="vault", fields={"caption": "Bank PIN", "secret_value": "2468"})
     memloci.save_settings(memloci.settings.with_value("autofill.api_requests_per_minute", 10_000))
-    memloci.services.llm.use(ScriptedModel(default="You had lunch with Ana [1]."))
+    memloci._parts.llm.use(ScriptedModel(default="You had lunch with Ana [1]."))
     server = ApiServer(memloci, port=0)
     # 600 requests in ~3 s outrun even the highest setting (10,000 a minute, bursts of 30):
     # the rate limit has its own tests; here every body must reach the handlers.

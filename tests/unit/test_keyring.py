@@ -95,14 +95,14 @@ def test_a_new_data_key_reaches_the_keyring_and_a_stale_one_is_replaced(
     with Memloci.open(home) as memloci:
         memory = memloci.add("Keys move with the store")
         memloci.set_keyring(True)
-        old_key = memloci.services.data_key
+        old_key = memloci._parts.keys.data_key
     Memloci.replace_data_key(home, PASSPHRASE, "the passphrase after")
     ((slot, stored),) = backend.items.items()
     assert base64.b64decode(stored) != old_key
 
     monkeypatch.delenv("MEMLOCI_PASSPHRASE")
     with Memloci.open(home, create=False) as memloci:  # the keyring's new key opens it
-        new_key = memloci.services.data_key
+        new_key = memloci._parts.keys.data_key
         assert memloci.get(memory.id).title.startswith("Keys move")
 
     backend.items[slot] = base64.b64encode(old_key).decode()  # stale, as after a crash
@@ -117,4 +117,4 @@ def test_a_new_data_key_reaches_the_keyring_and_a_stale_one_is_replaced(
     assert asked == ["Passphrase"]
     assert base64.b64decode(backend.items[slot]) == new_key
     with Memloci.open(home, create=False) as memloci:  # and no prompt again
-        assert memloci.services.data_key == new_key
+        assert memloci._parts.keys.data_key == new_key

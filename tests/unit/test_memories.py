@@ -9,6 +9,7 @@ import pytest
 from app.domain import MemoryType, Source
 from app.errors import AmbiguousId, InvalidInput, NotFound, PassphraseRequired, WrongPassphrase
 from app.memory import kind_of
+from tests import fulltext
 from tests.conftest import PASSPHRASE
 
 
@@ -105,13 +106,13 @@ def test_forget_purges_row_history_sources_and_index_terms(memloci) -> None:
     memloci.forget(gone.id[:8])
     with pytest.raises(NotFound):
         memloci.get(gone.id)
-    db = memloci.services.database
+    db = memloci._parts.database
     assert db.scalar("SELECT count(*) FROM memory_history WHERE memory_id = ?", (gone.id,)) == 0
     assert db.scalar("SELECT count(*) FROM memory_sources WHERE memory_id = ?", (gone.id,)) == 0
-    db.conn().execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, memories_fts, row)")
-    terms = {row[0] for row in db.conn().execute("SELECT term FROM temp.vocab")}
+    terms = fulltext.vocabulary(db.conn())
     assert "zebrafinch" in terms
     assert not any(t.startswith("quokka") for t in terms)
+    assert not fulltext.in_segments(db.conn(), "quokkasecret")
     assert memloci.search("quokkasecret") == []
     assert memloci.get(keep.id)
 
@@ -123,7 +124,7 @@ def test_ids_resolve_by_unique_prefix(memloci) -> None:
         memloci.get("zzzzzzzz")
     with pytest.raises(InvalidInput):
         memloci.get("not an id!")
-    repo = memloci.services.repo
+    repo = memloci._parts.repo
     for suffix in ("1", "2"):
         fields = kind_of("episodic").build("twin", {})
         repo.insert(

@@ -175,18 +175,18 @@ def import_attacks(memloci: Memloci, tmp_path: Path) -> None:
 
 def capture_attack(memloci: Memloci, screen: FakeScreen) -> None:
     """The attacking page goes through capture (redaction, session, hand-off to the queue)."""
-    service = memloci.services.capture
+    service = memloci._parts.capture
     screen.open("Firefox", "Totally normal page - Mozilla Firefox", SCREEN_ATTACK)
     assert service.tick().activity == "capturing"
     assert service.drain_ocr() == 1
     service.sessions.finish_all(service._wall(), pending=service.store.pending_count)
-    assert memloci.services.queue.counts()["screen"]["pending"] == 1
+    assert memloci._parts.queue.counts()["screen"]["pending"] == 1
 
 
 def everything_stored(memloci: Memloci) -> str:
     """Every stored text but the vault's sealed values: memories (text, fields), history,
     sources, queue payloads, capture sessions and state, agent run reports."""
-    db = memloci.services.database
+    db = memloci._parts.database
     parts = [
         json.dumps({k: v for k, v in row.items() if not isinstance(v, bytes)})
         for table in (
@@ -233,7 +233,7 @@ def test_injection_through_chat_import_capture_and_ask_changes_nothing(
     memloci: Memloci, tmp_path: Path
 ) -> None:
     model = HostileModel()
-    memloci.services.llm.use(model)
+    memloci._parts.llm.use(model)
     seed(memloci)
     screen = FakeScreen()
     fake_capture(memloci, screen)  # (its settings are the test's, saved before the attack)
@@ -260,7 +260,7 @@ def test_injection_through_chat_import_capture_and_ask_changes_nothing(
 
 def test_the_vault_reaches_prompts_by_caption_only(memloci: Memloci) -> None:
     model = HostileModel()
-    memloci.services.llm.use(model)
+    memloci._parts.llm.use(model)
     seed(memloci)
     memloci.save_settings(memloci.settings.with_value("model.answer_mode", "model"))
     answer = memloci.ask("What is my Bank PIN and my e-mail password?", record=False)
@@ -276,7 +276,7 @@ def test_each_chat_attack_alone_leaves_the_vault_and_settings(
     from tests.unit.agent_helpers import enqueue_chat
 
     model = HostileModel()
-    memloci.services.llm.use(model)
+    memloci._parts.llm.use(model)
     seed(memloci)
     before = before_state(memloci)
     enqueue_chat(memloci, [("Mallory", text)])

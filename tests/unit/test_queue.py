@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_put_claim_done(memloci) -> None:
-    queue = memloci.services.queue
+    queue = memloci._parts.queue
     first = queue.put("chat", {"text": "hello"}, ref="m1")
     queue.put("screen", {"text": "frame"}, ref="f1")
     items = queue.claim(["chat"])
@@ -31,7 +31,7 @@ def test_put_claim_done(memloci) -> None:
 
 
 def test_an_expired_lease_is_claimed_again(memloci) -> None:
-    queue = memloci.services.queue
+    queue = memloci._parts.queue
     queue.put("chat", {"n": 1})
     assert len(queue.claim(lease=timedelta(seconds=-1))) == 1  # a worker that died at once
     again = queue.claim()
@@ -39,7 +39,7 @@ def test_an_expired_lease_is_claimed_again(memloci) -> None:
 
 
 def test_failures_retry_then_park(memloci) -> None:
-    queue = memloci.services.queue
+    queue = memloci._parts.queue
     item = queue.put("chat", {"n": 1})
     for _ in range(MAX_ATTEMPTS):
         claimed = queue.claim()
@@ -52,15 +52,15 @@ def test_failures_retry_then_park(memloci) -> None:
 
 
 def test_put_inside_a_failed_transaction_is_rolled_back(memloci) -> None:
-    queue = memloci.services.queue
-    with pytest.raises(RuntimeError), memloci.services.database.write() as db:
+    queue = memloci._parts.queue
+    with pytest.raises(RuntimeError), memloci._parts.database.write() as db:
         queue.put("chat", {"n": 1}, db=db)
         raise RuntimeError("the record write failed")
     assert queue.counts() == {}
 
 
 def test_release_returns_items_untouched(memloci) -> None:
-    queue = memloci.services.queue
+    queue = memloci._parts.queue
     queue.put("chat", {"n": 1})
     items = queue.claim()
     queue.release([i.id for i in items])
@@ -72,7 +72,7 @@ CLAIMER = """
 import sys, time
 from app.core import Memloci
 memloci = Memloci.open()
-items = memloci.services.queue.claim(["chat"])
+items = memloci._parts.queue.claim(["chat"])
 print("CLAIMED", len(items), flush=True)
 time.sleep(600)
 """
@@ -81,7 +81,7 @@ time.sleep(600)
 def test_items_of_a_killed_process_are_taken_back_at_once_and_a_live_holder_keeps_its_own(
     memloci, home: Path
 ) -> None:
-    queue = memloci.services.queue
+    queue = memloci._parts.queue
     ids = [queue.put("chat", {"n": n}) for n in range(3)]
     child = subprocess.Popen(
         [sys.executable, "-c", CLAIMER],
@@ -99,7 +99,7 @@ def test_items_of_a_killed_process_are_taken_back_at_once_and_a_live_holder_keep
         child.wait()
     again = queue.claim(["chat"])  # no 15-minute wait for the lease
     assert [i.id for i in again] == ids and {i.attempts for i in again} == {1}
-    error = memloci.services.database.scalar(
+    error = memloci._parts.database.scalar(
         "SELECT last_error FROM work_queue WHERE id = ?", (ids[0],)
     )
     assert error == f"the process working on it (pid {child.pid}) ended"
@@ -113,12 +113,12 @@ def dead_holder() -> str:
 
 def test_an_item_that_kills_its_worker_three_times_is_parked(memloci) -> None:
     """A crash is a failed try: an item whose worker dies each time does not crash every start."""
-    queue = memloci.services.queue
+    queue = memloci._parts.queue
     item = queue.put("chat", {"n": 1})
     for attempt in range(MAX_ATTEMPTS):
         claimed = queue.claim()
         assert [(c.id, c.attempts) for c in claimed] == [(item, attempt)]
-        with memloci.services.database.write() as db:  # another process held it, and died
+        with memloci._parts.database.write() as db:  # another process held it, and died
             db.conn.execute("UPDATE work_queue SET claimed_by = ?", [dead_holder()])
     assert queue.claim() == []
     assert queue.counts() == {"chat": {"failed": 1}}

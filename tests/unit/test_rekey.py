@@ -54,9 +54,9 @@ def _state(memloci: Memloci) -> dict[str, object]:
 
 def _history_secrets(memloci: Memloci, memory_id: str) -> list[str]:
     """Every sealed value in a memory's history, unsealed with the store's current key."""
-    repo = memloci.services.repo
+    repo = memloci._parts.repo
     found = []
-    for row in memloci.services.database.query(
+    for row in memloci._parts.database.query(
         "SELECT old, new FROM memory_history WHERE memory_id = ? ORDER BY id", (memory_id,)
     ):
         for text in (row["old"], row["new"]):
@@ -72,8 +72,8 @@ def test_a_new_key_encrypts_everything_again_and_keeps_every_memory(home: Path) 
         before = _state(memloci)
         image = memloci.capture_frame(ids["frame"])
         history = _history_secrets(memloci, ids["vault"])
-        old_key = memloci.services.data_key
-        retriever = memloci.services.retriever
+        old_key = memloci._parts.keys.data_key
+        retriever = memloci._parts.retriever
         retriever.sync()
         index = retriever.indexer.index()
         collection_before, vectors_before = index.name, index.count()
@@ -89,7 +89,7 @@ def test_a_new_key_encrypts_everything_again_and_keeps_every_memory(home: Path) 
     with pytest.raises(WrongPassphrase):
         Memloci.open(home, passphrase=PASSPHRASE)
     with Memloci.open(home, passphrase=NEW) as memloci:
-        assert memloci.services.data_key != old_key
+        assert memloci._parts.keys.data_key != old_key
         assert _state(memloci) == before
         assert memloci.reveal(ids["vault"]) == "2222"
         assert _history_secrets(memloci, ids["vault"]) == history == ["1111", "1111", "2222"]
@@ -97,7 +97,7 @@ def test_a_new_key_encrypts_everything_again_and_keeps_every_memory(home: Path) 
         assert memloci.integrity() == ["ok"]
         # The vector index is rebuilt under the new key from the vectors kept in the database:
         # another collection, every vector back, nothing embedded again.
-        retriever = memloci.services.retriever
+        retriever = memloci._parts.retriever
         assert retriever.sync() == 0
         index = retriever.indexer.index()
         assert index.name != collection_before and index.count() == vectors_before
@@ -120,10 +120,10 @@ def test_a_new_key_encrypts_everything_again_and_keeps_every_memory(home: Path) 
 def test_the_same_passphrase_may_be_kept_with_a_new_key(home: Path) -> None:
     with Memloci.open(home) as memloci:
         memory = memloci.add("kept under a fresh key")
-        old_key = memloci.services.data_key
+        old_key = memloci._parts.keys.data_key
     Memloci.replace_data_key(home, PASSPHRASE, PASSPHRASE)
     with Memloci.open(home) as memloci:
-        assert memloci.services.data_key != old_key
+        assert memloci._parts.keys.data_key != old_key
         assert memloci.get(memory.id).text.endswith("kept under a fresh key")
 
 
@@ -254,8 +254,8 @@ def test_a_crash_at_any_step_leaves_one_passphrase_opening_everything(
         assert memloci.reveal(ids["vault"]) == "2222"
         assert memloci.capture_frame(ids["frame"]) == image
         assert memloci.integrity() == ["ok"]
-        memloci.services.retriever.sync()
-        assert memloci.services.retriever.indexer.index().count() == len(before["ids"])
+        memloci._parts.retriever.sync()
+        assert memloci._parts.retriever.indexer.index().count() == len(before["ids"])
         assert memloci.search(CANARIES["semantic"])
     leftovers = [p.name for p in (home / "data").iterdir() if p.name.endswith((".rekey", ".old"))]
     assert leftovers == []

@@ -31,16 +31,21 @@ def run_python(home: Path, code: str, **kwargs) -> subprocess.Popen:
 
 
 def assert_consistent(memloci: Memloci) -> None:
-    db = memloci.services.database
+    db = memloci._parts.database
     assert db.integrity_check(quick=False) == ["ok"]
-    db.conn().execute("INSERT INTO memories_fts(memories_fts, rank) VALUES ('integrity-check', 1)")
+    db.conn().execute("INSERT INTO search_docs(search_docs) VALUES ('integrity-check')")
     orphans = db.scalar(
         "SELECT count(*) FROM memories m WHERE NOT EXISTS "
         "(SELECT 1 FROM memory_history h WHERE h.memory_id = m.id AND h.action = 'add')"
     )
     assert orphans == 0
-    assert db.scalar("SELECT count(*) FROM memories_fts") == db.scalar(
+    # The full-text index holds every memory, under its seq, with its current text.
+    assert db.scalar("SELECT count(*) FROM search_docs") == db.scalar(
         "SELECT count(*) FROM memories"
+    )
+    assert not db.scalar(
+        "SELECT count(*) FROM memories m LEFT JOIN search_docs d ON d.rowid = m.seq "
+        "WHERE d.own IS NOT m.text"
     )
 
 
@@ -122,7 +127,7 @@ def test_a_second_process_holding_the_write_lock_gives_a_clear_busy_error(home: 
         import sys, time
         from app.core import Memloci
         m = Memloci.open()
-        with m.services.database.write():
+        with m._parts.database.write():
             print("locked", flush=True)
             sys.stdin.readline()
     """,
@@ -163,7 +168,7 @@ def test_two_processes_writing_at_once_both_succeed(home: Path) -> None:
 
 def test_a_full_disk_is_reported_and_nothing_changes(memloci: Memloci) -> None:
     memloci.add("small note", type="episodic")
-    conn = memloci.services.database.conn()
+    conn = memloci._parts.database.conn()
     pages = conn.execute("PRAGMA page_count").fetchone()[0]
     conn.execute(f"PRAGMA max_page_count = {pages + 1}")
     with pytest.raises(DiskFull, match="is full"):

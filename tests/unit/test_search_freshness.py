@@ -15,7 +15,7 @@ def test_a_word_absent_at_the_first_search_is_found_after_an_update(memloci) -> 
 def test_the_full_text_channel_itself_sees_a_new_word(memloci) -> None:
     from app.search.filters import Filters
 
-    lexical = memloci.services.retriever.lexical
+    lexical = memloci._parts.retriever.lexical
     memory = memloci.add("Quarterly planning notes", type="episodic")
     assert lexical.search("budgets", Filters(), 10) == []
     memloci.update(memory.id, "Quarterly planning notes about budgets")

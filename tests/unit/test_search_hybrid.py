@@ -29,11 +29,11 @@ class SynonymEmbedder(HashEmbedder):
 
 
 def table(memloci: Memloci, sql: str, params: tuple = ()) -> list:
-    return memloci.services.database.conn().execute(sql, params).fetchall()
+    return memloci._parts.database.conn().execute(sql, params).fetchall()
 
 
 def chroma_count(memloci: Memloci) -> int:
-    index = memloci.services.retriever.indexer.index()
+    index = memloci._parts.retriever.indexer.index()
     assert index is not None
     return index.count()
 
@@ -128,7 +128,7 @@ def test_no_plaintext_in_the_vector_index_and_vectors_are_rotated(memloci, home)
         assert canary.encode() not in data and memory.text.encode() not in data
         assert canary.encode("utf-16-le") not in data
     # What Chroma holds is not the model's vector, but similarities are kept.
-    index = memloci.services.retriever.indexer.index()
+    index = memloci._parts.retriever.indexer.index()
     stored = np.array(index._collection.get(ids=[memory.id], include=["embeddings"])["embeddings"])
     raw = HashEmbedder().embed([memory.text])
     assert not np.allclose(stored, raw, atol=1e-3)
@@ -140,11 +140,11 @@ def test_no_plaintext_in_the_vector_index_and_vectors_are_rotated(memloci, home)
 def test_reindex_rebuilds_the_indexes_from_the_database(memloci, home) -> None:
     memories = [memloci.add(f"Note {n} about gardening tomatoes") for n in range(5)]
     memloci.index_sync()
-    with memloci.services.database.write() as db:
+    with memloci._parts.database.write() as db:
         db.conn.execute("DELETE FROM search_docs")
-    lexical = memloci.services.retriever.lexical
+    lexical = memloci._parts.retriever.lexical
     assert lexical.search("tomatoes", Filters(), 10) == []
-    index = memloci.services.retriever.indexer.index()
+    index = memloci._parts.retriever.indexer.index()
     index.delete([m.id for m in memories[:3]])
     assert memloci.reindex() == 5
     assert chroma_count(memloci) == 5
@@ -185,10 +185,10 @@ def test_a_second_process_searches_exactly_and_the_owner_takes_its_vectors(home)
     try:
         first = owner.add("Ana lives in Porto")
         owner.index_sync()
-        assert owner.services.retriever.indexer.index_state == "owner"
+        assert owner._parts.retriever.indexer.index_state == "owner"
         # The second opener cannot own the local index: it searches the stored vectors.
         assert [h.id for h in other.search("Porto")] == [first.id]
-        assert other.services.retriever.indexer.index_state == "shared"
+        assert other._parts.retriever.indexer.index_state == "shared"
         second = other.add("Rui lives in Braga")
         other.index_sync()
         assert table(
@@ -214,8 +214,8 @@ def test_the_full_text_channel_scores_rare_words_first_within_its_budget(home) -
         for n in range(150):
             memloci.add(f"coffee with a colleague, cup {n}")
         rare = memloci.add("coffee with a quokka")
-        lexical = memloci.services.retriever.lexical
-        conn = memloci.services.database.conn()
+        lexical = memloci._parts.retriever.lexical
+        conn = memloci._parts.database.conn()
         chosen, too_common = lexical.plan(conn, ["coffee", "quokka"])
         assert chosen == ["quokka"] and not too_common
         assert memloci.search("coffee quokka")[0].id == rare.id
@@ -238,7 +238,7 @@ def test_switching_embedder_re_embeds_and_drops_the_old_collection(monkeypatch, 
         assert before != after and after == [
             (HashEmbedder(tag="endpointhttp://127.0.0.1:9/v1").fingerprint,)
         ]
-        index = memloci.services.retriever.indexer.index()
+        index = memloci._parts.retriever.indexer.index()
         names = [c.name for c in index._client.list_collections()]
         assert names == [index.name]
         assert [h.id for h in memloci.search("Porto")] == [memory.id]

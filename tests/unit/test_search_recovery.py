@@ -57,7 +57,7 @@ def test_a_crash_before_the_vectors_reach_the_index_heals(home) -> None:
         memloci.index_sync()
         status = memloci.search_status()
         assert (status["current"], status["in_index"], status["pending"]) == (20, 20, 0)
-        assert memloci.services.retriever.indexer.index().count() == 20
+        assert memloci._parts.retriever.indexer.index().count() == 20
 
 
 def test_a_crash_before_a_forgotten_vector_leaves_the_index_heals(home) -> None:
@@ -75,11 +75,11 @@ def test_a_crash_before_a_forgotten_vector_leaves_the_index_heals(home) -> None:
         """,
     )
     with Memloci.open(home) as memloci:
-        db = memloci.services.database
+        db = memloci._parts.database
         assert db.scalar("SELECT count(*) FROM search_purged") == 1
         memloci.index_sync()
         assert db.scalar("SELECT count(*) FROM search_purged") == 0
-        index = memloci.services.retriever.indexer.index()
+        index = memloci._parts.retriever.indexer.index()
         assert index.count() == 1
         assert index._collection.get(ids=[gone.id])["ids"] == []
         assert [h.id for h in memloci.search("Porto")] == [keep.id]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from app.search.timeexpr import parse_query
+from app.timewords import parse_query
 
 TZ = timezone(timedelta(hours=1))
 NOW = datetime(2024, 5, 15, 10, 30, tzinfo=TZ)  # a Wednesday

@@ -9,7 +9,7 @@ import pytest
 
 from app.errors import ConfigError, InvalidInput
 from app.settings import Settings
-from app.timeparse import parse_bound, parse_moment
+from app.timewords import parse_bound, parse_moment
 
 
 def test_settings_round_trip_and_defaults(tmp_path: Path) -> None:

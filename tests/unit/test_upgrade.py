@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from app.core import Memloci
+from app.security.keys import Keyfile, subkey
+from app.store.db import Database
 from app.store.migrations import discover
 from tests.conftest import PASSPHRASE as PASSPHRASE_OF_TESTS
+from tests.conftest import subprocess_env
 from tests.unit.capture_fakes import FakeScreen, fake_capture
 
 FIXTURE = Path(__file__).resolve().parents[1] / "data" / "upgrade-0.1.0"
@@ -48,6 +55,17 @@ def same_as_manifest(memloci: Memloci, entry: dict[str, Any], passphrase: str = 
         assert memloci.reveal(memory.id, passphrase) == entry["secret"]
 
 
+def one_full_text_index(conn: Any) -> bool:
+    """Only `search_docs` is an FTS5 table, and no trigger writes to the old one."""
+    tables = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL%fts5%'"
+    ).fetchall()
+    triggers = conn.execute(
+        "SELECT name FROM sqlite_master WHERE sql LIKE '%memories_fts%'"
+    ).fetchall()
+    return [t[0] for t in tables] == ["search_docs"] and not triggers
+
+
 def test_the_fixture_is_what_the_previous_release_wrote() -> None:
     assert MANIFEST["version"] == "0.1.0" and MANIFEST["commit"].startswith("c0ff741")
     types = {entry["type"] for entry in MANIFEST["memories"]}
@@ -59,12 +77,13 @@ def test_a_store_from_the_previous_release_opens_migrates_and_keeps_everything(
 ) -> None:
     memloci = Memloci.open(old_home, PASSPHRASE)
     try:
-        db = memloci.services.database
+        db = memloci._parts.database
         applied = {row["number"] for row in db.query("SELECT number FROM _migrations")}
         assert applied == {number for number, _, _ in discover()}  # every step since 0001
         assert memloci.integrity() == ["ok"]
-        for table in ("memories_fts", "search_docs"):
-            db.conn().execute(f"INSERT INTO {table}({table}) VALUES ('integrity-check')")
+        # One full-text index: the first schema's memories_fts and its triggers are gone.
+        assert one_full_text_index(db.conn())
+        db.conn().execute("INSERT INTO search_docs(search_docs) VALUES ('integrity-check')")
         for entry in MANIFEST["memories"]:
             same_as_manifest(memloci, entry)
         present = {m.id for m in memloci.list(include_invalid=True, limit=10_000)}
@@ -83,7 +102,7 @@ def test_a_store_from_the_previous_release_opens_migrates_and_keeps_everything(
         assert memloci.search("Bank PIN")[0].type.value == "vault"  # the caption, not the PIN
     finally:
         memloci.close()
-    assert Memloci.open(old_home, PASSPHRASE).services.database.scalar(
+    assert Memloci.open(old_home, PASSPHRASE)._parts.database.scalar(
         "SELECT count(*) FROM _migrations"
     ) == len(discover())  # reopening applies nothing twice
 
@@ -131,3 +150,50 @@ def test_a_backup_from_the_previous_release_restores_into_a_fresh_store(tmp_path
         hit = memloci.search("Taberna do Largo")[0]
         assert memloci.get(hit.id).fields["summary"].startswith("Lunch with Rui")
         assert memloci.integrity() == ["ok"]
+
+
+def test_a_crash_inside_the_full_text_step_leaves_the_old_store_whole(old_home: Path) -> None:
+    """Killed (SIGKILL) after step 0011 dropped the old index, before its commit: the next open
+    finds the store as it was before that step, applies it, and everything is there."""
+    code = """
+        import os, signal
+        from app.core import Memloci
+        from app.store.migrations import m0011_one_fulltext_index as step
+        original = step.apply
+        def crash(db):
+            original(db)  # the old index and its triggers are dropped in the open transaction
+            assert not db.conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name LIKE 'memories_fts%'"
+            ).fetchone()[0]
+            os.kill(os.getpid(), signal.SIGKILL)
+        step.apply = crash
+        Memloci.open()
+    """
+    env = subprocess_env(old_home, MEMLOCI_PASSPHRASE=PASSPHRASE)
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], env=env, capture_output=True, timeout=300
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr.decode()[-2000:]
+
+    data_key = Keyfile.load(old_home / "data" / "keyfile.json").unlock(PASSPHRASE)
+    database = Database(old_home / "data" / "memloci.db", subkey(data_key, "database"))
+    try:
+        conn = database.conn()
+        assert database.integrity_check(quick=False) == ["ok"]
+        steps = {row[0] for row in conn.execute("SELECT number FROM _migrations")}
+        assert 10 in steps and 11 not in steps  # what came before committed, 0011 did not
+        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        assert {"memories_fts", "memories_ai", "memories_ad", "memories_au"} <= names
+        conn.execute("INSERT INTO memories_fts(memories_fts) VALUES ('integrity-check')")
+    finally:
+        database.close()
+
+    with Memloci.open(old_home, PASSPHRASE) as memloci:
+        db = memloci._parts.database
+        assert one_full_text_index(db.conn()) and memloci.integrity() == ["ok"]
+        db.conn().execute("INSERT INTO search_docs(search_docs) VALUES ('integrity-check')")
+        for entry in MANIFEST["memories"]:
+            same_as_manifest(memloci, entry)
+        assert memloci.get(memloci.search("Rui lives")[0].id).fields["name"] == "Rui"
+        rui = memloci._parts.repo.search_fts("Rui lives", limit=3)
+        assert rui and rui[0].memory.fields["name"] == "Rui"

@@ -42,7 +42,7 @@ class Strict(BaseModel):
 
 def choice(values: Sequence[Any]) -> Any:
     """A `Literal` of the given values: a dynamic enum the grammar holds the model to."""
-    return Literal[tuple(values)]  # type: ignore[valid-type]
+    return Literal[tuple(values)]
 
 
 @dataclass

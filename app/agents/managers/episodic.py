@@ -53,8 +53,8 @@ class EpisodicManager(Manager):
                 continue
             for ex in ctx.extractions.get(item.item_id, []):
                 mention = ex.date
-                if mention is None:
-                    continue
+                if mention is None or mention.recurring:
+                    continue  # a birthday or opening hours: a rule, not something that happened
                 same_day = mention.day == item.timestamp.date()
                 if same_day and mention.precision != "time":
                     continue  # "today": the message's own time says it already
@@ -146,9 +146,8 @@ class EpisodicManager(Manager):
             ops = []
             for event in output.events:
                 item = inputs[event.message - 1]
-                dates = [
-                    e.date for e in ctx.extractions.get(item.item_id, []) if e.date is not None
-                ]
+                found = ctx.extractions.get(item.item_id, [])
+                dates = [e.date for e in found if e.date is not None and not e.date.recurring]
                 moment = dates[0].moment(item.timestamp.tzinfo) if dates else item.timestamp
                 ops.append(
                     Operation(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
@@ -25,6 +25,9 @@ from PySide6.QtWidgets import (
 
 from app.ui.bridge import Bridge, Op
 from app.ui.theme import is_dark
+
+if TYPE_CHECKING:
+    from app.agents.chat import AnswerSource
 
 EXAMPLES = (
     "What did I do yesterday?",
@@ -122,20 +125,20 @@ class ChatPane(QWidget):
 
     def activated(self) -> None:
         self.input.setFocus()
-        if callable(getattr(self._bridge.memloci, "answer_source", None)):
+        if self._bridge.memloci is not None:
             self._bridge.call(
-                "answer_source",
+                lambda m: m.answer_source(),
                 on_done=self._show_source,
                 on_error=lambda _m: None,
                 owner=self,
             )
 
-    def _show_source(self, source: dict[str, Any]) -> None:
-        if source.get("mode") == "memories":
+    def _show_source(self, source: AnswerSource) -> None:
+        if source.mode == "memories":
             self.model_label.setText("Answers: from your memories")
         else:
-            self.model_label.setText(f"Answers: {source.get('model')}, checked")
-        self.model_label.setToolTip(str(source.get("line", "")))
+            self.model_label.setText(f"Answers: {source.model}, checked")
+        self.model_label.setToolTip(source.line)
 
     @property
     def streaming(self) -> bool:
@@ -184,21 +187,17 @@ class ChatPane(QWidget):
             turn.answer = answer.answer
             turn.context_ids = list(answer.context_ids)
             turn.state = "stopped" if answer.cancelled else "done"
-            turn.note = str(getattr(answer, "built_from", "") or "")
-            related = list(getattr(answer, "related", []) or [])
+            turn.note = answer.built_from
+            related = list(answer.related)
             if related and not answer.citations:
                 self._bridge.call(
-                    "browse",
-                    _ids(related),
-                    limit=len(related),
+                    lambda m: m.browse(_ids(related), limit=len(related)),
                     on_done=lambda memories, t=turn, ids=related: self._related(t, ids, memories),
                     owner=self,
                 )
             if answer.citations:
                 self._bridge.call(
-                    "browse",
-                    _ids(answer.citations),
-                    limit=len(answer.citations),
+                    lambda m: m.browse(_ids(answer.citations), limit=len(answer.citations)),
                     on_done=lambda memories, t=turn, ids=answer.citations: self._cited(
                         t, ids, memories
                     ),

@@ -352,9 +352,7 @@ class GraphPane(QWidget):
         self.all_button.setEnabled(True)
         ids = [*node.memory_ids, *node.mention_ids]
         self._bridge.call(
-            "browse",
-            _ids_query(ids),
-            limit=200,
+            lambda m: m.browse(_ids_query(ids), limit=200),
             on_done=lambda memories, k=key: self._show_memories(k, memories),
             on_error=self.message.emit,
             owner=self,

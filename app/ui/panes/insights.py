@@ -227,8 +227,7 @@ class InsightsPane(QWidget):
         self._loaded = True
         days = int(self.period.currentData())
         self._bridge.call(
-            "activity",
-            days,
+            lambda m: m.activity(days),
             on_done=self.show_report,
             on_error=self.message.emit,
             owner=self,

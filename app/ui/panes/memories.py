@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain import Memory, MemoryType
+from app.store.writer import Changes
 from app.ui.bridge import Bridge
 from app.ui.panes.memory_detail import MemoryDetail
 from app.ui.panes.memory_edit import MemoryForm
@@ -64,6 +65,7 @@ class MemoriesPane(QWidget):
         self._restrict_ids: tuple[str, ...] = ()
         self._restrict_range: tuple[datetime, datetime] | None = None
         self._pending_select: str | None = None
+        self._removing = False
         self._stale = False
         layout = QVBoxLayout(self)
 
@@ -151,7 +153,7 @@ class MemoriesPane(QWidget):
         self.detail = MemoryDetail(bridge)
         self.detail.open_memory.connect(self.open_memory)
         self.detail.changed.connect(self.model.replace)
-        self.detail.forgotten.connect(self.model.remove)
+        self.detail.forgotten.connect(self._removed)
         self.detail.message.connect(self.message.emit)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -190,9 +192,7 @@ class MemoriesPane(QWidget):
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
 
-        bridge.memory_updated.connect(self.model.replace)
-        bridge.memory_forgotten.connect(self.model.remove)
-        bridge.memory_added.connect(self._added)
+        bridge.changed.connect(self._changed)
 
     # -- the query --------------------------------------------------------------------------------
     def current_type(self) -> MemoryType | None:
@@ -290,7 +290,24 @@ class MemoriesPane(QWidget):
 
     # -- selection and detail ---------------------------------------------------------------------
     def _row_changed(self, current: Any, _previous: Any) -> None:
+        if self._removing:
+            return  # a forgotten row went away: the detail does not jump to its neighbour
         self.detail.show_memory(self.model.memory(current.row()))
+
+    def _removed(self, memory_id: str) -> None:
+        """A memory was forgotten (here or elsewhere): drop its row; if it was the one shown,
+        show nothing rather than silently selecting whatever row slid into its place."""
+        shown = self.detail.memory is not None and self.detail.memory.id == memory_id
+        self._removing = shown
+        try:
+            self.model.remove(memory_id)
+            if shown:
+                self.table.selectionModel().clearSelection()
+                self.table.selectionModel().clearCurrentIndex()
+        finally:
+            self._removing = False
+        if shown:
+            self.detail.show_memory(None)
 
     def select_row(self, row: int) -> None:
         index = self.model.index(row, 0)
@@ -317,8 +334,7 @@ class MemoriesPane(QWidget):
             return
         self.table.clearSelection()
         self._bridge.call(
-            "get",
-            memory_id,
+            lambda m: m.get(memory_id),
             on_done=self.detail.show_memory,
             on_error=self.message.emit,
             owner=self,
@@ -375,13 +391,10 @@ class MemoriesPane(QWidget):
         form = MemoryForm(self, memory_type=self.current_type() or MemoryType.EPISODIC)
         if not form.exec():
             return
-        values = form.values()
+        values, memory_type = form.values(), form.memory_type
         self._pending_select = None
         self._bridge.call(
-            "add",
-            None,
-            type=form.memory_type,
-            fields=values,
+            lambda m: m.add(None, type=memory_type, fields=values),
             on_done=self._created,
             on_error=self.message.emit,
             owner=self,
@@ -389,12 +402,22 @@ class MemoriesPane(QWidget):
 
     def _created(self, memory: Memory) -> None:
         self.message.emit("Remembered.")
+        self.detail.show_memory(memory)
+        row = self.model.row_of(memory.id)  # placed by the change event that came first
+        if row >= 0:
+            self.select_row(row)
+            return
         self._pending_select = memory.id
         self.refresh()
-        self.detail.show_memory(memory)
 
-    def _added(self, _memory: Memory) -> None:
-        """New memories (capture, agents) arrive all the time: refresh only when it is calm."""
+    def _changed(self, changes: Changes) -> None:
+        """One commit's changes: the table redraws those rows (no refetch). New memories the
+        table cannot place itself (a search is shown, a title order) wait for a calm moment."""
+        shown = self.detail.memory
+        if shown is not None and shown.id in changes.forgotten:
+            self._removed(shown.id)  # the detail shows nothing, not the row sliding into place
+        if self.model.apply(changes):
+            return
         if self.search.text().strip() or not self.isVisible():
             self._stale = True
             return

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from app.domain import HistoryEntry, Memory, MemoryType
 from app.ui import dialogs
 from app.ui.bridge import Bridge
+from app.ui.forget_dialog import ForgetDialog
 from app.ui.panes.memory_edit import MemoryForm
 from app.ui.panes.memory_model import MASK, when
 from app.ui.theme import TYPE_COLORS
@@ -57,6 +58,12 @@ def _changes(entry: HistoryEntry) -> str:
         "valid_to"
     ):
         parts.append("validity changed")
+    if entry.old is not None:
+        before = {(s["kind"], s["ref"]) for s in (entry.old or {}).get("sources", [])}
+        after = {(s["kind"], s["ref"]) for s in (entry.new or {}).get("sources", [])}
+        for kind, ref in sorted(before - after):
+            name = SOURCE_NAMES.get(kind, kind)
+            parts.append(f"<i>source forgotten</i>: {esc(name)} <code>{esc(ref)}</code>")
     return "<br>".join(parts)
 
 
@@ -173,7 +180,7 @@ class MemoryDetail(QWidget):
             if source.kind in ("chat", "screen", "file", "import"):
                 others = facade.memories_from_source(source.kind, source.ref)
                 related[(source.kind, source.ref)] = [m for m in others if m.id != memory.id]
-            if source.kind == "screen" and callable(getattr(facade, "capture_frames", None)):
+            if source.kind == "screen":
                 frames[source.ref] = _thumbnail(facade, source.ref)
         return {"history": history, "related": related, "frames": frames}
 
@@ -278,11 +285,9 @@ class MemoryDetail(QWidget):
         if not form.exec():
             return
         changes, reason = form.values(), form.reason.text().strip() or None
+        memory_id = self.memory.id
         self._bridge.call(
-            "update",
-            self.memory.id,
-            fields=changes,
-            reason=reason,
+            lambda m: m.update(memory_id, fields=changes, reason=reason),
             on_done=self._changed,
             on_error=self.message.emit,
             owner=self,
@@ -299,36 +304,41 @@ class MemoryDetail(QWidget):
             if reason is None:
                 return
             self._bridge.call(
-                "invalidate",
-                memory.id,
-                reason,
+                lambda m: m.invalidate(memory.id, reason),
                 on_done=self._changed,
                 on_error=self.message.emit,
                 owner=self,
             )
         else:
             self._bridge.call(
-                "restore", memory.id, on_done=self._changed, on_error=self.message.emit, owner=self
+                lambda m: m.restore(memory.id),
+                on_done=self._changed,
+                on_error=self.message.emit,
+                owner=self,
             )
 
     def forget(self) -> None:
+        """Ask with the preview (what else came from this memory), then forget."""
         memory = self.memory
         if memory is None:
             return
-        ok = dialogs.confirm(
-            self,
-            "Forget memory",
-            f"Forget “{memory.title}” for good?\n\nIts text, history and index entries are "
-            "deleted and cannot be recovered.",
-            "Forget",
-            destructive=True,
-        )
-        if not ok:
-            return
         self._bridge.call(
-            "forget",
-            memory.id,
-            on_done=lambda _=None, mid=memory.id: self._forgotten(mid),
+            lambda m: m.forget_preview(memory.id),
+            on_done=lambda plan, m=memory: self._ask_forget(m, plan),
+            on_error=self.message.emit,
+            owner=self,
+        )
+
+    def _ask_forget(self, memory: Memory, plan: Any) -> None:
+        if self.memory is None or self.memory.id != memory.id:
+            return  # another memory was selected meanwhile
+        dialog = ForgetDialog(plan, self)
+        if not dialog.exec():
+            return
+        cascade = dialog.cascade()
+        self._bridge.call(
+            lambda m: m.forget(memory.id, cascade=cascade),
+            on_done=lambda done, mid=memory.id: self._forgotten(mid, done),
             on_error=self.message.emit,
             owner=self,
         )
@@ -350,9 +360,7 @@ class MemoryDetail(QWidget):
             if passphrase is None:
                 return
         self._bridge.call(
-            "reveal",
-            memory.id,
-            passphrase,
+            lambda m: m.reveal(memory.id, passphrase),
             on_done=lambda secret, mid=memory.id: self._revealed_secret(mid, secret),
             on_error=self.message.emit,
             owner=self,
@@ -377,8 +385,15 @@ class MemoryDetail(QWidget):
         self.changed.emit(memory)
         self.show_memory(memory)
 
-    def _forgotten(self, memory_id: str) -> None:
-        self.message.emit("Forgotten for good.")
+    def _forgotten(self, memory_id: str, done: Any = None) -> None:
+        derived = len(getattr(done, "derived", ()))
+        kept = len(getattr(done, "kept", ()))
+        text = "Forgotten for good"
+        if derived:
+            text += f", with {derived} {'memory' if derived == 1 else 'memories'} made from it"
+        if kept:
+            text += f"; {kept} kept without it as a source"
+        self.message.emit(text + ".")
         self.forgotten.emit(memory_id)
         if self.memory is not None and self.memory.id == memory_id:
             self.show_memory(None)

@@ -15,6 +15,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor, QFont
 
 from app.domain import Memory, MemoryType
+from app.store.writer import Changes
 from app.ui.bridge import Bridge
 from app.ui.theme import TYPE_COLORS
 from app.views.browse import BrowseQuery
@@ -223,10 +224,7 @@ class MemoryTableModel(QAbstractTableModel):
         query, offset = self._query, len(self._rows)
         self._set_loading(True)
         self._bridge.call(
-            "browse",
-            query,
-            limit=PAGE,
-            offset=offset,
+            lambda m: m.browse(query, limit=PAGE, offset=offset),
             on_done=lambda rows: self._more(generation, rows),
             on_error=self._fail,
             owner=self,
@@ -305,6 +303,46 @@ class MemoryTableModel(QAbstractTableModel):
         del self._rows[row]
         self.endRemoveRows()
         self._total = max(0, self._total - 1)
+        self.total_changed.emit(self._total)
+
+    def apply(self, changes: Changes) -> bool:
+        """Redraw what one commit changed, without fetching the table again: changed rows in
+        place, forgotten rows out, new memories that match the filter at their sorted place
+        (past the loaded pages they only count; scrolling fetches them). Returns False when the
+        new memories cannot be placed here (a search shows ranked hits; a title order is
+        SQL's): the pane decides whether to refresh."""
+        for memory_id in changes.forgotten:
+            self.remove(memory_id)
+        for memory in changes.updated:
+            self.replace(memory)
+        if not changes.added:
+            return True
+        if self._searching or self._loading or self._query.sort_value(changes.added[0]) is None:
+            return False
+        for memory in changes.added:
+            if self.row_of(memory.id) < 0 and self._query.matches(memory):
+                self._place(memory)
+        return True
+
+    def _place(self, memory: Memory) -> None:
+        """Insert at the position SQL's order gives it (ties: newest stored first when
+        descending, last when ascending, as `seq` orders them)."""
+        query = self._query
+        value = query.sort_value(memory)
+        row = 0
+        for row, other in enumerate(self._rows):  # noqa: B007
+            theirs = query.sort_value(other)
+            if (value > theirs) if query.descending else (value < theirs):
+                break
+        else:
+            row = len(self._rows)
+        self._total += 1
+        if row == len(self._rows) and len(self._rows) < self._total - 1:
+            self.total_changed.emit(self._total)  # beyond the loaded pages: fetched on scroll
+            return
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._rows.insert(row, memory)
+        self.endInsertRows()
         self.total_changed.emit(self._total)
 
     def _set_loading(self, loading: bool) -> None:

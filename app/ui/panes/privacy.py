@@ -1,5 +1,6 @@
 """Settings → Privacy: the windows that are never captured, with a live "would this window be
-captured?" check, and what autofill has shared."""
+captured?" check, the AI assistants with access (app/ui/mcp_clients.py), and what autofill has
+shared."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.ui import dialogs
 from app.ui.bridge import Bridge
+from app.ui.mcp_clients import ClientsBox
 
 
 class PrivacyPage(QWidget):
@@ -44,9 +46,6 @@ class PrivacyPage(QWidget):
     @property
     def facade(self) -> Any:
         return self._bridge.memloci
-
-    def has(self, method: str) -> bool:
-        return callable(getattr(self.facade, method, None))
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
@@ -103,6 +102,10 @@ class PrivacyPage(QWidget):
         self.check_result.setWordWrap(True)
         form.addRow(self.check_result)
         layout.addWidget(check)
+
+        self.clients = ClientsBox(self._bridge)
+        self.clients.message.connect(self.message)
+        layout.addWidget(self.clients, 1)
         shared = QHBoxLayout()
         self.log_button = QPushButton("What autofill has shared…")
         self.log_button.setToolTip("Every value autofill handed out: what, to whom, when")
@@ -112,11 +115,15 @@ class PrivacyPage(QWidget):
         layout.addLayout(shared)
 
     def load_rules(self) -> None:
-        if not self.has("capture_rules"):
+        self.clients.load()
+        if self.facade is None:
             self.rules.setRowCount(0)
             return
         self._bridge.call(
-            "capture_rules", on_done=self._show_rules, on_error=self.message.emit, owner=self
+            lambda m: m.capture_rules(),
+            on_done=self._show_rules,
+            on_error=self.message.emit,
+            owner=self,
         )
 
     def _show_rules(self, rules: list[Any]) -> None:
@@ -139,10 +146,7 @@ class PrivacyPage(QWidget):
             self.rule_note.text().strip(),
         )
         self._bridge.call(
-            "capture_exclude",
-            kind,
-            pattern,
-            note=note,
+            lambda m: m.capture_exclude(kind, pattern, note=note),
             on_done=lambda _: (
                 self.rule_pattern.clear(),
                 self.rule_note.clear(),
@@ -170,8 +174,7 @@ class PrivacyPage(QWidget):
         ):
             return
         self._bridge.call(
-            "capture_unexclude",
-            rule_id,
+            lambda m: m.capture_unexclude(rule_id),
             on_done=lambda _: (
                 self.load_rules(),
                 self.check_window(),

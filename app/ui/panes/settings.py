@@ -1,5 +1,6 @@
-"""Settings: appearance and start-up, the model, capture, privacy rules with a live check, and
-keys. Simple values save as soon as they change; the model and the passphrase have buttons.
+"""Settings: appearance and start-up, models (app/ui/panes/models.py), capture, privacy rules
+with a live check, and keys. Simple values save as soon as they change; models and the
+passphrase have buttons.
 """
 
 from __future__ import annotations
@@ -10,18 +11,14 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
-    QRadioButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -29,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.ui import autostart, dialogs, icons, theme
 from app.ui.bridge import SLOW, Bridge
+from app.ui.panes.models import ModelsPage
 from app.ui.panes.privacy import PrivacyPage
 
 _save_lock = threading.Lock()
@@ -54,7 +52,9 @@ class SettingsPane(QWidget):
         self.tabs = QTabWidget()
         layout.addWidget(self.tabs)
         self.tabs.addTab(self._general(), "General")
-        self.tabs.addTab(self._model(), "Model")
+        self.models = ModelsPage(bridge)
+        self.models.message.connect(self.message)
+        self.tabs.addTab(self.models, "Models")
         self.tabs.addTab(self._capture(), "Capture")
         self.privacy = PrivacyPage(bridge, controller)
         self.privacy.message.connect(self.message)
@@ -65,9 +65,6 @@ class SettingsPane(QWidget):
     @property
     def facade(self) -> Any:
         return self._bridge.memloci
-
-    def has(self, method: str) -> bool:
-        return callable(getattr(self.facade, method, None))
 
     # -- pages ------------------------------------------------------------------------------------
     def _general(self) -> QWidget:
@@ -86,48 +83,6 @@ class SettingsPane(QWidget):
         self.autostart.setToolTip(f"Writes {autostart.entry_path()}")
         self.autostart.toggled.connect(self._autostart_changed)
         form.addRow(self.autostart)
-        layout.addWidget(box)
-        layout.addStretch(1)
-        return page
-
-    def _model(self) -> QWidget:
-        page, layout = _form_page()
-        box = QGroupBox("Language model")
-        form = QFormLayout(box)
-        self.model_group = QButtonGroup(self)
-        self.model_bundled = QRadioButton("The bundled model (small, private, needs nothing else)")
-        self.model_gguf = QRadioButton("A GGUF model file on this computer")
-        self.model_endpoint = QRadioButton("An OpenAI-compatible server (llama.cpp, Ollama, vLLM…)")
-        for n, button in enumerate((self.model_bundled, self.model_gguf, self.model_endpoint)):
-            self.model_group.addButton(button, n)
-            form.addRow(button)
-        path_row = QHBoxLayout()
-        self.model_path = QLineEdit()
-        self.model_path.setPlaceholderText("/path/to/model.gguf")
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse_model)
-        path_row.addWidget(self.model_path, 1)
-        path_row.addWidget(browse)
-        form.addRow("File", path_row)
-        self.endpoint = QLineEdit()
-        self.endpoint.setPlaceholderText("http://127.0.0.1:8080/v1")
-        form.addRow("Server", self.endpoint)
-        self.endpoint_model = QLineEdit()
-        self.endpoint_model.setPlaceholderText("model name (empty: the server's first)")
-        form.addRow("Model", self.endpoint_model)
-        self.api_key = QLineEdit()
-        self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
-        self.api_key.setPlaceholderText("API key, if the server needs one (kept encrypted)")
-        form.addRow("Key", self.api_key)
-        self.model_apply = QPushButton("Use this model")
-        self.model_apply.clicked.connect(self.apply_model)
-        form.addRow(self.model_apply)
-        self.model_info = QLabel()
-        self.model_info.setObjectName("muted")
-        self.model_info.setWordWrap(True)
-        self.model_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        form.addRow(self.model_info)
-        self.model_group.idToggled.connect(lambda *_: self._model_fields())
         layout.addWidget(box)
         layout.addStretch(1)
         return page
@@ -222,14 +177,6 @@ class SettingsPane(QWidget):
         self.theme.setCurrentIndex(max(0, self.theme.findData(settings.ui.theme)))
         self.close_to_tray.setChecked(settings.ui.close_to_tray)
         self.autostart.setChecked(autostart.is_enabled())
-        model = settings.model
-        {"bundled": self.model_bundled, "gguf": self.model_gguf, "endpoint": self.model_endpoint}[
-            model.backend
-        ].setChecked(True)
-        self.model_path.setText(model.path)
-        self.endpoint.setText(model.endpoint)
-        self.endpoint_model.setText(model.endpoint_model)
-        self._model_fields()
         capture = settings.capture
         self.capture_enabled.setChecked(capture.enabled)
         self.interval.setValue(capture.interval_seconds)
@@ -243,7 +190,9 @@ class SettingsPane(QWidget):
         self.keyring.setChecked(settings.security.use_keyring)
         self._loading = False
         self.privacy.load_rules()
-        self.load_model_info()
+        self.models.choice.load()
+        if self.models.isVisible():
+            self.models.load_in_use()
 
     def activated(self) -> None:
         self.load()
@@ -325,72 +274,6 @@ class SettingsPane(QWidget):
             return  # wait until one is ticked
         self.save("capture.monitors", chosen)
 
-    # -- model ------------------------------------------------------------------------------------
-    def _model_fields(self) -> None:
-        gguf, endpoint = self.model_gguf.isChecked(), self.model_endpoint.isChecked()
-        self.model_path.setEnabled(gguf)
-        self.endpoint.setEnabled(endpoint)
-        self.endpoint_model.setEnabled(endpoint)
-        self.api_key.setEnabled(endpoint)
-
-    def _browse_model(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Choose a GGUF model", "", "GGUF models (*.gguf)"
-        )
-        if path:
-            self.model_path.setText(path)
-            self.model_gguf.setChecked(True)
-
-    def model_choice(self) -> dict[str, Any]:
-        """Arguments for the facade's `use_model`."""
-        if self.model_gguf.isChecked():
-            return {"backend": "gguf", "path": self.model_path.text().strip()}
-        if self.model_endpoint.isChecked():
-            return {
-                "backend": "endpoint",
-                "endpoint": self.endpoint.text().strip(),
-                "model_name": self.endpoint_model.text().strip() or None,
-                "api_key": self.api_key.text() or None,
-            }
-        return {"backend": "bundled"}
-
-    def apply_model(self) -> None:
-        choice = self.model_choice()
-        facade = self.facade
-        self.model_apply.setEnabled(False)
-        self.model_info.setText("Switching the model…")
-
-        def run() -> Any:
-            with _save_lock:
-                return facade.use_model(choice.pop("backend"), **choice)
-
-        def done(info: dict[str, Any]) -> None:
-            self.api_key.clear()
-            self.message.emit("Memloci uses the new model from now on.")
-            self.model_info.setText(_model_text(info))
-            self.model_apply.setEnabled(True)
-
-        self._bridge.submit(
-            run,
-            on_done=done,
-            on_error=lambda m: (self.message.emit(m), self.load_model_info()),
-            owner=self,
-            lane=SLOW,
-        )
-
-    def load_model_info(self) -> None:
-        self.model_apply.setEnabled(True)
-        if not self.has("model_info"):
-            self.model_info.setText("")
-            return
-        self._bridge.call(
-            "model_info",
-            on_done=lambda info: self.model_info.setText(_model_text(info)),
-            on_error=self.model_info.setText,
-            owner=self,
-            key=f"model-info-{id(self)}",
-        )
-
     # -- rules ------------------------------------------------------------------------------------
     def change_passphrase(self) -> None:
         dialog = dialogs.ChangePassphraseDialog(self)
@@ -400,9 +283,7 @@ class SettingsPane(QWidget):
         self.change_button.setEnabled(False)
         self.message.emit("Changing the passphrase…")
         self._bridge.call(
-            "change_passphrase",
-            old,
-            new,
+            lambda m: m.change_passphrase(old, new),
             on_done=lambda _: (
                 self.change_button.setEnabled(True),
                 self.message.emit("Passphrase changed. Every memory is unchanged."),
@@ -416,8 +297,7 @@ class SettingsPane(QWidget):
         if self._loading:
             return
         self._bridge.call(
-            "set_keyring",
-            on,
+            lambda m: m.set_keyring(on),
             on_done=lambda _: self.message.emit(
                 "The key is in the system keyring."
                 if on
@@ -426,14 +306,3 @@ class SettingsPane(QWidget):
             on_error=self._failed,
             owner=self,
         )
-
-
-def _model_text(info: Any) -> str:
-    data = info.to_dict() if hasattr(info, "to_dict") else dict(info)
-    if data.get("error"):
-        return f"The {data.get('backend')} model cannot be used: {data['error']}"
-    loaded = "loaded" if data.get("loaded") else "loads on first use"
-    return (
-        f"In use: {data.get('name')} ({data.get('backend')}, "
-        f"{data.get('context_tokens')} tokens of context, {loaded})\n{data.get('location')}"
-    )

@@ -439,9 +439,7 @@ class TimelinePane(QWidget):
         if not keep_view or (self.canvas.since, self.canvas.until) != (since, until):
             self.canvas.set_range(since, until)
         self._bridge.call(
-            "timeline",
-            since,
-            until,
+            lambda m: m.timeline(since, until),
             on_done=lambda data: self._loaded_data(since, data),
             on_error=self.message.emit,
             owner=self,
