@@ -32,8 +32,10 @@ from app.agents.statements import (
     is_raw,
     local_day,
 )
+from app.agents.text import clip
 from app.domain import Memory, MemoryType
 from app.reading import Message, read
+from app.reading.lexicon import relation
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +74,8 @@ def _whose(st: Statement, q: Question) -> tuple[str, str]:
     if st.subject in (None, "self"):
         return "Your", "You"
     name = st.subject
+    if st.owner in (None, "self") and relation(name) is not None:
+        name = f"Your {name.lower()}"  # a relative known by what they are: "Your dad"
     return f"{name}'s", name
 
 
@@ -133,7 +137,8 @@ def _source(st: Statement, chat_person: bool) -> str:
     # A record the agents wrote: its own date is not when anything was said.
     origin = "your chats" if "chat" in kinds else "your screen" if "screen" in kinds else ""
     kind = "event" if memory.type is MemoryType.EPISODIC else f"{memory.type.value} memory"
-    return f"{kind} from {origin}" if origin else f"your {kind}"
+    where = f"{kind} from {origin}" if origin else f"your {kind}"
+    return f"{where}, said on {when}" if st.at is not None else where
 
 
 def render(st: Statement, q: Question, number: int, person: bool) -> str:
@@ -284,6 +289,9 @@ def nothing(memories: Sequence[Memory], number: Mapping[str, int]) -> Composed:
     related = [m for m in memories if m.type not in (MemoryType.VAULT, MemoryType.CORE)][:3]
     if not related:
         return Composed("None of your memories says that.", [], False)
-    lines = [f"[{number[m.id]}] {m.title} ({day_text(local_day(m.occurred_at))})" for m in related]
+    lines = [
+        f"[{number[m.id]}] {m.title or clip(m.text, 80)} ({day_text(local_day(m.occurred_at))})"
+        for m in related
+    ]
     text = "None of your memories says that. The closest ones:\n" + "\n".join(lines)
     return Composed(text, [], False, related=[m.id for m in related])

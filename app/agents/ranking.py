@@ -28,7 +28,7 @@ SINGLE = frozenset(
 COMPATIBLE = {
     "lives_in": {"lives_in", "address", "city"},
     "address": {"address", "work_address"},
-    "work_location": {"work_location", "work_city", "work_address", "works_at"},
+    "work_location": {"work_location", "work_city", "work_address", "works_at", "employer"},
     "employer": {"employer", "works_at"},
     "job": {"job", "role"},
     "hours": {"hours", "schedule"},

@@ -11,15 +11,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from app.agents.claims import fold
-from app.agents.statements import Statement, _words_of, local_day
+from app.agents.statements import Statement, _words_of, local_day, yearly_date
 from app.domain import Memory
 from app.reading import Message, PersonContext, Reading, Span, read
 from app.reading.lexicon import relation
 
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
+
+
+def _birthday(slot: str, value: str, sentence: str) -> date | None:
+    """A birthday the reader kept only part of ("30" of "bday jan 30"): the day its value, or
+    else its sentence, names."""
+    if slot != "birthday":
+        return None
+    return yearly_date(value) or yearly_date(sentence)
 
 
 def _text(memory: Memory) -> str:
@@ -135,7 +144,7 @@ def _statements(
                     fact.slot,
                     fact.label,
                     fact.value,
-                    when=fact.when,
+                    when=fact.when or _birthday(fact.slot, fact.value, fact.span.text),
                     yearly=fact.slot == "birthday",
                     stale=fact.stale,
                     speaker=str(memory.fields.get("actor", "")) or None,

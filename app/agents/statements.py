@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from app.agents.claims import fold
-from app.agents.when import find_dates
+from app.agents.when import MONTHS, find_dates
 from app.domain import Memory, MemoryType
 from app.reading.lexicon import relation
 
@@ -131,6 +132,11 @@ def from_core(memory: Memory) -> list[Statement]:
     if memory.fields.get("label") != "human":
         return []
     out: list[Statement] = []
+    said = {  # when each `Key: value` line was said, where the block keeps it
+        (fold(str(m.get("key", ""))), fold(str(m.get("value", "")))): said_at(m.get("said_at"))
+        for m in memory.fields.get("lines", []) or []
+        if isinstance(m, dict)
+    }
     for line in str(memory.fields.get("value", "")).splitlines():
         line = line.strip(" -•*\t")
         if not line:
@@ -151,12 +157,56 @@ def from_core(memory: Memory) -> list[Statement]:
                     "self",
                     frozenset({"self"}),
                     typed=True,
+                    at=said.get((fold(match.group(1)), fold(match.group(2).strip()))),
                 )
             )
             continue
         for sentence in sentences(line):
             out.append(Statement(memory, sentence, "sentence", subject="self", typed=True))
     return out
+
+
+def said_at(value: Any) -> datetime | None:
+    """A field's "said_at" (ISO 8601), or None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+# How a slot reads in a sentence about its subject, where the record's summary has no phrase.
+_SLOT_VERBS = {
+    "lives_in": "lives in",
+    "employer": "works at",
+    "works_at": "works at",
+    "work_location": "works from",
+    "work_city": "works in",
+    "job": "works as",
+    "allergy": "is allergic to",
+}
+
+
+def slot_sentence(
+    name: str, slot: str, label: str | None, value: str, phrases: Sequence[str] = ()
+) -> str:
+    """A slot value as a person reads it: the record's own phrase holding the value ("lives in
+    Tromsø"), else the slot in words ("works at Hurtigruten", "work email: x")."""
+    phrase = next((p for p in phrases if fold(value) in fold(p)), None)
+    if phrase is None:
+        verb = _SLOT_VERBS.get(slot)
+        if verb:
+            phrase = f"{verb} {value}"
+        else:
+            words = " ".join(p for p in (label, slot.replace("_", " ")) if p)
+            phrase = f"{words}: {value}"
+    if not name:
+        return phrase
+    first = phrase.split(" ", 1)[0].lower()
+    verbs = {v.split()[0] for v in _SLOT_VERBS.values()} | {"has", "likes", "plays", "loves"}
+    return f"{name} {phrase}" if first in verbs else f"{name}: {phrase}"
 
 
 def core_slot(key: str) -> tuple[str | None, str | None]:
@@ -217,15 +267,17 @@ def from_semantic(memory: Memory) -> list[Statement]:
                 out.append(
                     Statement(
                         memory,
-                        item.get("text") or f"{name}: {slot} {value}",
+                        item.get("text")
+                        or slot_sentence(name, slot, item.get("label"), value, phrases),
                         "field",
                         slot,
                         item.get("label"),
                         value,
                         stale=item.get("current") is False,
-                        when=_yearly_date(value) if slot == "birthday" else None,
+                        when=yearly_date(value) if slot == "birthday" else None,
                         yearly=slot == "birthday",
                         typed=True,
+                        at=said_at(item.get("said_at")),
                         **base,
                     )
                 )
@@ -242,7 +294,7 @@ def from_semantic(memory: Memory) -> list[Statement]:
                     slot,
                     label,
                     value,
-                    when=_yearly_date(value) if slot == "birthday" else None,
+                    when=yearly_date(value) if slot == "birthday" else None,
                     yearly=slot == "birthday",
                     typed=True,
                     **base,
@@ -260,7 +312,7 @@ def from_semantic(memory: Memory) -> list[Statement]:
                     said,
                     said_label,
                     said_value,
-                    when=_yearly_date(said_value or "") if said == "birthday" else None,
+                    when=yearly_date(said_value or "") if said == "birthday" else None,
                     yearly=said == "birthday",
                     typed=True,
                     **base,
@@ -290,9 +342,26 @@ def _phrase_slot(phrase: str) -> tuple[str | None, str | None, str | None]:
     return None, None, None
 
 
-def _yearly_date(value: str) -> date | None:
+_MONTH_NAME = "|".join(sorted(MONTHS, key=len, reverse=True))
+_MONTH_DAY = re.compile(
+    rf"(?i)\b(?:({_MONTH_NAME})\.?\s+(\d{{1,2}})|(\d{{1,2}})\.?\s+({_MONTH_NAME}))\b"
+)
+
+
+def yearly_date(value: str) -> date | None:
+    """The day and month a text names, in a leap year (for yearly dates such as birthdays).
+    A birthday's "jan 30" is a date even where a plain text's would be too loose to read."""
     mentions = find_dates(value, datetime(2000, 6, 1))  # a leap year: 29 February exists
-    return mentions[0].day if mentions else None
+    if mentions:
+        return mentions[0].day
+    match = _MONTH_DAY.search(value)
+    if match is None:
+        return None
+    month = MONTHS[(match.group(1) or match.group(4)).lower()]
+    try:
+        return date(2000, month, int(match.group(2) or match.group(3)))
+    except ValueError:
+        return None
 
 
 def from_procedure(memory: Memory) -> list[Statement]:

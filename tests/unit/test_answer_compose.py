@@ -198,3 +198,65 @@ def test_messages_are_read_for_fields_and_other_speakers_are_named() -> None:
     email = compose("What is Hedda's email?", msgs, person_names=["Marisol"])
     assert email.answer.startswith("Hedda's email address is hedda.lund@fjord.example. [2]")
     assert "(Hedda said on 6 October 2025)" in email.answer
+
+
+def test_entity_and_core_records_as_the_write_path_stores_them() -> None:
+    """Read generically by their fields: an entity record's slots (values with the message
+    and time they were said, replaced ones kept as not current) and the core block's
+    `Key: value` lines with their sources; the answer says when it was said, in words."""
+    cousin = entity(
+        "Rosalind",
+        "the user's cousin; lives in Tromsø",
+        kind="person",
+        relation="cousin",
+        aliases=["Ros"],
+        slots={
+            "lives_in": [
+                {
+                    "value": "Oslo",
+                    "source": "chat:c1",
+                    "said_at": "2025-01-02T10:00:00+00:00",
+                    "current": False,
+                    "replaced_by": "chat:c9",
+                    "reason": "moved",
+                },
+                {"value": "Tromsø", "source": "chat:c9", "said_at": "2025-09-02T10:00:00+00:00"},
+            ],
+            "employer": [{"value": "Hurtigruten", "source": "chat:c4"}],
+        },
+    )
+    core = mem(
+        "core",
+        {
+            "label": "human",
+            "value": "Name: Ola Berg\nMobile: +47 400 11 222\nCity: Bodø",
+            "lines": [
+                {
+                    "key": "Mobile",
+                    "value": "+47 400 11 222",
+                    "source": "chat:c5",
+                    "said_at": "2025-08-01T09:00:00+00:00",
+                }
+            ],
+        },
+    )
+    lives = compose("Where does Ros live?", [cousin, core])
+    assert lives.answer == (
+        "Rosalind lives in Tromsø [1] (semantic memory from your chats, said on 2 September 2025)"
+    )
+    works = compose("Where does Rosalind work?", [cousin, core])
+    assert works.answer.startswith("Rosalind works at Hurtigruten [1]")
+    mobile = compose("What's my mobile number?", [cousin, core])
+    assert mobile.answer.splitlines() == [
+        "Your mobile number is +47 400 11 222. [2]",
+        "“Mobile: +47 400 11 222” (core memory from your chats, said on 1 August 2025)",
+    ]
+
+
+def test_a_birthday_written_loosely_is_still_a_day_and_a_relative_is_yours() -> None:
+    note = said("grandpa is retired in Linz, bday mar 4", T0)
+    answer = compose("when is my grandpa's birthday?", [note])
+    assert answer.answer.startswith("4 March [1]: “grandpa is retired in Linz, bday mar 4”")
+    unsaid = compose("where does my grandpa work?", [note])  # retired: no memory says where
+    assert not unsaid.found
+    assert unsaid.answer.endswith("[1] me: grandpa is retired in Linz, bday mar 4 (6 October 2025)")
