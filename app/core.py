@@ -44,7 +44,8 @@ from app.views.graph import EntityGraph
 from app.views.timeline import Timeline
 
 if TYPE_CHECKING:  # built on first use by the areas; only their types are needed here
-    from app.agents.chat import Answer, AnswerSource, ChatSession
+    from app.agents.answer import Answer, AnswerSource
+    from app.agents.chat import ChatSession
     from app.agents.consolidate import ConsolidationReport
     from app.agents.pipeline import RunReport
     from app.autofill.approval import Approver

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.agents.answer import UNKNOWN, cite, holds_up
+from app.agents.answer import UNKNOWN, Answer, answer_mode, cite, holds_up
 from app.agents.compose import Composed, Similarity, compose
 from app.agents.grounded import Evidence, run_checked
 from app.agents.inputs import ASSISTANT_SPEAKER
@@ -86,94 +86,6 @@ class ChatSession:
     id: str = field(default_factory=lambda: "memloci-" + secrets.token_hex(6))
     turns: list[tuple[str, str]] = field(default_factory=list)  # (question, answer)
     count: int = 0
-
-
-@dataclass
-class Answer:
-    answer: str  # exactly what was streamed (nothing else is ever shown)
-    citations: list[str]
-    citation_method: str  # "model" | "overlap" | "memories" | "saved" | "none"
-    fallback: bool  # the model's answer did not hold up; the memories answered
-    conversation: str
-    cancelled: bool = False
-    generated: str = ""  # what the model streamed
-    context_ids: list[str] = field(default_factory=list)  # every memory that was in the prompt
-    saved: str | None = None  # the memory an explicit "remember ..." request created
-    seconds: float = 0.0
-    completion_tokens: int = 0
-    model_error: str | None = None  # why the model could not answer (the memories did)
-    answered_by: str = "model"  # "model", "memories" (built from them), "memloci" (saved)
-    found: bool = True  # False: no memory answers the question (nothing was guessed)
-    related: list[str] = field(default_factory=list)  # the closest memories, when not found
-    dropped: int = 0  # model sentences left out: they named what no memory holds
-    model_name: str | None = None
-
-    @property
-    def built_from(self) -> str:
-        """One line for the person: what the answer is built from."""
-        return describe(self)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "answer": self.answer,
-            "citations": self.citations,
-            "citation_method": self.citation_method,
-            "fallback": self.fallback,
-            "conversation": self.conversation,
-            "cancelled": self.cancelled,
-            "saved": self.saved,
-            "model_error": self.model_error,
-            "answered_by": self.answered_by,
-            "found": self.found,
-            "related": self.related,
-            "dropped": self.dropped,
-            "built_from": self.built_from,
-        }
-
-
-def describe(answer: Answer) -> str:
-    """What the answer is built from, in words a person understands."""
-    if answer.answered_by == "memloci":
-        return "Saved as you asked."
-    left_out = ""
-    if answer.dropped:
-        many = answer.dropped > 1
-        left_out = (
-            f" {answer.dropped} sentence{'s' if many else ''} of the model's answer "
-            f"{'were' if many else 'was'} left out: {'they' if many else 'it'} named something "
-            "your memories do not hold."
-        )
-    if answer.answered_by == "model":
-        name = answer.model_name or "the language model"
-        return (
-            f"Written by {name}; each sentence was checked against your memories before it "
-            f"was shown.{left_out}"
-        )
-    if answer.model_error:
-        head = "The model could not answer, so this answer is built from your memories"
-    elif answer.fallback:
-        head = "The model's answer did not hold up, so this one is built from your memories"
-    else:
-        head = "Built from your memories"
-    if not answer.found:
-        return f"{head}: none of them answers this, so nothing was guessed.{left_out}"
-    return f"{head}: quoted with their dates and sources, nothing generated.{left_out}"
-
-
-@dataclass(frozen=True)
-class AnswerSource:
-    """Who writes answers now: built from the memories, or a model whose sentences are checked."""
-
-    mode: str  # "memories" | "model"
-    model: str | None  # the model's name when it writes
-    line: str  # one sentence for the person
-
-
-def answer_mode(settings: ModelSettings) -> str:
-    """ "model" or "memories", resolving "auto" by the model in use."""
-    if settings.answer_mode == "auto":
-        return "memories" if settings.backend == "bundled" else "model"
-    return settings.answer_mode
 
 
 def topic(question: str, session: ChatSession) -> str:

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from app.agents.chat import Answer, AnswerSource, ChatAgent, ChatSession, answer_mode
+from app.agents.answer import Answer, AnswerSource, answer_mode
+from app.agents.chat import ChatAgent, ChatSession
 from app.agents.compose import Similarity, warm_up
 from app.agents.consolidate import ConsolidationReport, Consolidator
 from app.agents.pipeline import AgentPipeline, RunReport

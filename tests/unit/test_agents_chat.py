@@ -195,7 +195,7 @@ def test_without_a_model_the_memories_still_answer(memloci, memories, tmp_path) 
 
 
 def test_by_default_the_bundled_model_writes_nothing(memloci, memories) -> None:
-    from app.agents.chat import answer_mode
+    from app.agents.answer import answer_mode
 
     model = ScriptedModel(default="Ana moved to Lisbon in 1999.")
     memloci._parts.llm.use(model)  # settings as installed: answer_mode "auto", bundled

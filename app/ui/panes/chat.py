@@ -27,7 +27,7 @@ from app.ui.bridge import Bridge, Op
 from app.ui.theme import is_dark
 
 if TYPE_CHECKING:
-    from app.agents.chat import AnswerSource
+    from app.agents.answer import AnswerSource
 
 EXAMPLES = (
     "What did I do yesterday?",
