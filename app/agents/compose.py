@@ -289,9 +289,14 @@ def nothing(memories: Sequence[Memory], number: Mapping[str, int]) -> Composed:
     related = [m for m in memories if m.type not in (MemoryType.VAULT, MemoryType.CORE)][:3]
     if not related:
         return Composed("None of your memories says that.", [], False)
-    lines = [
-        f"[{number[m.id]}] {m.title or clip(m.text, 80)} ({day_text(local_day(m.occurred_at))})"
-        for m in related
-    ]
+    lines = [f"[{number[m.id]}] {m.title or clip(m.text, 80)} ({_listed(m)})" for m in related]
     text = "None of your memories says that. The closest ones:\n" + "\n".join(lines)
     return Composed(text, [], False, related=[m.id for m in related])
+
+
+def _listed(memory: Memory) -> str:
+    """A listed memory's day where it has one (a message, a screen, an event); a record the
+    agents keep (a person, a how-to) is dated by when it was written, which says nothing."""
+    if memory.type is MemoryType.EPISODIC:
+        return day_text(local_day(memory.occurred_at))
+    return f"{memory.type.value} memory"

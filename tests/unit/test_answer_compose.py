@@ -260,3 +260,18 @@ def test_a_birthday_written_loosely_is_still_a_day_and_a_relative_is_yours() -> 
     unsaid = compose("where does my grandpa work?", [note])  # retired: no memory says where
     assert not unsaid.found
     assert unsaid.answer.endswith("[1] me: grandpa is retired in Linz, bday mar 4 (6 October 2025)")
+
+
+def test_the_closest_records_are_not_dated_by_when_the_agents_wrote_them() -> None:
+    written = T0 + timedelta(days=200)  # the agents ran long after the chat
+    record = mem(
+        "semantic",
+        {"name": "Ingrid", "summary": "the user's aunt; lives in Bergen", "details": ""},
+        at=written,
+        text="Ingrid: the user's aunt; lives in Bergen",
+    )
+    message = said("Ingrid sent a postcard from the fjords.", T0)
+    answer = compose("What is Ingrid's shoe size?", [record, message])
+    assert not answer.found
+    assert "(semantic memory)" in answer.answer and "(6 October 2025)" in answer.answer
+    assert f"{written:%B}" not in answer.answer
