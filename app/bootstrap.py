@@ -13,6 +13,7 @@ from app import logs, rekey
 from app.errors import ConfigError, MemlociError
 from app.facade.clients import ClientService
 from app.facade.config import Config
+from app.facade.data import DataService
 from app.facade.keys import KeyService
 from app.facade.lazy import Lazy
 from app.facade.memories import MemoryService
@@ -149,6 +150,7 @@ class Parts:
     agents: Lazy[AgentService]
     autofill: Lazy[AutofillService]
     capture: CaptureService
+    data: DataService
     closers: list[Callable[[], object]] = field(default_factory=list)
     after_close: list[Callable[[], object]] = field(default_factory=list)
 
@@ -285,6 +287,7 @@ def assemble(
         agents=Lazy(agents),
         autofill=Lazy(autofill),
         capture=capture,
+        data=DataService(config, repo, memories, keys, retriever, capture),
     )
     # Capture stops first (it writes), then the model and the background indexer, before
     # the database closes.

@@ -23,7 +23,11 @@ from psygnal import Signal
 from app import logs
 from app.bootstrap import Parts, build_parts
 from app.domain import HistoryEntry, Memory, MemoryType, SearchHit, Source, Stats
+from app.erase.plan import ErasePlan
+from app.erase.retention import RetentionReport
+from app.erase.selection import Selection
 from app.errors import InvalidInput, MemlociError
+from app.export import ExportResult
 from app.importers import Format, ImportResult
 from app.llm.base import Completion, GenerationOptions, Message
 from app.llm.discovery import FoundServer
@@ -224,11 +228,19 @@ class Memloci:
         return self._parts.memories.restore(memory_id, actor=actor, reason=reason)
 
     def forget(
-        self, memory_ids: str | Sequence[str], *, cascade: bool = True, actor: str = "user"
+        self,
+        memory_ids: str | Sequence[str],
+        *,
+        cascade: bool = True,
+        actor: str = "user",
+        protect: frozenset[str] = frozenset(),
     ) -> ForgetPlan:
         """Purge memories for good and, with `cascade`, what came only from them (see
-        `app.store.forgetting`). Returns what was done."""
-        return self._parts.memories.forget(memory_ids, cascade=cascade, actor=actor)
+        `app.store.forgetting`); memories whose origin is in `protect` stay. Returns what was
+        done."""
+        return self._parts.memories.forget(
+            memory_ids, cascade=cascade, actor=actor, protect=protect
+        )
 
     def forget_preview(
         self, memory_ids: str | Sequence[str], *, cascade: bool = True
@@ -237,6 +249,45 @@ class Memloci:
         return self._parts.memories.forget_preview(memory_ids, cascade=cascade)
 
     delete = forget  # mem0's name for the same thing
+
+    # -- what is kept: erase by selection, retention, open export (issue 20) ---------------------
+    def erase_preview(self, selection: Selection, *, cascade: bool = True) -> ErasePlan:
+        """What erasing a selection (`app.erase.selection.Selection`) would remove."""
+        return self._parts.data.erase_preview(selection, cascade=cascade)
+
+    def erase(
+        self, selection: Selection, *, cascade: bool = True, wait_for_files: bool = False
+    ) -> ErasePlan:
+        """Forget a selection and what came only from it; `wait_for_files` waits until the
+        vector index's files hold none of it."""
+        return self._parts.data.erase(selection, cascade=cascade, wait_for_files=wait_for_files)
+
+    def recorded_apps(self) -> builtins.list[tuple[str, int]]:
+        return self._parts.data.recorded_apps()
+
+    def scrub_vectors(self, progress: Progress | None = None) -> str:
+        return self._parts.data.scrub_vectors(progress)
+
+    def retention_preview(self) -> RetentionReport:
+        return self._parts.data.retention_preview()
+
+    def apply_retention(self) -> RetentionReport:
+        return self._parts.data.apply_retention()
+
+    def export_memories(
+        self,
+        path: str | os.PathLike[str],
+        format: str,
+        *,
+        types: Sequence[MemoryType | str] = (),
+        since: datetime | None = None,
+        until: datetime | None = None,
+        passphrase: str | None = None,
+    ) -> ExportResult:
+        """Memories as Markdown notes, JSON Lines or CSV (`app.export`)."""
+        return self._parts.data.export_memories(
+            path, format, types=types, since=since, until=until, passphrase=passphrase
+        )
 
     def history(self, memory_id: str) -> builtins.list[HistoryEntry]:
         return self._parts.memories.history(memory_id)

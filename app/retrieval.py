@@ -52,6 +52,11 @@ class Retriever(Protocol):
     def configure(self, settings: Settings) -> None:
         """Another embedder or index chosen: re-embed in the background."""
 
+    def scrub(self, progress: Progress | None = None) -> str:
+        """Rewrite the local vector index's files without forgotten vectors if a forget left
+        any (`app.search.scrub`); says what happened ("rewritten", "clean", "off", ...)."""
+        ...
+
     def rebuild(self, progress: Progress | None = None) -> int:
         """Rebuild every derived index from the database; returns how many memories."""
         ...

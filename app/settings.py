@@ -203,6 +203,39 @@ def _from_v1(raw: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
+# -- what is kept, and for how long (issue 20) -----------------------------------------------------
+class RetentionSettings(Section):
+    """How many days memories are kept (0 = until erased). Applied a few times a day by the
+    desktop app and by `memloci retention apply`; what was made only from an expired record
+    goes with it. What the person entered themselves is kept unless `mine_days` says so."""
+
+    screen_days: int = Field(default=0, ge=0, le=36_500)
+    """Screen activity sessions, counted from when they ended."""
+    chat_days: int = Field(default=0, ge=0, le=36_500)
+    """Chat messages (imported and with Memloci), counted from when they were written and
+    never sooner than that many days after they reached Memloci."""
+    frames_days: int = Field(default=0, ge=0, le=36_500)
+    """Kept screen frames (pictures); their text stays in the memories."""
+    apps: dict[str, int] = Field(default_factory=dict, max_length=500)
+    """Screen sessions of these applications (a name or glob, as in the capture rules) after
+    this many days; the shortest rule that matches a session applies."""
+    mine_days: int = Field(default=0, ge=0, le=36_500)
+    """Memories you entered yourself (not vault entries or core memory): 0 keeps them."""
+
+    @field_validator("apps")
+    @classmethod
+    def _apps(cls, apps: dict[str, int]) -> dict[str, int]:
+        cleaned: dict[str, int] = {}
+        for name, days in apps.items():
+            pattern = name.strip().lower()
+            if not pattern or len(pattern) > 200:
+                raise ValueError("an application name must be 1 to 200 characters")
+            if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 36_500:
+                raise ValueError(f"days for {name!r} must be a whole number from 1 to 36500")
+            cleaned[pattern] = days
+        return dict(sorted(cleaned.items()))
+
+
 class Settings(Section):
     schema_version: int = SCHEMA_VERSION
     security: SecuritySettings = Field(default_factory=SecuritySettings)
@@ -214,6 +247,7 @@ class Settings(Section):
     agents_model: AgentModelSettings = Field(default_factory=AgentModelSettings)  # issue 18
     agents: AgentSettings = Field(default_factory=AgentSettings)
     capture: CaptureSettings = Field(default_factory=CaptureSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)  # issue 20
     embedder: EmbedderSettings = Field(default_factory=EmbedderSettings)  # issue 3
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)  # issue 3
 

@@ -1,4 +1,5 @@
-"""Commands about the store itself: init, stats, doctor, passphrase, backups, reindex, config."""
+"""Commands about the store itself: init, stats, doctor, passphrase, import-backup, reindex,
+config (`export` is in export_cmds)."""
 
 from __future__ import annotations
 
@@ -172,26 +173,6 @@ def _backup_passphrase(memloci: Any, confirm: bool) -> str:
     return click.prompt("Backup passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
 
 
-@click.command()
-@click.argument("path", type=click.Path(dir_okay=False))
-@json_option
-@pass_session
-def export(session: Any, path: str, as_json: bool) -> None:
-    """Write an encrypted backup of every memory to PATH.
-
-    The backup is encrypted with your passphrase (or MEMLOCI_BACKUP_PASSPHRASE).
-    """
-    memloci = session.open()
-    result = memloci.export_backup(path, _backup_passphrase(memloci, confirm=True))
-    if as_json:
-        render.emit_json(result)
-    else:
-        click.echo(
-            f"Backed up {result['memories']} memories to {path} "
-            f"({result['bytes'] / 1e6:.2f} MB, encrypted)."
-        )
-
-
 @click.command(name="import-backup")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @json_option
@@ -275,7 +256,9 @@ Memloci is ready. Use it from the command line (.venv/bin/memloci, or `python -m
   memloci search "Ana"                           find it again (--json for programs)
   memloci list -t semantic                       browse one type of memory
   memloci show ID / history ID / forget ID       inspect, trace and purge
+  memloci forget --last 15m                      erase what was recorded lately (or --app ...)
   memloci export backup.mlb                      encrypted backup
+  memloci export notes/ --format markdown        a note per memory (json, csv too)
   memloci doctor                                 check this machine
 
 Set MEMLOCI_HOME to keep everything under one folder; MEMLOCI_PASSPHRASE for scripts.
@@ -300,4 +283,5 @@ def start(ctx: click.Context) -> None:
     click.echo(GUIDE)
 
 
-COMMANDS = [start, init, stats, doctor, passphrase, export, import_backup, reindex, config]
+# `export` (the encrypted backup and the open formats) is in export_cmds.
+COMMANDS = [start, init, stats, doctor, passphrase, import_backup, reindex, config]

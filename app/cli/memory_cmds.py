@@ -1,4 +1,5 @@
-"""Commands on memories: add, list, show, update, invalidate, restore, forget, history, search."""
+"""Commands on memories: add, list, show, update, invalidate, restore, history, search
+(`forget` is in `erase_cmds`)."""
 
 from __future__ import annotations
 
@@ -268,60 +269,6 @@ def restore(session: Any, memory_id: str) -> None:
 
 
 @click.command()
-@click.argument("memory_ids", nargs=-1, required=True, metavar="ID...")
-@click.option(
-    "--cascade/--keep-derived",
-    default=True,
-    show_default=True,
-    help="Also forget what was made only from these memories, or keep it without the "
-    "forgotten source.",
-)
-@click.option("--dry-run", is_flag=True, help="Show what would be forgotten; change nothing.")
-@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
-@json_option
-@pass_session
-def forget(
-    session: Any,
-    memory_ids: tuple[str, ...],
-    cascade: bool,
-    dry_run: bool,
-    yes: bool,
-    as_json: bool,
-) -> None:
-    """Purge memories for good: record, history and index entries, and what the memory agents
-    made only from them. Memories with another source stay and lose this one. Cannot be undone.
-
-    \b
-    Examples:
-      memloci forget 3f9k2m1q --dry-run        what would go, nothing changes
-      memloci forget 3f9k2m1q                  shows that, asks, forgets
-      memloci forget 3f9k2m1q --keep-derived   keep the memories made from it
-    """
-    memloci = session.open()
-    preview = memloci.forget_preview(list(memory_ids), cascade=cascade)
-    if dry_run:
-        if as_json:
-            render.emit_json(preview.to_dict())
-        else:
-            render.forget_plan(preview)
-        return
-    if not yes:
-        if not sys.stdin.isatty():
-            raise InvalidInput(
-                "Forgetting cannot be undone: add --yes to confirm (--dry-run shows what goes)."
-            )
-        render.forget_plan(preview)
-        click.confirm("Forget these for good?", abort=True, err=True)
-    done = memloci.forget(list(memory_ids), cascade=cascade)
-    if as_json:
-        render.emit_json(done.to_dict())
-    elif len(done.purged) == 1 and not done.kept:
-        click.echo(f"Forgot {done.purged_ids[0]}.")
-    else:
-        render.forget_plan(done)
-
-
-@click.command()
 @click.argument("memory_id")
 @json_option
 @pass_session
@@ -388,7 +335,7 @@ def search(
         render.hits(hits, query)
 
 
-COMMANDS = [add, list_, show, update, invalidate, restore, forget, history, search]
+COMMANDS = [add, list_, show, update, invalidate, restore, history, search]  # forget: erase_cmds
 
 
 def search_many(memloci: Any, path: str, limit: int | None, options: dict[str, Any]) -> None:

@@ -123,12 +123,20 @@ class MemoryService:
         )
 
     def forget(
-        self, memory_ids: str | Sequence[str], *, cascade: bool = True, actor: str = "user"
+        self,
+        memory_ids: str | Sequence[str],
+        *,
+        cascade: bool = True,
+        actor: str = "user",
+        protect: frozenset[str] = frozenset(),
     ) -> ForgetPlan:
         """Purge memories for good (record, history, full-text and vector entries) and, with
         `cascade`, what came only from them; memories with another source stay and lose the
-        forgotten one. `forget_preview` says what this does. Returns what was done."""
-        return self._writer.forget(self._resolve_all(memory_ids), cascade=cascade, actor=actor)
+        forgotten one, as do those whose origin is in `protect` (retention keeps what the
+        person entered). `forget_preview` says what this does. Returns what was done."""
+        return self._writer.forget(
+            self._resolve_all(memory_ids), cascade=cascade, actor=actor, protect=protect
+        )
 
     def forget_preview(
         self, memory_ids: str | Sequence[str], *, cascade: bool = True

@@ -2,7 +2,7 @@
 reciprocal rank fusion (the baseline it is measured against). Pure functions, no I/O.
 
 Convex combination keeps how much better the first hit is than the tenth, which rank fusion
-throws away; on LoCoMo it beats RRF (see README, Retrieval) and Bruch et al. (2023, "An
+throws away; on LoCoMo it beats RRF (see docs/benchmarks.md, Search) and Bruch et al. (2023, "An
 Analysis of Fusion Functions for Hybrid Retrieval") report the same.
 """
 

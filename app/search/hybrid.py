@@ -26,9 +26,10 @@ from app.search import fusion
 from app.search.config import RetrievalSettings
 from app.search.context import index_threads
 from app.search.filters import Filters
-from app.search.indexer import Indexer, from_blobs
+from app.search.indexer import Indexer
 from app.search.lexical import LexicalIndex
 from app.search.snippets import snippet
+from app.search.state import from_blobs
 from app.settings import Settings
 from app.store.fulltext import content_terms
 from app.store.memories import MemoryRepository
@@ -92,6 +93,10 @@ class HybridRetriever:
 
     def contexts(self, conn: Any, memory_ids: Sequence[str], resumed: set[str]) -> None:
         index_threads(conn, memory_ids, resumed)
+
+    def scrub(self, progress: Any = None) -> str:
+        """Rewrite the local index's files without forgotten vectors (`app.search.scrub`)."""
+        return self.indexer.scrub(progress=progress)
 
     def rebuild(self, progress: Any = None) -> int:
         from app.search.maintenance import rebuild

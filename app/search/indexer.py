@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from app.embed.base import Embedder, EmbedderUnavailable
 from app.errors import MemlociError
-from app.search import state
+from app.search import scrub, state
 from app.search.context import load_docs, write_contexts
+from app.search.state import from_blobs, to_blob
 from app.store.db import Database
 from app.vectors import VectorIndex
 from app.vectors.chroma import VectorIndexError
@@ -37,22 +37,6 @@ EmbedderFactory = Callable[[], "Embedder | None"]
 IndexFactory = Callable[[str, int], "VectorIndex | None"]
 
 INLINE_LIMIT = 64  # a search embeds at most this many pending memories before answering
-
-
-def to_blob(vector: Any) -> bytes:
-    import numpy as np
-
-    return np.asarray(vector, dtype=np.float16).tobytes()
-
-
-def from_blobs(blobs: Sequence[bytes], dimension: int) -> Any:
-    import numpy as np
-
-    if not blobs:
-        return np.zeros((0, dimension), dtype=np.float32)
-    return (
-        np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(-1, dimension).astype(np.float32)
-    )
 
 
 class Indexer:
@@ -329,12 +313,29 @@ class Indexer:
                 # Without a usable index the markers go too: an index opened later that holds
                 # more than the database knows is reset and rebuilt (see `_open`).
                 state.forget_vectors(db.conn, ids)
+                if index is not None and index.mode == "local":
+                    scrub.mark(db.conn)  # their vectors are still in the folder's files
+        if index is not None and index.mode == "local":
+            self.wake()  # the background rewrites the folder (`scrub`)
 
     def purge_now(self) -> None:
         """After a forget: the vectors go now (the forgetting transaction already rewrote the
         full-text segments without the forgotten terms, see `MemoryRepository.purge`)."""
         with self._lock:
             self._purge()
+
+    def scrub(self, progress: Progress | None = None, stop: threading.Event | None = None) -> str:
+        """Rewrite the local index folder without forgotten vectors, if a forget asked for it
+        (`app.search.scrub`); says what happened."""
+        if self._closed:
+            return "stopped"
+        self._purge_waiting()
+        return scrub.rewrite(self, progress=progress, stop=stop)
+
+    def _purge_waiting(self) -> None:
+        if state.purged_ids(self.db.conn()):
+            with self._lock:
+                self._purge()
 
     # -- background -----------------------------------------------------------------------------
     def wake(self) -> None:
@@ -353,6 +354,8 @@ class Indexer:
                 return
             try:
                 self.sync(stop=self._stop)
+                if not self._stop.is_set() and scrub.pending(self.db.conn()) is not None:
+                    self.scrub(stop=self._stop)
             except MemlociError as error:  # a busy or full store: said, not a bug
                 log.warning("background indexing waits: %s", error)
             except Exception:

@@ -175,8 +175,16 @@ class _Graph:
 
 
 # -- planning -------------------------------------------------------------------------------------
-def plan(repo: MemoryRepository, memory_ids: Sequence[str], *, cascade: bool = True) -> ForgetPlan:
-    """What forgetting these memories (full ids) removes and changes; changes nothing."""
+def plan(
+    repo: MemoryRepository,
+    memory_ids: Sequence[str],
+    *,
+    cascade: bool = True,
+    protect: frozenset[str] = frozenset(),
+) -> ForgetPlan:
+    """What forgetting these memories (full ids) removes and changes; changes nothing.
+    Memories whose origin is in `protect` (retention protects what the person entered) are
+    never taken or edited by the cascade: they stay without the gone sources."""
     conn = repo.db.conn()
     requested = list(dict.fromkeys(memory_ids))
     graph = _Graph(conn)
@@ -208,6 +216,8 @@ def plan(repo: MemoryRepository, memory_ids: Sequence[str], *, cascade: bool = T
         affected = {i for ids in graph.holders(new_gone).values() for i in ids} - going
         graph.load(affected)
         for memory_id in sorted(affected):
+            if graph.origin.get(memory_id) in protect:
+                continue
             if graph.sources[memory_id] <= gone:
                 frontier.add(memory_id)
             elif graph.type.get(memory_id) == MemoryType.CORE.value:
@@ -235,7 +245,7 @@ def plan(repo: MemoryRepository, memory_ids: Sequence[str], *, cascade: bool = T
         memory = memories[memory_id]
         lost = tuple(s for s in memory.sources if s in gone)
         lines: tuple[str, ...] = ()
-        if cascade:
+        if cascade and memory.origin not in protect:
             lines = tuple(derived_text.brought(conn, memory, gone, going_memories))
         kept.append(
             item(
@@ -303,11 +313,12 @@ def forget(
     *,
     cascade: bool = True,
     actor: str = "user",
+    protect: frozenset[str] = frozenset(),
 ) -> ForgetPlan:
     """Forget these memories (full ids) and what came only from them, in one transaction.
     Returns what was done. Callers tell the retriever and the capture after the commit."""
     with repo.db.write() as db:
-        done = plan(repo, memory_ids, cascade=cascade)
+        done = plan(repo, memory_ids, cascade=cascade, protect=protect)
         gone = set(done.sources)
         for item in done.kept:
             _unsource(repo, db, item, gone, actor)

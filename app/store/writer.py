@@ -489,12 +489,16 @@ class Writer:
         cascade: bool = True,
         actor: str = "user",
         initiator: Initiator | None = None,
+        protect: frozenset[str] = frozenset(),
     ) -> ForgetPlan:
         """Forget these memories and, with `cascade`, what came only from them (one
-        transaction, `app.store.forgetting`); the memories that stay lose the gone sources."""
+        transaction, `app.store.forgetting`); the memories that stay lose the gone sources.
+        The cascade never takes or edits a memory whose origin is in `protect`."""
         if getattr(self._local, "batch", None) is not None:
             raise RuntimeError("forgetting runs in its own transaction, not inside a batch")
-        done = forgetting.forget(self.repo, memory_ids, cascade=cascade, actor=actor)
+        done = forgetting.forget(
+            self.repo, memory_ids, cascade=cascade, actor=actor, protect=protect
+        )
         kept = tuple(self.repo.get_many(done.kept_ids))
         changes = Changes(
             initiator or Initiator.of(actor),

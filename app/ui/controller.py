@@ -15,8 +15,10 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication
 
+from app.erase.selection import Selection
 from app.ui import dialogs, theme
 from app.ui.bridge import SLOW, Bridge
+from app.ui.erase_dialog import EraseFlow
 from app.ui.main_window import MainWindow
 from app.ui.mcp_clients import ClientRequestWatcher
 from app.ui.model_offer import offer
@@ -97,6 +99,7 @@ class AppController(QObject):
         t.resume_requested.connect(self.resume)
         t.capture_now_requested.connect(self.capture_now)
         t.autofill_requested.connect(self.open_autofill)
+        t.erase_requested.connect(self.erase_recent)
 
     # -- start-up ---------------------------------------------------------------------------------
     def start(self) -> None:
@@ -295,6 +298,21 @@ class AppController(QObject):
         if problems:
             self.window.show_message(" ".join(problems))
         self.tray.autofill.setEnabled(True)
+
+    def erase_recent(self, minutes: int) -> None:
+        """The tray's "Erase the last 15 minutes…": what was recorded then, shown, asked."""
+        if self.memloci is None:
+            return
+        flow = EraseFlow(self.bridge, self.window)
+        flow.message.connect(self.window.show_message)
+
+        def erased(plan: Any) -> None:
+            noun = "memory" if plan.count == 1 else "memories"
+            self.tray.notify("Memloci", f"Erased {plan.count:,} {noun}.")
+
+        flow.done.connect(erased)
+        self.erase_flow = flow
+        flow.start(Selection.last(f"{minutes}m"), f"Recorded in the last {minutes} minutes")
 
     def _watch_client_requests(self) -> None:
         """Programs connecting over MCP without a token wait for the person here (issue 19)."""

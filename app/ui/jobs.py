@@ -1,6 +1,7 @@
 """The desktop app's periodic work, on the scheduler (APScheduler threads), never on Qt timers:
-the memory agents work through queued chat and screen input, and consolidation runs now and
-then. Qt-free; the controller starts it once the store is open and stops it first on quit.
+the memory agents work through queued chat and screen input, consolidation runs now and
+then, and the retention rules are applied every few hours. Qt-free; the controller starts it
+once the store is open and stops it first on quit.
 
 The person comes first: while a chat answer is being written (one model, one worker thread),
 a running batch is interrupted at its next step and no new one starts; the queue is durable,
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 AGENTS_EVERY_S = 60.0
 AGENTS_BATCH = 32
 CONSOLIDATE_EVERY_S = 6 * 3600.0
+RETENTION_EVERY_S = 3 * 3600.0
 
 
 BACKGROUND_NICE = 10
@@ -65,10 +67,12 @@ class AppJobs:
         *,
         agents_every: float = AGENTS_EVERY_S,
         consolidate_every: float = CONSOLIDATE_EVERY_S,
+        retention_every: float = RETENTION_EVERY_S,
     ) -> None:
         self.memloci = memloci
         self.agents_every = agents_every
         self.consolidate_every = consolidate_every
+        self.retention_every = retention_every
         self.stop_event = threading.Event()
         self.scheduler: Any = None
         self.runs = 0
@@ -90,6 +94,13 @@ class AppJobs:
             self.consolidate,
             executor="agents",
             first_in=600,
+        )
+        self.scheduler.every(
+            "retention",
+            self.retention_every,
+            self.apply_retention,
+            executor="agents",
+            first_in=300,
         )
 
     def run_agents(self) -> Any:
@@ -133,6 +144,19 @@ class AppJobs:
         if self.stop_event.is_set():
             return None
         return self.memloci.consolidate()
+
+    def apply_retention(self) -> Any:
+        """Expire what the retention rules say (Settings → Your data); logs a line of counts."""
+        if self.stop_event.is_set():
+            return None
+        rules = getattr(self.memloci.settings, "retention", None)
+        if rules is None:
+            return None
+        days = (rules.screen_days, rules.chat_days, rules.frames_days, rules.mine_days)
+        if not (any(days) or rules.apps):
+            return None
+        lower_priority()
+        return self.memloci.apply_retention()
 
     def run_soon(self) -> None:
         if self.scheduler is not None:

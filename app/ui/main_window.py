@@ -13,12 +13,15 @@ from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QProgressBar,
+    QScrollArea,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -116,6 +119,27 @@ class ShortcutsDialog(QDialog):
         self.resize(table.horizontalHeader().length() + 60, self.fontMetrics().height() * 24)
 
 
+class PaneStack(QStackedWidget):
+    """The panes, sized by the one shown: a pane built earlier that needs more room does not
+    widen the others, and with the scroll area around it no pane pushes the window past a small
+    screen (200 % on 1280x800 leaves 640x400)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = self.layout()
+        if layout is not None:
+            layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self.currentChanged.connect(lambda _index: self.updateGeometry())
+
+    def minimumSizeHint(self) -> QSize:
+        page = self.currentWidget()
+        return page.minimumSizeHint().expandedTo(page.minimumSize()) if page else QSize(0, 0)
+
+    def sizeHint(self) -> QSize:
+        page = self.currentWidget()
+        return page.sizeHint() if page is not None else super().sizeHint()
+
+
 class MainWindow(QMainWindow):
     close_requested = Signal()  # the person closed the window (the controller decides)
     quit_requested = Signal()
@@ -153,10 +177,14 @@ class MainWindow(QMainWindow):
         self._paint_nav_icons()
         self.nav.currentRowChanged.connect(self._nav_changed)
         row.addWidget(self.nav)
-        self.stack = QStackedWidget()
+        self.stack = PaneStack()
         self.opening = OpeningPage()
         self.stack.addWidget(self.opening)
-        row.addWidget(self.stack, 1)
+        self.pane_area = QScrollArea()  # a pane larger than the window scrolls inside it
+        self.pane_area.setWidgetResizable(True)
+        self.pane_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.pane_area.setWidget(self.stack)
+        row.addWidget(self.pane_area, 1)
         self.setCentralWidget(central)
         self.nav.setEnabled(False)
 

@@ -1,6 +1,7 @@
 """The system tray: an icon that tells the capture state at a glance, and a menu to pause,
-resume, capture now, open and quit. Without a tray the menu still exists (the window's own
-controls use the same signals), and closing the window quits instead of hiding.
+resume, capture now, erase the last 15 minutes, open and quit. Without a tray the menu still
+exists (the window's own controls use the same signals), and closing the window quits instead
+of hiding.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class Tray(QObject):
     capture_now_requested = Signal()
     open_requested = Signal()
     autofill_requested = Signal()
+    erase_requested = Signal(int)  # minutes: "Erase the last 15 minutes…"
     quit_requested = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -41,6 +43,10 @@ class Tray(QObject):
         self.capture_now = self._action("Capture now", self.capture_now_requested.emit)
         self.autofill = self._action("Autofill a field…", self.autofill_requested.emit)
         self.autofill.setEnabled(False)
+        self.erase_recent = self._action(
+            "Erase the last 15 minutes…", lambda: self.erase_requested.emit(15)
+        )
+        self.erase_recent.setToolTip("Shows what was recorded in the last 15 minutes and asks")
         self.open = self._action("Open Memloci", self.open_requested.emit)
         self.menu.addSeparator()
         self.quit = self._action("Quit Memloci", self.quit_requested.emit)
@@ -90,6 +96,7 @@ class Tray(QObject):
             action.setEnabled(capture_available and not paused and state != "locked")
         self.resume.setEnabled(capture_available and paused)
         self.capture_now.setEnabled(capture_available and state not in ("locked", "paused"))
+        self.erase_recent.setEnabled(state != "locked")
         if self.icon is not None:
             self.icon.setIcon(self._icons[state])
             self.icon.setToolTip(f"Memloci — {detail}")

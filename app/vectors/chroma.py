@@ -9,7 +9,9 @@ never mixed. Everything here is derived from the encrypted database and can be r
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import threading
 import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +24,13 @@ from app.vectors.rotation import collection_name, rotation_matrix
 log = logging.getLogger(__name__)
 
 BATCH = 4_096
+# Beside the local folder: a rewrite being built, and the folder it replaced (see `take_over`).
+LEFTOVERS = (".rewrite", ".old")
+
+
+def _configuration() -> dict[str, Any]:
+    """A fresh dict each time: Chroma fills in its defaults in place."""
+    return {"hnsw": {"space": "cosine", "ef_search": 128}}
 
 
 class VectorIndexError(ConfigError):
@@ -53,6 +62,7 @@ class ChromaIndex:
         self._rotation: Any = None
         self._client: Any = None
         self._collection: Any = None
+        self._use = threading.RLock()  # a folder swap waits for queries and writes in flight
 
     @property
     def mode(self) -> str:
@@ -83,13 +93,13 @@ class ChromaIndex:
                 )
             else:
                 assert self.path is not None
+                if not self.path.name.endswith(LEFTOVERS):
+                    self.clear_leftovers(self.path)
                 self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
                 self._client = chromadb.PersistentClient(path=str(self.path), settings=settings)
             created = self.name not in self._names()
             self._collection = self._client.get_or_create_collection(
-                self.name,
-                embedding_function=None,
-                configuration={"hnsw": {"space": "cosine", "ef_search": 128}},
+                self.name, embedding_function=None, configuration=_configuration()
             )
         except Exception as error:
             self.close()
@@ -123,13 +133,51 @@ class ChromaIndex:
         return dropped
 
     def reset(self) -> None:
-        """Empty this collection (rebuild from the database follows)."""
-        self._client.delete_collection(self.name)
-        self._collection = self._client.get_or_create_collection(
-            self.name,
-            embedding_function=None,
-            configuration={"hnsw": {"space": "cosine", "ef_search": 128}},
+        """Empty this collection (rebuild from the database follows). A local index starts
+        from an empty folder: Chroma deletes a collection's rows but leaves its vector files."""
+        with self._use:
+            if self.path is not None:
+                self.close()
+                self._forget_cached_system()
+                shutil.rmtree(self.path, ignore_errors=True)
+                self.open()
+                return
+            self._client.delete_collection(self.name)
+            self._collection = self._client.get_or_create_collection(
+                self.name, embedding_function=None, configuration=_configuration()
+            )
+
+    # -- rewriting the local folder (no trace of deleted vectors in its files) -------------------
+    def sibling(self, path: Path) -> ChromaIndex:
+        """The same collection (key, embedder, dimension) in another local folder."""
+        return ChromaIndex(
+            key=self._key, fingerprint=self.fingerprint, dimension=self.dimension, path=path
         )
+
+    @staticmethod
+    def clear_leftovers(path: Path) -> None:
+        """Remove a rewrite that never finished and a replaced folder not yet deleted."""
+        for suffix in LEFTOVERS:
+            shutil.rmtree(path.with_name(path.name + suffix), ignore_errors=True)
+
+    def take_over(self, other: ChromaIndex) -> None:
+        """Make `other`'s folder this index's folder and delete the old one with every file
+        in it. Queries and writes wait meanwhile (a moment: two renames and a reopen)."""
+        assert self.path is not None and other.path is not None
+        other.close()
+        other._forget_cached_system()
+        with self._use:
+            self.close()
+            self._forget_cached_system()
+            old = self.path.with_name(self.path.name + ".old")
+            shutil.rmtree(old, ignore_errors=True)
+            if self.path.exists():
+                os.replace(self.path, old)
+            os.replace(other.path, self.path)
+            try:
+                self.open()
+            finally:
+                shutil.rmtree(old, ignore_errors=True)
 
     def close(self) -> None:
         client, self._client, self._collection = self._client, None, None
@@ -171,27 +219,30 @@ class ChromaIndex:
         if not ids:
             return
         rotated = self._rotate(vectors)
-        for start in range(0, len(ids), BATCH):
-            self._collection.upsert(
-                ids=list(ids[start : start + BATCH]), embeddings=rotated[start : start + BATCH]
-            )
+        with self._use:
+            for start in range(0, len(ids), BATCH):
+                self._collection.upsert(
+                    ids=list(ids[start : start + BATCH]), embeddings=rotated[start : start + BATCH]
+                )
 
     def delete(self, ids: Sequence[str]) -> None:
-        for start in range(0, len(ids), BATCH):
-            self._collection.delete(ids=list(ids[start : start + BATCH]))
+        with self._use:
+            for start in range(0, len(ids), BATCH):
+                self._collection.delete(ids=list(ids[start : start + BATCH]))
 
     def count(self) -> int:
-        return int(self._collection.count())
+        with self._use:
+            return int(self._collection.count())
 
     def query(self, vector: Any, k: int) -> list[tuple[str, float]]:
         """The k nearest ids with their cosine similarity, best first."""
         if k < 1:
             return []
-        result = self._collection.query(
-            query_embeddings=self._rotate(vector.reshape(1, -1)),
-            n_results=k,
-            include=["distances"],
-        )
+        rotated = self._rotate(vector.reshape(1, -1))
+        with self._use:
+            result = self._collection.query(
+                query_embeddings=rotated, n_results=k, include=["distances"]
+            )
         ids = result["ids"][0] if result["ids"] else []
         distances = result["distances"][0] if result.get("distances") else []
         return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=False)]

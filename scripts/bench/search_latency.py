@@ -36,7 +36,7 @@ def fill_vectors(memloci) -> int:
 
     from app.search import state
     from app.search.context import load_docs
-    from app.search.indexer import from_blobs, to_blob
+    from app.search.state import from_blobs, to_blob
 
     indexer = memloci._parts.retriever.indexer
     fingerprint = indexer.fingerprint()

@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def claude_desktop_config(token: str) -> dict[str, Any]:
-    """What the README tells people to put in claude_desktop_config.json (the passphrase
+    """What docs/mcp-api.md tells people to put in claude_desktop_config.json (the passphrase
     variable stands in for the keyring, which a test machine has not)."""
     return {
         "mcpServers": {

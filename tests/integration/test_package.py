@@ -176,6 +176,9 @@ def test_local_api_through_the_bundle(binary: Path, tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl+C as a terminal sends it, even when the suite itself runs in the background
+        # (a background job inherits SIGINT ignored, and so would the bundle).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         token = server.stdout.readline().split()[-1]  # type: ignore[union-attr]

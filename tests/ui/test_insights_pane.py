@@ -73,7 +73,7 @@ def test_storage_budget_bar(qtbot: Any, memloci: Any, bridge: Any, pane: Any) ->
 def test_bar_periods_and_axis_ceiling() -> None:
     from datetime import date, timedelta
 
-    from app.ui.panes.insights import nice_ceiling, periods
+    from app.ui.panes.insights import axis_scale, periods
 
     days = [date(2024, 5, 1) + timedelta(days=n) for n in range(90)]
     weeks = periods(days)
@@ -82,7 +82,8 @@ def test_bar_periods_and_axis_ceiling() -> None:
     month = [label for label, _ in periods(days[:30])]
     assert [label for label in month if label] == ["1/5", "8/5", "15/5", "22/5"]
     assert periods(days[:7])[0][0] == "Wed 01"
-    assert [nice_ceiling(v) for v in (0, 0.3, 3, 7, 12, 60, 130)] == [4, 1, 4, 8, 20, 80, 200]
+    tops = [axis_scale(v)[0] for v in (0, 0.3, 3, 7, 12, 60, 130)]
+    assert tops == [4, 0.4, 4, 8, 15, 80, 150]
 
 
 def test_capture_health(qtbot: Any, bridge: Any, pane: Any) -> None:

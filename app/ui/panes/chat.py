@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -143,6 +143,17 @@ class ChatPane(QWidget):
     @property
     def streaming(self) -> bool:
         return self.op is not None
+
+    def changeEvent(self, event: QEvent) -> None:
+        """The bubbles' colours are written into the transcript's HTML: a new colour scheme
+        draws it again (else dark text colours land on light bubbles)."""
+        super().changeEvent(event)
+        timer = getattr(self, "_render_timer", None)  # None while __init__ builds the pane
+        if timer is not None and event.type() in (
+            QEvent.Type.PaletteChange,
+            QEvent.Type.ApplicationPaletteChange,
+        ):
+            timer.start()
 
     # -- sending ----------------------------------------------------------------------------------
     def send(self, text: str | None = None) -> None:

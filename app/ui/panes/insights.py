@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QProgressBar,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -97,15 +98,25 @@ def bar_axis(labels: list[str]) -> QBarCategoryAxis | QCategoryAxis:
     return sparse
 
 
-def nice_ceiling(value: float) -> float:
-    """The smallest of 1, 2, 2.5, 4, 5, 6, 8 or 10 times a power of ten above `value`."""
-    if value <= 0:
-        return 4.0
-    magnitude = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 4, 5, 6, 8, 10):
-        if step * magnitude >= value * 1.05:
-            return max(step * magnitude, 1.0)
-    return 10 * magnitude
+def axis_scale(top: float, whole: bool = False) -> tuple[float, float]:
+    """The axis' top and tick step for values up to `top`: the step is 1, 2 or 5 times a power
+    of ten (whole numbers only for counts), 2 to 5 steps, the top a little above the values."""
+    if top <= 0:
+        return 4.0, 1.0
+    target = top * 1.05
+    magnitude = 10 ** math.floor(math.log10(target / 5))
+    if whole:
+        magnitude = max(magnitude, 1)
+    for factor in (1, 2, 5, 10, 20):
+        step = factor * magnitude
+        if whole and step < 1:
+            continue
+        steps = math.ceil(target / step - 1e-9)
+        if steps <= 5:
+            steps = max(steps, 2)
+            return round(step * steps, 10), round(step, 10)
+    step = 20 * magnitude  # not reached: 20 x magnitude always fits in 5 steps
+    return round(step * 5, 10), round(step, 10)
 
 
 def series_values(series: QStackedBarSeries) -> list[list[float]]:
@@ -182,19 +193,47 @@ class InsightsPane(QWidget):
             self.health_labels[key] = value
         self.health.setRowStretch(6, 1)
         self.health.setColumnStretch(1, 1)
-        grid.addWidget(card("Time per application per day", self.apps_chart), 0, 0)
-        grid.addWidget(card("Memories added per type", self.added_chart), 0, 1)
-        grid.addWidget(card("Storage", storage), 1, 0)
-        grid.addWidget(card("Capture health", health), 1, 1)
-        grid.setRowStretch(0, 3)
-        grid.setRowStretch(1, 2)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
-        layout.addLayout(grid, 1)
+        self.cards = [
+            card("Time per application per day", self.apps_chart),
+            card("Memories added per type", self.added_chart),
+            card("Storage", storage),
+            card("Capture health", health),
+        ]
+        self.grid = grid
+        self.columns = 0
+        self._arrange(2)
+        body = QWidget()
+        body.setLayout(grid)
+        grid.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()  # small windows (200 %) scroll instead of growing off the screen
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        layout.addWidget(scroll, 1)
         shortcut = QShortcut(QKeySequence("F5"), self)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(self.refresh)
         bridge.memories_changed.connect(self._changed)
+
+    def _arrange(self, columns: int) -> None:
+        """Two cards a row, or one under the other when the pane is narrow (legends and axis
+        labels then keep their words)."""
+        if columns == self.columns:
+            return
+        self.columns = columns
+        for widget in self.cards:
+            self.grid.removeWidget(widget)
+        for n, widget in enumerate(self.cards):
+            self.grid.addWidget(widget, n // columns, n % columns)
+        rows = (3, 2) if columns == 2 else (3, 3, 2, 2)
+        for row in range(4):
+            self.grid.setRowStretch(row, rows[row] if row < len(rows) else 0)
+        for column in range(2):
+            self.grid.setColumnStretch(column, 1 if column < columns else 0)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._arrange(2 if self.width() >= self.fontMetrics().averageCharWidth() * 120 else 1)
 
     def _chart_view(self) -> QChartView:
         view = QChartView()
@@ -248,19 +287,13 @@ class InsightsPane(QWidget):
         axis_x = bar_axis([label for label, _slots in self._periods])
         axis_y = QValueAxis()
         top = max((sum(col) for col in zip(*series_values(series), strict=False)), default=0.0)
-        ceiling = nice_ceiling(top)
+        ceiling, interval = axis_scale(top, whole=unit == "memories")
         axis_y.setRange(0, ceiling)
         axis_y.setTickType(QValueAxis.TickType.TicksDynamic)
         axis_y.setTickAnchor(0)
-        interval = ceiling / 4
         axis_y.setTickInterval(interval)
-        axis_y.setLabelFormat(
-            "%d"
-            if interval == int(interval)
-            else "%.1f"
-            if interval * 10 == int(interval * 10)
-            else "%.2f"
-        )
+        decimals = max(0, -math.floor(math.log10(interval) + 1e-9))
+        axis_y.setLabelFormat(f"%.{decimals}f")
         axis_y.setTitleText(unit)
         chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
@@ -268,6 +301,7 @@ class InsightsPane(QWidget):
         series.attachAxis(axis_y)
         text = self.palette().windowText().color()
         for axis in (axis_x, axis_y):
+            axis.setTruncateLabels(False)  # "…" says nothing; a narrow chart shows fewer ticks
             axis.setLabelsColor(text)
             axis.setTitleBrush(text)
 

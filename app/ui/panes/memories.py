@@ -31,8 +31,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain import Memory, MemoryType
+from app.erase.selection import Selection
 from app.store.writer import Changes
 from app.ui.bridge import Bridge
+from app.ui.erase_dialog import EraseFlow
 from app.ui.panes.memory_detail import MemoryDetail
 from app.ui.panes.memory_edit import MemoryForm
 from app.ui.panes.memory_model import MemoryTableModel
@@ -127,7 +129,10 @@ class MemoriesPane(QWidget):
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSortIndicator(2, Qt.SortOrder.DescendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Several rows (Shift/Ctrl+click) can be forgotten together (issue 20).
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
@@ -137,14 +142,19 @@ class MemoriesPane(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(self.fontMetrics().averageCharWidth() * 6)
         char = self.fontMetrics().averageCharWidth()
+        # the longest usual cell of a column, measured (digits are wider than an average char:
+        # "05 Dec 21:40" was cut to "05 Dec 21…")
+        longest = {1: "credential · login", 2: "05 Dec 21:40", 3: "05 Dec 21:40"}
         for column, chars in ((1, 16), (2, 14), (3, 14), (4, 8), (5, 12)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             # Never narrower than its title in the header's own font, with room for the sort
             # arrow ("Importance" was clipped at 200 % scaling).
             title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
             needed = header.fontMetrics().horizontalAdvance(title) + 4 * char
-            header.resizeSection(column, max(char * chars, needed))
+            cell = self.fontMetrics().horizontalAdvance(longest.get(column, "")) + 2 * char
+            header.resizeSection(column, max(char * chars, needed, cell))
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.model.total_changed.connect(self._update_count)
         self.model.loading_changed.connect(self._update_count)
         self.model.failed.connect(self.message.emit)
@@ -170,6 +180,11 @@ class MemoriesPane(QWidget):
         self.count.setObjectName("muted")
         footer.addWidget(self.count)
         footer.addStretch(1)
+        self.forget_selected_button = QPushButton("Forget selected…")
+        self.forget_selected_button.setToolTip("Forget every selected memory (Delete)")
+        self.forget_selected_button.clicked.connect(self.forget_selected)
+        self.forget_selected_button.hide()
+        footer.addWidget(self.forget_selected_button)
         self.stale_label = QLabel('<a href="#">New memories arrived — refresh (F5)</a>')
         self.stale_label.linkActivated.connect(lambda _: self.refresh())
         self.stale_label.hide()
@@ -184,7 +199,7 @@ class MemoriesPane(QWidget):
         for keys, slot in (
             ("Ctrl+F", self.focus_search),
             ("F5", self.refresh),
-            ("Delete", self.detail.forget),
+            ("Delete", self.forget_selected),
             ("F2", self.detail.edit),
             ("Ctrl+N", self.new_memory),
         ):
@@ -308,6 +323,42 @@ class MemoriesPane(QWidget):
             self._removing = False
         if shown:
             self.detail.show_memory(None)
+
+    def selected_ids(self) -> list[str]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        memories = (self.model.memory(row) for row in rows)
+        return [m.id for m in memories if m is not None]
+
+    def _selection_changed(self, *_: Any) -> None:
+        count = len(self.table.selectionModel().selectedRows())
+        self.forget_selected_button.setText(f"Forget {count:,} selected…")
+        self.forget_selected_button.setVisible(count > 1)
+
+    def forget_selected(self) -> None:
+        """One memory: the forget dialog; several: the erase dialog, counted by source."""
+        ids = self.selected_ids()
+        if len(ids) <= 1:
+            self.detail.forget()
+            return
+        flow = EraseFlow(self._bridge, self)
+        flow.message.connect(self.message.emit)
+        self._erase_flow = flow
+        flow.start(Selection(ids=tuple(ids)), f"The {len(ids):,} selected memories")
+
+    def _context_menu(self, point: Any) -> None:
+        from PySide6.QtWidgets import QMenu
+
+        index = self.table.indexAt(point)
+        if index.isValid() and not self.table.selectionModel().isRowSelected(index.row()):
+            self.select_row(index.row())
+        count = len(self.selected_ids())
+        if not count:
+            return
+        menu = QMenu(self)
+        menu.addAction(
+            "Forget…" if count == 1 else f"Forget {count:,} memories…", self.forget_selected
+        )
+        menu.exec(self.table.viewport().mapToGlobal(point))
 
     def select_row(self, row: int) -> None:
         index = self.model.index(row, 0)

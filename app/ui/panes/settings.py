@@ -1,11 +1,10 @@
 """Settings: appearance and start-up, models (app/ui/panes/models.py), capture, privacy rules
-with a live check, and keys. Simple values save as soon as they change; models and the
-passphrase have buttons.
+with a live check, your data (retention, erase, export: app/ui/panes/data_page.py) and keys.
+Simple values save as soon as they change; models and the passphrase have buttons.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -15,10 +14,12 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -26,16 +27,51 @@ from PySide6.QtWidgets import (
 
 from app.ui import autostart, dialogs, icons, theme
 from app.ui.bridge import SLOW, Bridge
+from app.ui.panes.data_page import SAVE_LOCK, DataPage
 from app.ui.panes.models import ModelsPage
 from app.ui.panes.privacy import PrivacyPage
-
-_save_lock = threading.Lock()
 
 
 def _form_page() -> tuple[QWidget, QVBoxLayout]:
     page = QWidget()
     layout = QVBoxLayout(page)
     return page, layout
+
+
+class PageTabs(QTabWidget):
+    """Tabs whose pages scroll when the window is smaller than they are (at 200 % a page must
+    not push the window past the screen), with drop-downs and numbers kept at their own size
+    in forms. The pages themselves stay what `currentWidget`, `indexOf` and
+    `setCurrentWidget` deal in."""
+
+    def addTab(self, page: QWidget, label: str) -> int:  # type: ignore[override]
+        for form in page.findChildren(QFormLayout):
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        area = QScrollArea()
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setWidget(page)
+        area.viewport().setAutoFillBackground(False)
+        page.setAutoFillBackground(False)
+        return super().addTab(area, label)
+
+    def page(self, index: int) -> QWidget | None:
+        area = self.widget(index)
+        return area.widget() if isinstance(area, QScrollArea) else area
+
+    def currentWidget(self) -> QWidget | None:  # type: ignore[override]
+        return self.page(self.currentIndex())
+
+    def indexOf(self, page: QWidget) -> int:  # type: ignore[override]
+        for index in range(self.count()):
+            if self.page(index) is page:
+                return index
+        return super().indexOf(page)
+
+    def setCurrentWidget(self, page: QWidget) -> None:  # type: ignore[override]
+        index = self.indexOf(page)
+        if index >= 0:
+            self.setCurrentIndex(index)
 
 
 class SettingsPane(QWidget):
@@ -48,9 +84,13 @@ class SettingsPane(QWidget):
         self._bridge = bridge
         self._controller = controller
         self._loading = True
-        layout = QVBoxLayout(self)
-        self.tabs = QTabWidget()
-        layout.addWidget(self.tabs)
+        layout = QHBoxLayout(self)
+        self.tabs = PageTabs()
+        # a readable width: on a wide window the controls stay together on the left instead of
+        # stretching across it (the Models page's table fits in 160 characters)
+        self.tabs.setMaximumWidth(self.fontMetrics().averageCharWidth() * 160)
+        layout.addWidget(self.tabs, 1)
+        layout.addStretch(0)
         self.tabs.addTab(self._general(), "General")
         self.models = ModelsPage(bridge)
         self.models.message.connect(self.message)
@@ -59,6 +99,9 @@ class SettingsPane(QWidget):
         self.privacy = PrivacyPage(bridge, controller)
         self.privacy.message.connect(self.message)
         self.tabs.addTab(self.privacy, "Privacy")
+        self.data_page = DataPage(bridge)
+        self.data_page.message.connect(self.message)
+        self.tabs.addTab(self.data_page, "Your data")
         self.tabs.addTab(self._security(), "Security")
         self.load()
 
@@ -190,6 +233,8 @@ class SettingsPane(QWidget):
         self.keyring.setChecked(settings.security.use_keyring)
         self._loading = False
         self.privacy.load_rules()
+        if hasattr(self, "data_page"):
+            self.data_page.load()
         self.models.choice.load()
         if self.models.isVisible():
             self.models.load_in_use()
@@ -204,7 +249,7 @@ class SettingsPane(QWidget):
         facade = self.facade
 
         def run() -> None:
-            with _save_lock:
+            with SAVE_LOCK:
                 facade.save_settings(facade.settings.with_value(name, value))
 
         self._bridge.submit(

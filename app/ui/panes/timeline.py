@@ -2,7 +2,9 @@
 
 Capture sessions are bars from start to end in their application's lane; other events (chat,
 notes) are dots. Wheel or Ctrl+= / Ctrl+- zoom around the pointer, dragging pans, clicking a bar
-opens its memories and clicking empty time opens the memories of that moment.
+opens its memories and clicking empty time opens the memories of that moment. Shift+drag
+chooses a span of time to erase (`timeline_span`); the right button erases a bar, a span or an
+application's lane.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.bridge import Bridge
+from app.ui.panes.timeline_span import SpanErasing, SpanSelection
 from app.ui.theme import is_dark, muted
 
 LANE_COLOURS = ["#3b82d6", "#1f9d76", "#d9822b", "#8e6bd8", "#d4475a", "#2a9fb0", "#b5832c"]
@@ -40,6 +43,8 @@ def lane_colour(lane: str) -> QColor:
 class TimelineCanvas(QWidget):
     item_clicked = Signal(object)  # TimelineItem
     moment_clicked = Signal(object, object)  # since, until
+    span_changed = Signal()  # a span was chosen (Shift+drag) or cleared
+    context_requested = Signal(object, object, object)  # global point, item or None, lane
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,6 +57,7 @@ class TimelineCanvas(QWidget):
         self.px_per_s = 0.0  # 0 = fit
         self._drag: QPointF | None = None
         self._dragged = False
+        self.selection = SpanSelection()
         self.scrollbar: QScrollBar | None = None
         self._layout()
 
@@ -101,6 +107,9 @@ class TimelineCanvas(QWidget):
     def set_range(self, since: datetime, until: datetime) -> None:
         self.since, self.until = since, until
         self.offset, self.px_per_s = 0.0, 0.0
+        if self.selection.seconds() is not None:
+            self.selection.clear()
+            self.span_changed.emit()
         self.data = None
         self._layout()
         self.clamp()
@@ -172,6 +181,7 @@ class TimelineCanvas(QWidget):
                 painter.setPen(QPen(QColor("#d4475a"), 1.5))
                 painter.drawLine(QPointF(x, self.axis_h - 6), QPointF(x, self.height()))
         if not self.data or not self.data.items:
+            self.selection.paint(painter, self)
             painter.setPen(muted(self))
             message = "Loading…" if self.data is None else "Nothing recorded in this period."
             painter.drawText(
@@ -211,6 +221,7 @@ class TimelineCanvas(QWidget):
                 painter.setPen(QPen(palette.base().color(), 1.5))
                 painter.setBrush(colour)
                 painter.drawEllipse(rect)
+        self.selection.paint(painter, self)
         painter.setClipping(False)
         # lane labels last, over a solid column
         painter.fillRect(QRectF(0, self.axis_h, self.label_w, self.height()), palette.window())
@@ -255,12 +266,29 @@ class TimelineCanvas(QWidget):
             self.zoom(1.25 if delta.y() > 0 else 0.8, event.position().x())
         event.accept()
 
+    def lane_at(self, point: QPointF) -> str | None:
+        if not self.data or point.y() < self.axis_h:
+            return None
+        n = int((point.y() - self.axis_h) // self.lane_h)
+        return self.data.lanes[n] if 0 <= n < len(self.data.lanes) else None
+
+    def chosen_span(self) -> tuple[datetime, datetime] | None:
+        return self.selection.bounds(self.since, self.span)
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
+            if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+                self.selection.begin(self.seconds_at(max(event.position().x(), self.label_w)))
+                self.update()
+                return
             self._drag = event.position()
             self._dragged = False
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self.selection.dragging:
+            self.selection.extend(self.seconds_at(max(event.position().x(), self.label_w)))
+            self.update()
+            return
         if self._drag is not None:
             dx = event.position().x() - self._drag.x()
             if abs(dx) > 4 or self._dragged:
@@ -283,6 +311,11 @@ class TimelineCanvas(QWidget):
             QToolTip.hideText()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self.selection.dragging:
+            self.selection.finish()
+            self.update()
+            self.span_changed.emit()
+            return
         dragged, self._drag = self._dragged, None
         if dragged or event.button() != Qt.MouseButton.LeftButton:
             return
@@ -297,7 +330,21 @@ class TimelineCanvas(QWidget):
         start = self.since + timedelta(seconds=(int(at) // tick) * tick)
         self.moment_clicked.emit(start, start + timedelta(seconds=tick))
 
+    def contextMenuEvent(self, event: Any) -> None:
+        point = QPointF(event.pos())
+        lane = self.lane_at(point) if point.x() < self.label_w else None
+        self.context_requested.emit(event.globalPos(), self.item_at(point), lane)
+
+    def clear_span(self) -> None:
+        if self.selection.seconds() is not None:
+            self.selection.clear()
+            self.update()
+            self.span_changed.emit()
+
     def keyPressEvent(self, event: Any) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.selection.seconds() is not None:
+            self.clear_span()
+            return
         if event.key() == Qt.Key.Key_Left:
             self.offset -= self.visible_seconds() / 8
         elif event.key() == Qt.Key.Key_Right:
@@ -313,7 +360,7 @@ class TimelineCanvas(QWidget):
         self.clamp()
 
 
-class TimelinePane(QWidget):
+class TimelinePane(SpanErasing, QWidget):
     open_ids = Signal(list, str)
     open_range = Signal(object, object, str)
     message = Signal(str)
@@ -353,10 +400,20 @@ class TimelinePane(QWidget):
         )
         for button in (self.zoom_out, self.zoom_in, self.fit_button):
             bar.addWidget(button)
+        bar.addSpacing(12)
+        self.erase_button = self._tool(
+            "Erase span…",
+            "Erase what was recorded in the chosen span (Shift+drag to choose)",
+            self.erase_span,
+        )
+        self.erase_button.setEnabled(False)
+        bar.addWidget(self.erase_button)
         layout.addLayout(bar)
         self.canvas = TimelineCanvas()
         self.canvas.item_clicked.connect(self._item_clicked)
         self.canvas.moment_clicked.connect(self._moment_clicked)
+        self.canvas.span_changed.connect(self._span_changed)
+        self.canvas.context_requested.connect(self._context_menu)
         scroll = QScrollArea()
         scroll.setWidget(self.canvas)
         scroll.setWidgetResizable(True)
@@ -368,7 +425,7 @@ class TimelinePane(QWidget):
         layout.addWidget(self.scrollbar)
         hint = QLabel(
             "Wheel to zoom, drag to pan. Click a bar for its memories, or empty time for the "
-            "memories of that moment."
+            "memories of that moment. Shift+drag chooses a span; right-click to erase."
         )
         hint.setObjectName("muted")
         layout.addWidget(hint)
