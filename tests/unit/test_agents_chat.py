@@ -213,6 +213,20 @@ def test_by_default_the_bundled_model_writes_nothing(memloci, memories) -> None:
     assert answer_mode(auto.model_copy(update={"backend": "gguf"})) == "model"
 
 
+def test_the_facade_says_who_answers_and_the_app_warms_the_answers_up(memloci) -> None:
+    from app.ui.tasks import warm_up_steps
+
+    source = memloci.answer_source()  # settings as installed: the bundled model
+    assert (source.mode, source.model) == ("memories", None)
+    assert "Nothing is generated" in source.line
+    use(memloci, default="")
+    checked = memloci.answer_source()
+    assert checked.mode == "model" and checked.model
+    assert "checked against your memories before it is shown" in checked.line
+    assert "answers" in [name for name, _ in warm_up_steps(memloci)]
+    memloci.warm_answers()  # loads the lexicon; an answer right after needs no loading
+
+
 def test_a_model_answer_that_only_says_it_does_not_know_gets_the_memories(
     memloci, memories
 ) -> None:
