@@ -252,6 +252,7 @@ def assemble(
             runtime=runtime,
             agents_runtime=agents_runtime,
             model_info=models.model_info,
+            similarity=retriever.similarity,
         )
 
     def autofill() -> AutofillService:

@@ -49,7 +49,8 @@ from app.views.timeline import Timeline
 from app.views.timeline_find import EarlierDay, TimelineHits
 
 if TYPE_CHECKING:  # built on first use by the areas; only their types are needed here
-    from app.agents.chat import Answer, ChatSession
+    from app.agents.answer import Answer, AnswerSource
+    from app.agents.chat import ChatSession
     from app.agents.consolidate import ConsolidationReport
     from app.agents.pipeline import RunReport
     from app.autofill.approval import Approver
@@ -539,6 +540,15 @@ class Memloci:
     ) -> Answer:
         """One turn of a conversation; it is remembered and queued for the agents."""
         return self._parts.agents.get().chat_turn(session, text, on_token, cancel)
+
+    def answer_source(self) -> AnswerSource:
+        """Who writes answers now (the memories, or a model whose sentences are checked), with
+        one line saying so for the person."""
+        return self._parts.agents.get().answer_source()
+
+    def warm_answers(self) -> None:
+        """Load what answers are built with (the word lexicon), so the first one is quick."""
+        self._parts.agents.get().warm_answers()
 
     def process_queue(
         self,

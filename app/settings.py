@@ -18,7 +18,7 @@ from app.search.config import EmbedderSettings, RetrievalSettings
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # The id Chromium gives the bundled extension (fixed by the "key" in its manifest.json).
 BROWSER_EXTENSION_ID = "mckdlpjpjbimomhpejcnljipcaeoddja"
@@ -62,10 +62,11 @@ class ModelSettings(ModelChoice):
     backend: Literal["bundled", "gguf", "endpoint"] = "bundled"
     temperature: float = Field(default=0.2, ge=0.0, le=2.0)
     answer_tokens: int = Field(default=320, ge=16, le=8_192)
-    # "model": the model writes answers; "memories": the best memory sentences, no model;
-    # "auto": "memories" for the bundled 135M model (measured: it rarely answers right), else
-    # "model".
-    answer_mode: Literal["auto", "model", "memories"] = "model"
+    answer_mode: Literal["auto", "model", "memories"] = "auto"
+    """Who writes `ask` and chat answers. "memories": built from your memories (the sentence or
+    field that answers, with its date and source; nothing generated). "model": the model writes
+    them and each sentence is checked against your memories before it is shown. "auto": memories
+    with the bundled model (a 135M model adds nothing but risk), the model with any other."""
     repeat_penalty: float = Field(default=1.15, ge=1.0, le=2.0)
     models_folder: str = ""
     """Where `memloci model download` puts models ("" = the models folder in the data folder)."""
@@ -226,6 +227,15 @@ class CaptureSettings(Section):
     """Retained frames never take more than this; the oldest pixels go first, text stays."""
 
 
+def _from_v1(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 saved every default, so its `answer_mode = "model"` was the old default, not a
+    choice: it becomes "auto" (answers built from memories with the bundled model)."""
+    model = raw.get("model")
+    if isinstance(model, dict) and model.get("answer_mode") == "model":
+        raw = {**raw, "model": {**model, "answer_mode": "auto"}}
+    return raw
+
+
 # -- what is kept, and for how long (issue 20) -----------------------------------------------------
 class RetentionSettings(Section):
     """How many days memories are kept (0 = until erased). Applied a few times a day by the
@@ -298,6 +308,8 @@ class Settings(Section):
             log.warning(
                 "settings schema %s is newer than %s; unknown keys ignored", version, SCHEMA_VERSION
             )
+        if isinstance(version, int) and version < 2:
+            raw = _from_v1(raw)
         raw = {**raw, "schema_version": SCHEMA_VERSION}
         try:
             return cls.model_validate(raw)

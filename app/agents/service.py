@@ -11,7 +11,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from app.agents.chat import Answer, ChatAgent, ChatSession
+from app.agents.answer import Answer, AnswerSource, answer_mode
+from app.agents.chat import ChatAgent, ChatSession
+from app.agents.compose import Similarity, warm_up
 from app.agents.consolidate import ConsolidationReport, Consolidator
 from app.agents.pipeline import AgentPipeline, RunReport
 from app.domain import utcnow
@@ -42,6 +44,7 @@ class AgentService:
         runtime: ModelRuntime,
         agents_runtime: ModelRuntime,
         model_info: Callable[[str], dict[str, Any]],
+        similarity: Similarity | None = None,
     ) -> None:
         self._settings = settings
         self._repo = repo
@@ -51,6 +54,7 @@ class AgentService:
         self._runtime = runtime
         self._agents_runtime = agents_runtime
         self._model_info = model_info
+        self._similarity = similarity
 
     def agents_model(self) -> ChatModel:
         """Where the agents get their model (issue 18): their own runtime, or the chat model
@@ -65,6 +69,8 @@ class AgentService:
             retriever=self._retriever,
             model=self._runtime.get,
             settings=lambda: self._settings().model,
+            person_names=lambda: list(self._settings().agents.person_names),
+            similarity=self._similarity,
         )
 
     # -- chat ---------------------------------------------------------------------------------
@@ -91,6 +97,29 @@ class AgentService:
         cancel: threading.Event | None,
     ) -> Answer:
         return self.chat_agent().turn(session, text, on_token=on_token, cancel=cancel)
+
+    def answer_source(self) -> AnswerSource:
+        """Who writes answers now, with one line saying so for the person."""
+        mode = answer_mode(self._settings().model)
+        if mode == "memories":
+            return AnswerSource(
+                mode,
+                None,
+                "Answers are built from your memories: the sentence or field that answers, "
+                "with its date and source. Nothing is generated.",
+            )
+        info = self._model_info("chat")
+        name = str(info.get("name") or info.get("backend") or "the language model")
+        return AnswerSource(
+            mode,
+            name,
+            f"Answers are written by {name}; each sentence is checked against your memories "
+            "before it is shown, and one naming anything they do not hold is left out.",
+        )
+
+    def warm_answers(self) -> None:
+        """Load what answers are built with (the word lexicon), so the first one is quick."""
+        warm_up()
 
     # -- the queue ----------------------------------------------------------------------------
     def process_queue(

@@ -229,7 +229,8 @@ def config_get(session: Any, name: str) -> None:
 @click.argument("value")
 @pass_session
 def config_set(session: Any, name: str, value: str) -> None:
-    """Change one setting; VALUE is read as JSON when it parses (numbers, true, lists)."""
+    """Change one setting; VALUE is read as JSON when it parses (numbers, true, lists); a list
+    setting also takes comma-separated words ("Tomasz, Tomasz Wierzbicki")."""
     from app.settings import Settings
 
     paths = Paths.resolve(session.home)
@@ -237,7 +238,10 @@ def config_set(session: Any, name: str, value: str) -> None:
         parsed = json.loads(value)
     except json.JSONDecodeError:
         parsed = value
-    settings = Settings.load(paths.settings_file).with_value(name, parsed)
+    current = Settings.load(paths.settings_file)
+    if isinstance(current.get_path(name), list) and isinstance(parsed, str):
+        parsed = [part.strip() for part in parsed.split(",") if part.strip()]
+    settings = current.with_value(name, parsed)
     paths.ensure()
     settings.save(paths.settings_file)
     click.echo(f"{name} = {json.dumps(settings.get_path(name))}")

@@ -46,16 +46,19 @@ def cancellable(work: Callable[[threading.Event], T]) -> tuple[T | None, bool]:
 
 
 def _print_sources(memloci: Any, answer: Any) -> None:
-    if not answer.citations:
+    ids = answer.citations or getattr(answer, "related", [])
+    if not ids:
         return
     how = {
         "model": "cited by the model",
         "overlap": "the memories the answer draws on",
-        "extractive": "the memories quoted",
+        "memories": "the memories quoted",
         "saved": "saved",
     }.get(answer.citation_method, answer.citation_method)
+    if not answer.citations:
+        how = "the closest memories; none of them answers"
     click.secho(f"Sources ({how}):", dim=True)
-    for memory_id in answer.citations:
+    for memory_id in ids:
         try:
             memory = memloci.get(memory_id)
         except MemlociError:
@@ -70,7 +73,9 @@ def _print_sources(memloci: Any, answer: Any) -> None:
 
 
 def _answer(memloci: Any, ask: Callable[..., Any], as_json: bool) -> Any:
-    """Stream one answer to the terminal (or collect it for --json) and print its sources."""
+    """Stream one answer to the terminal (or collect it for --json) and print its sources.
+    Only checked text ever reaches `on_token`: a model's sentence is shown once it has passed
+    the grounding check, an answer built from memories in one piece."""
     streamed: list[str] = []
 
     def on_token(text: str) -> None:
@@ -84,29 +89,16 @@ def _answer(memloci: Any, ask: Callable[..., Any], as_json: bool) -> Any:
     if as_json:
         render.emit_json(answer.to_dict())
         return answer
-    if not streamed:  # no model call: "remember ..." requests, or no model available
-        if answer.model_error:
-            click.secho(
-                f"(The model could not answer: {answer.model_error} Here is what your "
-                "memories say.)",
-                dim=True,
-            )
+    if not streamed:  # "remember ..." requests print their reply here
         click.echo(answer.answer, nl=False)
     click.echo()
-    if answer.answered_by == "memories" and streamed and not answer.model_error:
-        click.secho(
-            "(Quoted from your memories, without the model: see `memloci config get "
-            "model.answer_mode`.)",
-            dim=True,
-        )
     if answer.cancelled or interrupted:
         click.secho("(stopped)", dim=True)
-    elif answer.fallback and streamed:
-        click.secho(
-            "\n(The model's answer did not draw on your memories; here is what they say.)",
-            dim=True,
-        )
-        click.echo(answer.answer)
+    if answer.answered_by != "memloci":
+        note = answer.built_from
+        if answer.model_error:
+            note += f" ({answer.model_error})"
+        click.secho(f"({note})", dim=True)
     _print_sources(memloci, answer)
     return answer
 

@@ -121,6 +121,16 @@ class HybridRetriever:
                 self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="memloci-search")
             return self._pool
 
+    def similarity(self, text: str, others: list[str]) -> list[float]:
+        """Cosines between `text` (embedded as a query) and `others`, by the embedder search
+        uses; no embedder, or nothing to compare: zeros. The answer composer ranks by this."""
+        embedder = self.indexer.embedder()
+        if embedder is None or not others:
+            return [0.0 for _ in others]
+        vectors = embedder.embed([self.query_prefix + text, *others])
+        query, rest = vectors[0], vectors[1:]
+        return [float(query @ vector) for vector in rest]
+
     # -- searching ------------------------------------------------------------------------------
     def search(self, request: SearchRequest, *, now: datetime | None = None) -> list[SearchHit]:
         plan = QueryPlan.read(request.query, now)

@@ -92,6 +92,7 @@ def warm_up_steps(memloci: Memloci) -> list[tuple[str, Callable[[], Any]]]:
     steps: list[tuple[str, Callable[[], Any]]] = [
         ("search", lambda: memloci.search("memloci warm up", limit=1)),
     ]
+    steps.append(("answers", in_background(memloci.warm_answers)))
     if memloci.settings.agents.use_model:
         steps.append(("the model", in_background(memloci.load_model)))
     return steps

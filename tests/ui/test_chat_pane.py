@@ -1,4 +1,6 @@
-"""The Chat pane with the real chat agent and a scripted model: streaming, citations, stop."""
+"""The Chat pane with the real chat agent and a scripted model: streaming, citations, stop, and
+only checked text on screen (a model's sentence after it passed the grounding check, or an answer
+built from memories), with a line saying which."""
 
 from __future__ import annotations
 
@@ -8,6 +10,13 @@ import pytest
 from PySide6.QtCore import Qt, QUrl
 
 from tests.ui.fakes import ScriptedModel
+
+
+def use(memloci: Any, model: Any) -> Any:
+    """A configured model writes answers (the bundled model's default is memories only)."""
+    memloci._parts.llm.use(model)
+    memloci.save_settings(memloci.settings.with_value("model.answer_mode", "model"))
+    return model
 
 
 @pytest.fixture
@@ -23,13 +32,14 @@ def pane(qtbot: Any, bridge: Any) -> Any:
 
 def test_answer_streams_with_citation_links(qtbot: Any, memloci: Any, pane: Any) -> None:
     fact = memloci.add("Ana lives in Porto", type="semantic", fields={"name": "Ana"})
-    model = ScriptedModel("Ana lives in Porto [1].", delay=0.05)
-    memloci._parts.llm.use(model)
+    model = use(memloci, ScriptedModel("Ana lives in Porto [1]. She likes the river.", delay=0.05))
     qtbot.keyClicks(pane.input, "Where does Ana live?")
     qtbot.keyClick(pane.input, Qt.Key.Key_Return)
     assert pane.stop_button.isEnabled() and not pane.send_button.isEnabled()
     # part of the answer is on screen before the model has finished
-    qtbot.waitUntil(lambda: "Ana lives" in pane.view.toPlainText() and pane.streaming)
+    qtbot.waitUntil(
+        lambda: "Ana lives" in pane.view.toPlainText() and pane.streaming, timeout=20_000
+    )
     qtbot.waitUntil(lambda: not pane.streaming, timeout=10_000)
     qtbot.waitUntil(lambda: "From: [1] Ana" in pane.view.toPlainText())
     text = pane.view.toPlainText()
@@ -44,13 +54,15 @@ def test_answer_streams_with_citation_links(qtbot: Any, memloci: Any, pane: Any)
 
 
 def test_stop_ends_the_answer_where_it_is(qtbot: Any, memloci: Any, pane: Any) -> None:
-    memloci._parts.llm.use(ScriptedModel(" ".join(f"word{n}" for n in range(400)), delay=0.02))
-    pane.send("Tell me everything")
-    qtbot.waitUntil(lambda: "word3" in pane.turns[0].answer)
+    memloci.add("Ana lives in Porto", type="semantic", fields={"name": "Ana"})
+    reply = " ".join(f"Ana likes {'la' * n}." for n in range(1, 400))
+    use(memloci, ScriptedModel(reply, delay=0.02))
+    pane.send("Tell me everything about Ana")
+    qtbot.waitUntil(lambda: "lalala." in pane.turns[0].answer, timeout=20_000)
     qtbot.mouseClick(pane.stop_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not pane.streaming, timeout=10_000)
     assert pane.turns[0].state == "stopped"
-    assert "word399" not in pane.turns[0].answer
+    assert "la" * 399 not in pane.turns[0].answer
     assert "stopped" in pane.view.toPlainText()
     assert pane.send_button.isEnabled()
 
@@ -73,8 +85,54 @@ def test_a_failing_model_says_so(qtbot: Any, memloci: Any, pane: Any) -> None:
 
             raise MemlociError("The language model is not available: the file is missing.")
 
-    memloci._parts.llm.use(Broken(""))
+    use(memloci, Broken(""))
     pane.send("Hello?")
     qtbot.waitUntil(lambda: pane.turns[0].state == "failed", timeout=10_000)
     assert "file is missing" in pane.view.toPlainText()
     assert pane.send_button.isEnabled()
+
+
+def test_only_checked_sentences_ever_reach_the_screen(
+    qtbot: Any, memloci: Any, pane: Any, monkeypatch: Any
+) -> None:
+    memloci.add("Ana lives in Porto", type="semantic", fields={"name": "Ana"})
+    reply = "Ana lives in Porto [1]. She moved there in 2019 with Zoltan. She likes the river."
+    use(memloci, ScriptedModel(reply, delay=0.03))
+    shown: list[str] = []
+    paint = pane.view.setHtml
+
+    def record(html: str) -> None:
+        paint(html)
+        shown.append(pane.view.toPlainText())
+
+    monkeypatch.setattr(pane.view, "setHtml", record)
+    pane.send("Where does Ana live?")
+    qtbot.waitUntil(
+        lambda: "Ana lives in Porto" in pane.view.toPlainText() and pane.streaming, timeout=20_000
+    )
+    qtbot.waitUntil(lambda: not pane.streaming, timeout=10_000)
+    qtbot.waitUntil(lambda: "From: [1] Ana" in pane.view.toPlainText())
+    assert shown and not any("2019" in text or "Zoltan" in text for text in shown)
+    assert pane.turns[0].answer == "Ana lives in Porto [1]. She likes the river."
+    note = pane.turns[0].note
+    assert "each sentence was checked against your memories" in note
+    assert "1 sentence of the model's answer was left out" in note
+    assert note in pane.view.toPlainText()
+
+
+def test_by_default_the_answer_is_built_from_memories(qtbot: Any, memloci: Any, pane: Any) -> None:
+    memloci.add("Ana lives in Porto", type="semantic", fields={"name": "Ana"})
+    model = ScriptedModel("Ana lives in Lisbon since 1999.")
+    memloci._parts.llm.use(model)  # the bundled model, settings as installed
+    pane.activated()
+    qtbot.waitUntil(lambda: pane.model_label.text() == "Answers: from your memories")
+    assert "Nothing is generated" in pane.model_label.toolTip()
+    pane.send("Where does Ana live?")
+    qtbot.waitUntil(lambda: not pane.streaming, timeout=10_000)
+    assert model.prompts == []  # no text was generated
+    assert "Ana lives in Porto" in pane.turns[0].answer and "Lisbon" not in pane.turns[0].answer
+    assert pane.turns[0].note.startswith("Built from your memories")
+    pane.send("Who is Ana's dentist?")
+    qtbot.waitUntil(lambda: len(pane.turns) == 2 and not pane.streaming, timeout=10_000)
+    qtbot.waitUntil(lambda: "Closest memories (none answers)" in pane.view.toPlainText())
+    assert pane.turns[1].answer.startswith("None of your memories says that.")

@@ -15,8 +15,11 @@ from tests.scripted_model import ScriptedModel
 
 
 def use(memloci, script=None, **kw) -> ScriptedModel:
+    """A configured model writes the answers (answer_mode "model"), checked sentence by
+    sentence; with the bundled model the default is to build answers from memories."""
     model = ScriptedModel(script, **kw)
     memloci._parts.llm.use(model)
+    memloci.save_settings(memloci.settings.with_value("model.answer_mode", "model"))
     return model
 
 
@@ -54,10 +57,12 @@ def test_the_answer_cites_the_memories_the_model_used(memloci, memories) -> None
 
 
 def test_a_weak_answer_is_replaced_by_what_the_memories_say(memloci, memories) -> None:
+    streamed: list[str] = []
     use(memloci, default="Bananas are yellow and Zorro is happy [7].")
-    answer = memloci.ask("Where does Ana live?")
-    assert answer.fallback and answer.citation_method == "extractive"
-    assert "Ana lives in Porto" in answer.answer
+    answer = memloci.ask("Where does Ana live?", on_token=streamed.append)
+    assert answer.fallback and answer.citation_method == "memories" and answer.dropped == 1
+    assert "Ana lives in Porto" in answer.answer and "Zorro" not in answer.answer
+    assert "Zorro" not in "".join(streamed) and "".join(streamed).strip() == answer.answer
     assert memories["fact"].id in answer.citations
     assert memories["noise"].id not in answer.citations
 
@@ -76,18 +81,23 @@ def test_an_honest_dont_know_stays(memloci, memories) -> None:
 
 
 def test_tokens_stream_and_cancel_stops(memloci, memories) -> None:
-    use(memloci, default="one two three four five six seven eight", token_delay=0.005)
+    use(
+        memloci,
+        default="Ana lives in Porto. She moved there. It is by the sea. She likes it.",
+        token_delay=0.005,
+    )
     tokens: list[str] = []
     cancel = threading.Event()
 
     def on_token(text: str) -> None:
         tokens.append(text)
-        if len(tokens) == 3:
+        if len(tokens) == 2:
             cancel.set()
 
     answer = memloci.ask("Where does Ana live?", on_token=on_token, cancel=cancel)
-    assert answer.cancelled and tokens == ["one ", "two ", "three "]
-    assert answer.answer == "one two three [stopped]"
+    # Whole checked sentences stream; what was not checked when Stop came is never shown.
+    assert answer.cancelled and tokens == ["Ana lives in Porto. ", "She moved there. "]
+    assert answer.answer == "Ana lives in Porto. She moved there. [stopped]"
 
 
 def test_the_conversation_becomes_memory_and_is_queued(memloci, memories) -> None:
@@ -184,16 +194,59 @@ def test_without_a_model_the_memories_still_answer(memloci, memories, tmp_path) 
     assert memloci.model_info()["backend"] == "endpoint"
 
 
-def test_answer_mode_memories_quotes_without_the_model(memloci, memories) -> None:
-    from app.agents.chat import answer_mode
+def test_by_default_the_bundled_model_writes_nothing(memloci, memories) -> None:
+    from app.agents.answer import answer_mode
 
-    model = use(memloci, default="should not be asked")
-    memloci.save_settings(memloci.settings.with_value("model.answer_mode", "memories"))
+    model = ScriptedModel(default="Ana moved to Lisbon in 1999.")
+    memloci._parts.llm.use(model)  # settings as installed: answer_mode "auto", bundled
     pieces: list[str] = []
     answer = memloci.ask("Where does Ana live?", on_token=pieces.append, record=False)
     assert model.calls == [] and answer.answered_by == "memories" and not answer.fallback
-    assert pieces == [answer.answer] and "Ana lives in Porto" in answer.answer
-    assert answer.citations == [memories["fact"].id]
-    auto = memloci.settings.model.model_copy(update={"answer_mode": "auto"})
-    assert answer_mode(auto) == "memories"  # the bundled model
+    assert pieces == [answer.answer] and re.match(
+        r"Ana lives in Porto \[\d\] \(you saved", answer.answer
+    )
+    assert answer.citations == [memories["fact"].id] and answer.found
+    assert answer.built_from.startswith("Built from your memories")
+    auto = memloci.settings.model
+    assert auto.answer_mode == "auto" and answer_mode(auto) == "memories"
     assert answer_mode(auto.model_copy(update={"backend": "endpoint"})) == "model"
+    assert answer_mode(auto.model_copy(update={"backend": "gguf"})) == "model"
+
+
+def test_the_facade_says_who_answers_and_the_app_warms_the_answers_up(memloci) -> None:
+    from app.ui.tasks import warm_up_steps
+
+    source = memloci.answer_source()  # settings as installed: the bundled model
+    assert (source.mode, source.model) == ("memories", None)
+    assert "Nothing is generated" in source.line
+    use(memloci, default="")
+    checked = memloci.answer_source()
+    assert checked.mode == "model" and checked.model
+    assert "checked against your memories before it is shown" in checked.line
+    assert "answers" in [name for name, _ in warm_up_steps(memloci)]
+    memloci.warm_answers()  # loads the lexicon; an answer right after needs no loading
+
+
+def test_a_model_answer_that_only_says_it_does_not_know_gets_the_memories(
+    memloci, memories
+) -> None:
+    use(memloci, default="I do not remember where Ana lives.")
+    streamed: list[str] = []
+    answer = memloci.ask("Where does Ana live?", on_token=streamed.append, record=False)
+    assert answer.fallback and "Ana lives in Porto" in answer.answer
+    assert "".join(streamed).strip() == answer.answer  # what was shown is the answer
+    assert answer.citations == [memories["fact"].id]
+
+
+def test_settings_of_version_one_get_the_new_default(tmp_path) -> None:
+    from app.settings import Settings
+
+    old = tmp_path / "v1.toml"
+    old.write_text('schema_version = 1\n[model]\nanswer_mode = "model"\n')
+    assert Settings.load(old).model.answer_mode == "auto"
+    chosen = tmp_path / "v1-memories.toml"
+    chosen.write_text('schema_version = 1\n[model]\nanswer_mode = "memories"\n')
+    assert Settings.load(chosen).model.answer_mode == "memories"
+    current = tmp_path / "v2.toml"
+    current.write_text('schema_version = 2\n[model]\nanswer_mode = "model"\n')
+    assert Settings.load(current).model.answer_mode == "model"

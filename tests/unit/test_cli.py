@@ -166,6 +166,16 @@ def test_config_set_get_and_stats(capsys) -> None:
     assert json.loads(out)["by_type"]["episodic"] == 5
 
 
+def test_config_set_takes_a_comma_separated_list(capsys) -> None:
+    code, out, err = memloci_cli(
+        capsys, "config", "set", "agents.person_names", "Tomasz, Tomasz Wierzbicki"
+    )
+    assert code == 0, err
+    assert out.strip() == 'agents.person_names = ["Tomasz", "Tomasz Wierzbicki"]'
+    code, out, _ = memloci_cli(capsys, "config", "set", "agents.person_names", '["Ify"]')
+    assert json.loads(out.split(" = ", 1)[1]) == ["Ify"]
+
+
 def test_doctor_reports_each_check_with_a_fix(capsys) -> None:
     memloci_cli(capsys, "init")
     code, out, _ = memloci_cli(capsys, "doctor", "--json")

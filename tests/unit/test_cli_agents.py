@@ -40,6 +40,7 @@ def run(capsys, *args: str, stdin: str | None = None, monkeypatch=None) -> tuple
 def test_ask_json_gives_answer_and_citations(capsys, fake) -> None:
     code, out, _ = run(capsys, "add", "Ana lives in Porto", "-t", "semantic", "--json")
     fact = json.loads(out)
+    assert run(capsys, "config", "set", "model.answer_mode", "model")[0] == 0
     code, out, err = run(capsys, "ask", "Where", "does", "Ana", "live?", "--json")
     assert code == 0, err
     answer = json.loads(out)
@@ -47,6 +48,38 @@ def test_ask_json_gives_answer_and_citations(capsys, fake) -> None:
     code, out, _ = run(capsys, "ask", "Where does Ana live?")
     assert code == 0 and out.startswith("Ana lives in Porto.")
     assert "Sources" in out and fact["id"][:8] in out
+
+
+def test_ask_by_default_answers_from_memories_and_says_so(capsys, fake) -> None:
+    code, out, _ = run(capsys, "add", "Ana lives in Porto", "-t", "semantic", "--json")
+    fact = json.loads(out)
+    code, out, err = run(capsys, "ask", "Where does Ana live?")
+    assert code == 0, err
+    assert out.startswith("Ana lives in Porto [1] (you saved it on ")
+    assert (
+        "(Built from your memories: quoted with their dates and sources, nothing generated.)" in out
+    )
+    assert fact["id"][:8] in out and fake.calls == []  # the bundled model wrote nothing
+    code, out, _ = run(capsys, "ask", "What is Ana's shoe size?", "--json")
+    answer = json.loads(out)
+    assert answer["found"] is False and answer["citations"] == []
+    assert answer["answer"].startswith("None of your memories says that.")
+
+
+def test_ask_with_a_model_prints_only_checked_sentences(capsys, monkeypatch) -> None:
+    model = ScriptedModel(default="Ana lives in Porto. She moved there in 2019 from Faro.")
+
+    def runtime(settings, api_key=None):
+        return ModelRuntime(settings, api_key, builder=lambda s, k: model)
+
+    monkeypatch.setattr("app.bootstrap.ModelRuntime", runtime)
+    run(capsys, "add", "Ana lives in Porto", "-t", "semantic")
+    run(capsys, "config", "set", "model.answer_mode", "model")
+    code, out, err = run(capsys, "ask", "Where does Ana live?")
+    assert code == 0, err
+    assert out.startswith("Ana lives in Porto.") and "2019" not in out and "Faro" not in out
+    assert "each sentence was checked against your memories before it was shown" in out
+    assert "1 sentence of the model's answer was left out" in out
 
 
 def test_agents_run_status_and_consolidate(capsys, fake, memloci) -> None:
@@ -103,6 +136,8 @@ def test_an_api_key_goes_to_the_encrypted_store_not_settings(
 
 def test_chat_reads_lines_and_answers_each(capsys, fake, monkeypatch) -> None:
     assert run(capsys, "init")[0] == 0
+    assert run(capsys, "add", "Ana lives in Porto", "-t", "semantic")[0] == 0
+    assert run(capsys, "config", "set", "model.answer_mode", "model")[0] == 0
     code, out, _ = run(
         capsys,
         "chat",

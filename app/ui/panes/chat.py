@@ -1,5 +1,7 @@
-"""Chat: ask your memory. The answer streams in token by token; cited memories become links
-that open them; Stop (or Esc) ends the answer where it is.
+"""Chat: ask your memory. An answer is built from your memories (the default with the bundled
+model) or written by a model whose every sentence is checked against them before it appears, so
+the pane only ever shows checked text; a line under each answer says which. Cited memories
+become links that open them; Stop (or Esc) ends the answer where it is.
 """
 
 from __future__ import annotations
@@ -7,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
@@ -24,6 +26,9 @@ from PySide6.QtWidgets import (
 from app.ui.bridge import Bridge, Op
 from app.ui.theme import is_dark
 
+if TYPE_CHECKING:
+    from app.agents.answer import AnswerSource
+
 EXAMPLES = (
     "What did I do yesterday?",
     "Who do I know in Porto?",
@@ -38,8 +43,9 @@ class Turn:
     answer: str = ""
     citations: list[tuple[str, str]] = field(default_factory=list)  # (memory id, title)
     context_ids: list[str] = field(default_factory=list)  # the prompt's numbered memories
+    related: list[tuple[str, str]] = field(default_factory=list)  # closest, when none answers
     state: str = "streaming"  # streaming | done | stopped | failed
-    note: str = ""
+    note: str = ""  # what the answer is built from, in one line
 
 
 def esc(text: str) -> str:
@@ -121,13 +127,18 @@ class ChatPane(QWidget):
         self.input.setFocus()
         if self._bridge.memloci is not None:
             self._bridge.call(
-                lambda m: m.model_info(),
-                on_done=lambda info: self.model_label.setText(
-                    f"model: {info.get('name') or info.get('backend', '?')}"
-                ),
+                lambda m: m.answer_source(),
+                on_done=self._show_source,
                 on_error=lambda _m: None,
                 owner=self,
             )
+
+    def _show_source(self, source: AnswerSource) -> None:
+        if source.mode == "memories":
+            self.model_label.setText("Answers: from your memories")
+        else:
+            self.model_label.setText(f"Answers: {source.model}, checked")
+        self.model_label.setToolTip(source.line)
 
     @property
     def streaming(self) -> bool:
@@ -187,10 +198,13 @@ class ChatPane(QWidget):
             turn.answer = answer.answer
             turn.context_ids = list(answer.context_ids)
             turn.state = "stopped" if answer.cancelled else "done"
-            if answer.fallback:
-                turn.note = (
-                    "The model's reply did not hold up; this answer comes straight from "
-                    "your memories."
+            turn.note = answer.built_from
+            related = list(answer.related)
+            if related and not answer.citations:
+                self._bridge.call(
+                    lambda m: m.browse(_ids(related), limit=len(related)),
+                    on_done=lambda memories, t=turn, ids=related: self._related(t, ids, memories),
+                    owner=self,
                 )
             if answer.citations:
                 self._bridge.call(
@@ -208,6 +222,11 @@ class ChatPane(QWidget):
     def _cited(self, turn: Turn, ids: list[str], memories: list[Any]) -> None:
         titles = {m.id: m.title for m in memories}
         turn.citations = [(i, titles.get(i, i)) for i in ids]
+        self.render()
+
+    def _related(self, turn: Turn, ids: list[str], memories: list[Any]) -> None:
+        titles = {m.id: m.title for m in memories}
+        turn.related = [(i, titles.get(i, i)) for i in ids]
         self.render()
 
     def _failed(self, turn: Turn, message: str) -> None:
@@ -247,7 +266,9 @@ class ChatPane(QWidget):
             parts.append(
                 "<div style='margin:24px'><h2>Ask anything about your memory</h2>"
                 "<p>Memloci answers from what it remembers and shows where each part came "
-                "from. Nothing leaves this computer.</p>"
+                "from. It never guesses: an answer either quotes your memories or is checked "
+                "against them, sentence by sentence, before you see it. Nothing leaves this "
+                "computer.</p>"
                 f"<p style='color:{muted}'>Try:</p>{examples}</div>"
             )
         for turn in self.turns:
@@ -270,6 +291,12 @@ class ChatPane(QWidget):
                     for n, (mid, title) in enumerate(turn.citations, 1)
                 )
                 sources = f"<p style='color:{muted}'>From: {links}</p>"
+            elif turn.related:
+                links = " ".join(
+                    f'<a href="memloci:memory/{mid}">{esc(title)}</a>'
+                    for mid, title in turn.related
+                )
+                sources = f"<p style='color:{muted}'>Closest memories (none answers): {links}</p>"
             note = (
                 f"<p style='color:{muted}'><i>{esc(turn.note)}</i></p>"
                 if turn.note and turn.state != "failed"
