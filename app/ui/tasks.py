@@ -85,13 +85,14 @@ def warm_up_steps(memloci: Memloci) -> list[tuple[str, Callable[[], Any]]]:
 def collect_status(memloci: Memloci) -> dict[str, Any]:
     """Capture and agent state for the tray, status bar and Insights, as plain values."""
     from app.ui import capture_state
+    from app.views import words
 
     backlog, model = None, None
     try:
         agents = memloci.agent_status()
         backlog = agents.get("backlog")
         info = agents.get("model") or {}
-        model = info.get("name") or info.get("backend")
+        model = words.model_name(info) if info else None
     except Exception as error:  # the agents' trouble must not hide capture's state
         log.info("agent status unavailable: %s", error.__class__.__name__)
     return capture_state.describe(memloci.capture_status(), backlog, model)

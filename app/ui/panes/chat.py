@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.ui.bridge import Bridge, Op
 from app.ui.theme import is_dark
+from app.views import words
 
 EXAMPLES = (
     "What did I do yesterday?",
@@ -123,7 +124,7 @@ class ChatPane(QWidget):
             self._bridge.call(
                 lambda m: m.model_info(),
                 on_done=lambda info: self.model_label.setText(
-                    f"model: {info.get('name') or info.get('backend', '?')}"
+                    words.sentence(f"answers use {words.model_name(info)}")
                 ),
                 on_error=lambda _m: None,
                 owner=self,

@@ -38,6 +38,7 @@ from app.ui.erase_dialog import EraseFlow
 from app.ui.panes.memory_detail import MemoryDetail
 from app.ui.panes.memory_edit import MemoryForm
 from app.ui.panes.memory_model import MemoryTableModel
+from app.views import words
 from app.views.browse import BrowseQuery
 
 TABS: list[tuple[str, MemoryType | None]] = [("All", None)] + [
@@ -72,8 +73,9 @@ class MemoriesPane(QWidget):
         layout = QVBoxLayout(self)
 
         self.tabs = QTabBar()
-        for name, _ in TABS:
+        for n, (name, memory_type) in enumerate(TABS):
             self.tabs.addTab(name)
+            self.tabs.setTabToolTip(n, words.type_line(memory_type))
         self.tabs.setExpanding(False)
         self.tabs.currentChanged.connect(self.refresh)
         layout.addWidget(self.tabs)
@@ -101,10 +103,11 @@ class MemoriesPane(QWidget):
         self.source = QComboBox()
         self.source.addItem("Any source", None)
         for kind in SOURCES:
-            self.source.addItem(f"From {kind}", kind)
+            self.source.addItem(words.SOURCE_FILTER_WORDS.get(kind, kind), kind)
         self.source.currentIndexChanged.connect(self.refresh)
         filters.addWidget(self.source)
-        self.invalid = QCheckBox("Show invalidated")
+        self.invalid = QCheckBox("Show no longer true")
+        self.invalid.setToolTip("Also list memories marked as no longer true")
         self.invalid.toggled.connect(self.refresh)
         filters.addWidget(self.invalid)
         self.new_button = QPushButton("New…")
