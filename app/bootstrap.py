@@ -13,6 +13,7 @@ from app import logs, rekey
 from app.errors import ConfigError, MemlociError
 from app.facade.clients import ClientService
 from app.facade.config import Config
+from app.facade.conversations import ConversationService
 from app.facade.data import DataService
 from app.facade.keys import KeyService
 from app.facade.lazy import Lazy
@@ -151,6 +152,7 @@ class Parts:
     autofill: Lazy[AutofillService]
     capture: CaptureService
     data: DataService
+    conversations: ConversationService
     closers: list[Callable[[], object]] = field(default_factory=list)
     after_close: list[Callable[[], object]] = field(default_factory=list)
 
@@ -268,6 +270,7 @@ def assemble(
 
     capture = build_capture(config, database, queue, writer, data_key)
     writer.changed.connect(capture.on_changes)
+    lazy_agents = Lazy(agents)
     parts = Parts(
         config=config,
         database=database,
@@ -283,10 +286,11 @@ def assemble(
         views=ViewService(config, database, repo),
         models=models,
         clients=ClientService(ClientRegistry(database), repo),
-        agents=Lazy(agents),
+        agents=lazy_agents,
         autofill=Lazy(autofill),
         capture=capture,
         data=DataService(config, repo, memories, keys, retriever, capture),
+        conversations=ConversationService(database, repo, writer, lazy_agents),
     )
     # Capture stops first (it writes), then the model and the background indexer, before
     # the database closes.

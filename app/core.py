@@ -40,6 +40,7 @@ from app.retrieval import Progress
 from app.security.unlock import Prompt
 from app.settings import Settings
 from app.store.clients import Client, NewClient, Permission
+from app.store.conversations import Conversation, ConversationTurn
 from app.store.forgetting import ForgetPlan
 from app.store.writer import USER_SOURCE, Changes, Initiator
 from app.views.activity import Activity
@@ -511,9 +512,9 @@ class Memloci:
         (on the model's thread); setting `cancel` stops it."""
         return self._parts.agents.get().ask(question, on_token, cancel, record)
 
-    def start_chat(self) -> ChatSession:
-        """A new conversation for `chat_turn`."""
-        return self._parts.agents.get().start_chat()
+    def start_chat(self, conversation_id: str | None = None) -> ChatSession:
+        """A new conversation for `chat_turn`, or a kept one reopened."""
+        return self._parts.conversations.start_chat(conversation_id)
 
     def chat_turn(
         self,
@@ -523,8 +524,23 @@ class Memloci:
         on_token: TokenCallback | None = None,
         cancel: threading.Event | None = None,
     ) -> Answer:
-        """One turn of a conversation; it is remembered and queued for the agents."""
-        return self._parts.agents.get().chat_turn(session, text, on_token, cancel)
+        """One turn of a conversation, kept with it; what the person tells Memloci is
+        remembered and queued for the agents."""
+        return self._parts.conversations.chat_turn(session, text, on_token, cancel)
+
+    def conversations(self) -> builtins.list[Conversation]:
+        """Memloci's own conversations, the latest first (kept apart from the memories)."""
+        return self._parts.conversations.conversations()
+
+    def conversation_turns(self, conversation_id: str) -> builtins.list[ConversationTurn]:
+        return self._parts.conversations.conversation_turns(conversation_id)
+
+    def rename_conversation(self, conversation_id: str, title: str) -> Conversation:
+        return self._parts.conversations.rename_conversation(conversation_id, title)
+
+    def delete_conversation(self, conversation_id: str) -> bool:
+        """Delete a conversation; what the person told Memloci in it stays remembered."""
+        return self._parts.conversations.delete_conversation(conversation_id)
 
     def process_queue(
         self,

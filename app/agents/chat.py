@@ -3,9 +3,10 @@
 Per turn: an explicit "remember ..." request is carried out directly (secrets to the vault, never
 to a prompt); otherwise active retrieval (the topic from the question, and from the last turn when
 the question is short; a search of all six types; core memory plus the best hits fitted into the
-context budget), a streamed answer, and citations resolved by `agents.answer`. Both sides of the
-turn become episodic records (source kind "chat") and are queued for the memory agents as kind
-"chat", like imported messages.
+context budget), a streamed answer, and citations resolved by `agents.answer`. What the person
+tells Memloci becomes an episodic record (source kind "chat") queued for the memory agents like an
+imported message; questions and Memloci's answers are not memories of what the person did: they
+are kept with the conversation (`app.store.conversations`).
 """
 
 from __future__ import annotations
@@ -19,9 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.agents.answer import cite
-from app.agents.inputs import ASSISTANT_SPEAKER
 from app.agents.managers.vault import Remember, explicit_request
-from app.agents.text import STOPWORDS, clip, words
+from app.agents.text import STOPWORDS, clip, is_question, words
 from app.domain import Memory, MemoryType, SearchHit, Source, to_iso, utcnow
 from app.errors import InvalidInput, ModelUnavailable
 from app.llm.base import ChatModel, Completion, GenerationOptions, Message
@@ -282,7 +282,7 @@ class ChatAgent:
         if request is not None:
             return self._remember(session, request, record, started)
         question = redact_text(text)  # a secret typed in passing reaches no prompt and no record
-        if record:
+        if record and not is_question(question):
             self._record(session, "user", question)
         hits = self.retrieve(topic(question, session), session)
         settings = self._settings()
@@ -333,8 +333,6 @@ class ChatAgent:
             answered_by="model" if by_model and model_error is None else "memories",
         )
         session.turns.append((question, answer_text))
-        if record:
-            self._record(session, ASSISTANT_SPEAKER, redact_text(answer_text))
         self._reinforce(answer.citations)
         return answer
 
@@ -352,8 +350,6 @@ class ChatAgent:
         else:
             reply = f"I will remember that ({memory.type.value} memory {memory.id[:8]})."
         session.turns.append((request.masked, reply))
-        if record:
-            self._record(session, ASSISTANT_SPEAKER, reply)
         return Answer(
             reply,
             [memory.id],

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.ui.dialogs import SetupChoices
 from app.ui.jobs import in_background
+from app.views import words
 
 if TYPE_CHECKING:  # opened on a worker (`open_store`), after the window shows
     from app.core import Memloci
@@ -85,7 +86,6 @@ def warm_up_steps(memloci: Memloci) -> list[tuple[str, Callable[[], Any]]]:
 def collect_status(memloci: Memloci) -> dict[str, Any]:
     """Capture and agent state for the tray, status bar and Insights, as plain values."""
     from app.ui import capture_state
-    from app.views import words
 
     backlog, model = None, None
     try:
