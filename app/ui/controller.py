@@ -81,6 +81,7 @@ class AppController(QObject):
         self.bridge = Bridge(self)
         self.window = MainWindow(self.bridge)
         self.tray = Tray(self)
+        self.window.has_tray = lambda: self.tray.available
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(STATUS_INTERVAL_MS)
         self._status_timer.timeout.connect(self.refresh_status)

@@ -53,7 +53,7 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Ctrl+Shift+P", "Pause or resume capture"),
     ("Ctrl+Shift+C", "Capture now"),
     ("Ctrl+=, Ctrl+-, Ctrl+0", "Zoom the timeline or graph"),
-    ("Ctrl+W", "Close the window (Memloci keeps running in the tray)"),
+    ("Ctrl+W", "Close the window (to the tray; minimize it where there is no tray)"),
     ("Ctrl+Q", "Quit Memloci"),
     ("F1", "This list"),
 ]
@@ -128,6 +128,8 @@ class MainWindow(QMainWindow):
         self._factories: dict[str, Callable[[], QWidget]] = {}
         self._panes: dict[str, QWidget] = {}
         self._ready = False
+        # Set by the controller: whether closing the window leaves Memloci in a tray.
+        self.has_tray: Callable[[], bool] = lambda: False
         self._quitting = False
         self.setWindowTitle("Memloci")
         self.setWindowIcon(icons.app_icon())
@@ -193,7 +195,7 @@ class MainWindow(QMainWindow):
         add("Ctrl+,", lambda: self.show_pane("settings"))
         add("Ctrl+Shift+P", self.pause_toggle_requested.emit)
         add("Ctrl+Shift+C", self.capture_now_requested.emit)
-        add("Ctrl+W", self.close)
+        add("Ctrl+W", self.close_window)
         add("Ctrl+Q", self.quit_requested.emit)
         add("F1", lambda: ShortcutsDialog(self).exec())
 
@@ -255,6 +257,8 @@ class MainWindow(QMainWindow):
             return
         key = PANES[row][0]
         widget = self.pane(key)
+        if self.stack.currentWidget() is not widget:
+            self.statusBar().clearMessage()  # one pane's news does not linger in another
         self.stack.setCurrentWidget(widget)
         activated = getattr(widget, "activated", None)
         if callable(activated):
@@ -283,6 +287,17 @@ class MainWindow(QMainWindow):
         pane = self.show_pane("memories")
         if pane is not None:
             pane.show_range(since, until, label)
+
+    def close_window(self) -> None:
+        """Ctrl+W: to the tray where there is one; without a tray closing would quit (stopping
+        capture), so the window is minimized instead and Ctrl+Q quits."""
+        if self.has_tray():
+            self.close()
+            return
+        self.showMinimized()
+        self.show_message(
+            "Minimized: this desktop has no tray, so closing would quit. Ctrl+Q quits."
+        )
 
     # -- status bar -------------------------------------------------------------------------------
     def show_message(self, text: str) -> None:

@@ -63,16 +63,14 @@ FIELD_NAMES: dict[str, str] = {
 SHOWN_ELSEWHERE = frozenset({"occurred_at", "secret_value"})
 
 EVENT_WORDS: dict[str, str] = {
-    "chat": "a message",
-    "note": "a note",
+    "chat": "message",
     "screen": "on screen",
     "app_session": "on screen",
     "activity": "on screen",
-    "event": "an event",
-    "meeting": "a meeting",
 }
 ME = frozenset({"user", "me", "you", "cli", "person", "i"})
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
+_CODE_WORD = re.compile(r"^[a-z]+(_[a-z]+)+$")  # "web_page": a stored choice, read as words
 _SLUG = re.compile(r"[_\-]+")
 
 
@@ -134,7 +132,8 @@ def field_value(value: Any) -> str:
         return "\n".join(field_value(v) for v in value)
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value)
+    text = str(value)
+    return text.replace("_", " ") if _CODE_WORD.match(text) else text
 
 
 def who(actor: str | None) -> str:
@@ -167,19 +166,17 @@ def speaker(actor: str | None) -> str:
 
 
 def event_kind(memory: Memory) -> str:
-    """The Kind column of an episodic memory: what happened and who, in words."""
+    """The Kind column of an episodic memory, short: "message from Jonas", "your note"."""
     fields = memory.fields
     event = str(fields.get("event_type") or "event")
     what = EVENT_WORDS.get(event, event.replace("_", " "))
     actor = str(fields.get("actor") or "").strip()
-    if not actor:
+    if not actor or what == "on screen":
         return what
     person = speaker(actor)
     if person == "you":
-        return f"{what} by you" if what != "on screen" else what
-    if actor.lower() == "memloci":
-        return f"{what} from Memloci"
-    return f"{what} from {person}" if what == "a message" else f"{what} · {person}"
+        return f"your {what}"
+    return f"{what} from {person}"
 
 
 ACTION_WORDS = {

@@ -102,7 +102,7 @@ def test_table_says_kind_and_source_in_words(qtbot: Any, memloci: Any, pane: Any
     pane.refresh()
     qtbot.waitUntil(lambda: pane.model.rowCount() == 1)
     model = pane.model
-    assert model.data(model.index(0, 1)) == "a note by you"
+    assert model.data(model.index(0, 1)) == "your note"
     assert model.data(model.index(0, 4)) == "typed by you"
     tip = model.data(model.index(0, 1), 3)  # ToolTipRole
     assert tip.startswith("Episodic: Things that happened")

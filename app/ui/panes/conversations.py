@@ -44,6 +44,7 @@ class ConversationList(QWidget):
         self.list = QListWidget()
         self.list.setObjectName("conversation-list")
         self.list.setWordWrap(True)
+        self.list.setSpacing(3)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._menu)
         self.list.itemActivated.connect(self._picked)

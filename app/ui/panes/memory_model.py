@@ -60,9 +60,10 @@ def kind_text(memory: Memory) -> str:
         case MemoryType.PROCEDURAL:
             return f"{len(f.get('steps', []))} steps"
         case MemoryType.RESOURCE:
-            return str(f.get("resource_type", "note"))
+            return str(f.get("resource_type") or "note").replace("_", " ")
         case MemoryType.VAULT:
-            return f"{f.get('entry_type', 'secret')} · {f.get('sensitivity', 'medium')}"
+            kind = str(f.get("entry_type") or "secret").replace("_", " ")
+            return f"{kind} · {f.get('sensitivity', 'medium')}"
         case MemoryType.CORE:
             return "about you" if f.get("label", "human") == "human" else "how to answer"
     return memory.type.value

@@ -176,7 +176,15 @@ class SettingsPane(QWidget):
         self._loading = True
         settings = self.facade.settings
         self.theme.setCurrentIndex(max(0, self.theme.findData(settings.ui.theme)))
-        self.close_to_tray.setChecked(settings.ui.close_to_tray)
+        tray = self._controller is None or getattr(self._controller.tray, "available", True)
+        self.close_to_tray.setEnabled(tray)
+        self.close_to_tray.setChecked(settings.ui.close_to_tray and tray)
+        self.close_to_tray.setToolTip(
+            ""
+            if tray
+            else "This desktop has no system tray: closing the window quits Memloci "
+            "(Ctrl+W minimizes it instead)."
+        )
         self.autostart.setChecked(autostart.is_enabled())
         capture = settings.capture
         self.capture_enabled.setChecked(capture.enabled)
