@@ -28,7 +28,7 @@ from app.erase.retention import RetentionReport
 from app.erase.selection import Selection
 from app.errors import InvalidInput, MemlociError
 from app.export import ExportResult
-from app.importers import Format, ImportResult
+from app.importers import ChatPreview, Format, ImportResult
 from app.llm.base import Completion, GenerationOptions, Message
 from app.llm.discovery import FoundServer
 from app.llm.download import Downloaded, ProgressCallback
@@ -318,6 +318,10 @@ class Memloci:
             until=until,
             include_invalid=include_invalid,
         )
+
+    def preview_chat(self, path: str | os.PathLike[str]) -> ChatPreview:
+        """What a chat file holds (speakers, counts, span), checked; nothing is stored."""
+        return self._parts.search.preview_chat(path)
 
     def import_chat(
         self,

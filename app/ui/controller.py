@@ -19,6 +19,7 @@ from app.erase.selection import Selection
 from app.ui import dialogs, theme
 from app.ui.bridge import SLOW, Bridge
 from app.ui.erase_dialog import EraseFlow
+from app.ui.import_flow import ImportFlow
 from app.ui.main_window import MainWindow
 from app.ui.mcp_clients import ClientRequestWatcher
 from app.ui.model_offer import offer
@@ -82,6 +83,7 @@ class AppController(QObject):
         self.window = MainWindow(self.bridge)
         self.tray = Tray(self)
         self.window.has_tray = lambda: self.tray.available
+        self.importer: ImportFlow | None = None
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(STATUS_INTERVAL_MS)
         self._status_timer.timeout.connect(self.refresh_status)
@@ -93,6 +95,7 @@ class AppController(QObject):
         w.close_requested.connect(self.window_closed)
         w.quit_requested.connect(self.quit)
         w.pause_toggle_requested.connect(self.toggle_pause)
+        w.import_requested.connect(self.import_chat)
         w.capture_now_requested.connect(self.capture_now)
         t.open_requested.connect(self.show_window)
         t.quit_requested.connect(self.quit)
@@ -409,6 +412,18 @@ class AppController(QObject):
                 on_done=lambda _: (self.window.show_message("Captured."), self.refresh_status()),
                 lane=SLOW,
             )
+
+    def import_chat(self, path: str = "") -> None:
+        """A chat file dropped on the window (or Ctrl+I: choose one)."""
+        if self.memloci is None:
+            return
+        if self.importer is None:
+            self.importer = ImportFlow(self.bridge, self.window)
+            self.importer.message.connect(self.window.show_message)
+        if path:
+            self.importer.start(path)
+        else:
+            self.importer.choose()
 
     # -- window and quitting ---------------------------------------------------------------------
     def show_window(self) -> None:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from app.ui import icons
 from app.ui.bridge import Bridge
+from app.ui.import_flow import is_chat_file
 from app.ui.theme import STATE_COLORS
 
 PANES: list[tuple[str, str, str]] = [
@@ -54,6 +55,7 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Ctrl+Shift+C", "Capture now"),
     ("Ctrl+=, Ctrl+-, Ctrl+0", "Zoom the timeline or graph"),
     ("Ctrl+W", "Close the window (to the tray; minimize it where there is no tray)"),
+    ("Ctrl+I", "Import a chat (or drop a ChatGPT export or JSON Lines file on the window)"),
     ("Ctrl+Q", "Quit Memloci"),
     ("F1", "This list"),
 ]
@@ -120,6 +122,7 @@ class MainWindow(QMainWindow):
     close_requested = Signal()  # the person closed the window (the controller decides)
     quit_requested = Signal()
     pause_toggle_requested = Signal()
+    import_requested = Signal(str)  # a chat file dropped on the window ("" : choose one)
     capture_now_requested = Signal()
 
     def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
@@ -128,6 +131,7 @@ class MainWindow(QMainWindow):
         self._factories: dict[str, Callable[[], QWidget]] = {}
         self._panes: dict[str, QWidget] = {}
         self._ready = False
+        self.setAcceptDrops(True)  # a chat export dropped anywhere is imported
         # Set by the controller: whether closing the window leaves Memloci in a tray.
         self.has_tray: Callable[[], bool] = lambda: False
         self._quitting = False
@@ -197,6 +201,7 @@ class MainWindow(QMainWindow):
         add("Ctrl+Shift+C", self.capture_now_requested.emit)
         add("Ctrl+W", self.close_window)
         add("Ctrl+Q", self.quit_requested.emit)
+        add("Ctrl+I", lambda: self.import_requested.emit("") if self._ready else None)
         add("F1", lambda: ShortcutsDialog(self).exec())
 
     def _paint_nav_icons(self) -> None:
@@ -330,6 +335,26 @@ class MainWindow(QMainWindow):
     # -- closing ----------------------------------------------------------------------------------
     def allow_close(self) -> None:
         self._quitting = True
+
+    # -- dropping a chat export on the window --------------------------------------------------
+    def dragEnterEvent(self, event: Any) -> None:
+        if self._ready and self._dropped_chats(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: Any) -> None:
+        chats = self._dropped_chats(event)
+        if not self._ready or not chats:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.import_requested.emit(chats[0])
+
+    @staticmethod
+    def _dropped_chats(event: Any) -> list[str]:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        return [u.toLocalFile() for u in urls if u.isLocalFile() and is_chat_file(u.toLocalFile())]
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._quitting:
