@@ -117,6 +117,14 @@ def main() -> None:
             chat.activated()
             settle(1500)
             chat.grab().save(str(out / f"chat-conversations-{theme}.png"))
+            from app.ui.import_flow import ImportDialog
+
+            chat_path = Path(home) / "chat.jsonl"
+            dialog = ImportDialog(memloci.preview_chat(chat_path), [])
+            dialog.show()
+            settle(200)
+            dialog.grab().save(str(out / f"import-dialog-{theme}.png"))
+            dialog.close()
             pane.close()
             chat.close()
         bridge.shutdown()
