@@ -15,6 +15,7 @@ from app.facade.clients import ClientService
 from app.facade.config import Config
 from app.facade.conversations import ConversationService
 from app.facade.data import DataService
+from app.facade.entities import EntityService
 from app.facade.keys import KeyService
 from app.facade.lazy import Lazy
 from app.facade.memories import MemoryService
@@ -153,6 +154,7 @@ class Parts:
     capture: CaptureService
     data: DataService
     conversations: ConversationService
+    entities: EntityService
     closers: list[Callable[[], object]] = field(default_factory=list)
     after_close: list[Callable[[], object]] = field(default_factory=list)
 
@@ -291,6 +293,7 @@ def assemble(
         capture=capture,
         data=DataService(config, repo, memories, keys, retriever, capture),
         conversations=ConversationService(database, repo, writer, lazy_agents),
+        entities=EntityService(repo, writer),
     )
     # Capture stops first (it writes), then the model and the background indexer, before
     # the database closes.

@@ -532,6 +532,26 @@ class Memloci:
         remembered and queued for the agents."""
         return self._parts.conversations.chat_turn(session, text, on_token, cancel)
 
+    # -- fixing an entity (a person, place or thing) -------------------------------------------
+    def entity_kinds(self) -> tuple[str, ...]:
+        """The kinds an entity can be given (empty when records keep no kind)."""
+        return self._parts.entities.kinds()
+
+    def rename_entity(self, memory_id: str, name: str) -> Memory:
+        """A new name; the old one stays as an alias where records keep aliases."""
+        return self._parts.entities.rename_entity(memory_id, name)
+
+    def change_entity_kind(self, memory_id: str, kind: str) -> Memory:
+        return self._parts.entities.change_entity_kind(memory_id, kind)
+
+    def merge_entities(self, keep_id: str, other_id: str) -> Memory:
+        """Two records of one entity become `keep`; the other is forgotten."""
+        return self._parts.entities.merge_entities(keep_id, other_id)
+
+    def detach_source(self, memory_id: str, kind: str, ref: str) -> Memory:
+        """Take a source that is not about it off an entity (one source must stay)."""
+        return self._parts.entities.detach_source(memory_id, kind, ref)
+
     def conversations(self) -> builtins.list[Conversation]:
         """Memloci's own conversations, the latest first (kept apart from the memories)."""
         return self._parts.conversations.conversations()

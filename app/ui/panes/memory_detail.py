@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from app.domain import HistoryEntry, Memory, MemoryType, Source
 from app.ui import dialogs
 from app.ui.bridge import Bridge
+from app.ui.entity_fix import EntityFixer
 from app.ui.forget_dialog import ForgetDialog
 from app.ui.panes.memory_edit import MemoryForm
 from app.ui.panes.memory_model import MASK
@@ -121,12 +122,16 @@ class MemoryDetail(QWidget):
         self.forget_button.setToolTip("Delete it for good, with its history (Delete)")
         self.reveal_button = QPushButton("Reveal")
         self.copy_button = QPushButton("Copy id")
+        self.fixer = EntityFixer(
+            bridge, lambda: self.memory, self._changed, self.message.emit, self
+        )
         for button in (
             self.edit_button,
             self.invalidate_button,
             self.forget_button,
             self.reveal_button,
             self.copy_button,
+            self.fixer,
         ):
             row.addWidget(button)
         row.addStretch(1)
@@ -152,6 +157,7 @@ class MemoryDetail(QWidget):
         for button in (self.edit_button, self.invalidate_button, self.forget_button):
             button.setEnabled(memory is not None)
         self.copy_button.setEnabled(memory is not None)
+        self.fixer.follow(memory)
         self.reveal_button.setVisible(memory is not None and memory.type is MemoryType.VAULT)
         if memory is None:
             self.title.setText("Select a memory")
@@ -230,6 +236,10 @@ class MemoryDetail(QWidget):
             others = related.get((source.kind, source.ref), [])
             said = words.source_line(source, [memory, *others], created=memory.created_at)
             line = f"<li>{esc(words.sentence(said))}"
+            if memory.type is MemoryType.SEMANTIC and len(memory.sources) > 1:
+                index = memory.sources.index(source)
+                line += f' · <a href="memloci-detach:{index}">not about it</a>'
+
             frame = frames.get(source.ref)
             if frame:
                 line += self._frame_html(source.ref, frame, document)
@@ -275,6 +285,11 @@ class MemoryDetail(QWidget):
         return out
 
     def _link(self, url: QUrl) -> None:
+        if url.scheme() == "memloci-detach" and self.memory is not None:
+            index = int(url.path()) if url.path().isdigit() else -1
+            if 0 <= index < len(self.memory.sources):
+                self.fixer.detach(self.memory.sources[index])
+            return
         if url.scheme() == "memloci" and url.path().startswith("memory/"):
             self.open_memory.emit(url.path().split("/", 1)[1])
 
