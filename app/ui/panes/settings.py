@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.ui import autostart, dialogs, icons, theme
 from app.ui.bridge import SLOW, Bridge
+from app.ui.panes.backup_box import BackupBox
 from app.ui.panes.data_page import SAVE_LOCK, DataPage
 from app.ui.panes.models import ModelsPage
 from app.ui.panes.privacy import PrivacyPage
@@ -167,6 +168,8 @@ class SettingsPane(QWidget):
         note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow(note)
         layout.addWidget(box)
+        self.backups = BackupBox(self._bridge, self.message.emit)
+        layout.addWidget(self.backups)
         layout.addStretch(1)
         return page
 
