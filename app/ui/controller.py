@@ -20,9 +20,11 @@ from app.ui import dialogs, theme
 from app.ui.bridge import SLOW, Bridge
 from app.ui.erase_dialog import EraseFlow
 from app.ui.import_flow import ImportFlow
+from app.ui.jobs import AppJobs
 from app.ui.main_window import MainWindow
 from app.ui.mcp_clients import ClientRequestWatcher
 from app.ui.model_offer import offer
+from app.ui.rekey_flow import RekeyFlow
 from app.ui.tasks import (
     apply_setup,
     capture_available,
@@ -84,6 +86,7 @@ class AppController(QObject):
         self.tray = Tray(self)
         self.window.has_tray = lambda: self.tray.available
         self.importer: ImportFlow | None = None
+        self.rekey: RekeyFlow | None = None
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(STATUS_INTERVAL_MS)
         self._status_timer.timeout.connect(self.refresh_status)
@@ -235,6 +238,27 @@ class AppController(QObject):
         self.warm_up()
         self.opened.emit(memloci)
 
+    def replace_key(self, old: str, new: str) -> None:
+        """Settings → Security: a new data key, with the store closed and opened again."""
+        if self.rekey is None:
+            self.rekey = RekeyFlow(self)
+        self.rekey.start(old, new)
+
+    def _reopened(self, memloci: Any, pane: str) -> None:
+        """The store is open again after a key change: the same window, panes and schedule."""
+        if self.quitting:
+            threading.Thread(target=memloci.close, name="memloci-close").start()
+            return
+        self.memloci = memloci
+        self.settings = memloci.settings
+        self.bridge.attach(memloci)
+        self.window.ready(pane)
+        self._install_autofill(memloci)
+        self._watch_client_requests()
+        self._start_background()
+        self._status_timer.start()
+        self.refresh_status()
+
     def _offer_servers(self) -> None:
         """First run: offer the models of servers already running here."""
 
@@ -246,8 +270,6 @@ class AppController(QObject):
         if self.quitting or self.memloci is None:
             return
         if self.want_jobs and self.is_open:
-            from app.ui.jobs import AppJobs
-
             self.jobs = AppJobs(self.memloci)
             self.bridge.submit(self.jobs.start, on_error=self.window.show_message)
         capture = getattr(self.memloci.settings, "capture", None)

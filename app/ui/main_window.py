@@ -227,6 +227,12 @@ class MainWindow(QMainWindow):
         self.nav.setEnabled(True)
         self.show_pane(first)
 
+    def suspend(self, text: str) -> None:
+        """The store is being closed and opened again (a key change): the panes wait."""
+        self._ready = False
+        self.nav.setEnabled(False)
+        self.opening_text(text)
+
     def opening_text(self, text: str, busy: bool = True) -> None:
         self.opening.set_text(text, busy)
         self.stack.setCurrentWidget(self.opening)

@@ -32,6 +32,15 @@ def open_store(home: str | None, passphrase: str | None, create: bool) -> tuple[
         return "error", str(error)
 
 
+def replace_key(
+    home: str | None, old: str, new: str, progress: Callable[[str], None]
+) -> dict[str, Any]:
+    """Runs on a worker with the store closed: a new data key (`app.rekey`)."""
+    from app.core import Memloci
+
+    return Memloci.replace_data_key(home, old, new, progress=progress)
+
+
 def keyring_status() -> tuple[bool, str]:
     from app.security.unlock import keyring_available
 

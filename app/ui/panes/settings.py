@@ -157,11 +157,20 @@ class SettingsPane(QWidget):
         self.keyring = QCheckBox("Keep the key in the system keyring (opens without typing)")
         self.keyring.toggled.connect(self._keyring_changed)
         form.addRow(self.keyring)
+        self.rekey_button = QPushButton("Replace the key…")
+        self.rekey_button.setToolTip(
+            "Encrypt everything again under a new key; Memloci closes and reopens your "
+            "memories meanwhile"
+        )
+        self.rekey_button.clicked.connect(lambda: self.replace_key())
+        self.rekey_button.setEnabled(self._controller is not None)
+        form.addRow(self.rekey_button)
         note = QLabel(
             "Your memories are encrypted with a key that only your passphrase unlocks. "
-            "Changing the passphrase rewrites only the lock, never a memory. To replace the "
-            "key itself (if an old copy of your data folder and passphrase may be known), quit "
-            "Memloci and run: memloci passphrase change --new-key"
+            "Changing the passphrase rewrites only the lock, never a memory. Replacing the key "
+            "encrypts everything again under a new one: do it if an old copy of your data "
+            "folder and passphrase may be known. It takes a while for a large store; capture "
+            "pauses meanwhile."
         )
         note.setObjectName("muted")
         note.setWordWrap(True)
@@ -306,6 +315,22 @@ class SettingsPane(QWidget):
             owner=self,
             lane=SLOW,
         )
+
+    def replace_key(self, old: str | None = None, new: str | None = None) -> None:
+        if self._controller is None:
+            return
+        if old is None or new is None:
+            dialog = dialogs.ChangePassphraseDialog(self)
+            dialog.setWindowTitle("Replace the key")
+            dialog.note.setText(
+                "Everything is encrypted again under a new key, locked with the new passphrase "
+                "(it may be the same as now). Memloci closes your memories meanwhile and opens "
+                "them again when done."
+            )
+            if not dialog.exec():
+                return
+            old, new = dialog.values()
+        self._controller.replace_key(old, new)
 
     def _keyring_changed(self, on: bool) -> None:
         if self._loading:
