@@ -34,6 +34,7 @@ from app.security.hardening import protect_process
 from app.security.keys import Keyfile, subkey
 from app.settings import CaptureSettings, Settings
 from app.store.clients import ClientRegistry
+from app.store.conversations import ConversationStore
 from app.store.db import Database
 from app.store.memories import MemoryRepository
 from app.store.migrations import migrate
@@ -291,7 +292,9 @@ def assemble(
         agents=lazy_agents,
         autofill=Lazy(autofill),
         capture=capture,
-        data=DataService(config, repo, memories, keys, retriever, capture),
+        data=DataService(
+            config, repo, memories, keys, retriever, capture, ConversationStore(database)
+        ),
         conversations=ConversationService(database, repo, writer, lazy_agents),
         entities=EntityService(repo, writer),
     )

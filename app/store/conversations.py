@@ -174,3 +174,34 @@ class ConversationStore:
             )
             cursor = db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
             return bool(cursor.rowcount)
+
+    def erase(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        conversation: str | None = None,
+    ) -> int:
+        """Erase turns asked in a span (or a whole conversation); a conversation left without
+        turns goes too. Returns how many turns went."""
+        clauses, params = [], []
+        if conversation is not None:
+            clauses.append("conversation_id = ?")
+            params.append(conversation)
+        if since is not None:
+            clauses.append("at >= ?")
+            params.append(to_iso(since))
+        if until is not None:
+            clauses.append("at < ?")
+            params.append(to_iso(until))
+        if not clauses:
+            return 0
+        with self._database.write() as db:
+            gone = db.execute(
+                f"DELETE FROM conversation_turns WHERE {' AND '.join(clauses)}", params
+            ).rowcount
+            db.execute(
+                "DELETE FROM conversations WHERE id NOT IN "
+                "(SELECT DISTINCT conversation_id FROM conversation_turns)"
+            )
+        return int(gone or 0)
