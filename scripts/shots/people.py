@@ -125,6 +125,23 @@ def main() -> None:
             settle(200)
             dialog.grab().save(str(out / f"import-dialog-{theme}.png"))
             dialog.close()
+            from app.ui.panes.settings import SettingsPane
+
+            class NoTray:
+                available = False
+
+            class Controller:
+                tray = NoTray()
+
+            settings = SettingsPane(bridge, controller=Controller())
+            settings.resize(1100, 700)
+            settings.show()
+            tabs = settings.tabs
+            names = [tabs.tabText(n) for n in range(tabs.count())]
+            tabs.setCurrentIndex(next(n for n, t in enumerate(names) if "Security" in t))
+            settle(300)
+            settings.grab().save(str(out / f"settings-security-{theme}.png"))
+            settings.close()
             pane.close()
             chat.close()
         bridge.shutdown()
