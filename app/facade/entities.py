@@ -10,6 +10,7 @@ from typing import Any
 from app.domain import Memory, MemoryType, Source
 from app.errors import InvalidInput
 from app.memory import kind_of
+from app.memory import semantic as semantic_memory
 from app.store.memories import MemoryRepository
 from app.store.writer import Initiator, Writer
 
@@ -18,6 +19,20 @@ ENTITY_KINDS = ("person", "pet", "place", "organisation", "thing")
 
 def _supports(field: str) -> bool:
     return field in kind_of(MemoryType.SEMANTIC).model.model_fields
+
+
+def _rendered(fields: dict[str, Any]) -> dict[str, Any]:
+    """An entity record whose facts are slots has its summary and details written from them
+    (`entity_text`, where this version's records have slots); other records as they are."""
+    render = getattr(semantic_memory, "entity_text", None)
+    if render is None or not fields.get("slots"):
+        return fields
+    summary, details = render(fields.get("relation"), fields["slots"])
+    return {
+        **fields,
+        "summary": summary or fields.get("summary") or fields["name"],
+        "details": details,
+    }
 
 
 class EntityService:
@@ -45,7 +60,7 @@ class EntityService:
         with self._writer.batch(Initiator.USER) as batch:
             return batch.update(
                 memory.id,
-                fields,
+                kind.validate(_rendered(fields)),
                 actor="user",
                 reason=reason,
                 add_sources=add,
@@ -116,7 +131,11 @@ class EntityService:
             kind = kind_of(MemoryType.SEMANTIC)
             fields = kind.merge(dict(keep.fields), changes) if changes else dict(keep.fields)
             merged = batch.update(
-                keep.id, fields, actor="user", reason=f"merged with {other_name}", add_sources=new
+                keep.id,
+                kind.validate(_rendered(fields)),
+                actor="user",
+                reason=f"merged with {other_name}",
+                add_sources=new,
             )
             if other.active:
                 batch.set_validity(
