@@ -13,7 +13,9 @@ from app import logs, rekey
 from app.errors import ConfigError, MemlociError
 from app.facade.clients import ClientService
 from app.facade.config import Config
+from app.facade.conversations import ConversationService
 from app.facade.data import DataService
+from app.facade.entities import EntityService
 from app.facade.keys import KeyService
 from app.facade.lazy import Lazy
 from app.facade.memories import MemoryService
@@ -32,6 +34,7 @@ from app.security.hardening import protect_process
 from app.security.keys import Keyfile, subkey
 from app.settings import CaptureSettings, Settings
 from app.store.clients import ClientRegistry
+from app.store.conversations import ConversationStore
 from app.store.db import Database
 from app.store.memories import MemoryRepository
 from app.store.migrations import migrate
@@ -151,6 +154,8 @@ class Parts:
     autofill: Lazy[AutofillService]
     capture: CaptureService
     data: DataService
+    conversations: ConversationService
+    entities: EntityService
     closers: list[Callable[[], object]] = field(default_factory=list)
     after_close: list[Callable[[], object]] = field(default_factory=list)
 
@@ -269,6 +274,7 @@ def assemble(
 
     capture = build_capture(config, database, queue, writer, data_key)
     writer.changed.connect(capture.on_changes)
+    lazy_agents = Lazy(agents)
     parts = Parts(
         config=config,
         database=database,
@@ -284,10 +290,14 @@ def assemble(
         views=ViewService(config, database, repo),
         models=models,
         clients=ClientService(ClientRegistry(database), repo),
-        agents=Lazy(agents),
+        agents=lazy_agents,
         autofill=Lazy(autofill),
         capture=capture,
-        data=DataService(config, repo, memories, keys, retriever, capture),
+        data=DataService(
+            config, repo, memories, keys, retriever, capture, ConversationStore(database)
+        ),
+        conversations=ConversationService(database, repo, writer, lazy_agents),
+        entities=EntityService(repo, writer),
     )
     # Capture stops first (it writes), then the model and the background indexer, before
     # the database closes.

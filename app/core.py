@@ -28,7 +28,7 @@ from app.erase.retention import RetentionReport
 from app.erase.selection import Selection
 from app.errors import InvalidInput, MemlociError
 from app.export import ExportResult
-from app.importers import Format, ImportResult
+from app.importers import ChatPreview, Format, ImportResult
 from app.llm.base import Completion, GenerationOptions, Message
 from app.llm.discovery import FoundServer
 from app.llm.download import Downloaded, ProgressCallback
@@ -40,6 +40,7 @@ from app.retrieval import Progress
 from app.security.unlock import Prompt
 from app.settings import Settings
 from app.store.clients import Client, NewClient, Permission
+from app.store.conversations import Conversation, ConversationTurn
 from app.store.forgetting import ForgetPlan
 from app.store.writer import USER_SOURCE, Changes, Initiator
 from app.views.activity import Activity
@@ -321,6 +322,10 @@ class Memloci:
             include_invalid=include_invalid,
         )
 
+    def preview_chat(self, path: str | os.PathLike[str]) -> ChatPreview:
+        """What a chat file holds (speakers, counts, span), checked; nothing is stored."""
+        return self._parts.search.preview_chat(path)
+
     def import_chat(
         self,
         path: str | os.PathLike[str],
@@ -526,9 +531,9 @@ class Memloci:
         (on the model's thread); setting `cancel` stops it."""
         return self._parts.agents.get().ask(question, on_token, cancel, record)
 
-    def start_chat(self) -> ChatSession:
-        """A new conversation for `chat_turn`."""
-        return self._parts.agents.get().start_chat()
+    def start_chat(self, conversation_id: str | None = None) -> ChatSession:
+        """A new conversation for `chat_turn`, or a kept one reopened."""
+        return self._parts.conversations.start_chat(conversation_id)
 
     def chat_turn(
         self,
@@ -538,8 +543,43 @@ class Memloci:
         on_token: TokenCallback | None = None,
         cancel: threading.Event | None = None,
     ) -> Answer:
-        """One turn of a conversation; it is remembered and queued for the agents."""
-        return self._parts.agents.get().chat_turn(session, text, on_token, cancel)
+        """One turn of a conversation, kept with it; what the person tells Memloci is
+        remembered and queued for the agents."""
+        return self._parts.conversations.chat_turn(session, text, on_token, cancel)
+
+    # -- fixing an entity (a person, place or thing) -------------------------------------------
+    def entity_kinds(self) -> tuple[str, ...]:
+        """The kinds an entity can be given (empty when records keep no kind)."""
+        return self._parts.entities.kinds()
+
+    def rename_entity(self, memory_id: str, name: str) -> Memory:
+        """A new name; the old one stays as an alias where records keep aliases."""
+        return self._parts.entities.rename_entity(memory_id, name)
+
+    def change_entity_kind(self, memory_id: str, kind: str) -> Memory:
+        return self._parts.entities.change_entity_kind(memory_id, kind)
+
+    def merge_entities(self, keep_id: str, other_id: str) -> Memory:
+        """Two records of one entity become `keep`; the other is forgotten."""
+        return self._parts.entities.merge_entities(keep_id, other_id)
+
+    def detach_source(self, memory_id: str, kind: str, ref: str) -> Memory:
+        """Take a source that is not about it off an entity (one source must stay)."""
+        return self._parts.entities.detach_source(memory_id, kind, ref)
+
+    def conversations(self) -> builtins.list[Conversation]:
+        """Memloci's own conversations, the latest first (kept apart from the memories)."""
+        return self._parts.conversations.conversations()
+
+    def conversation_turns(self, conversation_id: str) -> builtins.list[ConversationTurn]:
+        return self._parts.conversations.conversation_turns(conversation_id)
+
+    def rename_conversation(self, conversation_id: str, title: str) -> Conversation:
+        return self._parts.conversations.rename_conversation(conversation_id, title)
+
+    def delete_conversation(self, conversation_id: str) -> bool:
+        """Delete a conversation; what the person told Memloci in it stays remembered."""
+        return self._parts.conversations.delete_conversation(conversation_id)
 
     def answer_source(self) -> AnswerSource:
         """Who writes answers now (the memories, or a model whose sentences are checked), with

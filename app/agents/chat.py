@@ -6,8 +6,10 @@ the question is short; a search of all six types, then of whom and what the ques
 memory plus the best hits). The answer is built from the memories by `agents.compose` (the default
 with the bundled model: no text is generated), or written by the model with every sentence
 checked by `agents.grounded` before it streams; what does not hold up is never shown and the
-composer answers instead. Both sides of the turn become episodic records (source kind "chat")
-and are queued for the memory agents as kind "chat", like imported messages.
+composer answers instead. What the person tells Memloci becomes an episodic record (source kind
+"chat") queued for the memory agents like an imported message; questions and Memloci's answers
+are not memories of what the person did: they are kept with the conversation
+(`app.store.conversations`).
 """
 
 from __future__ import annotations
@@ -23,10 +25,9 @@ from typing import Any
 from app.agents.answer import UNKNOWN, Answer, answer_mode, cite, holds_up
 from app.agents.compose import Composed, Similarity, compose
 from app.agents.grounded import Evidence, run_checked
-from app.agents.inputs import ASSISTANT_SPEAKER
 from app.agents.managers.vault import Remember, explicit_request
 from app.agents.question import Question, parse_question
-from app.agents.text import STOPWORDS, clip, words
+from app.agents.text import STOPWORDS, clip, is_question, words
 from app.domain import Memory, MemoryType, SearchHit, Source, to_iso, utcnow
 from app.errors import InvalidInput, ModelUnavailable
 from app.llm.base import ChatModel, GenerationOptions, Message
@@ -333,7 +334,7 @@ class ChatAgent:
         if request is not None:
             return self._remember(session, request, record, started)
         question = redact_text(text)  # a secret typed in passing reaches no prompt and no record
-        if record:
+        if record and not is_question(question):
             self._record(session, "user", question)
         hits = self.retrieve(topic(question, session), session)
         asked = parse_question(question)
@@ -407,8 +408,6 @@ class ChatAgent:
     ) -> Answer:
         answer.seconds = time.perf_counter() - started
         session.turns.append((question, answer.answer))
-        if record:
-            self._record(session, ASSISTANT_SPEAKER, redact_text(answer.answer))
         self._reinforce(answer.citations)
         return answer
 
@@ -426,8 +425,6 @@ class ChatAgent:
         else:
             reply = f"I will remember that ({memory.type.value} memory {memory.id[:8]})."
         session.turns.append((request.masked, reply))
-        if record:
-            self._record(session, ASSISTANT_SPEAKER, reply)
         return Answer(
             reply,
             [memory.id],

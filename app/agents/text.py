@@ -42,6 +42,22 @@ def words(text: str) -> list[str]:
     return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
 
 
+QUESTION_OPENERS = frozenset(
+    "what who whom whose where when which why how did do does is are was were can could "
+    "should would will have has tell show list find give remind".split()
+)
+
+
+def is_question(text: str) -> bool:
+    """A question to Memloci rather than something the person tells it ("What did I do
+    yesterday?", "tell me about Jonas"): kept with the conversation, never as a memory."""
+    stripped = text.strip()
+    if stripped.endswith("?"):
+        return True
+    first = words(stripped[:40])
+    return bool(first) and first[0] in QUESTION_OPENERS
+
+
 def stem(word: str) -> str:
     """A crude stem: enough to match 'lives'/'lived'/'living' with 'live'."""
     word = word.lower()

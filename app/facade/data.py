@@ -21,6 +21,7 @@ from app.facade.config import Config
 from app.facade.keys import KeyService
 from app.facade.memories import MemoryService
 from app.retrieval import Progress, Retriever
+from app.store.conversations import ConversationStore
 from app.store.forgetting import ForgetPlan
 from app.store.memories import MemoryRepository
 
@@ -39,8 +40,10 @@ class DataService:
         keys: KeyService,
         retriever: Retriever,
         capture: CaptureService,
+        conversations: ConversationStore | None = None,
     ) -> None:
         self._config = config
+        self._conversations = conversations
         self._repo = repo
         self._memories = memories
         self._keys = keys
@@ -63,13 +66,28 @@ class DataService:
         def forget(ids: Sequence[str], cascade: bool) -> ForgetPlan:
             return self._memories.forget(ids, cascade=cascade)
 
-        return actions.erase(
+        plan = actions.erase(
             self._repo,
             selection,
             forget,
             cascade=cascade,
             scrub=self.scrub_vectors if wait_for_files else None,
         )
+        self._erase_conversations(selection)
+        return plan
+
+    def _erase_conversations(self, selection: Selection) -> None:
+        """What was asked of Memloci in an erased span (or an erased Memloci conversation)
+        goes too: its turns are kept apart from the memories, so the cascade cannot see them."""
+        if self._conversations is None:
+            return
+        source = selection.source or ""
+        if source.startswith("chat:memloci-"):
+            self._conversations.erase(conversation=source.split(":", 1)[1])
+            return
+        narrowed = selection.app or selection.title or selection.url or selection.query or source
+        if selection.timed and not narrowed and not selection.ids and not selection.types:
+            self._conversations.erase(since=selection.since, until=selection.until)
 
     def recorded_apps(self) -> list[tuple[str, int]]:
         """Applications with kept screen sessions and how many, most first."""

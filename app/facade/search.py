@@ -11,7 +11,7 @@ from typing import Any
 from app.domain import MemoryType, SearchHit
 from app.errors import InvalidInput
 from app.facade.config import Config
-from app.importers import Format, ImportResult
+from app.importers import ChatPreview, Format, ImportResult, preview
 from app.importers.chat import import_chat_file
 from app.retrieval import Progress, Retriever, SearchRequest
 from app.search.choice import choose_embedder
@@ -76,6 +76,11 @@ class SearchService:
         return import_chat_file(
             self._writer, self._queue, Path(path), fmt=format, agents=agents, progress=progress
         )
+
+    def preview_chat(self, path: str | os.PathLike[str]) -> ChatPreview:
+        """What a chat file holds (speakers, counts, span), checked, nothing stored: the app
+        asks which speaker is the person before importing."""
+        return preview(Path(path))
 
     def index_sync(self, progress: Progress | None = None) -> int:
         """Embed everything still waiting for a vector now, instead of in the background.

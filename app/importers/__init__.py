@@ -7,6 +7,7 @@ stores them in one transaction.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from app.importers.base import (
     ID_LIMIT,
     NAME_LIMIT,
     ChatMessage,
+    ChatPreview,
     Format,
     ImportFileError,
     ImportResult,
@@ -28,11 +30,13 @@ __all__ = [
     "ID_LIMIT",
     "NAME_LIMIT",
     "ChatMessage",
+    "ChatPreview",
     "Format",
     "ImportFileError",
     "ImportResult",
     "detect_format",
     "load_json",
+    "preview",
     "read_messages",
 ]
 
@@ -81,3 +85,20 @@ def _check_encodable(message: ChatMessage) -> None:
             values.extend((name, v) for v in [*value.keys(), *value.values()])
         elif isinstance(value, list | tuple):
             values.extend((name, v) for v in value)
+
+
+def preview(path: Path) -> ChatPreview:
+    """Read and check a chat file without storing it: its speakers, counts and span."""
+    fmt = detect_format(path) if path.is_file() else "jsonl"
+    messages = read_messages(path, fmt)
+    speakers = Counter(m.speaker for m in messages)
+    moments = [m.timestamp for m in messages]
+    return ChatPreview(
+        path=str(path),
+        format=fmt,
+        messages=len(messages),
+        conversations=len({m.conversation for m in messages}),
+        speakers=speakers.most_common(),
+        first=min(moments, default=None),
+        last=max(moments, default=None),
+    )

@@ -73,3 +73,17 @@ class ImportResult:
             "queued": self.queued,
             "conversations": self.conversations,
         }
+
+
+@dataclass
+class ChatPreview:
+    """What a chat file holds, before anything is stored: for the person to say which speaker
+    is them."""
+
+    path: str
+    format: str
+    messages: int
+    conversations: int
+    speakers: list[tuple[str, int]]  # (speaker, messages), most first
+    first: datetime | None
+    last: datetime | None

@@ -7,6 +7,7 @@ first call, not at start-up, and uses the chat template stored in the GGUF file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -100,6 +101,10 @@ class LlamaCppModel:
         self._grammars: OrderedDict[str, Any] = OrderedDict()
         self._closed = False
         self._load_seconds = 0.0
+        # The cancel event of the call on the worker thread: llama.cpp's abort callback reads it
+        # between compute steps, so Stop (or quitting) ends even a long prompt's evaluation.
+        self._cancel: threading.Event | None = None
+        self._abort_callback: Any = None  # kept alive as long as the context uses it
 
     # -- life cycle -------------------------------------------------------------------------
     def _ensure_loaded(self) -> Any:
@@ -138,7 +143,24 @@ class LlamaCppModel:
             ) from None
         self._load_seconds = time.perf_counter() - started
         log.info("model %s loaded in %.2f s", self.path.name, self._load_seconds)
+        self._watch_cancel(self._llama)
         return self._llama
+
+    def _watch_cancel(self, llama: Any) -> None:
+        """Let llama.cpp stop mid-evaluation when the running call is cancelled (without it a
+        long prompt, seconds on a busy CPU, ran to its end before Stop or quitting took)."""
+        try:
+            import llama_cpp
+
+            def aborted(_data: Any) -> bool:
+                cancel = self._cancel
+                return cancel is not None and cancel.is_set()
+
+            callback = llama_cpp.ggml_abort_callback(aborted)
+            llama_cpp.llama_set_abort_callback(llama.ctx, callback, None)
+            self._abort_callback = callback
+        except Exception as error:  # an older llama.cpp: cancel takes at the next token
+            log.info("no abort callback: %s", error.__class__.__name__)
 
     def _submit(self, fn: Any, *args: Any) -> Any:
         if self._closed:
@@ -229,6 +251,30 @@ class LlamaCppModel:
         started = time.perf_counter()
         if cancel is not None and cancel.is_set():
             return Completion("", 0, 0, 0.0, "cancelled")
+        self._cancel = cancel
+        try:
+            return self._stream(llama, messages, options, on_token, cancel, started)
+        except RuntimeError:
+            if cancel is None or not cancel.is_set():
+                raise
+            # llama_decode was aborted: the context's cache no longer matches what llama-cpp
+            # remembers, so the next call evaluates its prompt from the start.
+            llama.reset()
+            with contextlib.suppress(Exception):
+                llama._ctx.kv_cache_clear()
+            return Completion("", 0, 0, time.perf_counter() - started, "cancelled")
+        finally:
+            self._cancel = None
+
+    def _stream(
+        self,
+        llama: Any,
+        messages: list[Message],
+        options: GenerationOptions,
+        on_token: TokenCallback | None,
+        cancel: threading.Event | None,
+        started: float,
+    ) -> Completion:
         kwargs: dict[str, Any] = {
             "messages": messages,
             "max_tokens": options.max_tokens,

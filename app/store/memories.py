@@ -338,10 +338,12 @@ class MemoryRepository:
         actor: str,
         reason: str | None = None,
         add_sources: Sequence[Source] = (),
+        remove_sources: Sequence[Source] = (),
         occurred_at: datetime | None = None,
         importance: float | None = None,
     ) -> Memory:
-        """Replace the fields with `fields` (already merged and validated by the caller)."""
+        """Replace the fields with `fields` (already merged and validated by the caller);
+        `remove_sources` detaches sources the person says are wrong (one must stay)."""
         kind = None
         with self.db.write() as db:
             cur = self._current(db, memory_id)
@@ -370,7 +372,15 @@ class MemoryRepository:
                 [*sets.values(), memory_id],
             )
             self._add_sources(db, memory_id, add_sources, now)
-            new_sources = list(dict.fromkeys([*old_sources, *add_sources]))
+            gone = set(remove_sources)
+            new_sources = [s for s in dict.fromkeys([*old_sources, *add_sources]) if s not in gone]
+            if gone and not new_sources:
+                raise InvalidInput("A memory keeps at least one source; forget it instead.")
+            for source in gone:
+                db.conn.execute(
+                    "DELETE FROM memory_sources WHERE memory_id = ? AND kind = ? AND ref = ?",
+                    (memory_id, source.kind, source.ref),
+                )
             self._audit(
                 db,
                 memory_id,

@@ -210,6 +210,7 @@ class Batch:
         actor: str,
         reason: str | None = None,
         add_sources: Sequence[Source] = (),
+        remove_sources: Sequence[Source] = (),
         occurred_at: datetime | None = None,
         importance: float | None = None,
     ) -> Memory:
@@ -220,6 +221,7 @@ class Batch:
             actor=actor,
             reason=reason,
             add_sources=add_sources,
+            remove_sources=remove_sources,
             occurred_at=occurred_at,
             importance=importance,
         )

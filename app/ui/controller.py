@@ -19,9 +19,12 @@ from app.erase.selection import Selection
 from app.ui import dialogs, theme
 from app.ui.bridge import SLOW, Bridge
 from app.ui.erase_dialog import EraseFlow
+from app.ui.import_flow import ImportFlow
+from app.ui.jobs import AppJobs
 from app.ui.main_window import MainWindow
 from app.ui.mcp_clients import ClientRequestWatcher
 from app.ui.model_offer import offer
+from app.ui.rekey_flow import RekeyFlow
 from app.ui.tasks import (
     apply_setup,
     capture_available,
@@ -82,6 +85,9 @@ class AppController(QObject):
         self.bridge = Bridge(self)
         self.window = MainWindow(self.bridge)
         self.tray = Tray(self)
+        self.window.has_tray = lambda: self.tray.available
+        self.importer: ImportFlow | None = None
+        self.rekey: RekeyFlow | None = None
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(STATUS_INTERVAL_MS)
         self._status_timer.timeout.connect(self.refresh_status)
@@ -93,6 +99,7 @@ class AppController(QObject):
         w.close_requested.connect(self.window_closed)
         w.quit_requested.connect(self.quit)
         w.pause_toggle_requested.connect(self.toggle_pause)
+        w.import_requested.connect(self.import_chat)
         w.capture_now_requested.connect(self.capture_now)
         t.open_requested.connect(self.show_window)
         t.quit_requested.connect(self.quit)
@@ -238,6 +245,27 @@ class AppController(QObject):
         self.warm_up()
         self.opened.emit(memloci)
 
+    def replace_key(self, old: str, new: str) -> None:
+        """Settings → Security: a new data key, with the store closed and opened again."""
+        if self.rekey is None:
+            self.rekey = RekeyFlow(self)
+        self.rekey.start(old, new)
+
+    def _reopened(self, memloci: Any, pane: str) -> None:
+        """The store is open again after a key change: the same window, panes and schedule."""
+        if self.quitting:
+            threading.Thread(target=memloci.close, name="memloci-close").start()
+            return
+        self.memloci = memloci
+        self.settings = memloci.settings
+        self.bridge.attach(memloci)
+        self.window.ready(pane)
+        self._install_autofill(memloci)
+        self._watch_client_requests()
+        self._start_background()
+        self._status_timer.start()
+        self.refresh_status()
+
     def _offer_servers(self) -> None:
         """First run: offer the models of servers already running here."""
 
@@ -249,8 +277,6 @@ class AppController(QObject):
         if self.quitting or self.memloci is None:
             return
         if self.want_jobs and self.is_open:
-            from app.ui.jobs import AppJobs
-
             self.jobs = AppJobs(self.memloci)
             self.bridge.submit(self.jobs.start, on_error=self.window.show_message)
         capture = getattr(self.memloci.settings, "capture", None)
@@ -415,6 +441,18 @@ class AppController(QObject):
                 on_done=lambda _: (self.window.show_message("Captured."), self.refresh_status()),
                 lane=SLOW,
             )
+
+    def import_chat(self, path: str = "") -> None:
+        """A chat file dropped on the window (or Ctrl+I: choose one)."""
+        if self.memloci is None:
+            return
+        if self.importer is None:
+            self.importer = ImportFlow(self.bridge, self.window)
+            self.importer.message.connect(self.window.show_message)
+        if path:
+            self.importer.start(path)
+        else:
+            self.importer.choose()
 
     # -- window and quitting ---------------------------------------------------------------------
     def show_window(self) -> None:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.ui import icons
 from app.ui.bridge import Bridge
+from app.ui.import_flow import is_chat_file
 from app.ui.theme import STATE_COLORS
 
 PANES: list[tuple[str, str, str]] = [
@@ -57,7 +58,8 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Ctrl+Shift+C", "Capture now"),
     ("Ctrl+=, Ctrl+-, Ctrl+0", "Zoom the timeline (around the pointer) or graph"),
     ("Ctrl+G, F3 / Shift+F3", "Timeline: go to a date; next or previous match"),
-    ("Ctrl+W", "Close the window (Memloci keeps running in the tray)"),
+    ("Ctrl+W", "Close the window (to the tray; minimize it where there is no tray)"),
+    ("Ctrl+I", "Import a chat (or drop a ChatGPT export or JSON Lines file on the window)"),
     ("Ctrl+Q", "Quit Memloci"),
     ("F1", "This list"),
 ]
@@ -145,6 +147,7 @@ class MainWindow(QMainWindow):
     close_requested = Signal()  # the person closed the window (the controller decides)
     quit_requested = Signal()
     pause_toggle_requested = Signal()
+    import_requested = Signal(str)  # a chat file dropped on the window ("" : choose one)
     capture_now_requested = Signal()
 
     def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
@@ -153,6 +156,9 @@ class MainWindow(QMainWindow):
         self._factories: dict[str, Callable[[], QWidget]] = {}
         self._panes: dict[str, QWidget] = {}
         self._ready = False
+        self.setAcceptDrops(True)  # a chat export dropped anywhere is imported
+        # Set by the controller: whether closing the window leaves Memloci in a tray.
+        self.has_tray: Callable[[], bool] = lambda: False
         self._quitting = False
         self.setWindowTitle("Memloci")
         self.setWindowIcon(icons.app_icon())
@@ -222,8 +228,9 @@ class MainWindow(QMainWindow):
         add("Ctrl+,", lambda: self.show_pane("settings"))
         add("Ctrl+Shift+P", self.pause_toggle_requested.emit)
         add("Ctrl+Shift+C", self.capture_now_requested.emit)
-        add("Ctrl+W", self.close)
+        add("Ctrl+W", self.close_window)
         add("Ctrl+Q", self.quit_requested.emit)
+        add("Ctrl+I", lambda: self.import_requested.emit("") if self._ready else None)
         add("F1", lambda: ShortcutsDialog(self).exec())
 
     def _paint_nav_icons(self) -> None:
@@ -248,6 +255,12 @@ class MainWindow(QMainWindow):
         self._ready = True
         self.nav.setEnabled(True)
         self.show_pane(first)
+
+    def suspend(self, text: str) -> None:
+        """The store is being closed and opened again (a key change): the panes wait."""
+        self._ready = False
+        self.nav.setEnabled(False)
+        self.opening_text(text)
 
     def opening_text(self, text: str, busy: bool = True) -> None:
         self.opening.set_text(text, busy)
@@ -284,6 +297,8 @@ class MainWindow(QMainWindow):
             return
         key = PANES[row][0]
         widget = self.pane(key)
+        if self.stack.currentWidget() is not widget:
+            self.statusBar().clearMessage()  # one pane's news does not linger in another
         self.stack.setCurrentWidget(widget)
         activated = getattr(widget, "activated", None)
         if callable(activated):
@@ -312,6 +327,17 @@ class MainWindow(QMainWindow):
         pane = self.show_pane("memories")
         if pane is not None:
             pane.show_range(since, until, label)
+
+    def close_window(self) -> None:
+        """Ctrl+W: to the tray where there is one; without a tray closing would quit (stopping
+        capture), so the window is minimized instead and Ctrl+Q quits."""
+        if self.has_tray():
+            self.close()
+            return
+        self.showMinimized()
+        self.show_message(
+            "Minimized: this desktop has no tray, so closing would quit. Ctrl+Q quits."
+        )
 
     # -- status bar -------------------------------------------------------------------------------
     def show_message(self, text: str) -> None:
@@ -344,6 +370,26 @@ class MainWindow(QMainWindow):
     # -- closing ----------------------------------------------------------------------------------
     def allow_close(self) -> None:
         self._quitting = True
+
+    # -- dropping a chat export on the window --------------------------------------------------
+    def dragEnterEvent(self, event: Any) -> None:
+        if self._ready and self._dropped_chats(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: Any) -> None:
+        chats = self._dropped_chats(event)
+        if not self._ready or not chats:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.import_requested.emit(chats[0])
+
+    @staticmethod
+    def _dropped_chats(event: Any) -> list[str]:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        return [u.toLocalFile() for u in urls if u.isLocalFile() and is_chat_file(u.toLocalFile())]
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._quitting:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.ui.dialogs import SetupChoices
 from app.ui.jobs import in_background
+from app.views import words
 
 if TYPE_CHECKING:  # opened on a worker (`open_store`), after the window shows
     from app.core import Memloci
@@ -29,6 +30,15 @@ def open_store(home: str | None, passphrase: str | None, create: bool) -> tuple[
         return "wrong", str(error)
     except MemlociError as error:
         return "error", str(error)
+
+
+def replace_key(
+    home: str | None, old: str, new: str, progress: Callable[[str], None]
+) -> dict[str, Any]:
+    """Runs on a worker with the store closed: a new data key (`app.rekey`)."""
+    from app.core import Memloci
+
+    return Memloci.replace_data_key(home, old, new, progress=progress)
 
 
 def keyring_status() -> tuple[bool, str]:
@@ -107,7 +117,7 @@ def collect_status(memloci: Memloci) -> dict[str, Any]:
         agents = memloci.agent_status()
         backlog = agents.get("backlog")
         info = agents.get("model") or {}
-        model = info.get("name") or info.get("backend")
+        model = words.model_name(info) if info else None
     except Exception as error:  # the agents' trouble must not hide capture's state
         log.info("agent status unavailable: %s", error.__class__.__name__)
     return capture_state.describe(memloci.capture_status(), backlog, model)

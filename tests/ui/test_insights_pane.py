@@ -101,6 +101,7 @@ def test_capture_health(qtbot: Any, bridge: Any, pane: Any) -> None:
     labels = pane.health_labels
     assert "stalled" in labels["state"].text()
     assert labels["last_frame"].text() == "2 min ago"
-    assert labels["ocr_backlog"].text() == "12" and labels["agent_backlog"].text() == "3"
+    assert labels["ocr_backlog"].text() == "12 screens"  # in words (issue 21)
+    assert labels["agent_backlog"].text() == "3 messages and screens to read"
     assert "capture has stalled" in labels["stall"].text()
     assert labels["model"].text() == "SmolLM2"

@@ -18,12 +18,15 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QSplitter,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
+from app.ui import dialogs
 from app.ui.bridge import Bridge, Op
+from app.ui.panes.conversations import ConversationList
 from app.ui.theme import is_dark
 
 if TYPE_CHECKING:
@@ -76,7 +79,21 @@ class ChatPane(QWidget):
         self.turns: list[Turn] = []
         self.session: Any = None
         self.op: Op | None = None
-        layout = QVBoxLayout(self)
+        self.conversation_id: str | None = None  # the kept conversation on screen
+        outer = QHBoxLayout(self)
+        self.conversations = ConversationList(bridge)
+        self.conversations.opened.connect(self.open_conversation)
+        self.conversations.deleted.connect(self._conversation_deleted)
+        self.conversations.message.connect(self.message)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.conversations)
+        talk = QWidget()
+        splitter.addWidget(talk)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        outer.addWidget(splitter)
+        layout = QVBoxLayout(talk)
+        layout.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
         title = QLabel("Ask your memory")
         title.setObjectName("heading")
@@ -86,7 +103,8 @@ class ChatPane(QWidget):
         self.model_label.setObjectName("muted")
         top.addWidget(self.model_label)
         self.new_button = QPushButton("New conversation")
-        self.new_button.clicked.connect(self.new_conversation)
+        self.new_button.setToolTip("Start another conversation; this one stays in the list")
+        self.new_button.clicked.connect(lambda: self.new_conversation())
         top.addWidget(self.new_button)
         layout.addLayout(top)
         self.view = QTextBrowser()
@@ -125,6 +143,8 @@ class ChatPane(QWidget):
 
     def activated(self) -> None:
         self.input.setFocus()
+        first = not self.conversations.loaded
+        self.conversations.refresh(on_loaded=self._reopen_latest if first else None)
         if self._bridge.memloci is not None:
             self._bridge.call(
                 lambda m: m.answer_source(),
@@ -168,10 +188,11 @@ class ChatPane(QWidget):
         self.streaming_changed.emit(True)
         self.render()
         facade = self._bridge.memloci
+        conversation = self.conversation_id
 
         def run(op: Op) -> Any:
             if self.session is None:
-                self.session = facade.start_chat()
+                self.session = facade.start_chat(conversation)
             return facade.chat_turn(
                 self.session, question, on_token=op.emit, cancel=op.cancel_event
             )
@@ -218,6 +239,7 @@ class ChatPane(QWidget):
             turn.state = "stopped"
         self.render()
         self.input.setFocus()
+        self._kept()
 
     def _cited(self, turn: Turn, ids: list[str], memories: list[Any]) -> None:
         titles = {m.id: m.title for m in memories}
@@ -244,11 +266,75 @@ class ChatPane(QWidget):
             self.stop_button.setEnabled(False)
             self.message.emit("Stopping…")
 
-    def new_conversation(self) -> None:
-        self.stop()
+    def new_conversation(self, ask: bool = True) -> bool:
+        """Start another conversation; the one on screen stays in the list. While an answer
+        is coming, ask before stopping it."""
+        if self.streaming:
+            if ask and not dialogs.confirm(
+                self,
+                "New conversation",
+                "Memloci is still answering. Stop the answer and start a new conversation?",
+                "Stop and start new",
+            ):
+                return False
+            self.stop()
         self.turns.clear()
         self.session = None
+        self.conversation_id = None
+        self.conversations.select(None)
         self.render()
+        self.input.setFocus()
+        return True
+
+    # -- kept conversations -------------------------------------------------------------------
+    def _kept(self) -> None:
+        """The turn was kept with its conversation: show it in the list."""
+        if self.session is not None:
+            self.conversation_id = self.session.id
+            self.conversations.current = self.conversation_id
+        self.conversations.refresh()
+
+    def _reopen_latest(self, items: list[Any]) -> None:
+        """After a restart the latest conversation is where the person left it."""
+        if items and not self.turns and self.conversation_id is None and not self.streaming:
+            self.open_conversation(items[0].id)
+
+    def open_conversation(self, conversation_id: str) -> None:
+        if self.streaming:
+            self.conversations.select(self.conversation_id)
+            self.message.emit("Wait for the answer, or stop it, before opening another.")
+            return
+        self._bridge.call(
+            lambda m: m.conversation_turns(conversation_id),
+            on_done=lambda turns, c=conversation_id: self._opened(c, turns),
+            on_error=self.message.emit,
+            owner=self,
+        )
+
+    def _opened(self, conversation_id: str, kept: list[Any]) -> None:
+        if self.streaming:
+            return
+        self.conversation_id = conversation_id
+        self.session = None  # reopened with its history at the next question
+        self.turns = [
+            Turn(
+                question=t.question,
+                answer=t.answer,
+                citations=list(t.citations),
+                context_ids=list(t.context_ids),
+                state=t.state,
+                note=t.note,
+            )
+            for t in kept
+        ]
+        self.conversations.select(conversation_id)
+        self.render()
+        bar = self.view.verticalScrollBar()
+        bar.setValue(bar.maximum())
+
+    def _conversation_deleted(self, conversation_id: str) -> None:
+        if conversation_id == self.conversation_id:
+            self.new_conversation(ask=False)
 
     # -- showing ----------------------------------------------------------------------------------
     def render(self) -> None:

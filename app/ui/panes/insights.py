@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from app.ui.bridge import Bridge
 from app.ui.panes.timeline import lane_colour
 from app.ui.theme import STATE_COLORS, TYPE_COLORS, is_dark
+from app.views import words
 
 TOP_APPS = 6
 
@@ -176,9 +177,9 @@ class InsightsPane(QWidget):
             (
                 ("state", "Capture"),
                 ("last_frame", "Last frame"),
-                ("ocr_backlog", "Waiting for OCR"),
-                ("agent_backlog", "Waiting for the agents"),
-                ("stall", "Stall"),
+                ("ocr_backlog", "Screens still to read"),
+                ("agent_backlog", "For the memory agents"),
+                ("stall", "Stalled"),
                 ("model", "Model"),
             )
         ):
@@ -388,16 +389,21 @@ class InsightsPane(QWidget):
             f'<span style="color:{colour}">●</span> {status.get("detail", state)}'
         )
         self.health_labels["last_frame"].setText(human_age(status.get("last_frame_age")))
-        for key in ("ocr_backlog", "agent_backlog"):
-            value = status.get(key)
-            self.health_labels[key].setText("—" if value is None else f"{value:,}")
+        ocr = status.get("ocr_backlog")
+        self.health_labels["ocr_backlog"].setText(
+            "—" if ocr is None else "none" if not ocr else f"{ocr:,} screen{'s' * (ocr != 1)}"
+        )
+        agents = status.get("agent_backlog")
+        self.health_labels["agent_backlog"].setText(
+            "—" if agents is None else words.waiting_line(int(agents))
+        )
         stalled = status.get("stalled")
         self.health_labels["stall"].setText(
             "—"
             if stalled is None
             else '<span style="color:#d4475a">no frames lately: capture has stalled</span>'
             if stalled
-            else "none"
+            else "no"
         )
         self.health_labels["model"].setText(str(status.get("model", "—")))
 

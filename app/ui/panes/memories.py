@@ -38,6 +38,7 @@ from app.ui.erase_dialog import EraseFlow
 from app.ui.panes.memory_detail import MemoryDetail
 from app.ui.panes.memory_edit import MemoryForm
 from app.ui.panes.memory_model import MemoryTableModel
+from app.views import words
 from app.views.browse import BrowseQuery
 
 TABS: list[tuple[str, MemoryType | None]] = [("All", None)] + [
@@ -69,11 +70,14 @@ class MemoriesPane(QWidget):
         self._pending_select: str | None = None
         self._removing = False
         self._stale = False
+        self._shown_query: Any = None  # what the table shows (filters and search text)
+        self._query_changed = False
         layout = QVBoxLayout(self)
 
         self.tabs = QTabBar()
-        for name, _ in TABS:
+        for n, (name, memory_type) in enumerate(TABS):
             self.tabs.addTab(name)
+            self.tabs.setTabToolTip(n, words.type_line(memory_type))
         self.tabs.setExpanding(False)
         self.tabs.currentChanged.connect(self.refresh)
         layout.addWidget(self.tabs)
@@ -101,10 +105,11 @@ class MemoriesPane(QWidget):
         self.source = QComboBox()
         self.source.addItem("Any source", None)
         for kind in SOURCES:
-            self.source.addItem(f"From {kind}", kind)
+            self.source.addItem(words.SOURCE_FILTER_WORDS.get(kind, kind), kind)
         self.source.currentIndexChanged.connect(self.refresh)
         filters.addWidget(self.source)
-        self.invalid = QCheckBox("Show invalidated")
+        self.invalid = QCheckBox("Show no longer true")
+        self.invalid.setToolTip("Also list memories marked as no longer true")
         self.invalid.toggled.connect(self.refresh)
         filters.addWidget(self.invalid)
         self.new_button = QPushButton("New…")
@@ -156,6 +161,7 @@ class MemoriesPane(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.model.total_changed.connect(self._update_count)
+        self.model.total_changed.connect(self._detail_follows)
         self.model.loading_changed.connect(self._update_count)
         self.model.failed.connect(self.message.emit)
         self.model.rowsInserted.connect(self._select_pending)
@@ -246,6 +252,9 @@ class MemoriesPane(QWidget):
             self.message.emit("The start of the time range is not before its end.")
             return
         text = self.search.text().strip()
+        if (query, text) != self._shown_query:
+            self._shown_query = (query, text)
+            self._query_changed = True
         if not text:
             self.model.browse(query)
             return
@@ -304,6 +313,22 @@ class MemoriesPane(QWidget):
         self.count.setText(text)
 
     # -- selection and detail ---------------------------------------------------------------------
+    def _detail_follows(self, *_: Any) -> None:
+        """Another tab, filter or search: the detail shows a memory of the list or nothing, never
+        the previous one left behind (its row is selected again when it is still listed)."""
+        if not self._query_changed or self.model.loading:
+            return
+        self._query_changed = False
+        shown = self.detail.memory
+        if shown is None or self._pending_select is not None:
+            return
+        row = self.model.row_of(shown.id)
+        if row >= 0:
+            self.select_row(row)
+        else:
+            self.table.clearSelection()
+            self.detail.show_memory(None)
+
     def _row_changed(self, current: Any, _previous: Any) -> None:
         if self._removing:
             return  # a forgotten row went away: the detail does not jump to its neighbour
@@ -379,6 +404,7 @@ class MemoriesPane(QWidget):
 
     def open_memory(self, memory_id: str) -> None:
         """Show one memory: select it if it is in the table, else show it in the detail view."""
+        self._query_changed = False  # asked for by name: a list arriving later does not hide it
         row = self.model.row_of(memory_id)
         if row >= 0:
             self.select_row(row)
@@ -497,5 +523,7 @@ class MemoriesPane(QWidget):
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
-        if self._stale:
+        if self._stale and not self.search.text().strip():
+            self._refresh_soon()  # arrived while the person was elsewhere: nothing jumps
+        elif self._stale:
             self.stale_label.show()

@@ -20,22 +20,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain import HistoryEntry, Memory, MemoryType
+from app.domain import HistoryEntry, Memory, MemoryType, Source
 from app.ui import dialogs
 from app.ui.bridge import Bridge
+from app.ui.entity_fix import EntityFixer
 from app.ui.forget_dialog import ForgetDialog
 from app.ui.panes.memory_edit import MemoryForm
-from app.ui.panes.memory_model import MASK, when
+from app.ui.panes.memory_model import MASK
 from app.ui.theme import TYPE_COLORS
-
-SOURCE_NAMES = {
-    "chat": "Chat message",
-    "screen": "Screen",
-    "file": "File",
-    "user": "Typed by you",
-    "agent": "Memory agent",
-    "import": "Import",
-}
+from app.views import words
 
 
 def esc(value: Any) -> str:
@@ -47,23 +40,27 @@ def memory_link(memory_id: str, text: str) -> str:
 
 
 def _changes(entry: HistoryEntry) -> str:
+    """What one version changed, field by field, in words."""
     old = (entry.old or {}).get("fields", {})
     new = (entry.new or {}).get("fields", {})
     parts = []
     for key in sorted(set(old) | set(new)):
         if old.get(key) != new.get(key) and entry.old is not None:
-            before, after = str(old.get(key, ""))[:80], str(new.get(key, ""))[:80]
-            parts.append(f"<i>{esc(key)}</i>: {esc(before)} → {esc(after)}")
+            before = words.field_value(old.get(key, ""))[:80]
+            after = words.field_value(new.get(key, ""))[:80]
+            if key == "secret_value":
+                before, after = MASK, MASK
+            parts.append(f"<i>{esc(words.field_name(key))}</i>: {esc(before)} → {esc(after)}")
     if entry.old is not None and (entry.old or {}).get("valid_to") != (entry.new or {}).get(
         "valid_to"
     ):
-        parts.append("validity changed")
+        parts.append("whether it is still true changed")
     if entry.old is not None:
         before = {(s["kind"], s["ref"]) for s in (entry.old or {}).get("sources", [])}
         after = {(s["kind"], s["ref"]) for s in (entry.new or {}).get("sources", [])}
         for kind, ref in sorted(before - after):
-            name = SOURCE_NAMES.get(kind, kind)
-            parts.append(f"<i>source forgotten</i>: {esc(name)} <code>{esc(ref)}</code>")
+            line = words.source_line(Source(kind, ref))
+            parts.append(f"<i>no longer from</i> {esc(line)}")
     return "<br>".join(parts)
 
 
@@ -125,12 +122,16 @@ class MemoryDetail(QWidget):
         self.forget_button.setToolTip("Delete it for good, with its history (Delete)")
         self.reveal_button = QPushButton("Reveal")
         self.copy_button = QPushButton("Copy id")
+        self.fixer = EntityFixer(
+            bridge, lambda: self.memory, self._changed, self.message.emit, self
+        )
         for button in (
             self.edit_button,
             self.invalidate_button,
             self.forget_button,
             self.reveal_button,
             self.copy_button,
+            self.fixer,
         ):
             row.addWidget(button)
         row.addStretch(1)
@@ -156,6 +157,7 @@ class MemoryDetail(QWidget):
         for button in (self.edit_button, self.invalidate_button, self.forget_button):
             button.setEnabled(memory is not None)
         self.copy_button.setEnabled(memory is not None)
+        self.fixer.follow(memory)
         self.reveal_button.setVisible(memory is not None and memory.type is MemoryType.VAULT)
         if memory is None:
             self.title.setText("Select a memory")
@@ -194,44 +196,53 @@ class MemoryDetail(QWidget):
         if memory is None:
             return
         colour = TYPE_COLORS[memory.type.value]
+        name = words.TYPE_NAMES[memory.type]
         parts = [
-            f'<p><span style="color:{colour}; font-weight:600">{memory.type.value}</span>'
-            f" · id <code>{memory.id}</code> · version {memory.version}</p>"
+            f'<p><span style="color:{colour}; font-weight:600">{esc(name)}</span>'
+            f" — {esc(words.type_line(memory.type))}</p>"
         ]
         if not memory.active:
             parts.append(
                 f'<p style="color:#d4475a"><b>No longer true</b> since '
-                f"{esc(when(memory.valid_to))}: {esc(memory.invalid_reason or '')}</p>"
+                f"{esc(words.date_time(memory.valid_to))}: "
+                f"{esc(memory.invalid_reason or '')}</p>"
             )
         parts.append("<table cellspacing='0' cellpadding='3'>")
         for key, value in memory.fields.items():
-            shown = (
-                "<br>".join(f"{n}. {esc(s)}" for n, s in enumerate(value, 1))
-                if isinstance(value, list)
-                else esc(value)
+            if key in words.SHOWN_ELSEWHERE or value in (None, "", [], {}):
+                continue
+            if isinstance(value, list):
+                shown = "<br>".join(
+                    f"{n}. {esc(words.field_value(s))}" for n, s in enumerate(value, 1)
+                )
+            else:
+                shown = esc(words.field_value(value))
+            parts.append(
+                f"<tr><td valign='top'><b>{esc(words.field_name(key))}</b></td>"
+                f"<td>{shown}</td></tr>"
             )
-            parts.append(f"<tr><td valign='top'><b>{esc(key)}</b></td><td>{shown}</td></tr>")
         if memory.type is MemoryType.VAULT:
             secret = esc(self._revealed) if self._revealed is not None else MASK
-            parts.append(f"<tr><td><b>secret</b></td><td><code>{secret}</code></td></tr>")
+            parts.append(f"<tr><td><b>Secret</b></td><td><code>{secret}</code></td></tr>")
         parts.append(
-            f"<tr><td><b>when</b></td><td>{esc(when(memory.occurred_at))}</td></tr>"
-            f"<tr><td><b>created</b></td><td>{esc(when(memory.created_at))}</td></tr>"
-            f"<tr><td><b>updated</b></td><td>{esc(when(memory.updated_at))}</td></tr>"
-            f"<tr><td><b>importance</b></td><td>{memory.importance:.2f}</td></tr>"
-            "</table>"
+            f"<tr><td><b>When</b></td><td>{esc(words.date_time(memory.occurred_at))}</td></tr>"
         )
+        parts.append("</table>")
         parts.append("<h4>Where it came from</h4><ul>")
         related = self._extra.get("related", {})
         frames = self._extra.get("frames", {})
         document = self.body.document()
         for source in memory.sources:
-            name = SOURCE_NAMES.get(source.kind, source.kind)
-            line = f"<li><b>{esc(name)}</b> <code>{esc(source.ref)}</code>"
+            others = related.get((source.kind, source.ref), [])
+            said = words.source_line(source, [memory, *others], created=memory.created_at)
+            line = f"<li>{esc(words.sentence(said))}"
+            if memory.type is MemoryType.SEMANTIC and len(memory.sources) > 1:
+                index = memory.sources.index(source)
+                line += f' · <a href="memloci-detach:{index}">not about it</a>'
+
             frame = frames.get(source.ref)
             if frame:
                 line += self._frame_html(source.ref, frame, document)
-            others = related.get((source.kind, source.ref), [])
             if others:
                 links = ", ".join(memory_link(m.id, m.title) for m in others[:8])
                 line += f"<br>also from here: {links}"
@@ -245,12 +256,16 @@ class MemoryDetail(QWidget):
             for entry in reversed(history):
                 reason = f" — {esc(entry.reason)}" if entry.reason else ""
                 parts.append(
-                    f"<tr><td valign='top'>v{entry.version}</td>"
-                    f"<td valign='top'>{esc(when(entry.at))}</td>"
-                    f"<td valign='top'><b>{esc(entry.action)}</b> by {esc(entry.actor)}{reason}"
-                    f"<br>{_changes(entry)}</td></tr>"
+                    f"<tr><td valign='top'>{esc(words.date_time(entry.at))}</td>"
+                    f"<td valign='top'><b>{esc(words.change_line(entry.action, entry.actor))}"
+                    f"</b>{reason}<br>{_changes(entry)}</td></tr>"
                 )
             parts.append("</table>")
+        parts.append(
+            f"<p style='color:#8a909c'>Added {esc(words.date_time(memory.created_at))}"
+            f" · last changed {esc(words.date_time(memory.updated_at))}"
+            f" · version {memory.version}</p>"
+        )
         self.body.setHtml("".join(parts))
 
     @staticmethod
@@ -259,7 +274,8 @@ class MemoryDetail(QWidget):
         count, taken_at, image = frame
         if not count:
             return "<br><i>no picture kept (frames are not retained)</i>"
-        out = f"<br>{count} frame{'s' if count != 1 else ''} kept; latest {esc(when(taken_at))}"
+        latest = esc(words.date_time(taken_at))
+        out = f"<br>{count} frame{'s' if count != 1 else ''} kept; latest {latest}"
         if image is not None and not image.isNull():
             url = QUrl(f"memloci-frame:{ref}")
             document.addResource(QTextDocument.ResourceType.ImageResource, url, image)
@@ -269,6 +285,11 @@ class MemoryDetail(QWidget):
         return out
 
     def _link(self, url: QUrl) -> None:
+        if url.scheme() == "memloci-detach" and self.memory is not None:
+            index = int(url.path()) if url.path().isdigit() else -1
+            if 0 <= index < len(self.memory.sources):
+                self.fixer.detach(self.memory.sources[index])
+            return
         if url.scheme() == "memloci" and url.path().startswith("memory/"):
             self.open_memory.emit(url.path().split("/", 1)[1])
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QDateTime
+from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain import Memory, MemoryType
+from app.views import words
 
 LONG_FIELDS = {"details", "content", "value", "steps", "summary"}
 CHOICES = {
@@ -38,18 +39,11 @@ FIELDS: dict[MemoryType, list[str]] = {
     MemoryType.RESOURCE: ["title", "resource_type", "summary", "content"],
     MemoryType.VAULT: ["caption", "entry_type", "sensitivity", "secret_value"],
 }
-LABELS = {
-    "occurred_at": "When",
-    "event_type": "Event type",
-    "entry_type": "Entry type",
-    "resource_type": "Resource type",
-    "secret_value": "Secret",
-    "steps": "Steps (one per line)",
-}
+LABELS = {"steps": "Steps (one per line)"}
 
 
 def _label(name: str) -> str:
-    return LABELS.get(name, name.replace("_", " ").capitalize())
+    return LABELS.get(name) or words.field_name(name)
 
 
 class MemoryForm(QDialog):
@@ -73,11 +67,16 @@ class MemoryForm(QDialog):
         self.type_box: QComboBox | None = None
         if memory is None:
             self.type_box = QComboBox()
-            for t in MemoryType:
-                self.type_box.addItem(t.value.capitalize(), t)
+            for n, t in enumerate(MemoryType):
+                self.type_box.addItem(words.TYPE_NAMES[t], t)
+                self.type_box.setItemData(n, words.type_line(t), Qt.ItemDataRole.ToolTipRole)
             self.type_box.setCurrentIndex(list(MemoryType).index(self.memory_type))
             self.type_box.currentIndexChanged.connect(self._type_changed)
             self.form.addRow("Type", self.type_box)
+            self.type_help = QLabel(words.type_line(self.memory_type))
+            self.type_help.setObjectName("muted")
+            self.type_help.setWordWrap(True)
+            self.form.addRow("", self.type_help)
         self.editors: dict[str, QWidget] = {}
         self._build()
         self.reason = QLineEdit()
@@ -100,6 +99,7 @@ class MemoryForm(QDialog):
     def _type_changed(self) -> None:
         assert self.type_box is not None
         self.memory_type = self.type_box.currentData()
+        self.type_help.setText(words.type_line(self.memory_type))
         for editor in self.editors.values():
             self.form.removeRow(editor)
         self.editors.clear()
@@ -144,6 +144,9 @@ class MemoryForm(QDialog):
                 line = QLineEdit(str(value or ""))
                 editor = line
             editor.setObjectName(f"field_{name}")
+            if name == "label":
+                box.setItemData(0, "What Memloci knows about you", Qt.ItemDataRole.ToolTipRole)
+                box.setItemData(1, "How you like Memloci to answer", Qt.ItemDataRole.ToolTipRole)
             self.editors[name] = editor
             self.form.addRow(_label(name), editor)
 

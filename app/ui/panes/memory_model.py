@@ -18,6 +18,7 @@ from app.domain import Memory, MemoryType
 from app.store.writer import Changes
 from app.ui.bridge import Bridge
 from app.ui.theme import TYPE_COLORS
+from app.views import words
 from app.views.browse import BrowseQuery
 
 PAGE = 200
@@ -53,23 +54,23 @@ def kind_text(memory: Memory) -> str:
     f = memory.fields
     match memory.type:
         case MemoryType.EPISODIC:
-            return f"{f.get('event_type', 'event')} · {f.get('actor', '')}".strip(" ·")
+            return words.event_kind(memory)
         case MemoryType.SEMANTIC:
-            return "entity"
+            return str(f.get("entity_kind") or f.get("kind") or "fact").replace("_", " ")
         case MemoryType.PROCEDURAL:
             return f"{len(f.get('steps', []))} steps"
         case MemoryType.RESOURCE:
-            return str(f.get("resource_type", "note"))
+            return str(f.get("resource_type") or "note").replace("_", " ")
         case MemoryType.VAULT:
-            return f"{f.get('entry_type', 'secret')} · {f.get('sensitivity', 'medium')}"
+            kind = str(f.get("entry_type") or "secret").replace("_", " ")
+            return f"{kind} · {f.get('sensitivity', 'medium')}"
         case MemoryType.CORE:
-            return str(f.get("label", "human"))
+            return "about you" if f.get("label", "human") == "human" else "how to answer"
     return memory.type.value
 
 
 def source_text(memory: Memory) -> str:
-    kinds = list(dict.fromkeys(s.kind for s in memory.sources))
-    return ", ".join(kinds)
+    return words.source_kinds(memory)
 
 
 class MemoryTableModel(QAbstractTableModel):
@@ -115,6 +116,8 @@ class MemoryTableModel(QAbstractTableModel):
                 return f"No longer true: {memory.invalid_reason or 'invalidated'}"
             if column == 0:
                 return memory.title
+            if column == 1:
+                return f"{words.TYPE_NAMES[memory.type]}: {words.type_line(memory.type)}"
         if role == Qt.ItemDataRole.ForegroundRole and column == 1:
             return QColor(TYPE_COLORS[memory.type.value])
         if role == Qt.ItemDataRole.FontRole and not memory.active:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.bridge import SLOW, Bridge
+from app.views import words
 
 _use_lock = threading.Lock()
 ROLES = {"chat": "chat answers", "agents": "the memory agents", "both": "chat and the agents"}
@@ -47,7 +48,7 @@ def model_text(info: Any) -> str:
     if data.get("error"):
         return f"The {data.get('backend')} model cannot be used: {data['error']}"
     if data.get("role") == "agents" and data.get("shared"):
-        return f"Shares the chat model, {data.get('name')}: one model in memory."
+        return f"Shares the chat model, {words.model_name(data)}: one model in memory."
     kind = {"gguf": "a GGUF file", "endpoint": "a model server"}.get(str(data.get("backend")))
     parts = [kind] if kind else []
     parts.append(f"{data.get('context_tokens')} tokens of context")
@@ -55,8 +56,8 @@ def model_text(info: Any) -> str:
         parts.append("loaded" if data.get("loaded") else "loads when first needed")
     if data.get("nice"):
         parts.append(f"{data.get('threads')} threads at low priority")
-    where = data.get("location") or ""
-    return f"{data.get('name')} · {', '.join(parts)}\n{where}".strip()
+    where = "" if data.get("backend") == "bundled" else data.get("location") or ""
+    return f"{words.sentence(words.model_name(data))} · {', '.join(parts)}\n{where}".strip()
 
 
 class ModelChoiceBox(QGroupBox):

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.ui import autostart, dialogs, icons, theme
 from app.ui.bridge import SLOW, Bridge
+from app.ui.panes.backup_box import BackupBox
 from app.ui.panes.data_page import SAVE_LOCK, DataPage
 from app.ui.panes.models import ModelsPage
 from app.ui.panes.privacy import PrivacyPage
@@ -198,17 +199,28 @@ class SettingsPane(QWidget):
         self.keyring = QCheckBox("Keep the key in the system keyring (opens without typing)")
         self.keyring.toggled.connect(self._keyring_changed)
         form.addRow(self.keyring)
+        self.rekey_button = QPushButton("Replace the key…")
+        self.rekey_button.setToolTip(
+            "Encrypt everything again under a new key; Memloci closes and reopens your "
+            "memories meanwhile"
+        )
+        self.rekey_button.clicked.connect(lambda: self.replace_key())
+        self.rekey_button.setEnabled(self._controller is not None)
+        form.addRow(self.rekey_button)
         note = QLabel(
             "Your memories are encrypted with a key that only your passphrase unlocks. "
-            "Changing the passphrase rewrites only the lock, never a memory. To replace the "
-            "key itself (if an old copy of your data folder and passphrase may be known), quit "
-            "Memloci and run: memloci passphrase change --new-key"
+            "Changing the passphrase rewrites only the lock, never a memory. Replacing the key "
+            "encrypts everything again under a new one: do it if an old copy of your data "
+            "folder and passphrase may be known. It takes a while for a large store; capture "
+            "pauses meanwhile."
         )
         note.setObjectName("muted")
         note.setWordWrap(True)
         note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow(note)
         layout.addWidget(box)
+        self.backups = BackupBox(self._bridge, self.message.emit)
+        layout.addWidget(self.backups)
         layout.addStretch(1)
         return page
 
@@ -218,7 +230,15 @@ class SettingsPane(QWidget):
         self._loading = True
         settings = self.facade.settings
         self.theme.setCurrentIndex(max(0, self.theme.findData(settings.ui.theme)))
-        self.close_to_tray.setChecked(settings.ui.close_to_tray)
+        tray = self._controller is None or getattr(self._controller.tray, "available", True)
+        self.close_to_tray.setEnabled(tray)
+        self.close_to_tray.setChecked(settings.ui.close_to_tray and tray)
+        self.close_to_tray.setToolTip(
+            ""
+            if tray
+            else "This desktop has no system tray: closing the window quits Memloci "
+            "(Ctrl+W minimizes it instead)."
+        )
         self.autostart.setChecked(autostart.is_enabled())
         capture = settings.capture
         self.capture_enabled.setChecked(capture.enabled)
@@ -337,6 +357,22 @@ class SettingsPane(QWidget):
             owner=self,
             lane=SLOW,
         )
+
+    def replace_key(self, old: str | None = None, new: str | None = None) -> None:
+        if self._controller is None:
+            return
+        if old is None or new is None:
+            dialog = dialogs.ChangePassphraseDialog(self)
+            dialog.setWindowTitle("Replace the key")
+            dialog.note.setText(
+                "Everything is encrypted again under a new key, locked with the new passphrase "
+                "(it may be the same as now). Memloci closes your memories meanwhile and opens "
+                "them again when done."
+            )
+            if not dialog.exec():
+                return
+            old, new = dialog.values()
+        self._controller.replace_key(old, new)
 
     def _keyring_changed(self, on: bool) -> None:
         if self._loading:
