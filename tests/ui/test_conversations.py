@@ -19,9 +19,12 @@ from tests.ui.fakes import ScriptedModel
 
 
 @pytest.fixture
-def pane(qtbot: Any, bridge: Any) -> Any:
+def pane(qtbot: Any, memloci: Any, bridge: Any) -> Any:
     from app.ui.panes.chat import ChatPane
 
+    # A configured model writes the answers these tests script (the bundled model's default is
+    # answers composed from the memories); what is kept where is the same either way.
+    memloci.save_settings(memloci.settings.with_value("model.answer_mode", "model"))
     widget = ChatPane(bridge)
     qtbot.addWidget(widget)
     widget.resize(1100, 700)
@@ -88,6 +91,7 @@ def test_new_conversation_keeps_the_old_one_and_reopens_it(
     memloci._parts.llm.use(ScriptedModel("I do not remember that."))
     pane.activated()
     _ask(qtbot, pane, "What did I cook on Sunday?")
+    first_answer = pane.turns[0].answer  # whatever the checked answer came to
     qtbot.waitUntil(lambda: len(_listed(pane)) == 1)
     qtbot.mouseClick(pane.new_button, Qt.MouseButton.LeftButton)
     assert pane.turns == [] and "Ask anything" in pane.view.toPlainText()
@@ -101,7 +105,7 @@ def test_new_conversation_keeps_the_old_one_and_reopens_it(
         pos=pane.conversations.list.visualItemRect(pane.conversations.list.item(1)).center(),
     )
     qtbot.waitUntil(lambda: [t.question for t in pane.turns] == ["What did I cook on Sunday?"])
-    assert "I do not remember that." in pane.view.toPlainText()
+    assert first_answer.strip() and first_answer.strip() in pane.view.toPlainText()
     # asking on in a reopened conversation continues it
     _ask(qtbot, pane, "And on Monday?")
     qtbot.waitUntil(lambda: _listed(pane)[0] == "What did I cook on Sunday?")
@@ -111,9 +115,11 @@ def test_new_conversation_keeps_the_old_one_and_reopens_it(
 def test_new_conversation_asks_while_an_answer_is_coming(
     qtbot: Any, memloci: Any, bridge: Any, pane: Any, when_modal: Any
 ) -> None:
-    memloci._parts.llm.use(ScriptedModel(" ".join(f"w{n}" for n in range(300)), delay=0.02))
+    model = ScriptedModel(" ".join(f"w{n}" for n in range(300)), delay=0.02)
+    memloci._parts.llm.use(model)
     pane.send("Tell me everything")
-    qtbot.waitUntil(lambda: "w3" in pane.turns[0].answer)
+    # the model is writing (nothing is shown before a sentence passes the check)
+    qtbot.waitUntil(lambda: pane.streaming and bool(model.prompts))
     when_modal(_click("Cancel"))
     qtbot.mouseClick(pane.new_button, Qt.MouseButton.LeftButton)
     assert len(pane.turns) == 1 and pane.streaming  # kept going: the person said no
@@ -154,14 +160,14 @@ def test_a_restart_finds_the_conversations(qtbot: Any, home: Any, memloci: Any) 
 
     memloci._parts.llm.use(ScriptedModel("I do not remember that."))
     session = memloci.start_chat()
-    memloci.chat_turn(session, "What did I read on Friday?")
+    said = memloci.chat_turn(session, "What did I read on Friday?").answer
     memloci.close()
     again = Memloci.open(home)
     try:
         kept = again.conversations()
         assert [c.title for c in kept] == ["What did I read on Friday?"]
         reopened = again.start_chat(kept[0].id)
-        assert reopened.turns == [("What did I read on Friday?", "I do not remember that.")]
+        assert reopened.turns == [("What did I read on Friday?", said)]
     finally:
         again.close()
 
