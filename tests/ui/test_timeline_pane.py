@@ -268,3 +268,14 @@ def test_the_open_session_stays_open_while_it_grows(
     qtbot.waitUntil(lambda: pane.canvas.data.items[0].end == today_at(10, 30))
     assert pane.canvas.selected == pane.canvas.data.items[0]
     assert pane.detail.isVisible() and pane.detail.item == pane.canvas.selected
+
+
+def test_the_toolbars_fit_a_1280_pixel_screen(pane: Any) -> None:
+    """Beside the sidebar on a 1280x800 screen the pane has about 1,000 pixels; one toolbar row
+    holding navigation, views, the date, the summary, zoom and erase was wider, so the whole
+    pane scrolled sideways and "Erase span…" was cut off."""
+    pane.summary.setText("12 events · 10.5 h on screen")
+    pane.title.setText("Wednesday 30 September 2026")
+    # ~1,000 pixels is about 100 average characters in a desktop font at 100 %
+    chars = pane.minimumSizeHint().width() / pane.fontMetrics().averageCharWidth()
+    assert chars <= 100, f"the toolbars need {chars:.0f} characters of width"

@@ -174,24 +174,6 @@ class TimelinePane(SpanErasing, QWidget):
         bar.addSpacing(12)
         bar.addWidget(self.title)
         bar.addStretch(1)
-        self.summary = QLabel()
-        self.summary.setObjectName("muted")
-        bar.addWidget(self.summary)
-        self.zoom_out = self._tool("−", "Zoom out (Ctrl+-)", lambda: self.key_zoom(0.66))
-        self.zoom_in = self._tool("+", "Zoom in (Ctrl+=)", lambda: self.key_zoom(1.5))
-        self.fit_button = self._tool(
-            "Fit", "Show the whole period (Ctrl+0)", lambda: self.canvas.fit()
-        )
-        for button in (self.zoom_out, self.zoom_in, self.fit_button):
-            bar.addWidget(button)
-        bar.addSpacing(8)
-        self.erase_button = self._tool(
-            "Erase span…",
-            "Erase what was recorded in the chosen span (Shift+drag to choose)",
-            self.erase_span,
-        )
-        self.erase_button.setEnabled(False)
-        bar.addWidget(self.erase_button)
         return bar
 
     def _find_bar(self) -> QHBoxLayout:
@@ -210,6 +192,27 @@ class TimelinePane(SpanErasing, QWidget):
         for button in (self.prev_hit, self.next_hit_button):
             button.setEnabled(False)
             bar.addWidget(button)
+        # The period's summary, zoom and erase sit on this row: one row held them all and was
+        # wider than a 1280-pixel screen leaves the pane.
+        bar.addSpacing(12)
+        self.summary = QLabel()
+        self.summary.setObjectName("muted")
+        bar.addWidget(self.summary)
+        self.zoom_out = self._tool("−", "Zoom out (Ctrl+-)", lambda: self.key_zoom(0.66))
+        self.zoom_in = self._tool("+", "Zoom in (Ctrl+=)", lambda: self.key_zoom(1.5))
+        self.fit_button = self._tool(
+            "Fit", "Show the whole period (Ctrl+0)", lambda: self.canvas.fit()
+        )
+        for button in (self.zoom_out, self.zoom_in, self.fit_button):
+            bar.addWidget(button)
+        bar.addSpacing(8)
+        self.erase_button = self._tool(
+            "Erase span…",
+            "Erase what was recorded in the chosen span (Shift+drag to choose)",
+            self.erase_span,
+        )
+        self.erase_button.setEnabled(False)
+        bar.addWidget(self.erase_button)
         return bar
 
     # -- period -----------------------------------------------------------------------------------
