@@ -10,6 +10,7 @@ import threading
 import time
 
 from app.capture.service import TickResult
+from app.domain import MemoryType
 from tests.unit.capture_fakes import FakeScreen, fake_capture
 
 TEXT = ["Minutes of the planning meeting", "Budget approved for the new library"]
@@ -81,3 +82,71 @@ def test_the_heartbeat_never_waits_for_sessions_while_holding_the_write_lock(mem
     finally:
         del service.store.write
         service.stop()
+
+
+class BoundedLock:
+    """The session lock, waiting at most `seconds`: an inverted order fails, never hangs."""
+
+    def __init__(self, seconds: float) -> None:
+        self._lock = threading.RLock()
+        self.seconds = seconds
+        self.timeouts = 0
+
+    def __enter__(self) -> BoundedLock:
+        if not self._lock.acquire(timeout=self.seconds):
+            self.timeouts += 1
+            raise TimeoutError("the session lock stayed held")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+def test_a_forget_heard_after_commit_never_deadlocks_with_a_capture_write(memloci) -> None:
+    """A forget's listeners run after its commit; capture's listener takes the session lock.
+    Meanwhile a capture thread holding that lock commits a record write, whose changes must
+    not wait for the forget's listeners to finish."""
+    screen = FakeScreen()
+    screen.open("Editor", "minutes.txt - Editor", TEXT)
+    service = fake_capture(memloci, screen)
+    service.tick()
+    forgotten = service.sessions.open_sessions()[0].memory_id
+    screen.open("Mail", "Inbox - Mail", ["A letter from the library"])
+    service.tick()
+    lock = service.sessions._lock = BoundedLock(8)
+    holding, listening, outcome = threading.Event(), threading.Event(), {}
+    heard: list[object] = []
+
+    def heard_forget(changes) -> None:  # runs just before capture's own listener
+        heard.append(changes)
+        if changes.forgotten:
+            listening.set()
+
+    memloci.changed.connect(heard_forget)
+
+    def capture_thread() -> None:
+        # A record write as `SessionManager.flush` does it: the session lock, then the writer.
+        with lock:
+            holding.set()
+            listening.wait(10)
+            time.sleep(0.2)  # the forget's thread is now waiting for the session lock
+            memloci._parts.writer.add(
+                MemoryType.SEMANTIC, "The library opens at nine", actor="agent:x"
+            )
+        outcome["wrote"] = True
+
+    def forget_thread() -> None:
+        holding.wait(10)
+        memloci.forget([forgotten])
+        outcome["forgot"] = True
+
+    threads = [threading.Thread(target=t, daemon=True) for t in (capture_thread, forget_thread)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "the forget and a capture write deadlocked"
+    assert outcome == {"wrote": True, "forgot": True}
+    assert lock.timeouts == 0, "a forget's listener waited for capture while capture waited on it"
+    assert all(s.memory_id != forgotten for s in service.sessions.open_sessions())
+    assert any("library opens at nine" in m.text for c in heard for m in c.added), heard
