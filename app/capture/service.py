@@ -564,12 +564,16 @@ class CaptureService:
             values["last_frame_at"] = to_iso(self.pipeline.last_frame)
         if result.activity == "error":
             values["last_error"] = result.detail[:300]
+        # Sessions are read before the transaction opens: OCR reads and record writes hold the
+        # session lock while they write, so waiting for it inside a write would deadlock.
+        progress = [
+            (s.id, {"ended_at": to_iso(s.ended), "frames": s.frames})
+            for s in self.sessions.open_sessions()
+        ]
         with self.store.write() as db:
             self.store.set_state(values, db)
-            for session in self.sessions.open_sessions():
-                self.store.update_session(
-                    session.id, {"ended_at": to_iso(session.ended), "frames": session.frames}, db
-                )
+            for session_id, fields in progress:
+                self.store.update_session(session_id, fields, db)
         self._written = (result.activity, result.detail, result.session_id, mono)
 
     def _counters(self) -> dict[str, Any]:

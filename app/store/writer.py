@@ -14,6 +14,7 @@ import contextlib
 import enum
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -391,6 +392,9 @@ class Writer:
         self.repo = repo
         self.index: IndexHook = index or NoIndex()
         self._local = threading.local()
+        self._announce_lock = threading.Lock()  # guards the two below, held for no call
+        self._unannounced: deque[Changes] = deque()
+        self._announcing = False
 
     @contextlib.contextmanager
     def batch(self, initiator: Initiator | str) -> Iterator[Batch]:
@@ -423,12 +427,34 @@ class Writer:
         touched = [*changes.added, *changes.updated]
         if touched or wake:
             self.index.indexed(touched)
-        if not changes:
-            return
+        if changes:
+            self._announce(changes)
+
+    def _announce(self, changes: Changes) -> None:
+        """Tell the listeners, in commit order, without ever waiting for them on another
+        thread: a listener may take a lock (capture's sessions) that a thread committing now
+        holds, and the signal runs its listeners under its own lock. While one thread is
+        announcing, other threads leave their changes to it and go on."""
+        with self._announce_lock:
+            self._unannounced.append(changes)
+            if self._announcing:
+                return
+            self._announcing = True
         try:
-            self.changed.emit(changes)
-        except Exception:
-            log.exception("a listener of memory changes failed")
+            while True:
+                with self._announce_lock:
+                    if not self._unannounced:
+                        self._announcing = False
+                        return
+                    changes = self._unannounced.popleft()
+                try:
+                    self.changed.emit(changes)
+                except Exception:
+                    log.exception("a listener of memory changes failed")
+        except BaseException:
+            with self._announce_lock:
+                self._announcing = False
+            raise
 
     # -- one-write conveniences ---------------------------------------------------------------
     def add(

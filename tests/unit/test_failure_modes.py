@@ -251,7 +251,13 @@ def test_the_apps_background_work_waits_out_a_locked_store(
             holder = Holder(home)
             try:
                 jobs.run_soon()
-                time.sleep(3)
+                # The agents' thread runs at a lower priority: on a loaded machine it may take
+                # a while to reach the store, so wait for its word rather than a fixed time.
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline and not any(
+                    "busy" in r.getMessage() for r in caplog.records
+                ):
+                    time.sleep(0.2)
                 assert memloci._parts.queue.counts()["chat"].get("pending") == 5
             finally:
                 holder.release()
