@@ -330,6 +330,13 @@ def test_a_missing_or_damaged_model_file(
     assert answer.model_error and len(answer.model_error.splitlines()) == 1
     assert re.search(sentence, answer.model_error)
 
+    # The agents read chat without a model by default: a broken model file stops nothing.
+    memloci.save_settings(memloci.settings.with_value("agents.model_writes", False))
+    memloci.process_queue()
+    assert memloci._parts.queue.counts().get("chat", {}).get("pending", 0) == 0
+    # Where the model is asked to write, the batch waits for it, kept for later.
+    memloci.save_settings(memloci.settings.with_value("agents.model_writes", True))
+    enqueue_chat(memloci, [("Ana", "my phone is 555 0100")])
     with pytest.raises(ModelUnavailable, match=sentence):
         memloci.process_queue()
     assert memloci._parts.queue.counts()["chat"] == {"pending": 1}  # kept for later
