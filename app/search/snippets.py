@@ -11,6 +11,7 @@ from app.store.fulltext import query_terms
 
 WINDOW = 16  # words, like the full-text snippet
 _TOKEN = re.compile(r"\S+")
+_WORD = re.compile(r"\w+")
 _SUFFIXES = ("ing", "ed", "es", "s", "ly")
 
 
@@ -36,8 +37,12 @@ def _hit(word: str, stems: set[str]) -> str | None:
 
 
 def matched(text: str, stems: set[str]) -> int:
-    """How many of the query's stems `text` holds."""
-    return len({s for w in _TOKEN.findall(text) if (s := _hit(w, stems)) is not None})
+    """How many of the query's stems `text` holds (as `snippet` marks them, words split at
+    punctuation)."""
+    words = set(_WORD.findall(text.lower()))
+    return sum(
+        1 for s in stems if (any(w.startswith(s) for w in words) if len(s) >= 3 else s in words)
+    )
 
 
 def snippet(text: str, query: str) -> str:
