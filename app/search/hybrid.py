@@ -20,7 +20,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from app.domain import Explanation, Memory, SearchHit
+from app.domain import Explanation, Memory, SearchHit, Source
 from app.embed.base import EmbedderUnavailable
 from app.retrieval import SearchRequest
 from app.search.config import RetrievalSettings
@@ -32,6 +32,7 @@ from app.search.plan import QueryPlan
 from app.search.pool import Pool
 from app.search.run import Search
 from app.search.snippets import snippet
+from app.search.sources import ordered, sources_to_read
 from app.search.state import from_blobs
 from app.settings import Settings
 from app.store.fulltext import content_terms
@@ -209,13 +210,34 @@ class HybridRetriever:
 
     def hydrate(self, pool: Pool, best: list[str], query: str) -> list[SearchHit]:
         memories = self.repo.get_many(best)
+        messages = self.message_texts(sources_to_read(memories))
         hits = []
         for memory in memories:
             item = pool.items[memory.id]
+            hit = self._hit(memory, item.score, query)
             hits.append(
-                replace(self._hit(memory, item.score, query), explanation=item.explanation())
+                replace(
+                    hit,
+                    sources=ordered(memory, query, messages),
+                    explanation=item.explanation(),
+                )
             )
         return hits
+
+    def message_texts(self, sources: list[Source]) -> dict[Source, str]:
+        """The texts of imported chat messages, by their source (one query for a search)."""
+        out: dict[Source, str] = {}
+        conn = self.db.conn()
+        for start in range(0, len(sources), 400):
+            chunk = sources[start : start + 400]
+            marks = ",".join("?" * len(chunk))
+            rows = conn.execute(
+                "SELECT s.ref, m.text FROM memory_sources s JOIN memories m ON m.id = s.memory_id "
+                f"WHERE s.kind = 'chat' AND s.ref IN ({marks}) AND m.origin = 'import'",
+                [s.ref for s in chunk],
+            ).fetchall()
+            out.update({Source("chat", str(ref)): str(text) for ref, text in rows})
+        return out
 
     def listing_ids(self, filters: Filters, limit: int) -> list[str]:
         """The memories in the filters, newest first."""

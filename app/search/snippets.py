@@ -11,6 +11,7 @@ from app.store.fulltext import query_terms
 
 WINDOW = 16  # words, like the full-text snippet
 _TOKEN = re.compile(r"\S+")
+_WORD = re.compile(r"\w+")
 _SUFFIXES = ("ing", "ed", "es", "s", "ly")
 
 
@@ -22,17 +23,34 @@ def _stem(word: str) -> str:
     return word
 
 
+def query_stems(query: str) -> set[str]:
+    """The query's words as stems, to find their forms in a text ("painted" for "painting")."""
+    return {_stem(t) for t in query_terms(query)}
+
+
+def _hit(word: str, stems: set[str]) -> str | None:
+    """The stem `word` matches, if any."""
+    core = re.sub(r"^\W+|\W+$", "", word).lower()
+    if not core:
+        return None
+    return next((s for s in stems if (core.startswith(s) if len(s) >= 3 else core == s)), None)
+
+
+def matched(text: str, stems: set[str]) -> int:
+    """How many of the query's stems `text` holds (as `snippet` marks them, words split at
+    punctuation)."""
+    words = set(_WORD.findall(text.lower()))
+    return sum(
+        1 for s in stems if (any(w.startswith(s) for w in words) if len(s) >= 3 else s in words)
+    )
+
+
 def snippet(text: str, query: str) -> str:
     words = _TOKEN.findall(text)
     if not words:
         return ""
-    stems = {_stem(t) for t in query_terms(query)}
-
-    def hit(word: str) -> bool:
-        core = re.sub(r"^\W+|\W+$", "", word).lower()
-        return bool(core) and any(core.startswith(s) if len(s) >= 3 else core == s for s in stems)
-
-    marks = [hit(w) for w in words]
+    stems = query_stems(query)
+    marks = [_hit(w, stems) is not None for w in words]
     if len(words) <= WINDOW:
         start = 0
     else:

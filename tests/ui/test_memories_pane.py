@@ -10,6 +10,7 @@ from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtWidgets import QDialogButtonBox, QInputDialog, QLineEdit
 
 from app.domain import Source
+from app.memory.semantic import entity_text
 from tests.conftest import PASSPHRASE
 from tests.ui.conftest import wait_idle
 
@@ -280,3 +281,35 @@ def test_a_new_memory_outside_the_filter_is_not_shown(
     qtbot.waitUntil(lambda: pane.model.rowCount() == 2)
     qtbot.wait(300)
     assert sorted(titles(pane)) == ["Ana", "Rui"]
+
+
+def test_a_found_record_lists_the_message_the_search_was_about_first(
+    qtbot: Any, memloci: Any, bridge: Any, pane: Any
+) -> None:
+    """An entity gathered from many messages: "Where it came from" starts with the message that
+    said what was searched for, not the first that named the person (issue 15)."""
+    said = {"lives_in": "Lviv", "email": "dmytro@example.com", "birthday": "3 October"}
+    slots = {
+        key: [{"value": value, "source": f"chat:m{n}"}]
+        for n, (key, value) in enumerate(said.items())
+    }
+    summary, details = entity_text("brother", slots)
+    memloci.add(
+        type="semantic",
+        fields={"name": "Dmytro", "summary": summary, "details": details, "kind": "person"}
+        | {"slots": slots},
+        sources=[Source("chat", f"m{n}") for n in range(len(said))],
+    )
+    memloci.add("Lunch with Ana at Taberna")  # two memories listed, one found
+    pane.refresh()
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 2)
+    qtbot.keyClicks(pane.search, "birthday")
+    qtbot.waitUntil(lambda: "1 memory found" in pane.count.text(), timeout=5000)
+    pane.table.selectRow(0)
+    qtbot.waitUntil(lambda: "Where it came from" in pane.detail.body.toPlainText())
+    text = pane.detail.body.toPlainText()
+    assert (
+        text.index("Chat message m2")
+        < text.index("Chat message m0")
+        < text.index("Chat message m1")
+    )

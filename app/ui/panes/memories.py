@@ -279,7 +279,10 @@ class MemoriesPane(QWidget):
                     dataclasses.replace(query, ids=ids, include_invalid=True), limit=len(ids)
                 )
             }
-            return [found[i] for i in ids if i in found]
+            # A record gathered from many messages lists first the one the query is about.
+            return [
+                dataclasses.replace(found[h.id], sources=h.sources) for h in hits if h.id in found
+            ]
 
         self._bridge.submit(
             run,
