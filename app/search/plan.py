@@ -33,6 +33,12 @@ _CLAUSE = re.compile(
 # A choice: "... a national park or a theme park?".
 _CHOICE = re.compile(r"\s+or\s+", re.IGNORECASE)
 _NAME = re.compile(r"\b[A-Z][\w'’-]+")
+# A question (not a few words to find): a question mark, or a question word or auxiliary first.
+_QUESTION = re.compile(
+    r"\?\s*$|^\s*(?:and\s+)?(?:who|whom|whose|what|which|where|when|why|how|did|do|does|is|"
+    r"are|was|were|has|have|had|can|could|will|would|should)\b",
+    re.IGNORECASE,
+)
 MAX_PARTS = 3
 MIN_PART_TERMS = 1  # content words a part needs besides the names carried into it
 
@@ -46,12 +52,15 @@ class QueryPlan:
     text: str  # the words to search (the query less its time expression)
     parts: tuple[str, ...]  # smaller questions searched besides `text` (may be empty)
     asks_when: bool
+    question: bool = True  # a question (hops through what its first hits name) or words to find
 
     @classmethod
     def read(cls, query: str, now: datetime | None = None) -> QueryPlan:
         parsed = parse_query(query, now)
         text = parsed.text if parsed.window is not None else query
-        return cls(query, parsed, text, decompose(text), asks_when(query))
+        return cls(
+            query, parsed, text, decompose(text), asks_when(query), bool(_QUESTION.search(query))
+        )
 
 
 def asks_when(query: str) -> bool:

@@ -104,7 +104,9 @@ class Search:
         self.first_hop()
         if self.plan.parsed.relation is not None and self.window is None:
             self.relation()
-        if self.pool and self.r.settings.second_hop:
+        # Words to find ("Porto") are found, not followed: hopping through the names of
+        # their hits would list memories that lack the words (Ana's lunch for "Porto").
+        if self.pool and self.r.settings.second_hop and self.plan.question:
             self.second_hop()
         if not self.pool:
             return []

@@ -59,8 +59,22 @@ FIELD_NAMES: dict[str, str] = {
     "title": "Title",
     "said_at": "Said on",
 }
-# Fields the detail view shows elsewhere (the date line) or never (secrets have their own row).
-SHOWN_ELSEWHERE = frozenset({"occurred_at", "secret_value"})
+# Fields the detail view shows elsewhere (the date line; an entity's facts as sentences from
+# its slots; a core block's lines in its text) or never (secrets have their own row).
+SHOWN_ELSEWHERE = frozenset({"occurred_at", "secret_value", "slots", "lines"})
+SLOT_NAMES: dict[str, str] = {
+    "lives_in": "Lives in",
+    "works_at": "Works at",
+    "role": "Role",
+    "is": "Is",
+    "note": "Note",
+    "email": "E-mail",
+    "phone": "Phone",
+    "address": "Address",
+    "birthday": "Birthday",
+    "hours": "Opening hours",
+    "schedule": "When",
+}
 
 EVENT_WORDS: dict[str, str] = {
     "chat": "message",
@@ -82,6 +96,36 @@ def sentence(text: str) -> str:
 def field_name(key: str) -> str:
     """A field's key as a word ("resource_type" reads "Kind")."""
     return FIELD_NAMES.get(key, _SLUG.sub(" ", key).strip().capitalize() or key)
+
+
+def slot_lines(slots: Any) -> list[str]:
+    """An entity's facts as a person reads them: "Lives in: Braga (before: Porto, until
+    4 May)", one line a slot, the current values first (the stored text keeps message ids)."""
+    if not isinstance(slots, dict):
+        return []
+    lines = []
+    for key, values in slots.items():
+        if not isinstance(values, list):
+            continue
+        name = SLOT_NAMES.get(key, field_name(key))
+        rows = [v for v in values if isinstance(v, dict) and v.get("value")]
+        by_label: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            by_label.setdefault(str(row.get("label") or ""), []).append(row)
+        for label, group in by_label.items():
+            now = [str(r["value"]) for r in group if r.get("current", True)]
+            before = [r for r in group if not r.get("current", True)]
+            head = f"{name} ({label})" if label else name
+            text = f"{head}: {', '.join(now) if now else 'no longer known'}"
+            if before:
+                old = ", ".join(
+                    str(r["value"])
+                    + (f" until {day(as_moment(r.get('said_at')))}" if r.get("said_at") else "")
+                    for r in before
+                )
+                text += f" (before: {old})"
+            lines.append(text)
+    return lines
 
 
 def type_line(memory_type: MemoryType | None) -> str:

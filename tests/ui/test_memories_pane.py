@@ -307,9 +307,36 @@ def test_a_found_record_lists_the_message_the_search_was_about_first(
     qtbot.waitUntil(lambda: "1 memory found" in pane.count.text(), timeout=5000)
     pane.table.selectRow(0)
     qtbot.waitUntil(lambda: "Where it came from" in pane.detail.body.toPlainText())
+    shown = pane.detail.memory
+    assert shown is not None and [s.ref for s in shown.sources] == ["m2", "m0", "m1"]
     text = pane.detail.body.toPlainText()
-    assert (
-        text.index("Chat message m2")
-        < text.index("Chat message m0")
-        < text.index("Chat message m1")
+    assert text.count("A chat, ") == 3  # every source listed, the one about the birthday first
+
+
+def test_an_entity_reads_as_facts_not_as_stored_fields(
+    qtbot: Any, memloci: Any, bridge: Any, pane: Any
+) -> None:
+    """The reader's slots (issue 15) read as sentences with what they replaced; no raw field
+    dump, no slot keys, no message ids (issue 21's plain words)."""
+    slots = {
+        "lives_in": [
+            {"value": "Porto", "source": "chat:m0", "current": False, "said_at": None},
+            {"value": "Braga", "source": "chat:m1"},
+        ],
+        "phone": [{"value": "555 0100", "label": "mobile", "source": "chat:m2"}],
+    }
+    summary, details = entity_text("sister", slots)
+    memloci.add(
+        type="semantic",
+        fields={"name": "Beatrix", "summary": summary, "details": details, "kind": "person"}
+        | {"slots": slots},
+        sources=[Source("chat", f"m{n}") for n in range(3)],
     )
+    pane.refresh()
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 1)
+    pane.table.selectRow(0)
+    qtbot.waitUntil(lambda: "Where it came from" in pane.detail.body.toPlainText())
+    text = pane.detail.body.toPlainText()
+    assert "Lives in: Braga (before: Porto)" in text
+    assert "Phone (mobile): 555 0100" in text
+    assert "lives_in" not in text and "[m0]" not in text and "'current'" not in text

@@ -208,8 +208,11 @@ class MemoryDetail(QWidget):
                 f"{esc(memory.invalid_reason or '')}</p>"
             )
         parts.append("<table cellspacing='0' cellpadding='3'>")
+        facts = words.slot_lines(memory.fields.get("slots"))
         for key, value in memory.fields.items():
             if key in words.SHOWN_ELSEWHERE or value in (None, "", [], {}):
+                continue
+            if key == "details" and facts:  # the same facts with message ids: shown as words
                 continue
             if isinstance(value, list):
                 shown = "<br>".join(
@@ -221,6 +224,9 @@ class MemoryDetail(QWidget):
                 f"<tr><td valign='top'><b>{esc(words.field_name(key))}</b></td>"
                 f"<td>{shown}</td></tr>"
             )
+        if facts:
+            shown = "<br>".join(esc(line) for line in facts)
+            parts.append(f"<tr><td valign='top'><b>What is known</b></td><td>{shown}</td></tr>")
         if memory.type is MemoryType.VAULT:
             secret = esc(self._revealed) if self._revealed is not None else MASK
             parts.append(f"<tr><td><b>Secret</b></td><td><code>{secret}</code></td></tr>")
