@@ -104,9 +104,11 @@ class Search:
         self.first_hop()
         if self.plan.parsed.relation is not None and self.window is None:
             self.relation()
-        # Words to find ("Porto") are found, not followed: hopping through the names of
-        # their hits would list memories that lack the words (Ana's lunch for "Porto").
-        if self.pool and self.r.settings.second_hop and self.plan.question:
+        # A word to find ("Porto") is found, not followed: hopping through the names of its
+        # hits would list memories that lack it (Ana's lunch for "Porto"). Questions and the
+        # chat's topics (a few words) still hop.
+        follow = self.plan.question or len(content_terms(self.plan.text)) >= 2
+        if self.pool and self.r.settings.second_hop and follow:
             self.second_hop()
         if not self.pool:
             return []
