@@ -301,6 +301,9 @@ def test_ask_without_a_model_answers_from_memories_and_says_why(api: ApiServer) 
         raise ModelUnavailable("The language model cannot be loaded; see `memloci doctor`.")
 
     api.memloci._parts.llm._builder = lambda *_: broken()
+    # A model is asked to write the answer (the bundled model's default is the memories').
+    memloci = api.memloci
+    memloci.save_settings(memloci.settings.with_value("model.answer_mode", "model"))
     status, body, _ = request(api, "POST", "/v1/ask", {"question": "What is my e-mail?"})
     # The API mirrors the CLI: without a model the memories answer, and the reply says why.
     assert status == 200
