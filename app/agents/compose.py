@@ -164,6 +164,10 @@ def render(st: Statement, q: Question, number: int, person: bool) -> str:
     if lead:
         if fold(lead.rstrip(".")) in fold(quote):
             return f"{quote} {mark} ({_source(st, person)})"
+        if st.kind == "field" and st.typed and st.subject == "self" and st.value:
+            # A profile line ("Mobile: +47 ...") is the fact itself: the lead states it, and
+            # quoting the line would only add its key, a word nobody said.
+            return f"{lead} {mark} ({_source(st, person)})"
         return f"{lead} {mark}\n“{quote}” ({_source(st, person)})"
     if st.kind == "resource":
         title = str(st.extra.get("title") or st.value or "").strip()
