@@ -41,7 +41,11 @@ def test_each_type_round_trips_with_its_fields(memloci) -> None:
         assert again.fields == memory.fields
         assert again.sources == (Source("user", "manual"),)
         assert again.version == 1
-    assert made["core"].fields == {"label": "human", "value": "I write software in Lisbon"}
+    assert made["core"].fields == {  # `lines`: where the agents' slot lines came from
+        "label": "human",
+        "value": "I write software in Lisbon",
+        "lines": [],
+    }
     assert made["episodic"].occurred_at == when
     assert made["episodic"].fields["actor"] == "Ana"
     assert made["procedural"].fields["steps"] == ["build", "test", "push"]

@@ -23,6 +23,9 @@ def scripted(answer: str) -> ScriptedModel:
 def test_the_agents_use_their_own_model_and_chat_keeps_its_own(memloci) -> None:
     chat, agents = scripted("Ana lives in Porto."), scripted("unused")
     memloci._parts.llm.use(chat)
+    # The model writes memories only when asked to (the reader needs none); this is that case.
+    memloci.save_settings(memloci.settings.with_value("agents.model_writes", True))
+    memloci.save_settings(memloci.settings.with_value("model.answer_mode", "model"))
     assert memloci.model_info("agents")["shared"] is True
     memloci.use_model("endpoint", endpoint="http://127.0.0.1:9/v1", role="agents")
     memloci._parts.agents_llm.use(agents)
@@ -42,6 +45,7 @@ def test_the_agents_use_their_own_model_and_chat_keeps_its_own(memloci) -> None:
 def test_same_shares_the_chat_models_instance(memloci) -> None:
     chat = scripted("ok")
     memloci._parts.llm.use(chat)
+    memloci.save_settings(memloci.settings.with_value("agents.model_writes", True))
     memloci.use_model("bundled", role="agents")
     memloci.use_model("same", role="agents")
     enqueue_chat(memloci, [("Tom", "I moved to Lisbon last week and love the trams")])

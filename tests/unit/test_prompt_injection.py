@@ -234,6 +234,8 @@ def test_injection_through_chat_import_capture_and_ask_changes_nothing(
 ) -> None:
     model = HostileModel()
     memloci._parts.llm.use(model)
+    # The hostile model is asked to write memories (off by default: the reader needs no model).
+    memloci.save_settings(memloci.settings.with_value("agents.model_writes", True))
     seed(memloci)
     screen = FakeScreen()
     fake_capture(memloci, screen)  # (its settings are the test's, saved before the attack)
