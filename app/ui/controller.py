@@ -278,7 +278,9 @@ class AppController(QObject):
             return
         if self.want_jobs and self.is_open:
             self.jobs = AppJobs(self.memloci)
-            self.bridge.submit(self.jobs.start, on_error=self.window.show_message)
+            self.bridge.submit(
+                self.jobs.start, on_error=self.window.show_message, owner=self.window
+            )
         capture = getattr(self.memloci.settings, "capture", None)
         if self.want_capture and capture is not None and capture.enabled:
             self.start_capture()
@@ -289,6 +291,7 @@ class AppController(QObject):
                 lambda m: m.capture_start(),
                 on_done=lambda _: self.refresh_status(),
                 on_error=lambda m: (self.window.show_message(m), self.refresh_status()),
+                owner=self.window,
                 lane=SLOW,
             )
 

@@ -81,27 +81,34 @@ class AppJobs:
         self._running: threading.Event | None = None  # the cancel event of the batch in flight
 
     def start(self) -> None:
+        """Runs on a worker; `stop` may come meanwhile (the app quits, the key is replaced): the
+        schedule then does not start, and a stop during the start waits for it (no job added to a
+        scheduler already shut down)."""
         from app.capture.scheduler import Scheduler
 
-        self.scheduler = Scheduler({"agents": 1}, name="app")
-        self.scheduler.start()
-        self.scheduler.every(
-            "agents", self.agents_every, self.run_agents, executor="agents", first_in=20
-        )
-        self.scheduler.every(
-            "consolidate",
-            self.consolidate_every,
-            self.consolidate,
-            executor="agents",
-            first_in=600,
-        )
-        self.scheduler.every(
-            "retention",
-            self.retention_every,
-            self.apply_retention,
-            executor="agents",
-            first_in=300,
-        )
+        with self._lock:
+            if self.stop_event.is_set():
+                return
+            scheduler = Scheduler({"agents": 1}, name="app")
+            scheduler.start()
+            scheduler.every(
+                "agents", self.agents_every, self.run_agents, executor="agents", first_in=20
+            )
+            scheduler.every(
+                "consolidate",
+                self.consolidate_every,
+                self.consolidate,
+                executor="agents",
+                first_in=600,
+            )
+            scheduler.every(
+                "retention",
+                self.retention_every,
+                self.apply_retention,
+                executor="agents",
+                first_in=300,
+            )
+            self.scheduler = scheduler
 
     def run_agents(self) -> Any:
         """One pass of the memory agents over what is waiting (bounded, cancellable)."""
@@ -159,15 +166,16 @@ class AppJobs:
         return self.memloci.apply_retention()
 
     def run_soon(self) -> None:
-        if self.scheduler is not None:
-            self.scheduler.run_soon("agents")
+        scheduler = self.scheduler
+        if scheduler is not None:
+            scheduler.run_soon("agents")  # a no-op once it has stopped
 
     def stop(self) -> None:
         """Cancel a running batch at its next step, then wait for the scheduler's threads."""
         self.stop_event.set()
-        with self._lock:
+        with self._lock:  # not while a start is adding jobs
             if self._running is not None:
                 self._running.set()
-        if self.scheduler is not None:
-            self.scheduler.shutdown(wait=True)
-            self.scheduler = None
+            scheduler, self.scheduler = self.scheduler, None
+        if scheduler is not None:  # outside the lock: a batch finishing takes it
+            scheduler.shutdown(wait=True)

@@ -40,6 +40,7 @@ class RekeyFlow(QObject):
             lambda m: m.check_passphrase(old),
             on_done=lambda _ok: self._close_and_replace(old, new),
             on_error=self._refused,
+            owner=c.window,  # the window closed meanwhile (quitting): nothing to tell
         )
 
     def _refused(self, message: str) -> None:

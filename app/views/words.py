@@ -230,6 +230,7 @@ ACTION_WORDS = {
     "restore": "Made true again",
     "merge": "Merged",
     "forget": "Forgotten",
+    "source_forgotten": "Source forgotten",
 }
 
 

@@ -111,8 +111,12 @@ def test_the_dialog_lists_what_came_from_it_and_forgets_it_too_by_default(
     assert chat["message"].id not in shown and chat["only"].id not in shown
     # The memory that stayed says in its history which source was forgotten.
     pane.open_memory(chat["both"].id)
-    qtbot.waitUntil(lambda: "source_forgotten" in pane.detail.body.toPlainText())
-    assert f"source forgotten: Chat message {M1.ref}" in pane.detail.body.toPlainText()
+    # In words (no raw action key, no message ids): "Source forgotten by you — its chat source
+    # was forgotten", then "no longer from a chat".
+    qtbot.waitUntil(lambda: "Source forgotten by" in pane.detail.body.toPlainText())
+    body = pane.detail.body.toPlainText()
+    assert "source_forgotten" not in body.lower()
+    assert "its chat source was forgotten" in body and "no longer from a chat" in body
 
 
 def test_keeping_the_derived_memories_keeps_them_without_the_source(
