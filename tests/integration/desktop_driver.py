@@ -105,6 +105,7 @@ def main() -> None:
                 tokens=len(tokens),
                 answer=turn.answer,
                 state=turn.state,
+                note=turn.note,
                 citations=[c[0] for c in turn.citations],
             )
 

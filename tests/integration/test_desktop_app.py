@@ -117,6 +117,12 @@ def test_the_whole_app_with_the_bundled_model_and_capture(
 ) -> None:
     home = tmp_path / "home"
     seed(home)
+    from app.core import Memloci
+
+    # The bundled model answers from the memories by default (model.answer_mode auto); this
+    # test asks the model to write the chat answer, so the app loads and runs it.
+    with Memloci.open(home) as memloci:
+        memloci.save_settings(memloci.settings.with_value("model.answer_mode", "model"))
     notes = TkWindow(xserver, "fieldnotes", "Field notes - Notes", NOTES, "900x600+1500+100")
     try:
         events = drive(xserver, home, shots / "light", "--chat", "--focus", notes.window_id)
@@ -127,7 +133,10 @@ def test_the_whole_app_with_the_bundled_model_and_capture(
     assert by["ready"]["window_visible_s"] < 5  # generous here; scripts/bench measures it
     chat = by["chat"]
     assert chat["state"] == "done" and chat["answer"].strip()
-    assert chat["tokens"] > 1  # streamed piece by piece
+    # Streamed as checked sentences (or, where none holds up, the memories' answer in one piece).
+    assert chat["tokens"] >= 1
+    # The bundled model wrote it (checked), or wrote one that did not hold up: it ran either way.
+    assert "Written by" in chat["note"] or "did not hold up" in chat["note"], chat
     capture = by["capture"]
     assert capture["status"]["state"] == "capturing" and capture["status"]["running"]
     assert any("notes" in app.lower() for app in capture["sessions"])
@@ -135,8 +144,6 @@ def test_the_whole_app_with_the_bundled_model_and_capture(
     assert summary["icon_states"] == ["capturing", "error", "idle", "locked", "paused"]
     assert "closed" in by and by["quit"]["seconds"] < 15
     check_pngs(shots / "light", (1000, 600))
-    from app.core import Memloci
-
     with Memloci.open(home) as memloci:  # the store closed cleanly and opens again
         assert memloci.integrity() == ["ok"]
         assert memloci.search("Atlas launch")

@@ -21,6 +21,7 @@ import pytest
 
 from app.core import Memloci
 from tests.conftest import subprocess_env
+from tests.unit.agent_helpers import enqueue_chat
 from tests.xdesk import TkWindow, XServer, missing_tools
 
 pytestmark = pytest.mark.integration
@@ -294,6 +295,15 @@ def test_a_cut_short_model_file_answers_from_memories_and_doctor_says_it(
     answer = json.loads(asked.stdout)
     assert answer["answered_by"] == "memories" and "Taberna" in answer["answer"]
     assert "is damaged" in answer["model_error"] and "cut short" in answer["model_error"]
+    # The agents read chat without a model by default: a damaged model file stops nothing.
+    with Memloci.open(home) as memloci:
+        enqueue_chat(memloci, [("Ana", "my phone is 555 0100")])
+    run = memloci_cli(home, "agents", "run")
+    assert run.returncode == 0, run.stderr
+    # Where the model is asked to write (agents.model_writes), the run says why it cannot.
+    with Memloci.open(home) as memloci:
+        memloci.save_settings(memloci.settings.with_value("agents.model_writes", True))
+        enqueue_chat(memloci, [("Ana", "my email is ana@example.com")], first=1)
     run = memloci_cli(home, "agents", "run")
     assert run.returncode == 8 and len(run.stderr.strip().splitlines()) == 1
     assert "is damaged" in run.stderr

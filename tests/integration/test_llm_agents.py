@@ -249,6 +249,10 @@ def test_ask_answers_from_imported_chat_with_correct_citations(home: Path) -> No
     from app.core import Memloci
 
     memloci = Memloci.open(home)
+    # The model path: the bundled model writes nothing and answers from memories by default
+    # (the reader writes chat; answers are composed), so this test asks for both explicitly.
+    settings = memloci.settings.with_value("agents.model_writes", True)
+    memloci.save_settings(settings.with_value("model.answer_mode", "model"))
     ids = import_chat(memloci, home)
     memloci = Memloci.open(home) if memloci._closed else memloci
     report = memloci.process_queue()
@@ -261,12 +265,15 @@ def test_ask_answers_from_imported_chat_with_correct_citations(home: Path) -> No
     assert answer.citations and set(answer.citations) <= set(answer.context_ids)
     cited = [memloci.get(i) for i in answer.citations]
     assert any(s.ref == ids[0] for m in cited for s in m.sources), answer
+    # The default for the bundled model: `ask` composes the answer from the memories.
+    memloci.save_settings(memloci.settings.with_value("model.answer_mode", "auto"))
     memloci.close()
 
     done = memloci_cli(home, "ask", "What is Melanie's email address?", "--json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert set(result) >= {"answer", "citations"} and result["citations"]
+    assert result["answered_by"] == "memories"
     check = Memloci.open(home)
     sources = {s.ref for i in result["citations"] for s in check.get(i).sources}
     assert ids[3] in sources and "mel@example.com" in result["answer"]
@@ -316,7 +323,10 @@ def test_the_cli_talks_to_a_model_server(server: str, home: Path, memloci) -> No
 
 @needs_model
 def test_killing_an_agent_run_loses_nothing(home: Path, memloci) -> None:
-    memloci.save_settings(memloci.settings.with_value("agents.batch_size", 4))
+    # The model writing (agents.model_writes; off by default, the reader alone finishes before
+    # a kill can land) keeps a run in the middle of a batch long enough to kill it there.
+    settings = memloci.settings.with_value("agents.batch_size", 4)
+    memloci.save_settings(settings.with_value("agents.model_writes", True))
     messages = [(speaker, f"{text} ({n})") for n, (speaker, text) in enumerate(CHAT * 3)]
     enqueue_chat(memloci, messages[:4], conversation="a")
     enqueue_chat(memloci, messages[4:], conversation="b", first=4)

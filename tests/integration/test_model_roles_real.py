@@ -95,7 +95,9 @@ def test_a_running_llama_server_is_found_and_organises_memories(
     server: str,  # noqa: F811
 ) -> None:
     port = urlsplit(server).port
-    memloci.save_settings(memloci.settings.with_value("model.server_ports", [port]))
+    # The reader writes chat without a model by default; the model writing is asked for here.
+    settings = memloci.settings.with_value("model.server_ports", [port])
+    memloci.save_settings(settings.with_value("agents.model_writes", True))
     found = [s for s in memloci.find_model_servers() if s.base_url == server]
     assert len(found) == 1 and found[0].models, found
     chosen = found[0]

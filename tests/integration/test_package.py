@@ -142,8 +142,11 @@ def test_cli_through_the_bundled_binary_offline(binary: Path, tmp_path: Path) ->
     assert hits and "sardines" in hits[0]["text"], "found by meaning, through the bundled embedder"
     index = json.loads(run(binary, home, "embedder", "show", "--json").stdout)
     assert index["embedder_error"] is None and index["stored"] >= 2
-    answer = run(binary, home, "ask", "Who is Ana?")
+    answer = run(binary, home, "ask", "Who is Ana?")  # built from the memories by default
     assert "Ana" in answer.stdout
+    run(binary, home, "config", "set", "model.answer_mode", "model")
+    answer = run(binary, home, "ask", "Who is Ana?")  # the bundled model writes it, checked
+    assert answer.stdout.strip()
     log = (home / "logs" / "memloci.log").read_text()
     assert "SmolLM2-135M-Instruct" in log and "loaded" in log, "the bundled model answered"
     cache = home / "cache"

@@ -79,7 +79,10 @@ def test_injection_with_the_real_model_changes_nothing(memloci: Memloci, tmp_pat
     seed(memloci)
     screen = FakeScreen()
     fake_capture(memloci, screen)
-    memloci.save_settings(memloci.settings.with_value("model.answer_mode", "model"))
+    # The model writes memories and answers only where asked (both off for the bundled model by
+    # default): this test asks for both, so the attacks reach the model's prompts.
+    settings = memloci.settings.with_value("model.answer_mode", "model")
+    memloci.save_settings(settings.with_value("agents.model_writes", True))
     before = before_state(memloci)
 
     import_attacks(memloci, tmp_path)
@@ -91,7 +94,10 @@ def test_injection_with_the_real_model_changes_nothing(memloci: Memloci, tmp_pat
     answers = []
     for question in ASK_ATTACKS:
         answer = memloci.ask(question)
-        assert answer.answered_by == "model"
+        # The model was asked; where its sentences did not hold up against the memories, the
+        # answer is built from them instead (grounded answers), never the unchecked text.
+        assert answer.model_error is None
+        assert answer.answered_by == "model" or answer.fallback, answer
         answers.append(answer.answer)
         answers.append(answer.generated)  # what the model itself wrote, before any check
     assert_no_injection_succeeded(memloci, before, model.prompts(), answers + model.outputs())
