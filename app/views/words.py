@@ -99,8 +99,8 @@ def field_name(key: str) -> str:
 
 
 def slot_lines(slots: Any) -> list[str]:
-    """An entity's facts as a person reads them: "Lives in: Braga (before: Porto, until
-    4 May)", one line a slot, the current values first (the stored text keeps message ids)."""
+    """An entity's facts as a person reads them: "Lives in: Braga (before: Porto)", one line
+    a slot, the current values first (the stored text keeps message ids)."""
     if not isinstance(slots, dict):
         return []
     lines = []
@@ -117,13 +117,8 @@ def slot_lines(slots: Any) -> list[str]:
             before = [r for r in group if not r.get("current", True)]
             head = f"{name} ({label})" if label else name
             text = f"{head}: {', '.join(now) if now else 'no longer known'}"
-            if before:
-                old = ", ".join(
-                    str(r["value"])
-                    + (f" until {day(as_moment(r.get('said_at')))}" if r.get("said_at") else "")
-                    for r in before
-                )
-                text += f" (before: {old})"
+            if before:  # when and why each changed: the detail's "How it changed"
+                text += f" (before: {', '.join(str(r['value']) for r in before)})"
             lines.append(text)
     return lines
 
