@@ -350,11 +350,8 @@ def import_backup(writer: Writer, path: Path, passphrase: str) -> dict[str, int]
     lines = list(_lines(path, passphrase))
     records = [r for r in lines if r.get("kind") == "memory"]
     chats = [r for r in lines if r.get("kind") == "conversation"]
-    result = dict.fromkeys(
-        ("added", "updated", "unchanged")
-        + ("conversations_added", "conversations_updated", "conversations_unchanged"),
-        0,
-    )
+    counted = ("added", "updated", "unchanged")
+    result = dict.fromkeys([*counted, *(f"conversations_{c}" for c in counted)], 0)
     repo = writer.repo
     added: list[str] = []
     updated: list[str] = []
