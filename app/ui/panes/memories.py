@@ -35,6 +35,7 @@ from app.erase.selection import Selection
 from app.store.writer import Changes
 from app.ui.bridge import Bridge
 from app.ui.erase_dialog import EraseFlow
+from app.ui.panes.kind_column import KindColumnFit
 from app.ui.panes.memory_detail import MemoryDetail
 from app.ui.panes.memory_edit import MemoryForm
 from app.ui.panes.memory_model import MemoryTableModel
@@ -57,6 +58,9 @@ SOURCES = ["chat", "screen", "file", "user", "agent", "import"]
 
 def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min).astimezone()
+
+
+KIND_CHARS = 32  # the Kind column grows to fit its labels up to this many average characters
 
 
 class MemoriesPane(QWidget):
@@ -158,6 +162,7 @@ class MemoriesPane(QWidget):
             needed = header.fontMetrics().horizontalAdvance(title) + 4 * char
             cell = self.fontMetrics().horizontalAdvance(longest.get(column, "")) + 2 * char
             header.resizeSection(column, max(char * chars, needed, cell))
+        self.kind_fit = KindColumnFit(self.table, char * KIND_CHARS)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.model.total_changed.connect(self._update_count)

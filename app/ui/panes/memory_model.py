@@ -116,8 +116,11 @@ class MemoryTableModel(QAbstractTableModel):
                 return f"No longer true: {memory.invalid_reason or 'invalidated'}"
             if column == 0:
                 return memory.title
-            if column == 1:
-                return f"{words.TYPE_NAMES[memory.type]}: {words.type_line(memory.type)}"
+            if column == 1:  # the kind in full (the column may elide it), then the type
+                return (
+                    f"{kind_text(memory)}\n{words.TYPE_NAMES[memory.type]}: "
+                    f"{words.type_line(memory.type)}"
+                )
         if role == Qt.ItemDataRole.ForegroundRole and column == 1:
             return QColor(TYPE_COLORS[memory.type.value])
         if role == Qt.ItemDataRole.FontRole and not memory.active:

@@ -1,0 +1,50 @@
+"""The Memories table's Kind column fits its longest label on the page ("message from Jonas
+Lindqvist", not "message from Jo…"), up to a cap that leaves the title its room; a longer
+label is elided and said in full in its tooltip (the model's). A width the person drags is
+theirs from then on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QTableView
+
+COLUMN = 1
+ROWS = 500  # rows measured (a page and a half)
+
+
+class KindColumnFit(QObject):
+    def __init__(self, table: QTableView, cap: int) -> None:
+        super().__init__(table)
+        self._table = table
+        self._floor = table.columnWidth(COLUMN)  # the width set up before any row came
+        self._cap = cap
+        self.chosen = False  # the person resized it
+        self._fitting = False
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        table.horizontalHeader().sectionResized.connect(self._resized)
+        model = table.model()
+        model.rowsInserted.connect(self.fit)
+        model.modelReset.connect(self.fit)
+
+    def _resized(self, column: int, _old: int, _new: int) -> None:
+        if column == COLUMN and not self._fitting:
+            self.chosen = True
+
+    def fit(self, *_: Any) -> None:
+        if self.chosen:
+            return
+        model = self._table.model()
+        metrics = self._table.fontMetrics()
+        rows = min(model.rowCount(), ROWS)
+        labels = (str(model.data(model.index(r, COLUMN)) or "") for r in range(rows))
+        widest = max((metrics.horizontalAdvance(text) for text in labels), default=0)
+        padding = 3 * metrics.averageCharWidth()
+        width = max(self._floor, min(widest + padding, self._cap))
+        if width != self._table.columnWidth(COLUMN):
+            self._fitting = True
+            try:
+                self._table.horizontalHeader().resizeSection(COLUMN, width)
+            finally:
+                self._fitting = False
