@@ -24,9 +24,15 @@ TYPE_NAMES: dict[MemoryType, str] = {
     MemoryType.VAULT: "Vault",
 }
 TYPE_HELP: dict[MemoryType, str] = {
-    MemoryType.CORE: "What Memloci always keeps in mind about you and how you like answers.",
+    MemoryType.CORE: (
+        "About you (name, work, contact details, what you prefer), always kept in mind, and "
+        "how you like answers."
+    ),
     MemoryType.EPISODIC: "Things that happened: what you did, saw, said or were told, and when.",
-    MemoryType.SEMANTIC: "Facts about people, places and things, e.g. where a friend works.",
+    MemoryType.SEMANTIC: (
+        "Facts about people, places and things, one record each: where your sister lives, "
+        "her birthday."
+    ),
     MemoryType.PROCEDURAL: "How to do something: steps, routines and habits.",
     MemoryType.RESOURCE: "Pages, documents, files and notes you read or kept.",
     MemoryType.VAULT: "Secrets such as passwords and keys, kept encrypted and never in a prompt.",

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 from app.ui.bridge import Bridge
 from app.ui.graph_layout import layout
 from app.ui.theme import CATEGORY_COLORS
+from app.views import words
 
 
 class NodeItem(QGraphicsEllipseItem):
@@ -367,9 +368,10 @@ class GraphPane(QWidget):
             return
         self.memories.clear()
         for memory in memories:
-            item = QListWidgetItem(f"[{memory.type.value}] {memory.title}")
+            name = words.TYPE_NAMES[memory.type]
+            item = QListWidgetItem(f"{name} · {memory.title}")
             item.setData(Qt.ItemDataRole.UserRole, memory.id)
-            item.setToolTip(memory.text[:300])
+            item.setToolTip(f"{name}: {words.type_line(memory.type)}\n\n{memory.text[:300]}")
             self.memories.addItem(item)
 
     def _memory_activated(self, item: QListWidgetItem) -> None:

@@ -85,6 +85,13 @@ class MemoriesPane(QWidget):
         self.tabs.setExpanding(False)
         self.tabs.currentChanged.connect(self.refresh)
         layout.addWidget(self.tabs)
+        self.type_note = QLabel(words.type_line(None))  # what the chosen tab's type holds
+        self.type_note.setObjectName("muted")
+        self.type_note.setWordWrap(True)
+        self.tabs.currentChanged.connect(
+            lambda n: self.type_note.setText(words.type_line(TABS[n][1]))
+        )
+        layout.addWidget(self.type_note)
 
         filters = QHBoxLayout()
         self.search = QLineEdit()
@@ -316,9 +323,22 @@ class MemoriesPane(QWidget):
         noun = "memory" if total == 1 else "memories"
         searching = bool(self.search.text().strip())
         text = f"{total:,} {noun}" + (" found" if searching else "")
+        memory_type = self.current_type()
+        if not total and not self.model.loading and not searching:
+            kind = f"{memory_type.value} memories" if memory_type else "memories"
+            text = f"No {kind} yet" + (" in this view" if self._filtered() else "") + "."
         if self.model.loading:
             text += " · loading…"
         self.count.setText(text)
+
+    def _filtered(self) -> bool:
+        """Whether a filter besides the type narrows the list (time, source, a restriction)."""
+        return bool(
+            self.range.currentData() is not None
+            or self.source.currentData()
+            or self._restrict_ids
+            or self._restrict_range
+        )
 
     # -- selection and detail ---------------------------------------------------------------------
     def _detail_follows(self, *_: Any) -> None:
