@@ -29,8 +29,13 @@ def test_the_memories_tabs_say_what_each_type_holds_and_an_empty_tab_says_so(
     pane.tabs.setCurrentIndex(next(n for n, t in enumerate(TABS) if t[1] is MemoryType.PROCEDURAL))
     qtbot.waitUntil(lambda: not pane.model.loading and pane.model.rowCount() == 0)
     qtbot.waitUntil(lambda: "No procedural memories yet" in pane.count.text())
+    note = pane.empty_note  # in the table itself, where the rows would be
+    assert note.isVisible() and note.parent() is pane.table.viewport()
+    assert "No procedural memories yet." in note.text()
+    assert words.type_line(MemoryType.PROCEDURAL) in note.text()
     pane.tabs.setCurrentIndex(next(n for n, t in enumerate(TABS) if t[1] is MemoryType.SEMANTIC))
     qtbot.waitUntil(lambda: pane.count.text() == "1 memory")
+    assert not note.isVisible()
 
 
 def test_a_graph_nodes_memories_name_their_type_in_words(

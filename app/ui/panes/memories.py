@@ -35,10 +35,10 @@ from app.erase.selection import Selection
 from app.store.writer import Changes
 from app.ui.bridge import Bridge
 from app.ui.erase_dialog import EraseFlow
-from app.ui.panes.kind_column import KindColumnFit
 from app.ui.panes.memory_detail import MemoryDetail
 from app.ui.panes.memory_edit import MemoryForm
 from app.ui.panes.memory_model import MemoryTableModel
+from app.ui.panes.table_extras import EmptyNote, KindColumnFit
 from app.views import words
 from app.views.browse import BrowseQuery
 
@@ -170,6 +170,7 @@ class MemoriesPane(QWidget):
             cell = self.fontMetrics().horizontalAdvance(longest.get(column, "")) + 2 * char
             header.resizeSection(column, max(char * chars, needed, cell))
         self.kind_fit = KindColumnFit(self.table, char * KIND_CHARS)
+        self.empty_note = EmptyNote(self.table)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.model.total_changed.connect(self._update_count)
@@ -324,9 +325,14 @@ class MemoriesPane(QWidget):
         searching = bool(self.search.text().strip())
         text = f"{total:,} {noun}" + (" found" if searching else "")
         memory_type = self.current_type()
-        if not total and not self.model.loading and not searching:
+        empty = not total and not self.model.loading
+        if empty and not searching:
             kind = f"{memory_type.value} memories" if memory_type else "memories"
             text = f"No {kind} yet" + (" in this view" if self._filtered() else "") + "."
+            self.empty_note.setText(f"{text}\n\n{words.type_line(memory_type)}")
+        elif empty:
+            self.empty_note.setText("Nothing found. Fewer or other words may find it.")
+        self.empty_note.setVisible(empty)
         if self.model.loading:
             text += " · loading…"
         self.count.setText(text)

@@ -53,7 +53,7 @@ def find_messages(
     return found
 
 
-def _message(ref: str, messages: Mapping[str, Memory], fallback: str) -> str:
+def _message(ref: str, messages: Mapping[str, Memory], fallback: str, *, dated: bool = True) -> str:
     """A message as a link ("“Beatrix moved to Sopot.”, your message, 13 May 2023") that opens
     it; a message no longer kept reads as the fallback."""
     memory = messages.get(ref)
@@ -66,6 +66,8 @@ def _message(ref: str, messages: Mapping[str, Memory], fallback: str) -> str:
     who = words.speaker(str(memory.fields.get("actor") or ""))
     whose = "your message" if who == "you" else f"a message from {who}"
     link = f'<a href="memloci:memory/{memory.id}">“{esc(text)}”</a>'
+    if not dated:
+        return f"{link} ({esc(whose)})"
     return f"{link}, {esc(whose)}, {esc(words.day(memory.occurred_at))}"
 
 
@@ -96,10 +98,11 @@ def past_html(past: Sequence[PastValue], messages: Mapping[str, Memory]) -> str:
         )
         lines = [head]
         if value.changed_by:
-            lines.append("changed by " + _message(value.changed_by, messages, "a message"))
+            told = _message(value.changed_by, messages, "a message", dated=False)
+            lines.append(f"told in {told}")
         if value.source:
             said = words.day(value.said_at)
-            fallback = f"a message{', ' + said if said else ''}"
-            lines.append("first said in " + _message(value.source, messages, fallback))
+            first = _message(value.source, messages, "a message", dated=False)
+            lines.append(f"first said{' on ' + esc(said) if said else ''} in {first}")
         rows.append("<li>" + "<br>".join(lines) + "</li>")
     return "<h4>How it changed</h4><ul>" + "".join(rows) + "</ul>"

@@ -54,8 +54,7 @@ def _changes(entry: HistoryEntry) -> str:
         if key in hidden:
             continue
         if old.get(key) != new.get(key) and entry.old is not None:
-            before = words.field_value(old.get(key, ""))[:80]
-            after = words.field_value(new.get(key, ""))[:80]
+            before, after = _changed_lines(old.get(key, ""), new.get(key, ""))
             if key == "secret_value":
                 before, after = MASK, MASK
             parts.append(f"<i>{esc(words.field_name(key))}</i>: {esc(before)} → {esc(after)}")
@@ -70,6 +69,26 @@ def _changes(entry: HistoryEntry) -> str:
             line = words.source_line(Source(kind, ref))
             parts.append(f"<i>no longer from</i> {esc(line)}")
     return "<br>".join(parts)
+
+
+CHANGE_CHARS = 100
+
+
+def _clip(text: str) -> str:
+    if len(text) <= CHANGE_CHARS:
+        return text
+    return text[: CHANGE_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _changed_lines(old: Any, new: Any) -> tuple[str, str]:
+    """A field's change in words; of a text of several lines (a profile, a list), only the
+    lines that changed ("City: Trondheim" → "City: Bergen"), not the whole text twice."""
+    if isinstance(old, str) and isinstance(new, str) and ("\n" in old or "\n" in new):
+        before, after = old.splitlines(), new.splitlines()
+        gone = [line for line in before if line not in after]
+        came = [line for line in after if line not in before]
+        return _clip("; ".join(gone) or "(nothing)"), _clip("; ".join(came) or "(nothing)")
+    return _clip(words.field_value(old)), _clip(words.field_value(new))
 
 
 THUMBNAIL_WIDTH = 360

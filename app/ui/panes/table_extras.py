@@ -1,14 +1,15 @@
-"""The Memories table's Kind column fits its longest label on the page ("message from Jonas
-Lindqvist", not "message from Jo…"), up to a cap that leaves the title its room; a longer
-label is elided and said in full in its tooltip (the model's). A width the person drags is
-theirs from then on."""
+"""Two things of the Memories table. Its Kind column fits its longest label on the page
+("message from Jonas Lindqvist", not "message from Jo…"), up to a cap that leaves the title its
+room; a longer label is elided and said in full in its tooltip (the model's). A width the person
+drags is theirs from then on. An empty list says so where its rows would be, with what the
+chosen type holds."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QTableView
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QLabel, QTableView
 
 COLUMN = 1
 ROWS = 500  # rows measured (a page and a half)
@@ -48,3 +49,30 @@ class KindColumnFit(QObject):
                 self._table.horizontalHeader().resizeSection(COLUMN, width)
             finally:
                 self._fitting = False
+
+
+class EmptyNote(QLabel):
+    """A muted note in the table's viewport, shown while the list is empty."""
+
+    MARGIN = 24
+
+    def __init__(self, table: QTableView) -> None:
+        super().__init__(table.viewport())
+        self._area = table.viewport()
+        self.setObjectName("muted")
+        self.setWordWrap(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.hide()
+        table.viewport().installEventFilter(self)
+        self._place()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self._place()
+        return False
+
+    def _place(self) -> None:
+        area = self._area.rect()
+        margin = self.MARGIN
+        self.setGeometry(area.adjusted(margin, margin, -margin, -margin))
