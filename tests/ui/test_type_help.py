@@ -32,7 +32,7 @@ def test_the_memories_tabs_say_what_each_type_holds_and_an_empty_tab_says_so(
     note = pane.empty_note  # in the table itself, where the rows would be
     assert note.isVisible() and note.parent() is pane.table.viewport()
     assert "No procedural memories yet." in note.text()
-    assert words.type_line(MemoryType.PROCEDURAL) in note.text()
+    assert pane.type_note.text() == words.type_line(MemoryType.PROCEDURAL)  # just above it
     pane.tabs.setCurrentIndex(next(n for n, t in enumerate(TABS) if t[1] is MemoryType.SEMANTIC))
     qtbot.waitUntil(lambda: pane.count.text() == "1 memory")
     assert not note.isVisible()

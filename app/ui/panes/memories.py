@@ -329,7 +329,7 @@ class MemoriesPane(QWidget):
         if empty and not searching:
             kind = f"{memory_type.value} memories" if memory_type else "memories"
             text = f"No {kind} yet" + (" in this view" if self._filtered() else "") + "."
-            self.empty_note.setText(f"{text}\n\n{words.type_line(memory_type)}")
+            self.empty_note.setText(text + " New… (Ctrl+N) writes one.")
         elif empty:
             self.empty_note.setText("Nothing found. Fewer or other words may find it.")
         self.empty_note.setVisible(empty)
