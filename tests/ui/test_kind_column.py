@@ -81,3 +81,17 @@ def test_a_width_the_person_chose_is_kept(qtbot: Any, memloci: Any, bridge: Any,
     qtbot.waitUntil(lambda: pane.model.rowCount() == 1)
     qtbot.wait(100)
     assert pane.table.columnWidth(1) == 90
+
+
+def test_in_a_narrow_table_the_kind_does_not_take_the_titles_room(
+    qtbot: Any, memloci: Any, bridge: Any, pane: Any
+) -> None:
+    _message(memloci, "Jonas Lindqvist", "Great! I started at Hurtigruten", "m1")
+    pane.resize(900, 700)
+    pane.refresh()
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 1)
+    qtbot.wait(100)
+    assert pane.table.columnWidth(1) == pane.kind_fit.floor  # no room: it stays as it was
+    pane.resize(1600, 800)  # room again: it grows to fit
+    needed = pane.table.fontMetrics().horizontalAdvance("message from Jonas Lindqvist")
+    qtbot.waitUntil(lambda: pane.table.columnWidth(1) >= needed + 8, timeout=3000)

@@ -13,13 +13,14 @@ from PySide6.QtWidgets import QLabel, QTableView
 
 COLUMN = 1
 ROWS = 500  # rows measured (a page and a half)
+TITLE_CHARS = 28  # the Title keeps at least this many average characters before Kind grows
 
 
 class KindColumnFit(QObject):
     def __init__(self, table: QTableView, cap: int) -> None:
         super().__init__(table)
         self._table = table
-        self._floor = table.columnWidth(COLUMN)  # the width set up before any row came
+        self.floor = table.columnWidth(COLUMN)  # the width set up before any row came
         self._cap = cap
         self.chosen = False  # the person resized it
         self._fitting = False
@@ -28,6 +29,12 @@ class KindColumnFit(QObject):
         model = table.model()
         model.rowsInserted.connect(self.fit)
         model.modelReset.connect(self.fit)
+        table.viewport().installEventFilter(self)  # a wider table leaves Kind more room
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.fit()
+        return False
 
     def _resized(self, column: int, _old: int, _new: int) -> None:
         if column == COLUMN and not self._fitting:
@@ -41,8 +48,12 @@ class KindColumnFit(QObject):
         rows = min(model.rowCount(), ROWS)
         labels = (str(model.data(model.index(r, COLUMN)) or "") for r in range(rows))
         widest = max((metrics.horizontalAdvance(text) for text in labels), default=0)
-        padding = 3 * metrics.averageCharWidth()
-        width = max(self._floor, min(widest + padding, self._cap))
+        char = metrics.averageCharWidth()
+        others = sum(
+            self._table.columnWidth(c) for c in range(model.columnCount()) if c not in (0, COLUMN)
+        )
+        room = self._table.viewport().width() - others - TITLE_CHARS * char  # the title's share
+        width = max(self.floor, min(widest + 3 * char, self._cap, room))
         if width != self._table.columnWidth(COLUMN):
             self._fitting = True
             try:
