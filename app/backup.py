@@ -351,7 +351,9 @@ def import_backup(writer: Writer, path: Path, passphrase: str) -> dict[str, int]
     records = [r for r in lines if r.get("kind") == "memory"]
     chats = [r for r in lines if r.get("kind") == "conversation"]
     counted = ("added", "updated", "unchanged")
-    result = dict.fromkeys([*counted, *(f"conversations_{c}" for c in counted)], 0)
+    result = dict.fromkeys(counted, 0)
+    if chats:  # a backup with conversations (older ones have none) counts them too
+        result.update(dict.fromkeys((f"conversations_{c}" for c in counted), 0))
     repo = writer.repo
     added: list[str] = []
     updated: list[str] = []
