@@ -210,8 +210,9 @@ def speaker(actor: str | None) -> str:
     return "you" if not text or text.lower() in ME else text
 
 
-def event_kind(memory: Memory) -> str:
-    """The Kind column of an episodic memory, short: "message from Jonas", "your note"."""
+def event_kind(memory: Memory, *, compact: bool = False) -> str:
+    """The Kind column of an episodic memory, short: "message from Jonas", "your note";
+    `compact` where the column is narrow: "from Jonas" (the tooltip keeps the full label)."""
     fields = memory.fields
     event = str(fields.get("event_type") or "event")
     what = EVENT_WORDS.get(event, event.replace("_", " "))
@@ -221,7 +222,7 @@ def event_kind(memory: Memory) -> str:
     person = speaker(actor)
     if person == "you":
         return f"your {what}"
-    return f"{what} from {person}"
+    return f"from {person}" if compact else f"{what} from {person}"
 
 
 ACTION_WORDS = {

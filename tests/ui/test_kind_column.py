@@ -48,11 +48,11 @@ def test_the_kind_column_fits_who_a_message_is_from(
     pane.refresh()
     qtbot.waitUntil(lambda: pane.model.rowCount() == 2)
     qtbot.waitUntil(lambda: pane.table.columnWidth(1) > 0)
-    kinds = [pane.model.data(pane.model.index(r, 1)) for r in range(2)]
-    assert "message from Jonas Lindqvist" in kinds
     metrics = pane.table.fontMetrics()
     needed = metrics.horizontalAdvance("message from Jonas Lindqvist")
     qtbot.waitUntil(lambda: pane.table.columnWidth(1) >= needed + 8, timeout=3000)
+    kinds = [pane.model.data(pane.model.index(r, 1)) for r in range(2)]
+    assert "message from Jonas Lindqvist" in kinds  # in full where it fits
     assert pane.table.columnWidth(0) > pane.table.columnWidth(1)  # the title keeps its room
 
 
@@ -64,8 +64,9 @@ def test_a_kind_too_long_for_the_column_is_elided_and_said_in_full(
     pane.refresh()
     qtbot.waitUntil(lambda: pane.model.rowCount() == 1)
     index = pane.model.index(0, 1)
-    kind = pane.model.data(index)
+    kind = pane.model.full_kind(0)
     assert kind == f"message from {long_name}"
+    assert pane.model.data(index) == f"from {long_name}"  # the short form where it is cut
     width = pane.table.columnWidth(1)
     assert width < pane.table.fontMetrics().horizontalAdvance(kind)  # capped, not the widest
     assert pane.table.textElideMode() == Qt.TextElideMode.ElideRight
@@ -92,6 +93,8 @@ def test_in_a_narrow_table_the_kind_does_not_take_the_titles_room(
     qtbot.waitUntil(lambda: pane.model.rowCount() == 1)
     qtbot.wait(100)
     assert pane.table.columnWidth(1) == pane.kind_fit.floor  # no room: it stays as it was
+    assert pane.model.data(pane.model.index(0, 1)) == "from Jonas Lindqvist"  # said shorter
     pane.resize(1600, 800)  # room again: it grows to fit
     needed = pane.table.fontMetrics().horizontalAdvance("message from Jonas Lindqvist")
     qtbot.waitUntil(lambda: pane.table.columnWidth(1) >= needed + 8, timeout=3000)
+    assert pane.model.data(pane.model.index(0, 1)) == "message from Jonas Lindqvist"

@@ -49,12 +49,13 @@ def when(moment: datetime | None, with_seconds: bool = False) -> str:
     return local.strftime("%d %b %Y")
 
 
-def kind_text(memory: Memory) -> str:
-    """A short type-specific label: event type, entry type, label, steps."""
+def kind_text(memory: Memory, *, compact: bool = False) -> str:
+    """A short type-specific label: event type, entry type, label, steps (`compact`: the
+    shorter form of "message from Jonas" where the column is narrow)."""
     f = memory.fields
     match memory.type:
         case MemoryType.EPISODIC:
-            return words.event_kind(memory)
+            return words.event_kind(memory, compact=compact)
         case MemoryType.SEMANTIC:
             return str(f.get("entity_kind") or f.get("kind") or "fact").replace("_", " ")
         case MemoryType.PROCEDURAL:
@@ -87,8 +88,19 @@ class MemoryTableModel(QAbstractTableModel):
         self._searching = False
         self._loading = False
         self._generation = 0
+        self.compact_kinds = False  # set by the view when full kinds do not fit
         self._sort_column = 2
         self._sort_order = Qt.SortOrder.DescendingOrder
+
+    def set_compact_kinds(self, compact: bool) -> None:
+        if compact != self.compact_kinds:
+            self.compact_kinds = compact
+            if self._rows:
+                self.dataChanged.emit(self.index(0, 1), self.index(len(self._rows) - 1, 1))
+
+    def full_kind(self, row: int) -> str:
+        """The Kind column's full label of a row, whatever the column shows."""
+        return kind_text(self._rows[row]) if 0 <= row < len(self._rows) else ""
 
     # -- what the view asks ---------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:
@@ -137,7 +149,7 @@ class MemoryTableModel(QAbstractTableModel):
             case 0:
                 return memory.title
             case 1:
-                return kind_text(memory)
+                return kind_text(memory, compact=self.compact_kinds)
             case 2:
                 return when(memory.occurred_at)
             case 3:

@@ -1,8 +1,8 @@
 """Two things of the Memories table. Its Kind column fits its longest label on the page
 ("message from Jonas Lindqvist", not "message from Jo…"), up to a cap that leaves the title its
-room; a longer label is elided and said in full in its tooltip (the model's). A width the person
-drags is theirs from then on. An empty list says so where its rows would be, with what the
-chosen type holds."""
+room; where the full labels do not fit it says "from Jonas" (elided beyond), and the tooltip
+(the model's) says the full label. A width the person drags is theirs from then on. An empty
+list says so where its rows would be."""
 
 from __future__ import annotations
 
@@ -39,14 +39,16 @@ class KindColumnFit(QObject):
     def _resized(self, column: int, _old: int, _new: int) -> None:
         if column == COLUMN and not self._fitting:
             self.chosen = True
+            self.fit()  # the labels follow the person's width
 
     def fit(self, *_: Any) -> None:
-        if self.chosen:
-            return
         model = self._table.model()
         metrics = self._table.fontMetrics()
         rows = min(model.rowCount(), ROWS)
-        labels = (str(model.data(model.index(r, COLUMN)) or "") for r in range(rows))
+        full = getattr(model, "full_kind", None)
+        labels = [
+            full(r) if full else str(model.data(model.index(r, COLUMN)) or "") for r in range(rows)
+        ]
         widest = max((metrics.horizontalAdvance(text) for text in labels), default=0)
         char = metrics.averageCharWidth()
         others = sum(
@@ -54,6 +56,10 @@ class KindColumnFit(QObject):
         )
         room = self._table.viewport().width() - others - TITLE_CHARS * char  # the title's share
         width = max(self.floor, min(widest + 3 * char, self._cap, room))
+        if self.chosen:  # the person's width stays
+            width = self._table.columnWidth(COLUMN)
+        if hasattr(model, "set_compact_kinds"):  # "from Jonas" where the full label is cut
+            model.set_compact_kinds(widest + char > width)
         if width != self._table.columnWidth(COLUMN):
             self._fitting = True
             try:
