@@ -6,8 +6,10 @@ File layout:
     chunks: u32 length, then nonce(12) || AES-GCM(ciphertext)
             AAD = header bytes || u64 chunk index || u8 final flag
 The plaintext inside is zlib-compressed JSON lines: one line per memory with its sources,
-history and (re-sealable) vault secret. Truncation, reordering or a wrong passphrase fail the
-tag checks. Import merges by id in one transaction: a newer copy wins, nothing is duplicated.
+history and (re-sealable) vault secret, then one per conversation with Memloci with its turns
+(a reader that knows no conversations skips those lines). Truncation, reordering or a wrong
+passphrase fail the tag checks. Import merges by id in one transaction: a newer copy wins,
+nothing is duplicated.
 """
 
 from __future__ import annotations
@@ -59,6 +61,9 @@ _COLUMNS = (
 )
 
 
+_TURN_COLUMNS = ("n", "question", "answer", "state", "note", "citations", "context_ids", "at")
+
+
 def _aad(header: bytes, index: int, final: bool) -> bytes:
     return header + struct.pack(">QB", index, 1 if final else 0)
 
@@ -96,6 +101,50 @@ def _records(repo: MemoryRepository) -> Iterator[dict[str, Any]]:
             yield row
 
 
+def _conversations(repo: MemoryRepository) -> Iterator[dict[str, Any]]:
+    """Memloci's own conversations (the chat pane's list), each with its turns."""
+    db = repo.db
+    for row in db.query("SELECT id, title, created_at, updated_at FROM conversations ORDER BY id"):
+        row["turns"] = db.query(
+            f"SELECT {', '.join(_TURN_COLUMNS)} FROM conversation_turns "
+            "WHERE conversation_id = ? ORDER BY n",
+            (row["id"],),
+        )
+        yield row
+
+
+def _merge_conversations(conn: Any, records: list[dict[str, Any]], result: dict[str, int]) -> None:
+    """Conversations from a backup, merged like memories: one missing here is added, a newer
+    copy replaces this one (its turns with it), an older one changes nothing."""
+    for record in records:
+        existing = conn.execute(
+            "SELECT updated_at FROM conversations WHERE id = ?", (record["id"],)
+        ).fetchone()
+        if existing and existing[0] >= record["updated_at"]:
+            result["conversations_unchanged"] += 1
+            continue
+        if existing:
+            conn.execute(
+                "DELETE FROM conversation_turns WHERE conversation_id = ?", (record["id"],)
+            )
+            conn.execute(
+                "UPDATE conversations SET title = ?, created_at = ?, updated_at = ? WHERE id = ?",
+                (record["title"], record["created_at"], record["updated_at"], record["id"]),
+            )
+            result["conversations_updated"] += 1
+        else:
+            conn.execute(
+                "INSERT INTO conversations (id, title, created_at, updated_at) VALUES (?, ?, ?, ?)",
+                (record["id"], record["title"], record["created_at"], record["updated_at"]),
+            )
+            result["conversations_added"] += 1
+        conn.executemany(
+            f"INSERT INTO conversation_turns (conversation_id, {', '.join(_TURN_COLUMNS)}) "
+            f"VALUES (?, {', '.join('?' * len(_TURN_COLUMNS))})",
+            [(record["id"], *(t[c] for c in _TURN_COLUMNS)) for t in record["turns"]],
+        )
+
+
 def _unseal(repo: MemoryRepository, memory_id: str, raw: str | None) -> str | None:
     if raw is None:
         return None
@@ -118,7 +167,8 @@ def _reseal(repo: MemoryRepository, memory_id: str, raw: str | None) -> str | No
 
 
 def export_backup(repo: MemoryRepository, path: Path, passphrase: str) -> dict[str, int]:
-    """Write every memory to an encrypted file. Written to a sibling, then renamed into place."""
+    """Write every memory and every conversation with Memloci to an encrypted file. Written to
+    a sibling, then renamed into place."""
     if not passphrase:
         raise InvalidInput("A backup needs a passphrase to encrypt it with.")
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -139,7 +189,7 @@ def export_backup(repo: MemoryRepository, path: Path, passphrase: str) -> dict[s
     if path.is_dir():
         raise InvalidInput(f"{path} is a folder; give a file name for the backup.")
     tmp = path.with_name(f".{path.name}.partial")
-    count = 0
+    count = conversations = turns = 0
     try:
         # 0600 from creation (whatever the umask; a symlink planted at the partial's name is
         # removed, not followed), and renamed over any older backup, so never readable by others.
@@ -168,6 +218,12 @@ def export_backup(repo: MemoryRepository, path: Path, passphrase: str) -> dict[s
                 pending += compressor.compress(line.encode("utf-8"))
                 count += 1
                 flush(False)
+            for record in _conversations(repo):
+                line = json.dumps({"kind": "conversation", **record}, ensure_ascii=False) + "\n"
+                pending += compressor.compress(line.encode("utf-8"))
+                conversations += 1
+                turns += len(record["turns"])
+                flush(False)
             pending += compressor.flush()
             flush(True)
             out.flush()
@@ -185,7 +241,12 @@ def export_backup(repo: MemoryRepository, path: Path, passphrase: str) -> dict[s
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return {"memories": count, "bytes": path.stat().st_size}
+    return {
+        "memories": count,
+        "conversations": conversations,
+        "turns": turns,
+        "bytes": path.stat().st_size,
+    }
 
 
 def _read_exact(handle: BinaryIO, size: int) -> bytes:
@@ -284,9 +345,15 @@ def _lines(path: Path, passphrase: str) -> Iterator[dict[str, Any]]:
 
 def import_backup(writer: Writer, path: Path, passphrase: str) -> dict[str, int]:
     """Merge a backup into this store, atomically, through the writer (records come back with
-    their own history). Returns counts of added/updated/unchanged."""
-    records = [r for r in _lines(path, passphrase) if r.get("kind") == "memory"]
-    result = {"added": 0, "updated": 0, "unchanged": 0}
+    their own history) with the conversations it holds. Returns counts of added/updated/unchanged
+    memories and conversations."""
+    lines = list(_lines(path, passphrase))
+    records = [r for r in lines if r.get("kind") == "memory"]
+    chats = [r for r in lines if r.get("kind") == "conversation"]
+    counted = ("added", "updated", "unchanged")
+    result = dict.fromkeys(counted, 0)
+    if chats:  # a backup with conversations (older ones have none) counts them too
+        result.update(dict.fromkeys((f"conversations_{c}" for c in counted), 0))
     repo = writer.repo
     added: list[str] = []
     updated: list[str] = []
@@ -341,5 +408,6 @@ def import_backup(writer: Writer, path: Path, passphrase: str) -> dict[str, int]
                     for h in record["history"]
                 ],
             )
+        _merge_conversations(db.conn, chats, result)
         batch.restored(added, updated)
     return result

@@ -11,24 +11,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date
 from typing import Any
 
 from app.agents.claims import fold
-from app.agents.statements import Statement, _words_of, local_day, yearly_date
+from app.agents.statements import Statement, _words_of, field_statement, local_day
 from app.domain import Memory
-from app.reading import Message, PersonContext, Reading, Span, read
+from app.reading import Fact, Message, PersonContext, Reading, Span, read
 from app.reading.lexicon import relation
 
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
-
-
-def _birthday(slot: str, value: str, sentence: str) -> date | None:
-    """A birthday the reader kept only part of ("30" of "bday jan 30"): the day its value, or
-    else its sentence, names."""
-    if slot != "birthday":
-        return None
-    return yearly_date(value) or yearly_date(sentence)
 
 
 def _text(memory: Memory) -> str:
@@ -79,26 +70,32 @@ def _statements(
     def quote(span: Span) -> str:
         return sentence_at(texts.get(span.message_id, span.text), span)
 
-    for fact in reading.person_facts:
+    def said(fact: Fact, **about: Any) -> None:
+        """A slot value the reader found, about the person or someone they know."""
         memory = by_id.get(fact.span.message_id)
         if memory is None:
-            continue
+            return
         out.append(
-            Statement(
+            field_statement(
                 memory,
                 quote(fact.span),
-                "field",
                 fact.slot,
                 fact.label,
                 fact.value,
-                "self",
-                frozenset({"self"}),
                 when=fact.when,
-                yearly=fact.slot == "birthday",
+                said_in=fact.span.text,
                 stale=fact.stale,
                 speaker=str(memory.fields.get("actor", "")) or None,
-                extra={"replaces": fact.replaces},
+                **about,
             )
+        )
+
+    for fact in reading.person_facts:
+        said(
+            fact,
+            subject="self",
+            subject_words=frozenset({"self"}),
+            extra={"replaces": fact.replaces},
         )
     for entity in reading.entities:
         rel = entity.relation
@@ -133,24 +130,7 @@ def _statements(
                     )
                 )
         for fact in entity.facts:
-            memory = by_id.get(fact.span.message_id)
-            if memory is None:
-                continue
-            out.append(
-                Statement(
-                    memory,
-                    quote(fact.span),
-                    "field",
-                    fact.slot,
-                    fact.label,
-                    fact.value,
-                    when=fact.when or _birthday(fact.slot, fact.value, fact.span.text),
-                    yearly=fact.slot == "birthday",
-                    stale=fact.stale,
-                    speaker=str(memory.fields.get("actor", "")) or None,
-                    **base,
-                )
-            )
+            said(fact, **base)
     for proc in reading.procedures:
         memory = by_id.get(proc.span.message_id)
         if memory is not None:

@@ -93,6 +93,27 @@ class Statement:
         return self.at or self.memory.occurred_at
 
 
+def field_statement(
+    memory: Memory,
+    text: str,
+    slot: str | None,
+    label: str | None,
+    value: str | None,
+    *,
+    when: date | None = None,
+    said_in: str = "",
+    **more: Any,
+) -> Statement:
+    """One slot value as a statement, wherever it was read (a typed record's slot, a line of
+    its details or summary, a message read at answer time), so they all match a question the
+    same way: a birthday is a yearly date, from its value or else the sentence `said_in` that
+    said it ("bday jan 30" kept as "30"), when none came with it."""
+    yearly = slot == "birthday"
+    if when is None and yearly:
+        when = yearly_date(value or "") or (yearly_date(said_in) if said_in else None)
+    return Statement(memory, text, "field", slot, label, value, when=when, yearly=yearly, **more)
+
+
 def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.split(text) if s and s.strip()]
 
@@ -265,17 +286,14 @@ def from_semantic(memory: Memory) -> list[Statement]:
             value = str(item.get("value", "")).strip()
             if value:
                 out.append(
-                    Statement(
+                    field_statement(
                         memory,
                         item.get("text")
                         or slot_sentence(name, slot, item.get("label"), value, phrases),
-                        "field",
                         slot,
                         item.get("label"),
                         value,
                         stale=item.get("current") is False,
-                        when=yearly_date(value) if slot == "birthday" else None,
-                        yearly=slot == "birthday",
                         typed=True,
                         at=said_at(item.get("said_at")),
                         **base,
@@ -286,37 +304,14 @@ def from_semantic(memory: Memory) -> list[Statement]:
         match = _DETAIL.match(line)
         if match and match.group(1) != "note":
             slot, label, value = match.group(1), match.group(2), match.group(3)
-            out.append(
-                Statement(
-                    memory,
-                    f"{name}: {summary}" if summary else line,
-                    "field",
-                    slot,
-                    label,
-                    value,
-                    when=yearly_date(value) if slot == "birthday" else None,
-                    yearly=slot == "birthday",
-                    typed=True,
-                    **base,
-                )
-            )
+            text = f"{name}: {summary}" if summary else line
+            out.append(field_statement(memory, text, slot, label, value, typed=True, **base))
     for phrase in phrases:
         said, said_label, said_value = _phrase_slot(phrase)
         text = f"{name}: {phrase}" if name and not fold(phrase).startswith(fold(name)) else phrase
         if said and not any(s.slot == said and s.value == said_value for s in out):
             out.append(
-                Statement(
-                    memory,
-                    text,
-                    "field",
-                    said,
-                    said_label,
-                    said_value,
-                    when=yearly_date(said_value or "") if said == "birthday" else None,
-                    yearly=said == "birthday",
-                    typed=True,
-                    **base,
-                )
+                field_statement(memory, text, said, said_label, said_value, typed=True, **base)
             )
         elif not said:
             out.append(Statement(memory, text, "sentence", typed=True, **base))

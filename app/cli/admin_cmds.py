@@ -184,9 +184,11 @@ def import_backup(session: Any, path: str, as_json: bool) -> None:
     if as_json:
         render.emit_json(result)
     else:
+        back = result.get("conversations_added", 0) + result.get("conversations_updated", 0)
+        chats = f" {back} conversations with Memloci came back." if back else ""
         click.echo(
             f"Imported {result['added']} new and {result['updated']} newer memories; "
-            f"{result['unchanged']} were already here."
+            f"{result['unchanged']} were already here.{chats}"
         )
 
 

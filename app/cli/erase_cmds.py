@@ -30,7 +30,11 @@ def erase_plan(plan: Any) -> None:
     verb = "Erased" if plan.done else "Would erase"
     by_type = ", ".join(f"{t} {n:,}" for t, n in plan.by_type().items())
     what = _counted(plan.count, "memory", "memories")
-    click.echo(f"{verb} {what}" + (f" ({by_type})" if by_type else "") + ".")
+    turns = plan.conversation_turns
+    asked = f" and {_counted(turns, 'turn', 'turns')} of your conversations with Memloci"
+    click.echo(
+        f"{verb} {what}" + (f" ({by_type})" if by_type else "") + (asked if turns else "") + "."
+    )
     if not plan.count:
         return
     click.echo("By source:")
@@ -141,7 +145,7 @@ def forget(
     if dry_run:
         render.emit_json(preview.to_dict()) if as_json else erase_plan(preview)
         return
-    if not preview.count:
+    if not preview.count and not preview.conversation_turns:
         render.emit_json(preview.to_dict()) if as_json else click.echo("Nothing to erase.")
         return
     if not yes:

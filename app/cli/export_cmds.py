@@ -76,8 +76,10 @@ def export(
         if as_json:
             render.emit_json(result)
         else:
+            chats = result.get("conversations", 0)
+            held = f" and {chats} conversations with Memloci" if chats else ""
             click.echo(
-                f"Backed up {result['memories']} memories to {path} "
+                f"Backed up {result['memories']} memories{held} to {path} "
                 f"({result['bytes'] / 1e6:.2f} MB, encrypted)."
             )
         return

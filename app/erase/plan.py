@@ -3,8 +3,8 @@
 `ErasePlan` wraps the forget cascade's `ForgetPlan` (the same preview `memloci forget ID`
 prints) with the selection that chose the memories, counts by source ("screen · Firefox",
 "chat import · <conversation>", "entered by you"), the applications whose sessions go (so the
-app can offer never to capture them again) and, once done, what happened to the vector index's
-files.
+app can offer never to capture them again), the turns of conversations with Memloci that go
+with them and, once done, what happened to the vector index's files.
 """
 
 from __future__ import annotations
@@ -82,6 +82,7 @@ class ErasePlan:
     apps: tuple[str, ...]
     vectors: str = ""  # after an erase: a key of VECTOR_NOTES
     seconds: float = 0.0
+    conversation_turns: int = 0  # turns of conversations with Memloci that go too
 
     @classmethod
     def build(cls, selection: Selection, plan: ForgetPlan, info: SourceInfo) -> ErasePlan:
@@ -119,6 +120,7 @@ class ErasePlan:
             selection=self.selection.to_dict(),
             by_source=dict(self.by_source),
             apps=list(self.apps),
+            conversation_turns=self.conversation_turns,
         )
         if self.done:
             data.update(vectors=self.vectors, seconds=round(self.seconds, 3))

@@ -7,8 +7,10 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from app.capture.service import CaptureService
 from app.domain import MemoryType
@@ -53,8 +55,13 @@ class DataService:
     # -- erasing by selection -------------------------------------------------------------------
     def erase_preview(self, selection: Selection, *, cascade: bool = True) -> ErasePlan:
         """What erasing a selection (a span, an app, a title or address, words, a
-        conversation, ids) would remove, by type and source; nothing changes."""
-        return actions.preview(self._repo, selection, cascade=cascade)
+        conversation, ids) would remove, by type and source, with the turns of conversations
+        with Memloci it would take; nothing changes."""
+        plan = actions.preview(self._repo, selection, cascade=cascade)
+        scope = self._conversation_scope(selection)
+        if scope is None or self._conversations is None:
+            return plan
+        return replace(plan, conversation_turns=self._conversations.count(**scope))
 
     def erase(
         self, selection: Selection, *, cascade: bool = True, wait_for_files: bool = False
@@ -73,21 +80,23 @@ class DataService:
             cascade=cascade,
             scrub=self.scrub_vectors if wait_for_files else None,
         )
-        self._erase_conversations(selection)
-        return plan
+        scope = self._conversation_scope(selection)
+        if scope is None or self._conversations is None:
+            return plan
+        return replace(plan, conversation_turns=self._conversations.erase(**scope))
 
-    def _erase_conversations(self, selection: Selection) -> None:
-        """What was asked of Memloci in an erased span (or an erased Memloci conversation)
-        goes too: its turns are kept apart from the memories, so the cascade cannot see them."""
-        if self._conversations is None:
-            return
+    @staticmethod
+    def _conversation_scope(selection: Selection) -> dict[str, Any] | None:
+        """Which turns of Memloci's conversations a selection takes (None: none). What was
+        asked of Memloci in an erased span (or an erased Memloci conversation) goes too: its
+        turns are kept apart from the memories, so the cascade cannot see them."""
         source = selection.source or ""
         if source.startswith("chat:memloci-"):
-            self._conversations.erase(conversation=source.split(":", 1)[1])
-            return
+            return {"conversation": source.split(":", 1)[1]}
         narrowed = selection.app or selection.title or selection.url or selection.query or source
         if selection.timed and not narrowed and not selection.ids and not selection.types:
-            self._conversations.erase(since=selection.since, until=selection.until)
+            return {"since": selection.since, "until": selection.until}
+        return None
 
     def recorded_apps(self) -> list[tuple[str, int]]:
         """Applications with kept screen sessions and how many, most first."""

@@ -11,6 +11,13 @@ from app.memory.base import Fields, MemoryKind
 
 BLOCK_LIMIT = 5_000
 LABELS = ("persona", "human")
+# What a person reads for each block; the stored labels stay MIRIX's ("human", "persona").
+BLOCK_TITLES = {"human": "About you", "persona": "How Memloci answers"}
+
+
+def block_title(label: str) -> str:
+    """A block's title for a person ("About you"), whatever its stored label."""
+    return BLOCK_TITLES.get(label, f"{label} block")
 
 
 class CoreLine(Fields):
@@ -33,13 +40,13 @@ class CoreKind(MemoryKind):
     type = MemoryType.CORE
     model = CoreFields
     primary = "value"
-    description = "who you are and how the assistant should behave (persona, human blocks)"
+    description = "who you are (About you) and how Memloci should answer (How Memloci answers)"
 
     def render(self, fields: dict[str, Any]) -> str:
-        return f"{fields['label']}: {fields['value']}"
+        return f"{block_title(fields['label'])}: {fields['value']}"
 
     def title(self, fields: dict[str, Any]) -> str:
-        return f"{fields['label']} block"
+        return block_title(fields["label"])
 
     def append(self, fields: dict[str, Any], addition: str) -> dict[str, Any]:
         """Core blocks grow by appending a line; the bound is checked by validation."""

@@ -175,6 +175,22 @@ class ConversationStore:
             cursor = db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
             return bool(cursor.rowcount)
 
+    def count(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        conversation: str | None = None,
+    ) -> int:
+        """How many turns `erase` with the same arguments would take (an erase's preview)."""
+        where, params = _turns_in(since, until, conversation)
+        if not where:
+            return 0
+        rows = self._database.query(
+            f"SELECT COUNT(*) AS n FROM conversation_turns WHERE {where}", params
+        )
+        return int(rows[0]["n"]) if rows else 0
+
     def erase(
         self,
         *,
@@ -184,24 +200,30 @@ class ConversationStore:
     ) -> int:
         """Erase turns asked in a span (or a whole conversation); a conversation left without
         turns goes too. Returns how many turns went."""
-        clauses, params = [], []
-        if conversation is not None:
-            clauses.append("conversation_id = ?")
-            params.append(conversation)
-        if since is not None:
-            clauses.append("at >= ?")
-            params.append(to_iso(since))
-        if until is not None:
-            clauses.append("at < ?")
-            params.append(to_iso(until))
-        if not clauses:
+        where, params = _turns_in(since, until, conversation)
+        if not where:
             return 0
         with self._database.write() as db:
-            gone = db.execute(
-                f"DELETE FROM conversation_turns WHERE {' AND '.join(clauses)}", params
-            ).rowcount
+            gone = db.execute(f"DELETE FROM conversation_turns WHERE {where}", params).rowcount
             db.execute(
                 "DELETE FROM conversations WHERE id NOT IN "
                 "(SELECT DISTINCT conversation_id FROM conversation_turns)"
             )
         return int(gone or 0)
+
+
+def _turns_in(
+    since: datetime | None, until: datetime | None, conversation: str | None
+) -> tuple[str, list[str]]:
+    """The SQL condition for the turns of a conversation and/or asked in a span ("" for none)."""
+    clauses, params = [], []
+    if conversation is not None:
+        clauses.append("conversation_id = ?")
+        params.append(conversation)
+    if since is not None:
+        clauses.append("at >= ?")
+        params.append(to_iso(since))
+    if until is not None:
+        clauses.append("at < ?")
+        params.append(to_iso(until))
+    return " AND ".join(clauses), params

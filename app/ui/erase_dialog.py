@@ -44,6 +44,17 @@ def _plural(count: int, one: str, many: str) -> str:
     return f"{count:,} {one if count == 1 else many}"
 
 
+def _what_goes(plan: Any, *, long: bool = True) -> str:
+    """ "1 memory and 2 turns of your conversations with Memloci" (the memories alone, or the
+    turns alone, when only they go); `long` False drops "of your conversations ..."."""
+    turns = int(getattr(plan, "conversation_turns", 0) or 0)
+    parts = [_plural(plan.count, "memory", "memories")] if plan.count or not turns else []
+    if turns:
+        tail = " of your conversations with Memloci" if long else ""
+        parts.append(_plural(turns, "turn", "turns") + tail)
+    return " and ".join(parts)
+
+
 class EraseDialog(QDialog):
     """`exec()` is true when the person chose Erase; `cascade()` and `never_capture()` say
     what else they chose."""
@@ -59,16 +70,15 @@ class EraseDialog(QDialog):
         layout = QVBoxLayout(self)
         forget = plan.forget
         count = plan.count
+        turns = int(getattr(plan, "conversation_turns", 0) or 0)
         self.heading = QLabel(
-            f"Erase {_plural(count, 'memory', 'memories')} for good?"
-            if count
-            else "Nothing to erase."
+            f"Erase {_what_goes(plan)} for good?" if count or turns else "Nothing to erase."
         )
         self.heading.setObjectName("heading")
         self.heading.setWordWrap(True)
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.heading)
-        self.what = QLabel(what if count else f"{what}: Memloci keeps nothing from then.")
+        self.what = QLabel(what if count or turns else f"{what}: Memloci keeps nothing from then.")
         self.what.setWordWrap(True)
         self.what.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.what)
@@ -109,10 +119,19 @@ class EraseDialog(QDialog):
                     "Settings → Privacy."
                 )
                 layout.addWidget(self.never_box)
+        if turns:
+            asked = QLabel(
+                f"{_plural(turns, 'question', 'questions')} you asked Memloci then, with "
+                f"{'its answer' if turns == 1 else 'their answers'}, "
+                f"{'goes' if turns == 1 else 'go'} from the chat pane's conversations too."
+            )
+            asked.setObjectName("turns")
+            asked.setWordWrap(True)
+            layout.addWidget(asked)
 
         buttons = QDialogButtonBox()
-        if count:
-            self.erase_button = QPushButton(f"Erase {_plural(count, 'memory', 'memories')}")
+        if count or turns:
+            self.erase_button = QPushButton(f"Erase {_what_goes(plan, long=False)}")
             self.erase_button.setObjectName("destructive")
             self.erase_button.setStyleSheet("color: #d4475a;")
             self.erase_button.setAutoDefault(False)  # Enter never erases
@@ -240,7 +259,7 @@ class EraseFlow(QObject):
         self.dialog = EraseDialog(plan, what, self._parent)
         chosen = bool(self.dialog.exec())
         dialog, self.dialog = self.dialog, None
-        if not chosen or not plan.count:
+        if not chosen or not (plan.count or plan.conversation_turns):
             return
         cascade, never = dialog.cascade(), dialog.never_capture()
 
@@ -255,12 +274,12 @@ class EraseFlow(QObject):
                 excluded = pattern
             return done, excluded
 
-        self.message.emit(f"Erasing {_plural(plan.count, 'memory', 'memories')}…")
+        self.message.emit(f"Erasing {_what_goes(plan, long=False)}…")
         self._bridge.call(run, on_done=self._finished, on_error=self.message.emit, lane=SLOW)
 
     def _finished(self, result: tuple[Any, str | None]) -> None:
         done, excluded = result
-        text = f"Erased {_plural(done.count, 'memory', 'memories')}."
+        text = f"Erased {_what_goes(done)}."
         if excluded:
             text += f" Memloci will no longer capture {excluded}."
         self.message.emit(text)

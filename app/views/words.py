@@ -24,9 +24,15 @@ TYPE_NAMES: dict[MemoryType, str] = {
     MemoryType.VAULT: "Vault",
 }
 TYPE_HELP: dict[MemoryType, str] = {
-    MemoryType.CORE: "What Memloci always keeps in mind about you and how you like answers.",
+    MemoryType.CORE: (
+        "About you (name, work, contact details, what you prefer), always kept in mind, and "
+        "how you like answers."
+    ),
     MemoryType.EPISODIC: "Things that happened: what you did, saw, said or were told, and when.",
-    MemoryType.SEMANTIC: "Facts about people, places and things, e.g. where a friend works.",
+    MemoryType.SEMANTIC: (
+        "Facts about people, places and things, one record each: where your sister lives, "
+        "her birthday."
+    ),
     MemoryType.PROCEDURAL: "How to do something: steps, routines and habits.",
     MemoryType.RESOURCE: "Pages, documents, files and notes you read or kept.",
     MemoryType.VAULT: "Secrets such as passwords and keys, kept encrypted and never in a prompt.",
@@ -99,8 +105,8 @@ def field_name(key: str) -> str:
 
 
 def slot_lines(slots: Any) -> list[str]:
-    """An entity's facts as a person reads them: "Lives in: Braga (before: Porto, until
-    4 May)", one line a slot, the current values first (the stored text keeps message ids)."""
+    """An entity's facts as a person reads them: "Lives in: Braga (before: Porto)", one line
+    a slot, the current values first (the stored text keeps message ids)."""
     if not isinstance(slots, dict):
         return []
     lines = []
@@ -117,13 +123,8 @@ def slot_lines(slots: Any) -> list[str]:
             before = [r for r in group if not r.get("current", True)]
             head = f"{name} ({label})" if label else name
             text = f"{head}: {', '.join(now) if now else 'no longer known'}"
-            if before:
-                old = ", ".join(
-                    str(r["value"])
-                    + (f" until {day(as_moment(r.get('said_at')))}" if r.get("said_at") else "")
-                    for r in before
-                )
-                text += f" (before: {old})"
+            if before:  # when and why each changed: the detail's "How it changed"
+                text += f" (before: {', '.join(str(r['value']) for r in before)})"
             lines.append(text)
     return lines
 
@@ -209,8 +210,9 @@ def speaker(actor: str | None) -> str:
     return "you" if not text or text.lower() in ME else text
 
 
-def event_kind(memory: Memory) -> str:
-    """The Kind column of an episodic memory, short: "message from Jonas", "your note"."""
+def event_kind(memory: Memory, *, compact: bool = False) -> str:
+    """The Kind column of an episodic memory, short: "message from Jonas", "your note";
+    `compact` where the column is narrow: "from Jonas" (the tooltip keeps the full label)."""
     fields = memory.fields
     event = str(fields.get("event_type") or "event")
     what = EVENT_WORDS.get(event, event.replace("_", " "))
@@ -220,7 +222,7 @@ def event_kind(memory: Memory) -> str:
     person = speaker(actor)
     if person == "you":
         return f"your {what}"
-    return f"{what} from {person}"
+    return f"from {person}" if compact else f"{what} from {person}"
 
 
 ACTION_WORDS = {

@@ -38,11 +38,11 @@ def test_nodes_links_and_selection(qtbot: Any, memloci: Any, bridge: Any, pane: 
     assert pane.selected_key() == "ana"
     qtbot.waitUntil(lambda: pane.memories.count() == 2)
     texts = [pane.memories.item(n).text() for n in range(pane.memories.count())]
-    assert "[semantic] Ana" in texts and f"[episodic] {lunch.title}" in texts
+    assert "Semantic · Ana" in texts and f"Episodic · {lunch.title}" in texts
     assert "Linked to:" in pane.selected_info.text() and "Porto" in pane.selected_info.text()
     assert pane.nodes["porto"].opacity() == 1.0  # neighbours stay lit
     with qtbot.waitSignal(pane.open_memory) as opened:
-        pane.memories.setCurrentRow(texts.index("[semantic] Ana"))
+        pane.memories.setCurrentRow(texts.index("Semantic · Ana"))
         pane._memory_activated(pane.memories.currentItem())
     assert opened.args == [ana.id]
     with qtbot.waitSignal(pane.open_ids) as shown:

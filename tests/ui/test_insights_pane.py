@@ -41,8 +41,8 @@ def test_charts_show_the_store(qtbot: Any, memloci: Any, bridge: Any, pane: Any)
     pane.activated()
     qtbot.waitUntil(lambda: pane.report is not None)
     added = bars(pane.added_chart)
-    assert added["episodic"][-1] == 2 and added["semantic"][-1] == 1
-    assert len(added["episodic"]) == 30
+    assert added["Episodic"][-1] == 2 and added["Semantic"][-1] == 1
+    assert len(added["Episodic"]) == 30
     apps = bars(pane.apps_chart)
     assert sum(apps["firefox"]) == pytest.approx(60, abs=1)  # one hour, in minutes
     axis = pane.apps_chart.chart().axes(Qt.Orientation.Vertical)[0]
@@ -50,10 +50,10 @@ def test_charts_show_the_store(qtbot: Any, memloci: Any, bridge: Any, pane: Any)
     assert "on disk" in pane.storage_text.text()
     assert not pane.budget_bar.isVisible()  # no frames are retained: no budget to show
     pane.period.setCurrentIndex(0)  # 7 days
-    qtbot.waitUntil(lambda: len(bars(pane.added_chart)["episodic"]) == 7)
+    qtbot.waitUntil(lambda: len(bars(pane.added_chart)["Episodic"]) == 7)
     pane.period.setCurrentIndex(3)  # 90 days: one bar per week
-    qtbot.waitUntil(lambda: len(bars(pane.added_chart)["episodic"]) == 13)
-    assert bars(pane.added_chart)["episodic"][-1] == 2
+    qtbot.waitUntil(lambda: len(bars(pane.added_chart)["Episodic"]) == 13)
+    assert bars(pane.added_chart)["Episodic"][-1] == 2
 
 
 def test_storage_budget_bar(qtbot: Any, memloci: Any, bridge: Any, pane: Any) -> None:

@@ -105,7 +105,9 @@ def test_table_says_kind_and_source_in_words(qtbot: Any, memloci: Any, pane: Any
     assert model.data(model.index(0, 1)) == "your note"
     assert model.data(model.index(0, 4)) == "typed by you"
     tip = model.data(model.index(0, 1), 3)  # ToolTipRole
-    assert tip.startswith("Episodic: Things that happened")
+    # the kind in full (the column may elide it), then what the type holds
+    assert tip.splitlines() == ["your note", tip.splitlines()[1]]
+    assert tip.splitlines()[1].startswith("Episodic: Things that happened")
 
 
 def test_every_type_is_explained_where_types_appear(qtbot: Any, pane: Any) -> None:

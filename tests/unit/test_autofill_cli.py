@@ -72,7 +72,7 @@ def test_the_log_lists_what_was_handed_out(capsys, store) -> None:
     assert code == 0
     lines = out.splitlines()
     assert lines[0].split() == ["WHEN", "OUTCOME", "TO", "FOR", "MEMORY"]
-    assert "E-mail" in lines[1] and "human block" in lines[1]
+    assert "E-mail" in lines[1] and "About you" in lines[1]
     assert "Passport no." in lines[2] and "[medium]" in lines[2] and PASSPORT not in out
     code, out, _ = memloci_cli(capsys, "autofill", "log", "--json", "--limit", "1")
     rows = json.loads(out)

@@ -171,19 +171,29 @@ class BackupBox(QGroupBox):
     def _backed_up(self, path: str, counts: dict[str, int]) -> None:
         self._idle()
         memories = int(counts.get("memories", 0))
+        chats = int(counts.get("conversations", 0))
         size = int(counts.get("bytes", 0))
-        self._message(
-            f"Backed up {memories:,} {'memory' if memories == 1 else 'memories'} to "
-            f"{Path(path).name} ({_size(size)})."
-        )
+        held = f"{memories:,} {'memory' if memories == 1 else 'memories'}"
+        if chats:
+            held += (
+                f" and {chats:,} {'conversation' if chats == 1 else 'conversations'} with Memloci"
+            )
+        self._message(f"Backed up {held} to {Path(path).name} ({_size(size)}).")
 
     def _restored(self, counts: dict[str, int]) -> None:
         self._idle()
         added, updated = int(counts.get("added", 0)), int(counts.get("updated", 0))
         same = int(counts.get("unchanged", 0))
-        self._message(
-            f"Restored: {added:,} added, {updated:,} updated, {same:,} already up to date."
+        text = f"Restored: {added:,} added, {updated:,} updated, {same:,} already up to date"
+        back = int(counts.get("conversations_added", 0)) + int(
+            counts.get("conversations_updated", 0)
         )
+        if back:
+            text += (
+                f"; {back:,} {'conversation' if back == 1 else 'conversations'} with Memloci "
+                "brought back"
+            )
+        self._message(text + ".")
 
     def _failed(self, message: str) -> None:
         self._idle()

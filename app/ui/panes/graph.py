@@ -41,6 +41,18 @@ from PySide6.QtWidgets import (
 from app.ui.bridge import Bridge
 from app.ui.graph_layout import layout
 from app.ui.theme import CATEGORY_COLORS
+from app.views import words
+
+
+def _counts(node: Any, joiner: str = " · ") -> str:
+    """ "1 fact · 4 mentions": what a node is made of."""
+    facts, mentions = len(node.memory_ids), len(node.mention_ids)
+    return joiner.join(
+        (
+            f"{facts} fact{'s' if facts != 1 else ''}",
+            f"{mentions} mention{'s' if mentions != 1 else ''}",
+        )
+    )
 
 
 class NodeItem(QGraphicsEllipseItem):
@@ -58,10 +70,7 @@ class NodeItem(QGraphicsEllipseItem):
             | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
         )
         self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setToolTip(
-            f"{node.label} ({node.category})\n{len(node.memory_ids)} facts, "
-            f"{len(node.mention_ids)} mentions"
-        )
+        self.setToolTip(f"{node.label} ({node.category})\n{_counts(node, ', ')}")
         self.setZValue(2)
         self.label = QGraphicsSimpleTextItem(node.label, self)
         font = QFont(pane.font())
@@ -95,12 +104,25 @@ class EdgeItem(QGraphicsLineItem):
         if edge.label:
             tip = f"{a.node.label} — {b.node.label}: {edge.label}\n{tip.split(': ', 1)[1]}"
         self.setToolTip(tip)
+        # A relation the agents read ("sister") is written on its link, at the middle.
+        self.caption: QGraphicsSimpleTextItem | None = None
+        if edge.label:
+            self.caption = QGraphicsSimpleTextItem(str(edge.label), self)
+            font = QFont(a.pane.font())
+            font.setItalic(True)
+            font.setPointSizeF(font.pointSizeF() * 0.9)
+            self.caption.setFont(font)
+            self.caption.setBrush(a.pane.palette().windowText())
         a.edges.append(self)
         b.edges.append(self)
         self.adjust()
 
     def adjust(self) -> None:
         self.setLine(self.a.pos().x(), self.a.pos().y(), self.b.pos().x(), self.b.pos().y())
+        if self.caption is not None:
+            rect = self.caption.boundingRect()
+            middle = (self.a.pos() + self.b.pos()) / 2
+            self.caption.setPos(middle.x() + 6, middle.y() - rect.height() / 2)
 
 
 class GraphView(QGraphicsView):
@@ -342,16 +364,17 @@ class GraphPane(QWidget):
         self.selected_title.setText(node.label)
         links = sorted(
             (
-                (e.edge.weight, e.b.node.label if e.a.node.key == key else e.a.node.label)
+                (
+                    e.edge.weight,
+                    (e.b.node.label if e.a.node.key == key else e.a.node.label)
+                    + (f" ({e.edge.label})" if e.edge.label else ""),
+                )
                 for e in self.nodes[key].edges
             ),
             reverse=True,
         )
         linked = ", ".join(name for _, name in links[:6]) or "nothing yet"
-        self.selected_info.setText(
-            f"{node.category} · {len(node.memory_ids)} facts · {len(node.mention_ids)} mentions"
-            f"\nLinked to: {linked}"
-        )
+        self.selected_info.setText(f"{node.category} · {_counts(node)}\nLinked to: {linked}")
         self.all_button.setEnabled(True)
         ids = [*node.memory_ids, *node.mention_ids]
         self._bridge.call(
@@ -367,9 +390,10 @@ class GraphPane(QWidget):
             return
         self.memories.clear()
         for memory in memories:
-            item = QListWidgetItem(f"[{memory.type.value}] {memory.title}")
+            name = words.TYPE_NAMES[memory.type]
+            item = QListWidgetItem(f"{name} · {memory.title}")
             item.setData(Qt.ItemDataRole.UserRole, memory.id)
-            item.setToolTip(memory.text[:300])
+            item.setToolTip(f"{name}: {words.type_line(memory.type)}\n\n{memory.text[:300]}")
             self.memories.addItem(item)
 
     def _memory_activated(self, item: QListWidgetItem) -> None:

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain import MemoryType
 from app.ui.bridge import Bridge
 from app.ui.panes.timeline import lane_colour
 from app.ui.theme import STATE_COLORS, TYPE_COLORS, is_dark
@@ -158,6 +159,9 @@ class InsightsPane(QWidget):
         grid = QGridLayout()
         self.apps_chart = self._chart_view()
         self.added_chart = self._chart_view()
+        self.added_chart.setToolTip(  # each type in one line, where the types are shown
+            "\n".join(f"{words.TYPE_NAMES[t]}: {words.type_line(t)}" for t in MemoryType)
+        )
         self.storage_chart = self._chart_view()
         self.storage_text = QLabel()
         self.storage_text.setWordWrap(True)
@@ -337,7 +341,7 @@ class InsightsPane(QWidget):
         chart = self._new_chart()
         series = QStackedBarSeries()
         for name, values in report.added.items():
-            bar = QBarSet(name)
+            bar = QBarSet(words.TYPE_NAMES.get(MemoryType.parse(name), name))
             bar.append([float(v) for v in self._fold(values)])
             bar.setColor(QColor(TYPE_COLORS[name]))
             series.append(bar)

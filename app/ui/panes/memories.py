@@ -38,6 +38,7 @@ from app.ui.erase_dialog import EraseFlow
 from app.ui.panes.memory_detail import MemoryDetail
 from app.ui.panes.memory_edit import MemoryForm
 from app.ui.panes.memory_model import MemoryTableModel
+from app.ui.panes.table_extras import EmptyNote, KindColumnFit
 from app.views import words
 from app.views.browse import BrowseQuery
 
@@ -57,6 +58,9 @@ SOURCES = ["chat", "screen", "file", "user", "agent", "import"]
 
 def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min).astimezone()
+
+
+KIND_CHARS = 32  # the Kind column grows to fit its labels up to this many average characters
 
 
 class MemoriesPane(QWidget):
@@ -81,6 +85,13 @@ class MemoriesPane(QWidget):
         self.tabs.setExpanding(False)
         self.tabs.currentChanged.connect(self.refresh)
         layout.addWidget(self.tabs)
+        self.type_note = QLabel(words.type_line(None))  # what the chosen tab's type holds
+        self.type_note.setObjectName("muted")
+        self.type_note.setWordWrap(True)
+        self.tabs.currentChanged.connect(
+            lambda n: self.type_note.setText(words.type_line(TABS[n][1]))
+        )
+        layout.addWidget(self.type_note)
 
         filters = QHBoxLayout()
         self.search = QLineEdit()
@@ -158,6 +169,8 @@ class MemoriesPane(QWidget):
             needed = header.fontMetrics().horizontalAdvance(title) + 4 * char
             cell = self.fontMetrics().horizontalAdvance(longest.get(column, "")) + 2 * char
             header.resizeSection(column, max(char * chars, needed, cell))
+        self.kind_fit = KindColumnFit(self.table, char * KIND_CHARS)
+        self.empty_note = EmptyNote(self.table)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.model.total_changed.connect(self._update_count)
@@ -311,9 +324,27 @@ class MemoriesPane(QWidget):
         noun = "memory" if total == 1 else "memories"
         searching = bool(self.search.text().strip())
         text = f"{total:,} {noun}" + (" found" if searching else "")
+        memory_type = self.current_type()
+        empty = not total and not self.model.loading
+        if empty and not searching:
+            kind = f"{memory_type.value} memories" if memory_type else "memories"
+            text = f"No {kind} yet" + (" in this view" if self._filtered() else "") + "."
+            self.empty_note.setText(text + " New… (Ctrl+N) writes one.")
+        elif empty:
+            self.empty_note.setText("Nothing found. Fewer or other words may find it.")
+        self.empty_note.setVisible(empty)
         if self.model.loading:
             text += " · loading…"
         self.count.setText(text)
+
+    def _filtered(self) -> bool:
+        """Whether a filter besides the type narrows the list (time, source, a restriction)."""
+        return bool(
+            self.range.currentData() is not None
+            or self.source.currentData()
+            or self._restrict_ids
+            or self._restrict_range
+        )
 
     # -- selection and detail ---------------------------------------------------------------------
     def _detail_follows(self, *_: Any) -> None:

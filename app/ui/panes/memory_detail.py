@@ -25,10 +25,12 @@ from app.ui import dialogs
 from app.ui.bridge import Bridge
 from app.ui.entity_fix import EntityFixer
 from app.ui.forget_dialog import ForgetDialog
+from app.ui.panes.memory_changes import find_messages, past_html, reason_html
 from app.ui.panes.memory_edit import MemoryForm
 from app.ui.panes.memory_model import MASK
 from app.ui.theme import TYPE_COLORS
 from app.views import words
+from app.views.slot_history import past_values
 
 
 def esc(value: Any) -> str:
@@ -43,11 +45,16 @@ def _changes(entry: HistoryEntry) -> str:
     """What one version changed, field by field, in words."""
     old = (entry.old or {}).get("fields", {})
     new = (entry.new or {}).get("fields", {})
+    # Slots and profile lines are told in "How it changed"; an entity's details are its slots
+    # again, with message ids.
+    hidden = {"slots", "lines", "details"} if "slots" in new or "slots" in old else set()
+    hidden |= {"slots", "lines"}
     parts = []
     for key in sorted(set(old) | set(new)):
+        if key in hidden:
+            continue
         if old.get(key) != new.get(key) and entry.old is not None:
-            before = words.field_value(old.get(key, ""))[:80]
-            after = words.field_value(new.get(key, ""))[:80]
+            before, after = _changed_lines(old.get(key, ""), new.get(key, ""))
             if key == "secret_value":
                 before, after = MASK, MASK
             parts.append(f"<i>{esc(words.field_name(key))}</i>: {esc(before)} → {esc(after)}")
@@ -62,6 +69,26 @@ def _changes(entry: HistoryEntry) -> str:
             line = words.source_line(Source(kind, ref))
             parts.append(f"<i>no longer from</i> {esc(line)}")
     return "<br>".join(parts)
+
+
+CHANGE_CHARS = 100
+
+
+def _clip(text: str) -> str:
+    if len(text) <= CHANGE_CHARS:
+        return text
+    return text[: CHANGE_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _changed_lines(old: Any, new: Any) -> tuple[str, str]:
+    """A field's change in words; of a text of several lines (a profile, a list), only the
+    lines that changed ("City: Trondheim" → "City: Bergen"), not the whole text twice."""
+    if isinstance(old, str) and isinstance(new, str) and ("\n" in old or "\n" in new):
+        before, after = old.splitlines(), new.splitlines()
+        gone = [line for line in before if line not in after]
+        came = [line for line in after if line not in before]
+        return _clip("; ".join(gone) or "(nothing)"), _clip("; ".join(came) or "(nothing)")
+    return _clip(words.field_value(old)), _clip(words.field_value(new))
 
 
 THUMBNAIL_WIDTH = 360
@@ -184,7 +211,15 @@ class MemoryDetail(QWidget):
                 related[(source.kind, source.ref)] = [m for m in others if m.id != memory.id]
             if source.kind == "screen":
                 frames[source.ref] = _thumbnail(facade, source.ref)
-        return {"history": history, "related": related, "frames": frames}
+        past = past_values(memory.type.value, memory.fields, history)
+        messages = find_messages(facade, past, history)
+        return {
+            "history": history,
+            "related": related,
+            "frames": frames,
+            "past": past,
+            "messages": messages,
+        }
 
     def _extra_loaded(self, memory_id: str, extra: dict[str, Any]) -> None:
         if self.memory is not None and self.memory.id == memory_id:
@@ -214,6 +249,8 @@ class MemoryDetail(QWidget):
                 continue
             if key == "details" and facts:  # the same facts with message ids: shown as words
                 continue
+            if key == "label" and memory.type is MemoryType.CORE:  # the title says it
+                continue
             if isinstance(value, list):
                 shown = "<br>".join(
                     f"{n}. {esc(words.field_value(s))}" for n, s in enumerate(value, 1)
@@ -234,6 +271,7 @@ class MemoryDetail(QWidget):
             f"<tr><td><b>When</b></td><td>{esc(words.date_time(memory.occurred_at))}</td></tr>"
         )
         parts.append("</table>")
+        parts.append(past_html(self._extra.get("past", ()), self._extra.get("messages", {})))
         parts.append("<h4>Where it came from</h4><ul>")
         related = self._extra.get("related", {})
         frames = self._extra.get("frames", {})
@@ -259,8 +297,9 @@ class MemoryDetail(QWidget):
             parts.append("<p><i>Loading the history…</i></p>")
         else:
             parts.append("<h4>History</h4><table cellspacing='0' cellpadding='3'>")
+            messages = self._extra.get("messages", {})
             for entry in reversed(history):
-                reason = f" — {esc(entry.reason)}" if entry.reason else ""
+                reason = f" — {reason_html(entry.reason, messages)}" if entry.reason else ""
                 parts.append(
                     f"<tr><td valign='top'>{esc(words.date_time(entry.at))}</td>"
                     f"<td valign='top'><b>{esc(words.change_line(entry.action, entry.actor))}"

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain import Memory, MemoryType
+from app.memory.core import block_title
 from app.views import words
 
 LONG_FIELDS = {"details", "content", "value", "steps", "summary"}
@@ -112,11 +113,10 @@ class MemoryForm(QDialog):
             editor: QWidget
             if name in CHOICES:
                 box = QComboBox()
-                box.addItems(CHOICES[name])
-                if value in CHOICES[name]:
-                    box.setCurrentText(str(value))
-                elif name == "sensitivity":
-                    box.setCurrentText("medium")
+                for choice in CHOICES[name]:  # a block by its title; the stored label is data
+                    box.addItem(block_title(choice) if name == "label" else choice, choice)
+                chosen = value if value in CHOICES[name] else "medium"
+                box.setCurrentIndex(max(box.findData(chosen), 0))
                 editor = box
             elif name == "occurred_at":
                 edit = QDateTimeEdit()
@@ -153,7 +153,8 @@ class MemoryForm(QDialog):
     @staticmethod
     def _value(editor: QWidget) -> Any:
         if isinstance(editor, QComboBox):
-            return editor.currentText()
+            data = editor.currentData()
+            return editor.currentText() if data is None else data
         if isinstance(editor, QDateTimeEdit):
             return editor.dateTime().toPython().astimezone().isoformat()
         if isinstance(editor, QPlainTextEdit):

@@ -49,12 +49,13 @@ def when(moment: datetime | None, with_seconds: bool = False) -> str:
     return local.strftime("%d %b %Y")
 
 
-def kind_text(memory: Memory) -> str:
-    """A short type-specific label: event type, entry type, label, steps."""
+def kind_text(memory: Memory, *, compact: bool = False) -> str:
+    """A short type-specific label: event type, entry type, label, steps (`compact`: the
+    shorter form of "message from Jonas" where the column is narrow)."""
     f = memory.fields
     match memory.type:
         case MemoryType.EPISODIC:
-            return words.event_kind(memory)
+            return words.event_kind(memory, compact=compact)
         case MemoryType.SEMANTIC:
             return str(f.get("entity_kind") or f.get("kind") or "fact").replace("_", " ")
         case MemoryType.PROCEDURAL:
@@ -87,8 +88,19 @@ class MemoryTableModel(QAbstractTableModel):
         self._searching = False
         self._loading = False
         self._generation = 0
+        self.compact_kinds = False  # set by the view when full kinds do not fit
         self._sort_column = 2
         self._sort_order = Qt.SortOrder.DescendingOrder
+
+    def set_compact_kinds(self, compact: bool) -> None:
+        if compact != self.compact_kinds:
+            self.compact_kinds = compact
+            if self._rows:
+                self.dataChanged.emit(self.index(0, 1), self.index(len(self._rows) - 1, 1))
+
+    def full_kind(self, row: int) -> str:
+        """The Kind column's full label of a row, whatever the column shows."""
+        return kind_text(self._rows[row]) if 0 <= row < len(self._rows) else ""
 
     # -- what the view asks ---------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:
@@ -116,8 +128,11 @@ class MemoryTableModel(QAbstractTableModel):
                 return f"No longer true: {memory.invalid_reason or 'invalidated'}"
             if column == 0:
                 return memory.title
-            if column == 1:
-                return f"{words.TYPE_NAMES[memory.type]}: {words.type_line(memory.type)}"
+            if column == 1:  # the kind in full (the column may elide it), then the type
+                return (
+                    f"{kind_text(memory)}\n{words.TYPE_NAMES[memory.type]}: "
+                    f"{words.type_line(memory.type)}"
+                )
         if role == Qt.ItemDataRole.ForegroundRole and column == 1:
             return QColor(TYPE_COLORS[memory.type.value])
         if role == Qt.ItemDataRole.FontRole and not memory.active:
@@ -134,7 +149,7 @@ class MemoryTableModel(QAbstractTableModel):
             case 0:
                 return memory.title
             case 1:
-                return kind_text(memory)
+                return kind_text(memory, compact=self.compact_kinds)
             case 2:
                 return when(memory.occurred_at)
             case 3:
