@@ -37,6 +37,7 @@ from app.search.state import from_blobs
 from app.settings import Settings
 from app.store.fulltext import content_terms
 from app.store.memories import MemoryRepository
+from app.store.migrations.m0012_search_covering import BY_ID
 
 log = logging.getLogger(__name__)
 
@@ -187,10 +188,12 @@ class HybridRetriever:
 
     def facts(self, ids: list[str], text: bool = False) -> dict[str, tuple[Any, ...]]:
         """(occurred_at, importance[, text, actor]) of memories, by id."""
-        columns = "id, occurred_at, importance" + (
-            ", text, json_extract(data, '$.actor')" if text else ""
-        )
-        rows = self._rows(f"SELECT {columns} FROM memories m WHERE m.id IN ({{marks}})", ids)
+        if text:
+            columns = "id, occurred_at, importance, text, json_extract(data, '$.actor')"
+            table = "memories m"
+        else:
+            columns, table = "id, occurred_at, importance", f"memories m INDEXED BY {BY_ID}"
+        rows = self._rows(f"SELECT {columns} FROM {table} WHERE m.id IN ({{marks}})", ids)
         return {r[0]: tuple(r[1:]) for r in rows}
 
     def vectors(self, ids: list[str]) -> Any:
@@ -320,7 +323,7 @@ class HybridRetriever:
         allowed = {
             r[0]
             for r in self._rows(
-                "SELECT m.id FROM memories m WHERE m.id IN ({marks})"
+                f"SELECT m.id FROM memories m INDEXED BY {BY_ID} WHERE m.id IN ({{marks}})"
                 f"{clause} AND m.id NOT IN (SELECT memory_id FROM search_dirty)",
                 [i for i, _ in found],
                 params,

@@ -11,6 +11,7 @@ from typing import Any
 from app.search.filters import Filters
 from app.store.db import Database
 from app.store.fulltext import Budget
+from app.store.migrations.m0012_search_covering import BY_SEQ
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class LexicalIndex:
             rows = conn.execute(
                 "SELECT m.id, bm25(search_docs, 1.0, ?) AS rank FROM search_docs "
                 # CROSS JOIN: the MATCH stays the outer loop under type/time filters.
-                "CROSS JOIN memories m ON m.seq = search_docs.rowid "
+                f"CROSS JOIN memories m INDEXED BY {BY_SEQ} ON m.seq = search_docs.rowid "
                 f"WHERE search_docs MATCH ?{newest}{clause} ORDER BY rank LIMIT ?",
                 [self.context_weight, match, *params, limit],
             ).fetchall()
@@ -84,7 +85,7 @@ class LexicalIndex:
         valid = "" if filters.include_invalid else " AND valid_to IS NULL"
         ids = dict(
             conn.execute(
-                f"SELECT seq, id FROM memories WHERE seq IN ({marks}){valid}",
+                f"SELECT seq, id FROM memories INDEXED BY {BY_SEQ} WHERE seq IN ({marks}){valid}",
                 [r[0] for r in ranked],
             ).fetchall()
         )
