@@ -1,0 +1,70 @@
+"""What keeps a search fast on a big store, checked on a small real one: candidates are looked
+up in the covering indexes (migration 0012), never row by row in the encrypted table."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from app.core import Memloci
+
+LIMIT = 5
+
+
+def _store(memloci: Memloci, count: int = 150) -> None:
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    for n in range(count):
+        memloci.add(
+            f"Sailing note {n}: the harbour was calm and Tomasz checked the rudder",
+            type="episodic",
+            fields={"occurred_at": (start + timedelta(hours=n)).isoformat()},
+        )
+    memloci.index_sync()
+
+
+def _traced(memloci: Memloci, query: str) -> list[str]:
+    """The SQL statements (values bound) a search runs, on every connection it uses."""
+    seen: list[str] = []
+    database = memloci._parts.database
+    memloci.search("warm up the worker threads' connections")
+    for conn in database._connections:
+        conn.set_trace_callback(seen.append)
+    try:
+        memloci.search(query, limit=LIMIT)
+    finally:
+        for conn in database._connections:
+            conn.set_trace_callback(None)
+    return seen
+
+
+def test_the_covering_indexes_exist(home) -> None:
+    with Memloci.open(home) as memloci:
+        names = {
+            r[0]
+            for r in memloci._parts.database.conn().execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'memories'"
+            )
+        }
+    assert {"memories_search_by_id", "memories_search_by_seq"} <= names
+
+
+def test_candidates_are_looked_up_in_covering_indexes(home) -> None:
+    """Only the few hits shown (and the few whose text ranking reads) may read a row; the
+    hundreds of candidates of both channels are checked and dated from an index."""
+    with Memloci.open(home) as memloci:
+        _store(memloci)
+        statements = _traced(memloci, "when did Tomasz check the rudder in the harbour?")
+        conn = memloci._parts.database.conn()
+        lookups = []
+        for sql in statements:
+            listed = re.search(r"\b(?:id|seq) IN \(([^)]*)\)", sql)
+            if not sql.lstrip().upper().startswith("SELECT") or listed is None:
+                continue
+            if listed.group(1).count(",") + 1 <= 4 * LIMIT:
+                continue  # the hits shown, and the texts ranking reads
+            plan = " ".join(str(row[3]) for row in conn.execute("EXPLAIN QUERY PLAN " + sql))
+            lookups.append((sql[:120], plan))
+    assert len(lookups) >= 3, "the channels' candidates and their facts were looked up"
+    for sql, plan in lookups:
+        if "memories" in sql:
+            assert "COVERING INDEX memories_search_by" in plan, (sql, plan)
