@@ -46,14 +46,25 @@ class LexicalIndex:
         documents can be afforded."""
         return self._budget.choose(conn, terms)
 
-    def search(self, text: str, filters: Filters, limit: int) -> list[LexicalHit]:
+    def search(
+        self,
+        text: str,
+        filters: Filters,
+        limit: int,
+        *,
+        own: bool = False,
+        budget: int | None = None,
+    ) -> list[LexicalHit]:
+        """The best `limit` memories for `text`'s words; with `own`, only a memory's own text
+        matches (not the messages before it); `budget` bounds the documents scored (the
+        index's budget by default)."""
         with self.db.reading() as db:
             conn = db.conn
-            plan = self._budget.plan(conn, text)
+            plan = self._budget.plan(conn, text, budget)
             if plan is None:
                 return []
             clause, params = filters.sql("m")
-            match, newest = plan.match(), plan.newest
+            match, newest = plan.match("own" if own else None), plan.newest
             if not filters.narrowing:
                 hits = self._unfiltered(conn, match, newest, filters, limit)
                 if hits is not None:

@@ -41,6 +41,8 @@ LISTED = 0.5  # what a period holds, when none of it shares a word with the ques
 SAME_DAY = 3  # hits said on one day before the next ones of that day give way to other days
 SPREAD = 0.1  # what each further hit of one day gives way (a tenth of a list's range)
 CHECK = 3  # times the limit: how deep dates in texts are read (~0.1 ms each)
+NAMED = 2  # times the candidates: memories holding a second hop's names that are scored
+HOP_SHARE = 4  # a second hop's names are scored within this share of the full-text budget
 
 
 class Channels(Protocol):
@@ -97,6 +99,8 @@ class Search:
         # one nothing was said in (a plan or a memory's date may still name it), only ranks.
         self.strict = self.window is not None and windowed is not None
         self.facts: dict[str, tuple[Any, ...]] = {}
+        self.words: dict[str, float] = {}  # BM25 of the query's words (no period), by memory
+        self.hop_budget = max(1, retriever.lexical.budget // HOP_SHARE)
         self.limit = 10
 
     def run(self, limit: int) -> list[SearchHit]:
@@ -126,6 +130,8 @@ class Search:
         try:
             for text in texts:
                 found = self._lexical(text, self.base)
+                if not lexical:
+                    self.words = dict(found)  # the query's words, for the second hop
                 if self.windowed is not None:
                     found.update(self._lexical(text, self.windowed))
                 lexical.append(found)
@@ -195,14 +201,29 @@ class Search:
         names = hops.bridges(self.plan.text, texts, self.r.lexical.frequency, self.r.lexical.size())
         if not names:
             return
-        words = " ".join([*content_terms(self.plan.text), *names])
         pending = self.r.workers().submit(self._moved_nearest, firsts)
         try:
-            lexical = self._lexical(words, self.base)
+            lexical = self._with_names(names)
         finally:
             dense = pending.result()
         fused = fusion.convex(lexical, dense, self.r.settings.dense_weight)
         self.pool.add(fused, lexical, dense, hop=2, via=", ".join(names), weight=HOP_WEIGHT)
+
+    def _with_names(self, names: list[str]) -> dict[str, float]:
+        """BM25 of the query's words with the names, without scoring the words again: BM25
+        is a sum over words and the first hop scored the query's (the common ones are what
+        costs), so only the names are scored here, in memories' own texts and within a
+        quarter of the full-text budget. A memory the first hop did not list gets nothing for
+        the words (it had less than the first hop's last)."""
+        words = self.words if content_terms(self.plan.text) else {}
+        found = self.r.lexical.search(
+            " ".join(names), self.base, NAMED * self.k, own=True, budget=self.hop_budget
+        )
+        named = {h.memory_id: h.score for h in found}
+        combined = dict(words)
+        for key, score in named.items():
+            combined[key] = score + words.get(key, 0.0)
+        return dict(sorted(combined.items(), key=lambda item: -item[1])[: self.k])
 
     def _moved_nearest(self, firsts: list[str]) -> dict[str, float]:
         """The nearest memories to the query's vector moved towards the first hits'."""
