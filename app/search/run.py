@@ -126,7 +126,7 @@ class Search:
         # The vector channel (embed, then the nearest of each text) runs in a worker while
         # this thread runs the full-text channel: a search costs the slower one, not both.
         pending = self.r.workers().submit(self._dense_lists, texts)
-        lexical = []
+        lexical: list[dict[str, float]] = []
         try:
             for text in texts:
                 found = self._lexical(text, self.base)
