@@ -269,13 +269,22 @@ class HybridRetriever:
             title=memory.title,
         )
 
-    def _rows(self, sql: str, ids: list[str], params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    def _rows(
+        self,
+        sql: str,
+        ids: list[str],
+        params: Sequence[Any] = (),
+        before: Sequence[Any] = (),
+    ) -> list[tuple[Any, ...]]:
+        """`sql` for `ids` in chunks (`{marks}` stands for them), with `before` bound ahead of
+        them and `params` after."""
         out: list[tuple[Any, ...]] = []
         conn = self.db.conn()
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            out.extend(conn.execute(sql.format(marks=marks), [*chunk, *params]).fetchall())
+            bound = [*before, *chunk, *params]
+            out.extend(conn.execute(sql.format(marks=marks), bound).fetchall())
         return out
 
     # -- the vector channel -----------------------------------------------------------------------
@@ -301,6 +310,41 @@ class HybridRetriever:
             return {}
         floor = self.settings.min_similarity
         return {key: sim for key, sim in found if sim >= floor}
+
+    def nearest_within(
+        self, query: Any, filters: Filters, period: Filters, k: int
+    ) -> dict[str, float]:
+        """`nearest` under `filters` and under `period` (the same filters narrowed to a
+        period), merged. When the period is searched approximately, one index query serves
+        both: the over-fetch the period needs holds the best of the whole store too."""
+        try:
+            fingerprint = self.indexer.fingerprint()
+            if fingerprint is None:
+                return {}
+            index = self.indexer.index()
+            if index is None or self._selective(period):
+                return {**self.nearest(query, filters, k), **self.nearest(query, period, k)}
+            found = index.query(query, k * 4)
+            clause, params = filters.sql("m")
+            inside, inside_params = period.sql("m")
+            allowed = {
+                r[0]: bool(r[1])
+                for r in self._rows(
+                    f"SELECT m.id, (1{inside}) FROM memories m INDEXED BY {BY_ID} "
+                    f"WHERE m.id IN ({{marks}}){clause} "
+                    "AND m.id NOT IN (SELECT memory_id FROM search_dirty)",
+                    [i for i, _ in found],
+                    params,
+                    before=inside_params,
+                )
+            }
+        except Exception:
+            log.exception("vector search failed; answering from full text")
+            return {}
+        floor = self.settings.min_similarity
+        anywhere = [(i, sim) for i, sim in found if i in allowed][:k]
+        within = [(i, sim) for i, sim in found if allowed.get(i)][:k]
+        return {key: sim for key, sim in [*anywhere, *within] if sim >= floor}
 
     def _selective(self, filters: Filters) -> bool:
         if not filters.narrowing or not filters.indexable:

@@ -58,6 +58,10 @@ class Channels(Protocol):
 
     def nearest(self, query: Any, filters: Filters, k: int) -> dict[str, float]: ...
 
+    def nearest_within(
+        self, query: Any, filters: Filters, period: Filters, k: int
+    ) -> dict[str, float]: ...
+
     def channels(
         self, text: str, vector: Any, filters: Filters, k: int
     ) -> tuple[dict[str, float], dict[str, float]]: ...
@@ -151,10 +155,10 @@ class Search:
         self.vector = vectors[0]
         found = []
         for vector in vectors:
-            dense = self.r.nearest(vector, self.base, self.k)
-            if self.windowed is not None:
-                dense.update(self.r.nearest(vector, self.windowed, self.k))
-            found.append(dense)
+            if self.windowed is None:
+                found.append(self.r.nearest(vector, self.base, self.k))
+            else:
+                found.append(self.r.nearest_within(vector, self.base, self.windowed, self.k))
         return found
 
     def relation(self) -> None:

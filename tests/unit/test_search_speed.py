@@ -68,3 +68,25 @@ def test_candidates_are_looked_up_in_covering_indexes(home) -> None:
     for sql, plan in lookups:
         if "memories" in sql:
             assert "COVERING INDEX memories_search_by" in plan, (sql, plan)
+
+
+def test_a_period_and_the_whole_store_share_one_index_query(home, monkeypatch) -> None:
+    """A question about a period searches the vector index once: the over-fetch the period
+    needs also holds the best of the whole store (it used to ask twice)."""
+    import app.search.hybrid as hybrid
+    from app.vectors.chroma import ChromaIndex
+
+    monkeypatch.setattr(hybrid, "EXACT_LIMIT", 5)  # the period is searched approximately
+    with Memloci.open(home) as memloci:
+        _store(memloci, 60)  # 1 to 3 January 2025
+        asked: list[int] = []
+        query = ChromaIndex.query
+
+        def counted(self, vector, k):
+            asked.append(k)
+            return query(self, vector, k)
+
+        monkeypatch.setattr(ChromaIndex, "query", counted)
+        hits = memloci.search("the rudder on 2 January 2025")
+    assert asked == [400], asked
+    assert hits and all(h.occurred_at.day == 2 for h in hits[:3])
