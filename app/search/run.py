@@ -103,6 +103,7 @@ class Search:
         # one nothing was said in (a plan or a memory's date may still name it), only ranks.
         self.strict = self.window is not None and windowed is not None
         self.facts: dict[str, tuple[Any, ...]] = {}
+        self.moments: dict[str, datetime] = {}
         self.words: dict[str, float] = {}  # BM25 of the query's words (no period), by memory
         self.hop_budget = max(1, retriever.lexical.budget // HOP_SHARE)
         self.limit = 10
@@ -244,15 +245,17 @@ class Search:
         if window is not None:
             phrase = window.phrase or "the period asked"
             outside = []
+            within = timefit.said_within(window)
             for key in keys:
-                said = from_iso(facts[key][0]) if key in facts else None
-                if said is not None and timefit.said_in(said, window):
+                said = self._moment(facts[key][0]) if key in facts else None
+                if said is not None and within(said):
                     pool.items[key].time = f"said {phrase}"
                 elif key not in self.exempt:
                     pool.adjust(key, -OUTSIDE)
                     outside.append(key)
             # Texts are read only where it can matter: the best of those outside the period.
-            ranked = [k for k in pool.ranked() if k in set(outside)][: CHECK * limit]
+            away = set(outside)
+            ranked = [k for k in pool.ranked() if k in away][: CHECK * limit]
             texts = self._facts(ranked, text=True)
             for key in ranked:
                 said, _, text, _ = texts[key]
@@ -284,7 +287,7 @@ class Search:
                 if key not in facts:
                     continue
                 said, importance = facts[key][0], facts[key][1]
-                recent = fusion.recency(from_iso(said), now, s.recency_half_life_days)
+                recent = fusion.recency(self._moment(said), now, s.recency_half_life_days)
                 extra = s.recency_weight * recent + s.importance_weight * float(importance)
                 pool.adjust(key, extra)
         self.spread(limit)
@@ -320,6 +323,13 @@ class Search:
     # -- helpers ----------------------------------------------------------------------------------
     def _lexical(self, text: str, filters: Filters) -> dict[str, float]:
         return {h.memory_id: h.score for h in self.r.lexical.search(text, filters, self.k)}
+
+    def _moment(self, iso: str) -> datetime:
+        """A stored time, parsed once per search (the steps ask for the same ones)."""
+        moment = self.moments.get(iso)
+        if moment is None:
+            moment = self.moments[iso] = from_iso(iso)
+        return moment
 
     def _facts(self, keys: list[str], text: bool = False) -> dict[str, tuple[Any, ...]]:
         """Memory facts by id, fetched once (texts only for those that need them)."""

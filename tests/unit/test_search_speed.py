@@ -90,3 +90,22 @@ def test_a_period_and_the_whole_store_share_one_index_query(home, monkeypatch) -
         hits = memloci.search("the rudder on 2 January 2025")
     assert asked == [400], asked
     assert hits and all(h.occurred_at.day == 2 for h in hits[:3])
+
+
+def test_a_window_worked_out_once_agrees_with_asking_each_time() -> None:
+    from app.search import timefit
+    from app.timewords import TimeWindow
+
+    may = datetime(2024, 5, 1, tzinfo=UTC)
+    windows = [
+        TimeWindow(since=may, until=datetime(2024, 6, 1, tzinfo=UTC)),
+        TimeWindow(since=may),
+        TimeWindow(until=may),
+        TimeWindow(since=may, until=datetime(2024, 5, 1, 15, tzinfo=UTC)),
+        TimeWindow(month=5),
+        TimeWindow(month=5, day=3),
+    ]
+    moments = [may + timedelta(hours=7 * n) for n in range(-200, 200)]
+    for window in windows:
+        within = timefit.said_within(window)
+        assert [within(m) for m in moments] == [timefit.said_in(m, window) for m in moments]
