@@ -42,6 +42,12 @@ from app.store.migrations.m0012_search_covering import BY_ID
 log = logging.getLogger(__name__)
 
 EXACT_LIMIT = 1_000  # filtered sets up to this size are searched exactly, not approximately
+# Page cache of a connection that searches, in KiB (SQLite's default is 2 MB; sqlcipher's 8):
+# a search reads the covering indexes (~12 MB per 100,000 memories), the words' doclists and
+# its hits' rows, each page decrypted when it is loaded. Kept between searches, the pages are
+# decrypted once instead of once per search (a third less CPU per search at 100,000). It only
+# fills with pages actually read; any commit elsewhere empties it.
+SEARCH_CACHE_KIB = 32_768
 
 
 class HybridRetriever:
@@ -58,6 +64,7 @@ class HybridRetriever:
         self._make_indexer = make_indexer
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
+        self._local = threading.local()
         self._configure(settings)
         self.indexer.wake()  # catch up in the background on what other processes left pending
 
@@ -120,8 +127,17 @@ class HybridRetriever:
         """Threads for the vector channel (each keeps its own database connection)."""
         with self._pool_lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="memloci-search")
+                self._pool = ThreadPoolExecutor(
+                    max_workers=2, thread_name_prefix="memloci-search", initializer=self._cached
+                )
             return self._pool
+
+    def _cached(self) -> None:
+        """This thread's connection keeps what searches read (see `SEARCH_CACHE_KIB`)."""
+        conn = self.db.conn()
+        if getattr(self._local, "cached", None) is not conn:  # a new connection starts small
+            conn.execute(f"PRAGMA cache_size = -{SEARCH_CACHE_KIB}")
+            self._local.cached = conn
 
     def similarity(self, text: str, others: list[str]) -> list[float]:
         """Cosines between `text` (embedded as a query) and `others`, by the embedder search
@@ -135,6 +151,7 @@ class HybridRetriever:
 
     # -- searching ------------------------------------------------------------------------------
     def search(self, request: SearchRequest, *, now: datetime | None = None) -> list[SearchHit]:
+        self._cached()
         plan = QueryPlan.read(request.query, now)
         base = Filters.build(request.types, request.since, request.until, request.include_invalid)
         window = plan.parsed.window

@@ -109,3 +109,17 @@ def test_a_window_worked_out_once_agrees_with_asking_each_time() -> None:
     for window in windows:
         within = timefit.said_within(window)
         assert [within(m) for m in moments] == [timefit.said_in(m, window) for m in moments]
+
+
+def test_connections_that_search_keep_a_bigger_page_cache(home) -> None:
+    """Pages are decrypted when loaded; a search's connections keep what it read."""
+    from app.search.hybrid import SEARCH_CACHE_KIB
+
+    with Memloci.open(home) as memloci:
+        _store(memloci, 5)
+        memloci.search("rudder")
+        sizes = [
+            conn.execute("PRAGMA cache_size").fetchone()[0]
+            for conn in memloci._parts.database._connections
+        ]
+    assert sizes.count(-SEARCH_CACHE_KIB) >= 2, sizes  # the caller's and a worker's
