@@ -118,13 +118,12 @@ class Side:
     def __init__(self, name: str, code: Path, home: Path) -> None:
         self.name = name
         worker = Path(__file__).resolve().parent / "search_worker.py"
-        command = [sys.executable, str(worker), "--code", str(code), "--home", str(home)]
         self.process = subprocess.Popen(
-            [*command, "--passphrase", BENCH_PASSPHRASE],
+            [sys.executable, str(worker), "--code", str(code), "--home", str(home)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
-            env={**os.environ, "PYTHONPATH": str(code)},
+            env={**os.environ, "PYTHONPATH": str(code), "MEMLOCI_PASSPHRASE": BENCH_PASSPHRASE},
         )
         self.ask(None)  # waits for "ready"
         self.times: dict[str, list[list[float]]] = {"total": [], "lexical": [], "dense": []}

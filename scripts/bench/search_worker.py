@@ -2,7 +2,7 @@
 given checkout and times the searches it is sent, so two checkouts can be timed in turns on the
 same machine at the same moment.
 
-    python scripts/bench/search_worker.py --code CHECKOUT --home STORE
+    MEMLOCI_PASSPHRASE=... python scripts/bench/search_worker.py --code CHECKOUT --home STORE
 
 Reads JSON lines on stdin: {"queries": [...]} answers {"total": [...], "lexical": [...],
 "dense": [...]} (ms per query: `Memloci.search`, the full-text channel alone, the vector
@@ -101,10 +101,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--code", type=Path, required=True)
     parser.add_argument("--home", type=Path, required=True)
-    parser.add_argument("--passphrase", required=True)
     args = parser.parse_args()
     sys.path.insert(0, str(args.code.resolve()))
-    os.environ["MEMLOCI_PASSPHRASE"] = args.passphrase
+    if not os.environ.get("MEMLOCI_PASSPHRASE"):
+        raise SystemExit("search_worker.py: set MEMLOCI_PASSPHRASE (search_latency.py does)")
     os.environ["MEMLOCI_HOME"] = str(args.home)
     args.home.mkdir(parents=True, exist_ok=True)
 
