@@ -133,11 +133,16 @@ class HybridRetriever:
             return self._pool
 
     def _cached(self) -> None:
-        """This thread's connection keeps what searches read (see `SEARCH_CACHE_KIB`)."""
-        conn = self.db.conn()
-        if getattr(self._local, "cached", None) is not conn:  # a new connection starts small
-            conn.execute(f"PRAGMA cache_size = -{SEARCH_CACHE_KIB}")
-            self._local.cached = conn
+        """This thread's connection keeps what searches read (see `SEARCH_CACHE_KIB`). Only
+        speed depends on it, so it never fails: a worker whose initializer raised would leave
+        the pool broken."""
+        try:
+            conn = self.db.conn()
+            if getattr(self._local, "cached", None) is not conn:  # a new connection starts small
+                conn.execute(f"PRAGMA cache_size = -{SEARCH_CACHE_KIB}")
+                self._local.cached = conn
+        except Exception:
+            log.debug("search page cache not set", exc_info=True)
 
     def similarity(self, text: str, others: list[str]) -> list[float]:
         """Cosines between `text` (embedded as a query) and `others`, by the embedder search
