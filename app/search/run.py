@@ -140,6 +140,8 @@ class Search:
                 if self.windowed is not None:
                     found.update(self._lexical(text, self.windowed))
                 lexical.append(found)
+            # While the vector channel finishes: the dates ranking will need (a covering index).
+            self._facts(list(dict.fromkeys(key for found in lexical for key in found)))
         finally:
             dense_lists = pending.result()
         for index, text in enumerate(texts):
@@ -209,6 +211,7 @@ class Search:
         pending = self.r.workers().submit(self._moved_nearest, firsts)
         try:
             lexical = self._with_names(names)
+            self._facts(list(lexical))  # while the moved vector's neighbours are found
         finally:
             dense = pending.result()
         fused = fusion.convex(lexical, dense, self.r.settings.dense_weight)
