@@ -11,6 +11,7 @@ from typing import Any
 from app.search.filters import Filters
 from app.store.db import Database
 from app.store.fulltext import Budget
+from app.store.migrations.m0012_search_covering import BY_SEQ
 
 
 @dataclass(frozen=True)
@@ -45,14 +46,25 @@ class LexicalIndex:
         documents can be afforded."""
         return self._budget.choose(conn, terms)
 
-    def search(self, text: str, filters: Filters, limit: int) -> list[LexicalHit]:
+    def search(
+        self,
+        text: str,
+        filters: Filters,
+        limit: int,
+        *,
+        own: bool = False,
+        budget: int | None = None,
+    ) -> list[LexicalHit]:
+        """The best `limit` memories for `text`'s words; with `own`, only a memory's own text
+        matches (not the messages before it); `budget` bounds the documents scored (the
+        index's budget by default)."""
         with self.db.reading() as db:
             conn = db.conn
-            plan = self._budget.plan(conn, text)
+            plan = self._budget.plan(conn, text, budget)
             if plan is None:
                 return []
             clause, params = filters.sql("m")
-            match, newest = plan.match(), plan.newest
+            match, newest = plan.match("own" if own else None), plan.newest
             if not filters.narrowing:
                 hits = self._unfiltered(conn, match, newest, filters, limit)
                 if hits is not None:
@@ -60,7 +72,7 @@ class LexicalIndex:
             rows = conn.execute(
                 "SELECT m.id, bm25(search_docs, 1.0, ?) AS rank FROM search_docs "
                 # CROSS JOIN: the MATCH stays the outer loop under type/time filters.
-                "CROSS JOIN memories m ON m.seq = search_docs.rowid "
+                f"CROSS JOIN memories m INDEXED BY {BY_SEQ} ON m.seq = search_docs.rowid "
                 f"WHERE search_docs MATCH ?{newest}{clause} ORDER BY rank LIMIT ?",
                 [self.context_weight, match, *params, limit],
             ).fetchall()
@@ -84,7 +96,7 @@ class LexicalIndex:
         valid = "" if filters.include_invalid else " AND valid_to IS NULL"
         ids = dict(
             conn.execute(
-                f"SELECT seq, id FROM memories WHERE seq IN ({marks}){valid}",
+                f"SELECT seq, id FROM memories INDEXED BY {BY_SEQ} WHERE seq IN ({marks}){valid}",
                 [r[0] for r in ranked],
             ).fetchall()
         )

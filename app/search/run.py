@@ -41,6 +41,8 @@ LISTED = 0.5  # what a period holds, when none of it shares a word with the ques
 SAME_DAY = 3  # hits said on one day before the next ones of that day give way to other days
 SPREAD = 0.1  # what each further hit of one day gives way (a tenth of a list's range)
 CHECK = 3  # times the limit: how deep dates in texts are read (~0.1 ms each)
+NAMED = 2  # times the candidates: memories holding a second hop's names that are scored
+HOP_SHARE = 4  # a second hop's names are scored within this share of the full-text budget
 
 
 class Channels(Protocol):
@@ -55,6 +57,10 @@ class Channels(Protocol):
     def embed(self, texts: Sequence[str]) -> list[Any] | None: ...
 
     def nearest(self, query: Any, filters: Filters, k: int) -> dict[str, float]: ...
+
+    def nearest_within(
+        self, query: Any, filters: Filters, period: Filters, k: int
+    ) -> dict[str, float]: ...
 
     def channels(
         self, text: str, vector: Any, filters: Filters, k: int
@@ -97,6 +103,9 @@ class Search:
         # one nothing was said in (a plan or a memory's date may still name it), only ranks.
         self.strict = self.window is not None and windowed is not None
         self.facts: dict[str, tuple[Any, ...]] = {}
+        self.moments: dict[str, datetime] = {}
+        self.words: dict[str, float] = {}  # BM25 of the query's words (no period), by memory
+        self.hop_budget = max(1, retriever.lexical.budget // HOP_SHARE)
         self.limit = 10
 
     def run(self, limit: int) -> list[SearchHit]:
@@ -122,13 +131,17 @@ class Search:
         # The vector channel (embed, then the nearest of each text) runs in a worker while
         # this thread runs the full-text channel: a search costs the slower one, not both.
         pending = self.r.workers().submit(self._dense_lists, texts)
-        lexical = []
+        lexical: list[dict[str, float]] = []
         try:
             for text in texts:
                 found = self._lexical(text, self.base)
+                if not lexical:
+                    self.words = dict(found)  # the query's words, for the second hop
                 if self.windowed is not None:
                     found.update(self._lexical(text, self.windowed))
                 lexical.append(found)
+            # While the vector channel finishes: the dates ranking will need (a covering index).
+            self._facts(list(dict.fromkeys(key for found in lexical for key in found)))
         finally:
             dense_lists = pending.result()
         for index, text in enumerate(texts):
@@ -145,10 +158,10 @@ class Search:
         self.vector = vectors[0]
         found = []
         for vector in vectors:
-            dense = self.r.nearest(vector, self.base, self.k)
-            if self.windowed is not None:
-                dense.update(self.r.nearest(vector, self.windowed, self.k))
-            found.append(dense)
+            if self.windowed is None:
+                found.append(self.r.nearest(vector, self.base, self.k))
+            else:
+                found.append(self.r.nearest_within(vector, self.base, self.windowed, self.k))
         return found
 
     def relation(self) -> None:
@@ -195,14 +208,30 @@ class Search:
         names = hops.bridges(self.plan.text, texts, self.r.lexical.frequency, self.r.lexical.size())
         if not names:
             return
-        words = " ".join([*content_terms(self.plan.text), *names])
         pending = self.r.workers().submit(self._moved_nearest, firsts)
         try:
-            lexical = self._lexical(words, self.base)
+            lexical = self._with_names(names)
+            self._facts(list(lexical))  # while the moved vector's neighbours are found
         finally:
             dense = pending.result()
         fused = fusion.convex(lexical, dense, self.r.settings.dense_weight)
         self.pool.add(fused, lexical, dense, hop=2, via=", ".join(names), weight=HOP_WEIGHT)
+
+    def _with_names(self, names: list[str]) -> dict[str, float]:
+        """BM25 of the query's words with the names, without scoring the words again: BM25
+        is a sum over words and the first hop scored the query's (the common ones are what
+        costs), so only the names are scored here, in memories' own texts and within a
+        quarter of the full-text budget. A memory the first hop did not list gets nothing for
+        the words (it had less than the first hop's last)."""
+        words = self.words if content_terms(self.plan.text) else {}
+        found = self.r.lexical.search(
+            " ".join(names), self.base, NAMED * self.k, own=True, budget=self.hop_budget
+        )
+        named = {h.memory_id: h.score for h in found}
+        combined = dict(words)
+        for key, score in named.items():
+            combined[key] = score + words.get(key, 0.0)
+        return dict(sorted(combined.items(), key=lambda item: -item[1])[: self.k])
 
     def _moved_nearest(self, firsts: list[str]) -> dict[str, float]:
         """The nearest memories to the query's vector moved towards the first hits'."""
@@ -219,15 +248,17 @@ class Search:
         if window is not None:
             phrase = window.phrase or "the period asked"
             outside = []
+            within = timefit.said_within(window)
             for key in keys:
-                said = from_iso(facts[key][0]) if key in facts else None
-                if said is not None and timefit.said_in(said, window):
+                said = self._moment(facts[key][0]) if key in facts else None
+                if said is not None and within(said):
                     pool.items[key].time = f"said {phrase}"
                 elif key not in self.exempt:
                     pool.adjust(key, -OUTSIDE)
                     outside.append(key)
             # Texts are read only where it can matter: the best of those outside the period.
-            ranked = [k for k in pool.ranked() if k in set(outside)][: CHECK * limit]
+            away = set(outside)
+            ranked = [k for k in pool.ranked() if k in away][: CHECK * limit]
             texts = self._facts(ranked, text=True)
             for key in ranked:
                 said, _, text, _ = texts[key]
@@ -259,7 +290,7 @@ class Search:
                 if key not in facts:
                     continue
                 said, importance = facts[key][0], facts[key][1]
-                recent = fusion.recency(from_iso(said), now, s.recency_half_life_days)
+                recent = fusion.recency(self._moment(said), now, s.recency_half_life_days)
                 extra = s.recency_weight * recent + s.importance_weight * float(importance)
                 pool.adjust(key, extra)
         self.spread(limit)
@@ -295,6 +326,13 @@ class Search:
     # -- helpers ----------------------------------------------------------------------------------
     def _lexical(self, text: str, filters: Filters) -> dict[str, float]:
         return {h.memory_id: h.score for h in self.r.lexical.search(text, filters, self.k)}
+
+    def _moment(self, iso: str) -> datetime:
+        """A stored time, parsed once per search (the steps ask for the same ones)."""
+        moment = self.moments.get(iso)
+        if moment is None:
+            moment = self.moments[iso] = from_iso(iso)
+        return moment
 
     def _facts(self, keys: list[str], text: bool = False) -> dict[str, tuple[Any, ...]]:
         """Memory facts by id, fetched once (texts only for those that need them)."""

@@ -9,6 +9,7 @@ tenth of a millisecond a message, so only the few candidates a search ranks are 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -59,6 +60,20 @@ def local_day(moment: datetime) -> str:
 def said_in(moment: datetime, window: TimeWindow) -> bool:
     day = _local(moment).date()
     return _overlaps(day, day + timedelta(days=1), window)
+
+
+def said_within(window: TimeWindow) -> Callable[[datetime], bool]:
+    """`said_in` for one window, its days worked out once (a search asks it for each of its
+    few hundred candidates)."""
+    if window.month is not None:
+        return lambda moment: said_in(moment, window)
+    since, until = window_days(window)
+
+    def within(moment: datetime) -> bool:
+        day = _local(moment).date()
+        return (since is None or day >= since) and (until is None or day < until)
+
+    return within
 
 
 def mentioned_dates(text: str, said: datetime) -> list[tuple[date, date, str]]:

@@ -110,9 +110,12 @@ class Budget:
         self._df[key] = (time.monotonic(), int(count))
         return max(int(count), 1)
 
-    def choose(self, conn: Any, terms: list[str]) -> tuple[list[str], bool]:
-        """The terms to score (rarest first, within the budget) and whether only the newest
-        documents can be afforded."""
+    def choose(
+        self, conn: Any, terms: list[str], budget: int | None = None
+    ) -> tuple[list[str], bool]:
+        """The terms to score (rarest first, within the budget, or `budget` when given) and
+        whether only the newest documents can be afforded."""
+        budget = self.budget if budget is None else budget
         frequencies = sorted(
             ((self.doc_frequency(conn, t), t) for t in terms), key=lambda item: item[0]
         )
@@ -121,23 +124,25 @@ class Budget:
         for df, term in frequencies:
             if df == 0:
                 continue
-            if chosen and total + df > self.budget:
+            if chosen and total + df > budget:
                 break
             chosen.append(term)
             total += df
-        return chosen, total > self.budget
+        return chosen, total > budget
 
-    def plan(self, conn: Any, text: str) -> Plan | None:
-        """What to ask the index for `text`; None when no word of it is in the index."""
+    def plan(self, conn: Any, text: str, budget: int | None = None) -> Plan | None:
+        """What to ask the index for `text` (scoring at most `budget` documents, the budget
+        by default); None when no word of it is in the index."""
+        budget = self.budget if budget is None else budget
         terms = query_terms(text)
         if not terms:
             return None
-        chosen, too_common = self.choose(conn, terms)
+        chosen, too_common = self.choose(conn, terms, budget)
         if not chosen:
             return None
         if not too_common:
             return Plan(tuple(chosen))
         top = conn.execute("SELECT coalesce(max(rowid), 0) FROM search_docs").fetchone()[0]
         # The budget's share of the newest rows (the word is spread about evenly).
-        span = max(1, int(top * self.budget / self._full_count(conn, chosen[0])))
+        span = max(1, int(top * budget / self._full_count(conn, chosen[0])))
         return Plan(tuple(chosen), int(top - span))

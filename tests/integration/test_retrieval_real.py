@@ -46,6 +46,16 @@ def test_minilm_vectors_are_unit_float32_and_deterministic(embedder, tmp_path) -
     assert embedder.embed([]).shape == (0, 384)
 
 
+def test_the_embedding_threads_sleep_when_idle(embedder) -> None:
+    """Spinning worker threads took the core a search's full-text channel runs on (about half
+    again the CPU of a search on two cores); they must sleep between runs."""
+    from app.embed.minilm import SPINNING
+
+    embedder.embed(["warm"])
+    options = embedder._session.get_session_options()
+    assert options.get_session_config_entry(SPINNING) == "0"
+
+
 def test_padding_to_the_batch_does_not_change_a_vector(embedder) -> None:
     long_text = " ".join(["the budget tables"] * 60)
     alone = embedder.embed(["ok"])[0]
