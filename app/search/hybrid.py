@@ -25,6 +25,7 @@ from app.embed.base import EmbedderUnavailable
 from app.retrieval import SearchRequest
 from app.search.config import RetrievalSettings
 from app.search.context import index_threads
+from app.search.copies import Copies, copies
 from app.search.filters import Filters
 from app.search.indexer import Indexer
 from app.search.lexical import LexicalIndex
@@ -192,6 +193,11 @@ class HybridRetriever:
         )
         rows = self._rows(f"SELECT {columns} FROM memories m WHERE m.id IN ({{marks}})", ids)
         return {r[0]: tuple(r[1:]) for r in rows}
+
+    def copies(self, ids: list[str], filters: Filters) -> Copies:
+        """Which of `ids` copy one chat message that `filters` let through, and which gather
+        several sources (`app.search.copies`)."""
+        return copies(self.db.conn(), ids, filters)
 
     def vectors(self, ids: list[str]) -> Any:
         """The stored vectors of `ids` under the current embedder (rows in no given order)."""

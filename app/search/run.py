@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from app.domain import SearchHit, from_iso, utcnow
 from app.search import fusion, hops, timefit
 from app.search.config import RetrievalSettings
+from app.search.copies import Copies, without_copies
 from app.search.filters import Filters
 from app.search.lexical import LexicalIndex
 from app.search.plan import QueryPlan
@@ -61,6 +62,8 @@ class Channels(Protocol):
     ) -> tuple[dict[str, float], dict[str, float]]: ...
 
     def facts(self, ids: list[str], text: bool = False) -> dict[str, tuple[Any, ...]]: ...
+
+    def copies(self, ids: list[str], filters: Filters) -> Copies: ...
 
     def vectors(self, ids: list[str]) -> Any: ...
 
@@ -145,9 +148,9 @@ class Search:
         self.vector = vectors[0]
         found = []
         for vector in vectors:
-            dense = self.r.nearest(vector, self.base, self.k)
+            dense = self._nearest(vector, self.base)
             if self.windowed is not None:
-                dense.update(self.r.nearest(vector, self.windowed, self.k))
+                dense.update(self._nearest(vector, self.windowed))
             found.append(dense)
         return found
 
@@ -179,7 +182,7 @@ class Search:
             self.base.types, self.base.since, self.base.until, self.base.include_invalid, window
         )
         lexical = self._lexical(self.plan.text, windowed)
-        dense = {} if self.vector is None else self.r.nearest(self.vector, windowed, self.k)
+        dense = {} if self.vector is None else self._nearest(self.vector, windowed)
         fused = fusion.convex(lexical, dense, self.r.settings.dense_weight)
         if not fused:
             # Nothing in the period shares a word with the question ("what did I do the day
@@ -209,7 +212,7 @@ class Search:
         neighbours = self.r.vectors(firsts)
         if self.vector is None or neighbours is None:
             return {}
-        return self.r.nearest(hops.rocchio(self.vector, neighbours), self.base, self.k)
+        return self._nearest(hops.rocchio(self.vector, neighbours), self.base)
 
     def adjust(self, limit: int) -> None:
         pool, s = self.pool, self.r.settings
@@ -282,9 +285,11 @@ class Search:
         what happened over months is not answered by one evening's messages)."""
         ranked = self.pool.ranked()[: CHECK * limit]
         facts = self._facts(ranked)
+        # A record gathered from several messages (a person's facts) was said on no one day.
+        gathered = self.r.copies(ranked, self.base).gathered if ranked else frozenset()
         seen: Counter[str] = Counter()
         for key in ranked:
-            if key not in facts or key in self.exempt:
+            if key not in facts or key in self.exempt or key in gathered:
                 continue
             day = timefit.local_day(from_iso(facts[key][0]))
             seen[day] += 1
@@ -294,7 +299,16 @@ class Search:
 
     # -- helpers ----------------------------------------------------------------------------------
     def _lexical(self, text: str, filters: Filters) -> dict[str, float]:
-        return {h.memory_id: h.score for h in self.r.lexical.search(text, filters, self.k)}
+        found = {h.memory_id: h.score for h in self.r.lexical.search(text, filters, self.k)}
+        return self._own(found, filters)
+
+    def _nearest(self, vector: Any, filters: Filters) -> dict[str, float]:
+        return self._own(self.r.nearest(vector, filters, self.k), filters)
+
+    def _own(self, found: dict[str, float], filters: Filters) -> dict[str, float]:
+        """A channel's list less the agents' copies of one message (`app.search.copies`): the
+        message itself competes for the place, once."""
+        return without_copies(found, self.r.copies(list(found), filters)) if found else found
 
     def _facts(self, keys: list[str], text: bool = False) -> dict[str, tuple[Any, ...]]:
         """Memory facts by id, fetched once (texts only for those that need them)."""
