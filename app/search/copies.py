@@ -33,9 +33,9 @@ class Copies:
     gathered: frozenset[str]  # agent records made from several messages
 
 
-def copies(conn: Any, ids: Iterable[str], filters: Filters) -> Copies:
+def copies(conn: Any, ids: Iterable[str], filters: Filters | None) -> Copies:
     """Which of `ids` are agent records copying one chat message that `filters` let through,
-    and which gather several sources."""
+    and which gather several sources (without filters: only the latter)."""
     wanted = list(dict.fromkeys(ids))
     single: dict[str, str] = {}  # agent record -> its one chat source's ref
     gathered: set[str] = set()
@@ -53,7 +53,7 @@ def copies(conn: Any, ids: Iterable[str], filters: Filters) -> Copies:
                 gathered.add(memory_id)
             elif source_kind == "chat" and kind in COPY_TYPES:
                 single[memory_id] = ref
-    if not single:
+    if not single or filters is None:
         return Copies({}, frozenset(gathered))
     clause, params = filters.sql("m")
     origins = sorted(RECORD_ORIGINS)

@@ -194,7 +194,7 @@ class HybridRetriever:
         rows = self._rows(f"SELECT {columns} FROM memories m WHERE m.id IN ({{marks}})", ids)
         return {r[0]: tuple(r[1:]) for r in rows}
 
-    def copies(self, ids: list[str], filters: Filters) -> Copies:
+    def copies(self, ids: list[str], filters: Filters | None) -> Copies:
         """Which of `ids` copy one chat message that `filters` let through, and which gather
         several sources (`app.search.copies`)."""
         return copies(self.db.conn(), ids, filters)

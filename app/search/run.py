@@ -63,7 +63,7 @@ class Channels(Protocol):
 
     def facts(self, ids: list[str], text: bool = False) -> dict[str, tuple[Any, ...]]: ...
 
-    def copies(self, ids: list[str], filters: Filters) -> Copies: ...
+    def copies(self, ids: list[str], filters: Filters | None) -> Copies: ...
 
     def vectors(self, ids: list[str]) -> Any: ...
 
@@ -286,7 +286,7 @@ class Search:
         ranked = self.pool.ranked()[: CHECK * limit]
         facts = self._facts(ranked)
         # A record gathered from several messages (a person's facts) was said on no one day.
-        gathered = self.r.copies(ranked, self.base).gathered if ranked else frozenset()
+        gathered = self.r.copies(ranked, None).gathered if ranked else frozenset()
         seen: Counter[str] = Counter()
         for key in ranked:
             if key not in facts or key in self.exempt or key in gathered:
