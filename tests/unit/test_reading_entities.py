@@ -99,3 +99,18 @@ def test_sentence_initial_common_nouns_are_not_people() -> None:
 def test_entity_moving_replaces_where_they_live() -> None:
     r = me("My friend Aksel lives in Bodø.", "Aksel moved to Trondheim last month.")
     assert entity_facts(r, "Aksel", "lives_in") == ["Trondheim"]
+
+
+def test_what_kind_of_animal_a_pet_is_is_a_fact_of_its_own() -> None:
+    r = me(
+        "Our cat Nisse is a Norwegian forest cat and sheds everywhere.",
+        "our dog tjorven is a kooikerhondje, 2 yrs, terrified of the hoover",
+        "Our rabbit Fern is a Netherland dwarf who hates carrots.",
+        "Our dog Rufus is a good boy and sleeps all day.",
+    )
+    assert entity_facts(r, "Nisse", "breed") == ["Norwegian forest cat"]
+    assert entity_facts(r, "Tjorven", "breed") == ["kooikerhondje"]  # a word no lexicon knows
+    assert entity_facts(r, "Fern", "breed") == ["Netherland dwarf"]
+    assert entity_facts(r, "Rufus", "breed") == []  # how he is, not what kind of dog
+    # The whole description stays too.
+    assert entity_facts(r, "Tjorven", "is") == ["a kooikerhondje, 2 yrs, terrified of the hoover"]
