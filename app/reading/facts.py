@@ -275,6 +275,38 @@ def _class_noun(r: Read, pred: list[Token]) -> str | None:
     return r.text[run[0].start : run[-1].end]
 
 
+# Another name a person or pet goes by, said outright: "Beatrix (Bea)", "Beatrix, Bea for
+# short", "we call her Bea", "she goes by Bea".
+_NAME = r"[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)*"
+_ALIAS_AFTER = re.compile(
+    rf"(?P<name>{_NAME})\s*(?:\((?P<paren>[A-Z][\w'’-]+)\)|,\s*(?:or\s+)?"
+    r"(?P<short>[A-Za-z][\w'’-]+) for short\b)"
+)
+_ALIAS_PRONOUN = re.compile(
+    r"(?i)\b(?:(?:we|everyone|everybody|they|i|people)\s+(?:all\s+)?calls?\s+"
+    r"(?P<obj>her|him|them)|(?P<subj>she|he|they)\s+goes\s+by)\s+(?P<alias>[A-Za-z][\w'’-]+)"
+)
+
+
+def aliases(state: State, r: Read) -> None:
+    """Names an entity of this message goes by, where the message says so outright."""
+    found: list[tuple[Entity | None, str]] = []
+    for m in _ALIAS_AFTER.finditer(r.text):
+        found.append((state.find(m.group("name")), m.group("paren") or m.group("short")))
+    for m in _ALIAS_PRONOUN.finditer(r.text):
+        found.append((state.resolve(m.group("obj") or m.group("subj")), m.group("alias")))
+    for entity, alias in found:
+        if entity is None or entity.kind not in ("person", "pet"):
+            continue
+        if not entity.mentions or entity.mentions[-1].message_id != r.message.id:
+            continue  # the name must be of someone this message is about
+        if not alias[0].isupper() and (lx.known_word(alias) or not r.lower_text):
+            continue  # "we call her every day": a word, not a name
+        alias = _display(alias, r)
+        if alias.lower() not in {n.lower() for n in entity.names()}:
+            entity.aliases.append(alias)
+
+
 def _is_role(pred: list[Token]) -> bool:
     """ "head of science", "the manager", "a nurse at ...": a role, not a description."""
     words = [t.low for t in pred if t.is_word]

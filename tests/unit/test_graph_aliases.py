@@ -45,3 +45,15 @@ def test_a_relation_naming_an_alias_or_a_first_name_links_to_that_person(memloci
     related = {frozenset((e.a, e.b)): e.label for e in graph.edges if e.label}
     assert related[frozenset(("beatrix", "ola"))] == "daughter"
     assert related[frozenset(("karol wisniewski", "tymon"))] == "son"
+
+
+def test_a_name_someone_goes_by_is_read_from_the_chat_and_links_them(memloci) -> None:
+    enqueue_chat(memloci, [("me", "My sister Beatrix (Bea) lives in Gdansk.")])
+    memloci.process_queue()
+    enqueue_chat(memloci, [("me", "Bea's daughter Ola starts school in September.")], first=1)
+    memloci.process_queue()
+    people = {m.fields["name"]: m for m in derived(memloci, "semantic")}
+    assert people["Beatrix"].fields["aliases"] == ["Bea"] and "Bea" not in people
+    graph = memloci.entity_graph()
+    related = {frozenset((e.a, e.b)): e.label for e in graph.edges if e.label}
+    assert related[frozenset(("beatrix", "ola"))] == "daughter"

@@ -114,3 +114,18 @@ def test_what_kind_of_animal_a_pet_is_is_a_fact_of_its_own() -> None:
     assert entity_facts(r, "Rufus", "breed") == []  # how he is, not what kind of dog
     # The whole description stays too.
     assert entity_facts(r, "Tjorven", "is") == ["a kooikerhondje, 2 yrs, terrified of the hoover"]
+
+
+def test_names_someone_goes_by_when_the_message_says_so() -> None:
+    r = me(
+        "My sister Beatrix (Bea) lives in Gdansk.",
+        "Our dog Biscuit, or Bix for short, hates rain.",
+        "My neighbour Rosalind moved in. We all call her Roz.",
+        "My cousin Tomek plays chess. We call him every day.",
+    )
+    assert r.entity("Beatrix").aliases == ["Bea"]
+    assert r.entity("Biscuit").aliases == ["Bix"]
+    assert r.entity("Rosalind").aliases == ["Roz"]
+    assert r.entity("Tomek").aliases == []  # "every" is a word, not a name
+    lower = me("my aunt ingrid lives in bergen, we call her inka")
+    assert lower.entity("Ingrid").aliases == ["Inka"]
