@@ -1,14 +1,16 @@
 """One search, step by step (`HybridRetriever.search` builds it):
 
 1. hop 1: the query's words (less its time expression) and each smaller question in it
-   (`plan.decompose`) through both channels; each list fused, the pool keeps each memory's best;
+   (`plan.decompose`) through both channels; each channel's list without the agents' copies
+   of one message (`app.search.copies`), fused, the pool keeps each memory's best;
 2. a period relative to something ("the week after the party"): the anchor is found first, the
    period is read from its date, and the words are searched in it;
 3. hop 2: the names the first hits bring that the query lacks (`hops.bridges`), searched with
    the query's words, and the query's vector moved towards the first hits';
 4. adjustments: a memory outside the query's period (neither said in it nor naming a date in
    it) drops by half a list's range; one that names a date gains a little when the question
-   asks "when"; recency and importance as before.
+   asks "when"; recency and importance as before; results spread over days (a record gathered
+   from several messages belongs to none).
 
 Every constant here is a round share of a fused list's [0, 1] range, chosen for what it means,
 not fitted to a benchmark.
