@@ -191,7 +191,7 @@ def write_core(batch: Batch, reading: Reading, out: Written) -> None:
 # -- entities: one semantic record each ------------------------------------------------------
 def find_entity(batch: Batch, entity: Entity) -> Memory | None:
     """The agents' active record of this entity: by name or alias, then (people) by first
-    name of a longer name."""
+    name of a longer name, either way round."""
     names = [n.lower() for n in entity.names() if n]
     if not names:
         return None
@@ -210,6 +210,14 @@ def find_entity(batch: Batch, entity: Entity) -> Memory | None:
             "AND origin = 'agent' AND json_extract(data, '$.kind') = 'person' "
             "AND lower(json_extract(data, '$.name')) LIKE ? ORDER BY updated_at DESC LIMIT 1",
             [entity.name.lower() + " %"],
+        ).fetchall()
+    if not rows and entity.kind == "person" and " " in entity.name.strip():
+        # "Beatrix Nowak" is the Beatrix already known (her full name becomes an alias).
+        rows = batch.db.conn.execute(
+            "SELECT id FROM memories WHERE type = 'semantic' AND valid_to IS NULL "
+            "AND origin = 'agent' AND json_extract(data, '$.kind') = 'person' "
+            "AND lower(json_extract(data, '$.name')) = ? ORDER BY updated_at DESC LIMIT 1",
+            [entity.name.split()[0].lower()],
         ).fetchall()
     return batch.repo.get(rows[0][0]) if rows else None
 

@@ -219,6 +219,9 @@ def entity_predicate(state: State, r: Read, entity: Entity, clause: Clause, p: P
         value = r.text[pred[0].start : clause.end].strip(" ,.;")
         slot = "role" if _is_role(pred) else "is"
         state.add_fact(entity, slot_fact(r, clause, slot, None, value))
+        breed = _class_noun(r, pred) if slot == "is" and entity.kind == "pet" else None
+        if breed:  # "tussi is a finnish lapphund, 3 yrs": what kind of dog, a fact of its own
+            state.add_fact(entity, slot_fact(r, clause, "breed", None, breed))
         return
     if lemma == "turn" and age_turn(r.text[p.verb.start : clause.end]):
         dates = r.dates_in(p.verb.start, clause.end + 1)
@@ -238,6 +241,70 @@ def entity_predicate(state: State, r: Read, entity: Entity, clause: Clause, p: P
         if employer:
             state.add_fact(entity, slot_fact(r, clause, "works_at", None, employer))
     state.add_fact(entity, slot_fact(r, clause, "note", None, verb_text))
+
+
+# Nouns that say how someone finds a pet, not what kind of animal it is ("a good boy").
+_NOT_A_KIND = frozenset(
+    """boy girl lad one thing guy baby darling sweetheart angel menace handful character
+    nightmare dream joy pain star legend monster""".split()
+)
+
+
+def _class_noun(r: Read, pred: list[Token]) -> str | None:
+    """The class a copula names: "a finnish lapphund, 3 yrs, ..." -> "finnish lapphund" (the
+    noun phrase after "a"/"an", up to a comma, a conjunction or a preposition)."""
+    if not pred or pred[0].low not in ("a", "an"):
+        return None
+    run: list[Token] = []
+    for tok in pred[1:]:
+        if not tok.is_word or tok.low in lx.CONJUNCTIONS or tok.low in lx.PREPOSITIONS:
+            break
+        if tok.low in ("who", "that", "which", "with"):
+            break
+        run.append(tok)
+    if not run or len(run) > 4:
+        return None
+    head = run[-1]
+    known, related = lx.analyses(head.text), lx.relation(head.text)
+    if head.low in _NOT_A_KIND or (related and related[1] == "person"):
+        return None  # "she is a good friend": a relation, not a kind
+    if known and "NOUN" not in known:
+        return None  # an unknown word ("lapphund") is a name of a kind; a known one must be a noun
+    if any(t.low in ("good", "bad", "little", "big", "real", "total", "proper") for t in run):
+        return None  # "a good boy", "a real character": how it is, not what it is
+    return r.text[run[0].start : run[-1].end]
+
+
+# Another name a person or pet goes by, said outright: "Beatrix (Bea)", "Beatrix, Bea for
+# short", "we call her Bea", "she goes by Bea".
+_NAME = r"[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)*"
+_ALIAS_AFTER = re.compile(
+    rf"(?P<name>{_NAME})\s*(?:\((?P<paren>[A-Z][\w'’-]+)\)|,\s*(?:or\s+)?"
+    r"(?P<short>[A-Za-z][\w'’-]+) for short\b)"
+)
+_ALIAS_PRONOUN = re.compile(
+    r"(?i)\b(?:(?:we|everyone|everybody|they|i|people)\s+(?:all\s+)?calls?\s+"
+    r"(?P<obj>her|him|them)|(?P<subj>she|he|they)\s+goes\s+by)\s+(?P<alias>[A-Za-z][\w'’-]+)"
+)
+
+
+def aliases(state: State, r: Read) -> None:
+    """Names an entity of this message goes by, where the message says so outright."""
+    found: list[tuple[Entity | None, str]] = []
+    for m in _ALIAS_AFTER.finditer(r.text):
+        found.append((state.find(m.group("name")), m.group("paren") or m.group("short")))
+    for m in _ALIAS_PRONOUN.finditer(r.text):
+        found.append((state.resolve(m.group("obj") or m.group("subj")), m.group("alias")))
+    for entity, alias in found:
+        if entity is None or entity.kind not in ("person", "pet"):
+            continue
+        if not entity.mentions or entity.mentions[-1].message_id != r.message.id:
+            continue  # the name must be of someone this message is about
+        if not alias[0].isupper() and (lx.known_word(alias) or not r.lower_text):
+            continue  # "we call her every day": a word, not a name
+        alias = _display(alias, r)
+        if alias.lower() not in {n.lower() for n in entity.names()}:
+            entity.aliases.append(alias)
 
 
 def _is_role(pred: list[Token]) -> bool:

@@ -21,6 +21,7 @@ from app.reading.context import SELF, Read, State
 from app.reading.events import event_from, ordinal_days
 from app.reading.facts import (
     Owner,
+    aliases,
     change_cue,
     entity_predicate,
     possessor_ref,
@@ -149,6 +150,7 @@ def read_message(state: State, message: Message) -> None:
         previous = owner if same_sentence else None
         del sentence
     _leftover_contacts(state, r)
+    aliases(state, r)
     actor = _actor(state, r)
     steps = procedures(r)
     state.reading.procedures.extend(steps)

@@ -25,6 +25,7 @@ from app.embed.base import EmbedderUnavailable
 from app.retrieval import SearchRequest
 from app.search.config import RetrievalSettings
 from app.search.context import index_threads
+from app.search.copies import Copies, copies
 from app.search.filters import Filters
 from app.search.indexer import Indexer
 from app.search.lexical import LexicalIndex
@@ -218,6 +219,11 @@ class HybridRetriever:
         rows = self._rows(f"SELECT {columns} FROM {table} WHERE m.id IN ({{marks}})", ids)
         return {r[0]: tuple(r[1:]) for r in rows}
 
+    def copies(self, ids: list[str], filters: Filters | None) -> Copies:
+        """Which of `ids` copy one chat message that `filters` let through, and which gather
+        several sources (`app.search.copies`)."""
+        return copies(self.db.conn(), ids, filters)
+
     def vectors(self, ids: list[str]) -> Any:
         """The stored vectors of `ids` under the current embedder (rows in no given order)."""
         fingerprint = self.indexer.fingerprint()
@@ -335,17 +341,17 @@ class HybridRetriever:
 
     def nearest_within(
         self, query: Any, filters: Filters, period: Filters, k: int
-    ) -> dict[str, float]:
+    ) -> tuple[dict[str, float], dict[str, float]]:
         """`nearest` under `filters` and under `period` (the same filters narrowed to a
-        period), merged. When the period is searched approximately, one index query serves
+        period), as two lists. When the period is searched approximately, one index query serves
         both: the over-fetch the period needs holds the best of the whole store too."""
         try:
             fingerprint = self.indexer.fingerprint()
             if fingerprint is None:
-                return {}
+                return {}, {}
             index = self.indexer.index()
             if index is None or self._selective(period):
-                return {**self.nearest(query, filters, k), **self.nearest(query, period, k)}
+                return self.nearest(query, filters, k), self.nearest(query, period, k)
             found = index.query(query, k * 4)
             clause, params = filters.sql("m")
             inside, inside_params = period.sql("m")
@@ -362,11 +368,14 @@ class HybridRetriever:
             }
         except Exception:
             log.exception("vector search failed; answering from full text")
-            return {}
+            return {}, {}
         floor = self.settings.min_similarity
         anywhere = [(i, sim) for i, sim in found if i in allowed][:k]
         within = [(i, sim) for i, sim in found if allowed.get(i)][:k]
-        return {key: sim for key, sim in [*anywhere, *within] if sim >= floor}
+        return (
+            {key: sim for key, sim in anywhere if sim >= floor},
+            {key: sim for key, sim in within if sim >= floor},
+        )
 
     def _selective(self, filters: Filters) -> bool:
         if not filters.narrowing or not filters.indexable:

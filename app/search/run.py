@@ -1,14 +1,16 @@
 """One search, step by step (`HybridRetriever.search` builds it):
 
 1. hop 1: the query's words (less its time expression) and each smaller question in it
-   (`plan.decompose`) through both channels; each list fused, the pool keeps each memory's best;
+   (`plan.decompose`) through both channels; each channel's list without the agents' copies
+   of one message (`app.search.copies`), fused, the pool keeps each memory's best;
 2. a period relative to something ("the week after the party"): the anchor is found first, the
    period is read from its date, and the words are searched in it;
 3. hop 2: the names the first hits bring that the query lacks (`hops.bridges`), searched with
    the query's words, and the query's vector moved towards the first hits';
 4. adjustments: a memory outside the query's period (neither said in it nor naming a date in
    it) drops by half a list's range; one that names a date gains a little when the question
-   asks "when"; recency and importance as before.
+   asks "when"; recency and importance as before; results spread over days (a record gathered
+   from several messages belongs to none).
 
 Every constant here is a round share of a fused list's [0, 1] range, chosen for what it means,
 not fitted to a benchmark.
@@ -25,6 +27,7 @@ from typing import Any, Protocol
 from app.domain import SearchHit, from_iso, utcnow
 from app.search import fusion, hops, timefit
 from app.search.config import RetrievalSettings
+from app.search.copies import Copies, without_copies
 from app.search.filters import Filters
 from app.search.lexical import LexicalIndex
 from app.search.plan import QueryPlan
@@ -60,13 +63,15 @@ class Channels(Protocol):
 
     def nearest_within(
         self, query: Any, filters: Filters, period: Filters, k: int
-    ) -> dict[str, float]: ...
+    ) -> tuple[dict[str, float], dict[str, float]]: ...
 
     def channels(
         self, text: str, vector: Any, filters: Filters, k: int
     ) -> tuple[dict[str, float], dict[str, float]]: ...
 
     def facts(self, ids: list[str], text: bool = False) -> dict[str, tuple[Any, ...]]: ...
+
+    def copies(self, ids: list[str], filters: Filters | None) -> Copies: ...
 
     def vectors(self, ids: list[str]) -> Any: ...
 
@@ -159,9 +164,12 @@ class Search:
         found = []
         for vector in vectors:
             if self.windowed is None:
-                found.append(self.r.nearest(vector, self.base, self.k))
-            else:
-                found.append(self.r.nearest_within(vector, self.base, self.windowed, self.k))
+                found.append(self._nearest(vector, self.base))
+                continue
+            anywhere, within = self.r.nearest_within(vector, self.base, self.windowed, self.k)
+            dense = self._own(anywhere, self.base)
+            dense.update(self._own(within, self.windowed))
+            found.append(dense)
         return found
 
     def relation(self) -> None:
@@ -192,7 +200,7 @@ class Search:
             self.base.types, self.base.since, self.base.until, self.base.include_invalid, window
         )
         lexical = self._lexical(self.plan.text, windowed)
-        dense = {} if self.vector is None else self.r.nearest(self.vector, windowed, self.k)
+        dense = {} if self.vector is None else self._nearest(self.vector, windowed)
         fused = fusion.convex(lexical, dense, self.r.settings.dense_weight)
         if not fused:
             # Nothing in the period shares a word with the question ("what did I do the day
@@ -238,7 +246,7 @@ class Search:
         neighbours = self.r.vectors(firsts)
         if self.vector is None or neighbours is None:
             return {}
-        return self.r.nearest(hops.rocchio(self.vector, neighbours), self.base, self.k)
+        return self._nearest(hops.rocchio(self.vector, neighbours), self.base)
 
     def adjust(self, limit: int) -> None:
         pool, s = self.pool, self.r.settings
@@ -313,9 +321,11 @@ class Search:
         what happened over months is not answered by one evening's messages)."""
         ranked = self.pool.ranked()[: CHECK * limit]
         facts = self._facts(ranked)
+        # A record gathered from several messages (a person's facts) was said on no one day.
+        gathered = self.r.copies(ranked, None).gathered if ranked else frozenset()
         seen: Counter[str] = Counter()
         for key in ranked:
-            if key not in facts or key in self.exempt:
+            if key not in facts or key in self.exempt or key in gathered:
                 continue
             day = timefit.local_day(from_iso(facts[key][0]))
             seen[day] += 1
@@ -325,7 +335,16 @@ class Search:
 
     # -- helpers ----------------------------------------------------------------------------------
     def _lexical(self, text: str, filters: Filters) -> dict[str, float]:
-        return {h.memory_id: h.score for h in self.r.lexical.search(text, filters, self.k)}
+        found = {h.memory_id: h.score for h in self.r.lexical.search(text, filters, self.k)}
+        return self._own(found, filters)
+
+    def _nearest(self, vector: Any, filters: Filters) -> dict[str, float]:
+        return self._own(self.r.nearest(vector, filters, self.k), filters)
+
+    def _own(self, found: dict[str, float], filters: Filters) -> dict[str, float]:
+        """A channel's list less the agents' copies of one message (`app.search.copies`): the
+        message itself competes for the place, once."""
+        return without_copies(found, self.r.copies(list(found), filters)) if found else found
 
     def _moment(self, iso: str) -> datetime:
         """A stored time, parsed once per search (the steps ask for the same ones)."""

@@ -260,6 +260,28 @@ def entity_graph(
     )
 
 
+def _names(nodes: list[GraphNode], records: dict[str, Memory]) -> dict[str, str]:
+    """Every name a node's records answer to -> its key: the name, the aliases the record
+    keeps ("Bea", "Beatrix Nowak"), and a person's first name when no one else has it."""
+    called: dict[str, str] = {}
+    first: dict[str, set[str]] = defaultdict(set)
+    for node in nodes:
+        for memory_id in node.memory_ids:
+            fields = records[memory_id].fields
+            for alias in [node.label, *(fields.get("aliases") or [])]:
+                name = " ".join(str(alias).split()).casefold()
+                if name:
+                    called.setdefault(name, node.key)
+                    if fields.get("kind") == "person" and " " in name:
+                        first[name.split()[0]].add(node.key)
+    for name, keys in first.items():
+        if len(keys) == 1:
+            called.setdefault(name, next(iter(keys)))
+    for node in nodes:
+        called[node.key] = node.key  # a node's own name is never taken by another's alias
+    return called
+
+
 def _relations(
     repo: MemoryRepository,
     nodes: list[GraphNode],
@@ -278,13 +300,16 @@ def _relations(
             if head.strip().lower() in ("name", "nickname") and value.strip():
                 full = " ".join(value.split())
                 me_names |= {full.casefold(), full.split()[0].casefold()}
+    records = {mid: repo.get(mid) for node in nodes for mid in node.memory_ids}
+    called = _names(nodes, records)
     for node in list(nodes):
         for memory_id in node.memory_ids:
-            memory = repo.get(memory_id)
+            memory = records[memory_id]
             m = _RELATION.match(str(memory.fields.get("relation") or ""))
             if m is None:
                 continue
             owner = " ".join(m.group("owner").split()).casefold()
+            owner = called.get(owner, owner)  # "Bea's husband": Bea is Beatrix's record
             if owner not in by_key and block is not None and owner in me_names | {"the user"}:
                 me = GraphNode(owner, m.group("owner"), "person", [block.id])
                 nodes.append(me)

@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/bench/agents_bench.py [--sessions 3 | --all] [--calls 24]
                                                    [--skip-model] [--skip-schema] [--skip-locomo]
+                                                   [--skip-answers]
 
 1. Model: load time, prompt evaluation and generation speed (free text and under a JSON-schema
    grammar), one llama.cpp worker thread on this machine's cores.
@@ -13,9 +14,10 @@
 3. LoCoMo conv-26 (../shared/bench/locomo): the first N sessions (all with --all) imported
    through the real importer twice, once `--no-agents` and once followed by an agent run. Reports
    seconds per agent batch, tokens/s, valid-on-first-try share, repetition, what the policy
-   dropped, memories per type the agents made, and evidence recall@10 ("all" and "any") of
-   `Memloci.search` for the questions whose evidence lies in those sessions, agents on vs off
-   (scored with `locomo_retrieval.evaluate`, the retrieval benchmark's own scoring).
+   dropped, memories per type the agents made, and evidence recall@5/10/20 ("all" and "any") of
+   `Memloci.search` for the questions whose evidence lies in those sessions, without and with
+   the agents side by side, with the questions the agents won and lost at R@10 (scored with
+   `locomo_retrieval`'s own scoring); then `ask` on those questions (not with --skip-answers).
 Peak RSS of the whole run at the end.
 """
 
@@ -32,8 +34,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine, peak_rss_mib, temporary_home, warm_up
-from locomo_retrieval import DEFAULT_DATA, load, memloci_ranker, write_jsonl
-from locomo_retrieval import evaluate as evaluate_recall
+from locomo_retrieval import DEFAULT_DATA, KS, load, memloci_ranker, summarize, tally, write_jsonl
 
 
 # -- 1. the model ---------------------------------------------------------------------------------
@@ -252,7 +253,7 @@ def bench_answers(memloci: Any, data: Path, questions: list) -> dict[str, Any]:
     return result
 
 
-def bench_locomo(data: Path, sessions: int | None) -> dict[str, Any]:
+def bench_locomo(data: Path, sessions: int | None, answers: bool = True) -> dict[str, Any]:
     from app.core import Memloci
 
     sample_id, turns, items = load(data)
@@ -286,11 +287,45 @@ def bench_locomo(data: Path, sessions: int | None) -> dict[str, Any]:
                         if m.origin == "agent"
                     )
                     out["batch_seconds"] = report.batch_seconds
-                recall = evaluate_recall(memloci_ranker(memloci, sample_id), kept)
-                if agents:
+                recall = summarize(tally(memloci_ranker(memloci, sample_id), kept))
+                if agents and answers:
                     out["answers"] = bench_answers(memloci, data, kept)
             out["agents" if agents else "no_agents"] = recall
+    out["changed"] = changed(out["no_agents"].pop("hits"), out["agents"].pop("hits"), kept)
     return out
+
+
+def changed(off: list, on: list, kept: list) -> dict[str, Any]:
+    """Questions whose evidence is in the top 10 ("all") with the agents and not without them
+    (won), and the other way round (lost)."""
+    won = [
+        q.text for q, a, b in zip(kept, off, on, strict=True) if b[1]["all"][10] > a[1]["all"][10]
+    ]
+    lost = [
+        q.text for q, a, b in zip(kept, off, on, strict=True) if a[1]["all"][10] > b[1]["all"][10]
+    ]
+    return {"won": won, "lost": lost}
+
+
+def recall_table(result: dict[str, Any]) -> None:
+    """Recall without and with the agents, side by side, and what the agents changed."""
+    off, on = result["no_agents"], result["agents"]
+    print("| evidence recall | imported turns (--no-agents) | with agents | agents - no agents |")
+    print("|---|---|---|---|")
+    for k in KS:
+        for how in ("all", "any"):
+            a, b = off[how][k], on[how][k]
+            flag = "" if b >= a - 1e-9 else " (below)"
+            print(f"| R@{k} {how} | {a:.3f} | {b:.3f} | {b - a:+.3f}{flag} |")
+    moved = result["changed"]
+    print()
+    print(
+        f"R@10 all, per question: the agents found {len(moved['won'])} the import alone missed, "
+        f"and missed {len(moved['lost'])} it found."
+    )
+    for label in ("lost", "won"):
+        for text in moved[label]:
+            print(f"  {label}: {text}")
 
 
 def main() -> None:
@@ -302,6 +337,9 @@ def main() -> None:
     parser.add_argument("--skip-model", action="store_true")
     parser.add_argument("--skip-schema", action="store_true")
     parser.add_argument("--skip-locomo", action="store_true")
+    parser.add_argument(
+        "--skip-answers", action="store_true", help="LoCoMo recall only, no `ask` (part 3)."
+    )
     parser.add_argument("--json", action="store_true", help="Also print all figures as JSON.")
     args = parser.parse_args()
     figures: dict[str, Any] = {"machine": machine()}
@@ -336,7 +374,7 @@ def main() -> None:
     if not args.skip_locomo:
         with temporary_home():
             result = figures["locomo"] = bench_locomo(
-                args.data, None if args.all else args.sessions
+                args.data, None if args.all else args.sessions, not args.skip_answers
             )
         report = result["report"]
         model = report["model"]
@@ -360,27 +398,25 @@ def main() -> None:
         )
         print(f"memories the agents made: {dict(sorted(result['made'].items()))}")
         print()
-        print("| search over | R@5 all | R@10 all | R@10 any | R@20 all |")
-        print("|---|---|---|---|---|")
-        for name, key in (("imported turns (--no-agents)", "no_agents"), ("with agents", "agents")):
-            r = result[key]
-            print(
-                f"| {name} | {r['all'][5]:.3f} | {r['all'][10]:.3f} | {r['any'][10]:.3f} | "
-                f"{r['all'][20]:.3f} |"
-            )
+        recall_table(result)
         print()
-        answers = result["answers"]
-        print(
-            "| `memloci ask` | answer holds the gold answer | cites an evidence turn | s/answer |"
-        )
-        print("|---|---|---|---|")
-        for mode, label in (("model", "model writes the answer"), ("memories", "memories quoted")):
-            a = answers[mode]
+        answers = result.get("answers")
+        if answers is not None:
             print(
-                f"| {label} | {a['answer_holds_gold']:.2f} | {a['cites_evidence']:.2f} | "
-                f"{a['seconds_per_answer']:.1f} |"
+                "| `memloci ask` | answer holds the gold answer | cites an evidence turn "
+                "| s/answer |"
             )
-        print()
+            print("|---|---|---|---|")
+            for mode, label in (
+                ("model", "model writes the answer"),
+                ("memories", "memories quoted"),
+            ):
+                a = answers[mode]
+                print(
+                    f"| {label} | {a['answer_holds_gold']:.2f} | {a['cites_evidence']:.2f} | "
+                    f"{a['seconds_per_answer']:.1f} |"
+                )
+            print()
     figures["peak_rss_mib"] = peak_rss_mib()
     print(f"peak RSS: {figures['peak_rss_mib']:.0f} MiB")
     if args.json:

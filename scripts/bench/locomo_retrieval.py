@@ -1,6 +1,7 @@
 """LoCoMo evidence recall: Memloci's real import and search against raw-turn baselines.
 
-    .venv/bin/python scripts/bench/locomo_retrieval.py [--conv FILE_OR_DIR ...] [--json OUT]
+    .venv/bin/python scripts/bench/locomo_retrieval.py [--conv FILE_OR_DIR ...] [--agents]
+                                                       [--json OUT]
 
 `--conv` (repeatable) takes LoCoMo conversation files or folders of them, e.g.
 scripts/bench/data/locomo-dev (the development conversations); the default is
@@ -9,7 +10,8 @@ printed per conversation and per category, then pooled over every question of ev
 
 Every turn of the conversation is written as a JSON Lines chat export (id, speaker, text, the
 session's date as its timestamp, a shared photo's caption as an attachment) and imported with
-`Memloci.import_chat` (agents off), exactly as `memloci import-chat` does. Each question of
+`Memloci.import_chat` (agents off, as `memloci import-chat --no-agents` does; with --agents the
+memory agents then organise it, as `memloci agents run` does). Each question of
 categories 1-4 then goes through `Memloci.search`; the top k hits are mapped back to the turns
 they came from through their sources. A question counts as found when all of its evidence turns
 are among them ("all"), or at least one ("any"). Answers and evidence ids are only read to score.
@@ -245,8 +247,11 @@ def conversations(paths: Sequence[Path]) -> list[Path]:
     return found
 
 
-def run_one(path: Path, settings_args: Sequence[str], keep: Path | None) -> dict:
-    """Import one conversation into a fresh store, search every question, score the baselines."""
+def run_one(
+    path: Path, settings_args: Sequence[str], keep: Path | None, agents: bool = False
+) -> dict:
+    """Import one conversation into a fresh store (and with `agents`, let the memory agents
+    read it), search every question, score the baselines."""
     sample_id, turns, items = load(path)
     with temporary_home(keep) as home:
         warm_up(home)
@@ -262,10 +267,13 @@ def run_one(path: Path, settings_args: Sequence[str], keep: Path | None) -> dict
             memloci.save_settings(settings)
         with Memloci.open(home) as memloci:
             started = time.perf_counter()
-            result = memloci.import_chat(export, agents=False)
+            result = memloci.import_chat(export, agents=agents)
             stored = time.perf_counter() - started
             started = time.perf_counter()
             memloci.index_sync()
+            if agents:
+                memloci.process_queue()
+                memloci.index_sync()
             indexed = time.perf_counter() - started
             started = time.perf_counter()
             ours = summarize(tally(memloci_ranker(memloci, sample_id), items))
@@ -347,6 +355,11 @@ def main() -> None:
         metavar="NAME=VALUE",
         help="A setting for this run, e.g. retrieval.dense_weight=0.4 (repeatable).",
     )
+    parser.add_argument(
+        "--agents",
+        action="store_true",
+        help="Let the memory agents read each conversation after the import (default: off).",
+    )
     parser.add_argument("--json", type=Path, metavar="OUT", help="Also write the figures here.")
     args = parser.parse_args()
     paths = conversations(args.conv or [DEFAULT_DATA])
@@ -355,10 +368,11 @@ def main() -> None:
     print(f"machine: {machine()}")
     if args.set:
         print(f"settings: {', '.join(args.set)}")
+    print(f"agents: {'on (imported, then organised)' if args.agents else 'off (--no-agents)'}")
     print()
     runs = []
     for path in paths:
-        run = run_one(path, args.set, args.home)
+        run = run_one(path, args.set, args.home, args.agents)
         runs.append(run)
         ours = run["methods"][MEMLOCI]
         print(

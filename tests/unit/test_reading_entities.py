@@ -99,3 +99,33 @@ def test_sentence_initial_common_nouns_are_not_people() -> None:
 def test_entity_moving_replaces_where_they_live() -> None:
     r = me("My friend Aksel lives in Bodø.", "Aksel moved to Trondheim last month.")
     assert entity_facts(r, "Aksel", "lives_in") == ["Trondheim"]
+
+
+def test_what_kind_of_animal_a_pet_is_is_a_fact_of_its_own() -> None:
+    r = me(
+        "Our cat Nisse is a Norwegian forest cat and sheds everywhere.",
+        "our dog tjorven is a kooikerhondje, 2 yrs, terrified of the hoover",
+        "Our rabbit Fern is a Netherland dwarf who hates carrots.",
+        "Our dog Rufus is a good boy and sleeps all day.",
+    )
+    assert entity_facts(r, "Nisse", "breed") == ["Norwegian forest cat"]
+    assert entity_facts(r, "Tjorven", "breed") == ["kooikerhondje"]  # a word no lexicon knows
+    assert entity_facts(r, "Fern", "breed") == ["Netherland dwarf"]
+    assert entity_facts(r, "Rufus", "breed") == []  # how he is, not what kind of dog
+    # The whole description stays too.
+    assert entity_facts(r, "Tjorven", "is") == ["a kooikerhondje, 2 yrs, terrified of the hoover"]
+
+
+def test_names_someone_goes_by_when_the_message_says_so() -> None:
+    r = me(
+        "My sister Beatrix (Bea) lives in Gdansk.",
+        "Our dog Biscuit, or Bix for short, hates rain.",
+        "My neighbour Rosalind moved in. We all call her Roz.",
+        "My cousin Tomek plays chess. We call him every day.",
+    )
+    assert r.entity("Beatrix").aliases == ["Bea"]
+    assert r.entity("Biscuit").aliases == ["Bix"]
+    assert r.entity("Rosalind").aliases == ["Roz"]
+    assert r.entity("Tomek").aliases == []  # "every" is a word, not a name
+    lower = me("my aunt ingrid lives in bergen, we call her inka")
+    assert lower.entity("Ingrid").aliases == ["Inka"]

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from app.search.copies import Copies
 from app.search.hops import bridges
 from app.search.plan import QueryPlan, asks_when, decompose
 from app.search.pool import Pool
@@ -143,6 +144,9 @@ class _Facts:
 
     def facts(self, ids: list[str], text: bool = False) -> dict[str, tuple[object, ...]]:
         return {i: (self.said[i].isoformat(), 0.0) for i in ids if i in self.said}
+
+    def copies(self, ids: list[str], filters: object = None) -> Copies:
+        return Copies({}, frozenset())  # all messages: nothing gathered, nothing copied
 
 
 def _spread(scores: dict[str, float], said: dict[str, datetime], limit: int) -> list[str]:

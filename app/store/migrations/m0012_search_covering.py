@@ -1,5 +1,5 @@
 """Covering indexes for search: what a search asks of a candidate memory (its id or seq, type,
-time, importance, validity) is answered from a small index instead of the memory's row.
+time, importance, validity, origin) is answered from a small index instead of the memory's row.
 
 Every search looks up a few hundred candidates: the full-text channel finds `seq`s and needs
 their ids, the vector channel finds ids and checks they are valid and pass the filters, and
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-COLUMNS = "type, occurred_at, importance, valid_to"
+COLUMNS = "type, occurred_at, importance, valid_to, origin"
 BY_ID = "memories_search_by_id"
 BY_SEQ = "memories_search_by_seq"
 
