@@ -27,7 +27,14 @@ from typing import Any
 from app.capture.context import WindowContext, summary
 from app.capture.digest import TextDigest
 from app.capture.store import CaptureStore
-from app.capture.subjects import MIN_LINES, Lineage, is_terminal, split_commands
+from app.capture.subjects import (
+    MIN_LINES,
+    PAGE,
+    Lineage,
+    is_terminal,
+    layout_of,
+    split_commands,
+)
 from app.domain import MemoryType, Source, from_iso, to_iso
 from app.errors import NotFound
 from app.memory.base import shorten
@@ -379,6 +386,13 @@ class SessionManager:
                 elif each.synced_state[0] <= 0 and len(each.digest):
                     self._sync(each, "first text read")  # searchable at once
             return session if session.memory_id else None
+
+    def kind_of(self, session_id: str) -> str:
+        """How a read queued for this session is laid out (a terminal's character grid or a
+        page), so tesseract keeps a terminal's columns on one line."""
+        with self._lock:
+            session = self._find(session_id)
+        return layout_of(session.context) if session is not None else PAGE
 
     def _find(self, session_id: str) -> Session | None:
         """The session a read queued for `session_id` belongs to: itself, or the session its

@@ -39,6 +39,8 @@ _PROMPT = re.compile(
     \s+(?P<command>\S.{0,400})$""",
     re.X,
 )
+PAGE = "page"  # how a window is read: browsers, documents, anything in blocks and columns
+TERMINAL = "terminal"  # a character grid: one line of the screen is one line of text
 _KEY = re.compile(r"[^\w]+")
 MIN_LINES = 2  # a session holding fewer lines than this is not split again (quick commands)
 PROMPT_LIKENESS = 0.8  # a garbled prompt is this much like one read cleanly in the window
@@ -51,6 +53,11 @@ def is_terminal(context: WindowContext) -> bool:
         name in TERMINALS or name.split(" ")[0] in TERMINALS or "terminal" in name
         for name in context.names()
     )
+
+
+def layout_of(context: WindowContext) -> str:
+    """How tesseract should read this window (`ocr.LAYOUTS`)."""
+    return TERMINAL if is_terminal(context) else PAGE
 
 
 def command_of(line: str, prompts: list[str] | None = None) -> str | None:
