@@ -33,6 +33,7 @@ from app.capture.subjects import (
     Lineage,
     is_terminal,
     layout_of,
+    new_content,
     split_commands,
 )
 from app.domain import MemoryType, Source, from_iso, to_iso
@@ -74,7 +75,7 @@ class Session:
     status: str = "open"
     carry: list[str] = field(default_factory=list)
     lineage: Lineage = field(default=None)  # type: ignore[assignment]  # set in __post_init__
-    subject: str = ""  # the command(s) that started it, in a terminal
+    subject: str = ""  # what started it: the command(s) in a terminal, else a new text's heading
     successor: Session | None = field(default=None, repr=False)  # its window went on in this
 
     def __post_init__(self) -> None:
@@ -347,6 +348,8 @@ class SessionManager:
             fresh = session.lineage.new_lines(list(lines))
             if is_terminal(session.context):
                 pieces = split_commands(session.lineage, fresh)
+            elif (heading := new_content(session.digest.text(), fresh)) is not None:
+                pieces = [(heading, fresh)]
             else:
                 pieces = [(None, fresh)]
             touched: list[Session] = []
@@ -427,7 +430,8 @@ class SessionManager:
         if context.title:
             header.append(f"Window: {context.title}")
         if session.subject:
-            header.append(f"Command: {session.subject}")
+            label = "Command" if is_terminal(context) else "Showing"
+            header.append(f"{label}: {session.subject}")
         if context.url:
             header.append(f"Address: {context.url}")
         start, end = session.started.astimezone(), session.ended.astimezone()
