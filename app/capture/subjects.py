@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.capture.context import WindowContext
@@ -159,6 +160,18 @@ def new_content(shown: str, fresh: list[str]) -> str | None:
         return None
     heading = next((line for line in fresh if len(words_of(line)) >= 2), fresh[0])
     return " ".join(heading.split())[:120]
+
+
+def split_read(
+    lineage: Lineage, context: WindowContext, shown: Callable[[], str], fresh: list[str]
+) -> list[tuple[str | None, list[str]]]:
+    """A read's new lines in pieces by subject (see `split_commands`): in a terminal at each
+    new command, elsewhere as a whole when they are a new text (`new_content`; `shown` gives
+    the session's text so far)."""
+    if is_terminal(context):
+        return split_commands(lineage, fresh)
+    heading = new_content(shown(), fresh)
+    return [(None, fresh)] if heading is None else [(heading, fresh)]
 
 
 def split_commands(lineage: Lineage, lines: list[str]) -> list[tuple[str | None, list[str]]]:

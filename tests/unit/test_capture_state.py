@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from app.capture.scheduler import Scheduler
-from app.capture.service import CaptureUnavailable
 from app.capture.sessions import QUEUE_KIND
+from app.capture.status import CaptureUnavailable
 from app.domain import to_iso, utcnow
 from tests.conftest import subprocess_env
 from tests.unit.capture_fakes import Clock, FakeScreen, fake_capture
