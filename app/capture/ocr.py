@@ -57,9 +57,21 @@ class Layout:
     scale: float = 1.0
     invert_dark: bool = False
     binarize: bool = False
+    dotted_zero: bool = False  # monospace fonts dot their zero, which tesseract reads as "@"
 
 
-LAYOUTS = {PAGE: Layout(), TERMINAL: Layout(psm=6, invert_dark=True, binarize=True)}
+LAYOUTS = {
+    PAGE: Layout(),
+    TERMINAL: Layout(psm=6, invert_dark=True, binarize=True, dotted_zero=True),
+}
+# "@" after a digit and before a digit, a separator or the end, or after no letter and
+# before a digit, is a zero ("@.0.0.0:55432", "19:3@", "2025-@3-11"); an address, a mention
+# or a lone sign ("backup@vault", "@alice", "stash@{0}", "a @ b") keeps it.
+_DOTTED_ZERO = re.compile(r"(?<=\d)@(?=[\d.:,/)\]-]|\s|$)|(?<![^\W\d_])@(?=\.?\d)")
+
+
+def undot_zeros(line: str) -> str:
+    return _DOTTED_ZERO.sub("0", line)
 
 
 class OcrEngine(Protocol):
@@ -205,6 +217,8 @@ class TesseractOcr:
                 )
             raise OcrFailed(f"tesseract failed ({message[-1] if message else process.returncode}).")
         lines, words = parse_tsv(out.decode("utf-8", "replace"))
+        if layout.dotted_zero:
+            lines = [undot_zeros(line) for line in lines]
         cpu = (after.children_user - before.children_user) + (
             after.children_system - before.children_system
         )

@@ -11,7 +11,7 @@ one thread, niceness 19) and count the facts whose display sits on one line of t
         --variant 'psm3:psm=3' --variant 'psm6x2:psm=6 scale=2 invert=1'
 
 A variant is `name:key=value ...` with psm, scale, invert (dark backgrounds made light) and
-binarize (Otsu threshold before reading). Frames are split by window kind (a title
+binarize (Otsu threshold before reading), zero ("@" read for a dotted zero). Frames are split by window kind (a title
 like "user@host: dir" is a terminal) and each identical crop is read once.
 """
 
@@ -35,6 +35,7 @@ class Variant:
     scale: float = 1.0
     invert: bool = False
     binarize: bool = False
+    zero: bool = False
 
 
 def parse(text: str) -> Variant:
@@ -46,7 +47,7 @@ def parse(text: str) -> Variant:
             variant.psm = int(value)
         elif key == "scale":
             variant.scale = float(value)
-        elif key in ("invert", "binarize"):
+        elif key in ("invert", "binarize", "zero"):
             setattr(variant, key, value not in ("0", "no", "false"))
         else:
             sys.exit(f"unknown variant key {key!r}")
@@ -107,6 +108,7 @@ def main() -> None:
             scale=variant.scale,
             invert_dark=variant.invert,
             binarize=variant.binarize,
+            dotted_zero=variant.zero,
         )
         engine = TesseractOcr(layouts={"page": layout})
         totals: dict[str, list[float]] = {}

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.capture.ocr import LAYOUTS, Layout, TesseractOcr, prepare
+from app.capture.ocr import LAYOUTS, Layout, TesseractOcr, prepare, undot_zeros
 from app.capture.subjects import PAGE, TERMINAL
 from tests.unit.capture_fakes import Clock, FakeScreen, fake_capture
 
@@ -29,6 +29,8 @@ TERMINAL_TEXT = [
     "e71b0d4 Add pilot booking endpoint",
     "c0ffee1 Fix tide table rounding",
     "5d1e8a2 Rename test_fx_rates cache expiry",
+    "ops@bastion-2:~/infra$ docker ps --format '{{.Names}} {{.Ports}}'",
+    "ledger-db 0.0.0.0:55432->5432/tcp",
     "ops@bastion-2:~/infra$",
 ]
 
@@ -76,6 +78,16 @@ def test_a_dark_terminal_is_inverted_and_made_black_and_white_a_page_is_left_as_
     assert prepare(dark, Layout(scale=2.0), scale=1.5).shape == (20, 40)
 
 
+def test_a_dotted_zero_read_as_an_at_sign_is_a_zero_an_address_keeps_it() -> None:
+    assert undot_zeros("ledger-db @.0.0.0:55432->5432/tcp") == "ledger-db 0.0.0.0:55432->5432/tcp"
+    assert (
+        undot_zeros("the fuel dock closes at 19:3@ sharp") == "the fuel dock closes at 19:30 sharp"
+    )
+    assert undot_zeros("2025-@3-11T09:51:02Z INFO") == "2025-03-11T09:51:02Z INFO"
+    for kept in ("backup@vault-07.internal", "dev@laptop:~$ ls", "@alice", "stash@{0}", "a @ b"):
+        assert undot_zeros(kept) == kept
+
+
 @pytest.mark.skipif(shutil.which("tesseract") is None, reason="needs tesseract-ocr")
 @pytest.mark.skipif(not MONO.exists(), reason="needs fonts-dejavu-core")
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
@@ -87,5 +99,6 @@ def test_terminal_columns_stay_on_their_line(dark: bool) -> None:
         "Memory: 11.8M",
         "e71b0d4 Add pilot booking endpoint",
         "Rename test_fx_rates cache expiry",  # underscores kept
+        "ledger-db 0.0.0.0:55432->5432",  # two columns; zeros, not "@"
     ):
         assert line in text, f"{line!r} not on one line in:\n{text}"
