@@ -10,9 +10,10 @@ one thread, niceness 19) and count the facts whose display sits on one line of t
     .venv/bin/python scripts/bench/ocr_frames.py /tmp/shots/terminal.json \\
         --variant 'psm3:psm=3' --variant 'psm6x2:psm=6 scale=2 invert=1'
 
-A variant is `name:key=value ...` with psm, scale, invert (dark backgrounds made light) and
-binarize (Otsu threshold before reading), zero ("@" read for a dotted zero). Frames are split by window kind (a title
-like "user@host: dir" is a terminal) and each identical crop is read once.
+A variant is `name:key=value ...` with psm, scale, invert (dark backgrounds made light),
+binarize (Otsu threshold before reading) and zero ("@" read for a dotted zero is a zero).
+Frames are split by window kind (a title like "user@host: dir" is a terminal) and each
+identical crop is read once.
 """
 
 from __future__ import annotations
