@@ -64,18 +64,19 @@ def test_terminal_windows_are_read_as_a_character_grid_and_pages_as_pages(memloc
     assert service.fake_ocr.kinds == [TERMINAL, PAGE]
 
 
-def test_a_dark_terminal_is_inverted_and_made_black_and_white_a_page_is_left_as_it_is() -> None:
+def test_a_dark_terminal_is_inverted_and_enlarged_a_page_is_left_as_it_is() -> None:
     dark = np.full((10, 20), 30, dtype=np.uint8)
     dark[4:6, 2:18] = 216  # light text
-    dark[4, 2] = 190  # anti-aliased edge
     ready = prepare(dark, LAYOUTS[TERMINAL])
-    assert ready[0, 0] == 255 and ready[4, 2] == 0 and ready[5, 10] == 0  # black ink on white
-    assert set(np.unique(ready)) == {0, 255}
+    assert ready.shape == (15, 30)  # small glyphs enlarged
+    assert ready[0, 0] > 200 and ready[7, 15] < 60  # dark ink on a light ground
     light = 255 - dark
-    assert prepare(light, LAYOUTS[TERMINAL])[0, 0] == 255  # light already: not inverted
+    assert prepare(light, LAYOUTS[TERMINAL])[0, 0] > 200  # light already: not inverted
     assert prepare(dark, LAYOUTS[PAGE]) is dark
-    assert prepare(dark, Layout(), scale=1.5).shape == (15, 30)  # capture.ocr_scale still holds
-    assert prepare(dark, Layout(scale=2.0), scale=1.5).shape == (20, 40)
+    assert prepare(dark, Layout(), scale=2.0).shape == (20, 40)  # capture.ocr_scale still holds
+    dark[4, 2] = 190  # an anti-aliased edge
+    binary = prepare(dark, Layout(invert_dark=True, binarize=True))
+    assert set(np.unique(binary)) == {0, 255} and binary[4, 2] == 0 and binary[0, 0] == 255
 
 
 def test_a_dotted_zero_read_as_an_at_sign_is_a_zero_an_address_keeps_it() -> None:
