@@ -51,7 +51,7 @@ class Layout:
     ("Main PID: 1873 (nginx)", "e71b0d4 Add pilot booking"). `scale` enlarges small glyphs;
     `invert_dark` makes light-on-dark text dark-on-light; `binarize` (one Otsu threshold) keeps
     thin underscores at 12-14 pt but breaks glyphs at 9-10 pt, so terminals do not use it.
-    Measured on real xterm frames: scripts/bench/ocr_frames.py (notes: i16-term)."""
+    Measured on real xterm frames: scripts/bench/ocr_frames.py, ocr_terminal_fonts.py."""
 
     psm: int = 3
     scale: float = 1.0
