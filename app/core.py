@@ -60,9 +60,9 @@ if TYPE_CHECKING:  # built on first use by the areas; only their types are neede
     from app.autofill.fields import FieldSpec
     from app.autofill.suggest import FieldSuggestions, PageContext
     from app.capture.context import WindowContext
+    from app.capture.follow import TickResult
     from app.capture.frame_text import WordBox
     from app.capture.rules import ExclusionRule
-    from app.capture.service import TickResult
     from app.capture.status import CaptureStatus
     from app.capture.store import RetainedFrame
 

@@ -19,6 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
+from app.capture.subjects import PAGE, TERMINAL
 from app.errors import MemlociError
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,38 @@ class OcrResult:
     words: int
 
 
+@dataclass(frozen=True)
+class Layout:
+    """How tesseract reads one kind of window. `psm` 3 finds blocks and columns (an article
+    beside its infobox); 6 reads one uniform block, so a terminal's columns stay on their line
+    ("Main PID: 1873 (nginx)", "e71b0d4 Add pilot booking"). `scale` enlarges small glyphs;
+    `invert_dark` makes light-on-dark text dark-on-light; `binarize` (one Otsu threshold) keeps
+    thin underscores at 12-14 pt but breaks glyphs at 9-10 pt, so terminals do not use it.
+    Measured on real xterm frames: scripts/bench/ocr_frames.py, ocr_terminal_fonts.py."""
+
+    psm: int = 3
+    scale: float = 1.0
+    invert_dark: bool = False
+    binarize: bool = False
+    dotted_zero: bool = False  # monospace fonts dot their zero, which tesseract reads as "@"
+
+
+LAYOUTS = {
+    PAGE: Layout(),
+    TERMINAL: Layout(psm=6, scale=1.5, invert_dark=True, dotted_zero=True),
+}
+# "@" after a digit and before a digit, a separator or the end, or after no letter and
+# before a digit, is a zero ("@.0.0.0:55432", "19:3@", "2025-@3-11"); an address, a mention
+# or a lone sign ("backup@vault", "@alice", "stash@{0}", "a @ b") keeps it.
+_DOTTED_ZERO = re.compile(r"(?<=\d)@(?=[\d.:,/)\]-]|\s|$)|(?<![^\W\d_])@(?=\.?\d)")
+
+
+def undot_zeros(line: str) -> str:
+    return _DOTTED_ZERO.sub("0", line)
+
+
 class OcrEngine(Protocol):
-    def read(self, gray: np.ndarray) -> OcrResult: ...
+    def read(self, gray: np.ndarray, kind: str = PAGE) -> OcrResult: ...
 
 
 def tesseract_binary() -> str | None:
@@ -99,29 +130,64 @@ def parse_tsv(tsv: str, min_confidence: float = 30.0) -> tuple[list[str], int]:
     return [" ".join(ws) for ws in lines.values()], words
 
 
+def prepare(gray: np.ndarray, layout: Layout, scale: float = 1.0) -> np.ndarray:
+    """The image as tesseract should see it: inverted when mostly dark (a dark terminal
+    theme), enlarged by the layout's or the configured scale (whichever is larger), and made
+    black and white when the layout says so."""
+    if layout.invert_dark and gray.size and float(np.median(gray)) < 110:
+        gray = 255 - gray
+    scale = max(scale, layout.scale)
+    if scale > 1.0:
+        from PIL import Image
+
+        image = Image.fromarray(gray)
+        size = (round(image.width * scale), round(image.height * scale))
+        gray = np.asarray(image.resize(size, Image.Resampling.BICUBIC))
+    return otsu(gray) if layout.binarize else gray
+
+
+def otsu(gray: np.ndarray) -> np.ndarray:
+    """Black and white at the threshold that best separates the image's two tones."""
+    if gray.size == 0:
+        return gray
+    histogram = np.bincount(gray.ravel(), minlength=256).astype(np.float64)
+    below = np.cumsum(histogram)
+    mass = np.cumsum(histogram * np.arange(256))
+    above = gray.size - below
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (mass[-1] * below / gray.size - mass) ** 2 / (below * above / gray.size)
+    between[~np.isfinite(between)] = 0.0
+    threshold = int(np.argmax(between))
+    return np.where(gray > threshold, 255, 0).astype(np.uint8)
+
+
 class TesseractOcr:
     """One tesseract process per read; images go through a pipe, never a file."""
 
-    def __init__(self, languages: str = "eng", scale: float = 1.0, timeout: float = 120.0) -> None:
+    def __init__(
+        self,
+        languages: str = "eng",
+        scale: float = 1.0,
+        timeout: float = 120.0,
+        layouts: dict[str, Layout] | None = None,
+    ) -> None:
         self.languages = languages
-        self.scale = scale
+        self.scale = scale  # `capture.ocr_scale`: at least this for every kind of window
         self.timeout = timeout
+        self.layouts = layouts or LAYOUTS
 
-    def read(self, gray: np.ndarray) -> OcrResult:
+    def read(self, gray: np.ndarray, kind: str = PAGE) -> OcrResult:
         binary = tesseract_binary()
         if binary is None:
             raise OcrUnavailable(
                 "tesseract is not installed, so screen text cannot be read; install it with "
                 "`sudo apt-get install tesseract-ocr tesseract-ocr-eng`."
             )
-        if self.scale > 1.0:
-            from PIL import Image
-
-            image = Image.fromarray(gray)
-            size = (round(image.width * self.scale), round(image.height * self.scale))
-            gray = np.asarray(image.resize(size, Image.Resampling.BICUBIC))
+        layout = self.layouts.get(kind) or self.layouts[PAGE]
+        gray = prepare(gray, layout, self.scale)
         env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-        command = [binary, "stdin", "stdout", "-l", self.languages, "--psm", "3", "tsv"]
+        command = [binary, "stdin", "stdout", "-l", self.languages, "--psm", str(layout.psm)]
+        command.append("tsv")
         before = os.times()
         started = time.monotonic()
         process = subprocess.Popen(
@@ -151,6 +217,8 @@ class TesseractOcr:
                 )
             raise OcrFailed(f"tesseract failed ({message[-1] if message else process.returncode}).")
         lines, words = parse_tsv(out.decode("utf-8", "replace"))
+        if layout.dotted_zero:
+            lines = [undot_zeros(line) for line in lines]
         cpu = (after.children_user - before.children_user) + (
             after.children_system - before.children_system
         )

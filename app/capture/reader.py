@@ -54,7 +54,7 @@ class OcrReader:
             if self._engine is None:
                 self._engine = self._engine_factory()
             try:
-                result = self._engine.read(gray)
+                result = self._engine.read(gray, self.sessions.kind_of(item.session_id))
             except OcrFailed as error:
                 failures = self._failures.get(item.id, 0) + 1
                 self._failures[item.id] = failures

@@ -19,27 +19,30 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app import filelock
-from app.capture.context import Rect, WindowContext, same_window
+from app.capture.context import WindowContext
+from app.capture.follow import FOCUS, TickResult, WindowFollower, on_chosen_monitor
 from app.capture.frame_text import WordBox, find_words
-from app.capture.grab import PixelsUnavailable
 from app.capture.pipeline import FramePipeline
 from app.capture.platforms import Platform, PlatformUnavailable, is_locker, session_kind
 from app.capture.reader import OcrReader
 from app.capture.rules import ExclusionRule, would_capture
 from app.capture.sessions import SessionManager
-from app.capture.status import HEARTBEAT_SECONDS, CaptureStatus, read_status
+from app.capture.status import (
+    CaptureStatus,
+    CaptureUnavailable,
+    RunnerLock,
+    StateWriter,
+    read_status,
+)
 from app.capture.store import CaptureStore, RetainedFrame
-from app.capture.textpath import TextOutcome, TextPath
+from app.capture.textpath import TextPath
 from app.capture.trigger import OcrBudget
 from app.domain import to_iso, utcnow
-from app.errors import InvalidInput, MemlociError, StoreError
-from app.security.redact import redact_text
+from app.errors import InvalidInput, MemlociError
 from app.settings import CaptureSettings
 from app.store.process import process_alive
 from app.store.writer import Changes
@@ -50,29 +53,6 @@ if TYPE_CHECKING:
     from app.capture.retention import FrameVault
 
 log = logging.getLogger(__name__)
-
-FOCUS = "focus"
-
-
-class CaptureUnavailable(MemlociError):
-    exit_code = 5
-
-
-@dataclass
-class TickResult:
-    activity: str  # capturing | paused | idle | locked | excluded | no-window | off-monitor
-    # | no-display (the display went away)
-    detail: str = ""
-    session_id: str | None = None
-    memory_id: str | None = None
-    grabbed: bool = False
-    changed: bool = False
-    read: str = "none"  # none | full | regions | text (from the application, issue 22)
-    app: str = ""
-    title: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 class CaptureService:
@@ -97,7 +77,7 @@ class CaptureService:
         self._monotonic = monotonic
         self._wall = wall  # session times (a simulated day in the growth benchmark)
         self._settings = settings
-        self._lock_path = lock_path
+        self._runner = RunnerLock(lock_path, store)
         self._platform_factory = platform
         self._grabber_factory = grabber
         self._vault_factory = vault
@@ -106,7 +86,6 @@ class CaptureService:
         self._vault: FrameVault | None = None
         self._hints: Any = None
         self._scheduler: Any = None
-        self._lock_file: Any = None
         self._rules: tuple[str, list[ExclusionRule]] = ("", [])
         self.budget = OcrBudget(settings, monotonic)
         self.pipeline = FramePipeline(
@@ -121,8 +100,32 @@ class CaptureService:
         )
         self.reader = OcrReader(store, sessions, ocr, budget=self.budget)
         self.texts = TextPath(sessions, settings, self._text_source, monotonic)
+        self.follower = WindowFollower(
+            sessions,
+            store,
+            self.pipeline,
+            self.texts,
+            platform=lambda: self._platform,
+            hints=lambda: self._hints,
+            stack=self._stack,
+            rules=self._current_rules,
+            look_again=self._context_changed,
+        )
         self.ticks = 0
-        self._written: tuple[str, str, str | None, float] = ("", "", None, 0.0)
+        self.state = StateWriter(
+            store,
+            sessions,
+            FOCUS,
+            lambda: self.pipeline.last_frame,
+            lambda: {
+                "ticks": self.ticks,
+                "ocr_runs": self.reader.runs,
+                "ocr_seconds": round(self.reader.seconds, 2),
+                **self.pipeline.counters.to_dict(),
+                **self.budget.to_dict(),
+                **self.texts.counters.to_dict(),
+            },
+        )
         self._last_tick = 0.0
         self._interval = 0.0
         self._errors = 0
@@ -141,7 +144,7 @@ class CaptureService:
             return
         from app.capture.scheduler import Scheduler
 
-        self._take_runner_lock()
+        self._runner.take()
         try:
             self._platform = self._platform_factory()
             self.sessions.recover()
@@ -158,10 +161,10 @@ class CaptureService:
             scheduler = Scheduler({"capture": 1, "ocr": 1}, name="capture")
             scheduler.start()
         except PlatformUnavailable as error:
-            self._release_runner_lock()
+            self._runner.release()
             raise CaptureUnavailable(str(error)) from None
         except BaseException:
-            self._release_runner_lock()
+            self._runner.release()
             raise
         self._scheduler = scheduler
         self._interval = interval = settings.interval_seconds
@@ -194,7 +197,7 @@ class CaptureService:
                 {"runner": None, "activity": "stopped", "activity_detail": "", "current": None}
             )
             self._close_adapters()
-        self._release_runner_lock()
+        self._runner.release()
         log.info("capture stopped")
         return self.store.pending_count()
 
@@ -233,26 +236,6 @@ class CaptureService:
                     adapter.close()
         self._platform = self._grabber = None
         self.pipeline.views.clear()
-
-    def _take_runner_lock(self) -> None:
-        """One capturing process per store, released by the OS if the process dies."""
-        self._lock_path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self._lock_path, "a+")  # noqa: SIM115 (held until stop)
-        if not filelock.lock(handle, blocking=False):
-            handle.close()
-            owner = json.loads(self.store.state().get("runner", "{}") or "{}").get("pid", "?")
-            raise CaptureUnavailable(
-                f"Capture is already running in another Memloci process (pid {owner}); "
-                "pause it with `memloci capture pause` or stop that process."
-            ) from None
-        self._lock_file = handle
-
-    def _release_runner_lock(self) -> None:
-        if self._lock_file is not None:
-            with contextlib.suppress(OSError):
-                filelock.unlock(self._lock_file)
-            self._lock_file.close()
-            self._lock_file = None
 
     # -- adapters (built on first use, on the thread that uses them) ----------------------------
     def _grab(self) -> Grabber:
@@ -363,174 +346,26 @@ class CaptureService:
         if not allowed:
             return self._rest("excluded", why, idle)
         monitors = self._grab().monitors()
-        rect = _on_chosen_monitor(context, monitors, settings.monitors)
+        rect = on_chosen_monitor(context, monitors, settings.monitors)
         if rect is None:
             return self._rest("off-monitor", "the window is on a monitor not chosen", idle)
         previous = self.sessions.current(FOCUS)
-        result = self._follow(FOCUS, context, rect, now, force, focused=True)
+        result = self.follower.follow(FOCUS, context, rect, now, force, focused=True)
         if previous is not None and previous.id != result.session_id:
-            self._left(previous, now)
+            self.follower.left(previous, now)
         current = self.sessions.current(FOCUS)
         self.pipeline.catch_up(now, current.view if current is not None else None)
         if self.ticks % settings.other_monitors_every == 0 and len(monitors) > 1:
-            self._other_monitors(context, monitors, settings, now)
+            self.follower.other_monitors(context, monitors, settings, now)
         self._write_state(result, idle)
         return result
-
-    def _follow(
-        self,
-        slot: str,
-        context: WindowContext,
-        rect: Rect,
-        now: datetime,
-        force: bool,
-        *,
-        focused: bool,
-    ) -> TickResult:
-        """One window: its session (title and address redacted first), then its pixels."""
-        safe = context.with_text(redact_text(context.title), redact_text(context.url))
-        session = self.sessions.observe(slot, safe, now, focused=focused)
-        if session is None:
-            return TickResult("excluded", "its record was forgotten; waiting for another window")
-        # Text seam (issue 22): the application's own text first; pixels only for what it
-        # cannot give, and never for a window whose place on screen is unknown.
-        text = self._read_text(session.id, context, now, force, focused)
-        if text is not None and (text.dropped or not text.needs_pixels):
-            return self._text_result(text, session, safe)
-        unplaced = context.extra.get("unplaced")
-        if unplaced:
-            result = self._text_result(text or TextOutcome(), session, safe)
-            result.detail = f"part of it has no published text, and its pixels {unplaced}"
-            return result
-        damaged = self._hints.consume(rect) if self._hints is not None and focused else None
-        try:
-            outcome = self.pipeline.capture(
-                session.id,
-                context,
-                rect,
-                now,
-                damaged=damaged,
-                force=force,
-                confirm=(self._still_in_front if focused else self._still_shown)(context),
-                view_id=session.view,
-            )
-        except PixelsUnavailable as error:  # e.g. screen sharing not allowed (issue 22)
-            return TickResult(
-                "capturing",
-                str(error),
-                session.id,
-                session.memory_id,
-                app=safe.app,
-                title=safe.title,
-            )
-        except StoreError:
-            if self.store.session(session.id) is not None:
-                raise
-            self.sessions.forget_session_id(session.id)  # forgotten by another process
-            return TickResult("excluded", "its record was forgotten; waiting for another window")
-        if outcome.dropped:
-            self._context_changed()  # look again soon, at what is in front then
-        return TickResult(
-            "capturing",
-            "the window changed while it was grabbed; nothing of that frame was kept"
-            if outcome.dropped
-            else "",
-            session.id,
-            session.memory_id,
-            outcome.grabbed,
-            outcome.changed,
-            outcome.read,
-            safe.app,
-            safe.title,
-        )
-
-    def _left(self, session: Any, now: datetime) -> None:
-        """The window in front changed: read what it showed and was not read yet."""
-        try:
-            self.pipeline.leave(session.id, now, view_id=session.view)
-        except StoreError:
-            if self.store.session(session.id) is not None:
-                raise  # else: forgotten by another process meanwhile; nothing to read for it
-
-    def _read_text(
-        self, session_id: str, context: WindowContext, now: datetime, force: bool, focused: bool
-    ) -> TextOutcome | None:
-        if focused:
-            in_front = self._still_in_front(context)
-            confirm: Callable[[], bool] = lambda: in_front([])  # noqa: E731
-        else:
-            shown = self._still_shown(context)
-            confirm = lambda: shown(self._stack())  # noqa: E731
-        return self.texts.capture(session_id, context, now, force=force, confirm=confirm)
-
-    def _text_result(self, text: TextOutcome, session: Any, safe: WindowContext) -> TickResult:
-        if text.dropped:
-            self._context_changed()  # look again soon, at what is in front then
-        return TickResult(
-            "capturing",
-            "the window changed while it was read; nothing of that read was kept"
-            if text.dropped
-            else "",
-            session.id,
-            session.memory_id,
-            changed=text.read == "text",
-            read=text.read,
-            app=safe.app,
-            title=safe.title,
-        )
-
-    def _still_in_front(self, context: WindowContext) -> Callable[[list[WindowContext]], bool]:
-        """After the grab: is what is in front now what was checked before it? The window may
-        have closed, another may have come in front or taken its id, or its title (a browser
-        tab) may have changed to one never captured."""
-
-        def confirm(_stack: list[WindowContext]) -> bool:
-            now = self._platform.active_window() if self._platform is not None else None
-            return now is not None and self._unchanged(context, now)
-
-        return confirm
-
-    def _still_shown(self, context: WindowContext) -> Callable[[list[WindowContext]], bool]:
-        """After the grab: is the window (picked from the stack) still shown as it was?"""
-        return lambda stack: any(self._unchanged(context, window) for window in stack)
-
-    def _unchanged(self, checked: WindowContext, now: WindowContext) -> bool:
-        return (
-            same_window(checked, now)
-            and checked.key() == now.key()
-            and would_capture(now, self._current_rules())[0]
-        )
-
-    def _other_monitors(
-        self,
-        focused: WindowContext,
-        monitors: list[Rect],
-        settings: CaptureSettings,
-        now: datetime,
-    ) -> None:
-        """The largest window on each other chosen monitor, looked at every Nth tick."""
-        stack = self._stack()
-        rules = self._current_rules()
-        for number, monitor in enumerate(monitors, 1):
-            slot = f"monitor{number}"
-            if settings.monitors and number not in settings.monitors:
-                continue
-            if focused.rect is not None and monitor.intersect(focused.rect) is not None:
-                self.sessions.close_slot(slot)
-                continue
-            top = _largest_on(stack, monitor)
-            rect = top.rect.intersect(monitor) if top is not None and top.rect else None
-            if top is None or rect is None or not top.app or not would_capture(top, rules)[0]:
-                self.sessions.close_slot(slot)
-                continue
-            self._follow(slot, top, rect, now, False, focused=False)
 
     def _rest(self, activity: str, detail: str, idle: float | None) -> TickResult:
         """Nothing to look at now: sessions end, nothing is grabbed. What the window in front
         showed before is still read, unless the person paused capture."""
         previous = self.sessions.current(FOCUS)
         if previous is not None and activity != "paused":
-            self._left(previous, self._wall())
+            self.follower.left(previous, self._wall())
         if activity != "paused":
             self.pipeline.catch_up(self._wall())
         self.sessions.close_all()
@@ -539,52 +374,13 @@ class CaptureService:
         return result
 
     def _write_state(self, result: TickResult, idle: float | None, force: bool = False) -> None:
-        """Heartbeat for other processes: on a change of activity or window, else every 15 s.
-        A one-off look (`capture once`) leaves the shared state to the capturing process."""
-        mono = time.monotonic()
-        if not self.running:
-            return
-        if (
-            not force
-            and (result.activity, result.detail, result.session_id) == self._written[:3]
-            and mono - self._written[3] < HEARTBEAT_SECONDS
-        ):
-            return
-        current = self.sessions.current(FOCUS)
-        values: dict[str, Any] = {
-            "heartbeat_at": to_iso(utcnow()),
-            "activity": result.activity,
-            "activity_detail": result.detail[:300],
-            "idle_seconds": None if idle is None else f"{idle:.0f}",
-            "errors": str(self._errors),
-            "current": json.dumps(current.to_dict()) if current else None,
-            "counters": self._counters(),
-        }
-        if self.pipeline.last_frame is not None:
-            values["last_frame_at"] = to_iso(self.pipeline.last_frame)
-        if result.activity == "error":
-            values["last_error"] = result.detail[:300]
-        # Sessions are read before the transaction opens: OCR reads and record writes hold the
-        # session lock while they write, so waiting for it inside a write would deadlock.
-        progress = [
-            (s.id, {"ended_at": to_iso(s.ended), "frames": s.frames})
-            for s in self.sessions.open_sessions()
-        ]
-        with self.store.write() as db:
-            self.store.set_state(values, db)
-            for session_id, fields in progress:
-                self.store.update_session(session_id, fields, db)
-        self._written = (result.activity, result.detail, result.session_id, mono)
+        """Heartbeat for other processes (`StateWriter`). A one-off look (`capture once`)
+        leaves the shared state to the capturing process."""
+        if self.running:
+            self.state.write(result, idle, self._errors, force)
 
     def _counters(self) -> dict[str, Any]:
-        return {
-            "ticks": self.ticks,
-            "ocr_runs": self.reader.runs,
-            "ocr_seconds": round(self.reader.seconds, 2),
-            **self.pipeline.counters.to_dict(),
-            **self.budget.to_dict(),
-            **self.texts.counters.to_dict(),
-        }
+        return self.state.counters()
 
     # -- OCR ------------------------------------------------------------------------------------
     def drain_ocr(self) -> int:
@@ -711,30 +507,3 @@ class CaptureService:
         runner = json.loads(self.store.state().get("runner", "{}") or "{}").get("pid", 0)
         elsewhere = runner and runner != os.getpid() and process_alive(int(runner))
         self._frames().sweep(grace_seconds=60 if elsewhere else 0)
-
-
-def _on_chosen_monitor(
-    context: WindowContext, monitors: list[Rect], chosen: list[int]
-) -> Rect | None:
-    """The window's visible rectangle on the monitor holding its centre, if that monitor is
-    one to capture (a window without a known rectangle: the first chosen monitor)."""
-    allowed = [m for n, m in enumerate(monitors, 1) if not chosen or n in chosen]
-    if context.rect is None:
-        return allowed[0] if allowed else None
-    r = context.rect
-    centre = Rect(r.left + r.width // 2, r.top + r.height // 2, 1, 1)
-    for monitor in allowed:
-        if monitor.intersect(centre) is not None:
-            return r.intersect(monitor)
-    return None
-
-
-def _largest_on(stack: list[WindowContext], monitor: Rect) -> WindowContext | None:
-    """The topmost window covering at least a quarter of the monitor."""
-    for window in reversed(stack):
-        if window.rect is None:
-            continue
-        part = window.rect.intersect(monitor)
-        if part is not None and part.area >= monitor.area // 4:
-            return window
-    return None

@@ -11,7 +11,9 @@ queue.
 
 Coming back to a window shortly after leaving it continues its session; a session whose text
 reaches the record's size limit continues as a new part; a session whose window changes subject
-(a terminal's next command, see `subjects`) continues as a new session, one activity each.
+(a terminal's next command, another text under the same title: `subjects.split_read`)
+continues as a new session, one activity each. A session's state, row and record fields are in
+`episode`.
 """
 
 from __future__ import annotations
@@ -20,17 +22,14 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-from app.capture.context import WindowContext, summary
-from app.capture.digest import TextDigest
+from app.capture.context import WindowContext
+from app.capture.episode import Session, record_fields, session_from_row
 from app.capture.store import CaptureStore
-from app.capture.subjects import MIN_LINES, Lineage, is_terminal, split_commands
-from app.domain import MemoryType, Source, from_iso, to_iso
+from app.capture.subjects import MIN_LINES, PAGE, Lineage, layout_of, split_read
+from app.domain import MemoryType, Source, to_iso
 from app.errors import NotFound
-from app.memory.base import shorten
 from app.settings import CaptureSettings
 from app.store.memories import new_id
 from app.store.process import process_alive
@@ -41,63 +40,6 @@ log = logging.getLogger(__name__)
 
 ACTOR = "system:capture"
 QUEUE_KIND = "screen"
-TEXT_LIMIT = 18_000  # leaves room for the header inside the episodic `details` limit
-
-
-@dataclass
-class Session:
-    id: str
-    memory_id: str
-    key: str
-    context: WindowContext
-    focused: bool
-    started: datetime
-    ended: datetime
-    part: int = 1
-    frames: int = 0
-    ocr_runs: int = 0
-    redactions: int = 0
-    digest: TextDigest = field(default_factory=lambda: TextDigest(limit=TEXT_LIMIT))
-    queued_seq: int = 0
-    queued_runs: int = 0
-    queued_at: datetime | None = None
-    synced_at: datetime | None = None
-    synced_state: tuple[int, int, int] = (-1, -1, -1)
-    synced_fields: dict[str, Any] | None = None
-    status: str = "open"
-    carry: list[str] = field(default_factory=list)
-    lineage: Lineage = field(default=None)  # type: ignore[assignment]  # set in __post_init__
-    subject: str = ""  # the command(s) that started it, in a terminal
-    successor: Session | None = field(default=None, repr=False)  # its window went on in this
-
-    def __post_init__(self) -> None:
-        if self.lineage is None:
-            self.lineage = Lineage(view=self.id)
-
-    @property
-    def view(self) -> str:
-        """The id of the window's pixel memory, shared by every session it was split into."""
-        return self.lineage.view
-
-    def text_state(self) -> tuple[int, int, int]:
-        return (len(self.digest), self.digest.chars, self.digest.max_seq())
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "memory_id": self.memory_id,
-            "app": self.context.app,
-            "title": self.context.title,
-            "url": self.context.url,
-            "focused": self.focused,
-            "start": to_iso(self.started),
-            "end": to_iso(self.ended),
-            "frames": self.frames,
-            "reads": self.ocr_runs,
-            "text_chars": self.digest.chars,
-            "redactions": self.redactions,
-            "status": self.status,
-        }
 
 
 class SessionManager:
@@ -226,7 +168,7 @@ class SessionManager:
         memory = self._writer.add(
             MemoryType.EPISODIC,
             None,
-            self._fields(session),
+            record_fields(session),
             initiator=Initiator.CAPTURE,
             sources=[Source("screen", session.id)],
             actor=ACTOR,
@@ -338,10 +280,7 @@ class SessionManager:
                         self.store.delete_pending(pending_id, db)
                 return None
             fresh = session.lineage.new_lines(list(lines))
-            if is_terminal(session.context):
-                pieces = split_commands(session.lineage, fresh)
-            else:
-                pieces = [(None, fresh)]
+            pieces = split_read(session.lineage, session.context, session.digest.text, fresh)
             touched: list[Session] = []
             for subject, piece in pieces:
                 if subject is not None:
@@ -380,6 +319,13 @@ class SessionManager:
                     self._sync(each, "first text read")  # searchable at once
             return session if session.memory_id else None
 
+    def kind_of(self, session_id: str) -> str:
+        """How a read queued for this session is laid out (a terminal's character grid or a
+        page), so tesseract keeps a terminal's columns on one line."""
+        with self._lock:
+            session = self._find(session_id)
+        return layout_of(session.context) if session is not None else PAGE
+
     def _find(self, session_id: str) -> Session | None:
         """The session a read queued for `session_id` belongs to: itself, or the session its
         window went on in when the subject changed after the read was queued."""
@@ -397,42 +343,11 @@ class SessionManager:
         row = self.store.session(session_id)
         if row is None or row["status"] == "final":
             return None
-        session = _from_row(row)
+        session = session_from_row(row)
         self._dormant[session.id] = session
         return session
 
     # -- records and hand-off -------------------------------------------------------------------
-    def _fields(self, session: Session) -> dict[str, Any]:
-        context = session.context
-        line = summary(context, session.focused)
-        if session.subject:
-            line += f": {session.subject}"
-        if session.part > 1:
-            line += f" (part {session.part})"
-        header = [f"Application: {context.app}"]
-        if context.title:
-            header.append(f"Window: {context.title}")
-        if session.subject:
-            header.append(f"Command: {session.subject}")
-        if context.url:
-            header.append(f"Address: {context.url}")
-        start, end = session.started.astimezone(), session.ended.astimezone()
-        minutes = max(0, round((session.ended - session.started).total_seconds() / 60))
-        header.append(
-            f"Time: {start:%Y-%m-%d %H:%M} to {end:%H:%M} ({minutes} min)"
-            if start.date() == end.date()
-            else f"Time: {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}"
-        )
-        text = session.digest.text()
-        details = "\n".join(header) + ("\n\n" + text if text else "")
-        return {
-            "summary": shorten(line, 1_000),
-            "event_type": "screen",
-            "actor": shorten(context.app or "screen", 128),
-            "occurred_at": to_iso(session.started),
-            "details": details[:20_000],
-        }
-
     def _sync(self, session: Session, reason: str) -> None:
         """Bring the record up to date (one history row). While the session is open only new
         text is worth a row; at its end, any change (the end time) is."""
@@ -441,7 +356,7 @@ class SessionManager:
         state = session.text_state()
         if state == session.synced_state and session.status == "open":
             return
-        fields = self._fields(session)
+        fields = record_fields(session)
         if fields == session.synced_fields:
             return
         try:
@@ -568,7 +483,7 @@ class SessionManager:
                     s.id == row["id"] for s in self._slots.values()
                 ):
                     continue
-                session = _from_row(row)
+                session = session_from_row(row)
                 session.status = "closed"
                 self._dormant[session.id] = session
                 self.store.update_session(session.id, {"status": "closed", "owner_pid": self._pid})
@@ -598,35 +513,3 @@ class SessionManager:
         self._dormant.pop(session.id, None)
         session.memory_id = ""
         session.status = "final"
-
-
-def _from_row(row: dict[str, Any]) -> Session:
-    context = WindowContext(
-        app=row["app"],
-        title=row["title"],
-        wm_class=tuple(row["wm_class"].split(" ")) if row["wm_class"] else (),
-        process=row["process"],
-        url=row["url"],
-    )
-    digest = TextDigest.from_json(row["lines"], TEXT_LIMIT)
-    started, ended = from_iso(row["started_at"]), from_iso(row["ended_at"])
-    synced = row["record_synced_at"]
-    return Session(
-        id=row["id"],
-        memory_id=row["memory_id"] or "",
-        key=row["window_key"],
-        context=context,
-        focused=bool(row["focused"]),
-        started=started,
-        ended=ended,
-        frames=row["frames"],
-        ocr_runs=row["ocr_runs"],
-        redactions=row["redactions"],
-        digest=digest,
-        queued_seq=row["queued_lines"],
-        queued_runs=row["queued_ocr_runs"],
-        queued_at=from_iso(row["queued_at"]) if row["queued_at"] else None,
-        synced_at=from_iso(synced) if synced else None,
-        synced_state=(row["record_lines"], -1, -1),
-        status=row["status"],
-    )

@@ -7,20 +7,117 @@ paused, idle, locked or in front of an excluded window is not a stall.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from app import filelock
 from app.capture.store import CaptureStore
 from app.domain import from_iso, to_iso, utcnow
+from app.errors import MemlociError
 from app.settings import CaptureSettings
 from app.store.process import process_alive
 from app.store.queue import WorkQueue
 
+if TYPE_CHECKING:
+    from app.capture.follow import TickResult
+    from app.capture.sessions import SessionManager
+
 HEARTBEAT_SECONDS = 15.0
 OCR_STALL_MINUTES = 15.0
 RESTING = ("paused", "idle", "locked", "no-display")
+
+
+class CaptureUnavailable(MemlociError):
+    exit_code = 5
+
+
+class RunnerLock:
+    """One capturing process per store, released by the OS if the process dies."""
+
+    def __init__(self, path: Path, store: CaptureStore) -> None:
+        self.path = path
+        self.store = store
+        self._file: Any = None
+
+    def take(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+")  # noqa: SIM115 (held until stop)
+        if not filelock.lock(handle, blocking=False):
+            handle.close()
+            owner = json.loads(self.store.state().get("runner", "{}") or "{}").get("pid", "?")
+            raise CaptureUnavailable(
+                f"Capture is already running in another Memloci process (pid {owner}); "
+                "pause it with `memloci capture pause` or stop that process."
+            ) from None
+        self._file = handle
+
+    def release(self) -> None:
+        if self._file is not None:
+            with contextlib.suppress(OSError):
+                filelock.unlock(self._file)
+            self._file.close()
+            self._file = None
+
+
+class StateWriter:
+    """The capturing process's side of this status: activity, heartbeat, counters and the
+    open sessions' progress, on a change of activity or window, else every 15 s."""
+
+    def __init__(
+        self,
+        store: CaptureStore,
+        sessions: SessionManager,
+        slot: str,
+        last_frame: Callable[[], datetime | None],
+        counters: Callable[[], dict[str, Any]],
+    ) -> None:
+        self.store = store
+        self.sessions = sessions
+        self.slot = slot  # the window in front
+        self.last_frame = last_frame
+        self.counters = counters
+        self._written: tuple[str, str, str | None, float] = ("", "", None, 0.0)
+
+    def write(self, result: TickResult, idle: float | None, errors: int, force: bool) -> None:
+        mono = time.monotonic()
+        if (
+            not force
+            and (result.activity, result.detail, result.session_id) == self._written[:3]
+            and mono - self._written[3] < HEARTBEAT_SECONDS
+        ):
+            return
+        current = self.sessions.current(self.slot)
+        values: dict[str, Any] = {
+            "heartbeat_at": to_iso(utcnow()),
+            "activity": result.activity,
+            "activity_detail": result.detail[:300],
+            "idle_seconds": None if idle is None else f"{idle:.0f}",
+            "errors": str(errors),
+            "current": json.dumps(current.to_dict()) if current else None,
+            "counters": self.counters(),
+        }
+        last_frame = self.last_frame()
+        if last_frame is not None:
+            values["last_frame_at"] = to_iso(last_frame)
+        if result.activity == "error":
+            values["last_error"] = result.detail[:300]
+        # Sessions are read before the transaction opens: OCR reads and record writes hold the
+        # session lock while they write, so waiting for it inside a write would deadlock.
+        progress = [
+            (s.id, {"ended_at": to_iso(s.ended), "frames": s.frames})
+            for s in self.sessions.open_sessions()
+        ]
+        with self.store.write() as db:
+            self.store.set_state(values, db)
+            for session_id, fields in progress:
+                self.store.update_session(session_id, fields, db)
+        self._written = (result.activity, result.detail, result.session_id, mono)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 """Where what a window shows changes subject, so each session (each episodic memory) is one
-activity: in a terminal, every command typed at a shell prompt starts one.
+activity: in a terminal, every command typed at a shell prompt starts one; in any other window,
+a large new text that shares almost no words with what the session showed (another document in
+a viewer whose title names no document, an app that replaced its whole content in place).
 
 Terminals stay one window under one title all day (the title is the shell's prompt), so the
 window does not say when the person moved on; the text does. A line read from a terminal that
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.capture.context import WindowContext
@@ -39,11 +42,20 @@ _PROMPT = re.compile(
     \s+(?P<command>\S.{0,400})$""",
     re.X,
 )
+PAGE = "page"  # how a window is read: browsers, documents, anything in blocks and columns
+TERMINAL = "terminal"  # a character grid: one line of the screen is one line of text
 _KEY = re.compile(r"[^\w]+")
 MIN_LINES = 2  # a session holding fewer lines than this is not split again (quick commands)
 PROMPT_LIKENESS = 0.8  # a garbled prompt is this much like one read cleanly in the window
 PROMPT_TAIL = 6  # or its first word ends with this many characters of one ("harbour$")
 COMMAND_LIKENESS = 0.75  # a command read again, garbled differently ("pytest -q", "pytestff")
+# Outside terminals: a new subject is at least this many new distinct words, of which at most
+# this share the session showed before. Measured on the scripted days' frames
+# (scripts/bench/ocr_frames.py): a page scrolled or paged, the next page of one document and a
+# mail app's next message share 0.21-0.53 of their new words with what came before.
+SUBJECT_WORDS = 40
+SUBJECT_OVERLAP = 0.08
+_WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
 
 
 def is_terminal(context: WindowContext) -> bool:
@@ -51,6 +63,11 @@ def is_terminal(context: WindowContext) -> bool:
         name in TERMINALS or name.split(" ")[0] in TERMINALS or "terminal" in name
         for name in context.names()
     )
+
+
+def layout_of(context: WindowContext) -> str:
+    """How tesseract should read this window (`ocr.LAYOUTS`)."""
+    return TERMINAL if is_terminal(context) else PAGE
 
 
 def command_of(line: str, prompts: list[str] | None = None) -> str | None:
@@ -126,6 +143,35 @@ class Lineage:
         self.lines.update(_key(line) for line in lines)
         if len(self.lines) > 20_000:  # a very long day in one window: keep memory bounded
             self.lines = {_key(line) for line in lines}
+
+
+def words_of(text: str) -> set[str]:
+    """Distinct words of four letters or more: what a text is about, cheaply."""
+    return set(_WORD.findall(text.lower()))
+
+
+def new_content(shown: str, fresh: list[str]) -> str | None:
+    """A heading for `fresh` lines (new to the window) when they are a new subject after the
+    session's text `shown`: many new words, almost none of them shown before. Else None."""
+    seen, new = words_of(shown), words_of("\n".join(fresh))
+    if len(seen) < SUBJECT_WORDS or len(new) < SUBJECT_WORDS:
+        return None
+    if len(new & seen) > SUBJECT_OVERLAP * len(new):
+        return None
+    heading = next((line for line in fresh if len(words_of(line)) >= 2), fresh[0])
+    return " ".join(heading.split())[:120]
+
+
+def split_read(
+    lineage: Lineage, context: WindowContext, shown: Callable[[], str], fresh: list[str]
+) -> list[tuple[str | None, list[str]]]:
+    """A read's new lines in pieces by subject (see `split_commands`): in a terminal at each
+    new command, elsewhere as a whole when they are a new text (`new_content`; `shown` gives
+    the session's text so far)."""
+    if is_terminal(context):
+        return split_commands(lineage, fresh)
+    heading = new_content(shown(), fresh)
+    return [(None, fresh)] if heading is None else [(heading, fresh)]
 
 
 def split_commands(lineage: Lineage, lines: list[str]) -> list[tuple[str | None, list[str]]]:

@@ -78,6 +78,7 @@ def play_day(args: argparse.Namespace, runs: list[CaptureRun], log: Log) -> Play
     if shots:
         shots.mkdir(parents=True, exist_ok=True)
     snapshots: list[Snapshot] = []
+    shot_index: list[dict[str, object]] = []
     try:
         script = Script(args.day)
         DAYS[args.day](desk, script)
@@ -93,13 +94,25 @@ def play_day(args: argparse.Namespace, runs: list[CaptureRun], log: Log) -> Play
             when = snap.mono - started
             log(f"  +{when:5.1f} s  {snap.activity:<24} {snap.title[:44]:<44} {seen}")
             if shots:
-                desk.screenshot(shots / f"{args.day}-{len(snapshots):03d}.png")
+                name = f"{args.day}-{len(snapshots):03d}.png"
+                desk.screenshot(shots / name)
+                shot_index.append(
+                    {
+                        "shot": name,
+                        "title": snap.title,
+                        "activity": snap.activity,
+                        "visible": sorted(snap.visible),
+                        "window": desk.active_geometry(),
+                    }
+                )
             snapshots.append(snap)
 
         def sample_cpu() -> dict[str, float]:
             return {run.name: run.cpu() for run in runs}
 
         play(script, facts, sample_cpu, started, on_step)
+        if shots:  # what each shot shows, for an offline OCR bench (scripts/bench/ocr_frames.py)
+            (shots / f"{args.day}.json").write_text(json.dumps(shot_index, indent=1))
         overrun = time.monotonic() - started - script.length
         if overrun > 5:
             log(f"  (the day ran {overrun:.0f} s over its script)")

@@ -149,9 +149,11 @@ class FakeOcr:
     def __init__(self, screen: FakeScreen) -> None:
         self.screen = screen
         self.calls: list[int] = []  # image heights
+        self.kinds: list[str] = []  # the layout each read asked for
 
-    def read(self, gray: np.ndarray) -> OcrResult:
+    def read(self, gray: np.ndarray, kind: str = "page") -> OcrResult:
         self.calls.append(int(gray.shape[0]))
+        self.kinds.append(kind)
         lines: list[str] = []
         for row in gray:
             if row[0] == 255 and row[1] == 255:

@@ -9,7 +9,7 @@ import contextlib
 import threading
 import time
 
-from app.capture.service import TickResult
+from app.capture.follow import TickResult
 from app.domain import MemoryType
 from tests.unit.capture_fakes import FakeScreen, fake_capture
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from app.capture.scheduler import Scheduler
-from app.capture.service import CaptureUnavailable
 from app.capture.sessions import QUEUE_KIND
+from app.capture.status import CaptureUnavailable
 from app.domain import to_iso, utcnow
 from tests.conftest import subprocess_env
 from tests.unit.capture_fakes import Clock, FakeScreen, fake_capture
@@ -227,14 +227,14 @@ def test_a_frame_tesseract_keeps_failing_on_is_dropped_and_a_missing_tesseract_k
     service.tick()
     engine = service.fake_ocr
 
-    def missing(gray):
+    def missing(gray, kind="page"):
         raise OcrUnavailable("tesseract is not installed")
 
     engine.read = missing
     assert service.drain_ocr() == 0 and service.store.pending_count() == 1
     assert "not installed" in service.store.state()["ocr_error"]
 
-    def broken(gray):
+    def broken(gray, kind="page"):
         raise OcrFailed("tesseract failed (bad image)")
 
     engine.read = broken

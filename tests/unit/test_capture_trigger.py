@@ -297,13 +297,13 @@ def test_a_frame_queued_while_an_older_one_of_its_window_is_being_read_is_read(m
     ocr, inner = service.fake_ocr, service.fake_ocr.read
     output = [f"FAILED tests/test_billing.py::test_vat_rounding_{n}" for n in range(30)]
 
-    def slow_read(gray):  # the output appears and is queued while the first frame is read
+    def slow_read(gray, kind="page"):  # output appears and is queued while the first is read
         ocr.read = inner
         screen.windows[wid].lines += output
         for _ in range(3):
             service.tick()
             clock.advance(3)
-        return inner(gray)
+        return inner(gray, kind)
 
     ocr.read = slow_read
     service.tick()

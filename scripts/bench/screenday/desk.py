@@ -93,6 +93,12 @@ class Desktop:
         for window in self.windows:
             window.launch()
 
+    def active_geometry(self) -> list[int]:
+        """The window in front: left, top, width, height (its client area, as capture grabs)."""
+        out = self.xdotool("getactivewindow", "getwindowgeometry", "--shell")
+        values = dict(line.split("=", 1) for line in out.split() if "=" in line)
+        return [int(values[k]) for k in ("X", "Y", "WIDTH", "HEIGHT")]
+
     def screenshot(self, path: Path) -> None:
         code = "import mss, sys; mss.MSS().shot(output=sys.argv[1])"
         subprocess.run(
