@@ -132,6 +132,7 @@ def _child(report_path: Path, out: Path, themes: list[str], prefix: str) -> None
         return True
 
     def settle(ms: int = 500) -> None:
+        """The app's background calls are done (at most 5 s), then `ms` for the paint."""
         wait(lambda: controller.bridge.inflight == 0, 5)
         end = time.monotonic() + ms / 1000
         wait(lambda: time.monotonic() > end, 5)
@@ -167,7 +168,7 @@ def _child(report_path: Path, out: Path, themes: list[str], prefix: str) -> None
         theme.apply(app, mode)
         for key in PANES:
             pane = window.show_pane(key)
-            settle()
+            settle(0)  # its loads are done; `shoot` gives the paint its pause
             if key == "chat" and not asked:
                 pane.send(QUESTION)  # answered from the memories (the demo store's mode)
                 wait(lambda p=pane: not p.streaming, 30)

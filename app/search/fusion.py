@@ -16,12 +16,18 @@ from typing import TypeVar
 K = TypeVar("K", bound=Hashable)
 
 
+# A spread this small, relative to the scores, is float32 rounding (the vector channel's
+# similarities of equal texts differ by ~3e-7 of their size), not a difference.
+EQUAL = 4e-6
+
+
 def minmax(scores: Mapping[K, float]) -> dict[K, float]:
-    """Scores mapped onto [0, 1]; a single candidate (or all equal) scores 1."""
+    """Scores mapped onto [0, 1]; a single candidate (or all equal) scores 1. Equal texts
+    get similarities a rounding error apart: stretched onto [0, 1], that noise would decide."""
     if not scores:
         return {}
     low, high = min(scores.values()), max(scores.values())
-    if high - low < 1e-12:
+    if high - low <= EQUAL * max(abs(high), abs(low), 1e-300):
         return {key: 1.0 for key in scores}
     return {key: (value - low) / (high - low) for key, value in scores.items()}
 

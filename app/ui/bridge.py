@@ -19,7 +19,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
 from app.errors import MemlociError
 
@@ -112,6 +112,7 @@ class Bridge(QObject):
     error = Signal(str)  # a failure nobody handled, as a sentence
     _finished = Signal(object, bool, object)  # op, ok, result-or-error (queued to main thread)
     _item = Signal(object, object)  # op, streamed item
+    _unstarted = Signal(object, bool, object)  # like _finished, for calls cancelled unstarted
     _from_facade = Signal(str, object)  # a facade signal's name and payload, from any thread
 
     def __init__(self, parent: QObject | None = None, fast_workers: int = 3) -> None:
@@ -129,6 +130,7 @@ class Bridge(QObject):
         self.memloci: Memloci | None = None
         self._disconnects: list[Callable[[], None]] = []
         self._finished.connect(self._deliver)
+        self._unstarted.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
         self._item.connect(self._deliver_item)
         self._from_facade.connect(self._on_facade)
         self._change_timer = QTimer(self)
@@ -262,7 +264,14 @@ class Bridge(QObject):
                 self._inflight.discard(op.id)
                 self._visible.discard(op.id)
             return None
+        op.future.add_done_callback(lambda future: self._never_ran(op, future))
         return op
+
+    def _never_ran(self, op: Op, future: Future[Any]) -> None:
+        """A call cancelled before a worker took it never reaches `_finished` by itself: say
+        so, or it would count as in flight (and show "working…") for ever."""
+        if future.cancelled():  # queued: this may run inside `_start`, under its lock
+            self._unstarted.emit(op, False, Cancelled())
 
     def _run_plain(self, op: Op) -> None:
         if op.dropped:

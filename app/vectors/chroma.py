@@ -8,9 +8,12 @@ never mixed. Everything here is derived from the encrypted database and can be r
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import shutil
+import struct
+import sys
 import threading
 import urllib.parse
 from collections.abc import Sequence
@@ -26,6 +29,58 @@ log = logging.getLogger(__name__)
 BATCH = 4_096
 # Beside the local folder: a rewrite being built, and the folder it replaced (see `take_over`).
 LEFTOVERS = (".rewrite", ".old")
+
+
+def clear_heap_reuse() -> None:
+    """Ask glibc to clear memory as it hands it out (and overwrite what is freed), once per
+    process: Chroma's HNSW files are written from uncleared buffers, so without this they can
+    carry freed memory of this process (erased memories included) into the unencrypted
+    folder. Blocks of 1 KiB or less (glibc's per-thread cache) are not covered: `wipe_slack`
+    clears the files after a rewrite and at close."""
+    if _heap["set"] or not sys.platform.startswith("linux"):
+        return
+    _heap["set"] = True
+    try:
+        libc = ctypes.CDLL(None)
+        mallopt = getattr(libc, "mallopt", None)
+        # M_PERTURB with 0xff: freed memory is filled with 0xff, new memory with 0x00.
+        if mallopt is None or not mallopt(_M_PERTURB, 0xFF):
+            log.info("this C library cannot clear reused memory; index files are wiped instead")
+    except OSError:
+        log.debug("no C library to ask for cleared memory", exc_info=True)
+
+
+_M_PERTURB = -6
+_heap = {"set": False}
+
+
+def wipe_slack(folder: Path) -> None:
+    """Zero the HNSW files past their last element. hnswlib writes whole buffers that `malloc`
+    hands over uncleared, so the slack holds whatever this process freed before: ids, vectors
+    or text of other (even erased) memories. Only the elements the header counts are read."""
+    for header in folder.glob("*/header.bin"):
+        try:
+            version, _, _, count, size = struct.unpack_from("<i4Q", header.read_bytes())
+        except (OSError, struct.error):
+            continue
+        if version != 1:
+            log.warning("unknown HNSW file version %s in %s; slack not wiped", version, header)
+            continue
+        for name, used in (("data_level0.bin", count * size), ("length.bin", count * 4)):
+            _zero_from(header.parent / name, used)
+
+
+def _zero_from(path: Path, offset: int) -> None:
+    try:
+        with path.open("r+b") as file:
+            end = file.seek(0, os.SEEK_END)
+            file.seek(offset)
+            while file.tell() < end:
+                file.write(bytes(min(1 << 20, end - file.tell())))
+            file.flush()
+            os.fsync(file.fileno())
+    except FileNotFoundError:
+        pass
 
 
 def _configuration() -> dict[str, Any]:
@@ -95,6 +150,7 @@ class ChromaIndex:
                 assert self.path is not None
                 if not self.path.name.endswith(LEFTOVERS):
                     self.clear_leftovers(self.path)
+                clear_heap_reuse()
                 self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
                 self._client = chromadb.PersistentClient(path=str(self.path), settings=settings)
             created = self.name not in self._names()
@@ -166,6 +222,7 @@ class ChromaIndex:
         assert self.path is not None and other.path is not None
         other.close()
         other._forget_cached_system()
+        wipe_slack(other.path)
         with self._use:
             self.close()
             self._forget_cached_system()
@@ -178,6 +235,7 @@ class ChromaIndex:
                 self.open()
             finally:
                 shutil.rmtree(old, ignore_errors=True)
+            wipe_slack(self.path)  # in case opening wrote the buffers out again
 
     def close(self) -> None:
         client, self._client, self._collection = self._client, None, None
@@ -186,6 +244,8 @@ class ChromaIndex:
                 client.close()  # stops the local system, releasing its files
             except Exception:
                 log.debug("closing chroma failed", exc_info=True)
+        if client is not None and self.path is not None and self.path.is_dir():
+            wipe_slack(self.path)  # its last write-out included uncleared buffers
 
     def _forget_cached_system(self) -> None:
         """Chroma caches one engine per folder in the process; one that failed to start must

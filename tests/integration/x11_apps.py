@@ -20,9 +20,13 @@ def say(*parts: Any) -> None:
     print(*parts, flush=True)
 
 
+# Long enough for the test to read the clipboard on a busy machine (it once missed it at 2 s).
+CLEAR_S = 4
+
+
 def popup(home: str) -> None:
     """A 'browser' window in front; the hotkey (pressed by the test) opens the popup over it;
-    the person types a field name and copies the value; the clipboard is cleared 2 s later."""
+    the person types a field name and copies the value; the clipboard is cleared `CLEAR_S` later."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QLabel
 
@@ -37,7 +41,7 @@ def popup(home: str) -> None:
     browser.activateWindow()
     memloci = Memloci.open(home)
     handle = install_autofill(memloci, hotkey=True, start_api=False)
-    handle.popup.guard.seconds = 2
+    handle.popup.guard.seconds = CLEAR_S
     state = {"step": "waiting"}
 
     def poll() -> None:
@@ -53,7 +57,7 @@ def popup(home: str) -> None:
     def copied(what: str) -> None:
         say("COPIED", what)
         handle.popup.guard.cleared.connect(lambda: say("CLEARED"))
-        QTimer.singleShot(4_000, app.quit)
+        QTimer.singleShot(int(CLEAR_S * 1000) + 2_000, app.quit)
 
     handle.popup.chosen.connect(copied)
     timer = QTimer()

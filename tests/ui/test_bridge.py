@@ -63,6 +63,25 @@ def test_a_newer_call_with_the_same_key_wins(qtbot: Any, bridge: Any) -> None:
     assert delivered == ["new"]
 
 
+def test_a_call_replaced_before_it_started_is_not_left_in_flight(qtbot: Any, bridge: Any) -> None:
+    """A call superseded while it still waited for a worker never runs, and is not counted
+    as in flight for ever either (the busy count once stayed up: "working…" never went away
+    and the screenshot script waited 5 s for every shot)."""
+    release = threading.Event()
+    busy: list[int] = []
+    bridge.busy_changed.connect(busy.append)
+    blockers = [bridge.submit(lambda: release.wait(5)) for _ in range(3)]  # every worker busy
+    delivered: list[str] = []
+    ran: list[str] = []
+    bridge.submit(lambda: ran.append("old") or "old", on_done=delivered.append, key="browse")
+    bridge.submit(lambda: ran.append("new") or "new", on_done=delivered.append, key="browse")
+    release.set()
+    qtbot.waitUntil(lambda: delivered == ["new"])
+    assert all(op is not None for op in blockers)
+    qtbot.waitUntil(lambda: bridge.inflight == 0, timeout=2000)
+    assert ran == ["new"] and busy[-1] == 0
+
+
 def test_streams_deliver_items_in_order_and_stop_on_request(qtbot: Any, bridge: Any) -> None:
     items: list[int] = []
     finished: list[Any] = []

@@ -3,10 +3,12 @@ holds, the names a first hit brings for a second hop, and how a memory fits a pe
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from app.search import fusion
 from app.search.copies import Copies
 from app.search.hops import bridges
 from app.search.plan import QueryPlan, asks_when, decompose
@@ -170,3 +172,34 @@ def test_results_spread_over_days(monkeypatch) -> None:
     assert top == ["e0", "e1", "e2", "june", "e3"]
     monkeypatch.setattr("app.search.run.SPREAD", 0.0)
     assert "june" not in _spread(scores, said, 5)
+
+
+def test_equal_memories_never_cost_another_part_its_place() -> None:
+    """Three loaves say the same; their similarities differ only by float32 rounding, which
+    depends on the install's rotation key, and the lists meet them in any order. Whichever,
+    the Priya part is stood for by the loaf ranked first, so Oskar's part keeps the second
+    place. (Under load it once lost it: noise made another loaf the part's best.)"""
+    loaves = ["k3loaf", "a1loaf", "m2loaf"]
+    noise = [0.0, 1.2e-7, 2.4e-7]
+    cases = itertools.product(itertools.permutations(noise), itertools.permutations(noise))
+    for whole_noise, part_noise in cases:
+        pool = Pool()
+        lexical = dict.fromkeys(loaves, 1.99) | {"oskar": 1.69}
+        dense = {k: 0.375 - n for k, n in zip(loaves, whole_noise, strict=True)} | {"oskar": 0.25}
+        pool.add(fusion.convex(lexical, dense, 0.5), lexical, dense)
+        lexical = dict.fromkeys(loaves, 1.99) | {"oskar": 0.28}
+        dense = {k: 0.474 - n for k, n in zip(loaves, part_noise, strict=True)}
+        pool.add(fusion.convex(lexical, dense, 0.5), lexical, dense, via="Priya", lead=True)
+        lexical = {"oskar": 1.69} | dict.fromkeys(loaves, 1.19)
+        dense = dict.fromkeys(loaves, 0.316)
+        pool.add(fusion.convex(lexical, dense, 0.5), lexical, dense, via="Oskar", lead=True)
+        top = pool.top(2)
+        assert top[1] == "oskar" and top[0] in loaves, (whole_noise, part_noise)
+        assert top[0] == pool.ranked()[0]
+
+
+def test_scores_a_rounding_error_apart_are_equal() -> None:
+    assert fusion.minmax({"a": 0.4743417, "b": 0.4743416, "c": 0.4743417}) == dict.fromkeys(
+        "abc", 1.0
+    )
+    assert fusion.minmax({"a": 0.5, "b": 0.25}) == {"a": 1.0, "b": 0.0}
