@@ -13,8 +13,6 @@ import sys
 import time
 from typing import Any
 
-os.environ["QT_QPA_PLATFORM"] = "xcb"
-
 
 def say(*parts: Any) -> None:
     print(*parts, flush=True)
@@ -89,6 +87,9 @@ def field() -> None:
 
 
 if __name__ == "__main__":
+    # Only when run as a program: the tests import this module (CLEAR_S), and the pytest
+    # process's own Qt widgets must stay on the offscreen platform.
+    os.environ["QT_QPA_PLATFORM"] = "xcb"
     started = time.monotonic()
     if sys.argv[1] == "popup":
         popup(sys.argv[2])
