@@ -17,7 +17,7 @@ from pathlib import Path
 from app.autofill import context as prompt_context
 from app.autofill.approval import ApprovalItem, ApprovalRequest, Approver, Decision, NoApprover
 from app.autofill.browser import BROWSER, site_allowed
-from app.autofill.disclosures import DisclosureLog, Entry, Recipient
+from app.autofill.disclosures import Disclosure, DisclosureLog, Entry, Recipient
 from app.autofill.fields import FieldSpec
 from app.autofill.suggest import (
     FieldSuggestions,
@@ -240,6 +240,12 @@ class AutofillService:
     def record(self, recipient: Recipient, purpose: str, memories: Sequence[Memory]) -> None:
         """Log values of ordinary memories handed out (copied, typed, printed, returned)."""
         self.log.record(recipient, [_entry(purpose, m, "disclosed", "auto") for m in memories])
+
+    def disclosures(self, *, limit: int = 50, offset: int = 0) -> list[Disclosure]:
+        """The disclosure log, newest first: what memory went to whom, when."""
+        if limit < 1:
+            raise InvalidInput("The limit must be at least 1.")
+        return self.log.list(limit=limit, offset=offset)
 
     # -- prompt context ----------------------------------------------------------------------------
     def prompt_context(

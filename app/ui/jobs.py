@@ -163,7 +163,7 @@ class AppJobs:
         if not (any(days) or rules.apps):
             return None
         lower_priority()
-        return self.memloci.apply_retention()
+        return self.memloci.data.apply_retention()
 
     def run_soon(self) -> None:
         scheduler = self.scheduler

@@ -239,6 +239,6 @@ def test_quitting_stops_a_download_and_keeps_its_part(
     started = time.perf_counter()
     bridge.shutdown()  # what the quit sequence does
     assert time.perf_counter() - started < 5
-    part = memloci.models_folder() / f"{ENTRY.filename}.partial"
+    part = memloci.models.folder() / f"{ENTRY.filename}.partial"
     assert part.exists() and part.stat().st_size > 0
-    assert not (memloci.models_folder() / ENTRY.filename).exists()
+    assert not (memloci.models.folder() / ENTRY.filename).exists()

@@ -63,7 +63,7 @@ def test_a_new_value_replaces_its_core_line_and_autofill_offers_it_first(memloci
     assert "York" in text and "Leeds" not in text
     history = memloci.history(block.id)
     assert any(second in (h.reason or "") for h in history)  # which message changed it
-    (result,) = memloci.autofill_suggest([FieldSpec(label="Phone")])
+    (result,) = memloci.autofill.suggest([FieldSpec(label="Phone")])
     assert result.suggestions and "900222" in result.suggestions[0].value
 
 

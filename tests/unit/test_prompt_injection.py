@@ -137,8 +137,8 @@ def before_state(memloci: Memloci) -> dict[str, Any]:
     return {
         "settings_file": settings_file.read_bytes() if settings_file.exists() else None,
         "settings": memloci.settings.model_dump(),
-        "rules": [(r.kind, r.pattern) for r in memloci.capture_rules()],
-        "paused": memloci.capture_status().paused,
+        "rules": [(r.kind, r.pattern) for r in memloci.capture.rules()],
+        "paused": memloci.capture.status().paused,
         "vault": vault_contents(memloci),
     }
 
@@ -213,8 +213,8 @@ def assert_no_injection_succeeded(
         after_file == before["settings_file"]
         and memloci.settings.model_dump() == (before["settings"])
     )
-    assert [(r.kind, r.pattern) for r in memloci.capture_rules()] == before["rules"]
-    assert memloci.capture_status().paused == before["paused"]
+    assert [(r.kind, r.pattern) for r in memloci.capture.rules()] == before["rules"]
+    assert memloci.capture.status().paused == before["paused"]
     stored = everything_stored(memloci)
     log = (memloci.paths.logs / "memloci.log").read_text(encoding="utf-8")
     for secret in SECRETS:
