@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,7 +19,7 @@ from app.llm.bundled import bundled_model_path
 from app.llm.factory import build_model
 from app.llm.priority import thread_nice
 from app.settings import AgentModelSettings, ModelSettings
-from tests.hubserver import FakeHub, Servers, start_hub
+from tests.hubserver import FakeHub
 from tests.integration.test_llm_agents import server  # noqa: F401  (a fixture)
 from tests.unit.agent_helpers import enqueue_chat
 
@@ -29,15 +28,6 @@ pytestmark = [
     pytest.mark.skipif(bundled_model_path() is None, reason="the bundled model is missing"),
 ]
 HELLO = [{"role": "user", "content": "Say hello in one short sentence."}]
-
-
-@pytest.fixture
-def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
-    servers = Servers()
-    found = start_hub(servers)
-    monkeypatch.setenv("HF_ENDPOINT", found.url)
-    yield found
-    servers.stop()
 
 
 def test_a_downloaded_model_is_chosen_by_name_and_answers(memloci, hub: FakeHub) -> None:
