@@ -1,9 +1,9 @@
 """`Memloci`: the one facade that the GUI, the CLI, the scheduler, the local API and MCP call.
 
 What a person does every day is a method here: remember (`add`, `get`, `update`, `forget`),
-find (`search`, `browse`, `timeline`), `ask` and chat, conversations, the agents, keys and
-backups. The less-used areas are typed objects reached as attributes: `capture`, `models`,
-`data` (erase, retention, export), `entities`, `clients` (MCP programs) and `autofill`.
+find (`search`, `browse`, `timeline`), `ask` and chat, conversations, keys and backups. The
+less-used areas are typed objects reached as attributes: `capture`, `agents` (their queue),
+`models`, `data` (erase, retention, export), `entities`, `clients` (MCP programs), `autofill`.
 Everything is built by `app.bootstrap`; each method hands over to its area service
 (`app.facade.*`). Every write goes through the store's one `Writer`; after each commit the
 facade re-emits what changed (`changed`, and per memory `memory_added` / `memory_updated` /
@@ -26,6 +26,7 @@ from app import logs
 from app.bootstrap import Parts, build_parts
 from app.domain import HistoryEntry, Memory, MemoryType, SearchHit, Source, Stats
 from app.errors import MemlociError
+from app.facade.agents import AgentsArea
 from app.facade.capture import CaptureArea
 from app.facade.clients import ClientService
 from app.facade.data import DataService
@@ -49,8 +50,6 @@ from app.views.timeline_find import EarlierDay, TimelineHits
 if TYPE_CHECKING:  # built on first use by the areas; only their types are needed here
     from app.agents.answer import Answer, AnswerSource
     from app.agents.chat import ChatSession
-    from app.agents.consolidate import ConsolidationReport
-    from app.agents.pipeline import RunReport
     from app.autofill.service import AutofillService
 
 log = logging.getLogger(__name__)
@@ -71,6 +70,7 @@ class Memloci:
         self._parts = parts
         self._closed = False
         self._capture = CaptureArea(lambda: parts.capture)
+        self._agents = AgentsArea(parts.agents)
         parts.writer.changed.connect(self._relay)
 
     def _relay(self, changes: Changes) -> None:
@@ -139,6 +139,11 @@ class Memloci:
     def capture(self) -> CaptureArea:
         """Screen capture: start and stop, pause, status, exclusion rules, kept frames."""
         return self._capture
+
+    @property
+    def agents(self) -> AgentsArea:
+        """The memory agents' queue: run them, their status, retry parked items, consolidate."""
+        return self._agents
 
     @property
     def clients(self) -> ClientService:
@@ -418,7 +423,7 @@ class Memloci:
     def integrity(self, *, quick: bool = False) -> builtins.list[str]:
         return self._parts.keys.integrity(quick=quick)
 
-    # -- chat and the memory agents -------------------------------------------------------------
+    # -- asking and chatting ---------------------------------------------------------------------
     def ask(
         self,
         question: str,
@@ -470,27 +475,6 @@ class Memloci:
     def warm_answers(self) -> None:
         """Load what answers are built with (the word lexicon), so the first one is quick."""
         self._parts.agents.get().warm_answers()
-
-    def process_queue(
-        self,
-        *,
-        limit: int | None = None,
-        cancel: threading.Event | None = None,
-        on_progress: Callable[[RunReport], None] | None = None,
-    ) -> RunReport:
-        """Run the memory agents over queued chat and screen input."""
-        return self._parts.agents.get().process_queue(limit, cancel, on_progress)
-
-    def agent_status(self) -> dict[str, Any]:
-        """Backlog, parked items, the last run's figures and the model in use."""
-        return self._parts.agents.get().status()
-
-    def retry_failed_agent_items(self) -> int:
-        return self._parts.agents.get().retry_failed()
-
-    def consolidate(self, *, now: datetime | None = None) -> ConsolidationReport:
-        """Merge duplicates, roll old activity into day summaries, let importance fade."""
-        return self._parts.agents.get().consolidate(now)
 
     # -- the local API -------------------------------------------------------------------------
     def api_token(self, *, rotate: bool = False) -> str:

@@ -114,7 +114,7 @@ def collect_status(memloci: Memloci) -> dict[str, Any]:
 
     backlog, model = None, None
     try:
-        agents = memloci.agent_status()
+        agents = memloci.agents.status()
         backlog = agents.get("backlog")
         info = agents.get("model") or {}
         model = words.model_name(info) if info else None

@@ -303,7 +303,7 @@ def main() -> int:
             nonlocal status_polls
             while not done.wait(2):
                 try:
-                    backlog = memloci.agent_status().get("backlog")
+                    backlog = memloci.agents.status().get("backlog")
                     describe(memloci.capture.status(), backlog, None)
                     status_polls += 1
                 except Exception as error:

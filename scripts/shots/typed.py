@@ -50,7 +50,7 @@ def populate(memloci: Any, folder: Path) -> dict[str, str]:
     path.write_text("\n".join(json.dumps(row) for row in rows) + "\n")
     memloci.save_settings(memloci.settings.with_value("agents.person_names", "Tomasz"))
     memloci.import_chat(path, agents=True)
-    memloci.process_queue()
+    memloci.agents.process_queue()
     found = {m.title: m.id for m in memloci.list(limit=200)}
     block = memloci._parts.repo.core_block("human")
     from app.store.conversations import ConversationStore

@@ -101,7 +101,7 @@ def test_a_running_llama_server_is_found_and_organises_memories(
             ("Melanie", "My sister Ana moved to Porto and works as a nurse there."),
         ],
     )
-    report = memloci.process_queue()
+    report = memloci.agents.process_queue()
     assert report.done == 2 and report.stats.calls > 0, report.to_dict()
     agents = memloci._parts.agents_llm.loaded()
     assert agents is not None and agents.info().location == server

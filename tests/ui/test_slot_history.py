@@ -24,7 +24,7 @@ def _read(memloci: Any) -> dict[str, str]:
             ("me", "My sister Beatrix lives in Gdansk; her birthday is on 14 February."),
         ],
     )
-    memloci.process_queue()
+    memloci.agents.process_queue()
     enqueue_chat(
         memloci,
         [
@@ -34,7 +34,7 @@ def _read(memloci: Any) -> dict[str, str]:
         start=START + timedelta(days=5),
         first=2,
     )
-    memloci.process_queue()
+    memloci.agents.process_queue()
     raw = {}
     for n in range(4):
         (memory,) = [

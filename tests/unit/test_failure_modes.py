@@ -332,13 +332,13 @@ def test_a_missing_or_damaged_model_file(
 
     # The agents read chat without a model by default: a broken model file stops nothing.
     memloci.save_settings(memloci.settings.with_value("agents.model_writes", False))
-    memloci.process_queue()
+    memloci.agents.process_queue()
     assert memloci._parts.queue.counts().get("chat", {}).get("pending", 0) == 0
     # Where the model is asked to write, the batch waits for it, kept for later.
     memloci.save_settings(memloci.settings.with_value("agents.model_writes", True))
     enqueue_chat(memloci, [("Ana", "my phone is 555 0100")])
     with pytest.raises(ModelUnavailable, match=sentence):
-        memloci.process_queue()
+        memloci.agents.process_queue()
     assert memloci._parts.queue.counts()["chat"] == {"pending": 1}  # kept for later
 
     (check,) = [c for c in checks(memloci.paths) if c.name == "model:choice"]

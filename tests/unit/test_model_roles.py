@@ -32,13 +32,13 @@ def test_the_agents_use_their_own_model_and_chat_keeps_its_own(memloci) -> None:
     assert memloci.settings.agents_model.backend == "endpoint"
     assert memloci.settings.model.backend == "bundled"
     enqueue_chat(memloci, [("Tom", "I moved to Lisbon last week and love the trams")])
-    report = memloci.process_queue()
+    report = memloci.agents.process_queue()
     assert report.done == 1
     assert agents.calls and not chat.calls  # the batch went to the agents' model
     batch_calls = len(agents.calls)
     memloci.ask("Where does Ana live?")
     assert chat.calls and len(agents.calls) == batch_calls  # the answer came from chat's
-    status = memloci.agent_status()
+    status = memloci.agents.status()
     assert status["model"]["backend"] == "fake" and status["agents_model"]["role"] == "agents"
 
 
@@ -49,7 +49,7 @@ def test_same_shares_the_chat_models_instance(memloci) -> None:
     memloci.models.use("bundled", role="agents")
     memloci.models.use("same", role="agents")
     enqueue_chat(memloci, [("Tom", "I moved to Lisbon last week and love the trams")])
-    memloci.process_queue()
+    memloci.agents.process_queue()
     assert chat.calls
     assert memloci.models.info("agents") == {
         **memloci.models.info(),

@@ -243,7 +243,7 @@ def test_injection_through_chat_import_capture_and_ask_changes_nothing(
 
     import_attacks(memloci, tmp_path)
     capture_attack(memloci, screen)
-    report = memloci.process_queue()
+    report = memloci.agents.process_queue()
     assert report.done == len(CHAT_ATTACKS) + 1 and report.stats.calls > 0
 
     answers = []
@@ -254,7 +254,7 @@ def test_injection_through_chat_import_capture_and_ask_changes_nothing(
     session = memloci.start_chat()
     for question in ASK_ATTACKS[:2]:
         answers.append(memloci.chat_turn(session, question).answer)
-    memloci.process_queue()  # the conversations are queued for the agents too
+    memloci.agents.process_queue()  # the conversations are queued for the agents too
 
     assert model.calls
     assert_no_injection_succeeded(memloci, before, model.prompts(), answers)
@@ -282,7 +282,7 @@ def test_each_chat_attack_alone_leaves_the_vault_and_settings(
     seed(memloci)
     before = before_state(memloci)
     enqueue_chat(memloci, [("Mallory", text)])
-    memloci.process_queue()
+    memloci.agents.process_queue()
     assert vault_contents(memloci) == before["vault"]
     assert memloci.settings.model_dump() == before["settings"]
     for secret in SECRETS:

@@ -133,7 +133,7 @@ def test_a_chat_import_is_one_change_from_the_importer(memloci, changes, tmp_pat
 def test_the_agents_write_through_the_writer_as_agents(memloci, changes) -> None:
     enqueue_chat(memloci, [("Ana", "I moved to Lisbon last year and I love it")])
     changes.clear()
-    memloci.process_queue()
+    memloci.agents.process_queue()
     assert changes, "the agents wrote nothing"
     assert {c.initiator for c in changes} == {Initiator.AGENT}
 
