@@ -48,8 +48,17 @@ class Studio:
         while self.bridge.inflight and time.monotonic() < deadline:
             self.app.processEvents()
 
-    def save(self, widget: Any, name: str) -> None:
+    def save(self, widget: Any, name: str, *, after: int = 0) -> None:
+        """`widget` as out/`name`.png, once `after` ms have passed and every call is back."""
+        if after:
+            self.settle(after)
         widget.grab().save(str(self.out / f"{name}.png"))
+
+    def passing(self, widget: Any, name: str, *, after: int = 200) -> None:
+        """Show a dialog or form, save it, close it."""
+        widget.show()
+        self.save(widget, name, after=after)
+        widget.close()
 
     def themes(self) -> Iterator[str]:
         """ "light", then "dark", each applied to the app before it is handed out."""
