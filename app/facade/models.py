@@ -57,18 +57,6 @@ class ModelService:
         self._agents = agents_runtime
         self._manager = Lazy(lambda: ModelManager(config.paths, lambda: config.settings))
 
-    def _meta(self, key: str) -> str | None:
-        value = self._database.scalar("SELECT value FROM meta WHERE key = ?", (key,))
-        return None if value is None else str(value)
-
-    def api_key(self) -> str | None:
-        """The chat model server's API key (kept in the encrypted database)."""
-        return self._meta(API_KEY_META)
-
-    def agents_api_key(self) -> str | None:
-        """The agents' own model server's API key, apart from the chat one."""
-        return self._meta(AGENTS_API_KEY_META)
-
     def _shared(self) -> bool:
         settings = self._agents.settings
         return isinstance(settings, AgentModelSettings) and settings.backend == "same"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.errors import InvalidInput
-from app.llm.factory import build_model
+from app.llm.factory import AGENTS_API_KEY_META, API_KEY_META, build_model
 from app.settings import AgentModelSettings, Settings
 from tests.scripted_model import ScriptedModel, _empty_for
 from tests.unit.agent_helpers import enqueue_chat
@@ -91,9 +91,9 @@ def test_the_agents_api_key_is_kept_apart_from_the_chat_key(memloci, home: Path)
     memloci.models.use(
         "endpoint", endpoint="http://127.0.0.1:7/v1", api_key="sk-AGENTKEY001", role="agents"
     )
-    service = memloci._parts.models
-    assert service.api_key() == "sk-CHATKEY0001"
-    assert service.agents_api_key() == "sk-AGENTKEY001"
+    meta = "SELECT value FROM meta WHERE key = ?"
+    assert memloci._parts.database.scalar(meta, (API_KEY_META,)) == "sk-CHATKEY0001"
+    assert memloci._parts.database.scalar(meta, (AGENTS_API_KEY_META,)) == "sk-AGENTKEY001"
     for path in home.rglob("*"):
         if path.is_file():
             assert b"AGENTKEY" not in path.read_bytes(), path
