@@ -256,7 +256,7 @@ def assemble(
             retriever=retriever,
             runtime=runtime,
             agents_runtime=agents_runtime,
-            model_info=models.model_info,
+            model_info=models.info,
             similarity=retriever.similarity,
         )
 

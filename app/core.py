@@ -1,10 +1,13 @@
-"""`Memloci`: the one facade that the GUI, the CLI, the scheduler and the local API call.
+"""`Memloci`: the one facade that the GUI, the CLI, the scheduler, the local API and MCP call.
 
-Everything a person can do with their memory is a method here. `Memloci` is composed of typed
-area services (memories, search, views, keys and backups, models, agents, autofill, capture)
-built by `app.bootstrap`; each method hands over to its area. Every write goes through the
-store's one `Writer`; after each commit the facade re-emits what changed (`changed`, and per
-memory `memory_added` / `memory_updated` / `memory_forgotten`).
+What a person does every day is a method here: remember (`add`, `get`, `update`, `forget`),
+find (`search`, `browse`, `timeline`), `ask` and chat, conversations, keys and backups. The
+less-used areas are typed objects reached as attributes: `capture`, `agents` (their queue),
+`models`, `data` (erase, retention, export), `entities`, `clients` (MCP programs), `autofill`.
+Everything is built by `app.bootstrap`; each method hands over to its area service
+(`app.facade.*`). Every write goes through the store's one `Writer`; after each commit the
+facade re-emits what changed (`changed`, and per memory `memory_added` / `memory_updated` /
+`memory_forgotten`).
 """
 
 from __future__ import annotations
@@ -13,9 +16,8 @@ import builtins
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from psygnal import Signal
@@ -23,23 +25,19 @@ from psygnal import Signal
 from app import logs
 from app.bootstrap import Parts, build_parts
 from app.domain import HistoryEntry, Memory, MemoryType, SearchHit, Source, Stats
-from app.erase.plan import ErasePlan
-from app.erase.retention import RetentionReport
-from app.erase.selection import Selection
-from app.errors import InvalidInput, MemlociError
-from app.export import ExportResult
+from app.errors import MemlociError
+from app.facade.agents import AgentsArea
+from app.facade.capture import CaptureArea
+from app.facade.clients import ClientService
+from app.facade.data import DataService
+from app.facade.entities import EntityService
+from app.facade.models import ModelService
 from app.importers import ChatPreview, Format, ImportResult
-from app.llm.base import Completion, GenerationOptions, Message
-from app.llm.discovery import FoundServer
-from app.llm.download import Downloaded, ProgressCallback
-from app.llm.library import LocalModel
-from app.llm.manager import CatalogView
 from app.paths import Paths
 from app.rekey import replace_data_key
 from app.retrieval import Progress
 from app.security.unlock import Prompt
 from app.settings import Settings
-from app.store.clients import Client, NewClient, Permission
 from app.store.conversations import Conversation, ConversationTurn
 from app.store.forgetting import ForgetPlan
 from app.store.writer import USER_SOURCE, Changes, Initiator
@@ -52,19 +50,7 @@ from app.views.timeline_find import EarlierDay, TimelineHits
 if TYPE_CHECKING:  # built on first use by the areas; only their types are needed here
     from app.agents.answer import Answer, AnswerSource
     from app.agents.chat import ChatSession
-    from app.agents.consolidate import ConsolidationReport
-    from app.agents.pipeline import RunReport
-    from app.autofill.approval import Approver
-    from app.autofill.context import PromptContext
-    from app.autofill.disclosures import Disclosure, Recipient
-    from app.autofill.fields import FieldSpec
-    from app.autofill.suggest import FieldSuggestions, PageContext
-    from app.capture.context import WindowContext
-    from app.capture.follow import TickResult
-    from app.capture.frame_text import WordBox
-    from app.capture.rules import ExclusionRule
-    from app.capture.status import CaptureStatus
-    from app.capture.store import RetainedFrame
+    from app.autofill.service import AutofillService
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +69,8 @@ class Memloci:
     def __init__(self, parts: Parts) -> None:
         self._parts = parts
         self._closed = False
+        self._capture = CaptureArea(lambda: parts.capture)
+        self._agents = AgentsArea(parts.agents)
         parts.writer.changed.connect(self._relay)
 
     def _relay(self, changes: Changes) -> None:
@@ -145,6 +133,47 @@ class Memloci:
 
     def save_settings(self, settings: Settings) -> None:
         self._parts.config.save(settings)
+
+    # -- the less-used areas: each a typed object of its own -------------------------------------
+    @property
+    def capture(self) -> CaptureArea:
+        """Screen capture: start and stop, pause, status, exclusion rules, kept frames."""
+        return self._capture
+
+    @property
+    def agents(self) -> AgentsArea:
+        """The memory agents' queue: run them, their status, retry parked items, consolidate."""
+        return self._agents
+
+    @property
+    def clients(self) -> ClientService:
+        """Programs with access (MCP clients): tokens, permissions, requests waiting, and the
+        secret mask on what leaves."""
+        return self._parts.clients
+
+    @property
+    def models(self) -> ModelService:
+        """The language models: which one each role (chat, agents) uses, loading, a test call,
+        the catalogue, downloads, the models folder, model servers on this computer."""
+        return self._parts.models
+
+    @property
+    def data(self) -> DataService:
+        """What is kept: erase by selection, retention, scrubbing the vector files, open export
+        (Markdown, JSON Lines, CSV)."""
+        return self._parts.data
+
+    @property
+    def entities(self) -> EntityService:
+        """Fixing an entity (a person, place or thing): rename, change its kind, merge two,
+        take a source off."""
+        return self._parts.entities
+
+    @property
+    def autofill(self) -> AutofillService:
+        """Autofill and prompt context: suggestions (vault values sealed), values for another
+        program (policy, approval, logged), the disclosure log. Built on first use."""
+        return self._parts.autofill.get()
 
     # -- remembering ----------------------------------------------------------------------------
     def add(
@@ -252,45 +281,6 @@ class Memloci:
         return self._parts.memories.forget_preview(memory_ids, cascade=cascade)
 
     delete = forget  # mem0's name for the same thing
-
-    # -- what is kept: erase by selection, retention, open export (issue 20) ---------------------
-    def erase_preview(self, selection: Selection, *, cascade: bool = True) -> ErasePlan:
-        """What erasing a selection (`app.erase.selection.Selection`) would remove."""
-        return self._parts.data.erase_preview(selection, cascade=cascade)
-
-    def erase(
-        self, selection: Selection, *, cascade: bool = True, wait_for_files: bool = False
-    ) -> ErasePlan:
-        """Forget a selection and what came only from it; `wait_for_files` waits until the
-        vector index's files hold none of it."""
-        return self._parts.data.erase(selection, cascade=cascade, wait_for_files=wait_for_files)
-
-    def recorded_apps(self) -> builtins.list[tuple[str, int]]:
-        return self._parts.data.recorded_apps()
-
-    def scrub_vectors(self, progress: Progress | None = None) -> str:
-        return self._parts.data.scrub_vectors(progress)
-
-    def retention_preview(self) -> RetentionReport:
-        return self._parts.data.retention_preview()
-
-    def apply_retention(self) -> RetentionReport:
-        return self._parts.data.apply_retention()
-
-    def export_memories(
-        self,
-        path: str | os.PathLike[str],
-        format: str,
-        *,
-        types: Sequence[MemoryType | str] = (),
-        since: datetime | None = None,
-        until: datetime | None = None,
-        passphrase: str | None = None,
-    ) -> ExportResult:
-        """Memories as Markdown notes, JSON Lines or CSV (`app.export`)."""
-        return self._parts.data.export_memories(
-            path, format, types=types, since=since, until=until, passphrase=passphrase
-        )
 
     def history(self, memory_id: str) -> builtins.list[HistoryEntry]:
         return self._parts.memories.history(memory_id)
@@ -433,92 +423,7 @@ class Memloci:
     def integrity(self, *, quick: bool = False) -> builtins.list[str]:
         return self._parts.keys.integrity(quick=quick)
 
-    # -- the language models --------------------------------------------------------------------
-    def model_info(self, role: str = "chat") -> dict[str, Any]:
-        """The model a role ("chat" or "agents") uses, without loading it; the agents' role says
-        whether it shares the chat model (`shared`)."""
-        return self._parts.models.model_info(role)
-
-    def load_model(self) -> dict[str, Any]:
-        """Load the chat model now rather than on first use (the app warms it up)."""
-        return self._parts.models.load_model()
-
-    def use_model(
-        self,
-        backend: str,
-        *,
-        path: str | None = None,
-        endpoint: str | None = None,
-        model_name: str | None = None,
-        api_key: str | None = None,
-        role: str = "chat",
-    ) -> dict[str, Any]:
-        """Pick the bundled model, a GGUF file (a path or a downloaded model's name), an
-        OpenAI-compatible endpoint, or, for the agents, "same" as chat. Saved in settings; an
-        API key goes to the encrypted database."""
-        return self._parts.models.use_model(
-            backend,
-            path=path,
-            endpoint=endpoint,
-            model_name=model_name,
-            api_key=api_key,
-            role=role,
-        )
-
-    def endpoint_models(self, role: str = "chat") -> builtins.list[str]:
-        """The models the role's model server lists ([] for a local model)."""
-        return self._parts.models.endpoint_models(role)
-
-    def complete(
-        self,
-        messages: builtins.list[Message],
-        options: GenerationOptions,
-        *,
-        role: str = "chat",
-    ) -> Completion:
-        """One raw completion from the model a role uses (`memloci model test`)."""
-        return self._parts.models.complete(messages, options, role)
-
-    def model_catalog(self, *, measure_again: bool = False, measure: bool = True) -> CatalogView:
-        """Curated models with memory, speed and fit on this computer, and a recommendation.
-        The first call measures the bundled model here (a few seconds); `measure=False` uses
-        only a remembered measurement."""
-        return self._parts.models.model_catalog(measure_again=measure_again, measure=measure)
-
-    def download_model(
-        self,
-        spec: str,
-        *,
-        sha256: str | None = None,
-        on_progress: ProgressCallback | None = None,
-        cancel: threading.Event | None = None,
-    ) -> Downloaded:
-        """Download a catalogue model, a hub file (`owner/repo/file.gguf`) or a URL into the
-        models folder; resumes a stopped download. `cancel` stops it (the part is kept)."""
-        return self._parts.models.download_model(
-            spec, sha256=sha256, on_progress=on_progress, cancel=cancel
-        )
-
-    def installed_models(self) -> builtins.list[LocalModel]:
-        return self._parts.models.installed_models()
-
-    def models_in_use(self) -> dict[str, str]:
-        """Downloaded or chosen GGUF files by role: {"chat": path, "agents": path}."""
-        return self._parts.models.models_in_use()
-
-    def remove_model(self, name: str) -> builtins.list[Path]:
-        """Delete a downloaded model or an unfinished download; refused while a role uses it."""
-        return self._parts.models.remove_model(name)
-
-    def models_folder(self) -> Path:
-        return self._parts.models.models_folder()
-
-    def find_model_servers(self) -> builtins.list[FoundServer]:
-        """Ollama, LM Studio, llama.cpp and other servers on this computer, with their models.
-        Only their model lists are read; nothing is sent to them."""
-        return self._parts.models.find_model_servers()
-
-    # -- chat and the memory agents -------------------------------------------------------------
+    # -- asking and chatting ---------------------------------------------------------------------
     def ask(
         self,
         question: str,
@@ -547,26 +452,7 @@ class Memloci:
         remembered and queued for the agents."""
         return self._parts.conversations.chat_turn(session, text, on_token, cancel)
 
-    # -- fixing an entity (a person, place or thing) -------------------------------------------
-    def entity_kinds(self) -> tuple[str, ...]:
-        """The kinds an entity can be given (empty when records keep no kind)."""
-        return self._parts.entities.kinds()
-
-    def rename_entity(self, memory_id: str, name: str) -> Memory:
-        """A new name; the old one stays as an alias where records keep aliases."""
-        return self._parts.entities.rename_entity(memory_id, name)
-
-    def change_entity_kind(self, memory_id: str, kind: str) -> Memory:
-        return self._parts.entities.change_entity_kind(memory_id, kind)
-
-    def merge_entities(self, keep_id: str, other_id: str) -> Memory:
-        """Two records of one entity become `keep`; the other is forgotten."""
-        return self._parts.entities.merge_entities(keep_id, other_id)
-
-    def detach_source(self, memory_id: str, kind: str, ref: str) -> Memory:
-        """Take a source that is not about it off an entity (one source must stay)."""
-        return self._parts.entities.detach_source(memory_id, kind, ref)
-
+    # -- conversations with Memloci ------------------------------------------------------------
     def conversations(self) -> builtins.list[Conversation]:
         """Memloci's own conversations, the latest first (kept apart from the memories)."""
         return self._parts.conversations.conversations()
@@ -590,193 +476,10 @@ class Memloci:
         """Load what answers are built with (the word lexicon), so the first one is quick."""
         self._parts.agents.get().warm_answers()
 
-    def process_queue(
-        self,
-        *,
-        limit: int | None = None,
-        cancel: threading.Event | None = None,
-        on_progress: Callable[[RunReport], None] | None = None,
-    ) -> RunReport:
-        """Run the memory agents over queued chat and screen input."""
-        return self._parts.agents.get().process_queue(limit, cancel, on_progress)
-
-    def agent_status(self) -> dict[str, Any]:
-        """Backlog, parked items, the last run's figures and the model in use."""
-        return self._parts.agents.get().status()
-
-    def retry_failed_agent_items(self) -> int:
-        return self._parts.agents.get().retry_failed()
-
-    def consolidate(self, *, now: datetime | None = None) -> ConsolidationReport:
-        """Merge duplicates, roll old activity into day summaries, let importance fade."""
-        return self._parts.agents.get().consolidate(now)
-
-    # -- autofill and the local API -------------------------------------------------------------
-    def autofill_suggest(
-        self, fields: Sequence[FieldSpec], page: PageContext | None = None
-    ) -> builtins.list[FieldSuggestions]:
-        """Ranked suggestions per field; vault values stay sealed (None) and nothing is
-        logged: for the person's own popup and CLI listing."""
-        return self._parts.autofill.get().suggest(fields, page)
-
-    def autofill(
-        self,
-        fields: Sequence[FieldSpec],
-        page: PageContext | None,
-        recipient: Recipient,
-        *,
-        limit: int | None = None,
-        review: bool = False,
-        picks: Sequence[str] | None = None,
-    ) -> builtins.list[FieldSuggestions]:
-        """Values for another program: vault values per policy and approval; logged."""
-        return self._parts.autofill.get().fill(
-            fields, page, recipient, limit, review=review, picks=picks
-        )
-
-    def autofill_reveal(
-        self, memory_id: str, recipient: Recipient, purpose: str, passphrase: str | None = None
-    ) -> str:
-        """A vault value the person chose (popup, CLI); high sensitivity needs the passphrase."""
-        return self._parts.autofill.get().reveal(memory_id, recipient, purpose, passphrase)
-
-    def record_disclosure(
-        self, recipient: Recipient, purpose: str, memories: Sequence[Memory]
-    ) -> None:
-        """Log that values of these memories were handed out (copied, typed, printed)."""
-        self._parts.autofill.get().record(recipient, purpose, memories)
-
-    def prompt_context(
-        self, text: str, *, max_chars: int | None = None, recipient: Recipient | None = None
-    ) -> PromptContext:
-        """A compact, cited block of relevant memories (no secrets) to paste into an AI chat."""
-        return self._parts.autofill.get().prompt_context(text, max_chars, recipient)
-
-    def disclosures(self, *, limit: int = 50, offset: int = 0) -> builtins.list[Disclosure]:
-        """The disclosure log, newest first: what memory went to whom, when."""
-        if limit < 1:
-            raise InvalidInput("The limit must be at least 1.")
-        return self._parts.autofill.get().log.list(limit=limit, offset=offset)
-
-    def set_approver(self, approver: Approver | None) -> None:
-        """Who asks the person before a medium/high vault value leaves (None: nobody)."""
-        self._parts.autofill.get().set_approver(approver)
-
+    # -- the local API -------------------------------------------------------------------------
     def api_token(self, *, rotate: bool = False) -> str:
         """The local API's bearer token, created on first use; `rotate` replaces it."""
         return self._parts.api_token(rotate=rotate)
-
-    # -- programs with access (MCP clients) -----------------------------------------------------
-    def clients(self, *, include_gone: bool = False) -> builtins.list[Client]:
-        """Active clients and requests waiting (`include_gone`: revoked and denied too)."""
-        return self._parts.clients.clients(include_gone=include_gone)
-
-    def client_add(self, name: str, permissions: Iterable[Permission] | None = None) -> NewClient:
-        """A new client with its own token, returned this once (only a hash is kept)."""
-        return self._parts.clients.add(name, permissions)
-
-    def client_revoke(self, ident: str) -> Client:
-        """Stop a client (by id or name) at its next request, in every process."""
-        return self._parts.clients.revoke(ident)
-
-    def client_allow(self, ident: str, permissions: Iterable[Permission]) -> Client:
-        """Replace what a client may do (read, ask, add)."""
-        return self._parts.clients.allow(ident, permissions)
-
-    def client_identify(self, token: str | None) -> Client | None:
-        """The active client holding this token, else None."""
-        return self._parts.clients.identify(token)
-
-    def client_launched(self, name: str, launcher: str) -> Client | None:
-        """An active client approved for this name and launching program (stdio, no token)."""
-        return self._parts.clients.launched(name, launcher)
-
-    def client_request(self, name: str, launcher: str) -> Client:
-        """Ask the person to approve a program that connected without a token."""
-        return self._parts.clients.request(name, launcher)
-
-    def client_requests(self) -> builtins.list[Client]:
-        """Requests waiting for the person's approval, oldest first."""
-        return self._parts.clients.requests()
-
-    def client_decide(self, client_id: str, permissions: Iterable[Permission] | None) -> Client:
-        """Approve a waiting request with these permissions, or deny it (None)."""
-        return self._parts.clients.decide(client_id, permissions)
-
-    def client_status(self, client_id: str) -> Client:
-        return self._parts.clients.status(client_id)
-
-    def mask_secrets(self, texts: Sequence[str]) -> builtins.list[str]:
-        """`texts` with every vault secret that appears in them verbatim, and every
-        secret-shaped string, replaced: for text that leaves Memloci."""
-        return self._parts.clients.mask_secrets(texts)
-
-    # -- screen capture -------------------------------------------------------------------------
-    def capture_start(self) -> None:
-        """Capture in the background (APScheduler threads) until `capture_stop` or close."""
-        self._parts.capture.start()
-
-    def capture_stop(self, drain_seconds: float = 0.0) -> int:
-        """Stop capturing; returns the frames still waiting for OCR (kept for next time)."""
-        return self._parts.capture.stop(drain_seconds)
-
-    @property
-    def capturing(self) -> bool:
-        return self._parts.capture.running
-
-    def capture_now(self) -> TickResult:
-        """Look at the window in front now and read it."""
-        return self._parts.capture.capture_once()
-
-    def capture_pause(self, minutes: float | None = None) -> CaptureStatus:
-        """Pause capture everywhere (this or another process) for `minutes` or until resumed."""
-        return self._parts.capture.pause(minutes)
-
-    def capture_resume(self) -> CaptureStatus:
-        return self._parts.capture.resume()
-
-    def capture_status(self) -> CaptureStatus:
-        """Activity, last frame, backlogs, stall flag."""
-        return self._parts.capture.status()
-
-    def capture_rules(self) -> builtins.list[ExclusionRule]:
-        """Exclusion rules, defaults first."""
-        return self._parts.capture.store.rules()
-
-    def capture_exclude(self, kind: str, pattern: str, note: str = "") -> ExclusionRule:
-        """Never capture windows whose app, title or address (`kind`) matches the glob."""
-        return self._parts.capture.store.add_rule(kind, pattern, note)
-
-    def capture_unexclude(self, rule_id: int) -> ExclusionRule:
-        return self._parts.capture.store.remove_rule(rule_id)
-
-    def would_capture(self, context: WindowContext) -> tuple[bool, str]:
-        """Would this window be captured, and why."""
-        return self._parts.capture.would_capture(context)
-
-    def capture_sessions(self, limit: int = 20) -> builtins.list[dict[str, Any]]:
-        """Recent activity sessions (metadata; each one's text is in its episodic memory)."""
-        return self._parts.capture.recent_sessions(limit)
-
-    def capture_frames(
-        self, session_id: str | None = None, *, oldest_first: bool = False
-    ) -> builtins.list[RetainedFrame]:
-        """Retained frames, newest first; a session id is a screen source ref."""
-        return self._parts.capture.frames(session_id, oldest_first=oldest_first)
-
-    def capture_frames_between(
-        self, since: datetime, until: datetime
-    ) -> builtins.list[RetainedFrame]:
-        """Retained frames taken between two moments, oldest first (Timeline thumbnails)."""
-        return self._parts.capture.frames_between(since, until)
-
-    def capture_find_on_frame(self, frame_id: str, text: str) -> builtins.list[WordBox]:
-        """Where the words of `text` are on a retained frame (read again, on demand)."""
-        return self._parts.capture.find_on_frame(frame_id, text)
-
-    def capture_frame(self, frame_id: str) -> bytes:
-        """A retained frame's image (WebP bytes), decrypted."""
-        return self._parts.capture.frame_image(frame_id)
 
 
 __all__ = ["Changes", "Initiator", "Memloci", "MemlociError"]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.privacy import keep_local
+from tests.hubserver import FakeHub, Servers, start_hub
 
 # Telemetry off in the test process and every child it starts (onnxruntime reads the variable
 # when it loads). tests/integration/test_no_network_real.py starts Memloci without these, to
@@ -51,6 +52,22 @@ def _offline_embedder(request: pytest.FixtureRequest, monkeypatch: pytest.Monkey
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     return tmp_path / "home"
+
+
+@pytest.fixture
+def servers() -> Iterator[Servers]:
+    """Local HTTP servers a test starts, stopped at its end."""
+    running = Servers()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def hub(servers: Servers, monkeypatch: pytest.MonkeyPatch) -> FakeHub:
+    """A fake Hugging Face hub, set as `HF_ENDPOINT`."""
+    found = start_hub(servers)
+    monkeypatch.setenv("HF_ENDPOINT", found.url)
+    return found
 
 
 @pytest.fixture

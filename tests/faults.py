@@ -67,7 +67,7 @@ real = queue.utcnow
 queue.utcnow = lambda: real() + timedelta(minutes=16)
 from app.core import Memloci
 with Memloci.open() as memloci:
-    report = memloci.process_queue()
+    report = memloci.agents.process_queue()
     print(json.dumps(report.to_dict()))
 """
 

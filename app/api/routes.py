@@ -81,7 +81,7 @@ def autofill(memloci: Memloci, body: AutofillBody, caller: Caller) -> dict[str, 
     recipient = Recipient(channel, caller.name, page.describe())
     specs = [FieldSpec(**f.model_dump(exclude={"memory_id"})) for f in body.fields]
     picks = [f.memory_id for f in body.fields]
-    results = memloci.autofill(
+    results = memloci.autofill.fill(
         specs, page, recipient, limit=body.limit, review=body.review, picks=picks
     )
     return {"page": body.page.model_dump(), "fields": [r.to_dict() for r in results]}
@@ -97,7 +97,7 @@ def search(memloci: Memloci, body: SearchBody, caller: Caller) -> dict[str, Any]
         until=parse_bound(body.until, end=True) if body.until else None,
     )
     memories = memloci.get_many([h.id for h in hits])
-    memloci.record_disclosure(Recipient("api", caller.name, ""), "search", memories)
+    memloci.autofill.record(Recipient("api", caller.name, ""), "search", memories)
     return {"query": body.query, "hits": [h.to_dict() for h in hits]}
 
 
@@ -109,12 +109,12 @@ def ask(memloci: Memloci, body: AskBody, caller: Caller) -> dict[str, Any]:
     question(body.question)
     answer = memloci.ask(body.question, record=body.record)
     memories = memloci.get_many(list(answer.citations))
-    memloci.record_disclosure(Recipient("api", caller.name, ""), "ask", memories)
+    memloci.autofill.record(Recipient("api", caller.name, ""), "ask", memories)
     return {"question": body.question, **answer.to_dict()}
 
 
 def prompt_context(memloci: Memloci, body: ContextBody, caller: Caller) -> dict[str, Any]:
-    result = memloci.prompt_context(
+    result = memloci.autofill.prompt_context(
         body.text, max_chars=body.max_chars, recipient=Recipient("api", caller.name, "")
     )
     return result.to_dict()

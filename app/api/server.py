@@ -147,7 +147,7 @@ class ApiServer:
         through `caller`). The install's token, or a client's own (app/store/clients.py), which
         serves only the MCP endpoint."""
         if not self.authorised(authorization):
-            client = self.memloci.client_identify(guard.bearer(authorization))
+            client = self.memloci.clients.identify(guard.bearer(authorization))
             if client is None:
                 return None
             return routes.Caller(client.name, origin, client)

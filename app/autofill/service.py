@@ -17,7 +17,7 @@ from pathlib import Path
 from app.autofill import context as prompt_context
 from app.autofill.approval import ApprovalItem, ApprovalRequest, Approver, Decision, NoApprover
 from app.autofill.browser import BROWSER, site_allowed
-from app.autofill.disclosures import DisclosureLog, Entry, Recipient
+from app.autofill.disclosures import Disclosure, DisclosureLog, Entry, Recipient
 from app.autofill.fields import FieldSpec
 from app.autofill.suggest import (
     FieldSuggestions,
@@ -53,13 +53,13 @@ class AutofillService:
         self._repo = repo
         self._search = search
         self._check_passphrase = check_passphrase
-        self.engine = SuggestionEngine(repo, settings)
-        self.log = DisclosureLog(repo.db)
+        self._engine = SuggestionEngine(repo, settings)
+        self._log = DisclosureLog(repo.db)
         self._approver: Approver = NoApprover()
         self._asking = threading.Lock()  # one approval prompt at a time
         self._sites: tuple[int, list[str]] = (0, [])  # settings file mtime, free-text sites
         try:
-            self.log.prune(self.settings.log_days)
+            self._log.prune(self.settings.log_days)
         except Exception:  # a read-only or busy store must not stop autofill
             log.warning("could not prune the disclosure log", exc_info=True)
 
@@ -102,7 +102,7 @@ class AutofillService:
         if len(fields) > MAX_FIELDS:
             raise InvalidInput(f"A form may have at most {MAX_FIELDS} fields.")
         limit = limit or self.settings.suggestions_per_field
-        return self.engine.suggest(fields, page, limit, free_text=free_text)
+        return self._engine.suggest(fields, page, limit, free_text=free_text)
 
     # -- filling for another program: policy, approval, disclosure -----------------------------
     def fill(
@@ -165,7 +165,7 @@ class AutofillService:
                     result.refused,
                 )
             )
-        self.log.record(recipient, entries)
+        self._log.record(recipient, entries)
         return final
 
     def _release(
@@ -234,12 +234,18 @@ class AutofillService:
             self._check_passphrase(passphrase)
         value = self._secret(memory.id)
         approval = "passphrase" if sensitivity == "high" else "person"
-        self.log.record(recipient, [_entry(purpose, memory, "disclosed", approval)])
+        self._log.record(recipient, [_entry(purpose, memory, "disclosed", approval)])
         return value
 
     def record(self, recipient: Recipient, purpose: str, memories: Sequence[Memory]) -> None:
         """Log values of ordinary memories handed out (copied, typed, printed, returned)."""
-        self.log.record(recipient, [_entry(purpose, m, "disclosed", "auto") for m in memories])
+        self._log.record(recipient, [_entry(purpose, m, "disclosed", "auto") for m in memories])
+
+    def disclosures(self, *, limit: int = 50, offset: int = 0) -> list[Disclosure]:
+        """The disclosure log, newest first: what memory went to whom, when."""
+        if limit < 1:
+            raise InvalidInput("The limit must be at least 1.")
+        return self._log.list(limit=limit, offset=offset)
 
     # -- prompt context ----------------------------------------------------------------------------
     def prompt_context(

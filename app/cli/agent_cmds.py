@@ -236,7 +236,7 @@ def agents_run(session: Any, limit: int | None, as_json: bool) -> None:
     memloci = session.open()
     progress = sys.stderr.isatty() and not as_json
     started = time.monotonic()
-    waiting = int(memloci.agent_status().get("backlog") or 0) if progress else 0
+    waiting = int(memloci.agents.status().get("backlog") or 0) if progress else 0
     total = min(waiting, limit) if limit else waiting
 
     def on_progress(report: Any) -> None:
@@ -253,7 +253,9 @@ def agents_run(session: Any, limit: int | None, as_json: bool) -> None:
             )
 
     report, _ = cancellable(
-        lambda cancel: memloci.process_queue(limit=limit, cancel=cancel, on_progress=on_progress)
+        lambda cancel: memloci.agents.process_queue(
+            limit=limit, cancel=cancel, on_progress=on_progress
+        )
     )
     if progress:
         click.echo(err=True)
@@ -271,7 +273,7 @@ def agents_run(session: Any, limit: int | None, as_json: bool) -> None:
 @pass_session
 def agents_status(session: Any, as_json: bool) -> None:
     """Backlog of the agents' queue, parked items, the last run and the model."""
-    status = session.open().agent_status()
+    status = session.open().agents.status()
     if as_json:
         render.emit_json(status)
         return
@@ -293,7 +295,7 @@ def agents_status(session: Any, as_json: bool) -> None:
 @pass_session
 def agents_retry(session: Any) -> None:
     """Put parked items (failed 3 times) back in the queue."""
-    count = session.open().retry_failed_agent_items()
+    count = session.open().agents.retry_failed()
     click.echo(f"{count} parked items are queued again.")
 
 
@@ -303,7 +305,7 @@ def agents_retry(session: Any) -> None:
 def consolidate(session: Any, as_json: bool) -> None:
     """Merge duplicate memories, roll old screen activity into day summaries, let importance
     fade (never for what you entered yourself)."""
-    report = session.open().consolidate().to_dict()
+    report = session.open().agents.consolidate().to_dict()
     if as_json:
         render.emit_json(report)
         return

@@ -82,7 +82,7 @@ def fill(
         raise InvalidInput('Give the field label, e.g. memloci autofill "Postal code".')
     memloci = session.open()
     page = _page(context)
-    result = memloci.autofill_suggest([FieldSpec(label=label)], page)[0]
+    result = memloci.autofill.suggest([FieldSpec(label=label)], page)[0]
     suggestions = list(result.suggestions)[: limit or None]
     recipient = Recipient("cli", TERMINAL, page.describe() if page else "")
     values: list[str | None] = []
@@ -93,12 +93,12 @@ def fill(
         elif reveal:
             if s.sensitivity == "high" and passphrase is None:
                 passphrase = _passphrase()
-            values.append(memloci.autofill_reveal(s.memory.id, recipient, label, passphrase))
+            values.append(memloci.autofill.reveal(s.memory.id, recipient, label, passphrase))
         else:
             values.append(None)
     plain = [s.memory for s in suggestions if not s.sealed]
     if plain:
-        memloci.record_disclosure(recipient, label, plain)
+        memloci.autofill.record(recipient, label, plain)
     if as_json:
         items = []
         for s, value in zip(suggestions, values, strict=True):
@@ -150,7 +150,7 @@ def _passphrase() -> str:
 @pass_session
 def log_(session: Any, limit: int, offset: int, as_json: bool) -> None:
     """Values handed out (or withheld): what memory, to whom, for what, when."""
-    rows = session.open().disclosures(limit=limit, offset=offset)
+    rows = session.open().autofill.disclosures(limit=limit, offset=offset)
     if as_json:
         render.emit_json([r.to_dict() for r in rows])
         return
@@ -231,7 +231,7 @@ def prompt_context(session: Any, text: str, max_chars: int | None, as_json: bool
 
     if text == "-":
         text = read_text_file("-")
-    result = session.open().prompt_context(
+    result = session.open().autofill.prompt_context(
         text, max_chars=max_chars, recipient=Recipient("cli", TERMINAL)
     )
     if as_json:
@@ -323,7 +323,7 @@ def serve(session: Any, port: int | None, show_token: bool, new_token: bool, app
 
         serve_with_dialogs(memloci, server)
         return
-    memloci.set_approver(TerminalApprover() if approve == "terminal" else None)
+    memloci.autofill.set_approver(TerminalApprover() if approve == "terminal" else None)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)
     try:

@@ -56,7 +56,7 @@ def capture() -> None:
 def once(session: Any, as_json: bool) -> None:
     """Capture the window in front once and read its text now."""
     memloci = session.open()
-    result = memloci.capture_now()
+    result = memloci.capture.now()
     if as_json:
         render.emit_json(result.to_dict())
         return
@@ -75,14 +75,14 @@ def once(session: Any, as_json: bool) -> None:
 def run(session: Any, seconds: float | None, drain: bool) -> None:
     """Capture in the foreground until Ctrl-C (or --seconds), as the app does."""
     memloci = session.open()
-    memloci.capture_start()
+    memloci.capture.start()
     started = time.monotonic()
     click.echo("Capturing; Ctrl-C stops." if seconds is None else f"Capturing for {seconds:g} s.")
     shown = ("", "")
     try:
         while seconds is None or time.monotonic() - started < seconds:
             time.sleep(min(1.0, max(0.05, (seconds or 1e9) - (time.monotonic() - started))))
-            status = memloci.capture_status()
+            status = memloci.capture.status()
             now = (status.activity, (status.current or {}).get("title", ""))
             if now != shown:
                 shown = now
@@ -93,8 +93,8 @@ def run(session: Any, seconds: float | None, drain: bool) -> None:
         # instead of being read first at the lowest priority, which can take minutes.
         click.echo("Stopping.")
         drain = False
-    waiting = memloci.capture_stop(drain_seconds=120 if drain else 0)
-    counters = memloci.capture_status().counters
+    waiting = memloci.capture.stop(drain_seconds=120 if drain else 0)
+    counters = memloci.capture.status().counters
     click.echo(
         f"Stopped after {time.monotonic() - started:.0f} s: {counters.get('grabs', 0)} frames "
         f"grabbed, {counters.get('ocr_runs', 0)} reads"
@@ -111,7 +111,7 @@ def run(session: Any, seconds: float | None, drain: bool) -> None:
 @pass_session
 def pause(session: Any, minutes: float | None) -> None:
     """Pause capture, here and in the running app."""
-    status = session.open().capture_pause(minutes)
+    status = session.open().capture.pause(minutes)
     until = render.local(status.paused_until) if status.paused_until else "you resume it"
     click.echo(f"Capture paused until {until}.")
 
@@ -120,7 +120,7 @@ def pause(session: Any, minutes: float | None) -> None:
 @pass_session
 def resume(session: Any) -> None:
     """Resume capture after a pause."""
-    session.open().capture_resume()
+    session.open().capture.resume()
     click.echo("Capture resumed.")
 
 
@@ -129,7 +129,7 @@ def resume(session: Any) -> None:
 @pass_session
 def status(session: Any, as_json: bool) -> None:
     """What capture is doing: last frame, backlogs, stall flag, pause, idle."""
-    result = session.open().capture_status()
+    result = session.open().capture.status()
     if as_json:
         render.emit_json(result.to_dict())
         return
@@ -193,7 +193,7 @@ def exclude_add(
     ]
     if len(given) != 1:
         raise InvalidInput("Give exactly one of --app NAME, --title GLOB or --url GLOB.")
-    rule = session.open().capture_exclude(given[0][0], given[0][1], note)
+    rule = session.open().capture.exclude(given[0][0], given[0][1], note)
     if as_json:
         render.emit_json(rule.to_dict())
         return
@@ -205,7 +205,7 @@ def exclude_add(
 @pass_session
 def exclude_list(session: Any, as_json: bool) -> None:
     """List exclusion rules (defaults and yours)."""
-    rules = session.open().capture_rules()
+    rules = session.open().capture.rules()
     if as_json:
         render.emit_json([r.to_dict() for r in rules])
         return
@@ -220,7 +220,7 @@ def exclude_list(session: Any, as_json: bool) -> None:
 @pass_session
 def exclude_remove(session: Any, rule_id: int) -> None:
     """Remove an exclusion rule by its id (see `exclude list`)."""
-    rule = session.open().capture_unexclude(rule_id)
+    rule = session.open().capture.unexclude(rule_id)
     click.echo(f"Removed rule {rule.id} ({rule.kind} {rule.pattern!r}).")
 
 
@@ -249,7 +249,7 @@ def check(session: Any, app_name: str | None, title: str, url: str, as_json: boo
             ) from None
     else:
         context = WindowContext.of(app=app_name or "", title=title, url=url)
-    allowed, why = memloci.would_capture(context)
+    allowed, why = memloci.capture.would_capture(context)
     if as_json:
         render.emit_json(
             {"capture": allowed, "reason": why, "window": context.to_dict() if context else None}
@@ -269,7 +269,7 @@ def check(session: Any, app_name: str | None, title: str, url: str, as_json: boo
 @pass_session
 def sessions(session: Any, limit: int, as_json: bool) -> None:
     """Recent activity sessions (each is one episodic memory)."""
-    rows = session.open().capture_sessions(limit)
+    rows = session.open().capture.sessions(limit)
     if as_json:
         render.emit_json(rows)
         return
@@ -298,7 +298,7 @@ def sessions(session: Any, limit: int, as_json: bool) -> None:
 @pass_session
 def frames(session: Any, session_id: str | None, as_json: bool) -> None:
     """Retained frames (only with capture.retain_frames on), newest first."""
-    items = session.open().capture_frames(session_id)
+    items = session.open().capture.frames(session_id)
     if as_json:
         render.emit_json([f.to_dict() for f in items])
         return
@@ -330,7 +330,7 @@ def frame(session: Any, frame_id: str, out_path: Path) -> None:
     """Write one retained frame, decrypted, to a WebP file you choose."""
     from app.security.keys import write_atomic
 
-    data = session.open().capture_frame(frame_id)
+    data = session.open().capture.frame(frame_id)
     try:
         write_atomic(out_path.expanduser(), data)  # 0600: a picture of the person's screen
     except OSError as error:

@@ -141,7 +141,7 @@ def forget(
         _by_ids(memloci, list(memory_ids), cascade, dry_run, yes, as_json)
         return
     selection = _selection(options, types)
-    preview = memloci.erase_preview(selection, cascade=cascade)
+    preview = memloci.data.erase_preview(selection, cascade=cascade)
     if dry_run:
         render.emit_json(preview.to_dict()) if as_json else erase_plan(preview)
         return
@@ -157,7 +157,7 @@ def forget(
         click.confirm("Erase these for good?", abort=True, err=True)
     if not as_json:
         click.echo("Erasing… (the vector index's files are rewritten without them)", err=True)
-    done = memloci.erase(selection, cascade=cascade, wait_for_files=True)
+    done = memloci.data.erase(selection, cascade=cascade, wait_for_files=True)
     excluded = _offer_exclusion(memloci, options["app"], done, never_capture, yes, as_json)
     if as_json:
         render.emit_json({**done.to_dict(), "never_capture": excluded})
@@ -181,10 +181,10 @@ def _offer_exclusion(
         names = ", ".join(done.apps) or pattern
         if not click.confirm(f"Never capture {names} again?", default=False, err=True):
             return None
-    rules = memloci.capture_rules()
+    rules = memloci.capture.rules()
     if any(r.kind == "app" and r.pattern.lower() == pattern.lower() for r in rules):
         return pattern
-    memloci.capture_exclude("app", pattern, "erased; never capture again")
+    memloci.capture.exclude("app", pattern, "erased; never capture again")
     return pattern
 
 
@@ -211,7 +211,7 @@ def _by_ids(
     done = memloci.forget(memory_ids, cascade=cascade)
     if sys.stderr.isatty():
         click.echo("Rewriting the vector index's files without it…", err=True)
-    memloci.scrub_vectors()
+    memloci.data.scrub_vectors()
     if as_json:
         render.emit_json(done.to_dict())
     elif len(done.purged) == 1 and not done.kept:
@@ -264,7 +264,7 @@ def _report(report: Any) -> None:
 def retention_show(session: Any, as_json: bool) -> None:
     """The rules, and what they would expire now."""
     memloci = session.open()
-    report = memloci.retention_preview()
+    report = memloci.data.retention_preview()
     if as_json:
         rules = memloci.settings.retention.model_dump(mode="json")
         render.emit_json({"rules": rules, **report.to_dict()})
@@ -283,7 +283,7 @@ def retention_show(session: Any, as_json: bool) -> None:
 def retention_apply(session: Any, dry_run: bool, yes: bool, as_json: bool) -> None:
     """Expire now what the rules say (and what was made only from it)."""
     memloci = session.open()
-    preview = memloci.retention_preview()
+    preview = memloci.data.retention_preview()
     if dry_run or not (preview.expired.records or preview.expired.frames):
         render.emit_json(preview.to_dict()) if as_json else _report(preview)
         return
@@ -292,8 +292,8 @@ def retention_apply(session: Any, dry_run: bool, yes: bool, as_json: bool) -> No
             raise InvalidInput("Expiring cannot be undone: add --yes to confirm.")
         _report(preview)
         click.confirm("Expire these for good?", abort=True, err=True)
-    done = memloci.apply_retention()
-    memloci.scrub_vectors()
+    done = memloci.data.apply_retention()
+    memloci.data.scrub_vectors()
     render.emit_json(done.to_dict()) if as_json else _report(done)
 
 

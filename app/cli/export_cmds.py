@@ -85,7 +85,7 @@ def export(
         return
     start, end = bounds(since, until)
     passphrase = _secrets_passphrase() if secrets else None
-    result = memloci.export_memories(
+    result = memloci.data.export_memories(
         path, fmt, types=types, since=start, until=end, passphrase=passphrase
     )
     if as_json:

@@ -90,7 +90,7 @@ permission_option = click.option(
 @pass_session
 def add(session: Any, name: str, permissions: tuple[str, ...], as_json: bool) -> None:
     """Give a program its own token (shown this once; only a hash is kept)."""
-    made = session.open().client_add(name, _permissions(permissions))
+    made = session.open().clients.add(name, _permissions(permissions))
     if as_json:
         render.emit_json({**made.client.to_dict(), "token": made.token})
         return
@@ -110,7 +110,7 @@ def add(session: Any, name: str, permissions: tuple[str, ...], as_json: bool) ->
 @pass_session
 def list_clients(session: Any, everything: bool, as_json: bool) -> None:
     """The programs with access, and those waiting for approval."""
-    found = session.open().clients(include_gone=everything)
+    found = session.open().clients.all(include_gone=everything)
     if as_json:
         render.emit_json([c.to_dict() for c in found])
         return
@@ -137,7 +137,7 @@ def list_clients(session: Any, everything: bool, as_json: bool) -> None:
 @pass_session
 def allow(session: Any, name: str, permissions: tuple[str, ...], as_json: bool) -> None:
     """Replace what a client may do (no --permission: nothing at all)."""
-    client = session.open().client_allow(name, _permissions(permissions, default=False) or ())
+    client = session.open().clients.allow(name, _permissions(permissions, default=False) or ())
     _done(client, as_json, "may now: " + (", ".join(client.to_dict()["permissions"]) or "nothing"))
 
 
@@ -147,7 +147,7 @@ def allow(session: Any, name: str, permissions: tuple[str, ...], as_json: bool) 
 @pass_session
 def revoke(session: Any, name: str, as_json: bool) -> None:
     """Take a client's access away; its token stops working at its next request."""
-    _done(session.open().client_revoke(name), as_json, "no longer has access")
+    _done(session.open().clients.revoke(name), as_json, "no longer has access")
 
 
 @clients.command()
@@ -158,7 +158,7 @@ def revoke(session: Any, name: str, as_json: bool) -> None:
 def approve(session: Any, name: str, permissions: tuple[str, ...], as_json: bool) -> None:
     """Approve a program waiting for access (it connected without a token)."""
     memloci = session.open()
-    client = memloci.client_decide(_waiting(memloci, name).id, _permissions(permissions))
+    client = memloci.clients.decide(_waiting(memloci, name).id, _permissions(permissions))
     _done(client, as_json, "may now: " + ", ".join(client.to_dict()["permissions"]))
 
 
@@ -169,12 +169,12 @@ def approve(session: Any, name: str, permissions: tuple[str, ...], as_json: bool
 def deny(session: Any, name: str, as_json: bool) -> None:
     """Refuse a program waiting for access."""
     memloci = session.open()
-    _done(memloci.client_decide(_waiting(memloci, name).id, None), as_json, "was denied")
+    _done(memloci.clients.decide(_waiting(memloci, name).id, None), as_json, "was denied")
 
 
 def _waiting(memloci: Any, name: str) -> Any:
     wanted = " ".join(name.split()).lower()
-    for client in memloci.client_requests():
+    for client in memloci.clients.requests():
         if client.id == name or client.name.lower() == wanted:
             return client
 

@@ -48,7 +48,7 @@ def model() -> None:
 def model_show(session: Any, as_json: bool) -> None:
     """The models in use for chat and for the memory agents (does not load them)."""
     memloci = session.open()
-    info, agents = memloci.model_info(), memloci.model_info("agents")
+    info, agents = memloci.models.info(), memloci.models.info("agents")
     if as_json:
         render.emit_json({**info, "agents": agents})
         return
@@ -68,7 +68,7 @@ def model_show(session: Any, as_json: bool) -> None:
 @pass_session
 def model_use(session: Any, path: str, role: str, as_json: bool) -> None:
     """Use a GGUF model: a file PATH, or the name of a downloaded model (`memloci model list`)."""
-    info = session.open().use_model("gguf", path=path, role=role)
+    info = session.open().models.use("gguf", path=path, role=role)
     if as_json:
         render.emit_json(info)
     else:
@@ -113,13 +113,13 @@ def model_endpoint(
         else:
             key = sys.stdin.readline().strip()
     memloci = session.open()
-    info = memloci.use_model(
+    info = memloci.models.use(
         "endpoint", endpoint=url, model_name=model_name, api_key=key, role=role
     )
     reachable = None
     if not no_check:
         try:
-            names = memloci.endpoint_models(role)
+            names = memloci.models.endpoint_models(role)
             reachable = True
             info["models"] = names[:20]
         except Exception as error:  # saved anyway; say what is wrong
@@ -147,7 +147,7 @@ def model_endpoint(
 @pass_session
 def model_bundled(session: Any, role: str, as_json: bool) -> None:
     """Go back to the bundled SmolLM2-135M-Instruct (no download, small and fast, weak)."""
-    info = session.open().use_model("bundled", role=role)
+    info = session.open().models.use("bundled", role=role)
     if as_json:
         render.emit_json(info)
     else:
@@ -159,7 +159,7 @@ def model_bundled(session: Any, role: str, as_json: bool) -> None:
 @pass_session
 def model_same(session: Any, as_json: bool) -> None:
     """The memory agents use the chat model (one model in memory; the default)."""
-    info = session.open().use_model("same", role="agents")
+    info = session.open().models.use("same", role="agents")
     if as_json:
         render.emit_json(info)
     else:
@@ -176,13 +176,13 @@ def model_test(session: Any, role: str, as_json: bool) -> None:
 
     memloci = session.open()
     started = time.perf_counter()
-    completion = memloci.complete(
+    completion = memloci.models.complete(
         [{"role": "user", "content": "Say hello in one short sentence."}],
         GenerationOptions(max_tokens=32, temperature=0.0),
         role=role,
     )
     result = {
-        **memloci.model_info(role),
+        **memloci.models.info(role),
         "reply": completion.text.strip(),
         "seconds": round(time.perf_counter() - started, 3),
         "tokens_per_second": round(completion.tokens_per_second, 1),

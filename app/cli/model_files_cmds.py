@@ -33,7 +33,7 @@ def _rate(value: float | None) -> str:
 @pass_session
 def model_catalog(session: Any, measure: bool, as_json: bool) -> None:
     """Models worth downloading, with what each needs and how fast it would be here."""
-    view = session.open().model_catalog(measure_again=measure)
+    view = session.open().models.catalog(measure_again=measure)
     if as_json:
         render.emit_json(view.to_dict())
         return
@@ -131,7 +131,7 @@ def model_download(
 
     def run() -> None:
         try:
-            box["done"] = memloci.download_model(
+            box["done"] = memloci.models.download(
                 name, sha256=sha256, on_progress=bar, cancel=cancel
             )
         except BaseException as error:  # handed to the main thread
@@ -159,7 +159,7 @@ def model_download(
         "already_here": done.already_here,
     }
     if use_it:
-        memloci.use_model("gguf", path=str(done.path))
+        memloci.models.use("gguf", path=str(done.path))
     if as_json:
         render.emit_json({**result, "used_for_chat": use_it})
         return
@@ -194,8 +194,8 @@ def model_download(
 def model_list(session: Any, as_json: bool) -> None:
     """Models in Memloci's models folder, and downloads that stopped before the end."""
     memloci = session.open()
-    items = memloci.installed_models()
-    in_use = memloci.models_in_use()
+    items = memloci.models.installed()
+    in_use = memloci.models.in_use()
     used = {path: [r for r, p in in_use.items() if p == path] for path in in_use.values()}
     if as_json:
         render.emit_json(
@@ -205,7 +205,7 @@ def model_list(session: Any, as_json: bool) -> None:
             ]
         )
         return
-    folder = memloci.models_folder()
+    folder = memloci.models.folder()
     if not items:
         click.echo(f"No models downloaded yet ({folder}). `memloci model catalog` lists some.")
         return
@@ -226,7 +226,7 @@ def model_list(session: Any, as_json: bool) -> None:
 @pass_session
 def model_remove(session: Any, name: str, as_json: bool) -> None:
     """Delete a downloaded model (or a stopped download) from the models folder."""
-    removed = session.open().remove_model(name)
+    removed = session.open().models.remove(name)
     if as_json:
         render.emit_json({"removed": [str(p) for p in removed]})
         return
@@ -241,7 +241,7 @@ def model_servers(session: Any, as_json: bool) -> None:
     """Model servers running on this computer (Ollama, LM Studio, llama.cpp, ...). Only their
     model lists are read; nothing is sent to them until you choose one."""
     started = time.perf_counter()
-    found = session.open().find_model_servers()
+    found = session.open().models.find_servers()
     if as_json:
         render.emit_json([server.to_dict() for server in found])
         return

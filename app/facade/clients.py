@@ -25,7 +25,7 @@ class ClientService:
         self._registry = registry
         self._repo = repo
 
-    def clients(self, *, include_gone: bool = False) -> list[Client]:
+    def all(self, *, include_gone: bool = False) -> list[Client]:
         """Active clients and requests waiting (`include_gone`: revoked and denied too)."""
         return self._registry.list(include_gone=include_gone)
 

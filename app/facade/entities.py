@@ -71,7 +71,7 @@ class EntityService:
         """The kinds an entity can be given ("" when this version's records have no kind)."""
         return ENTITY_KINDS if _supports("kind") else ()
 
-    def rename_entity(self, memory_id: str, name: str) -> Memory:
+    def rename(self, memory_id: str, name: str) -> Memory:
         """A new name; the old one stays as an alias (where records keep aliases)."""
         memory = self._entity(memory_id)
         new = " ".join((name or "").split())
@@ -86,7 +86,7 @@ class EntityService:
             changes["aliases"] = list(dict.fromkeys([*aliases, old]))[-20:]
         return self._write(memory, changes, f"renamed from {old}")
 
-    def change_entity_kind(self, memory_id: str, kind: str) -> Memory:
+    def change_kind(self, memory_id: str, kind: str) -> Memory:
         memory = self._entity(memory_id)
         if not _supports("kind"):
             raise InvalidInput("This version's memories do not record what kind an entity is.")
@@ -95,7 +95,7 @@ class EntityService:
         before = memory.fields.get("kind") or "not set"
         return self._write(memory, {"kind": kind}, f"kind changed from {before}")
 
-    def merge_entities(self, keep_id: str, other_id: str) -> Memory:
+    def merge(self, keep_id: str, other_id: str) -> Memory:
         """Two records of one entity become one: `keep` gains the other's sources, its name as
         an alias, its slots and its text; the other is marked no longer true ("merged into
         …"), so its history stays and nothing made from it goes. (Forgetting it would take its

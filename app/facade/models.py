@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from app.facade.config import Config
 from app.facade.lazy import Lazy
-from app.llm.base import ChatModel, Completion, GenerationOptions, Message
+from app.llm.base import Completion, GenerationOptions, Message
 from app.llm.discovery import FoundServer
 from app.llm.download import Downloaded, ProgressCallback
 from app.llm.factory import AGENTS_API_KEY_META, API_KEY_META, ModelRuntime
@@ -53,47 +53,31 @@ class ModelService:
     ) -> None:
         self._config = config
         self._database = database
-        self.runtime = runtime
-        self.agents_runtime = agents_runtime
+        self._chat = runtime
+        self._agents = agents_runtime
         self._manager = Lazy(lambda: ModelManager(config.paths, lambda: config.settings))
 
-    def _meta(self, key: str) -> str | None:
-        value = self._database.scalar("SELECT value FROM meta WHERE key = ?", (key,))
-        return None if value is None else str(value)
-
-    def api_key(self) -> str | None:
-        """The chat model server's API key (kept in the encrypted database)."""
-        return self._meta(API_KEY_META)
-
-    def agents_api_key(self) -> str | None:
-        """The agents' own model server's API key, apart from the chat one."""
-        return self._meta(AGENTS_API_KEY_META)
-
     def _shared(self) -> bool:
-        settings = self.agents_runtime.settings
+        settings = self._agents.settings
         return isinstance(settings, AgentModelSettings) and settings.backend == "same"
 
     def _runtime(self, role: str) -> ModelRuntime:
         """The runtime whose settings a role has (the agents' even while shared)."""
         section(role)
-        return self.runtime if role == CHAT else self.agents_runtime
+        return self._chat if role == CHAT else self._agents
 
     def _serving(self, role: str) -> ModelRuntime:
         """The runtime that answers for a role: the chat model's while the agents share it."""
         if role == AGENTS and self._shared():
-            return self.runtime
+            return self._chat
         return self._runtime(role)
 
     # -- the roles ------------------------------------------------------------------------------
-    def model(self) -> ChatModel:
-        """The chat model, built (not loaded) on first use."""
-        return self.runtime.get()
-
-    def model_info(self, role: str = CHAT) -> dict[str, Any]:
+    def info(self, role: str = CHAT) -> dict[str, Any]:
         """The model a role uses (without loading it). The agents' role says whether it shares
         the chat model (`shared`)."""
         if role == AGENTS and self._config.settings.agents_model.backend == "same":
-            return {**self.model_info(CHAT), "role": AGENTS, "shared": True}
+            return {**self.info(CHAT), "role": AGENTS, "shared": True}
         runtime = self._runtime(role)
         info: dict[str, Any]
         try:
@@ -105,12 +89,12 @@ class ModelService:
             info = {"backend": chosen.backend, "error": str(error)}
         return {**info, "role": role, "shared": False}
 
-    def load_model(self) -> dict[str, Any]:
+    def load(self) -> dict[str, Any]:
         """Load the chat model now rather than on first use (the app warms it up)."""
-        model = self.runtime.get()
+        model = self._chat.get()
         if isinstance(model, Loadable):
             model.load()
-        return self.model_info()
+        return self.info()
 
     def endpoint_models(self, role: str = CHAT) -> list[str]:
         """The models the role's server lists ([] for a local model)."""
@@ -118,11 +102,11 @@ class ModelService:
         return list(model.models()) if isinstance(model, ListsModels) else []
 
     def complete(
-        self, messages: list[Message], options: GenerationOptions, role: str = CHAT
+        self, messages: list[Message], options: GenerationOptions, *, role: str = CHAT
     ) -> Completion:
         return self._serving(role).get().complete(messages, options)
 
-    def use_model(
+    def use(
         self,
         backend: str,
         *,
@@ -143,7 +127,7 @@ class ModelService:
                 path=path,
                 endpoint=endpoint,
                 model_name=model_name,
-                models_folder=self.models_folder(),
+                models_folder=self.folder(),
             )
             if api_key is not None:
                 key = API_KEY_META if role == CHAT else AGENTS_API_KEY_META
@@ -156,20 +140,20 @@ class ModelService:
                         db.conn.execute("DELETE FROM meta WHERE key = ?", (key,))
             self._config.save(settings)
             if role == CHAT:
-                self.runtime.configure(settings.model)
+                self._chat.configure(settings.model)
             else:
-                self.agents_runtime.configure(settings.agents_model)
+                self._agents.configure(settings.agents_model)
         log.info("%s model set to %s", role, backend)
-        return self.model_info(role)
+        return self.info(role)
 
     # -- the catalogue and the models folder ----------------------------------------------------
-    def model_catalog(self, *, measure_again: bool = False, measure: bool = True) -> CatalogView:
+    def catalog(self, *, measure_again: bool = False, measure: bool = True) -> CatalogView:
         """Curated models with memory, speed and fit on this computer, and a recommendation.
         The first call measures the bundled model here (a few seconds); `measure=False` uses
         only a remembered measurement."""
         return self._manager.get().catalog(measure_again=measure_again, measure=measure)
 
-    def download_model(
+    def download(
         self,
         spec: str,
         *,
@@ -183,10 +167,10 @@ class ModelService:
             spec, sha256=sha256, on_progress=on_progress, cancel=cancel
         )
 
-    def installed_models(self) -> list[LocalModel]:
+    def installed(self) -> list[LocalModel]:
         return self._manager.get().installed()
 
-    def models_in_use(self) -> dict[str, str]:
+    def in_use(self) -> dict[str, str]:
         """Downloaded or chosen GGUF files by role: {"chat": path, "agents": path}."""
         settings = self._config.settings
         found: dict[str, str] = {}
@@ -199,15 +183,15 @@ class ModelService:
             found[AGENTS] = found[CHAT]
         return found
 
-    def remove_model(self, name: str) -> list[Path]:
+    def remove(self, name: str) -> list[Path]:
         """Delete a downloaded model or an unfinished download; refused while a role uses it."""
-        in_use = {Path(p) for p in self.models_in_use().values()}
+        in_use = {Path(p) for p in self.in_use().values()}
         return self._manager.get().remove(name, in_use)
 
-    def models_folder(self) -> Path:
+    def folder(self) -> Path:
         return self._manager.get().folder
 
-    def find_model_servers(self) -> list[FoundServer]:
+    def find_servers(self) -> list[FoundServer]:
         """Ollama, LM Studio, llama.cpp and other servers on this computer, with their models.
         Only their model lists are read; nothing is sent to them."""
         return self._manager.get().servers()

@@ -1,8 +1,8 @@
 """What the MCP tools return: pydantic models, so clients get a schema for each result (the
 SDK publishes it as the tool's output schema) and the text is the same JSON.
 
-Every text here has passed the secret mask (`Memloci.mask_secrets`); a vault entry appears as
-its caption only.
+Every text here has passed the secret mask (`memloci.clients.mask_secrets`); a vault entry
+appears as its caption only.
 """
 
 from __future__ import annotations

@@ -108,7 +108,7 @@ class StdioGate:
             return await self._by_approval(self._name(ctx))
 
     def _by_token(self) -> Client:
-        client = self.memloci.client_identify(self.token)
+        client = self.memloci.clients.identify(self.token)
         if client is None:
             raise AccessDenied(
                 f"The token in {TOKEN_ENV} is not a Memloci client's (revoked, or mistyped); "
@@ -126,23 +126,23 @@ class StdioGate:
 
     async def _by_approval(self, name: str) -> Client:
         if self._approved is not None:
-            current = await self.run(lambda: self.memloci.client_status(self._approved or ""))
+            current = await self.run(lambda: self.memloci.clients.status(self._approved or ""))
             if current.status == "active":
                 return current
             self._approved = None
             raise AccessDenied(f"{name} no longer has access to Memloci (revoked).")
         if not self.launcher:
             raise AccessDenied(self._help(name, "cannot tell which program started it"))
-        found = await self.run(lambda: self.memloci.client_launched(name, self.launcher))
+        found = await self.run(lambda: self.memloci.clients.launched(name, self.launcher))
         if found is not None:
             self._approved = found.id
             return found
-        request = await self.run(lambda: self.memloci.client_request(name, self.launcher))
+        request = await self.run(lambda: self.memloci.clients.request(name, self.launcher))
         log.info("MCP: asking the person to approve a client over stdio")
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.wait_seconds
         while loop.time() < deadline:
-            current = await self.run(lambda: self.memloci.client_status(request.id))
+            current = await self.run(lambda: self.memloci.clients.status(request.id))
             if current.status == "active":
                 self._approved = current.id
                 return current

@@ -62,7 +62,7 @@ def disclose(memloci: Memloci, client: Client, purpose: str, memories: Sequence[
     """The disclosure log, under the client's name (vault entries left only their caption)."""
     shown = [m for m in memories if m.type is not MemoryType.VAULT]
     if shown:
-        memloci.record_disclosure(Recipient(CHANNEL, client.name, ""), purpose, shown)
+        memloci.autofill.record(Recipient(CHANNEL, client.name, ""), purpose, shown)
 
 
 def _type(memory_type: MemoryType) -> TypeName:
@@ -130,7 +130,9 @@ def search(
             kept.append((hit, memory))
         if len(kept) == limit:
             break
-    clean = iter(memloci.mask_secrets([t for h, m in kept for t in (m.title, _hit_text(h))]))
+    clean = iter(
+        memloci.clients.mask_secrets([t for h, m in kept for t in (m.title, _hit_text(h))])
+    )
     out = [
         HitOut(
             id=hit.id,
@@ -181,7 +183,7 @@ def masked(memloci: Memloci, values: list[object]) -> list[JsonValue]:
     found: list[str] = []
     for value in values:
         _strings(value, found)
-    stream = iter(memloci.mask_secrets(found))
+    stream = iter(memloci.clients.mask_secrets(found))
     return [_rebuild(value, stream) for value in values]
 
 
@@ -234,7 +236,7 @@ def ask(memloci: Memloci, client: Client, question: str) -> AskOut:
     checks.question(question)
     answer = memloci.ask(question, record=False)
     cited = [memloci.get(memory_id) for memory_id in answer.citations]
-    text, *titles = memloci.mask_secrets([answer.answer, *[m.title for m in cited]])
+    text, *titles = memloci.clients.mask_secrets([answer.answer, *[m.title for m in cited]])
     disclose(memloci, client, "ask", cited)
     return AskOut(
         question=question,
@@ -251,10 +253,10 @@ def prompt_context(
 ) -> ContextOut:
     """The facade's prompt context (no vault entries, secrets redacted); it logs itself."""
     require(client, "read")
-    result = memloci.prompt_context(
+    result = memloci.autofill.prompt_context(
         task, max_chars=max_chars, recipient=Recipient(CHANNEL, client.name, "")
     )
-    titles = memloci.mask_secrets([item.memory.title for item in result.items])
+    titles = memloci.clients.mask_secrets([item.memory.title for item in result.items])
     return ContextOut(
         text=result.text,
         items=[
@@ -286,7 +288,7 @@ def activity(
     items = [i for i in view.items if not app or app.strip().lower() in i.lane.lower()]
     truncated = view.truncated or len(items) > ACTIVITY_ITEMS
     items = items[-ACTIVITY_ITEMS:]
-    labels = memloci.mask_secrets([i.label for i in items])
+    labels = memloci.clients.mask_secrets([i.label for i in items])
     seconds = view.per_lane_seconds
     lanes = [lane for lane in view.lanes if not app or app.strip().lower() in lane.lower()]
     shown_ids = list(dict.fromkeys(mid for i in items for mid in i.memory_ids))
@@ -327,7 +329,7 @@ def add_memory(
     memory_type = MemoryType(type)
     duplicate = checks.duplicate_of(memloci, text, memory_type)
     if duplicate is not None:
-        (title,) = memloci.mask_secrets([duplicate.title])
+        (title,) = memloci.clients.mask_secrets([duplicate.title])
         return AddOut(status="duplicate", memory_id=duplicate.id, title=title)
     memory = memloci.add(
         text,
@@ -354,6 +356,6 @@ def core_block(memloci: Memloci, client: Client, label: str) -> str:
     )
     if block is None:
         return ""
-    (value,) = memloci.mask_secrets([str(block.fields.get("value", ""))])
+    (value,) = memloci.clients.mask_secrets([str(block.fields.get("value", ""))])
     disclose(memloci, client, f"core memory ({label})", [block])
     return value

@@ -223,7 +223,7 @@ def serve_with_dialogs(memloci: Any, server: Any) -> None:
     collector = MainThreadCollector(parent=app)  # the dialogs die on the GUI thread
     collector.start()
     approver = QtApprover(verify=passphrase_checker(memloci))
-    memloci.set_approver(approver)
+    memloci.autofill.set_approver(approver)
     server.start()
     signal.signal(signal.SIGINT, lambda *_: app.quit())
     signal.signal(signal.SIGTERM, lambda *_: app.quit())
@@ -233,5 +233,5 @@ def serve_with_dialogs(memloci: Any, server: Any) -> None:
     try:
         app.exec()
     finally:
-        memloci.set_approver(None)
+        memloci.autofill.set_approver(None)
         server.stop()

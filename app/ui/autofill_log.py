@@ -46,7 +46,7 @@ class DisclosureLogView(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        rows = self.memloci.disclosures(limit=self.limit)
+        rows = self.memloci.autofill.disclosures(limit=self.limit)
         self.table.setRowCount(len(rows))
         for n, r in enumerate(rows):
             outcome = "handed out" if r.outcome == "disclosed" else f"withheld ({r.approval})"

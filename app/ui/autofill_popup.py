@@ -229,7 +229,7 @@ class AutofillPopup(QWidget):
             specs: tuple[FieldSpec, ...] = (FieldSpec(label=text),)
         else:
             specs = EVERYDAY + (SITE if page is not None and page.host else ())
-        self._submit(lambda: self.memloci.autofill_suggest(list(specs), page), self._show, True)
+        self._submit(lambda: self.memloci.autofill.suggest(list(specs), page), self._show, True)
 
     def _show(self, results: list[Any]) -> None:
         self.list.clear()
@@ -288,10 +288,10 @@ class AutofillPopup(QWidget):
 
         def work() -> str:
             if suggestion.sealed:
-                return self.memloci.autofill_reveal(
+                return self.memloci.autofill.reveal(
                     suggestion.memory.id, recipient, purpose, passphrase
                 )
-            self.memloci.record_disclosure(recipient, purpose, [suggestion.memory])
+            self.memloci.autofill.record(recipient, purpose, [suggestion.memory])
             return suggestion.value
 
         secret = suggestion.memory.type.value == "vault"
@@ -327,7 +327,8 @@ class AutofillPopup(QWidget):
         )
         self.status.setText("Finding what Memloci knows about this…")
         self._submit(
-            lambda: self.memloci.prompt_context(text, recipient=recipient), self._context_ready
+            lambda: self.memloci.autofill.prompt_context(text, recipient=recipient),
+            self._context_ready,
         )
 
     def _context_ready(self, result: Any) -> None:
@@ -379,7 +380,7 @@ class AutofillHandle:
             self.hotkey.stop()
         if self.server is not None:
             self.server.stop()
-        self.memloci.set_approver(None)
+        self.memloci.autofill.set_approver(None)
         self.popup.shutdown()
 
 
@@ -394,7 +395,7 @@ def install_autofill(
     Problems (no X11, keys taken, port in use) are reported in the handle, not raised."""
     settings = memloci.settings.autofill
     approver = QtApprover(parent, verify=passphrase_checker(memloci))
-    memloci.set_approver(approver)
+    memloci.autofill.set_approver(approver)
     popup = AutofillPopup(memloci, None, clipboard_seconds=settings.clipboard_clear_seconds)
     relay = _HotkeyRelay(popup)
     relay.pressed.connect(popup.open_at, Qt.ConnectionType.QueuedConnection)

@@ -288,7 +288,7 @@ class AppController(QObject):
     def start_capture(self) -> None:
         if self.is_open:
             self.bridge.call(
-                lambda m: m.capture_start(),
+                lambda m: m.capture.start(),
                 on_done=lambda _: self.refresh_status(),
                 on_error=lambda m: (self.window.show_message(m), self.refresh_status()),
                 owner=self.window,
@@ -306,16 +306,16 @@ class AppController(QObject):
             return
 
         def restart() -> None:
-            if memloci.capturing:
-                memloci.capture_stop()
-                memloci.capture_start()
+            if memloci.capture.running:
+                memloci.capture.stop()
+                memloci.capture.start()
 
         self.bridge.submit(restart, on_done=lambda _: self.refresh_status(), lane=SLOW)
 
     def stop_capture(self) -> None:
         if self.is_open:
             self.bridge.call(
-                lambda m: m.capture_stop(), on_done=lambda _: self.refresh_status(), lane=SLOW
+                lambda m: m.capture.stop(), on_done=lambda _: self.refresh_status(), lane=SLOW
             )
 
     def _install_autofill(self, memloci: Any) -> None:
@@ -423,12 +423,12 @@ class AppController(QObject):
     def pause(self, minutes: int | None) -> None:
         if self.is_open:
             self.bridge.call(
-                lambda m: m.capture_pause(minutes=minutes), on_done=lambda _: self.refresh_status()
+                lambda m: m.capture.pause(minutes=minutes), on_done=lambda _: self.refresh_status()
             )
 
     def resume(self) -> None:
         if self.is_open:
-            self.bridge.call(lambda m: m.capture_resume(), on_done=lambda _: self.refresh_status())
+            self.bridge.call(lambda m: m.capture.resume(), on_done=lambda _: self.refresh_status())
 
     def toggle_pause(self) -> None:
         if self.last_status.get("state") == "paused":
@@ -440,7 +440,7 @@ class AppController(QObject):
         if self.is_open:
             self.window.show_message("Capturing the screen now…")
             self.bridge.call(
-                lambda m: m.capture_now(),
+                lambda m: m.capture.now(),
                 on_done=lambda _: (self.window.show_message("Captured."), self.refresh_status()),
                 lane=SLOW,
             )

@@ -41,7 +41,7 @@ class EntityFixer(QToolButton):
         self.merge_action = self.menu_.addAction("Merge with another…", lambda: self.merge())
         self.setMenu(self.menu_)
         if bridge.memloci is not None:
-            bridge.call(lambda m: m.entity_kinds(), on_done=self._kinds, owner=self)
+            bridge.call(lambda m: m.entities.kinds(), on_done=self._kinds, owner=self)
         self.follow(None)
 
     def _kinds(self, kinds: tuple[str, ...]) -> None:
@@ -67,7 +67,7 @@ class EntityFixer(QToolButton):
                 return
             name = text
         new = name
-        self._run(lambda m: m.rename_entity(memory.id, new))
+        self._run(lambda m: m.entities.rename(memory.id, new))
 
     def change_kind(self, kind: str | None = None) -> None:
         memory = self._current()
@@ -83,7 +83,7 @@ class EntityFixer(QToolButton):
                 return
             kind = text
         chosen = kind
-        self._run(lambda m: m.change_entity_kind(memory.id, chosen))
+        self._run(lambda m: m.entities.change_kind(memory.id, chosen))
 
     def merge(self) -> None:
         memory = self._current()
@@ -123,7 +123,7 @@ class EntityFixer(QToolButton):
             "Merge",
         ):
             return
-        self._run(lambda m: m.merge_entities(keep.id, other.id))
+        self._run(lambda m: m.entities.merge(keep.id, other.id))
 
     def detach(self, source: Source, ask: bool = True) -> None:
         memory = self._current()
@@ -138,4 +138,4 @@ class EntityFixer(QToolButton):
             "Take it off",
         ):
             return
-        self._run(lambda m: m.detach_source(memory.id, source.kind, source.ref))
+        self._run(lambda m: m.entities.detach_source(memory.id, source.kind, source.ref))

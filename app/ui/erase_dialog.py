@@ -2,7 +2,7 @@
 from, a sample of them, what was made only from them, and, after an application was chosen,
 whether to stop capturing it.
 
-The dialog shows the facade's preview (`Memloci.erase_preview`, the plan `memloci forget
+The dialog shows the facade's preview (`memloci.data.erase_preview`, the plan `memloci forget
 --dry-run` prints). `EraseFlow` runs the whole exchange: preview in the background, ask, erase
 in the background, say what happened.
 """
@@ -249,7 +249,7 @@ class EraseFlow(QObject):
         """Erase `selection` (`app.erase.selection.Selection`) after asking; `what` says what
         it is, under the question ("Recorded in the last 15 minutes")."""
         self._bridge.call(
-            lambda m: m.erase_preview(selection),
+            lambda m: m.data.erase_preview(selection),
             on_done=lambda plan: self._ask(selection, plan, what),
             on_error=self.message.emit,
             owner=self._parent,
@@ -264,13 +264,13 @@ class EraseFlow(QObject):
         cascade, never = dialog.cascade(), dialog.never_capture()
 
         def run(memloci: Memloci) -> tuple[Any, str | None]:
-            done = memloci.erase(selection, cascade=cascade)
+            done = memloci.data.erase(selection, cascade=cascade)
             excluded = None
             if never and selection.app:
                 pattern = selection.app.strip()
-                rules = memloci.capture_rules()
+                rules = memloci.capture.rules()
                 if not any(r.kind == "app" and r.pattern.lower() == pattern.lower() for r in rules):
-                    memloci.capture_exclude("app", pattern, "erased; never capture again")
+                    memloci.capture.exclude("app", pattern, "erased; never capture again")
                 excluded = pattern
             return done, excluded
 

@@ -22,7 +22,7 @@ def decode(data: bytes, width: int | None = None) -> QImage:
 
 def load(memloci: Any, frame_id: str, width: int | None = None) -> QImage:
     """Decrypt and decode one kept frame (worker thread; through the facade)."""
-    return decode(memloci.capture_frame(frame_id), width)
+    return decode(memloci.capture.frame(frame_id), width)
 
 
 class PixmapCache:

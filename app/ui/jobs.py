@@ -116,7 +116,7 @@ class AppJobs:
         if not settings.enabled or self.stop_event.is_set() or self.held:
             return None
         lower_priority()  # this scheduler thread serves only background batches
-        if not self.memloci.agent_status().get("backlog"):
+        if not self.memloci.agents.status().get("backlog"):
             return None
         cancel = threading.Event()
         with self._lock:
@@ -125,7 +125,7 @@ class AppJobs:
             self._running = cancel
         try:
             self.runs += 1
-            report = self.memloci.process_queue(limit=AGENTS_BATCH, cancel=cancel)
+            report = self.memloci.agents.process_queue(limit=AGENTS_BATCH, cancel=cancel)
         finally:
             with self._lock:
                 self._running = None
@@ -150,7 +150,7 @@ class AppJobs:
     def consolidate(self) -> Any:
         if self.stop_event.is_set():
             return None
-        return self.memloci.consolidate()
+        return self.memloci.agents.consolidate()
 
     def apply_retention(self) -> Any:
         """Expire what the retention rules say (Settings → Your data); logs a line of counts."""
@@ -163,7 +163,7 @@ class AppJobs:
         if not (any(days) or rules.apps):
             return None
         lower_priority()
-        return self.memloci.apply_retention()
+        return self.memloci.data.apply_retention()
 
     def run_soon(self) -> None:
         scheduler = self.scheduler

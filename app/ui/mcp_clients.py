@@ -162,7 +162,7 @@ class ClientsBox(QGroupBox):
         if self._bridge.memloci is None or not hasattr(self._bridge.memloci, "clients"):
             return
         self._bridge.call(
-            lambda m: m.clients(), on_done=self._show, on_error=self.message.emit, owner=self
+            lambda m: m.clients.all(), on_done=self._show, on_error=self.message.emit, owner=self
         )
 
     def _show(self, clients: list[Any]) -> None:
@@ -208,7 +208,7 @@ class ClientsBox(QGroupBox):
             return
         name, permissions = dialog.name.text(), dialog.permissions()
         self._bridge.call(
-            lambda m: m.client_add(name, permissions),
+            lambda m: m.clients.add(name, permissions),
             on_done=self._added,
             on_error=self.message.emit,
             owner=self,
@@ -228,7 +228,7 @@ class ClientsBox(QGroupBox):
             return
         client_id, permissions = client.id, dialog.permissions()
         self._bridge.call(
-            lambda m: m.client_allow(client_id, permissions),
+            lambda m: m.clients.allow(client_id, permissions),
             on_done=self._done("Saved."),
             on_error=self.message.emit,
             owner=self,
@@ -246,7 +246,7 @@ class ClientsBox(QGroupBox):
             return
         client_id = client.id
         self._bridge.call(
-            lambda m: m.client_revoke(client_id),
+            lambda m: m.clients.revoke(client_id),
             on_done=self._done(f"{client.name} no longer has access."),
             on_error=self.message.emit,
             owner=self,
@@ -262,7 +262,7 @@ class ClientsBox(QGroupBox):
         if client is not None:
             client_id = client.id
             self._bridge.call(
-                lambda m: m.client_decide(client_id, None),
+                lambda m: m.clients.decide(client_id, None),
                 on_done=self._done(f"{client.name} was denied."),
                 on_error=self.message.emit,
                 owner=self,
@@ -311,7 +311,7 @@ def decide(
     dialog.exec()
     client_id, permissions = client.id, dialog.permissions()
     bridge.call(
-        lambda m: m.client_decide(client_id, permissions),
+        lambda m: m.clients.decide(client_id, permissions),
         on_done=on_done,
         on_error=on_error,
         owner=parent,
@@ -345,7 +345,7 @@ class ClientRequestWatcher(QObject):
         if self._asking or self._bridge.memloci is None:
             return
         self._bridge.submit(
-            self._bridge.memloci.client_requests,
+            self._bridge.memloci.clients.requests,
             on_done=self._ask,
             key="client-requests",
             quiet=True,

@@ -69,9 +69,9 @@ class ServersFoundDialog(QDialog):
 
 def use_choice(memloci: Any, base_url: str, model: str, agents_too: bool) -> str:
     """Runs on a worker: the chosen server model for chat (and the agents)."""
-    memloci.use_model("endpoint", endpoint=base_url, model_name=model)
+    memloci.models.use("endpoint", endpoint=base_url, model_name=model)
     if agents_too:
-        memloci.use_model("endpoint", endpoint=base_url, model_name=model, role="agents")
+        memloci.models.use("endpoint", endpoint=base_url, model_name=model, role="agents")
     whom = "chat answers and the memory agents" if agents_too else "chat answers"
     return f"{model} answers {whom} from now on."
 
@@ -101,7 +101,7 @@ def offer(bridge: Bridge, window: Any, memloci: Any) -> None:
         dialog.open()
 
     bridge.call(
-        lambda m: m.find_model_servers(),
+        lambda m: m.models.find_servers(),
         on_done=found,
         on_error=lambda message: log.info("model servers not looked for: %s", message),
         owner=window,

@@ -104,7 +104,7 @@ def warm_up_steps(memloci: Memloci) -> list[tuple[str, Callable[[], Any]]]:
     ]
     steps.append(("answers", in_background(memloci.warm_answers)))
     if memloci.settings.agents.use_model:
-        steps.append(("the model", in_background(memloci.load_model)))
+        steps.append(("the model", in_background(memloci.models.load)))
     return steps
 
 
@@ -114,10 +114,10 @@ def collect_status(memloci: Memloci) -> dict[str, Any]:
 
     backlog, model = None, None
     try:
-        agents = memloci.agent_status()
+        agents = memloci.agents.status()
         backlog = agents.get("backlog")
         info = agents.get("model") or {}
         model = words.model_name(info) if info else None
     except Exception as error:  # the agents' trouble must not hide capture's state
         log.info("agent status unavailable: %s", error.__class__.__name__)
-    return capture_state.describe(memloci.capture_status(), backlog, model)
+    return capture_state.describe(memloci.capture.status(), backlog, model)

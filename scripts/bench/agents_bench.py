@@ -276,7 +276,7 @@ def bench_locomo(data: Path, sessions: int | None, answers: bool = True) -> dict
                 memloci.index_sync()
                 if agents:
                     started = time.perf_counter()
-                    report = memloci.process_queue()
+                    report = memloci.agents.process_queue()
                     out["agent_seconds"] = time.perf_counter() - started
                     memloci.index_sync()
                     out["report"] = report.to_dict()

@@ -120,16 +120,16 @@ def main() -> None:
         indexed = time.perf_counter() - started
         specs = [FieldSpec(**f) for f in FORM]
         page = PageContext(url="https://shop.example/checkout", title="Checkout")
-        form_ms = timed(lambda: memloci.autofill_suggest(specs, page), args.repeats)
+        form_ms = timed(lambda: memloci.autofill.suggest(specs, page), args.repeats)
         label_ms = timed(
-            lambda: memloci.autofill_suggest([FieldSpec(label="passport number")], page),
+            lambda: memloci.autofill.suggest([FieldSpec(label="passport number")], page),
             args.repeats,
         )
         context_ms = timed(
-            lambda: memloci.prompt_context("Plan my trip to Porto: flights and passport"),
+            lambda: memloci.autofill.prompt_context("Plan my trip to Porto: flights and passport"),
             args.repeats,
         )
-        memloci.set_approver(Allow())
+        memloci.autofill.set_approver(Allow())
         server = ApiServer(memloci, port=0)
         server.start()
         token = memloci.api_token()
@@ -154,7 +154,7 @@ def main() -> None:
 
         api_ms = timed(call, args.repeats)
         server.stop()
-        log_rows = len(memloci.disclosures(limit=100_000))
+        log_rows = len(memloci.autofill.disclosures(limit=100_000))
         memloci.close()
 
     print(f"Memloci autofill benchmark — {machine()}")

@@ -144,7 +144,7 @@ def recall_precision(desk: Any, kind: str, rng: random.Random) -> tuple[float, f
             window = desk.gtk(f"notes-{n}.txt - Text Editor", text, "text", 16, *extra)
             focus(desk, window)
             share_answerer(desk)
-            result = memloci.capture_now()
+            result = memloci.capture.now()
             paths[result.read] += 1
             shown += words(text)
             read += words(stored_text(memloci.get(result.memory_id).fields["details"]))

@@ -182,7 +182,7 @@ def main() -> None:
             t0, c0 = time.perf_counter(), cpu_children()
             found = 0
             for frame in picked:
-                found += bool(find_words(memloci.capture_frame(frame.id), target))
+                found += bool(find_words(memloci.capture.frame(frame.id), target))
             each = (time.perf_counter() - t0) / len(picked)
             cpu_each = (cpu_children() - c0) / len(picked)
             print(

@@ -52,7 +52,7 @@ def main() -> None:
             service = memloci._parts.capture
             # Scheduled ticks are pushed far out: this script calls the tick itself.
             memloci.save_settings(memloci.settings.with_value("capture.interval_seconds", 600))
-            memloci.capture_start()
+            memloci.capture.start()
             deadline = time.monotonic() + 60
             while service.reader.runs < 1 and time.monotonic() < deadline:
                 time.sleep(0.1)
@@ -72,7 +72,7 @@ def main() -> None:
             static_me, static_x, static_grabs = measure(False)
             forced_me, forced_x, forced_grabs = measure(True)
             reads = service.reader.runs
-            memloci.capture_stop()
+            memloci.capture.stop()
             memloci.close()
     finally:
         window.close()

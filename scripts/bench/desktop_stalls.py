@@ -131,7 +131,7 @@ def main() -> None:
                 memloci.save_settings(settings)
                 memloci.import_chat(chat_file(home, args.messages))
                 memloci.index_sync()
-                backlog = memloci.agent_status()["backlog"]
+                backlog = memloci.agents.status()["backlog"]
             warm_up(home)
             window = TkWindow(
                 server, "benchnotes", "Report draft - Notes", paragraphs(rng, 3), "900x700+1500+100"

@@ -5,7 +5,7 @@
 Builds a store of the shape screen capture and chat make (default 100,000 memories: 60 % screen
 sessions over 180 days in twelve applications with their capture rows, 25 % imported chat
 through the real importer, 15 % agent memories made from one or two records), then erases the
-last 15 minutes and every session of one application through `Memloci.erase`, and checks the
+last 15 minutes and every session of one application through `memloci.data.erase`, and checks the
 search indexes afterwards: no erased word or id in either full-text index, FTS5's own
 integrity check, Chroma's count equal to the stored vectors, no erased id among Chroma's
 nearest neighbours of its own vector, and kept memories still found.
@@ -215,16 +215,16 @@ def erase(memloci, selection, label: str, canary: str, vectors: bool) -> None:
 
     conn = memloci._parts.database.conn()
     preview_started = time.perf_counter()
-    preview = memloci.erase_preview(selection)
+    preview = memloci.data.erase_preview(selection)
     preview_s = time.perf_counter() - preview_started
     expected = matching(conn, canary) - matching(conn, canary, preview.ids)
     started = time.perf_counter()
-    done = memloci.erase(selection)
+    done = memloci.data.erase(selection)
     erase_s = time.perf_counter() - started
     scrub_s = 0.0
     if vectors:
         started = time.perf_counter()
-        outcome = memloci.scrub_vectors()
+        outcome = memloci.data.scrub_vectors()
         scrub_s = time.perf_counter() - started
         pending = scrub.pending(memloci._parts.database.conn())
         assert outcome == "rewritten" and pending is None, (outcome, pending)

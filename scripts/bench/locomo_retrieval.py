@@ -272,7 +272,7 @@ def run_one(
             started = time.perf_counter()
             memloci.index_sync()
             if agents:
-                memloci.process_queue()
+                memloci.agents.process_queue()
                 memloci.index_sync()
             indexed = time.perf_counter() - started
             started = time.perf_counter()

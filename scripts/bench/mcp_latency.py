@@ -72,9 +72,9 @@ def build(home: Path, count: int, fill: bool) -> str:
         )
         settings = memloci.settings.with_value("autofill.api_requests_per_minute", 10_000)
         memloci.save_settings(settings)  # the HTTP run must time calls, not the rate limit
-        for client in memloci.clients():
-            memloci.client_revoke(client.id)
-        return memloci.client_add("bench", ["read"]).token
+        for client in memloci.clients.all():
+            memloci.clients.revoke(client.id)
+        return memloci.clients.add("bench", ["read"]).token
 
 
 def env(home: Path, token: str) -> dict[str, str]:
@@ -156,12 +156,12 @@ def direct(
     from app.mcp import tools
 
     with Memloci.open(home) as memloci:
-        client = memloci.client_identify(token)
+        client = memloci.clients.identify(token)
         assert client is not None
         floors = {
             "facade": {
                 "search_memories": lambda a: memloci.search(a["query"], limit=10),
-                "memory_context": lambda a: memloci.prompt_context(a["task"]),
+                "memory_context": lambda a: memloci.autofill.prompt_context(a["task"]),
             },
             "tool functions": {
                 "search_memories": lambda a: tools.search(memloci, client, a["query"]),

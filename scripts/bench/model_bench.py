@@ -186,7 +186,7 @@ def locomo(args: argparse.Namespace) -> dict[str, object]:
             memloci.import_chat(export, agents=False)
             memloci.index_sync()
             started = time.perf_counter()
-            memloci.load_model()
+            memloci.models.load()
             load_s = time.perf_counter() - started
             scores, grounded, contains, seconds, tokens = [], 0, 0, 0.0, 0
             for item in chosen:
@@ -205,7 +205,7 @@ def locomo(args: argparse.Namespace) -> dict[str, object]:
                         f"{scores[-1]:.2f} {'ok ' if not bad else 'INV'} {question!r} -> "
                         f"{text[:120]!r} (gold {gold!r}){' ' + str(bad[:4]) if bad else ''}"
                     )
-            info = memloci.model_info()
+            info = memloci.models.info()
     n = len(chosen)
     return {
         "questions": n,
@@ -223,10 +223,10 @@ def _apply(memloci: object, command: list[str]) -> None:
     """One `memloci model ...` command through the facade (the LoCoMo part runs in-process)."""
     role = command[command.index("--role") + 1] if "--role" in command else "chat"
     if command[1] == "use":
-        memloci.use_model("gguf", path=command[2], role=role)  # type: ignore[attr-defined]
+        memloci.models.use("gguf", path=command[2], role=role)  # type: ignore[attr-defined]
     else:
         name = command[command.index("--model") + 1] if "--model" in command else None
-        memloci.use_model(  # type: ignore[attr-defined]
+        memloci.models.use(  # type: ignore[attr-defined]
             "endpoint", endpoint=command[2], model_name=name, role=role
         )
 

@@ -268,15 +268,15 @@ def main() -> int:
             executor="agents",
             first_in=consolidate_every,
         )
-        memloci.capture_start()
+        memloci.capture.start()
         desktop.thread.start()
         # The app's warm-up: the search index, then the model on a low-priority thread.
         memloci.search("memloci warm up", limit=1)
-        in_background(memloci.load_model)()
+        in_background(memloci.models.load)()
 
         def sampler() -> None:
             while not done.wait(10):
-                status = memloci.capture_status()
+                status = memloci.capture.status()
                 counts = memloci._parts.queue.counts()
                 pending = sum(c.get("pending", 0) for c in counts.values())
                 # Waiting for the agents (pending, or claimed by a batch); items parked after
@@ -303,8 +303,8 @@ def main() -> int:
             nonlocal status_polls
             while not done.wait(2):
                 try:
-                    backlog = memloci.agent_status().get("backlog")
-                    describe(memloci.capture_status(), backlog, None)
+                    backlog = memloci.agents.status().get("backlog")
+                    describe(memloci.capture.status(), backlog, None)
                     status_polls += 1
                 except Exception as error:
                     person.failures[f"status: {error.__class__.__name__}"] += 1
@@ -371,7 +371,7 @@ def main() -> int:
         capture = memloci._parts.capture
         capture_stats = capture._scheduler.stats() if capture._scheduler else {}
         ticks, reads = capture.ticks, capture.reader.runs
-        memloci.capture_stop(drain_seconds=5)
+        memloci.capture.stop(drain_seconds=5)
         db = memloci._parts.database
         queued = {str(r[0]) for r in db.conn().execute("SELECT id FROM work_queue")}
         parked = int(db.scalar("SELECT count(*) FROM work_queue WHERE status = 'failed'"))

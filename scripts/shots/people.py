@@ -8,16 +8,14 @@ chat pane with its list of kept conversations; light and dark.
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _studio import Studio, studio
 
 MESSAGES = [
     ("D2:9", "me", "How was the first week?", "2023-05-04T11:58:00Z"),
@@ -26,8 +24,11 @@ MESSAGES = [
 ]
 
 
-def populate(memloci: object, folder: Path) -> dict[str, str]:
+def populate(memloci: Any, folder: Path) -> dict[str, str]:
+    """The chat with Jonas, a fact drawn from it and changed once, a web page, and two
+    conversations with Memloci (a scripted model answers)."""
     from app.domain import Source
+    from tests.ui.fakes import ScriptedModel
 
     path = folder / "chat.jsonl"
     path.write_text(
@@ -37,8 +38,8 @@ def populate(memloci: object, folder: Path) -> dict[str, str]:
         )
         + "\n"
     )
-    memloci.import_chat(path, agents=False)  # type: ignore[attr-defined]
-    fact = memloci.add(  # type: ignore[attr-defined]
+    memloci.import_chat(path, agents=False)
+    fact = memloci.add(
         "Jonas works at Hurtigruten in Tromsø",
         type="semantic",
         fields={"name": "Jonas"},
@@ -46,108 +47,63 @@ def populate(memloci: object, folder: Path) -> dict[str, str]:
         actor="agent:extractor",
         origin="agent",
     )
-    memloci.update(  # type: ignore[attr-defined]
+    memloci.update(
         fact.id, "Jonas works at Hurtigruten, by the harbour in Tromsø", reason="he said where"
     )
-    memloci.add(  # type: ignore[attr-defined]
+    memloci.add(
         "Glazes for stoneware",
         type="resource",
         fields={"title": "Glazes for stoneware", "resource_type": "web_page"},
     )
+    memloci._parts.llm.use(ScriptedModel("Jonas works at Hurtigruten [1]."))
+    for question in ("Where does Jonas work?", "What did I read about glazes?"):
+        memloci.chat_turn(memloci.start_chat(), question)
     return {"fact": fact.id}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--out", default="/tmp/people-shots")
-    args = parser.parse_args()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-
-    from PySide6.QtWidgets import QApplication
-
-    from app.core import Memloci
-    from app.ui.bridge import Bridge
+def shoot(studio: Studio) -> None:
+    from app.ui.import_flow import ImportDialog
     from app.ui.panes.chat import ChatPane
     from app.ui.panes.memories import MemoriesPane
     from app.ui.panes.memory_edit import MemoryForm
-    from app.ui.theme import apply as apply_theme
-    from tests.ui.fakes import ScriptedModel
+    from app.ui.panes.settings import SettingsPane
 
-    app = QApplication(sys.argv)
-    with tempfile.TemporaryDirectory() as home:
-        os.environ["MEMLOCI_PASSPHRASE"] = "correct horse battery staple"
-        memloci = Memloci.open(Path(home) / "home", "correct horse battery staple")
-        ids = populate(memloci, Path(home))
-        memloci._parts.llm.use(ScriptedModel("Jonas works at Hurtigruten [1]."))
-        for question in ("Where does Jonas work?", "What did I read about glazes?"):
-            session = memloci.start_chat()
-            memloci.chat_turn(session, question)
-        bridge = Bridge()
-        bridge.attach(memloci)
+    class NoTray:
+        available = False
 
-        def settle(ms: int = 600) -> None:
-            from PySide6.QtCore import QEventLoop, QTimer
+    class Controller:
+        tray = NoTray()
 
-            for _ in range(ms // 50):
-                loop = QEventLoop()
-                QTimer.singleShot(50, loop.quit)
-                loop.exec()
-            while bridge.inflight:
-                app.processEvents()
-
-        for theme in ("light", "dark"):
-            apply_theme(app, theme)
-            pane = MemoriesPane(bridge)
-            pane.resize(1500, 900)
-            pane.show()
-            pane.refresh()
-            settle()
-            pane.open_memory(ids["fact"])
-            settle(1200)
-            pane.grab().save(str(out / f"memory-detail-{theme}.png"))
-            form = MemoryForm(pane)
-            form.show()
-            settle(200)
-            form.grab().save(str(out / f"new-memory-{theme}.png"))
-            form.close()
-            chat = ChatPane(bridge)
-            chat.resize(1300, 800)
-            chat.show()
-            chat.activated()
-            settle(1500)
-            chat.grab().save(str(out / f"chat-conversations-{theme}.png"))
-            from app.ui.import_flow import ImportDialog
-
-            chat_path = Path(home) / "chat.jsonl"
-            dialog = ImportDialog(memloci.preview_chat(chat_path), [])
-            dialog.show()
-            settle(200)
-            dialog.grab().save(str(out / f"import-dialog-{theme}.png"))
-            dialog.close()
-            from app.ui.panes.settings import SettingsPane
-
-            class NoTray:
-                available = False
-
-            class Controller:
-                tray = NoTray()
-
-            settings = SettingsPane(bridge, controller=Controller())
-            settings.resize(1100, 700)
-            settings.show()
-            tabs = settings.tabs
-            names = [tabs.tabText(n) for n in range(tabs.count())]
-            tabs.setCurrentIndex(next(n for n, t in enumerate(names) if "Security" in t))
-            settle(300)
-            settings.grab().save(str(out / f"settings-security-{theme}.png"))
-            settings.close()
-            pane.close()
-            chat.close()
-        bridge.shutdown()
-        memloci.close()
-    print("\n".join(str(p) for p in sorted(out.glob("*.png"))))
+    bridge, settle = studio.bridge, studio.settle
+    for theme in studio.themes():
+        pane = MemoriesPane(bridge)
+        pane.resize(1500, 900)
+        pane.show()
+        pane.refresh()
+        settle()
+        pane.open_memory(studio.made["fact"])
+        studio.save(pane, f"memory-detail-{theme}", after=1200)
+        form = MemoryForm(pane)
+        studio.passing(form, f"new-memory-{theme}", after=200)
+        chat = ChatPane(bridge)
+        chat.resize(1300, 800)
+        chat.show()
+        chat.activated()
+        studio.save(chat, f"chat-conversations-{theme}", after=1500)
+        dialog = ImportDialog(studio.memloci.preview_chat(studio.home / "chat.jsonl"), [])
+        studio.passing(dialog, f"import-dialog-{theme}", after=200)
+        settings = SettingsPane(bridge, controller=Controller())
+        settings.resize(1100, 700)
+        settings.show()
+        tabs = settings.tabs
+        names = [tabs.tabText(n) for n in range(tabs.count())]
+        tabs.setCurrentIndex(next(n for n, t in enumerate(names) if "Security" in t))
+        studio.save(settings, f"settings-security-{theme}", after=300)
+        settings.close()
+        pane.close()
+        chat.close()
 
 
 if __name__ == "__main__":
-    main()
+    with studio("/tmp/people-shots", populate) as ready:
+        shoot(ready)

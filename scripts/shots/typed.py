@@ -10,18 +10,14 @@ conversation turns; light and dark.
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _studio import Studio, studio
 
 CHAT = [
     ("2023-05-08T09:00:00Z", "me", "I'm Tomasz Wierzbicki and I work as a nurse at St Olav."),
@@ -54,7 +50,7 @@ def populate(memloci: Any, folder: Path) -> dict[str, str]:
     path.write_text("\n".join(json.dumps(row) for row in rows) + "\n")
     memloci.save_settings(memloci.settings.with_value("agents.person_names", "Tomasz"))
     memloci.import_chat(path, agents=True)
-    memloci.process_queue()
+    memloci.agents.process_queue()
     found = {m.title: m.id for m in memloci.list(limit=200)}
     block = memloci._parts.repo.core_block("human")
     from app.store.conversations import ConversationStore
@@ -65,81 +61,42 @@ def populate(memloci: Any, folder: Path) -> dict[str, str]:
     return {"beatrix": found["Beatrix"], "profile": block.id if block else ""}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--out", default="/tmp/typed-shots")
-    args = parser.parse_args()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-
-    from PySide6.QtCore import QEventLoop, QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from app.core import Memloci
+def shoot(studio: Studio) -> None:
     from app.erase.selection import Selection
-    from app.ui.bridge import Bridge
     from app.ui.erase_dialog import EraseDialog
     from app.ui.panes.graph import GraphPane
     from app.ui.panes.memories import TABS, MemoriesPane
-    from app.ui.theme import apply as apply_theme
 
-    app = QApplication(sys.argv)
-    with tempfile.TemporaryDirectory() as home:
-        memloci = Memloci.open(Path(home) / "home", "correct horse battery staple")
-        ids = populate(memloci, Path(home))
-        bridge = Bridge()
-        bridge.attach(memloci)
-
-        def settle(ms: int = 600) -> None:
-            for _ in range(ms // 50):
-                loop = QEventLoop()
-                QTimer.singleShot(50, loop.quit)
-                loop.exec()
-            deadline = time.monotonic() + 20  # a closed pane's call may never come back
-            while bridge.inflight and time.monotonic() < deadline:
-                app.processEvents()
-
-        for theme in ("light", "dark"):
-            apply_theme(app, theme)
-            pane = MemoriesPane(bridge)
-            pane.resize(1500, 900)
-            pane.show()
-            pane.refresh()
-            settle()
-            pane.grab().save(str(out / f"memories-all-{theme}.png"))
-            pane.open_memory(ids["beatrix"])
-            settle(1500)
-            pane.grab().save(str(out / f"entity-history-{theme}.png"))
-            pane.open_memory(ids["profile"])
-            settle(1500)
-            pane.grab().save(str(out / f"profile-history-{theme}.png"))
-            procedural = next(n for n, t in enumerate(TABS) if t[1] and t[1].value == "vault")
-            pane.tabs.setCurrentIndex(procedural)
-            settle(800)
-            pane.grab().save(str(out / f"empty-tab-{theme}.png"))
-            graph = GraphPane(bridge)
-            graph.resize(1400, 850)
-            graph.show()
-            graph.activated()
-            settle(2500)
-            key = next((k for k in graph.nodes if "beatrix" in k), None)
-            if key:
-                graph.nodes[key].setSelected(True)
-                settle(800)
-            graph.grab().save(str(out / f"graph-{theme}.png"))
-            dialog = EraseDialog(
-                memloci.erase_preview(Selection.last("15m")), "Recorded in the last 15 minutes"
-            )
-            dialog.show()
-            settle(300)
-            dialog.grab().save(str(out / f"erase-turns-{theme}.png"))
-            dialog.close()
-            graph.close()
-            pane.close()
-        bridge.shutdown()
-        memloci.close()
-    print("\n".join(str(p) for p in sorted(out.glob("*.png"))))
+    bridge, settle, ids = studio.bridge, studio.settle, studio.made
+    for theme in studio.themes():
+        pane = MemoriesPane(bridge)
+        pane.resize(1500, 900)
+        pane.show()
+        pane.refresh()
+        studio.save(pane, f"memories-all-{theme}", after=600)
+        pane.open_memory(ids["beatrix"])
+        studio.save(pane, f"entity-history-{theme}", after=1500)
+        pane.open_memory(ids["profile"])
+        studio.save(pane, f"profile-history-{theme}", after=1500)
+        procedural = next(n for n, t in enumerate(TABS) if t[1] and t[1].value == "vault")
+        pane.tabs.setCurrentIndex(procedural)
+        studio.save(pane, f"empty-tab-{theme}", after=800)
+        graph = GraphPane(bridge)
+        graph.resize(1400, 850)
+        graph.show()
+        graph.activated()
+        settle(2500)
+        key = next((k for k in graph.nodes if "beatrix" in k), None)
+        if key:
+            graph.nodes[key].setSelected(True)
+        studio.save(graph, f"graph-{theme}", after=800 if key else 0)
+        preview = studio.memloci.data.erase_preview(Selection.last("15m"))
+        dialog = EraseDialog(preview, "Recorded in the last 15 minutes")
+        studio.passing(dialog, f"erase-turns-{theme}", after=300)
+        graph.close()
+        pane.close()
 
 
 if __name__ == "__main__":
-    main()
+    with studio("/tmp/typed-shots", populate) as ready:
+        shoot(ready)

@@ -123,7 +123,7 @@ def main() -> None:
         def captured() -> bool:
             status = controller.last_status
             return status.get("state") == "capturing" and bool(
-                controller.memloci.capture_sessions(5)
+                controller.memloci.capture.sessions(5)
             )
 
         def come_back() -> None:
@@ -134,7 +134,7 @@ def main() -> None:
                     for k, v in controller.last_status.items()
                     if isinstance(v, (str, int, float, bool, type(None)))
                 },
-                sessions=[s["app"] for s in controller.memloci.capture_sessions(5)],
+                sessions=[s["app"] for s in controller.memloci.capture.sessions(5)],
             )
             controller.show_window()
 
@@ -156,7 +156,7 @@ def main() -> None:
             settle(key)
 
     def open_screen_memory(pane: Any) -> None:
-        sessions = controller.memloci.capture_sessions(5)
+        sessions = controller.memloci.capture.sessions(5)
         chosen = next((s for s in sessions if s.get("memory_id")), None)
         pane.open_memory(chosen["memory_id"] if chosen else pane.model.memory(0).id)
 

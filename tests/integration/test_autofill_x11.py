@@ -177,7 +177,7 @@ def test_the_popup_opens_on_the_hotkey_and_the_clipboard_is_cleared(
         if process.poll() is None:
             process.kill()
             process.wait()
-    entry = memloci.disclosures()[0]
+    entry = memloci.autofill.disclosures()[0]
     assert (entry.channel, entry.recipient, entry.title) == (
         "popup",
         "clipboard",

@@ -92,7 +92,7 @@ def test_the_extension_fills_a_form_from_memory(memloci, tmp_path: Path) -> None
     # The person allowed free-text answers on this site (the favourite airline).
     memloci.save_settings(memloci.settings.with_value("autofill.free_text_sites", ["127.0.0.1"]))
     approver = Approves("low", "medium")  # and refuses the card (high)
-    memloci.set_approver(approver)
+    memloci.autofill.set_approver(approver)
     with (
         local_api(memloci) as server,
         local_site(tmp_path / "site", {"checkout.html": FORM}) as site,
@@ -150,7 +150,7 @@ def test_the_extension_fills_a_form_from_memory(memloci, tmp_path: Path) -> None
         ("Driving licence", "low"),
         ("Passport number", "medium"),
     ]
-    log = memloci.disclosures(limit=100)
+    log = memloci.autofill.disclosures(limit=100)
     vault = {(d.title, d.outcome) for d in log if d.memory_type == "vault"}
     assert vault == {
         ("Passport number", "disclosed"),

@@ -148,7 +148,7 @@ def test_a_hostile_page_gets_nothing_from_the_extension(memloci, tmp_path: Path)
 
     ids = _store(memloci)
     approver = Approves("low", "medium", "high")  # even a person who says yes to everything
-    memloci.set_approver(approver)
+    memloci.autofill.set_approver(approver)
     fields = "#signup input"
     with (
         local_api(memloci) as server,
@@ -183,7 +183,7 @@ def test_a_hostile_page_gets_nothing_from_the_extension(memloci, tmp_path: Path)
         tip = page.find("data-memloci", "tip")
         refused = tip is not None and "display: block" in page.attributes(tip).get("style", "")
         refusal = page.text_of(tip) if tip is not None else ""
-        log_after_attack = memloci.disclosures(limit=100)
+        log_after_attack = memloci.autofill.disclosures(limit=100)
         page.eval("clearTraps()")
 
         assert stolen == "{}", f"the page read {stolen}"
@@ -230,7 +230,7 @@ def test_a_hostile_page_gets_nothing_from_the_extension(memloci, tmp_path: Path)
     assert open_values["phone"] == "+351 912 345 678"
     assert open_values["home"] == "Rua das Flores 12, 4050-262 Porto, Portugal"
     assert approver.requests == []  # the vault entry was never even matched
-    log = memloci.disclosures(limit=100)
+    log = memloci.autofill.disclosures(limit=100)
     assert {d.memory_id for d in log} == {ids["human"]}
     assert {(d.channel, d.outcome) for d in log} == {("browser", "disclosed")}
 
@@ -265,5 +265,5 @@ def test_the_toolbar_button_reviews_only_what_the_person_can_see(memloci, tmp_pa
 
     assert labels == "E-mail" and "4 hidden fields" in notes
     assert stolen == '{"email":"ana.silva@example.pt"}'
-    log = memloci.disclosures(limit=100)
+    log = memloci.autofill.disclosures(limit=100)
     assert {(d.memory_id, d.channel, d.page) for d in log} == {(ids["human"], "browser", url)}

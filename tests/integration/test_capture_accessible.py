@@ -91,7 +91,7 @@ def memory_text(memloci, memory_id: str) -> str:
 def test_gtk_text_comes_from_the_application_without_ocr(desk, memloci, reads) -> None:
     window = desk.gtk("estuary-notes.txt - Text Editor", REPORT)
     desk.focus(window)
-    result = memloci.capture_now()
+    result = memloci.capture.now()
     assert result.activity == "capturing" and result.read == "text"
     assert reads == ["estuary-notes.txt - Text Editor"]
     service = memloci._parts.capture
@@ -110,7 +110,7 @@ def test_a_window_that_publishes_nothing_is_read_with_ocr(desk, memloci, reads) 
         pytest.skip("needs tesseract-ocr")
     tk = TkWindow(desk.x, "xterm", "bash - notes", "Lighthouse keeper invoice arrived today.")
     try:
-        result = memloci.capture_now()
+        result = memloci.capture.now()
         assert result.read == "full"  # pixels and OCR, as before
         assert reads == []
         assert "Lighthouse" in memory_text(memloci, result.memory_id)
@@ -123,12 +123,12 @@ def test_excluded_windows_are_never_read_by_either_path(desk, memloci, reads) ->
     service = memloci._parts.capture
     vault = desk.gtk("Passwords.kdbx - KeePassXC", "bank login: hunter2-very-secret")
     desk.focus(vault)
-    result = memloci.capture_now()
+    result = memloci.capture.now()
     assert result.activity == "excluded"
-    memloci.capture_exclude("title", "*salary*")
+    memloci.capture.exclude("title", "*salary*")
     sheet = desk.gtk("salary-review.ods", "Salary of Ingrid: 61000")
     desk.focus(sheet)
-    assert memloci.capture_now().activity == "excluded"
+    assert memloci.capture.now().activity == "excluded"
     assert reads == []  # the application was never asked for its text
     assert service.reader.runs == 0 and service.pipeline.counters.grabs == 0
     assert "hunter2" not in stored(memloci) and "Ingrid" not in stored(memloci)
@@ -142,7 +142,7 @@ def test_password_fields_and_secrets_stay_out(desk, memloci) -> None:
         "password",
     )
     desk.focus(window)
-    result = memloci.capture_now()
+    result = memloci.capture.now()
     assert result.read == "text"
     details = memory_text(memloci, result.memory_id)
     assert "Order for the harbour office." in details
@@ -156,12 +156,12 @@ def test_qt_windows_publish_once_memloci_turns_accessibility_on(desk, memloci) -
     desk.focus(window)
     configure(memloci, interval_seconds=0.5, accessibility_interval_seconds=1)
     service = memloci._parts.capture
-    memloci.capture_start()
+    memloci.capture.start()
     try:
         assert wait_for(lambda: service.texts.counters.reads >= 1, 20)
         assert wait_for(lambda: memloci.search("ferry timetable"), 15)
     finally:
-        memloci.capture_stop()
+        memloci.capture.stop()
     assert service.reader.runs == 0
 
 
@@ -176,14 +176,14 @@ def test_typing_reaches_search_through_the_application_text(desk, memloci) -> No
         record_update_minutes=0.5,
     )
     service = memloci._parts.capture
-    memloci.capture_start()
+    memloci.capture.start()
     try:
         assert wait_for(lambda: service.texts.counters.reads >= 1, 20)
         window.send("append", "\nTuesday: repaired the kayak rudder.")
         assert wait_for(lambda: service.texts.counters.reads >= 2, 20)
         time.sleep(1)
     finally:
-        memloci.capture_stop()
+        memloci.capture.stop()
     assert memloci.search("kayak rudder")
     assert service.reader.runs == 0
 
@@ -202,8 +202,8 @@ def test_a_browser_page_address_comes_from_the_browser_and_rules_see_it(
     notes.write_text(
         "<title>Trip notes</title><h1>Trip notes</h1><p>The ferry to Hareid leaves at nine.</p>"
     )
-    memloci.capture_exclude("url", "*mybank*")
-    memloci.capture_now()  # capture starts (and turns the accessibility bus on) before the browser
+    memloci.capture.exclude("url", "*mybank*")
+    memloci.capture.now()  # capture starts (and turns the accessibility bus on) before the browser
 
     def browse(page: Path) -> subprocess.Popen:
         browser = subprocess.Popen(
@@ -231,10 +231,10 @@ def test_a_browser_page_address_comes_from_the_browser_and_rules_see_it(
     browser = browse(notes)
     try:
         deadline = time.monotonic() + 30
-        result = memloci.capture_now()
+        result = memloci.capture.now()
         while result.read != "text" and time.monotonic() < deadline:
             time.sleep(1)  # the renderer's tree may come a moment after the window
-            result = memloci.capture_now()
+            result = memloci.capture.now()
         assert result.read == "text", "the page text never came from the browser"
         memory = memloci.get(result.memory_id).fields["details"]
         assert "The ferry to Hareid leaves at nine." in memory
@@ -244,7 +244,7 @@ def test_a_browser_page_address_comes_from_the_browser_and_rules_see_it(
         browser.wait(10)
     browser = browse(site)
     try:
-        result = memloci.capture_now()
+        result = memloci.capture.now()
         assert result.activity == "excluded" and "mybank" in result.detail
         assert "kroner" not in stored(memloci)
     finally:

@@ -116,7 +116,7 @@ def test_sway_names_the_window_and_its_application_gives_the_text(sway, memloci)
         assert (context.rect.width, context.rect.height) == (700, 450)
     finally:
         platform.close()
-    result = memloci.capture_now()
+    result = memloci.capture.now()
     assert result.activity == "capturing" and result.read == "text"
     assert result.title == "float harbour.txt - Notes"
     text = details(memloci, result.memory_id)
@@ -132,7 +132,7 @@ def test_sway_reads_a_canvas_with_screencopy_and_never_a_window_above_it(sway, m
     above = sway.gtk("float chat - Messenger", "Hidden lighthouse password phrase stays out.")
     sway.focus(canvas)  # the floating chat stays stacked above it
     time.sleep(0.5)
-    result = memloci.capture_now()
+    result = memloci.capture.now()
     assert result.title == "survey.png - Viewer"
     assert result.read == "full"  # the application published no text: pixels and OCR
     text = details(memloci, result.memory_id)
@@ -153,7 +153,7 @@ def test_sway_excluded_windows_are_never_read(sway, memloci, monkeypatch) -> Non
     )
     vault = sway.gtk("Passwords.kdbx - KeePassXC", "bank login: hunter2-very-secret", "canvas")
     sway.focus(vault)
-    result = memloci.capture_now()
+    result = memloci.capture.now()
     assert result.activity == "excluded"
     assert asked == [] and memloci._parts.capture.pipeline.counters.grabs == 0
     assert "hunter2" not in stored(memloci)
@@ -164,9 +164,9 @@ def test_sway_focus_changes_make_one_session_each(sway, memloci) -> None:
     first = sway.gtk("alpha.txt - Notes", "Alpha notes about the Bergen office.")
     second = sway.gtk("beta.txt - Notes", "Beta notes about the Tromso office.")
     sway.focus(first)
-    one = memloci.capture_now()
+    one = memloci.capture.now()
     sway.focus(second)
-    two = memloci.capture_now()
+    two = memloci.capture.now()
     assert (one.title, two.title) == ("alpha.txt - Notes", "beta.txt - Notes")
     assert one.session_id != two.session_id
     assert "Bergen" in details(memloci, one.memory_id)
@@ -189,7 +189,7 @@ def test_sway_idle_comes_from_the_compositor_and_a_locker_locks(sway, memloci, m
     sway.focus(window)
     process = locker(sway)
     try:
-        result = memloci.capture_now()
+        result = memloci.capture.now()
         assert result.activity == "locked"
     finally:
         process.kill()
@@ -275,7 +275,7 @@ def test_gnome_window_in_front_comes_from_the_accessibility_bus(gnome, memloci) 
         assert wait_for(lambda: (c := platform.active_window()) and c.pid == first.pid, 10)
     finally:
         platform.close()
-    result = memloci.capture_now()
+    result = memloci.capture.now()
     assert result.read == "text" and "Bergen" in details(memloci, result.memory_id)
 
 
@@ -287,7 +287,7 @@ def test_gnome_a_window_coming_in_front_is_read_at_once_not_at_the_next_tick(
 
     gnome.gtk("alpha.txt - Text Editor", "Alpha notes about the Bergen office.")
     configure(memloci, interval_seconds=30, event_debounce_seconds=0.5)
-    memloci.capture_start()
+    memloci.capture.start()
     try:
         assert wait_for(lambda: memloci.search("Bergen"), 20)
         time.sleep(1)
@@ -296,7 +296,7 @@ def test_gnome_a_window_coming_in_front_is_read_at_once_not_at_the_next_tick(
         assert wait_for(lambda: memloci.search("Tromso"), 25)
         assert time.monotonic() - started < 12  # the window's activation, not the 30 s tick
     finally:
-        memloci.capture_stop()
+        memloci.capture.stop()
 
 
 @needs_gnome
@@ -305,7 +305,7 @@ def test_gnome_pixels_through_the_portal_asked_once(gnome, memloci) -> None:
     gnome.gtk("survey.png - Viewer", CANVAS, "canvas", 28)
     time.sleep(1.0)
     person = Person(gnome, share=True)
-    first = memloci.capture_now()
+    first = memloci.capture.now()
     assert person.done() == [True]  # the portal asked, the person allowed it
     assert first.read == "full"
     assert "Glacier survey results" in details(memloci, first.memory_id)
@@ -317,7 +317,7 @@ def test_gnome_pixels_through_the_portal_asked_once(gnome, memloci) -> None:
     time.sleep(0.5)
     person = Person(gnome, share=True, seconds=20)
     started = time.monotonic()
-    second = memloci.capture_now()
+    second = memloci.capture.now()
     assert time.monotonic() - started < 20
     assert person.done() == [False]  # no dialog came
     assert "Jostedal" in details(memloci, second.memory_id)
@@ -328,14 +328,14 @@ def test_gnome_refused_sharing_leaves_text_only_capture(gnome, memloci) -> None:
     gnome.gtk("survey.png - Viewer", CANVAS, "canvas", 28)
     time.sleep(1.0)
     person = Person(gnome, share=False)
-    result = memloci.capture_now()
+    result = memloci.capture.now()
     assert person.done() == [True]
     assert result.activity == "capturing" and "not allowed" in result.detail
-    assert not memloci.capture_status().stalled
+    assert not memloci.capture.status().stalled
     notes = gnome.gtk("minutes.txt - Text Editor", NOTES, "text", 18, "max")
     assert notes
     time.sleep(0.5)
-    result = memloci.capture_now()
+    result = memloci.capture.now()
     assert result.read == "text" and "Hareid" in details(memloci, result.memory_id)
 
 
@@ -344,7 +344,7 @@ def test_gnome_window_of_unknown_place_is_not_grabbed(gnome, memloci) -> None:
     gnome.gtk("sketch.png - Drawing", CANVAS, "canvas-small", 28)
     time.sleep(0.8)
     person = Person(gnome, share=True, seconds=20)
-    result = memloci.capture_now()
+    result = memloci.capture.now()
     assert person.done() == [False]  # nothing asked for pixels: the window's place is unknown
     assert "place on screen is unknown" in result.detail
     assert memloci._parts.capture.pipeline.counters.grabs == 0

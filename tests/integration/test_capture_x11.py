@@ -80,7 +80,7 @@ def wait_for(predicate, seconds: float = 30.0) -> bool:
 
 def test_text_on_screen_is_searchable_with_its_app_and_title(desk, memloci) -> None:
     open_window(desk, "writer", "estuary-notes.odt - LibreOffice Writer", REPORT)
-    result = memloci.capture_now()
+    result = memloci.capture.now()
     assert result.activity == "capturing" and result.read == "full"
     hits = memloci.search("pelican")
     assert hits and hits[0].id == result.memory_id
@@ -90,7 +90,7 @@ def test_text_on_screen_is_searchable_with_its_app_and_title(desk, memloci) -> N
     assert "Window: estuary-notes.odt - LibreOffice Writer" in memory.fields["details"]
     assert "Volunteers count birds" in memory.fields["details"]
     assert [s.to_dict() for s in memory.sources] == [{"kind": "screen", "ref": result.session_id}]
-    session = memloci.capture_sessions(1)[0]
+    session = memloci.capture.sessions(1)[0]
     assert session["app"] == "LibreOffice Writer" and session["status"] == "final"
 
 
@@ -107,7 +107,7 @@ def test_switching_windows_makes_one_session_each_and_static_screens_cost_no_ocr
         "900x600+300+150",
     )
     service = memloci._parts.capture
-    memloci.capture_start()
+    memloci.capture.start()
     try:
         assert wait_for(lambda: service.reader.runs >= 1)
         writer.focus()
@@ -128,9 +128,9 @@ def test_switching_windows_makes_one_session_each_and_static_screens_cost_no_ocr
         assert wait_for(lambda: "Kingfisher" in seen(), 20)
         assert service.pipeline.counters.reads_regions >= 1  # only the changed band was read
     finally:
-        memloci.capture_stop(drain_seconds=30)
+        memloci.capture.stop(drain_seconds=30)
     assert wait_for(lambda: bool(memloci.search("lighthouse")), 10)
-    apps = {s["app"] for s in memloci.capture_sessions(10)}
+    apps = {s["app"] for s in memloci.capture.sessions(10)}
     assert {"LibreOffice Writer", "Thunderbird"} <= apps or "Mozilla Thunderbird" in apps
     assert wait_for(lambda: bool(memloci.search("kingfisher")), 10)
     del mail
@@ -150,16 +150,16 @@ def test_an_excluded_window_leaves_no_trace_on_disk_or_in_search(desk, memloci, 
         "Zebracanary entry\nQuokkasecret password 7Hq2",
         "500x300+100+100",
     )
-    memloci.capture_start()
+    memloci.capture.start()
     try:
         time.sleep(2)  # the vault is in front: nothing may be captured
-        assert memloci.capture_status().activity == "excluded"
+        assert memloci.capture.status().activity == "excluded"
         editor.focus()
         vault.raise_()  # on top of the editor, but not in front: it is masked, not read
         assert wait_for(lambda: memloci._parts.capture.reader.runs >= 1)
         time.sleep(1)
     finally:
-        memloci.capture_stop(drain_seconds=30)
+        memloci.capture.stop(drain_seconds=30)
     for word in ("zebracanary", "quokkasecret", "secrets.kdbx"):
         assert memloci.search(word) == []
     database = memloci._parts.database
@@ -191,7 +191,7 @@ def test_a_card_number_on_screen_is_stored_only_as_a_placeholder(desk, memloci) 
         "Receipt - Mozilla Thunderbird",
         "Your card 4111 1111 1111 1111 was charged 42 EUR for the ferry tickets.",
     )
-    result = memloci.capture_now()
+    result = memloci.capture.now()
     details = memloci.get(result.memory_id).fields["details"]
     assert "[REDACTED:card]" in details and "ferry tickets" in details
     dump = json.dumps(memloci._parts.database.query("SELECT * FROM memories"), default=str)
@@ -222,7 +222,7 @@ def test_a_window_manager_announcing_a_new_window_brings_a_frame_at_once(desk, m
     root.change_property(active, Xatom.WINDOW, 32, [int(first.window_id)])
     dpy.flush()
     service = memloci._parts.capture
-    memloci.capture_start()
+    memloci.capture.start()
     try:
         assert wait_for(lambda: service.reader.runs >= 1, 30)
         time.sleep(1)  # the event thread is listening
@@ -230,13 +230,13 @@ def test_a_window_manager_announcing_a_new_window_brings_a_frame_at_once(desk, m
         dpy.flush()
         assert wait_for(
             lambda: (
-                memloci.capture_status().current
-                and memloci.capture_status().current["title"].startswith("tide-tables")
+                memloci.capture.status().current
+                and memloci.capture.status().current["title"].startswith("tide-tables")
             ),
             10,
         )
     finally:
-        memloci.capture_stop(drain_seconds=30)
+        memloci.capture.stop(drain_seconds=30)
         root.delete_property(supporting)
         root.delete_property(active)
         dpy.close()
@@ -288,9 +288,9 @@ def test_a_private_chromium_window_is_not_captured(desk, memloci, tmp_path) -> N
         assert wait_for(lambda: bool(desk.xdotool("search", "--name", "Gift ideas")), 60)
         window_id = desk.xdotool("search", "--name", "Gift ideas").split()[-1]
         desk.xdotool("windowfocus", "--sync", window_id)
-        result = memloci.capture_now()
+        result = memloci.capture.now()
         assert result.activity == "excluded" and "private" in result.detail
-        assert memloci.search("surprise") == [] and memloci.capture_sessions() == []
+        assert memloci.search("surprise") == [] and memloci.capture.sessions() == []
     finally:
         browser.terminate()
         browser.wait(10)

@@ -58,7 +58,7 @@ def test_pages_shown_for_a_while_or_left_soon_after_they_appeared_are_stored(des
         desk, "evince", "berthing-policy.pdf - Document Viewer", PAGE_ONE, "900x600+200+100"
     )
     service = memloci._parts.capture
-    memloci.capture_start()  # default settings: a look every 3 s
+    memloci.capture.start()  # default settings: a look every 3 s
     try:
         assert wait_for(lambda: service.reader.runs >= 1, 60)  # the viewer's first read
         viewer.send("replace", PAGE_TWO)
@@ -72,7 +72,7 @@ def test_pages_shown_for_a_while_or_left_soon_after_they_appeared_are_stored(des
         notes.focus()
         time.sleep(4)
     finally:
-        memloci.capture_stop(drain_seconds=60)
+        memloci.capture.stop(drain_seconds=60)
     text = "\n".join(m.text for m in memloci.list("episodic", limit=50))
     assert "4.2 metres" in text and "38 euros per metre" in text
     assert "pontoon kiosk" in text

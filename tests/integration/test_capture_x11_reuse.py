@@ -129,7 +129,7 @@ def check_in_front(desk: XServer, memloci) -> tuple[bool, str, str]:
     finally:
         platform.close()
     assert context is not None
-    allowed, why = memloci.would_capture(context)
+    allowed, why = memloci.capture.would_capture(context)
     return allowed, why, context.title
 
 
@@ -146,19 +146,19 @@ def test_a_password_manager_that_gets_a_captured_terminals_id_is_not_captured(
     configure(memloci, interval_seconds=0.5, ocr_min_interval_seconds=1, event_debounce_seconds=0.3)
     terminal = open_window(desk, "xterm", "user@host: ~/src", TERMINAL)
     service = memloci._parts.capture
-    memloci.capture_start()
+    memloci.capture.start()
     try:
         assert wait_for(lambda: service.reader.runs >= 1)
-        assert memloci.capture_status().current["app"].lower() == "xterm"
+        assert memloci.capture.status().current["app"].lower() == "xterm"
         replace_window(desk, terminal, "bitwarden", "My vault", VAULT)
-        assert wait_for(lambda: memloci.capture_status().activity == "excluded", 15)
+        assert wait_for(lambda: memloci.capture.status().activity == "excluded", 15)
         time.sleep(3)  # several ticks with the vault in front
-        status = memloci.capture_status()
+        status = memloci.capture.status()
         assert status.activity == "excluded" and "bitwarden" in status.detail
         allowed, why, title = check_in_front(desk, memloci)
         assert (allowed, title) == (False, "My vault") and why == status.detail
     finally:
-        memloci.capture_stop(drain_seconds=30)
+        memloci.capture.stop(drain_seconds=30)
     assert wait_for(lambda: bool(memloci.search("pelican")), 10)  # the terminal was read
     for word in ("marmosetkey", "quokkasecret", "zebracanary", "vault"):
         assert memloci.search(word) == [], word
@@ -172,17 +172,17 @@ def test_a_document_that_gets_a_password_managers_id_is_captured(desk, memloci) 
     configure(memloci, interval_seconds=0.5, ocr_min_interval_seconds=1, event_debounce_seconds=0.3)
     vault = open_window(desk, "keepassxc", "Passwords.kdbx - KeePassXC", VAULT)
     service = memloci._parts.capture
-    memloci.capture_start()
+    memloci.capture.start()
     try:
-        assert wait_for(lambda: memloci.capture_status().activity == "excluded", 15)
+        assert wait_for(lambda: memloci.capture.status().activity == "excluded", 15)
         replace_window(desk, vault, "writer", "minutes.odt - LibreOffice Writer", MINUTES)
-        assert wait_for(lambda: memloci.capture_status().activity == "capturing", 15)
+        assert wait_for(lambda: memloci.capture.status().activity == "capturing", 15)
         assert wait_for(lambda: service.reader.runs >= 1)
         assert check_in_front(desk, memloci)[:2] == (True, "no exclusion rule matches")
     finally:
-        memloci.capture_stop(drain_seconds=30)
+        memloci.capture.stop(drain_seconds=30)
     assert wait_for(lambda: bool(memloci.search("lighthouse")), 10)
-    session = memloci.capture_sessions(1)[0]
+    session = memloci.capture.sessions(1)[0]
     assert session["app"] == "LibreOffice Writer" and session["title"].startswith("minutes.odt")
     dump = everything_stored(memloci)
     for word in ("marmoset", "quokka", "kdbx", "keepass"):
@@ -193,10 +193,10 @@ def test_the_title_of_a_window_that_gets_the_watched_windows_id_is_followed(desk
     """Title changes come as events from the window in front; the window that takes its id
     is a new window, and its title changes must bring a frame too (not the 60 s tick)."""
     configure(memloci, interval_seconds=60, ocr_min_interval_seconds=1, event_debounce_seconds=0.3)
-    memloci.capture_start()
+    memloci.capture.start()
 
     def title() -> str:
-        current = memloci.capture_status().current
+        current = memloci.capture.status().current
         return current["title"] if current else ""
 
     try:
@@ -209,4 +209,4 @@ def test_the_title_of_a_window_that_gets_the_watched_windows_id_is_followed(desk
         second.send("title", "final-report.odt - LibreOffice Writer")
         assert wait_for(lambda: title().startswith("final-report.odt"), 10)
     finally:
-        memloci.capture_stop(drain_seconds=30)
+        memloci.capture.stop(drain_seconds=30)

@@ -147,7 +147,7 @@ def test_the_whole_app_with_the_bundled_model_and_capture(
     with Memloci.open(home) as memloci:  # the store closed cleanly and opens again
         assert memloci.integrity() == ["ok"]
         assert memloci.search("Atlas launch")
-        assert not memloci.capture_status().stalled
+        assert not memloci.capture.status().stalled
 
 
 @pytest.mark.parametrize(

@@ -84,7 +84,7 @@ def free_display() -> int:
 
 def capture_status(home: Path) -> dict[str, Any]:
     with Memloci.open(home) as memloci:
-        return memloci.capture_status().to_dict()
+        return memloci.capture.status().to_dict()
 
 
 def capture_settings(home: Path, **values: Any) -> None:

@@ -65,7 +65,7 @@ def test_claude_desktop_config_launches_memloci_mcp_and_every_tool_answers(
     from app.core import Memloci
 
     with Memloci.open(home) as memloci:
-        made = memloci.client_add("Claude Desktop", ["read", "ask", "add"])
+        made = memloci.clients.add("Claude Desktop", ["read", "ask", "add"])
     server = claude_desktop_config(made.token)["mcpServers"]["memloci"]
     command = shutil.which(server["command"], path=launch_env(home, {})["PATH"])
     assert command, "the memloci console script is on PATH"
@@ -103,7 +103,7 @@ def test_claude_desktop_config_launches_memloci_mcp_and_every_tool_answers(
     assert found["add"]["status"] == "added" and "Ana Silva" in found["human"]
     assert not any(secret in text for text in texts for secret in SECRETS)
     with Memloci.open(home) as memloci:
-        log = memloci.disclosures(limit=100)
+        log = memloci.autofill.disclosures(limit=100)
         assert {(d.channel, d.recipient) for d in log} == {("mcp", "Claude Desktop")}
         assert memloci.get(found["add"]["memory_id"]).origin == "client"
 
@@ -139,7 +139,7 @@ def test_standard_output_carries_only_the_protocol(home: Path, store: dict[str, 
     from app.core import Memloci
 
     with Memloci.open(home) as memloci:
-        token = memloci.client_add("Raw", ["read"]).token
+        token = memloci.clients.add("Raw", ["read"]).token
     process = subprocess.Popen(
         [sys.executable, "-c", NOISY],
         env=launch_env(home, {"MEMLOCI_CLIENT_TOKEN": token, "MEMLOCI_PASSPHRASE": PASSPHRASE}),
@@ -201,10 +201,10 @@ def test_a_program_without_a_token_waits_for_approval_then_is_remembered(
         """The desktop app's part: sees the request and approves reading only."""
         with Memloci.open(home) as memloci:
             for _ in range(240):
-                waiting = memloci.client_requests()
+                waiting = memloci.clients.requests()
                 if waiting:
                     approvals.append(waiting[0].name)
-                    memloci.client_decide(waiting[0].id, ["read"])
+                    memloci.clients.decide(waiting[0].id, ["read"])
                     return
                 time.sleep(0.25)
 
@@ -223,10 +223,10 @@ def test_a_program_without_a_token_waits_for_approval_then_is_remembered(
     _, second = asyncio.run(call("Atlas launch"))  # no request this time: known by its launcher
     assert result_json(second)["hits"]
     with Memloci.open(home) as memloci:
-        (client,) = memloci.clients()
+        (client,) = memloci.clients.all()
         assert client.name == "Notebook" and client.launcher == os.path.realpath(sys.executable)
-        assert memloci.client_requests() == []
-        memloci.client_revoke("Notebook")
+        assert memloci.clients.requests() == []
+        memloci.clients.revoke("Notebook")
         memloci.save_settings(memloci.settings.with_value("autofill.approval_timeout_seconds", 5))
     with pytest.raises(BaseExceptionGroup) as raised:
         asyncio.run(call("pelican"))  # revoked: asks again (listing tools), nobody answers

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,7 +19,7 @@ from app.llm.bundled import bundled_model_path
 from app.llm.factory import build_model
 from app.llm.priority import thread_nice
 from app.settings import AgentModelSettings, ModelSettings
-from tests.hubserver import FakeHub, Servers, start_hub
+from tests.hubserver import FakeHub
 from tests.integration.test_llm_agents import server  # noqa: F401  (a fixture)
 from tests.unit.agent_helpers import enqueue_chat
 
@@ -31,26 +30,17 @@ pytestmark = [
 HELLO = [{"role": "user", "content": "Say hello in one short sentence."}]
 
 
-@pytest.fixture
-def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
-    servers = Servers()
-    found = start_hub(servers)
-    monkeypatch.setenv("HF_ENDPOINT", found.url)
-    yield found
-    servers.stop()
-
-
 def test_a_downloaded_model_is_chosen_by_name_and_answers(memloci, hub: FakeHub) -> None:
     model = bundled_model_path()
     assert model is not None
     sha = hub.add("HuggingFaceTB/SmolLM2-GGUF", "smollm2-q4.gguf", model.read_bytes())
-    done = memloci.download_model("HuggingFaceTB/SmolLM2-GGUF/smollm2-q4.gguf")
-    assert done.sha256 == sha and done.path.parent == memloci.models_folder()
-    info = memloci.use_model("gguf", path="smollm2-q4.gguf")
+    done = memloci.models.download("HuggingFaceTB/SmolLM2-GGUF/smollm2-q4.gguf")
+    assert done.sha256 == sha and done.path.parent == memloci.models.folder()
+    info = memloci.models.use("gguf", path="smollm2-q4.gguf")
     assert info["location"] == str(done.path) and info["backend"] == "gguf"
     answer = memloci.ask("Say hello.", record=False)
     assert answer.generated.strip() and answer.model_error is None
-    assert memloci.model_info()["loaded"] is True
+    assert memloci.models.info()["loaded"] is True
 
 
 def _threads() -> dict[int, str]:
@@ -98,10 +88,10 @@ def test_a_running_llama_server_is_found_and_organises_memories(
     # The reader writes chat without a model by default; the model writing is asked for here.
     settings = memloci.settings.with_value("model.server_ports", [port])
     memloci.save_settings(settings.with_value("agents.model_writes", True))
-    found = [s for s in memloci.find_model_servers() if s.base_url == server]
+    found = [s for s in memloci.models.find_servers() if s.base_url == server]
     assert len(found) == 1 and found[0].models, found
     chosen = found[0]
-    memloci.use_model(
+    memloci.models.use(
         "endpoint", endpoint=chosen.base_url, model_name=chosen.models[0].id, role="agents"
     )
     enqueue_chat(
@@ -111,7 +101,7 @@ def test_a_running_llama_server_is_found_and_organises_memories(
             ("Melanie", "My sister Ana moved to Porto and works as a nurse there."),
         ],
     )
-    report = memloci.process_queue()
+    report = memloci.agents.process_queue()
     assert report.done == 2 and report.stats.calls > 0, report.to_dict()
     agents = memloci._parts.agents_llm.loaded()
     assert agents is not None and agents.info().location == server

@@ -256,7 +256,7 @@ def test_memloci_mcp_over_stdio_sends_nothing_and_writes_only_its_home(sandbox: 
 
     seed(sandbox)
     with Memloci.open(sandbox.memloci) as memloci:
-        token = memloci.client_add("Claude Desktop", ["read", "ask"]).token
+        token = memloci.clients.add("Claude Desktop", ["read", "ask"]).token
     out = traced(sandbox, "mcp", ["-c", MCP_DRIVER], MEMLOCI_CLIENT_TOKEN=token)
     found = json.loads(out[out.index('{"tools"') :].splitlines()[0])
     assert "add_memory" not in found["tools"] and "search_memories" in found["tools"]

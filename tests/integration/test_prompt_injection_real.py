@@ -87,7 +87,7 @@ def test_injection_with_the_real_model_changes_nothing(memloci: Memloci, tmp_pat
 
     import_attacks(memloci, tmp_path)
     capture_attack(memloci, screen)
-    report = memloci.process_queue()
+    report = memloci.agents.process_queue()
     assert report.done + report.failed == len(CHAT_ATTACKS) + 1
     assert report.stats.calls > 0  # the model really was asked
 

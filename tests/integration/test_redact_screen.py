@@ -102,7 +102,7 @@ def test_secrets_read_by_tesseract_are_redacted(desk, size: int) -> None:
 def test_a_billing_page_leaves_no_key_in_memory_history_or_search(desk, memloci) -> None:
     window = billing_window(desk, 11)  # at this size tesseract reads "sk live 51Qm..."
     try:
-        result = memloci.capture_now()
+        result = memloci.capture.now()
     finally:
         window.close()
     details = memloci.get(result.memory_id).fields["details"]

@@ -51,6 +51,59 @@ def bridge(qtbot: Any, memloci: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
+def pane(qtbot: Any, bridge: Any) -> Any:
+    """The Memories pane over `bridge`, shown at a desktop size. A module about another pane
+    defines its own `pane`, which overrides this one there."""
+    from app.ui.panes.memories import MemoriesPane
+
+    widget = MemoriesPane(bridge)
+    qtbot.addWidget(widget)
+    widget.resize(1400, 800)
+    widget.show()
+    return widget
+
+
+@pytest.fixture
+def make_controller(qtbot: Any, home: Any) -> Iterator[Callable[..., Any]]:
+    """`make_controller(**options)`: the app (`AppController`) over the test's home, without
+    autofill, capture, background jobs or warm-up unless asked; each one quits at the end."""
+    from PySide6.QtWidgets import QApplication
+
+    made: list[Any] = []
+
+    def make(**options: Any) -> Any:
+        from app.ui.controller import AppController
+
+        for name in ("autofill", "capture", "jobs", "warm"):
+            options.setdefault(name, False)
+        controller = AppController(QApplication.instance(), str(home), quit_app=False, **options)
+        qtbot.addWidget(controller.window)
+        made.append(controller)
+        return controller
+
+    yield make
+    for controller in made:
+        if not controller.quitting:
+            controller.quit()
+        qtbot.waitUntil(lambda c=controller: c._finished, timeout=20_000)
+
+
+def started(qtbot: Any, controller: Any) -> Any:
+    """`controller`, started, once its store is open."""
+    controller.start()
+    qtbot.waitUntil(lambda: controller.memloci is not None, timeout=10_000)
+    return controller
+
+
+@pytest.fixture
+def controller(qtbot: Any, memloci: Any, make_controller: Any) -> Any:
+    """The app over the test's store, started (the test's facade is closed first: the app
+    opens its own)."""
+    memloci.close()
+    return started(qtbot, make_controller())
+
+
+@pytest.fixture
 def when_modal(qtbot: Any) -> Callable[[Callable[[Any], None]], None]:
     """`when_modal(handler)`: call `handler(dialog)` once the next modal dialog is open."""
     from PySide6.QtCore import QTimer

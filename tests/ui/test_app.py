@@ -8,32 +8,8 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
 from tests.conftest import PASSPHRASE
-
-
-@pytest.fixture
-def make_controller(qtbot: Any, home: Path) -> Any:
-    made: list[Any] = []
-
-    def make(**kwargs: Any) -> Any:
-        from app.ui.controller import AppController
-
-        kwargs.setdefault("autofill", False)
-        kwargs.setdefault("capture", False)
-        kwargs.setdefault("jobs", False)
-        kwargs.setdefault("warm", False)
-        controller = AppController(QApplication.instance(), str(home), quit_app=False, **kwargs)
-        qtbot.addWidget(controller.window)
-        made.append(controller)
-        return controller
-
-    yield make
-    for controller in made:
-        if not controller.quitting:
-            controller.quit()
-        qtbot.waitUntil(lambda c=controller: c._finished, timeout=20_000)
 
 
 def test_window_shows_at_once_then_opens_the_store(

@@ -94,7 +94,7 @@ def test_typing_filters_and_copying_clears_the_clipboard(qtbot, popup, store) ->
     with qtbot.waitSignal(popup.guard.cleared, timeout=3_000):
         pass
     assert clipboard() == ""
-    entry = store.disclosures()[0]
+    entry = store.autofill.disclosures()[0]
     assert (entry.channel, entry.recipient, entry.page) == (
         "popup",
         "clipboard",
@@ -233,7 +233,7 @@ def test_the_disclosure_log_view(qtbot, store) -> None:
     from app.autofill.disclosures import Recipient
 
     passport = store.list("vault")[-1]
-    store.autofill_reveal(passport.id, Recipient("popup", "clipboard", "Checkout"), "Passport")
+    store.autofill.reveal(passport.id, Recipient("popup", "clipboard", "Checkout"), "Passport")
     view = DisclosureLogView(store)
     qtbot.addWidget(view)
     assert view.table.rowCount() == 1
@@ -250,7 +250,7 @@ def test_the_privacy_page_shows_the_log_without_the_popup(qtbot, store, bridge, 
     from app.ui.panes.settings import SettingsPane
 
     passport = store.list("vault")[-1]
-    store.autofill_reveal(passport.id, Recipient("cli", "terminal"), "Passport")
+    store.autofill.reveal(passport.id, Recipient("cli", "terminal"), "Passport")
     pane = SettingsPane(bridge)
     qtbot.addWidget(pane)
     seen: list[int] = []

@@ -53,7 +53,7 @@ def test_the_erase_dialog_counts_turns_beside_memories(qtbot: Any, memloci: Any)
 
     ConversationStore(memloci._parts.database).add_turn("memloci-a", "Who is Mia?", "A friend.")
     memloci.add("Lunch with Ana")
-    plan = memloci.erase_preview(Selection.last("15m"))
+    plan = memloci.data.erase_preview(Selection.last("15m"))
     dialog = EraseDialog(plan, "Recorded in the last 15 minutes")
     qtbot.addWidget(dialog)
     assert dialog.heading.text() == (

@@ -14,17 +14,6 @@ from app.errors import InvalidInput
 from tests.ui.conftest import wait_idle
 
 
-@pytest.fixture
-def pane(qtbot: Any, bridge: Any) -> Any:
-    from app.ui.panes.memories import MemoriesPane
-
-    widget = MemoriesPane(bridge)
-    qtbot.addWidget(widget)
-    widget.resize(1400, 800)
-    widget.show()
-    return widget
-
-
 def _open(qtbot: Any, pane: Any, memory_id: str) -> None:
     pane.refresh()
     qtbot.waitUntil(lambda: pane.model.rowCount() >= 1)
@@ -100,13 +89,13 @@ def test_a_source_that_is_not_about_it_comes_off(
     assert memloci.history(jonas.id)[-1].reason == "a source that is not about it"
     qtbot.waitUntil(lambda: "memloci-detach" not in pane.detail.body.toHtml())  # one left
     with pytest.raises(InvalidInput, match="at least one source"):
-        memloci.detach_source(jonas.id, "chat", "D1:2")
+        memloci.entities.detach_source(jonas.id, "chat", "D1:2")
 
 
 def test_fixing_is_for_entities_only(memloci: Any) -> None:
     episode = memloci.add("Lunch with Jonas")
     with pytest.raises(InvalidInput, match="person, place or thing"):
-        memloci.rename_entity(episode.id, "Dinner")
+        memloci.entities.rename(episode.id, "Dinner")
     jonas = memloci.add("Works at Hurtigruten", type="semantic", fields={"name": "Jonas"})
     with pytest.raises(InvalidInput, match="another memory"):
-        memloci.merge_entities(jonas.id, jonas.id)
+        memloci.entities.merge(jonas.id, jonas.id)

@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QPoint, Qt
-from PySide6.QtWidgets import QApplication
 
 from app.domain import utcnow
-from tests.ui.conftest import wait_idle
+from tests.ui.conftest import started, wait_idle
 from tests.unit.erase_helpers import derived, session
 
 
@@ -138,48 +137,31 @@ def test_erasing_an_applications_lane_offers_never_to_capture_it(
     wait_idle(qtbot, bridge)
     assert seen["what"] == "Everything seen in Firefox"
     assert seen["never"] == "Also never capture Firefox again"
-    rules = [(r.kind, r.pattern) for r in memloci.capture_rules() if r.origin == "user"]
+    rules = [(r.kind, r.pattern) for r in memloci.capture.rules() if r.origin == "user"]
     assert rules == [("app", "Firefox")]
 
 
 def test_the_tray_erases_the_last_15_minutes(
-    qtbot: Any, memloci: Any, home: Path, when_modal: Any
+    qtbot: Any, memloci: Any, make_controller: Any, when_modal: Any
 ) -> None:
-    from app.ui.controller import AppController
-
     recent = session(memloci, "r", app="Signal", start=utcnow() - timedelta(minutes=5))
     older = session(memloci, "o", app="Signal", start=utcnow() - timedelta(hours=3))
     memloci.close()
-    controller = AppController(
-        QApplication.instance(),
-        str(home),
-        autofill=False,
-        capture=False,
-        jobs=False,
-        warm=False,
-        quit_app=False,
-    )
-    qtbot.addWidget(controller.window)
-    controller.start()
-    try:
-        qtbot.waitUntil(lambda: controller.memloci is not None, timeout=10_000)
-        action = controller.tray.erase_recent
-        assert action.text() == "Erase the last 15 minutes…"
-        assert action in controller.tray.menu.actions() and action.isEnabled()
-        seen: dict[str, Any] = {}
-        erase_when_asked(when_modal, seen)
-        action.trigger()
-        facade = controller.memloci
-        qtbot.waitUntil(lambda: recent.id not in alive(facade), timeout=10_000)
-        wait_idle(qtbot, controller.bridge)
-        assert seen["what"] == "Recorded in the last 15 minutes"
-        assert seen["sources"] == {"screen · Signal": "1"}
-        assert alive(facade) == {older.id}
-        status = controller.window.statusBar()
-        qtbot.waitUntil(lambda: "Erased 1 memory." in status.currentMessage())
-    finally:
-        controller.quit()
-        qtbot.waitUntil(lambda: controller._finished, timeout=20_000)
+    controller = started(qtbot, make_controller())
+    action = controller.tray.erase_recent
+    assert action.text() == "Erase the last 15 minutes…"
+    assert action in controller.tray.menu.actions() and action.isEnabled()
+    seen: dict[str, Any] = {}
+    erase_when_asked(when_modal, seen)
+    action.trigger()
+    facade = controller.memloci
+    qtbot.waitUntil(lambda: recent.id not in alive(facade), timeout=10_000)
+    wait_idle(qtbot, controller.bridge)
+    assert seen["what"] == "Recorded in the last 15 minutes"
+    assert seen["sources"] == {"screen · Signal": "1"}
+    assert alive(facade) == {older.id}
+    status = controller.window.statusBar()
+    qtbot.waitUntil(lambda: "Erased 1 memory." in status.currentMessage())
 
 
 def test_your_data_sets_retention_and_exports(

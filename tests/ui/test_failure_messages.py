@@ -7,33 +7,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox
 
 from app.core import Memloci
+from tests.ui.conftest import started
 from tests.unit.test_failure_modes import Holder, short_busy_wait
 
 
 def test_a_locked_store_says_busy_in_the_window_and_then_works(
-    qtbot: Any, home: Path, when_modal: Any
+    qtbot: Any, home: Path, when_modal: Any, make_controller: Any
 ) -> None:
-    from app.ui.controller import AppController
-
     short_busy_wait(home)
     with Memloci.open(home) as memloci:
         memloci.add("Lunch with Ana")
-    controller = AppController(
-        QApplication.instance(),
-        str(home),
-        quit_app=False,
-        autofill=False,
-        capture=False,
-        jobs=False,
-        warm=False,
-        first_pane="memories",
-    )
-    qtbot.addWidget(controller.window)
-    controller.start()
-    qtbot.waitUntil(lambda: controller.memloci is not None, timeout=10_000)
+    controller = started(qtbot, make_controller(first_pane="memories"))
     pane = controller.window.built("memories")
     qtbot.waitUntil(lambda: pane is not None and pane.model.rowCount() == 1)
     status = controller.window.statusBar()

@@ -18,17 +18,6 @@ M1, M2 = Source("chat", "c1:1"), Source("chat", "c1:2")
 
 
 @pytest.fixture
-def pane(qtbot: Any, bridge: Any) -> Any:
-    from app.ui.panes.memories import MemoriesPane
-
-    widget = MemoriesPane(bridge)
-    qtbot.addWidget(widget)
-    widget.resize(1400, 800)
-    widget.show()
-    return widget
-
-
-@pytest.fixture
 def chat(memloci: Any) -> dict[str, Any]:
     """A chat message, what the agents made only from it, and a fact another message shares."""
     message = memloci.add(

@@ -15,7 +15,7 @@ def test_a_relation_is_written_on_its_link_and_beside_the_person(
 
     memloci.save_settings(memloci.settings.with_value("agents.person_names", "Oksana"))
     enqueue_chat(memloci, [("me", "I'm Oksana Lind."), ("me", "My brother Dmytro lives in Lviv.")])
-    memloci.process_queue()
+    memloci.agents.process_queue()
     pane = GraphPane(bridge)
     qtbot.addWidget(pane)
     pane.resize(1200, 700)

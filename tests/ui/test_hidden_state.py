@@ -4,25 +4,12 @@ means what the desktop allows (no tray: Ctrl+W minimizes rather than quits)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from tests.ui.conftest import wait_idle
-
-
-@pytest.fixture
-def pane(qtbot: Any, bridge: Any) -> Any:
-    from app.ui.panes.memories import MemoriesPane
-
-    widget = MemoriesPane(bridge)
-    qtbot.addWidget(widget)
-    widget.resize(1400, 800)
-    widget.show()
-    return widget
 
 
 def _tab(pane: Any, name: str) -> None:
@@ -73,29 +60,6 @@ def test_a_hidden_list_catches_up_when_shown(
     pane.show()
     qtbot.waitUntil(lambda: pane.model.rowCount() == 2, timeout=5_000)  # no F5 needed
     assert not pane.stale_label.isVisible()
-
-
-@pytest.fixture
-def controller(qtbot: Any, memloci: Any, home: Path) -> Any:
-    from app.ui.controller import AppController
-
-    memloci.close()
-    made = AppController(
-        QApplication.instance(),
-        str(home),
-        quit_app=False,
-        autofill=False,
-        capture=False,
-        jobs=False,
-        warm=False,
-    )
-    qtbot.addWidget(made.window)
-    made.start()
-    qtbot.waitUntil(lambda: made.memloci is not None, timeout=10_000)
-    yield made
-    if not made.quitting:
-        made.quit()
-    qtbot.waitUntil(lambda: made._finished, timeout=20_000)
 
 
 def test_a_message_does_not_linger_in_another_pane(qtbot: Any, controller: Any) -> None:

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
@@ -18,29 +17,6 @@ from app.views.browse import BrowseQuery
 from tests.ui.conftest import wait_idle
 
 CHATGPT = Path(__file__).resolve().parents[1] / "data" / "chatgpt-tools" / "conversations.json"
-
-
-@pytest.fixture
-def controller(qtbot: Any, memloci: Any, home: Path) -> Any:
-    from app.ui.controller import AppController
-
-    memloci.close()
-    made = AppController(
-        QApplication.instance(),
-        str(home),
-        quit_app=False,
-        autofill=False,
-        capture=False,
-        jobs=False,
-        warm=False,
-    )
-    qtbot.addWidget(made.window)
-    made.start()
-    qtbot.waitUntil(lambda: made.memloci is not None, timeout=10_000)
-    yield made
-    if not made.quitting:
-        made.quit()
-    qtbot.waitUntil(lambda: made._finished, timeout=20_000)
 
 
 def chat_file(tmp_path: Path) -> Path:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from PySide6.QtCore import Qt
 
 from app.domain import Source
@@ -17,17 +16,6 @@ def _episodic() -> Any:
     from app.domain import MemoryType
 
     return MemoryType.EPISODIC
-
-
-@pytest.fixture
-def pane(qtbot: Any, bridge: Any) -> Any:
-    from app.ui.panes.memories import MemoriesPane
-
-    widget = MemoriesPane(bridge)
-    qtbot.addWidget(widget)
-    widget.resize(1400, 800)
-    widget.show()
-    return widget
 
 
 def _message(memloci: Any, speaker: str, text: str, ref: str) -> None:

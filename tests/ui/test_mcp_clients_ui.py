@@ -50,7 +50,7 @@ def test_add_shows_the_token_once_and_revoke_stops_it(
     when_modal(fill)
     page.clients.add_button.click()
     qtbot.waitUntil(lambda: page.clients.table.rowCount() == 1 and "token" in shown)
-    client = memloci.client_identify(shown["token"])
+    client = memloci.clients.identify(shown["token"])
     assert client.name == "Cursor" and client.permissions == {"read", "add"}
     assert '"MEMLOCI_CLIENT_TOKEN": "' + shown["token"] in shown["snippet"]
     table = page.clients.table
@@ -65,7 +65,7 @@ def test_add_shows_the_token_once_and_revoke_stops_it(
     when_modal(confirm)
     page.clients.revoke_button.click()
     qtbot.waitUntil(lambda: page.clients.table.rowCount() == 0)
-    assert memloci.client_identify(shown["token"]) is None
+    assert memloci.clients.identify(shown["token"]) is None
 
 
 def test_a_program_waiting_for_approval_is_asked_about_by_itself(
@@ -73,7 +73,7 @@ def test_a_program_waiting_for_approval_is_asked_about_by_itself(
 ) -> None:
     from app.ui.mcp_clients import ApprovalDialog, ClientRequestWatcher
 
-    request = memloci.client_request("Claude", "/opt/Claude/claude")
+    request = memloci.clients.request("Claude", "/opt/Claude/claude")
     answers: list[str] = []
 
     def allow_reading_only(dialog: Any) -> None:
@@ -90,13 +90,13 @@ def test_a_program_waiting_for_approval_is_asked_about_by_itself(
     watcher.start()
     qtbot.waitUntil(lambda: answers == ["active"], timeout=10_000)
     watcher.stop()
-    client = memloci.client_status(request.id)
+    client = memloci.clients.status(request.id)
     assert client.status == "active" and client.permissions == {"read"}
-    assert memloci.client_launched("Claude", "/opt/Claude/claude") == client
+    assert memloci.clients.launched("Claude", "/opt/Claude/claude") == client
 
-    denied = memloci.client_request("Zed", "/usr/bin/zed")
+    denied = memloci.clients.request("Zed", "/usr/bin/zed")
     when_modal(lambda dialog: dialog.deny.click())
     watcher.start()
     qtbot.waitUntil(lambda: answers == ["active", "denied"], timeout=10_000)
     watcher.stop()
-    assert memloci.client_status(denied.id).status == "denied"
+    assert memloci.clients.status(denied.id).status == "denied"

@@ -15,17 +15,6 @@ from tests.conftest import PASSPHRASE
 from tests.ui.conftest import wait_idle
 
 
-@pytest.fixture
-def pane(qtbot: Any, bridge: Any) -> Any:
-    from app.ui.panes.memories import MemoriesPane
-
-    widget = MemoriesPane(bridge)
-    qtbot.addWidget(widget)
-    widget.resize(1400, 800)
-    widget.show()
-    return widget
-
-
 def titles(pane: Any) -> list[str]:
     model = pane.model
     return [model.data(model.index(row, 0)) for row in range(model.rowCount())]

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.llm import catalog
 from app.llm.catalog import Speed
-from tests.hubserver import OLLAMA_TAGS, FakeHub, Servers, listing_handler, small_gguf, start_hub
+from tests.hubserver import OLLAMA_TAGS, FakeHub, Servers, listing_handler, small_gguf
 
 ENTRY = catalog.find("phi4-mini")  # follows `main`: checked against the hub's hash
 assert ENTRY is not None
@@ -28,20 +28,6 @@ def measured(monkeypatch: pytest.MonkeyPatch) -> None:
         "app.llm.speed.this_machine",
         lambda cache, again=False, measure=True: Speed(300.0, 80.0, 98_362_432, 2),
     )
-
-
-@pytest.fixture
-def servers() -> Iterator[Servers]:
-    running = Servers()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def hub(servers: Servers, monkeypatch: pytest.MonkeyPatch) -> FakeHub:
-    found = start_hub(servers)
-    monkeypatch.setenv("HF_ENDPOINT", found.url)
-    return found
 
 
 @pytest.fixture
@@ -239,6 +225,6 @@ def test_quitting_stops_a_download_and_keeps_its_part(
     started = time.perf_counter()
     bridge.shutdown()  # what the quit sequence does
     assert time.perf_counter() - started < 5
-    part = memloci.models_folder() / f"{ENTRY.filename}.partial"
+    part = memloci.models.folder() / f"{ENTRY.filename}.partial"
     assert part.exists() and part.stat().st_size > 0
-    assert not (memloci.models_folder() / ENTRY.filename).exists()
+    assert not (memloci.models.folder() / ENTRY.filename).exists()

@@ -8,23 +8,10 @@ import json
 import re
 from typing import Any
 
-import pytest
-
 from app.domain import MemoryType, Source
 from app.views import words
 
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
-
-
-@pytest.fixture
-def pane(qtbot: Any, bridge: Any) -> Any:
-    from app.ui.panes.memories import MemoriesPane
-
-    widget = MemoriesPane(bridge)
-    qtbot.addWidget(widget)
-    widget.resize(1400, 800)
-    widget.show()
-    return widget
 
 
 def _chat_with_jonas(memloci: Any, tmp_path: Any) -> None:

@@ -31,7 +31,9 @@ def test_a_terminal_titled_like_a_password_manager_is_never_captured(
     qtbot.keyClicks(page.check_app, "xterm")
     qtbot.keyClicks(page.check_title, "Passwords - KeePassXC")
     qtbot.waitUntil(lambda: "Never captured" in page.check_result.text())
-    _, why = memloci.would_capture(WindowContext.of(app="xterm", title="Passwords - KeePassXC"))
+    _, why = memloci.capture.would_capture(
+        WindowContext.of(app="xterm", title="Passwords - KeePassXC")
+    )
     assert "*keepass*" in why and why in page.check_result.text()  # capture's own answer
     page.check_title.clear()
     qtbot.keyClicks(page.check_title, "~/src")

@@ -4,37 +4,19 @@ and everything is still there; a wrong current passphrase changes nothing."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication
 
 from tests.conftest import PASSPHRASE
+from tests.ui.conftest import started
 
 
 @pytest.fixture
-def controller(qtbot: Any, memloci: Any, home: Path) -> Any:
-    from app.ui.controller import AppController
-
+def controller(qtbot: Any, memloci: Any, make_controller: Any) -> Any:
     memloci.add("Ana lives in Porto", type="semantic", fields={"name": "Ana"})
     memloci.close()
-    made = AppController(
-        QApplication.instance(),
-        str(home),
-        quit_app=False,
-        autofill=False,
-        capture=False,
-        jobs=True,
-        warm=False,
-    )
-    qtbot.addWidget(made.window)
-    made.start()
-    qtbot.waitUntil(lambda: made.memloci is not None, timeout=10_000)
-    yield made
-    if not made.quitting:
-        made.quit()
-    qtbot.waitUntil(lambda: made._finished, timeout=20_000)
+    return started(qtbot, make_controller(jobs=True))
 
 
 def test_the_key_is_replaced_from_settings(qtbot: Any, controller: Any) -> None:

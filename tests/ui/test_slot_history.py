@@ -7,22 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from PySide6.QtCore import QUrl
 
 from app.domain import Source
 from tests.unit.agent_helpers import START, enqueue_chat
-
-
-@pytest.fixture
-def pane(qtbot: Any, bridge: Any) -> Any:
-    from app.ui.panes.memories import MemoriesPane
-
-    widget = MemoriesPane(bridge)
-    qtbot.addWidget(widget)
-    widget.resize(1400, 800)
-    widget.show()
-    return widget
 
 
 def _read(memloci: Any) -> dict[str, str]:
@@ -36,7 +24,7 @@ def _read(memloci: Any) -> dict[str, str]:
             ("me", "My sister Beatrix lives in Gdansk; her birthday is on 14 February."),
         ],
     )
-    memloci.process_queue()
+    memloci.agents.process_queue()
     enqueue_chat(
         memloci,
         [
@@ -46,7 +34,7 @@ def _read(memloci: Any) -> dict[str, str]:
         start=START + timedelta(days=5),
         first=2,
     )
-    memloci.process_queue()
+    memloci.agents.process_queue()
     raw = {}
     for n in range(4):
         (memory,) = [

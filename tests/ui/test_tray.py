@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication
+
+from tests.ui.conftest import started
 
 
 def badge_colour(icon: Any) -> tuple[int, int, int]:
@@ -28,26 +28,11 @@ def test_each_state_has_its_own_icon(qtbot: Any) -> None:
 
 
 @pytest.fixture
-def controller(qtbot: Any, memloci: Any, home: Path) -> Any:
-    from app.ui.controller import AppController
-
+def controller(qtbot: Any, memloci: Any, make_controller: Any) -> Any:
     memloci.close()
-    made = AppController(
-        QApplication.instance(),
-        str(home),
-        autofill=False,
-        capture=False,
-        jobs=False,
-        warm=False,
-        quit_app=False,
-    )
-    qtbot.addWidget(made.window)
-    made.start()
-    qtbot.waitUntil(lambda: made.memloci is not None, timeout=10_000)
+    made = started(qtbot, make_controller())
     qtbot.waitUntil(lambda: made.last_status.get("available"), timeout=10_000)
-    yield made
-    made.quit()
-    qtbot.waitUntil(lambda: made._finished, timeout=20_000)
+    return made
 
 
 def test_menu_pauses_and_resumes_capture(qtbot: Any, controller: Any) -> None:
@@ -66,13 +51,13 @@ def test_menu_pauses_and_resumes_capture(qtbot: Any, controller: Any) -> None:
     assert tray.pause_15.isEnabled() and not tray.resume.isEnabled()
     tray.pause_15.trigger()
     qtbot.waitUntil(lambda: tray.state == "paused", timeout=10_000)
-    assert controller.memloci.capture_status().paused
+    assert controller.memloci.capture.status().paused
     assert "paused until" in tray.status_action.text()
     assert tray.resume.isEnabled() and not tray.pause_60.isEnabled()
     assert "paused" in controller.window.capture_label.text().lower()
     tray.resume.trigger()
     qtbot.waitUntil(lambda: tray.state != "paused", timeout=10_000)
-    assert not controller.memloci.capture_status().paused
+    assert not controller.memloci.capture.status().paused
     tray.pause_forever.trigger()
     qtbot.waitUntil(lambda: "until you resume" in tray.status_action.text(), timeout=10_000)
     controller.toggle_pause()  # Ctrl+Shift+P

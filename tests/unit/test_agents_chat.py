@@ -185,12 +185,12 @@ def test_empty_questions_are_refused(memloci) -> None:
 
 
 def test_without_a_model_the_memories_still_answer(memloci, memories, tmp_path) -> None:
-    memloci.use_model("endpoint", endpoint="http://127.0.0.1:9/v1")  # nothing listens there
+    memloci.models.use("endpoint", endpoint="http://127.0.0.1:9/v1")  # nothing listens there
     answer = memloci.ask("Where does Ana live?", record=False)
     assert "Cannot reach the model server" in answer.model_error
     assert answer.fallback and "Ana lives in Porto" in answer.answer
     assert answer.citations == [memories["fact"].id]
-    assert memloci.model_info()["backend"] == "endpoint"
+    assert memloci.models.info()["backend"] == "endpoint"
 
 
 def test_by_default_the_bundled_model_writes_nothing(memloci, memories) -> None:

@@ -23,7 +23,7 @@ def test_duplicates_merge_into_one_that_keeps_every_source(memloci) -> None:
     first = agent_fact(memloci, "Ana lives in Porto with her two cats", "m1")
     second = agent_fact(memloci, "Ana lives in Porto with her two cats.", "m2")
     other = agent_fact(memloci, "Ana works at the library", "m3")
-    report = memloci.consolidate()
+    report = memloci.agents.consolidate()
     assert report.merged == 1
     kept, gone = (
         (memloci.get(first.id), memloci.get(second.id))
@@ -39,7 +39,7 @@ def test_what_the_person_entered_wins_and_is_never_invalidated(memloci) -> None:
     mine = memloci.add("Ana lives in Porto", type="semantic", fields={"name": "Ana"})
     again = memloci.add("Ana lives in Porto", type="semantic", fields={"name": "Ana"})
     copy = agent_fact(memloci, "Ana lives in Porto.", "m9")
-    memloci.consolidate()
+    memloci.agents.consolidate()
     assert memloci.get(mine.id).active and memloci.get(again.id).active
     assert not memloci.get(copy.id).active
     keeper = memloci.get(memloci.get(copy.id).invalid_reason.split()[-1])
@@ -65,7 +65,7 @@ def test_old_screen_activity_rolls_into_day_summaries_with_sources(memloci) -> N
     ]
     recent = screen_event(memloci, "Writer", "new.docx", utcnow(), "s4")
     mine = screen_event(memloci, "Notes", "typed by me", old, "s5", origin="user")
-    report = memloci.consolidate()
+    report = memloci.agents.consolidate()
     assert (report.rolled_up, report.day_summaries) == (3, 1)
     (summary,) = [
         m for m in memloci.list("episodic", limit=50) if m.fields["event_type"] == "day_summary"
@@ -81,7 +81,7 @@ def test_old_screen_activity_rolls_into_day_summaries_with_sources(memloci) -> N
     assert memloci.get(recent.id).active and memloci.get(mine.id).active
     # Later events of the same day extend the summary instead of making another one.
     late = screen_event(memloci, "Terminal", "make", old + timedelta(hours=2), "s6")
-    assert memloci.consolidate().day_summaries == 0
+    assert memloci.agents.consolidate().day_summaries == 0
     assert Source("screen", "s6") in memloci.get(summary.id).sources
     assert not memloci.get(late.id).active
 
@@ -94,9 +94,9 @@ def test_importance_fades_for_all_but_the_persons_own(memloci) -> None:
         "Ana: hi", type="episodic", sources=[Source("chat", "m3")], actor="import", importance=0.08
     )
     now = utcnow()
-    assert memloci.consolidate(now=now).decayed == 0  # the first run only sets the clock
+    assert memloci.agents.consolidate(now=now).decayed == 0  # the first run only sets the clock
     half_life = memloci.settings.agents.half_life_days
-    report = memloci.consolidate(now=now + timedelta(days=half_life))
+    report = memloci.agents.consolidate(now=now + timedelta(days=half_life))
     assert report.faded == 1
     assert memloci.get(mine.id).importance == 1.0
     assert abs(memloci.get(strong.id).importance - 0.4) < 1e-6

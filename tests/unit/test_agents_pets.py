@@ -13,7 +13,7 @@ def test_a_pets_breed_is_kept_on_its_record_and_answers_the_question(memloci) ->
             ("me", "Our cat Nisse is a Norwegian forest cat and sheds everywhere."),
         ],
     )
-    memloci.process_queue()
+    memloci.agents.process_queue()
     pets = {m.fields["name"]: m for m in derived(memloci, "semantic") if m.fields.get("slots")}
     breeds = {
         name: [v["value"] for v in record.fields["slots"].get("breed", [])]

@@ -22,7 +22,7 @@ def test_a_personal_chat_becomes_slot_lines_entities_and_dated_events(memloci) -
             ("me", "Yesterday I repainted the garden fence with Dmytro."),
         ],
     )
-    report = memloci.process_queue()
+    report = memloci.agents.process_queue()
     assert report.done == 5 and report.failed == 0
     block = memloci._parts.repo.core_block("human")
     assert block is not None
@@ -48,14 +48,14 @@ def test_a_personal_chat_becomes_slot_lines_entities_and_dated_events(memloci) -
 
 def test_a_new_value_replaces_its_core_line_and_autofill_offers_it_first(memloci) -> None:
     enqueue_chat(memloci, [("me", "My mobile is +44 7700 900111 and I live in Leeds.")])
-    memloci.process_queue()
+    memloci.agents.process_queue()
     (second,) = enqueue_chat(
         memloci,
         [("me", "My new mobile number is +44 7700 900222; I moved to York.")],
         start=START + timedelta(days=5),
         first=3,
     )
-    memloci.process_queue()
+    memloci.agents.process_queue()
     block = memloci._parts.repo.core_block("human")
     assert block is not None
     text = block.fields["value"]
@@ -63,7 +63,7 @@ def test_a_new_value_replaces_its_core_line_and_autofill_offers_it_first(memloci
     assert "York" in text and "Leeds" not in text
     history = memloci.history(block.id)
     assert any(second in (h.reason or "") for h in history)  # which message changed it
-    (result,) = memloci.autofill_suggest([FieldSpec(label="Phone")])
+    (result,) = memloci.autofill.suggest([FieldSpec(label="Phone")])
     assert result.suggestions and "900222" in result.suggestions[0].value
 
 
@@ -75,7 +75,7 @@ def test_a_forgotten_message_takes_its_slot_values_with_it(memloci) -> None:
             ("me", "Greta's email is greta@fjord.example"),
         ],
     )
-    memloci.process_queue()
+    memloci.agents.process_queue()
     (greta,) = [m for m in derived(memloci, "semantic") if m.fields["slots"]]
     raw = next(m for m in memloci.list(limit=50) if m.sources == (Source("chat", ids[1]),))
     memloci.forget(raw.id)
@@ -100,7 +100,7 @@ def test_the_graph_shows_the_person_and_their_relations(memloci) -> None:
             ("me", "Our dog Pirat loves the beach."),
         ],
     )
-    memloci.process_queue()
+    memloci.agents.process_queue()
     graph = memloci.entity_graph()
     kinds = {n.label: n.category for n in graph.nodes}
     assert kinds["Dmytro"] == "person" and kinds["Oksana"] == "person"
@@ -118,7 +118,7 @@ def test_a_how_to_read_on_screen_becomes_a_procedure_cited_to_the_session(memloc
         "back in and hold the reset button for ten seconds.",
         url="https://help.example/router",
     )
-    memloci.process_queue()
+    memloci.agents.process_queue()
     (how_to,) = derived(memloci, "procedural")
     assert "reset the router" in how_to.fields["summary"].lower()
     assert how_to.fields["steps"][0].lower().startswith("unplug the power cable")

@@ -94,7 +94,7 @@ def test_status_and_autofill(api: ApiServer) -> None:
 
 def test_vault_values_leave_only_with_approval(api: ApiServer) -> None:
     approver = ScriptedApprover("denied")
-    api.memloci.set_approver(approver)
+    api.memloci.autofill.set_approver(approver)
     status, body, _ = request(api, "POST", "/v1/autofill", FORM, headers={"Origin": EXTENSION})
     assert status == 200 and PASSPORT not in json.dumps(body)
     assert approver.requests[0].recipient == "Memloci browser extension"
@@ -105,7 +105,7 @@ def test_vault_values_leave_only_with_approval(api: ApiServer) -> None:
     )
     assert body["fields"][2]["suggestions"][0]["value"] == PASSPORT
     assert headers["access-control-allow-origin"] == EXTENSION
-    log = api.memloci.disclosures()
+    log = api.memloci.autofill.disclosures()
     assert {(d.outcome, d.recipient) for d in log if d.memory_type == "vault"} == {
         ("withheld", "Memloci browser extension"),
         ("disclosed", "Memloci browser extension"),
@@ -238,7 +238,7 @@ def test_search_ask_and_prompt_context(api: ApiServer) -> None:
     assert status == 400 and "Unknown memory type" in body["error"]
     status, body, _ = request(api, "POST", "/v1/prompt-context", {"text": "Ana email"})
     assert status == 200 and body["items"] and "memloci:" in body["text"]
-    purposes = {d.purpose for d in api.memloci.disclosures()}
+    purposes = {d.purpose for d in api.memloci.autofill.disclosures()}
     assert {"search", "prompt-context"} <= purposes
 
 
@@ -283,7 +283,7 @@ def test_ask_answers_with_citations_and_logs_them(api: ApiServer) -> None:
     assert body["question"] == "What is my e-mail address?"
     assert "ana@example.pt" in body["answer"] and body["citations"]
     assert PASSPORT not in "".join(model.prompts)
-    asked = [d for d in memloci.disclosures() if d.purpose == "ask"]
+    asked = [d for d in memloci.autofill.disclosures() if d.purpose == "ask"]
     assert {d.memory_id for d in asked} == set(body["citations"])
     status, body, _ = request(api, "POST", "/v1/ask", {"question": ""})
     assert status == 400

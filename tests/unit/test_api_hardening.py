@@ -316,7 +316,7 @@ def add_passport(memloci: Any) -> None:
 def test_an_answer_past_its_deadline_is_504(memloci) -> None:
     add_passport(memloci)
     approver = SlowApprover(10)
-    memloci.set_approver(approver)
+    memloci.autofill.set_approver(approver)
     server = serve(memloci, handler_seconds=0.5)
     try:
         started = time.monotonic()
@@ -332,7 +332,7 @@ def test_an_answer_past_its_deadline_is_504(memloci) -> None:
 def test_a_full_pool_answers_503_at_once(memloci) -> None:
     add_passport(memloci)
     approver = SlowApprover(10)
-    memloci.set_approver(approver)
+    memloci.autofill.set_approver(approver)
     server = serve(memloci, workers=1, queue=0)
     try:
         slow = threading.Thread(target=request, args=(server, "POST", "/v1/autofill", FORM))
@@ -429,7 +429,7 @@ def test_keep_alive_and_pipelined_requests(memloci) -> None:
 def test_stopping_is_quick_with_slow_sockets_and_work_in_flight(memloci) -> None:
     add_passport(memloci)
     approver = SlowApprover(10)
-    memloci.set_approver(approver)
+    memloci.autofill.set_approver(approver)
     server = serve(memloci)
     answers: list[Any] = []
     inflight = threading.Thread(

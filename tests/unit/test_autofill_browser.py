@@ -102,21 +102,21 @@ def test_the_setting_keeps_hosts_only() -> None:
 # -- labels are no query from a browser ---------------------------------------------------------
 def test_a_free_text_label_is_no_query_from_a_browser(memloci, store) -> None:
     approver = ScriptedApprover("allow")
-    memloci.set_approver(approver)
+    memloci.autofill.set_approver(approver)
     specs = [FieldSpec(label="Sister"), FieldSpec(label="Gym locker code")]
-    results = memloci.autofill(specs, SHOP, browser(SHOP))
+    results = memloci.autofill.fill(specs, SHOP, browser(SHOP))
     assert values(results) == [[], []]
     assert [r.refused for r in results] == ["free-text", "free-text"]
     assert [r.to_dict()["refused"] for r in results] == ["free-text", "free-text"]
-    assert approver.requests == [] and memloci.disclosures() == []
+    assert approver.requests == [] and memloci.autofill.disclosures() == []
     # A local program with the token (it may search the memory anyway) still gets answers.
-    results = memloci.autofill(specs, SHOP, program(SHOP))
+    results = memloci.autofill.fill(specs, SHOP, program(SHOP))
     assert values(results) == [[SISTER], [LOCKER]]
     assert [r.refused for r in results] == ["", ""]
 
 
 def test_a_known_kind_is_answered_from_its_own_facts_only(memloci, store) -> None:
-    memloci.set_approver(ScriptedApprover("allow"))
+    memloci.autofill.set_approver(ScriptedApprover("allow"))
     specs = [
         FieldSpec(label="E-mail", type="email"),
         FieldSpec(label="Phone"),
@@ -125,7 +125,7 @@ def test_a_known_kind_is_answered_from_its_own_facts_only(memloci, store) -> Non
         # A known kind with no fact: no search for the label's words either.
         FieldSpec(label="Nationality"),
     ]
-    results = memloci.autofill(specs, SHOP, browser(SHOP))
+    results = memloci.autofill.fill(specs, SHOP, browser(SHOP))
     assert values(results) == [
         ["ana.silva@example.pt"],
         ["+351 912 345 678"],
@@ -134,39 +134,39 @@ def test_a_known_kind_is_answered_from_its_own_facts_only(memloci, store) -> Non
     ]
     assert all(r.refused == "" for r in results)
     # The same form for a local program: the caption and the search answer too.
-    local = memloci.autofill(specs, SHOP, program(SHOP))
+    local = memloci.autofill.fill(specs, SHOP, program(SHOP))
     assert LOCKER in values(local)[2]
     assert local[3].suggestions[0].memory.id == store["nationality"]
 
 
 def test_a_site_the_person_allowed_gets_free_text_with_approval(memloci, store) -> None:
     approver = ScriptedApprover("allow")
-    memloci.set_approver(approver)
+    memloci.autofill.set_approver(approver)
     memloci.save_settings(memloci.settings.with_value("autofill.free_text_sites", ["gym.example"]))
     specs = [FieldSpec(label="Gym locker code"), FieldSpec(label="Sister")]
-    results = memloci.autofill(specs, GYM, browser(GYM))
+    results = memloci.autofill.fill(specs, GYM, browser(GYM))
     assert values(results) == [[LOCKER], [SISTER]]
     # Low sensitivity, policy "allow": a browser still asks the person.
     assert [(i.caption, i.sensitivity) for i in approver.requests[0].items] == [
         ("Gym locker code", "low")
     ]
-    locker = next(d for d in memloci.disclosures() if d.memory_id == store["locker"])
+    locker = next(d for d in memloci.autofill.disclosures() if d.memory_id == store["locker"])
     assert (locker.channel, locker.outcome, locker.approval) == (BROWSER, "disclosed", "person")
     # Another site (one that only ends alike) is not allowed.
     evil = PageContext(url="https://evil-gym.example/")
-    assert values(memloci.autofill(specs, evil, browser(evil))) == [[], []]
+    assert values(memloci.autofill.fill(specs, evil, browser(evil))) == [[], []]
 
 
 def test_an_allowance_made_elsewhere_holds_at_once(memloci, store) -> None:
     """`memloci autofill sites --allow` in another process reaches a running server."""
     specs = [FieldSpec(label="Sister")]
-    assert values(memloci.autofill(specs, GYM, browser(GYM))) == [[]]
+    assert values(memloci.autofill.fill(specs, GYM, browser(GYM))) == [[]]
     Settings().with_value("autofill.free_text_sites", ["gym.example"]).save(
         memloci.paths.settings_file
     )
-    assert values(memloci.autofill(specs, GYM, browser(GYM))) == [[SISTER]]
+    assert values(memloci.autofill.fill(specs, GYM, browser(GYM))) == [[SISTER]]
     Settings().save(memloci.paths.settings_file)
-    assert values(memloci.autofill(specs, GYM, browser(GYM))) == [[]]
+    assert values(memloci.autofill.fill(specs, GYM, browser(GYM))) == [[]]
 
 
 # -- the vault asks, whatever the sensitivity ---------------------------------------------------
@@ -174,49 +174,49 @@ def test_every_vault_value_asks_before_a_browser_gets_it(memloci, store) -> None
     specs = [FieldSpec(label="Passport number")]
     assert memloci.settings.autofill.vault_low == "allow"
     # No approver: a low value still does not go to a browser.
-    result = memloci.autofill(specs, SHOP, browser(SHOP))[0]
+    result = memloci.autofill.fill(specs, SHOP, browser(SHOP))[0]
     assert [s.value for s in result.suggestions] == []
     assert {w.reason for w in result.withheld} == {"no-approver"}
     # A local program gets the low value on policy, as before.
-    local = memloci.autofill(specs, SHOP, program(SHOP))[0]
+    local = memloci.autofill.fill(specs, SHOP, program(SHOP))[0]
     assert PASSPORT in [s.value for s in local.suggestions]
     approver = ScriptedApprover("denied")
-    memloci.set_approver(approver)
-    result = memloci.autofill(specs, SHOP, browser(SHOP))[0]
+    memloci.autofill.set_approver(approver)
+    result = memloci.autofill.fill(specs, SHOP, browser(SHOP))[0]
     assert result.suggestions == ()
     assert {i.sensitivity for i in approver.requests[0].items} == {"low", "medium"}
-    withheld = {(d.memory_id, d.outcome, d.approval) for d in memloci.disclosures()}
+    withheld = {(d.memory_id, d.outcome, d.approval) for d in memloci.autofill.disclosures()}
     assert (store["passport"], "withheld", "denied") in withheld
 
 
 # -- review and picks ------------------------------------------------------------------------------
 def test_the_review_keeps_the_vault_sealed_and_asks_nobody(memloci, store) -> None:
     approver = ScriptedApprover("allow")
-    memloci.set_approver(approver)
+    memloci.autofill.set_approver(approver)
     specs = [FieldSpec(label="E-mail", type="email"), FieldSpec(label="Passport number")]
-    results = memloci.autofill(specs, SHOP, browser(SHOP), review=True)
+    results = memloci.autofill.fill(specs, SHOP, browser(SHOP), review=True)
     assert values(results)[0] == ["ana.silva@example.pt"]
     passport = results[1].suggestions
     assert {s.memory.id for s in passport} == {store["passport"], store["old_passport"]}
     assert all(s.sealed for s in passport) and PASSPORT not in repr(results)
     assert approver.requests == []
     # What the review was shown is logged; sealed vault entries are not (nothing left).
-    log = memloci.disclosures()
+    log = memloci.autofill.disclosures()
     assert {(d.memory_id, d.outcome) for d in log} == {(store["human"], "disclosed")}
 
 
 def test_picks_narrow_what_is_asked_and_handed_out(memloci, store) -> None:
     approver = ScriptedApprover("allow")
-    memloci.set_approver(approver)
+    memloci.autofill.set_approver(approver)
     specs = [FieldSpec(label="Passport number"), FieldSpec(label="E-mail", type="email")]
-    results = memloci.autofill(specs, SHOP, browser(SHOP), picks=[store["passport"], ""])
+    results = memloci.autofill.fill(specs, SHOP, browser(SHOP), picks=[store["passport"], ""])
     assert values(results) == [[PASSPORT], ["ana.silva@example.pt"]]
     assert [i.memory_id for i in approver.requests[0].items] == [store["passport"]]
     # A pick that is not among the field's suggestions answers nothing.
-    results = memloci.autofill(specs[:1], SHOP, browser(SHOP), picks=[store["sister"]])
+    results = memloci.autofill.fill(specs[:1], SHOP, browser(SHOP), picks=[store["sister"]])
     assert values(results) == [[]] and len(approver.requests) == 1
     with pytest.raises(InvalidInput, match="one pick per field"):
-        memloci.autofill(specs, SHOP, browser(SHOP), picks=[""])
+        memloci.autofill.fill(specs, SHOP, browser(SHOP), picks=[""])
 
 
 # -- over HTTP: an extension's Origin makes the caller a browser -----------------------------------
@@ -250,7 +250,7 @@ def test_the_api_applies_the_browser_rules_to_extensions(memloci, store) -> None
         review = _post(server, {**form, "review": True}, extension)
         local = _post(server, form, None)
         picked = {**form, "fields": [{"label": "Passport number", "memory_id": store["passport"]}]}
-        memloci.set_approver(ScriptedApprover("allow"))
+        memloci.autofill.set_approver(ScriptedApprover("allow"))
         chosen = _post(server, picked, extension)
     finally:
         server.stop()
@@ -260,7 +260,7 @@ def test_the_api_applies_the_browser_rules_to_extensions(memloci, store) -> None
     assert email["suggestions"][0]["value"] == "ana.silva@example.pt"
     assert local["fields"][0]["suggestions"][0]["value"] == SISTER
     assert [s["value"] for s in chosen["fields"][0]["suggestions"]] == [PASSPORT]
-    channels = {(d.channel, d.recipient) for d in memloci.disclosures(limit=100)}
+    channels = {(d.channel, d.recipient) for d in memloci.autofill.disclosures(limit=100)}
     assert channels == {(BROWSER, "Memloci browser extension"), ("api", "a local program")}
 
 
@@ -275,14 +275,14 @@ def test_the_person_allows_and_removes_sites_from_the_cli(capsys, memloci, store
     code, out, _ = memloci_cli(capsys, "autofill", "sites", *allow)
     assert code == 0 and "www.gym.example (and its subdomains)" in out
     # The store open in this process (a running server) sees it at once.
-    assert values(memloci.autofill(specs, GYM, browser(GYM))) == [[SISTER]]
+    assert values(memloci.autofill.fill(specs, GYM, browser(GYM))) == [[SISTER]]
     code, out, _ = memloci_cli(capsys, "autofill", "sites", "--json")
     assert json.loads(out) == ["gym.example", "www.gym.example"]
     code, out, _ = memloci_cli(capsys, "autofill", "sites", "--remove", "gym.example")
     assert code == 0 and "gym.example" in out
     code, out, _ = memloci_cli(capsys, "autofill", "sites", "--remove", "www.gym.example")
     assert code == 0 and "No site" in out
-    assert values(memloci.autofill(specs, GYM, browser(GYM))) == [[]]
+    assert values(memloci.autofill.fill(specs, GYM, browser(GYM))) == [[]]
     code, _, err = memloci_cli(capsys, "autofill", "sites", "--remove", "shop.example")
     assert code == 2 and "shop.example is not on the list" in err
     code, _, err = memloci_cli(capsys, "autofill", "sites", "--allow", "not a site")

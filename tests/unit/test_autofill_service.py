@@ -92,7 +92,7 @@ def test_a_checkout_form_is_filled_from_the_human_block(memloci, person) -> None
         FieldSpec(label="Date of birth", type="date"),
         FieldSpec(label="Company"),
     ]
-    results = memloci.autofill_suggest(specs, PageContext(url="https://shop.example/checkout"))
+    results = memloci.autofill.suggest(specs, PageContext(url="https://shop.example/checkout"))
     assert first_values(results) == [
         "Ana",
         "Silva",
@@ -113,45 +113,45 @@ def test_a_checkout_form_is_filled_from_the_human_block(memloci, person) -> None
 
 
 def test_a_lone_address_field_gets_the_whole_address(memloci, person) -> None:
-    result = memloci.autofill_suggest([FieldSpec(label="Shipping address")])[0]
+    result = memloci.autofill.suggest([FieldSpec(label="Shipping address")])[0]
     assert result.suggestions[0].value == "Rua das Flores 12, 3 Esq, 4050-262 Porto, Portugal"
 
 
 def test_qualifiers_prefer_the_matching_value(memloci, person) -> None:
-    work = memloci.autofill_suggest([FieldSpec(label="Work e-mail")])[0]
+    work = memloci.autofill.suggest([FieldSpec(label="Work e-mail")])[0]
     assert work.suggestions[0].value == "ana@acme.example"
-    home = memloci.autofill_suggest([FieldSpec(label="Home phone")])[0]
+    home = memloci.autofill.suggest([FieldSpec(label="Home phone")])[0]
     assert home.suggestions[0].value == "+351 222 333 444"
     assert home.suggestions[0].memory.id == person["home_phone"]
 
 
 def test_free_text_questions_are_answered_by_search(memloci, person) -> None:
-    result = memloci.autofill_suggest([FieldSpec(label="Favourite airline")])[0]
+    result = memloci.autofill.suggest([FieldSpec(label="Favourite airline")])[0]
     assert result.match.key is None
     assert result.suggestions[0].memory.id == person["airline"]
     assert "TAP" in result.suggestions[0].value
-    nothing = memloci.autofill_suggest([FieldSpec(label="Shoe size")])[0]
+    nothing = memloci.autofill.suggest([FieldSpec(label="Shoe size")])[0]
     assert nothing.suggestions == ()
 
 
 def test_suggestions_keep_vault_values_sealed_and_log_nothing(memloci, person) -> None:
-    results = memloci.autofill_suggest([FieldSpec(label="Passport no.")])
+    results = memloci.autofill.suggest([FieldSpec(label="Passport no.")])
     suggestion = results[0].suggestions[0]
     assert suggestion.memory.id == person["passport"]
     assert suggestion.sealed and suggestion.value is None and suggestion.sensitivity == "medium"
     assert PASSPORT not in repr(results)
-    assert memloci.disclosures() == []
+    assert memloci.autofill.disclosures() == []
 
 
 def test_a_secret_is_never_returned_without_approval(memloci, person) -> None:
     specs = [FieldSpec(label="Passport number"), FieldSpec(label="Card number")]
     # No approver installed: nobody can say yes.
-    results = memloci.autofill(specs, None, RECIPIENT)
+    results = memloci.autofill.fill(specs, None, RECIPIENT)
     assert [r.suggestions for r in results] == [(), ()]
     assert [w.reason for r in results for w in r.withheld] == ["no-approver", "no-approver"]
     approver = ScriptedApprover("denied")
-    memloci.set_approver(approver)
-    results = memloci.autofill(specs, None, RECIPIENT)
+    memloci.autofill.set_approver(approver)
+    results = memloci.autofill.fill(specs, None, RECIPIENT)
     assert all(not r.suggestions for r in results)
     assert [w.reason for r in results for w in r.withheld] == ["denied", "denied"]
     text = repr([r.to_dict() for r in results])
@@ -167,11 +167,11 @@ def test_a_secret_is_never_returned_without_approval(memloci, person) -> None:
 
 
 def test_approved_values_are_released_and_logged(memloci, person) -> None:
-    memloci.set_approver(ScriptedApprover("allow", PASSPHRASE))
+    memloci.autofill.set_approver(ScriptedApprover("allow", PASSPHRASE))
     specs = [FieldSpec(label="Passport number"), FieldSpec(label="Card number")]
-    results = memloci.autofill(specs, None, RECIPIENT)
+    results = memloci.autofill.fill(specs, None, RECIPIENT)
     assert first_values(results) == [PASSPORT, CARD]
-    log = memloci.disclosures()
+    log = memloci.autofill.disclosures()
     assert {(d.memory_id, d.outcome, d.approval) for d in log} == {
         (person["passport"], "disclosed", "person"),
         (person["card"], "disclosed", "passphrase"),
@@ -183,22 +183,22 @@ def test_approved_values_are_released_and_logged(memloci, person) -> None:
 
 
 def test_high_sensitivity_needs_the_right_passphrase(memloci, person) -> None:
-    memloci.set_approver(ScriptedApprover("allow", "not the passphrase"))
+    memloci.autofill.set_approver(ScriptedApprover("allow", "not the passphrase"))
     specs = [FieldSpec(label="Passport number"), FieldSpec(label="Card number")]
-    results = memloci.autofill(specs, None, RECIPIENT)
+    results = memloci.autofill.fill(specs, None, RECIPIENT)
     assert first_values(results) == [PASSPORT, None]
     assert results[1].withheld[0].reason == "wrong-passphrase"
-    memloci.set_approver(ScriptedApprover("allow", None))
-    results = memloci.autofill(specs[1:], None, RECIPIENT)
+    memloci.autofill.set_approver(ScriptedApprover("allow", None))
+    results = memloci.autofill.fill(specs[1:], None, RECIPIENT)
     assert results[0].suggestions == () and results[0].withheld[0].reason == "denied"
 
 
 def test_policy_never_and_allow(memloci, person) -> None:
     approver = ScriptedApprover("allow")
-    memloci.set_approver(approver)
+    memloci.autofill.set_approver(approver)
     settings = memloci.settings.with_value("autofill.vault_medium", "never")
     memloci.save_settings(settings.with_value("autofill.vault_low", "allow"))
-    results = memloci.autofill(
+    results = memloci.autofill.fill(
         [FieldSpec(label="Passport number"), FieldSpec(label="Frequent flyer number")],
         None,
         RECIPIENT,
@@ -206,22 +206,24 @@ def test_policy_never_and_allow(memloci, person) -> None:
     assert first_values(results) == [None, FLYER]
     assert results[0].withheld[0].reason == "never"
     assert approver.requests == []  # "never" does not even ask; "allow" needs no asking
-    flyer = next(d for d in memloci.disclosures() if d.memory_id == person["flyer"])
+    flyer = next(d for d in memloci.autofill.disclosures() if d.memory_id == person["flyer"])
     assert flyer.approval == "auto"
 
 
 def test_a_broken_approver_denies(memloci, person) -> None:
-    memloci.set_approver(ScriptedApprover("crash"))
-    results = memloci.autofill([FieldSpec(label="Passport number")], None, RECIPIENT)
+    memloci.autofill.set_approver(ScriptedApprover("crash"))
+    results = memloci.autofill.fill([FieldSpec(label="Passport number")], None, RECIPIENT)
     assert results[0].suggestions == () and results[0].withheld[0].reason == "denied"
 
 
 def test_passwords_go_only_to_their_own_site(memloci, person) -> None:
-    memloci.set_approver(ScriptedApprover("allow"))
+    memloci.autofill.set_approver(ScriptedApprover("allow"))
     password = [FieldSpec(label="Password", type="password")]
-    elsewhere = memloci.autofill(password, PageContext(url="https://gitlab.com/login"), RECIPIENT)
+    elsewhere = memloci.autofill.fill(
+        password, PageContext(url="https://gitlab.com/login"), RECIPIENT
+    )
     assert elsewhere[0].suggestions == () and elsewhere[0].withheld == ()
-    home = memloci.autofill(password, PageContext(url="https://github.com/login"), RECIPIENT)
+    home = memloci.autofill.fill(password, PageContext(url="https://github.com/login"), RECIPIENT)
     assert first_values(home) == [GITHUB]
 
 
@@ -239,10 +241,11 @@ def test_approvals_are_asked_one_at_a_time(memloci, person) -> None:
             finally:
                 inside.release()
 
-    memloci.set_approver(Slow("allow"))
+    memloci.autofill.set_approver(Slow("allow"))
     threads = [
         threading.Thread(
-            target=memloci.autofill, args=([FieldSpec(label="Passport number")], None, RECIPIENT)
+            target=memloci.autofill.fill,
+            args=([FieldSpec(label="Passport number")], None, RECIPIENT),
         )
         for _ in range(4)
     ]
@@ -255,25 +258,25 @@ def test_approvals_are_asked_one_at_a_time(memloci, person) -> None:
 
 def test_reveal_for_the_persons_own_choice(memloci, person) -> None:
     popup = Recipient("popup", "clipboard", "Checkout — Firefox")
-    assert memloci.autofill_reveal(person["passport"], popup, "Passport") == PASSPORT
+    assert memloci.autofill.reveal(person["passport"], popup, "Passport") == PASSPORT
     with pytest.raises(PassphraseRequired):
-        memloci.autofill_reveal(person["card"], popup, "Card")
+        memloci.autofill.reveal(person["card"], popup, "Card")
     with pytest.raises(WrongPassphrase):
-        memloci.autofill_reveal(person["card"], popup, "Card", "wrong passphrase")
-    assert memloci.autofill_reveal(person["card"], popup, "Card", PASSPHRASE) == CARD
+        memloci.autofill.reveal(person["card"], popup, "Card", "wrong passphrase")
+    assert memloci.autofill.reveal(person["card"], popup, "Card", PASSPHRASE) == CARD
     with pytest.raises(InvalidInput):
-        memloci.autofill_reveal(person["human"], popup, "Name")
-    assert [(d.memory_id, d.approval) for d in memloci.disclosures()] == [
+        memloci.autofill.reveal(person["human"], popup, "Name")
+    assert [(d.memory_id, d.approval) for d in memloci.autofill.disclosures()] == [
         (person["card"], "passphrase"),
         (person["passport"], "person"),
     ]
 
 
 def test_the_log_outlives_a_forgotten_memory_and_keeps_no_value(memloci, person) -> None:
-    memloci.set_approver(ScriptedApprover("allow"))
-    memloci.autofill([FieldSpec(label="Passport number")], None, RECIPIENT)
+    memloci.autofill.set_approver(ScriptedApprover("allow"))
+    memloci.autofill.fill([FieldSpec(label="Passport number")], None, RECIPIENT)
     memloci.forget(person["passport"])
-    entry = memloci.disclosures()[0]
+    entry = memloci.autofill.disclosures()[0]
     assert entry.memory_id == person["passport"] and entry.title == ""
     rows = memloci._parts.database.query("SELECT * FROM autofill_disclosures")
     assert PASSPORT not in repr(rows)
@@ -281,13 +284,13 @@ def test_the_log_outlives_a_forgotten_memory_and_keeps_no_value(memloci, person)
 
 def test_bad_requests(memloci) -> None:
     with pytest.raises(InvalidInput):
-        memloci.autofill_suggest([])
+        memloci.autofill.suggest([])
     with pytest.raises(InvalidInput):
-        memloci.prompt_context("   ")
+        memloci.autofill.prompt_context("   ")
     with pytest.raises(InvalidInput):
-        memloci.prompt_context("Ana", max_chars=50)
+        memloci.autofill.prompt_context("Ana", max_chars=50)
     with pytest.raises(InvalidInput):
-        memloci.disclosures(limit=0)
+        memloci.autofill.disclosures(limit=0)
 
 
 def test_prompt_context_is_cited_compact_and_without_secrets(memloci, person) -> None:
@@ -297,7 +300,9 @@ def test_prompt_context_is_cited_compact_and_without_secrets(memloci, person) ->
         type="episodic",
     )
     memloci.add("Trip to Porto in May with Ana's sister", type="episodic")
-    result = memloci.prompt_context("Planning my Porto trip: flights and passport", max_chars=600)
+    result = memloci.autofill.prompt_context(
+        "Planning my Porto trip: flights and passport", max_chars=600
+    )
     assert result.text.startswith("Context from my personal memory")
     assert len(result.text) <= 600
     assert result.items and all(i.memory.type.value != "vault" for i in result.items)
@@ -306,9 +311,9 @@ def test_prompt_context_is_cited_compact_and_without_secrets(memloci, person) ->
     for secret in (PASSPORT, CARD, GITHUB, FLYER, "sk-abcdefghijklmnopqrstuv"):
         assert secret not in result.text
     assert "[REDACTED:vault]" in result.text and "[REDACTED:openai-key]" in result.text
-    assert memloci.disclosures() == []  # nothing was handed out yet
-    memloci.prompt_context("Porto trip", recipient=Recipient("cli", "terminal"))
-    assert {d.purpose for d in memloci.disclosures()} == {"prompt-context"}
+    assert memloci.autofill.disclosures() == []  # nothing was handed out yet
+    memloci.autofill.prompt_context("Porto trip", recipient=Recipient("cli", "terminal"))
+    assert {d.purpose for d in memloci.autofill.disclosures()} == {"prompt-context"}
 
 
 def test_redaction_of_secret_shapes() -> None:
@@ -341,7 +346,7 @@ def test_the_agents_conventions(memloci) -> None:
         type="core",
         fields={"label": "human"},
     )
-    results = memloci.autofill_suggest(
+    results = memloci.autofill.suggest(
         [FieldSpec(label="E-mail"), FieldSpec(label="Work e-mail"), FieldSpec(label="Phone")]
     )
     values = [[s.value for s in r.suggestions] for r in results]
@@ -354,19 +359,19 @@ def test_the_fact_cache_follows_changes_made_elsewhere(memloci, home) -> None:
     from app.core import Memloci
 
     phone = [FieldSpec(label="Phone")]
-    assert memloci.autofill_suggest(phone)[0].suggestions == ()
+    assert memloci.autofill.suggest(phone)[0].suggestions == ()
     other = Memloci.open(home)  # another process (the CLI while the app runs)
     try:
         block = other.add("Phone: +351 912 345 678", type="core", fields={"label": "human"})
-        assert memloci.autofill_suggest(phone)[0].suggestions[0].value == "+351 912 345 678"
+        assert memloci.autofill.suggest(phone)[0].suggestions[0].value == "+351 912 345 678"
         other.update(block.id, "Phone: +351 999 888 777", reason="new number")
-        assert memloci.autofill_suggest(phone)[0].suggestions[0].value == "+351 999 888 777"
+        assert memloci.autofill.suggest(phone)[0].suggestions[0].value == "+351 999 888 777"
         other.invalidate(block.id, "moved away")
-        assert memloci.autofill_suggest(phone)[0].suggestions == ()
+        assert memloci.autofill.suggest(phone)[0].suggestions == ()
         other.restore(block.id)
-        assert memloci.autofill_suggest(phone)[0].suggestions[0].value == "+351 999 888 777"
+        assert memloci.autofill.suggest(phone)[0].suggestions[0].value == "+351 999 888 777"
         other.forget(block.id)
-        assert memloci.autofill_suggest(phone)[0].suggestions == ()
+        assert memloci.autofill.suggest(phone)[0].suggestions == ()
     finally:
         other.close()
 
@@ -377,7 +382,7 @@ def test_secret_fields_are_answered_only_from_the_vault(memloci) -> None:
         type="core",
         fields={"label": "human"},
     )
-    results = memloci.autofill(
+    results = memloci.autofill.fill(
         [FieldSpec(label="Password", type="password"), FieldSpec(label="Card number")],
         PageContext(url="https://shop.example/"),
         RECIPIENT,
@@ -397,7 +402,7 @@ def test_address_lines_written_part_by_part(memloci) -> None:
         FieldSpec(label="ZIP"),
         FieldSpec(autocomplete="country"),
     ]
-    assert first_values(memloci.autofill_suggest(specs)) == [
+    assert first_values(memloci.autofill.suggest(specs)) == [
         "Rua das Flores 12",
         "Porto",
         "4050-262",

@@ -79,14 +79,14 @@ def test_the_erase_preview_counts_the_turns_it_takes(memloci: Any) -> None:
     store.add_turn("memloci-new", "What is my locker code?", "I do not remember that.")
     store.add_turn("memloci-old", "And Jonas?", "In Tromsø.")
     memloci.add("Lunch with Ana")
-    preview = memloci.erase_preview(Selection.last("15m"))
+    preview = memloci.data.erase_preview(Selection.last("15m"))
     assert preview.count == 1 and preview.conversation_turns == 2
     assert preview.to_dict()["conversation_turns"] == 2
-    assert memloci.erase_preview(Selection(source="chat:memloci-old")).conversation_turns == 2
+    assert memloci.data.erase_preview(Selection(source="chat:memloci-old")).conversation_turns == 2
     narrowed = Selection(app="firefox", since=utcnow() - timedelta(hours=1))
-    assert memloci.erase_preview(narrowed).conversation_turns == 0  # as erase: none go
+    assert memloci.data.erase_preview(narrowed).conversation_turns == 0  # as erase: none go
     assert len(memloci.conversation_turns("memloci-old")) == 2  # a preview changes nothing
-    done = memloci.erase(Selection.last("15m"))
+    done = memloci.data.erase(Selection.last("15m"))
     assert done.conversation_turns == 2
     assert [len(memloci.conversation_turns(c.id)) for c in memloci.conversations()] == [1]
 

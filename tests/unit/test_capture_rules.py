@@ -82,14 +82,14 @@ def test_rules_are_checked_before_they_are_stored() -> None:
 
 
 def test_rules_survive_in_the_store_and_can_be_removed(memloci) -> None:
-    before = len(memloci.capture_rules())
-    rule = memloci.capture_exclude("title", "*payroll*", "salaries")
-    assert rule.origin == "user" and len(memloci.capture_rules()) == before + 1
+    before = len(memloci.capture.rules())
+    rule = memloci.capture.exclude("title", "*payroll*", "salaries")
+    assert rule.origin == "user" and len(memloci.capture.rules()) == before + 1
     with pytest.raises(InvalidInput):
-        memloci.capture_exclude("title", "*payroll*")
-    assert not memloci.would_capture(WindowContext.of(app="Calc", title="Payroll.ods"))[0]
-    memloci.capture_unexclude(rule.id)
-    assert memloci.would_capture(WindowContext.of(app="Calc", title="Payroll.ods"))[0]
+        memloci.capture.exclude("title", "*payroll*")
+    assert not memloci.capture.would_capture(WindowContext.of(app="Calc", title="Payroll.ods"))[0]
+    memloci.capture.unexclude(rule.id)
+    assert memloci.capture.would_capture(WindowContext.of(app="Calc", title="Payroll.ods"))[0]
 
 
 def test_titles_apps_and_addresses() -> None:

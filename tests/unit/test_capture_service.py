@@ -125,10 +125,10 @@ def test_user_rules_exclude_by_title_and_url_and_apply_without_restart(memloci) 
     screen.open("Chromium", "My Bank - Chromium", ["balance"], url="https://bank.example.com/x")
     service = fake_capture(memloci, screen, clock)
     assert service.tick().activity == "capturing"
-    rule = memloci.capture_exclude("url", "*bank.example.com*")
+    rule = memloci.capture.exclude("url", "*bank.example.com*")
     assert service.tick().activity == "excluded"
-    memloci.capture_unexclude(rule.id)
-    memloci.capture_exclude("title", "*bank*")
+    memloci.capture.unexclude(rule.id)
+    memloci.capture.exclude("title", "*bank*")
     assert service.tick().activity == "excluded"
 
 
@@ -244,10 +244,10 @@ def test_idle_locked_and_paused_capture_nothing_and_end_the_session(memloci) -> 
     screen.idle, screen.locked = 0, True
     assert service.tick().activity == "locked"
     screen.locked = False
-    memloci.capture_pause(minutes=10)
+    memloci.capture.pause(minutes=10)
     grabs = service.fake_grabber.grabs
     assert service.tick().activity == "paused" and service.fake_grabber.grabs == grabs
-    memloci.capture_resume()
+    memloci.capture.resume()
     assert service.tick().activity == "capturing"
 
 
@@ -255,9 +255,9 @@ def test_pause_minutes_are_validated(memloci) -> None:
     from app.errors import InvalidInput
 
     with pytest.raises(InvalidInput):
-        memloci.capture_pause(minutes=-1)
+        memloci.capture.pause(minutes=-1)
     with pytest.raises(InvalidInput):
-        memloci.capture_pause(minutes=20_000)
+        memloci.capture.pause(minutes=20_000)
 
 
 def test_long_sessions_continue_as_parts_without_losing_text(memloci) -> None:

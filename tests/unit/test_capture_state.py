@@ -55,11 +55,11 @@ def test_pause_and_resume_from_another_process_reach_the_running_capture(memloci
     service = fake_capture(memloci, screen, interval_seconds=0.5)
     service.start()
     try:
-        assert _wait(lambda: memloci.capture_status().activity == "capturing")
+        assert _wait(lambda: memloci.capture.status().activity == "capturing")
         result = _cli(home, "capture", "pause", "--minutes", "30")
         assert result.returncode == 0, result.stderr
         assert "paused until" in result.stdout
-        assert _wait(lambda: memloci.capture_status().activity == "paused")
+        assert _wait(lambda: memloci.capture.status().activity == "paused")
         assert _wait(lambda: service.sessions.open_sessions() == [])  # its next tick
         grabs = service.fake_grabber.grabs
         time.sleep(1.5)
@@ -67,10 +67,10 @@ def test_pause_and_resume_from_another_process_reach_the_running_capture(memloci
         status = json.loads(_cli(home, "capture", "status", "--json").stdout)
         assert status["paused"] and status["state"] == "running" and not status["stalled"]
         assert _cli(home, "capture", "resume").returncode == 0
-        assert _wait(lambda: memloci.capture_status().activity == "capturing")
+        assert _wait(lambda: memloci.capture.status().activity == "capturing")
     finally:
         service.stop()
-    assert memloci.capture_status().state == "stopped"
+    assert memloci.capture.status().state == "stopped"
 
 
 def test_status_of_a_running_capture_is_healthy_and_counts_its_work(memloci) -> None:
@@ -79,8 +79,8 @@ def test_status_of_a_running_capture_is_healthy_and_counts_its_work(memloci) -> 
     service = fake_capture(memloci, screen, interval_seconds=0.5)
     service.start()
     try:
-        assert _wait(lambda: memloci.capture_status().counters.get("ocr_runs", 0) >= 1)
-        status = memloci.capture_status()
+        assert _wait(lambda: memloci.capture.status().counters.get("ocr_runs", 0) >= 1)
+        status = memloci.capture.status()
         assert status.state == "running" and status.runner_pid == os.getpid()
         assert not status.stalled and status.last_frame_at is not None
         assert status.current["app"] == "Editor"
@@ -102,20 +102,20 @@ def _set_runner(memloci, pid: int, heartbeat_age: float, **more: str) -> None:
 
 
 def test_stall_flag(memloci) -> None:
-    assert not memloci.capture_status().stalled  # never started: stopped, not stalled
+    assert not memloci.capture.status().stalled  # never started: stopped, not stalled
     _set_runner(memloci, _dead_pid(), 1)
-    status = memloci.capture_status()
+    status = memloci.capture.status()
     assert (
         status.state == "gone"
         and status.stalled
         and "ended without stopping" in status.stall_reasons[0]
     )
     _set_runner(memloci, os.getpid(), 2)
-    assert not memloci.capture_status().stalled
+    assert not memloci.capture.status().stalled
     _set_runner(memloci, os.getpid(), 300)
-    assert memloci.capture_status().stall_reasons[0].startswith("no capture tick for 300 s")
+    assert memloci.capture.status().stall_reasons[0].startswith("no capture tick for 300 s")
     _set_runner(memloci, os.getpid(), 2, errors="4", last_error="grab failed")
-    assert "the last 4 grabs failed" in memloci.capture_status().stall_reasons[0]
+    assert "the last 4 grabs failed" in memloci.capture.status().stall_reasons[0]
     _set_runner(memloci, os.getpid(), 2, errors="0")
     store = memloci._parts.capture.store
     screen = FakeScreen()
@@ -123,7 +123,7 @@ def test_stall_flag(memloci) -> None:
     service = fake_capture(memloci, screen)
     session_id = service.tick().session_id
     store.add_pending(session_id, utcnow() - timedelta(minutes=30), "full", 4, 4, b"x", [(0, 4)])
-    status = memloci.capture_status()
+    status = memloci.capture.status()
     assert status.stalled and "waited more than 15 minutes for OCR" in status.stall_reasons[-1]
 
 
@@ -182,19 +182,19 @@ def test_retained_frames_are_encrypted_in_budget_and_go_with_forget(memloci, hom
         screen.windows[wid].lines.append(f"Added item {n} to the agenda today")
         clock.advance(40)
         service.tick()
-    frames = memloci.capture_frames(result.session_id)
+    frames = memloci.capture.frames(result.session_id)
     assert len(frames) == 4
     files = list((home / "data" / "frames").iterdir())
     assert len(files) == 4
     assert all(b"WEBP" not in f.read_bytes() for f in files)  # sealed, not an image
-    image = memloci.capture_frame(frames[0].id)
+    image = memloci.capture.frame(frames[0].id)
     assert image[:4] == b"RIFF" and image[8:12] == b"WEBP"
     vault = service._frames()
     assert vault.enforce(frames[0].bytes + frames[1].bytes) == 2
-    kept = {f.id for f in memloci.capture_frames()}
+    kept = {f.id for f in memloci.capture.frames()}
     assert kept == {frames[0].id, frames[1].id}  # newest first: the oldest went
     memloci.forget(result.memory_id)
-    assert memloci.capture_frames() == [] and list((home / "data" / "frames").iterdir()) == []
+    assert memloci.capture.frames() == [] and list((home / "data" / "frames").iterdir()) == []
 
 
 def test_scheduled_jobs_survive_their_errors() -> None:

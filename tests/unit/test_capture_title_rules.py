@@ -81,28 +81,30 @@ def test_a_store_made_before_the_title_rules_gets_them_once(home) -> None:
     memloci = Memloci.open(home)
     try:
         before = _forget_later_defaults(memloci)
-        memloci.capture_exclude("title", "*bank*", "mine")
+        memloci.capture.exclude("title", "*bank*", "mine")
     finally:
         memloci.close()
     memloci = Memloci.open(home)  # an upgrade: the same store, opened by this release
     try:
-        rules = memloci.capture_rules()
+        rules = memloci.capture.rules()
         titles = {r.pattern: r for r in rules if r.kind == "title"}
         assert "*keepass*" in titles and titles["*keepass*"].origin == "default"
         assert "*bank*" in titles and titles["*bank*"].origin == "user"
         assert len(rules) == len(DEFAULTS) + 1 > before + 1
-        allowed, why = memloci.would_capture(
+        allowed, why = memloci.capture.would_capture(
             WindowContext.of(app="xterm", title="Passwords - KeePassXC")
         )
         assert not allowed and "*keepass*" in why
-        memloci.capture_unexclude(titles["*keepass*"].id)  # the person wants these windows
+        memloci.capture.unexclude(titles["*keepass*"].id)  # the person wants these windows
     finally:
         memloci.close()
     memloci = Memloci.open(home)
     try:
-        patterns = [r.pattern for r in memloci.capture_rules()]
+        patterns = [r.pattern for r in memloci.capture.rules()]
         assert "*keepass*" not in patterns and "*bitwarden*" in patterns
-        assert memloci.would_capture(WindowContext.of(app="xterm", title="x - KeePassXC"))[0]
+        assert memloci.capture.would_capture(WindowContext.of(app="xterm", title="x - KeePassXC"))[
+            0
+        ]
     finally:
         memloci.close()
 
@@ -115,7 +117,7 @@ def test_the_loop_the_command_line_and_the_check_agree(memloci, home) -> None:
     result = service.tick()
     assert result.activity == "excluded" and "*keepass*" in result.detail
     assert service.fake_grabber.grabs == 0 and memloci.search("marmosetkey") == []
-    allowed, why = memloci.would_capture(screen.windows[screen.front].context)
+    allowed, why = memloci.capture.would_capture(screen.windows[screen.front].context)
     assert not allowed and why == result.detail
     memloci.close()
     checked = subprocess.run(

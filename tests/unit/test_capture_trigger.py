@@ -204,7 +204,7 @@ def test_pausing_does_not_read_what_was_waiting(memloci) -> None:
     _tick(service, clock)
     screen.windows[wid].lines += [f"Confidential line {n} of the draft" for n in range(10)]
     _tick(service, clock, 1.0)
-    memloci.capture_pause(minutes=5)
+    memloci.capture.pause(minutes=5)
     assert service.tick().activity == "paused"
     service.drain_ocr()
     assert not _stored(memloci, "Confidential line 4")

@@ -106,9 +106,9 @@ def test_agent_jobs_run_only_with_a_backlog(memloci: Any) -> None:
         jobs.hold()  # the person starts a chat while the batch runs
         return "report"
 
-    memloci.process_queue = process_queue  # type: ignore[method-assign]
+    memloci.agents.process_queue = process_queue  # type: ignore[method-assign]
     assert jobs.run_agents() is None and calls == []  # nothing queued
-    memloci.agent_status = lambda: {"backlog": 3}  # type: ignore[method-assign]
+    memloci.agents.status = lambda: {"backlog": 3}  # type: ignore[method-assign]
     assert jobs.run_agents() == "report"
     assert calls[0]["limit"] == 32
     assert calls[0]["cancel"].is_set()  # the running batch was told to stop

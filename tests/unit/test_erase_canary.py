@@ -101,7 +101,7 @@ def test_a_plain_delete_leaves_vectors_and_ids_in_chromas_files(
     before = traces(home / "data" / "vectors", private, vectors)
     assert any("vector" in hit for hit in before) and any(private[0] in hit for hit in before)
     monkeypatch.setattr(scrub, "rewrite", lambda *a, **k: "clean")  # the index as it was
-    memloci.erase(Selection(app="signal"), wait_for_files=True)
+    memloci.data.erase(Selection(app="signal"), wait_for_files=True)
     index = memloci._parts.retriever.indexer.index()
     assert index.count() == len(other)  # gone from the index: no search finds them
     memloci.close()
@@ -115,7 +115,7 @@ def test_an_erase_leaves_no_trace_in_any_file(home: Path, memloci: Memloci) -> N
     vectors = vector_needles(memloci, private)
     kept_vectors = vector_needles(memloci, other[:3])
     assert traces(home / "data" / "vectors", private, vectors)  # the scan sees them
-    done = memloci.erase(Selection.last("15m", app="signal"), wait_for_files=True)
+    done = memloci.data.erase(Selection.last("15m", app="signal"), wait_for_files=True)
     assert sorted(done.ids) == sorted(private)
     assert done.vectors == "rewritten"
     assert traces(home, private, vectors) == []  # while open
@@ -140,7 +140,7 @@ def test_the_app_rewrites_the_files_in_the_background(home: Path, memloci: Memlo
     """The desktop app does not wait: the indexer's background thread rewrites the folder."""
     private, other = fill(memloci)
     vectors = vector_needles(memloci, private)
-    memloci.erase(Selection(app="signal"))
+    memloci.data.erase(Selection(app="signal"))
     conn = memloci._parts.database.conn()
     deadline = time.monotonic() + 120
     while scrub.pending(conn) is not None and time.monotonic() < deadline:
@@ -160,8 +160,8 @@ def test_the_rewritten_files_hold_nothing_but_the_index(home: Path, memloci: Mem
     vectors = vector_needles(memloci, private)
     for memory_id in private[:4]:
         memloci.forget(memory_id)
-        assert memloci.scrub_vectors() == "rewritten"
-    memloci.erase(Selection(app="signal"), wait_for_files=True)
+        assert memloci.data.scrub_vectors() == "rewritten"
+    memloci.data.erase(Selection(app="signal"), wait_for_files=True)
     assert stray_bytes(home) == []
     assert traces(home, private, vectors) == []
     assert memloci.search("harbours boats chapter 5")[0].id == other[5]
@@ -185,5 +185,5 @@ def test_a_forget_left_to_the_next_process_is_finished_there(home: Path) -> None
         assert scrub.pending(first._parts.database.conn()) is not None
     assert traces(home / "data" / "vectors", private[:2], vectors[:2])
     with Memloci.open(home) as second:
-        assert second.scrub_vectors() == "rewritten"
+        assert second.data.scrub_vectors() == "rewritten"
     assert traces(home, private[:2], vectors[:2]) == []

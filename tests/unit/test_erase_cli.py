@@ -63,7 +63,7 @@ def test_it_asks_at_a_terminal_and_then_offers_never_to_capture(
     assert "no longer capture windows of 'firefox'" in out
     assert alive(home) == {screen["c"]}
     with Memloci.open(home) as memloci:
-        rules = [(r.kind, r.pattern) for r in memloci.capture_rules() if r.origin == "user"]
+        rules = [(r.kind, r.pattern) for r in memloci.capture.rules() if r.origin == "user"]
     assert rules == [("app", "firefox")]
 
 
@@ -81,7 +81,7 @@ def test_never_capture_without_asking(capsys, home, screen) -> None:
     code, out, _ = cli(capsys, "forget", "--app", "writer", "--yes", "--never-capture")
     assert code == 0 and "no longer capture windows of 'writer'" in out
     with Memloci.open(home) as memloci:
-        assert any(r.pattern == "writer" for r in memloci.capture_rules())
+        assert any(r.pattern == "writer" for r in memloci.capture.rules())
 
 
 def test_bad_combinations_are_one_line_errors(capsys, home, screen) -> None:

@@ -24,7 +24,7 @@ def test_a_span_takes_the_turns_asked_in_it(memloci: Any) -> None:
     store.add_turn("memloci-new", "What is my locker code?", "I do not remember that.")
     store.add_turn("memloci-old", "And Jonas?", "In Tromsø.")  # asked now, in the old one
     memloci.add("Lunch with Ana")
-    memloci.erase(Selection.last("15m"))
+    memloci.data.erase(Selection.last("15m"))
     kept = memloci.conversations()
     assert [c.id for c in kept] == ["memloci-old"]
     assert [t.question for t in memloci.conversation_turns("memloci-old")] == [
@@ -36,7 +36,7 @@ def test_erasing_a_conversation_and_what_stays(memloci: Any) -> None:
     store = _store(memloci)
     store.add_turn("memloci-abc", "What did I do on Friday?", "You went to the pottery class.")
     store.add_turn("memloci-def", "Who is Mia?", "Your neighbour.")
-    memloci.erase(Selection(app="firefox", since=utcnow() - timedelta(hours=1)))
+    memloci.data.erase(Selection(app="firefox", since=utcnow() - timedelta(hours=1)))
     assert len(memloci.conversations()) == 2  # an app's screens: no conversation goes
-    memloci.erase(Selection(source="chat:memloci-abc"))
+    memloci.data.erase(Selection(source="chat:memloci-abc"))
     assert [c.id for c in memloci.conversations()] == ["memloci-def"]

@@ -32,7 +32,7 @@ def test_frames_of_a_large_erase_are_swept_once(memloci: Any, monkeypatch: Any) 
         return original(self, grace_seconds)
 
     monkeypatch.setattr(FrameVault, "sweep", counted)
-    done = memloci.erase(Selection(app="firefox"))
+    done = memloci.data.erase(Selection(app="firefox"))
     assert done.count == 12
     assert len(sweeps) == 1
     folder = memloci.paths.data / "frames"
@@ -54,7 +54,7 @@ def test_nothing_of_an_erased_conversation_is_left(memloci: Any, tmp_path: Path)
     assert memloci.search(CANARY)
     assert rows(memloci, "SELECT count(*) FROM work_queue")[0][0] == 3
     memloci._parts.retriever.sync()
-    done = memloci.erase(Selection(source="chat:conv-z"), wait_for_files=True)
+    done = memloci.data.erase(Selection(source="chat:conv-z"), wait_for_files=True)
     gone = {m.id for m in messages} | {fact.id}
     assert set(done.ids) == gone
     assert done.vectors == "rewritten"

@@ -73,7 +73,7 @@ def test_the_last_15_minutes_selects_what_was_recorded_then(memloci: Any, day: d
     # The agents' fact made just now from a message of last year, the core block and the
     # session that ended 40 minutes ago are not "the last 15 minutes".
     assert got == expected
-    plan = memloci.erase_preview(Selection.last("15m"))
+    plan = memloci.data.erase_preview(Selection.last("15m"))
     # The fact made only from the overlapping session goes with it, through the cascade.
     assert day["fact_overlap"].id in {i.id for i in plan.forget.derived}
     assert day["fact_old_chat"].id not in plan.ids
@@ -173,7 +173,7 @@ def test_lengths_of_time() -> None:
 
 
 def test_erasing_removes_the_selection_and_reports_it(memloci: Any, day: dict) -> None:
-    done = memloci.erase(Selection(app="firefox"))
+    done = memloci.data.erase(Selection(app="firefox"))
     assert done.done and done.count == 3  # two sessions and the fact made from one
     assert dict(done.by_source) == {"screen · Firefox": 2, "made by the memory agents": 1}
     assert done.apps == ("Firefox",)
@@ -186,5 +186,5 @@ def test_erasing_removes_the_selection_and_reports_it(memloci: Any, day: dict) -
         == 0
     )
     assert not memloci.search("quokkabank")
-    again = memloci.erase(Selection(app="firefox"))
+    again = memloci.data.erase(Selection(app="firefox"))
     assert again.count == 0 and again.done

@@ -67,7 +67,7 @@ def test_a_markdown_note_per_memory_that_a_markdown_parser_reads(
     memloci: Any, memories: dict, tmp_path: Path
 ) -> None:
     folder = tmp_path / "vault" / "Memloci"
-    result = memloci.export_memories(folder, "markdown")
+    result = memloci.data.export_memories(folder, "markdown")
     assert result.memories == 5 and result.files == 6 and not result.secrets
     found = notes(folder)
     assert len(found) == 5
@@ -116,9 +116,9 @@ def test_a_markdown_note_per_memory_that_a_markdown_parser_reads(
 
 def test_secrets_only_with_the_passphrase(memloci: Any, memories: dict, tmp_path: Path) -> None:
     with pytest.raises(WrongPassphrase):
-        memloci.export_memories(tmp_path / "x", "markdown", passphrase="wrong horse")
+        memloci.data.export_memories(tmp_path / "x", "markdown", passphrase="wrong horse")
     assert not (tmp_path / "x").exists()
-    result = memloci.export_memories(tmp_path / "x", "markdown", passphrase=PASSPHRASE)
+    result = memloci.data.export_memories(tmp_path / "x", "markdown", passphrase=PASSPHRASE)
     assert result.secrets
     (note,) = (tmp_path / "x" / "Vault").glob("*.md")
     assert f"**secret value**: {SECRET}" in note.read_text()
@@ -128,10 +128,10 @@ def test_exporting_into_the_same_folder_leaves_nothing_erased_since(
     memloci: Any, memories: dict, tmp_path: Path
 ) -> None:
     folder = tmp_path / "out"
-    memloci.export_memories(folder, "markdown")
+    memloci.data.export_memories(folder, "markdown")
     (folder / "Episodic" / "my own note.md").write_text("mine")  # the person's file stays
-    memloci.erase(Selection(app="firefox"))
-    result = memloci.export_memories(folder, "markdown")
+    memloci.data.erase(Selection(app="firefox"))
+    result = memloci.data.export_memories(folder, "markdown")
     assert result.memories == 4
     assert not any("Bank" in name for name in notes(folder))
     assert (folder / "Episodic" / "my own note.md").read_text() == "mine"
@@ -139,13 +139,13 @@ def test_exporting_into_the_same_folder_leaves_nothing_erased_since(
     other.mkdir()
     (other / "keep.txt").write_text("x")
     with pytest.raises(InvalidInput, match="not empty"):
-        memloci.export_memories(other, "csv")
+        memloci.data.export_memories(other, "csv")
     assert sorted(p.name for p in other.iterdir()) == ["keep.txt"]
 
 
 def test_json_lines_hold_the_full_records(memloci: Any, memories: dict, tmp_path: Path) -> None:
     path = tmp_path / "all.jsonl"
-    result = memloci.export_memories(path, "json")
+    result = memloci.data.export_memories(path, "json")
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     assert result.memories == len(lines) == 5
     record = next(r for r in lines if r["id"] == memories["steps"].id)
@@ -154,7 +154,7 @@ def test_json_lines_hold_the_full_records(memloci: Any, memories: dict, tmp_path
     vault = next(r for r in lines if r["type"] == "vault")
     assert vault["secret_exported"] is False and SECRET not in path.read_text()
     assert "sealed_secret" not in path.read_text()
-    memloci.export_memories(path, "json", passphrase=PASSPHRASE, types=["vault"])
+    memloci.data.export_memories(path, "json", passphrase=PASSPHRASE, types=["vault"])
     (vault,) = [json.loads(line) for line in path.read_text().splitlines()]
     assert vault["fields"]["secret_value"] == SECRET
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -164,7 +164,7 @@ def test_csv_per_type_reads_back_and_never_runs_as_a_formula(
     memloci: Any, memories: dict, tmp_path: Path
 ) -> None:
     folder = tmp_path / "sheets"
-    result = memloci.export_memories(folder, "csv")
+    result = memloci.data.export_memories(folder, "csv")
     assert sorted(p.name for p in folder.glob("*.csv")) == [
         "episodic.csv",
         "procedural.csv",
@@ -185,12 +185,14 @@ def test_csv_per_type_reads_back_and_never_runs_as_a_formula(
 
 
 def test_types_and_time_narrow_the_export(memloci: Any, memories: dict, tmp_path: Path) -> None:
-    result = memloci.export_memories(tmp_path / "a.jsonl", "json", types=["semantic"])
+    result = memloci.data.export_memories(tmp_path / "a.jsonl", "json", types=["semantic"])
     assert result.by_type == {"semantic": 1}
-    result = memloci.export_memories(tmp_path / "b.jsonl", "json", since=ago(60), until=ago(10))
+    result = memloci.data.export_memories(
+        tmp_path / "b.jsonl", "json", since=ago(60), until=ago(10)
+    )
     assert result.by_type == {"episodic": 1}  # the screen session 30 minutes ago
     with pytest.raises(InvalidInput, match="Unknown export format"):
-        memloci.export_memories(tmp_path / "c", "xlsx")
+        memloci.data.export_memories(tmp_path / "c", "xlsx")
 
 
 def test_the_export_command(capsys, home: Path, tmp_path: Path, monkeypatch: Any) -> None:

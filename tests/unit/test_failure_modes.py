@@ -143,10 +143,10 @@ def test_a_frame_that_does_not_fit_is_not_kept_and_capture_reads_on(
         for _ in range(3):
             assert service.tick().activity == "capturing"
             service.drain_ocr()
-    assert memloci.capture_frames() == []
+    assert memloci.capture.frames() == []
     assert not list((memloci.paths.data / "frames").glob("*"))  # no partial file
     assert sum("not kept" in r.getMessage() for r in caplog.records) == 1  # said once
-    session = memloci.capture_sessions()[0]
+    session = memloci.capture.sessions()[0]
     assert "Revenue grew" in memloci.get(session["memory_id"]).text  # the text is there
 
 
@@ -246,7 +246,7 @@ def test_the_apps_background_work_waits_out_a_locked_store(
     jobs = AppJobs(memloci)
     try:
         with caplog.at_level(logging.INFO):
-            memloci.capture_start()
+            memloci.capture.start()
             jobs.start()
             holder = Holder(home)
             try:
@@ -271,7 +271,7 @@ def test_the_apps_background_work_waits_out_a_locked_store(
             assert not memloci._parts.queue.counts().get("chat")  # the agents caught up
             time.sleep(1.5)
             assert service.ticks > ticks  # capture kept its schedule
-            status = memloci.capture_status()
+            status = memloci.capture.status()
             assert status.activity == "capturing" and not status.stalled
     finally:
         jobs.stop()
@@ -332,13 +332,13 @@ def test_a_missing_or_damaged_model_file(
 
     # The agents read chat without a model by default: a broken model file stops nothing.
     memloci.save_settings(memloci.settings.with_value("agents.model_writes", False))
-    memloci.process_queue()
+    memloci.agents.process_queue()
     assert memloci._parts.queue.counts().get("chat", {}).get("pending", 0) == 0
     # Where the model is asked to write, the batch waits for it, kept for later.
     memloci.save_settings(memloci.settings.with_value("agents.model_writes", True))
     enqueue_chat(memloci, [("Ana", "my phone is 555 0100")])
     with pytest.raises(ModelUnavailable, match=sentence):
-        memloci.process_queue()
+        memloci.agents.process_queue()
     assert memloci._parts.queue.counts()["chat"] == {"pending": 1}  # kept for later
 
     (check,) = [c for c in checks(memloci.paths) if c.name == "model:choice"]
@@ -351,7 +351,7 @@ def test_model_use_refuses_a_damaged_file_and_keeps_the_model(
 ) -> None:
     before = memloci.settings.model
     with pytest.raises(ModelUnavailable, match="is damaged"):
-        memloci.use_model("gguf", path=str(cut_short_gguf(tmp_path / "m.gguf")))
+        memloci.models.use("gguf", path=str(cut_short_gguf(tmp_path / "m.gguf")))
     assert memloci.settings.model == before
 
 
@@ -377,7 +377,7 @@ def test_without_tesseract_frames_wait_status_says_why_and_they_are_read_later(
         service.tick()
         for _ in range(5):
             assert service.drain_ocr() == 0
-    status = memloci.capture_status()
+    status = memloci.capture.status()
     assert status.ocr_backlog == 1
     assert "tesseract is not installed" in status.ocr_error
     assert sum("OCR unavailable" in r.getMessage() for r in caplog.records) == 1  # not per drain
@@ -387,9 +387,9 @@ def test_without_tesseract_frames_wait_status_says_why_and_they_are_read_later(
     engine["ocr"] = FakeOcr(screen)  # tesseract installed (the reader asks again each time)
     service.reader._engine = None
     assert service.drain_ocr() == 1
-    status = memloci.capture_status()
+    status = memloci.capture.status()
     assert status.ocr_backlog == 0 and status.ocr_error == ""
-    session = memloci.capture_sessions()[0]
+    session = memloci.capture.sessions()[0]
     assert "budget meeting" in memloci.get(session["memory_id"]).text
 
 
@@ -454,16 +454,16 @@ def test_when_the_display_goes_capture_rests_says_why_and_resumes(
     memloci: Memloci, caplog: pytest.LogCaptureFixture
 ) -> None:
     service = vanishing_capture(memloci)
-    memloci.capture_start()
+    memloci.capture.start()
     try:
         deadline = time.monotonic() + 10
-        while memloci.capture_status().activity != "capturing" and time.monotonic() < deadline:
+        while memloci.capture.status().activity != "capturing" and time.monotonic() < deadline:
             time.sleep(0.1)
         with caplog.at_level(logging.INFO):
             VanishingPlatform.gone = True
             results = [service.tick() for _ in range(5)]
             assert {r.activity for r in results} == {"no-display"}
-            status = memloci.capture_status()
+            status = memloci.capture.status()
             assert status.activity == "no-display" and not status.stalled
             assert "went away" in status.detail and "resumes when a display is back" in (
                 status.detail
@@ -477,7 +477,7 @@ def test_when_the_display_goes_capture_rests_says_why_and_resumes(
         assert all(r.exc_info is None for r in caplog.records)
     finally:
         VanishingPlatform.gone = False
-        memloci.capture_stop()
+        memloci.capture.stop()
 
 
 def test_a_display_that_goes_while_capture_starts_is_waited_for_without_a_traceback(
@@ -490,10 +490,10 @@ def test_a_display_that_goes_while_capture_starts_is_waited_for_without_a_traceb
     VanishingPlatform.gone = True
     try:
         with caplog.at_level(logging.INFO):
-            memloci.capture_start()
+            memloci.capture.start()
             deadline = time.monotonic() + 10
-            while memloci.capture_status().activity != "no-display":
-                assert time.monotonic() < deadline, memloci.capture_status()
+            while memloci.capture.status().activity != "no-display":
+                assert time.monotonic() < deadline, memloci.capture.status()
                 time.sleep(0.1)
             assert VanishingHints.started == 0
             VanishingPlatform.gone = False
@@ -501,11 +501,11 @@ def test_a_display_that_goes_while_capture_starts_is_waited_for_without_a_traceb
             while VanishingHints.started == 0:  # the tick that sees the display back
                 assert time.monotonic() < deadline, "the hints never started again"
                 time.sleep(0.1)
-            assert memloci.capture_status().activity == "capturing"
+            assert memloci.capture.status().activity == "capturing"
         messages = [r.getMessage() for r in caplog.records]
         assert any("change hints wait for a display" in m for m in messages)
         assert all(r.exc_info is None for r in caplog.records), messages
-        assert not memloci.capture_status().stalled
+        assert not memloci.capture.status().stalled
     finally:
         VanishingPlatform.gone = False
-        memloci.capture_stop()
+        memloci.capture.stop()

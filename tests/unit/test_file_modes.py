@@ -152,7 +152,7 @@ def test_a_frame_written_on_request_is_private(
     screen.open("Editor", "plan.txt - Editor", ["Quarterly planning notes"])
     service = fake_capture(memloci, screen, Clock(), retain_frames=True, retain_every_seconds=5)
     result = service.tick()
-    frame = memloci.capture_frames(result.session_id)[0]
+    frame = memloci.capture.frames(result.session_id)[0]
     memloci.close()
     out = tmp_path / "frame.webp"
     cli(home, umask, "capture", "frame", frame.id, "--out", str(out))

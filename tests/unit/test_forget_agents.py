@@ -103,7 +103,7 @@ def agents_worked_on_the_chat(memloci: Any, tmp_path: Path) -> tuple[str, set[st
     path = tmp_path / "chat.jsonl"
     path.write_text("".join(json.dumps(m) + "\n" for m in CHAT), encoding="utf-8")
     assert memloci.import_chat(path).imported == 4
-    report = memloci.process_queue()
+    report = memloci.agents.process_queue()
     assert report.done == 4 and report.failed == 0
     memloci.index_sync()
     record_id = next(

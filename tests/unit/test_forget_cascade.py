@@ -213,7 +213,7 @@ def test_queued_agent_work_for_the_message_goes_with_it(memloci) -> None:
     assert preview.queue_items == 1
     memloci.forget(raw.id)
     assert rows(memloci, "SELECT count(*) FROM work_queue") == [(0,)]
-    report = memloci.process_queue()
+    report = memloci.agents.process_queue()
     assert report.items == 0
     assert rows(memloci, "SELECT count(*) FROM memory_sources WHERE ref = ?", (message_id,)) == [
         (0,)
@@ -233,7 +233,7 @@ def test_a_message_forgotten_while_its_batch_runs_leaves_nothing_behind(memloci)
 
     memloci._parts.llm.use(ScriptedModel(reply))
     memloci.save_settings(memloci.settings.with_value("agents.model_writes", True))
-    memloci.process_queue()
+    memloci.agents.process_queue()
     assert not exists(memloci, raw.id)
     assert [m.id for m in memloci.list(limit=100)] == []
     assert rows(memloci, "SELECT count(*) FROM memory_sources") == [(0,)]

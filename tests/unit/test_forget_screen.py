@@ -80,10 +80,10 @@ def test_forgetting_a_screen_session_reaches_its_activities_frames_and_day_summa
         start=old + timedelta(hours=1),
         text="Quarterly report draft",
     )
-    assert memloci.process_queue().done == 2
+    assert memloci.agents.process_queue().done == 2
     gone_record, kept_record = record_of(memloci, "s1"), record_of(memloci, "s2")
     files = keep_frames(memloci, "s1", gone_record, 2)
-    report = memloci.consolidate()
+    report = memloci.agents.consolidate()
     assert report.day_summaries == 1
     (summary,) = [
         m for m in memloci.list("episodic", limit=50) if m.fields["event_type"] == "day_summary"

@@ -9,9 +9,9 @@ from tests.unit.agent_helpers import derived, enqueue_chat
 
 def test_a_full_name_said_later_is_the_person_already_known(memloci) -> None:
     enqueue_chat(memloci, [("me", "My sister Beatrix lives in Gdansk.")])
-    memloci.process_queue()
+    memloci.agents.process_queue()
     enqueue_chat(memloci, [("me", "Beatrix Nowak works at the port now.")], first=1)
-    memloci.process_queue()
+    memloci.agents.process_queue()
     people = [m for m in derived(memloci, "semantic") if m.fields.get("kind") == "person"]
     assert [m.fields["name"] for m in people] == ["Beatrix"]
     (beatrix,) = people
@@ -27,7 +27,7 @@ def test_a_relation_naming_an_alias_or_a_first_name_links_to_that_person(memloci
             ("me", "My colleague Karol Wisniewski works in Warsaw."),
         ],
     )
-    memloci.process_queue()
+    memloci.agents.process_queue()
     # A record that says so: Beatrix also answers to "Bea".
     (beatrix,) = [m for m in derived(memloci, "semantic") if m.fields.get("name") == "Beatrix"]
     aliases = [*beatrix.fields.get("aliases", []), "Bea"]
@@ -40,7 +40,7 @@ def test_a_relation_naming_an_alias_or_a_first_name_links_to_that_person(memloci
         ],
         first=2,
     )
-    memloci.process_queue()
+    memloci.agents.process_queue()
     graph = memloci.entity_graph()
     related = {frozenset((e.a, e.b)): e.label for e in graph.edges if e.label}
     assert related[frozenset(("beatrix", "ola"))] == "daughter"
@@ -49,9 +49,9 @@ def test_a_relation_naming_an_alias_or_a_first_name_links_to_that_person(memloci
 
 def test_a_name_someone_goes_by_is_read_from_the_chat_and_links_them(memloci) -> None:
     enqueue_chat(memloci, [("me", "My sister Beatrix (Bea) lives in Gdansk.")])
-    memloci.process_queue()
+    memloci.agents.process_queue()
     enqueue_chat(memloci, [("me", "Bea's daughter Ola starts school in September.")], first=1)
-    memloci.process_queue()
+    memloci.agents.process_queue()
     people = {m.fields["name"]: m for m in derived(memloci, "semantic")}
     assert people["Beatrix"].fields["aliases"] == ["Bea"] and "Bea" not in people
     graph = memloci.entity_graph()

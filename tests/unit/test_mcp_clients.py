@@ -16,9 +16,9 @@ from app.store.clients import TOKEN_PREFIX, parse_permissions
 
 
 def test_a_token_is_shown_once_and_kept_only_as_a_hash(memloci, home) -> None:
-    made = memloci.client_add("Claude Desktop", ["read", "ask"])
+    made = memloci.clients.add("Claude Desktop", ["read", "ask"])
     assert made.token.startswith(TOKEN_PREFIX) and len(made.token) > 40
-    assert memloci.client_identify(made.token) == made.client
+    assert memloci.clients.identify(made.token) == made.client
     assert made.client.may("read") and made.client.may("ask") and not made.client.may("add")
     memloci.close()
     # The database file is encrypted; read it through the facade's own store, raw.
@@ -34,54 +34,54 @@ def test_a_token_is_shown_once_and_kept_only_as_a_hash(memloci, home) -> None:
 
 
 def test_wrong_revoked_and_other_tokens_identify_nobody(memloci) -> None:
-    first = memloci.client_add("Cursor")
-    second = memloci.client_add("VS Code", ["read"])
-    assert memloci.client_identify(second.token).name == "VS Code"
+    first = memloci.clients.add("Cursor")
+    second = memloci.clients.add("VS Code", ["read"])
+    assert memloci.clients.identify(second.token).name == "VS Code"
     for wrong in (None, "", "mlc_c_nope", first.token[:-1], memloci.api_token(), "Bearer x"):
-        assert memloci.client_identify(wrong) is None
-    gone = memloci.client_revoke("cursor")  # by name, any case
+        assert memloci.clients.identify(wrong) is None
+    gone = memloci.clients.revoke("cursor")  # by name, any case
     assert gone.status == "revoked" and not gone.may("read")
-    assert memloci.client_identify(first.token) is None
-    assert memloci.client_identify(second.token) is not None
-    assert [c.name for c in memloci.clients()] == ["VS Code"]
-    assert {c.name for c in memloci.clients(include_gone=True)} == {"Cursor", "VS Code"}
-    again = memloci.client_add("Cursor")  # the name is free again, with a new token
-    assert again.token != first.token and memloci.client_identify(first.token) is None
+    assert memloci.clients.identify(first.token) is None
+    assert memloci.clients.identify(second.token) is not None
+    assert [c.name for c in memloci.clients.all()] == ["VS Code"]
+    assert {c.name for c in memloci.clients.all(include_gone=True)} == {"Cursor", "VS Code"}
+    again = memloci.clients.add("Cursor")  # the name is free again, with a new token
+    assert again.token != first.token and memloci.clients.identify(first.token) is None
 
 
 def test_names_and_permissions_are_checked(memloci) -> None:
-    memloci.client_add("Zed")
+    memloci.clients.add("Zed")
     with pytest.raises(InvalidInput, match="already"):
-        memloci.client_add("  zed ")
+        memloci.clients.add("  zed ")
     for bad in ("", "   ", "x" * 61, "bell\x07"):
         with pytest.raises(InvalidInput):
-            memloci.client_add(bad)
+            memloci.clients.add(bad)
     with pytest.raises(InvalidInput, match="Unknown permission 'write'"):
         parse_permissions(["read,write"])
     assert parse_permissions(["READ, add", "ask"]) == {"read", "add", "ask"}
-    changed = memloci.client_allow("Zed", ["add"])
+    changed = memloci.clients.allow("Zed", ["add"])
     assert changed.permissions == {"add"} and not changed.may("read")
     with pytest.raises(NotFound):
-        memloci.client_revoke("nobody")
+        memloci.clients.revoke("nobody")
 
 
 def test_a_program_without_a_token_waits_for_approval(memloci) -> None:
     launcher = "/opt/Claude/claude"
-    assert memloci.client_launched("Claude", launcher) is None
-    request = memloci.client_request("Claude", launcher)
-    assert request.status == "pending" and memloci.client_requests() == [request]
-    assert memloci.client_request("Claude", launcher).id == request.id  # the same, not two
+    assert memloci.clients.launched("Claude", launcher) is None
+    request = memloci.clients.request("Claude", launcher)
+    assert request.status == "pending" and memloci.clients.requests() == [request]
+    assert memloci.clients.request("Claude", launcher).id == request.id  # the same, not two
     with pytest.raises(InvalidInput, match="already uses the name"):
-        memloci.client_request("claude", "/usr/bin/other")  # another program, same name
-    assert memloci.client_launched("Claude", launcher) is None  # not before approval
-    approved = memloci.client_decide(request.id, ["read"])
+        memloci.clients.request("claude", "/usr/bin/other")  # another program, same name
+    assert memloci.clients.launched("Claude", launcher) is None  # not before approval
+    approved = memloci.clients.decide(request.id, ["read"])
     assert approved.status == "active" and approved.permissions == {"read"}
-    assert memloci.client_launched("claude", launcher) == approved
-    assert memloci.client_launched("Claude", "/usr/bin/other") is None
+    assert memloci.clients.launched("claude", launcher) == approved
+    assert memloci.clients.launched("Claude", "/usr/bin/other") is None
     with pytest.raises(NotFound):
-        memloci.client_decide(request.id, None)  # answered already
-    denied = memloci.client_decide(memloci.client_request("Other", "/bin/x").id, None)
-    assert denied.status == "denied" and memloci.client_launched("Other", "/bin/x") is None
+        memloci.clients.decide(request.id, None)  # answered already
+    denied = memloci.clients.decide(memloci.clients.request("Other", "/bin/x").id, None)
+    assert denied.status == "denied" and memloci.clients.launched("Other", "/bin/x") is None
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -115,8 +115,8 @@ def test_the_cli_adds_lists_allows_and_revokes(memloci, capsys: pytest.CaptureFi
 def test_the_cli_approves_and_denies_waiting_programs(
     memloci, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    memloci.client_request("Cursor", "/usr/bin/cursor")
-    memloci.client_request("Zed", "/usr/bin/zed")
+    memloci.clients.request("Cursor", "/usr/bin/cursor")
+    memloci.clients.request("Zed", "/usr/bin/zed")
     memloci.close()
     code, out, _ = run_cli(capsys, "clients", "approve", "cursor", "-p", "read")
     assert code == 0 and "Cursor may now: read" in out

@@ -34,7 +34,7 @@ def api(memloci, ids) -> Iterator[ApiServer]:
 def disclosures(memloci: Any) -> list[tuple[str, str, str, str | None]]:
     return [
         (d.channel, d.recipient, d.purpose, d.memory_id)
-        for d in reversed(memloci.disclosures(limit=500))
+        for d in reversed(memloci.autofill.disclosures(limit=500))
     ]
 
 
@@ -42,7 +42,7 @@ def disclosures(memloci: Any) -> list[tuple[str, str, str, str | None]]:
 def test_every_tool_and_resource_through_the_sdk_client(
     api: ApiServer, memloci, ids: dict[str, str], mode: str
 ) -> None:
-    made = memloci.client_add("Claude Desktop", ["read", "ask", "add"])
+    made = memloci.clients.add("Claude Desktop", ["read", "ask", "add"])
     outputs: list[str] = []
 
     async def script() -> dict[str, Any]:
@@ -114,7 +114,7 @@ def test_every_tool_and_resource_through_the_sdk_client(
 def test_vault_values_never_leave_and_appear_by_caption_only(
     api: ApiServer, memloci, ids: dict[str, str]
 ) -> None:
-    made = memloci.client_add("Cursor", ["read", "ask"])
+    made = memloci.clients.add("Cursor", ["read", "ask"])
 
     async def script() -> list[dict[str, Any]]:
         async with http_client(api.url, made.token) as client:
@@ -141,7 +141,7 @@ def test_vault_values_never_leave_and_appear_by_caption_only(
 
 
 def test_each_client_sees_and_uses_only_what_it_may(api: ApiServer, memloci) -> None:
-    reader = memloci.client_add("Reader", ["read"])
+    reader = memloci.clients.add("Reader", ["read"])
 
     async def script() -> tuple[set[str], str, str]:
         async with http_client(api.url, reader.token) as client:
@@ -189,7 +189,7 @@ INITIALIZE = {
 
 
 def test_only_a_clients_own_token_opens_mcp(api: ApiServer, memloci) -> None:
-    made = memloci.client_add("Zed", ["read"])
+    made = memloci.clients.add("Zed", ["read"])
     status, _, body = raw(api, "POST", "/mcp", None, INITIALIZE)
     assert status == 401 and "Bearer" in json.loads(body)["error"]
     status, _, body = raw(api, "POST", "/mcp", memloci.api_token(), INITIALIZE)
@@ -206,8 +206,8 @@ def test_only_a_clients_own_token_opens_mcp(api: ApiServer, memloci) -> None:
 
 
 def test_a_session_belongs_to_the_client_that_opened_it(api: ApiServer, memloci) -> None:
-    first = memloci.client_add("First", ["read"])
-    second = memloci.client_add("Second", ["read"])
+    first = memloci.clients.add("First", ["read"])
+    second = memloci.clients.add("Second", ["read"])
     status, headers, _ = raw(api, "POST", "/mcp", first.token, INITIALIZE)
     session = {"mcp-session-id": headers["mcp-session-id"], "mcp-protocol-version": "2025-06-18"}
     listing = {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}
@@ -220,21 +220,21 @@ def test_a_session_belongs_to_the_client_that_opened_it(api: ApiServer, memloci)
 
 
 def test_a_revoked_client_stops_at_its_next_request(api: ApiServer, memloci) -> None:
-    made = memloci.client_add("Cursor", ["read"])
+    made = memloci.clients.add("Cursor", ["read"])
 
     async def script() -> None:
         async with http_client(api.url, made.token) as client:
             result_json(await client.call_tool("search_memories", {"query": "Ana"}))
-            memloci.client_revoke("Cursor")
+            memloci.clients.revoke("Cursor")
             with pytest.raises(Exception):  # noqa: B017 (the SDK's transport error)
                 await client.call_tool("search_memories", {"query": "Ana"})
 
     run(script)
-    assert memloci.clients() == []
+    assert memloci.clients.all() == []
 
 
 def test_added_memories_pass_the_agents_checks(api: ApiServer, memloci, ids) -> None:
-    made = memloci.client_add("Writer", ["read", "ask", "add"])
+    made = memloci.clients.add("Writer", ["read", "ask", "add"])
     before = len(memloci.list(limit=500, include_invalid=True))
 
     async def script() -> list[Any]:
@@ -283,7 +283,7 @@ def test_the_apis_ask_cannot_file_anything_in_the_vault_either(api: ApiServer, m
 
 
 def test_what_a_client_adds_is_its_own_in_the_timeline(api: ApiServer, memloci) -> None:
-    made = memloci.client_add("Cursor", ["read", "add"])
+    made = memloci.clients.add("Cursor", ["read", "add"])
 
     async def script() -> dict[str, Any]:
         async with http_client(api.url, made.token) as client:

@@ -4,23 +4,13 @@ hub on loopback (tests/hubserver.py)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
 from app.cli import main
-from tests.hubserver import FakeHub, Servers, small_gguf, start_hub
+from tests.hubserver import small_gguf
 
 REPO, FILE = "someone/Tiny-GGUF", "tiny-Q4_K_M.gguf"
-
-
-@pytest.fixture
-def hub(monkeypatch) -> Iterator[FakeHub]:
-    servers = Servers()
-    found = start_hub(servers)
-    monkeypatch.setenv("HF_ENDPOINT", found.url)
-    yield found
-    servers.stop()
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:

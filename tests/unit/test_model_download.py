@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,23 +14,9 @@ import pytest
 from app.errors import Cancelled, DownloadFailed
 from app.llm.download import Downloader, Progress, part_path
 from app.llm.hub import parse
-from tests.hubserver import FakeHub, Servers, small_gguf, start_hub
+from tests.hubserver import FakeHub, Servers, small_gguf
 
 REPO, FILE = "someone/Tiny-GGUF", "tiny-Q4_K_M.gguf"
-
-
-@pytest.fixture
-def servers() -> Iterator[Servers]:
-    running = Servers()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def hub(servers: Servers, monkeypatch: pytest.MonkeyPatch) -> FakeHub:
-    found = start_hub(servers)
-    monkeypatch.setenv("HF_ENDPOINT", found.url)
-    return found
 
 
 @pytest.fixture

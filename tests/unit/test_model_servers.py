@@ -92,9 +92,9 @@ def test_ollama_host_and_added_ports_are_asked(monkeypatch) -> None:
 def test_the_facade_uses_the_ports_in_settings(fakes, memloci) -> None:
     port = fakes["ports"]["ollama"]
     memloci.save_settings(memloci.settings.with_value("model.server_ports", [port]))
-    found = [s for s in memloci.find_model_servers() if s.base_url.endswith(f":{port}/v1")]
+    found = [s for s in memloci.models.find_servers() if s.base_url.endswith(f":{port}/v1")]
     assert [s.kind for s in found] == ["ollama"]
-    info = memloci.use_model(
+    info = memloci.models.use(
         "endpoint", endpoint=found[0].base_url, model_name="qwen2.5:7b", role="agents"
     )
     assert info["location"] == found[0].base_url and info["role"] == "agents"

@@ -137,8 +137,8 @@ def before_state(memloci: Memloci) -> dict[str, Any]:
     return {
         "settings_file": settings_file.read_bytes() if settings_file.exists() else None,
         "settings": memloci.settings.model_dump(),
-        "rules": [(r.kind, r.pattern) for r in memloci.capture_rules()],
-        "paused": memloci.capture_status().paused,
+        "rules": [(r.kind, r.pattern) for r in memloci.capture.rules()],
+        "paused": memloci.capture.status().paused,
         "vault": vault_contents(memloci),
     }
 
@@ -213,8 +213,8 @@ def assert_no_injection_succeeded(
         after_file == before["settings_file"]
         and memloci.settings.model_dump() == (before["settings"])
     )
-    assert [(r.kind, r.pattern) for r in memloci.capture_rules()] == before["rules"]
-    assert memloci.capture_status().paused == before["paused"]
+    assert [(r.kind, r.pattern) for r in memloci.capture.rules()] == before["rules"]
+    assert memloci.capture.status().paused == before["paused"]
     stored = everything_stored(memloci)
     log = (memloci.paths.logs / "memloci.log").read_text(encoding="utf-8")
     for secret in SECRETS:
@@ -243,7 +243,7 @@ def test_injection_through_chat_import_capture_and_ask_changes_nothing(
 
     import_attacks(memloci, tmp_path)
     capture_attack(memloci, screen)
-    report = memloci.process_queue()
+    report = memloci.agents.process_queue()
     assert report.done == len(CHAT_ATTACKS) + 1 and report.stats.calls > 0
 
     answers = []
@@ -254,7 +254,7 @@ def test_injection_through_chat_import_capture_and_ask_changes_nothing(
     session = memloci.start_chat()
     for question in ASK_ATTACKS[:2]:
         answers.append(memloci.chat_turn(session, question).answer)
-    memloci.process_queue()  # the conversations are queued for the agents too
+    memloci.agents.process_queue()  # the conversations are queued for the agents too
 
     assert model.calls
     assert_no_injection_succeeded(memloci, before, model.prompts(), answers)
@@ -282,7 +282,7 @@ def test_each_chat_attack_alone_leaves_the_vault_and_settings(
     seed(memloci)
     before = before_state(memloci)
     enqueue_chat(memloci, [("Mallory", text)])
-    memloci.process_queue()
+    memloci.agents.process_queue()
     assert vault_contents(memloci) == before["vault"]
     assert memloci.settings.model_dump() == before["settings"]
     for secret in SECRETS:

@@ -39,7 +39,7 @@ def _fill(memloci: Memloci) -> dict[str, str]:
     screen.windows[next(iter(screen.windows))].lines.append("Added the hiring plan")
     clock.advance(40)
     service.tick()
-    frames = memloci.capture_frames(result.session_id)
+    frames = memloci.capture.frames(result.session_id)
     assert len(frames) == 2
     return {"vault": vault.id, "frame": frames[0].id}
 
@@ -48,7 +48,7 @@ def _state(memloci: Memloci) -> dict[str, object]:
     return {
         "ids": sorted(m.id for m in memloci.list(limit=1000)),
         "texts": sorted(m.text for m in memloci.list(limit=1000)),
-        "frames": sorted(f.id for f in memloci.capture_frames()),
+        "frames": sorted(f.id for f in memloci.capture.frames()),
     }
 
 
@@ -70,7 +70,7 @@ def test_a_new_key_encrypts_everything_again_and_keeps_every_memory(home: Path) 
     with Memloci.open(home) as memloci:
         ids = _fill(memloci)
         before = _state(memloci)
-        image = memloci.capture_frame(ids["frame"])
+        image = memloci.capture.frame(ids["frame"])
         history = _history_secrets(memloci, ids["vault"])
         old_key = memloci._parts.keys.data_key
         retriever = memloci._parts.retriever
@@ -93,7 +93,7 @@ def test_a_new_key_encrypts_everything_again_and_keeps_every_memory(home: Path) 
         assert _state(memloci) == before
         assert memloci.reveal(ids["vault"]) == "2222"
         assert _history_secrets(memloci, ids["vault"]) == history == ["1111", "1111", "2222"]
-        assert memloci.capture_frame(ids["frame"]) == image
+        assert memloci.capture.frame(ids["frame"]) == image
         assert memloci.integrity() == ["ok"]
         # The vector index is rebuilt under the new key from the vectors kept in the database:
         # another collection, every vector back, nothing embedded again.
@@ -235,7 +235,7 @@ def test_a_crash_at_any_step_leaves_one_passphrase_opening_everything(
     with Memloci.open(home) as memloci:
         ids = _fill(memloci)
         before = _state(memloci)
-        image = memloci.capture_frame(ids["frame"])
+        image = memloci.capture.frame(ids["frame"])
     code = textwrap.dedent(CHILD).format(kdf=FAST_KDF, point=point, old=PASSPHRASE, new=NEW)
     child = subprocess.run(
         [sys.executable, "-c", code, str(home)],
@@ -252,7 +252,7 @@ def test_a_crash_at_any_step_leaves_one_passphrase_opening_everything(
     with Memloci.open(home, passphrase=opens_with) as memloci:
         assert _state(memloci) == before
         assert memloci.reveal(ids["vault"]) == "2222"
-        assert memloci.capture_frame(ids["frame"]) == image
+        assert memloci.capture.frame(ids["frame"]) == image
         assert memloci.integrity() == ["ok"]
         memloci._parts.retriever.sync()
         assert memloci._parts.retriever.indexer.index().count() == len(before["ids"])

@@ -82,7 +82,7 @@ def store(memloci: Any, tmp_path: Path) -> dict[str, Any]:
 
 def test_nothing_expires_without_rules(memloci: Any, store: dict) -> None:
     before = alive(memloci)
-    report = memloci.apply_retention()
+    report = memloci.data.apply_retention()
     assert report.forgotten == 0 and alive(memloci) == before
     assert report.line() == "retention: expired nothing"
 
@@ -91,10 +91,10 @@ def test_screen_sessions_expire_with_what_was_made_only_from_them(
     memloci: Any, store: dict
 ) -> None:
     rules(memloci, screen_days=30)
-    preview = memloci.retention_preview()
+    preview = memloci.data.retention_preview()
     assert preview.counts()["screen sessions"] == 1 and preview.forgotten == 2
     assert store["old_screen"].id in alive(memloci)  # a preview changes nothing
-    report = memloci.apply_retention()
+    report = memloci.data.apply_retention()
     left = alive(memloci)
     assert store["old_screen"].id not in left and store["fact"].id not in left
     assert {store["new_screen"].id, store["old_fox"].id, store["both"].id} <= left
@@ -106,7 +106,7 @@ def test_screen_sessions_expire_with_what_was_made_only_from_them(
 
 def test_an_application_can_be_kept_for_less_time(memloci: Any, store: dict) -> None:
     rules(memloci, screen_days=30, apps={"Firefox": 7})
-    memloci.apply_retention()
+    memloci.data.apply_retention()
     left = alive(memloci)
     assert store["old_fox"].id not in left and store["new_fox"].id in left
     assert store["old_screen"].id not in left and store["new_screen"].id in left
@@ -116,7 +116,7 @@ def test_chat_counts_from_when_it_was_written_and_when_it_arrived(
     memloci: Any, store: dict
 ) -> None:
     rules(memloci, chat_days=90)
-    memloci.apply_retention()
+    memloci.data.apply_retention()
     left = alive(memloci)
     assert store["old_chat"].id not in left  # written and imported long ago
     assert store["fresh_import"].id in left  # written long ago, imported today: kept 90 days
@@ -127,7 +127,7 @@ def test_what_the_person_entered_is_never_expired_unless_they_say_so(
     memloci: Any, store: dict
 ) -> None:
     rules(memloci, screen_days=1, chat_days=1)
-    memloci.apply_retention()
+    memloci.data.apply_retention()
     left = alive(memloci)
     # The vault entry asked for in an expired chat turn stays (an erase would take it).
     assert store["turn"].id not in left and store["vault"].id in left
@@ -136,7 +136,7 @@ def test_what_the_person_entered_is_never_expired_unless_they_say_so(
     assert memloci.reveal(vault.id, "correct horse battery") == "4821"
     assert {store["note"].id, store["typed_fact"].id, store["core"].id} <= left
     rules(memloci, mine_days=365)
-    report = memloci.apply_retention()
+    report = memloci.data.apply_retention()
     left = alive(memloci)
     assert store["note"].id not in left and store["typed_fact"].id not in left
     assert store["vault"].id in left and store["core"].id in left  # never by age
@@ -145,7 +145,7 @@ def test_what_the_person_entered_is_never_expired_unless_they_say_so(
 
 def test_frames_expire_and_their_text_stays(memloci: Any, store: dict) -> None:
     rules(memloci, frames_days=30)
-    report = memloci.apply_retention()
+    report = memloci.data.apply_retention()
     assert report.counts()["kept frames"] == 2 and report.forgotten == 0
     conn = memloci._parts.database.conn()
     assert [r[0] for r in conn.execute("SELECT id FROM capture_frames")] == ["newf0"]

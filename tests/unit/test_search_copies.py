@@ -21,7 +21,7 @@ PHOTOS = [[], [], ["a photo of a blue pottery bowl on a wooden table"], []]
 
 def _imported(memloci) -> list[str]:
     ids = enqueue_chat(memloci, DAY, attachments=PHOTOS)
-    memloci.process_queue()
+    memloci.agents.process_queue()
     memloci.index_sync()
     return ids
 
@@ -70,7 +70,7 @@ DMYTRO = [
 
 def test_a_record_gathered_from_several_messages_counts_toward_no_days_share(memloci) -> None:
     enqueue_chat(memloci, DMYTRO)  # five messages said within five minutes of one day
-    memloci.process_queue()
+    memloci.agents.process_queue()
     memloci.index_sync()
     (dmytro,) = [m for m in derived(memloci, "semantic") if m.fields.get("name") == "Dmytro"]
     assert len(dmytro.sources) == 5

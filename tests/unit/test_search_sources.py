@@ -17,7 +17,7 @@ DMYTRO = [
 
 def test_a_hit_on_an_entity_lists_the_message_of_the_asked_fact_first(memloci) -> None:
     ids = enqueue_chat(memloci, DMYTRO)
-    memloci.process_queue()
+    memloci.agents.process_queue()
     people = {m.fields["name"]: m for m in derived(memloci, "semantic") if m.fields["slots"]}
     dmytro = people["Dmytro"]
     assert len(dmytro.sources) >= 4 and dmytro.sources[0] == Source("chat", ids[0])
@@ -29,7 +29,7 @@ def test_a_hit_on_an_entity_lists_the_message_of_the_asked_fact_first(memloci) -
 
 def test_sources_that_match_nothing_keep_their_stored_order_after_the_match(memloci) -> None:
     ids = enqueue_chat(memloci, DMYTRO)
-    memloci.process_queue()
+    memloci.agents.process_queue()
     (dmytro,) = [m for m in derived(memloci, "semantic") if m.fields.get("name") == "Dmytro"]
     hit = next(h for h in memloci.search("Dmytro birthday") if h.id == dmytro.id)
     rest = [s for s in dmytro.sources if s != Source("chat", ids[3])]
@@ -49,7 +49,7 @@ def test_a_hit_on_the_core_block_lists_the_line_of_the_asked_fact_first(memloci)
             ("me", "I'm allergic to penicillin."),
         ],
     )
-    memloci.process_queue()
+    memloci.agents.process_queue()
     block = memloci._parts.repo.core_block("human")
     assert block is not None and len(block.sources) >= 3
     hit = next(h for h in memloci.search("mobile number") if h.id == block.id)

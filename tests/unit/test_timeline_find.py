@@ -62,11 +62,11 @@ def test_kept_frames_by_time_range(memloci) -> None:
 
     start = datetime.combine(date(2025, 1, 2), time(10)).astimezone()
     screen_session(memloci, "s1", start, 30, frames=[["one"], ["two"], ["three"]])
-    frames = memloci.capture_frames_between(start, start + timedelta(minutes=20))
+    frames = memloci.capture.frames_between(start, start + timedelta(minutes=20))
     assert [f.session_id for f in frames] == ["s1", "s1"]
     assert frames[0].taken_at < frames[1].taken_at
-    assert len(memloci.capture_frames("s1", oldest_first=True)) == 3
-    assert memloci.capture_frame(frames[0].id)[:4] == b"RIFF"  # decrypted WebP
+    assert len(memloci.capture.frames("s1", oldest_first=True)) == 3
+    assert memloci.capture.frame(frames[0].id)[:4] == b"RIFF"  # decrypted WebP
 
 
 def test_boxes_come_from_tesseract_words_that_start_with_a_query_word() -> None:

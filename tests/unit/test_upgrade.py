@@ -124,7 +124,7 @@ def test_the_agents_and_capture_work_on_an_upgraded_store(old_home: Path, tmp_pa
             + "\n"
         )
         assert memloci.import_chat(chat).queued == 1
-        report = memloci.process_queue()
+        report = memloci.agents.process_queue()
         assert report.done == 1 and report.failed == 0
         assert any("rui@example.pt" in m.text for m in memloci.list("semantic", limit=100))
 
@@ -134,7 +134,7 @@ def test_the_agents_and_capture_work_on_an_upgraded_store(old_home: Path, tmp_pa
         assert service.tick().activity == "capturing"
         service.drain_ocr()
         service.sessions.finish_all(service._wall(), pending=service.store.pending_count)
-        session = memloci.capture_sessions()[0]
+        session = memloci.capture.sessions()[0]
         assert "Design review" in memloci.get(session["memory_id"]).text
         for entry in MANIFEST["memories"]:  # nothing old was touched by the new work
             if entry["type"] != "core":

@@ -133,7 +133,7 @@ def test_a_chat_import_is_one_change_from_the_importer(memloci, changes, tmp_pat
 def test_the_agents_write_through_the_writer_as_agents(memloci, changes) -> None:
     enqueue_chat(memloci, [("Ana", "I moved to Lisbon last year and I love it")])
     changes.clear()
-    memloci.process_queue()
+    memloci.agents.process_queue()
     assert changes, "the agents wrote nothing"
     assert {c.initiator for c in changes} == {Initiator.AGENT}
 
@@ -154,7 +154,7 @@ def test_capture_sessions_write_through_the_writer_as_capture(memloci, changes) 
 def test_a_memory_added_over_mcp_is_written_by_the_writer_as_the_client(memloci, changes) -> None:
     from app.mcp import tools
 
-    made = memloci.client_add("Claude Desktop", ["read", "add"])
+    made = memloci.clients.add("Claude Desktop", ["read", "add"])
     out = tools.add_memory(memloci, made.client, "Booked the dentist for the 3rd of June")
     assert out.status == "added"
     (change,) = changes

@@ -219,7 +219,7 @@ class DataPage(QWidget):
         self._loading = False
         self.load_preview()
         self._bridge.call(
-            lambda m: m.recorded_apps(), on_done=self._show_apps, owner=self, key="data-apps"
+            lambda m: m.data.recorded_apps(), on_done=self._show_apps, owner=self, key="data-apps"
         )
 
     def _show_apps(self, apps: Any) -> None:
@@ -252,7 +252,7 @@ class DataPage(QWidget):
 
     def load_preview(self) -> None:
         self._bridge.call(
-            lambda m: m.retention_preview(),
+            lambda m: m.data.retention_preview(),
             on_done=self._show_preview,
             on_error=self.message.emit,
             owner=self,
@@ -286,7 +286,7 @@ class DataPage(QWidget):
         ):
             return
         self._bridge.call(
-            lambda m: m.apply_retention(),
+            lambda m: m.data.apply_retention(),
             on_done=self._applied,
             on_error=self.message.emit,
             owner=self,
@@ -405,7 +405,7 @@ class DataPage(QWidget):
         types = [chosen] if chosen else []
 
         def run(memloci: Memloci) -> Any:
-            return memloci.export_memories(target, fmt, types=types, passphrase=passphrase)
+            return memloci.data.export_memories(target, fmt, types=types, passphrase=passphrase)
 
         self.message.emit("Exporting…")
         self._bridge.call(

@@ -97,12 +97,12 @@ REVEAL_SECONDS = 30
 
 def _thumbnail(facade: Any, session_id: str) -> tuple[int, Any, QImage | None]:
     """(frames kept, when the latest was taken, its image scaled down); on a worker thread."""
-    frames = facade.capture_frames(session_id)
+    frames = facade.capture.frames(session_id)
     if not frames:
         return 0, None, None
     latest = frames[0]
     try:
-        data = facade.capture_frame(latest.id)
+        data = facade.capture.frame(latest.id)
     except Exception:  # dropped by retention since it was listed, or unreadable
         return len(frames), latest.taken_at, None
     image = QImage.fromData(QByteArray(data))

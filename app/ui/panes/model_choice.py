@@ -153,7 +153,7 @@ class ModelChoiceBox(QGroupBox):
             self.model_gguf.setChecked(True)
 
     def model_choice(self) -> dict[str, Any]:
-        """Arguments for the facade's `use_model`."""
+        """Arguments for the facade's `models.use`."""
         role = self.role.currentData()
         if self.model_gguf.isChecked():
             return {"backend": "gguf", "path": self.model_path.text().strip(), "role": role}
@@ -177,7 +177,7 @@ class ModelChoiceBox(QGroupBox):
 
         def run() -> Any:
             with _use_lock:
-                return facade.use_model(choice.pop("backend"), **choice)
+                return facade.models.use(choice.pop("backend"), **choice)
 
         def done(info: dict[str, Any]) -> None:
             self.api_key.clear()
@@ -205,7 +205,7 @@ class ModelChoiceBox(QGroupBox):
             return
         role = str(self.role.currentData())
         self._bridge.call(
-            lambda m: m.model_info(role),
+            lambda m: m.models.info(role),
             on_done=lambda info: self.model_info.setText(model_text(info)),
             on_error=self.model_info.setText,
             owner=self,

@@ -1,6 +1,6 @@
 """Model servers running on this computer (Ollama, LM Studio, llama.cpp's server...), listed
 with their models for the person to choose one. Part of Settings → Models; the first-run offer
-uses the same facade call (`find_model_servers`)."""
+uses the same facade call (`memloci.models.find_servers`)."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ class ServersBox(QGroupBox):
         self.look_again.setEnabled(False)
         self.note.setText("Looking for model servers on this computer…")
         self._bridge.call(
-            lambda m: m.find_model_servers(),
+            lambda m: m.models.find_servers(),
             on_done=self.show_servers,
             on_error=self._failed,
             owner=self,

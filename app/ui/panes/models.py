@@ -59,7 +59,7 @@ def _muted(text: str = "") -> QLabel:
 
 
 def _model_info(memloci: Memloci, role: str) -> dict[str, Any]:
-    return memloci.model_info(role)
+    return memloci.models.info(role)
 
 
 def _show_model(label: QLabel, info: dict[str, Any]) -> None:
@@ -210,7 +210,7 @@ class ModelsPage(QWidget):
         if self.facade is None:
             return
         self._bridge.call(
-            lambda m: m.model_catalog(measure=measure),
+            lambda m: m.models.catalog(measure=measure),
             on_done=lambda view: self._show_catalogue(view, measured=measure),
             on_error=self.machine.setText,
             owner=self,
@@ -304,7 +304,7 @@ class ModelsPage(QWidget):
         facade = self.facade
 
         def run(op: Any) -> Any:
-            return facade.download_model(spec, on_progress=op.emit, cancel=op.cancel_event)
+            return facade.models.download(spec, on_progress=op.emit, cancel=op.cancel_event)
 
         self.progress.setRange(0, 0)
         self.progress_text.setText(f"Starting the download of {title}…")
@@ -389,11 +389,11 @@ class ModelsPage(QWidget):
         def run() -> Any:
             for backend, kwargs in choices:
                 if role in ("chat", "both"):
-                    facade.use_model(backend, role="chat", **kwargs)
+                    facade.models.use(backend, role="chat", **kwargs)
                 if role == "agents":
-                    facade.use_model(backend, role="agents", **kwargs)
+                    facade.models.use(backend, role="agents", **kwargs)
             if role == "both":
-                facade.use_model("same", role="agents")
+                facade.models.use("same", role="agents")
             return None
 
         def done(_: object) -> None:
@@ -431,7 +431,7 @@ class ModelsPage(QWidget):
             self.load_catalogue(measure=False)
 
         self._bridge.call(
-            lambda m: m.remove_model(name),
+            lambda m: m.models.remove(name),
             on_done=done,
             on_error=self.message.emit,
             owner=self,

@@ -120,7 +120,7 @@ class PrivacyPage(QWidget):
             self.rules.setRowCount(0)
             return
         self._bridge.call(
-            lambda m: m.capture_rules(),
+            lambda m: m.capture.rules(),
             on_done=self._show_rules,
             on_error=self.message.emit,
             owner=self,
@@ -146,7 +146,7 @@ class PrivacyPage(QWidget):
             self.rule_note.text().strip(),
         )
         self._bridge.call(
-            lambda m: m.capture_exclude(kind, pattern, note=note),
+            lambda m: m.capture.exclude(kind, pattern, note=note),
             on_done=lambda _: (
                 self.rule_pattern.clear(),
                 self.rule_note.clear(),
@@ -174,7 +174,7 @@ class PrivacyPage(QWidget):
         ):
             return
         self._bridge.call(
-            lambda m: m.capture_unexclude(rule_id),
+            lambda m: m.capture.unexclude(rule_id),
             on_done=lambda _: (
                 self.load_rules(),
                 self.check_window(),
@@ -199,7 +199,7 @@ class PrivacyPage(QWidget):
             from app.capture.context import WindowContext
 
             context = WindowContext(app=app, title=title, url=url, wm_class=(app,) if app else ())
-            return facade.would_capture(context)
+            return facade.capture.would_capture(context)
 
         self._bridge.submit(
             run,

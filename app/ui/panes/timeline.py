@@ -291,7 +291,7 @@ class TimelinePane(SpanErasing, QWidget):
             key=f"timeline-{id(self)}",
         )
         self._bridge.call(
-            lambda m: m.capture_frames_between(since, until),
+            lambda m: m.capture.frames_between(since, until),
             on_done=lambda frames: self._frames_loaded(since, frames),
             on_error=lambda _m: None,  # no frames kept (or no capture here): no strip
             owner=self,

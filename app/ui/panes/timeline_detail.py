@@ -237,7 +237,7 @@ class TimelineDetail(QWidget):
         if item.session_id:
             session_id = item.session_id
             self._bridge.call(
-                lambda m: m.capture_frames(session_id, oldest_first=True),
+                lambda m: m.capture.frames(session_id, oldest_first=True),
                 on_done=lambda frames: self._frames_loaded(item, frames, frame_id),
                 on_error=self.message.emit,
                 owner=self,
@@ -371,7 +371,7 @@ class TimelineDetail(QWidget):
                 self.frame.set_boxes(boxes)
 
         self._bridge.call(
-            lambda m: m.capture_find_on_frame(frame_id, query),
+            lambda m: m.capture.find_on_frame(frame_id, query),
             on_done=found,
             on_error=lambda _text: found([]),
             owner=self,

@@ -83,7 +83,7 @@ class Outcome:
             wall_seconds=run.mono_end - run.mono_start,
             static_share=_static_share(played.snapshots, run.name),
             later_share=_share_after(played.snapshots, run.name, 60),
-            counters=dict(memloci.capture_status().counters),
+            counters=dict(memloci.capture.status().counters),
             storage=run.grown,
             asked=args.ask,
         )

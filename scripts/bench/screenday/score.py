@@ -128,7 +128,7 @@ def _same_title(a: str, b: str) -> bool:
 def score_sessions(memloci: Any, snapshots: list[Snapshot], end: float) -> list[SessionResult]:
     texts = {m.id: m.text for m in screen_memories(memloci)}
     results = []
-    for row in memloci.capture_sessions(limit=10_000):
+    for row in memloci.capture.sessions(limit=10_000):
         start, stop = _wall(row["started_at"]), _wall(row["ended_at"])
         session = SessionResult(row["app"], row["title"], start, stop, row["reads"])
         session.chars = len(texts.get(row["memory_id"] or "", ""))
