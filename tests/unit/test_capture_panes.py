@@ -37,7 +37,15 @@ DENTIST = [
     "otherwise a fee of 40 EUR is charged.",
     "Kind regards, the practice team",
 ]
-GUIDE = [f"Section {n}: the rail trail passes the old station number {n * 7}" for n in range(40)]
+_SYLLABLES = "ka lo ri ven tas mor pel sun dra fi go wen tal bri hos nu".split()
+
+
+def _words(seed: int, count: int) -> str:
+    rng = np.random.default_rng(seed)
+    return " ".join("".join(rng.choice(_SYLLABLES, 3)) for _ in range(count))
+
+
+GUIDE = [_words(n, 7) for n in range(40)]  # every line its own words: only pixels can tell
 
 
 def _screen(pane: list[str], *, selected: int = 0, side: bool = True) -> np.ndarray:
