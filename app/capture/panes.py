@@ -34,12 +34,15 @@ SHIFT_SHARE = 0.7  # there, this share): the pane scrolled
 
 @dataclass(frozen=True)
 class Pane:
-    """A replaced part of the window, in its pixels: rows [top, bottom), columns [left, right)."""
+    """A replaced part of the window, in its pixels: rows [top, bottom), columns [left, right);
+    `reach`: the columns to read it from, up to the text that stayed beside it (so a line of
+    the list and a line of the pane are never read as one)."""
 
     top: int
     bottom: int
     left: int
     right: int
+    reach: tuple[int, int] = (0, 0)
 
 
 def ink(gray: np.ndarray) -> np.ndarray:
@@ -89,7 +92,13 @@ def replaced_pane(before: np.ndarray | None, after: np.ndarray) -> Pane | None:
         return None
     if _scrolled(before[top:bottom, left:right], after[top:bottom, left:right]):
         return None
-    return Pane(top, bottom, left * strip, right * strip)
+    # Strips beside the pane that hold text that stayed bound what is read of it.
+    # The pane's own text may begin in the strip before its first (the same "From:" at the
+    # same place in two messages), so one strip each side is always read.
+    texts = np.flatnonzero(beside)[(steady >= TEXT_INK // 2).sum(axis=0) >= BESIDE_ROWS]
+    start = min(max((int(s) + 1 for s in texts if s < left), default=0), max(0, left - 1))
+    end = max(min((int(s) for s in texts if s >= right), default=strips), min(strips, right + 1))
+    return Pane(top, bottom, left * strip, right * strip, (start * strip, end * strip))
 
 
 def _pane_columns(changed: np.ndarray, inked: np.ndarray) -> tuple[int, int] | None:

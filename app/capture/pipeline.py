@@ -350,7 +350,10 @@ class FramePipeline:
                 "OCR is behind (%d frames waiting); a region read was skipped", OCR_BACKLOG_LIMIT
             )
             return "none"
-        image = compose(gray, plan.bands)
+        # A replaced pane is read alone: tesseract would join each of its lines to the line
+        # of the list beside it, and the list did not change.
+        reach = gray[:, pane.reach[0] : pane.reach[1]] if pane is not None else gray
+        image = compose(reach, plan.bands)
         pending_id = self.store.add_pending(
             session_id,
             taken,

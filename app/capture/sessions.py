@@ -294,7 +294,12 @@ class SessionManager:
                 return None
             fresh = session.lineage.new_lines(list(lines))
             pieces = split_read(
-                session.lineage, session.context, session.digest.text, fresh, pane=pane
+                session.lineage,
+                session.context,
+                session.digest.text,
+                fresh,
+                pane=pane,
+                read=list(lines),
             )
             touched: list[Session] = []
             for subject, piece in pieces:

@@ -165,11 +165,14 @@ def words_of(text: str) -> set[str]:
     return set(_WORD.findall(text.lower()))
 
 
-def new_content(shown: str, fresh: list[str], *, pane: bool = False) -> str | None:
+def new_content(
+    shown: str, fresh: list[str], *, pane: bool = False, read: list[str] | None = None
+) -> str | None:
     """A heading for `fresh` lines (new to the window) when they are a new subject after the
     session's text `shown`: many new words, almost none of them shown before; or, when their
     frame replaced a pane beside text that stayed (`pane`), a few content words, not mostly
-    shown before. Else None."""
+    shown before. Else None. A pane's heading is its first line (`read`: all the read's lines),
+    even one the window showed before: the list beside a message names its subject too."""
     seen, new = words_of(shown), words_of("\n".join(fresh))
     if pane:
         new -= COMMON
@@ -181,7 +184,8 @@ def new_content(shown: str, fresh: list[str], *, pane: bool = False) -> str | No
         or len(new & seen) > SUBJECT_OVERLAP * len(new)
     ):
         return None
-    heading = next((line for line in fresh if len(words_of(line)) >= 2), fresh[0])
+    lines = (read or fresh) if pane else fresh
+    heading = next((line for line in lines if len(words_of(line)) >= 2), fresh[0])
     return " ".join(heading.split())[:120]
 
 
@@ -192,13 +196,15 @@ def split_read(
     fresh: list[str],
     *,
     pane: bool = False,
+    read: list[str] | None = None,
 ) -> list[tuple[str | None, list[str]]]:
     """A read's new lines in pieces by subject (see `split_commands`): in a terminal at each
     new command, elsewhere as a whole when they are a new text (`new_content`; `shown` gives
-    the session's text so far; `pane`: the read's frame replaced a pane)."""
+    the session's text so far; `pane`: the read's frame replaced a pane; `read`: all its
+    lines)."""
     if is_terminal(context):
         return split_commands(lineage, fresh)
-    heading = new_content(shown(), fresh, pane=pane) if fresh else None
+    heading = new_content(shown(), fresh, pane=pane, read=read) if fresh else None
     return [(None, fresh)] if heading is None else [(heading, fresh)]
 
 
