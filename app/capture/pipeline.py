@@ -265,7 +265,9 @@ class FramePipeline:
         if not self.budget.allows(must=force):
             self.counters.reads_waiting += 1
             return outcome
-        outcome.read = self._plan_and_queue(session_id, view, now, mono, settings, force)
+        outcome.read = self._plan_and_queue(
+            session_id, view, now, mono, settings, force, moving=why == "waited"
+        )
         outcome.why = why
         log.debug("read of session %s: %s (%s)", session_id, outcome.read, why)
         return outcome
@@ -310,8 +312,11 @@ class FramePipeline:
         mono: float,
         settings: CaptureSettings,
         force: bool = False,
+        *,
+        moving: bool = False,
     ) -> str:
-        """Plan a read of the view's last checked frame and queue it; the change is read."""
+        """Plan a read of the view's last checked frame and queue it; the change is read.
+        `moving`: read while it still changes (a video, a stream): no pane was replaced."""
         from app.capture.change import (
             ReadPlan,
             bgra_to_gray,
@@ -332,7 +337,7 @@ class FramePipeline:
         hashes, blank = fingerprint(gray)
         plan = plan_read(view.known.new_cells(hashes, blank))
         edges = ink(gray)
-        pane = replaced_pane(view.ink, edges) if plan.mode != "none" else None
+        pane = replaced_pane(view.ink, edges) if plan.mode != "none" and not moving else None
         view.ink = edges
         full_due = (
             force

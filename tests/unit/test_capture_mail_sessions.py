@@ -194,3 +194,18 @@ def test_a_replaced_pane_still_needs_a_text_of_its_own() -> None:
     assert new_content(shown, DENTIST[1:]) is None  # without the pane: too few words
     assert new_content(shown, SAILING[2:4], pane=True) is None  # the same text laid out again
     assert new_content(shown, ["Loading", "Please wait"], pane=True) is None  # too few words
+
+
+def test_a_pane_that_never_stops_changing_is_no_new_subject(memloci) -> None:  # type: ignore[no-untyped-def]
+    """A video or a stream beside text that stays is read every so often while it changes; those
+    reads are no message opened, so they stay in the session."""
+    _screen, clock, service, window = _mail(memloci)
+    _show(service, clock, window, SAILING)
+    messages = [DENTIST, PARCEL, SAILING[1:], DENTIST[1:]]
+    for second in range(24):  # a new picture every second: never settles, read when waited
+        window.lines = list(messages[second % len(messages)])
+        service.tick()
+        service.drain_ocr()
+        clock.advance(1)
+    assert len(service.pane_ocr.widths) >= 2  # it was read while it changed
+    assert len(_episodes(memloci, "Thunderbird")) == 1
