@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from app.capture.context import Rect, WindowContext, same_window
+from app.capture.panes import ink, replaced_pane
 from app.capture.store import CaptureStore
 from app.capture.trigger import (
     NOISE_ROWS,
@@ -60,6 +61,7 @@ class View:
     last_retained: float = 0.0
     owed: str | None = None  # left unread over budget: the session its kept frame is read for
     owed_since: float = 0.0
+    ink: Any = None  # the last read frame's glyph edges (`panes.ink`): a pane replaced since?
 
 
 @dataclass
@@ -136,6 +138,9 @@ class FramePipeline:
         self.counters = Counters()
         self.last_frame: datetime | None = None
         self._retain_failed = False  # the last frame to keep did not fit on the disk
+        # Told of each queued read whose frame replaced a pane (its pending id), so the
+        # session knows the new text is another subject even when its words alone do not say.
+        self.on_pane: Callable[[int, datetime], None] | None = None
 
     def view(self, session_id: str) -> View:
         view = self.views.get(session_id)
@@ -154,7 +159,7 @@ class FramePipeline:
             if session_id not in alive and view.owed is None:
                 del self.views[session_id]
             elif session_id not in front and view.owed is None:
-                view.last_raw = None
+                view.last_raw = view.ink = None
 
     def owes(self, session_id: str) -> int:
         """Kept frames of this session still to be read (its end waits for them)."""
@@ -260,7 +265,9 @@ class FramePipeline:
         if not self.budget.allows(must=force):
             self.counters.reads_waiting += 1
             return outcome
-        outcome.read = self._plan_and_queue(session_id, view, now, mono, settings, force)
+        outcome.read = self._plan_and_queue(
+            session_id, view, now, mono, settings, force, moving=why == "waited"
+        )
         outcome.why = why
         log.debug("read of session %s: %s (%s)", session_id, outcome.read, why)
         return outcome
@@ -305,8 +312,11 @@ class FramePipeline:
         mono: float,
         settings: CaptureSettings,
         force: bool = False,
+        *,
+        moving: bool = False,
     ) -> str:
-        """Plan a read of the view's last checked frame and queue it; the change is read."""
+        """Plan a read of the view's last checked frame and queue it; the change is read.
+        `moving`: read while it still changes (a video, a stream): no pane was replaced."""
         from app.capture.change import (
             ReadPlan,
             bgra_to_gray,
@@ -326,6 +336,9 @@ class FramePipeline:
         blank_out(gray, view.masks)
         hashes, blank = fingerprint(gray)
         plan = plan_read(view.known.new_cells(hashes, blank))
+        edges = ink(gray)
+        pane = replaced_pane(view.ink, edges) if plan.mode != "none" and not moving else None
+        view.ink = edges
         full_due = (
             force
             or view.last_full is None
@@ -342,8 +355,11 @@ class FramePipeline:
                 "OCR is behind (%d frames waiting); a region read was skipped", OCR_BACKLOG_LIMIT
             )
             return "none"
-        image = compose(gray, plan.bands)
-        self.store.add_pending(
+        # A replaced pane is read alone: tesseract would join each of its lines to the line
+        # of the list beside it, and the list did not change.
+        reach = gray[:, pane.reach[0] : pane.reach[1]] if pane is not None else gray
+        image = compose(reach, plan.bands)
+        pending_id = self.store.add_pending(
             session_id,
             taken,
             plan.mode,
@@ -352,6 +368,8 @@ class FramePipeline:
             zlib.compress(image.tobytes(), 1),
             plan.bands,
         )
+        if pane is not None and self.on_pane is not None:
+            self.on_pane(pending_id, taken)
         view.last_read = mono
         if plan.mode == "full":
             view.last_full = mono

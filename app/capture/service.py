@@ -98,6 +98,7 @@ class CaptureService:
             monotonic,
             budget=self.budget,
         )
+        self.pipeline.on_pane = sessions.note_pane
         self.reader = OcrReader(store, sessions, ocr, budget=self.budget)
         self.texts = TextPath(sessions, settings, self._text_source, monotonic)
         self.follower = WindowFollower(

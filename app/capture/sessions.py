@@ -12,8 +12,9 @@ queue.
 Coming back to a window shortly after leaving it continues its session; a session whose text
 reaches the record's size limit continues as a new part; a session whose window changes subject
 (a terminal's next command, another text under the same title: `subjects.split_read`)
-continues as a new session, one activity each. A session's state, row and record fields are in
-`episode`.
+continues as a new session, one activity each (a pane replaced beside text that stayed, found
+in the pixels by `panes`, is noted per queued read: `note_pane`). A session's state, row and
+record fields are in `episode`.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class SessionManager:
         self._slots: dict[str, Session] = {}
         self._dormant: dict[str, Session] = {}  # closed, not final, by id
         self._forgotten_keys: set[str] = set()
+        self._panes: dict[int, datetime] = {}  # queued reads whose frame replaced a pane
         self._pid = os.getpid()
 
     # -- following windows ----------------------------------------------------------------------
@@ -259,6 +261,15 @@ class SessionManager:
         )
 
     # -- text -----------------------------------------------------------------------------------
+    def note_pane(self, pending_id: int, taken_at: datetime) -> None:
+        """The read queued as `pending_id` (of a change first seen at `taken_at`: SQLite may give
+        a dropped read's id to a later one) shows a pane replaced beside text that stayed (the
+        pipeline's pixels say so): its text is another subject on fewer words."""
+        with self._lock:
+            if len(self._panes) >= 256:  # reads dropped unread never come back for theirs
+                self._panes.clear()
+            self._panes[pending_id] = taken_at
+
     def add_text(
         self,
         session_id: str,
@@ -273,6 +284,8 @@ class SessionManager:
         a terminal, a new command starts a new session (`taken_at`: when the read's change was
         first seen). Returns the session that received the last lines."""
         with self._lock:
+            noted = self._panes.pop(pending_id, None) if pending_id is not None else None
+            pane = noted is not None and taken_at is not None and to_iso(noted) == to_iso(taken_at)
             session = self._find(session_id)
             if session is None:
                 if pending_id is not None:
@@ -280,7 +293,14 @@ class SessionManager:
                         self.store.delete_pending(pending_id, db)
                 return None
             fresh = session.lineage.new_lines(list(lines))
-            pieces = split_read(session.lineage, session.context, session.digest.text, fresh)
+            pieces = split_read(
+                session.lineage,
+                session.context,
+                session.digest.text,
+                fresh,
+                pane=pane,
+                read=list(lines),
+            )
             touched: list[Session] = []
             for subject, piece in pieces:
                 if subject is not None:

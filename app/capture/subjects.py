@@ -1,7 +1,8 @@
 """Where what a window shows changes subject, so each session (each episodic memory) is one
 activity: in a terminal, every command typed at a shell prompt starts one; in any other window,
 a large new text that shares almost no words with what the session showed (another document in
-a viewer whose title names no document, an app that replaced its whole content in place).
+a viewer whose title names no document, an app that replaced its whole content in place), or
+a pane replaced beside text that stayed (a mail app's next message: `panes`).
 
 Terminals stay one window under one title all day (the title is the shell's prompt), so the
 window does not say when the person moved on; the text does. A line read from a terminal that
@@ -55,7 +56,21 @@ COMMAND_LIKENESS = 0.75  # a command read again, garbled differently ("pytest -q
 # mail app's next message share 0.21-0.53 of their new words with what came before.
 SUBJECT_WORDS = 40
 SUBJECT_OVERLAP = 0.08
+# A pane replaced beside text that stayed (`panes.replaced_pane`: a mail app's next message)
+# is a new subject on less: a few content words, and not mostly the words shown before (the
+# list beside it repeats a message's subject and sender; a pane re-laid-out repeats all).
+PANE_WORDS = 8
+PANE_OVERLAP = 0.5
 _WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
+# Words of four letters or more that any English text has: no clue to what it is about.
+COMMON = frozenset(
+    """about above after again also among because been before being below between both
+    could does down during each either every from further have having here into just
+    more most much must never only other otherwise over same should some such than that
+    their them then there these they this those through under until upon very were what
+    when where which while whom whose will with within without would your yours please
+    dear hello thanks thank regards kind best""".split()
+)
 
 
 def is_terminal(context: WindowContext) -> bool:
@@ -150,27 +165,46 @@ def words_of(text: str) -> set[str]:
     return set(_WORD.findall(text.lower()))
 
 
-def new_content(shown: str, fresh: list[str]) -> str | None:
+def new_content(
+    shown: str, fresh: list[str], *, pane: bool = False, read: list[str] | None = None
+) -> str | None:
     """A heading for `fresh` lines (new to the window) when they are a new subject after the
-    session's text `shown`: many new words, almost none of them shown before. Else None."""
+    session's text `shown`: many new words, almost none of them shown before; or, when their
+    frame replaced a pane beside text that stayed (`pane`), a few content words, not mostly
+    shown before. Else None. A pane's heading is its first line (`read`: all the read's lines),
+    even one the window showed before: the list beside a message names its subject too."""
     seen, new = words_of(shown), words_of("\n".join(fresh))
-    if len(seen) < SUBJECT_WORDS or len(new) < SUBJECT_WORDS:
+    if pane:
+        new -= COMMON
+        if not seen or len(new) < PANE_WORDS or len(new & seen) > PANE_OVERLAP * len(new):
+            return None
+    elif (
+        len(seen) < SUBJECT_WORDS
+        or len(new) < SUBJECT_WORDS
+        or len(new & seen) > SUBJECT_OVERLAP * len(new)
+    ):
         return None
-    if len(new & seen) > SUBJECT_OVERLAP * len(new):
-        return None
-    heading = next((line for line in fresh if len(words_of(line)) >= 2), fresh[0])
+    lines = (read or fresh) if pane else fresh
+    heading = next((line for line in lines if len(words_of(line)) >= 2), fresh[0])
     return " ".join(heading.split())[:120]
 
 
 def split_read(
-    lineage: Lineage, context: WindowContext, shown: Callable[[], str], fresh: list[str]
+    lineage: Lineage,
+    context: WindowContext,
+    shown: Callable[[], str],
+    fresh: list[str],
+    *,
+    pane: bool = False,
+    read: list[str] | None = None,
 ) -> list[tuple[str | None, list[str]]]:
     """A read's new lines in pieces by subject (see `split_commands`): in a terminal at each
     new command, elsewhere as a whole when they are a new text (`new_content`; `shown` gives
-    the session's text so far)."""
+    the session's text so far; `pane`: the read's frame replaced a pane; `read`: all its
+    lines)."""
     if is_terminal(context):
         return split_commands(lineage, fresh)
-    heading = new_content(shown(), fresh)
+    heading = new_content(shown(), fresh, pane=pane, read=read) if fresh else None
     return [(None, fresh)] if heading is None else [(heading, fresh)]
 
 

@@ -6,7 +6,7 @@
   index is written in the same transaction), minus the moment the fact first appeared;
 - found: `search(question, limit=5)` returns a memory holding it;
 - sessions: each capture session's activities are those of the day's steps whose window title
-  matches the session's and whose time overlaps it;
+  matches the session's and whose time overlaps it by more than a look (2 s);
 - ask (optional): `ask(question)` states the fact's key; its citations hold the fact.
 """
 
@@ -120,6 +120,9 @@ def ask_all(memloci: Any, results: list[FactResult], log: Any = None) -> None:
             )
 
 
+LOOK_GRACE = 2.0  # seconds: capture looks about every second
+
+
 def _same_title(a: str, b: str) -> bool:
     a, b = squash(a), squash(b)
     return bool(a and b) and (a == b or a in b or b in a)
@@ -134,7 +137,9 @@ def score_sessions(memloci: Any, snapshots: list[Snapshot], end: float) -> list[
         session.chars = len(texts.get(row["memory_id"] or "", ""))
         for index, snap in enumerate(snapshots):
             until = snapshots[index + 1].wall if index + 1 < len(snapshots) else end
-            overlaps = snap.wall <= stop and until >= start
+            # A session split where the window changed starts at the first frame that shows
+            # the change, a look (~1-2 s) after the step began: that second is no activity.
+            overlaps = snap.wall + LOOK_GRACE <= stop and until >= start + LOOK_GRACE
             new = snap.activity not in session.activities
             if overlaps and new and _same_title(snap.title, row["title"]):
                 session.activities.append(snap.activity)
