@@ -11,7 +11,8 @@ one thread, niceness 19) and count the facts whose display sits on one line of t
         --variant 'psm3:psm=3' --variant 'psm6x2:psm=6 scale=2 invert=1'
 
 A variant is `name:key=value ...` with psm, scale, invert (dark backgrounds made light),
-binarize (Otsu threshold before reading) and zero ("@" read for a dotted zero is a zero).
+binarize (Otsu threshold before reading), zero ("@" read for a dotted zero is a zero) and
+grid (underscores read as spaces between words of a character grid put back).
 Frames are split by window kind (a title like "user@host: dir" is a terminal) and each
 identical crop is read once.
 """
@@ -37,6 +38,7 @@ class Variant:
     invert: bool = False
     binarize: bool = False
     zero: bool = False
+    grid: bool = False
 
 
 def parse(text: str) -> Variant:
@@ -48,7 +50,7 @@ def parse(text: str) -> Variant:
             variant.psm = int(value)
         elif key == "scale":
             variant.scale = float(value)
-        elif key in ("invert", "binarize", "zero"):
+        elif key in ("invert", "binarize", "zero", "grid"):
             setattr(variant, key, value not in ("0", "no", "false"))
         else:
             sys.exit(f"unknown variant key {key!r}")
@@ -110,6 +112,7 @@ def main() -> None:
             invert_dark=variant.invert,
             binarize=variant.binarize,
             dotted_zero=variant.zero,
+            grid=variant.grid,
         )
         engine = TesseractOcr(layouts={"page": layout})
         totals: dict[str, list[float]] = {}

@@ -1,0 +1,82 @@
+"""Which words tesseract read are kept, and underscores in terminals put back: on real xterm
+frames of the scripted days (tests/data/ocr: crops of `screen_day.py --shots` frames, DejaVu Sans
+Mono as xterm draws it; synthetic renders draw underscores too thick to show the misreads)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.capture.ocr import LAYOUTS, TesseractOcr, parse_tsv
+from app.capture.subjects import PAGE, TERMINAL
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "ocr"
+HEADER = "level\tpage\tblock\tpar\tline\tword\tleft\ttop\twidth\theight\tconf\ttext"
+
+needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None, reason="no tesseract")
+
+
+def _frame(name: str) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(DATA / name).convert("L"))
+
+
+def _read(name: str) -> list[str]:
+    return TesseractOcr().read(_frame(name), TERMINAL).lines
+
+
+def test_numbers_are_kept_at_any_confidence_noise_is_not() -> None:
+    rows = [
+        HEADER,
+        "5\t1\t1\t1\t1\t1\t6\t10\t38\t18\t82.0\trtt",
+        "5\t1\t1\t1\t1\t2\t63\t10\t237\t23\t82.0\tmin/avg/max/mdev",
+        "5\t1\t1\t1\t1\t3\t320\t10\t270\t23\t0.0\t=21.9/23.4/25.8/1.6",
+        "5\t1\t1\t1\t1\t4\t600\t10\t30\t18\t96.9\tms",
+        "5\t1\t1\t1\t2\t1\t6\t40\t300\t18\t0.0\tSaamscsssssssssssss==",
+        "5\t1\t1\t1\t2\t2\t320\t40\t30\t18\t0.0\tflbanka.cnt",
+        "5\t1\t1\t1\t2\t3\t360\t40\t10\t18\t5.0\t|",
+        "5\t1\t1\t1\t2\t4\t380\t40\t10\t18\t3.0\t7",
+        "5\t1\t1\t1\t3\t1\t6\t70\t60\t18\t2.0\t2003ms",
+        "5\t1\t1\t1\t3\t2\t80\t70\t60\t18\t4.0\t(10.20.0.1):",
+    ]
+    lines, words = parse_tsv("\n".join(rows))
+    assert lines == ["rtt min/avg/max/mdev =21.9/23.4/25.8/1.6 ms", "2003ms (10.20.0.1):"]
+    assert words == 6
+
+
+@needs_tesseract
+def test_a_long_number_tesseract_is_unsure_of_is_not_dropped() -> None:
+    """ping's summary in a region read of a real xterm frame: tesseract gives the number
+    token confidence 0; it was stored as 'rtt min/avg/max/mdev ms'."""
+    lines = _read("xterm-ping-band.png")
+    summary = [line for line in lines if line.startswith("rtt")]
+    assert summary and "21.9/23.4/25.8/1.6" in summary[0]
+    assert "--- gw.harbour.lan ping statistics ---" in lines  # spaces stay spaces
+
+
+@needs_tesseract
+@pytest.mark.parametrize(
+    ("name", "wanted"),
+    [
+        ("xterm-dark-runbook.png", "sudo -u postgres pg_ctl promote -D"),
+        ("xterm-make-error.png", "ERROR: test_fx_rates_cache_expiry (tests.test_fx."),
+    ],
+)
+def test_underscores_read_as_spaces_in_a_terminal_are_put_back(name: str, wanted: str) -> None:
+    text = "\n".join(_read(name))
+    assert wanted in text
+
+
+@needs_tesseract
+def test_a_space_beside_a_descender_stays_a_space() -> None:
+    text = "\n".join(_read("xterm-policy.png"))
+    assert "Berths 1 to 3 dry out at low water" in text
+    assert "_" not in text
+
+
+def test_only_terminals_are_read_as_a_grid() -> None:
+    assert LAYOUTS[TERMINAL].grid and not LAYOUTS[PAGE].grid
