@@ -122,6 +122,7 @@ def join_underscores(words: list[Word], gray: np.ndarray) -> int:
         return 0
     joined = 0
     floors = _floors(words)
+    tall = float(np.median([w.height for w in words]))
     for before, after in itertools.pairwise(words):
         if before.line != after.line:
             continue
@@ -134,6 +135,8 @@ def join_underscores(words: list[Word], gray: np.ndarray) -> int:
             joined += 1
         elif not (before.text[-1:].isalnum() and after.text[:1].isalnum()) or not 1 <= cells <= 3:
             continue
+        elif max(before.height, after.height) > 1.8 * tall:
+            continue  # a box that runs into the next line: its pixels are not this gap's
         elif _underline(gray, (after.left - cells * cell, after.left), before, after, cell, floors):
             before.text += "_" * cells
             before.glue = True
@@ -169,8 +172,8 @@ def _underline(
     x0, x1 = int(span[0] + margin), int(span[1] - margin)
     height = max(before.height, after.height)
     top = min(before.top, after.top)
-    bottom = max(before.bottom, after.bottom)
-    y1 = min(gray.shape[0], int(bottom + 0.4 * height), floors.get(before.line, 1 << 30))
+    baseline = min(before.bottom, after.bottom)  # a word with a descender reaches lower
+    y1 = min(gray.shape[0], int(baseline + 0.4 * height), floors.get(before.line, 1 << 30))
     if x1 - x0 < 2 or y1 - top < 4:
         return False
     patch = gray[top:y1, x0:x1].astype(np.int16)
@@ -180,8 +183,7 @@ def _underline(
     strokes = np.flatnonzero(rows >= 0.7)
     if strokes.size == 0 or strokes[-1] - strokes[0] > max(3, 0.15 * height):
         return False
-    baseline = min(before.bottom, after.bottom)  # a word with a descender reaches lower
     if strokes[0] < baseline - top - 0.2 * height:
         return False  # a dash or an equals sign, at the letters' middle
     others = np.delete(ink, np.arange(max(0, strokes[0] - 1), min(len(ink), strokes[-1] + 2)), 0)
-    return float(others.mean()) < 0.03 if others.size else True
+    return float(others.mean()) < 0.02 if others.size else True

@@ -78,5 +78,13 @@ def test_a_space_beside_a_descender_stays_a_space() -> None:
     assert "_" not in text
 
 
+@needs_tesseract
+def test_the_next_line_under_a_gap_is_not_an_underscore() -> None:
+    """A region read of `git show --stat`: tesseract's box of "insertions(+)," ran into the
+    line below, whose "+" sat under the gap after "87"."""
+    text = "\n".join(_read("xterm-git-show-band.png"))
+    assert "4 files changed, 87 insertions(+), 12 deletions(-)" in text
+
+
 def test_only_terminals_are_read_as_a_grid() -> None:
     assert LAYOUTS[TERMINAL].grid and not LAYOUTS[PAGE].grid
