@@ -338,6 +338,7 @@ class FramePipeline:
             compose,
             fingerprint,
             plan_read,
+            quiet_edges,
         )
 
         assert view.last_raw is not None
@@ -366,7 +367,8 @@ class FramePipeline:
                 "OCR is behind (%d frames waiting); a region read was skipped", OCR_BACKLOG_LIMIT
             )
             return "none"
-        image = compose(gray, plan.bands)
+        bands = quiet_edges(gray, plan.bands) if plan.mode == "regions" else plan.bands
+        image = compose(gray, bands)
         self.store.add_pending(
             session_id,
             taken,
@@ -374,7 +376,7 @@ class FramePipeline:
             image.shape[1],
             image.shape[0],
             zlib.compress(image.tobytes(), 1),
-            plan.bands,
+            tuple(bands),
         )
         view.last_read = mono
         if plan.mode == "full":

@@ -157,6 +157,7 @@ def regions(args: argparse.Namespace) -> None:
     the bands no earlier read of the window covered, stacked into one image); a fact counts for
     a shot when any read of its window so far held it (what the session's text would hold)."""
 
+    from app.capture import change
     from app.capture.change import KnownContent, compose, fingerprint, plan_read
     from app.capture.ocr import Layout, TesseractOcr
 
@@ -191,7 +192,10 @@ def regions(args: argparse.Namespace) -> None:
                 seen.add(hashes, blank)
                 row = totals.setdefault(kind, [0, 0, 0.0, 0])
                 if plan.mode != "none":
-                    result = engine.read(compose(gray, plan.bands))
+                    bands = plan.bands
+                    if plan.mode == "regions" and hasattr(change, "quiet_edges"):
+                        bands = change.quiet_edges(gray, bands)  # (older code has none)
+                    result = engine.read(compose(gray, bands))
                     texts[window] = texts.get(window, "") + "\n" + "\n".join(result.lines)
                     row[2] += result.seconds
                     row[3] += 1

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from app.capture.change import compose, quiet_edges
 from app.capture.ocr import LAYOUTS, TesseractOcr, parse_tsv
 from app.capture.subjects import PAGE, TERMINAL
 
@@ -56,6 +57,19 @@ def test_a_long_number_tesseract_is_unsure_of_is_not_dropped() -> None:
     summary = [line for line in lines if line.startswith("rtt")]
     assert summary and "21.9/23.4/25.8/1.6" in summary[0]
     assert "--- gw.harbour.lan ping statistics ---" in lines  # spaces stay spaces
+
+
+@needs_tesseract
+def test_a_region_read_ends_between_two_lines_not_inside_one() -> None:
+    """The same ping output as capture read it live: the band around the new lines was padded
+    into the prompt line below, and tesseract read the summary's number '=21-9/23.4/...' at
+    confidence 0. Bands now end at the quiet row between lines."""
+    window = _frame("xterm-ping-window.png")  # rows 560-804 of the xterm window
+    bands = [(16, 132), (136, 211)]  # what plan_read chose (10 rows of padding)
+    snapped = quiet_edges(window, bands)
+    assert snapped[1][1] < 211
+    lines = TesseractOcr().read(compose(window, snapped), TERMINAL).lines
+    assert "rtt min/avg/max/mdev = 21.9/23.4/25.8/1.6 ms" in lines
 
 
 @needs_tesseract
