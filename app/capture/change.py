@@ -147,8 +147,8 @@ def quiet_edges(
     snapped = []
     for top, bottom in bands:
         band = gray[top:bottom]
-        ground = np.median(band, axis=0 if band.shape[0] > 1 else None)
-        ink = (np.abs(band.astype(np.int16) - ground.astype(np.int16)) > 60).sum(axis=1)
+        ground = int(np.bincount(band.ravel(), minlength=256).argmax())  # the background
+        ink = (np.abs(band.astype(np.int16) - ground) > 60).sum(axis=1)
         if top > 0 and bottom - top > 2 * pad:
             top += int(np.flatnonzero(ink[:pad] == ink[:pad].min())[-1])
         if bottom < height and bottom - top > 2 * pad:
