@@ -27,6 +27,10 @@ _WORDLIKE = re.compile(r"[^\W_]", re.UNICODE)
 # after ("21.9/23.4/25.8/1.6", "=21.9", "06:10", "2003ms", "11.8M", "45%", "(10.20.0.1):").
 _VALUE = re.compile(r"[=:(\[<~+-]?\$?\d+(?:[.,:/x-]\d+)*(?:[A-Za-z%]{1,3})?[)\]>,;:.%]?[)\]>,;:]?")
 
+# A path or branch name: two or more name parts joined by slashes ("feature/fx-rates",
+# "origin/main", "/srv/data", "docs/berthing-policy.txt").
+_PATH = re.compile(r"[~.]?/?(?:[A-Za-z0-9][\w.-]+/)+[A-Za-z0-9][\w.-]+/?[:,)]?")
+
 
 @dataclass
 class Word:
@@ -50,10 +54,13 @@ class Word:
 
 def kept(text: str, confidence: float, min_confidence: float = MIN_CONFIDENCE) -> bool:
     """Words tesseract is sure of, less sure ones that look like words, and any that is shaped
-    like a number or value (a dropped number loses the fact; noise is rarely digits)."""
+    like a number, a value or a path (a dropped one loses the fact; noise rarely has that
+    shape)."""
     if confidence >= min_confidence:
         return True
     if _VALUE.fullmatch(text) and sum(ch.isdigit() for ch in text) >= 2:
+        return True
+    if _PATH.fullmatch(text):
         return True
     if confidence < LOW_CONFIDENCE:
         return False
@@ -183,6 +190,9 @@ def _underline(
     strokes = np.flatnonzero(rows >= 0.7)
     if strokes.size == 0 or strokes[-1] - strokes[0] > max(3, 0.15 * height):
         return False
+    under = gray[top + strokes[0] : top + strokes[-1] + 1, before.left : after.right]
+    if float((under.astype(np.int16) < ground - 40).mean()) > 0.5:
+        return False  # a bar under both words too (an edge, a rule): not an underscore
     if strokes[0] < baseline - top - 0.2 * height:
         return False  # a dash or an equals sign, at the letters' middle
     others = np.delete(ink, np.arange(max(0, strokes[0] - 1), min(len(ink), strokes[-1] + 2)), 0)

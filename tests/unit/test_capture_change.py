@@ -114,6 +114,17 @@ def test_a_band_ends_between_lines_not_inside_the_next_one() -> None:
     ((top, bottom),) = quiet_edges(gray, plan.bands)
     assert 22 <= top <= 26 and 38 <= bottom <= 42
     assert quiet_edges(gray, [(0, 100)]) == [(0, 100)]  # a whole window stays whole
+    assert quiet_edges(gray, [(22, 42)]) == [(22, 42)]  # padding all background: kept
+
+
+def test_bands_of_a_dark_window_are_stacked_on_its_own_background() -> None:
+    """White gaps between a dark terminal's bands turned into black bars when it was inverted
+    for OCR, right under a line: read as underscores ("total_size_is_48,221,904")."""
+    dark = 255 - page(10)
+    dark[dark == 0] = 31  # xterm's dark background
+    stacked = compose(dark, [(20, 36), (84, 100)], gap=16)
+    assert stacked.shape == (16 * 2 + 16 * 3, 640)
+    assert (stacked[:16] == 31).all() and (stacked[32:48] == 31).all()
 
 
 def test_digest_merges_repeats_growth_and_misreads_but_keeps_distinct_lines() -> None:

@@ -43,10 +43,18 @@ def test_numbers_are_kept_at_any_confidence_noise_is_not() -> None:
         "5\t1\t1\t1\t2\t4\t380\t40\t10\t18\t3.0\t7",
         "5\t1\t1\t1\t3\t1\t6\t70\t60\t18\t2.0\t2003ms",
         "5\t1\t1\t1\t3\t2\t80\t70\t60\t18\t4.0\t(10.20.0.1):",
+        "5\t1\t1\t1\t4\t1\t6\t100\t20\t18\t93.0\tOn",
+        "5\t1\t1\t1\t4\t2\t40\t100\t80\t18\t91.0\tbranch",
+        "5\t1\t1\t1\t4\t3\t130\t100\t200\t18\t6.0\tfeature/fx-rates",
+        "5\t1\t1\t1\t4\t4\t340\t100\t20\t18\t6.0\t/.",
     ]
     lines, words = parse_tsv("\n".join(rows))
-    assert lines == ["rtt min/avg/max/mdev =21.9/23.4/25.8/1.6 ms", "2003ms (10.20.0.1):"]
-    assert words == 6
+    assert lines == [
+        "rtt min/avg/max/mdev =21.9/23.4/25.8/1.6 ms",
+        "2003ms (10.20.0.1):",
+        "On branch feature/fx-rates",  # a live run stored "On branch"
+    ]
+    assert words == 9
 
 
 @needs_tesseract
