@@ -28,8 +28,9 @@ _WORDLIKE = re.compile(r"[^\W_]", re.UNICODE)
 _VALUE = re.compile(r"[=:(\[<~+-]?\$?\d+(?:[.,:/x-]\d+)*(?:[A-Za-z%]{1,3})?[)\]>,;:.%]?[)\]>,;:]?")
 
 # A path or branch name: two or more name parts joined by slashes ("feature/fx-rates",
-# "origin/main", "/srv/data", "docs/berthing-policy.txt").
-_PATH = re.compile(r"[~.]?/?(?:[A-Za-z0-9][\w.-]+/)+[A-Za-z0-9][\w.-]+/?[:,)]?")
+# "origin/main", "/srv/data", "backup@vault-07.internal:/srv/archive/").
+_PATH = re.compile(r"[~.]?/?(?:[A-Za-z0-9][\w.@:~+-]*/)+[\w.@:~+-]*[,)]?")
+_NAME_PART = re.compile(r"[A-Za-z0-9][\w.@:~+-]*[A-Za-z0-9]")
 
 
 @dataclass
@@ -60,7 +61,7 @@ def kept(text: str, confidence: float, min_confidence: float = MIN_CONFIDENCE) -
         return True
     if _VALUE.fullmatch(text) and sum(ch.isdigit() for ch in text) >= 2:
         return True
-    if _PATH.fullmatch(text):
+    if _PATH.fullmatch(text) and len(_NAME_PART.findall(text)) >= 2:
         return True
     if confidence < LOW_CONFIDENCE:
         return False

@@ -47,14 +47,18 @@ def test_numbers_are_kept_at_any_confidence_noise_is_not() -> None:
         "5\t1\t1\t1\t4\t2\t40\t100\t80\t18\t91.0\tbranch",
         "5\t1\t1\t1\t4\t3\t130\t100\t200\t18\t6.0\tfeature/fx-rates",
         "5\t1\t1\t1\t4\t4\t340\t100\t20\t18\t6.0\t/.",
+        "5\t1\t1\t1\t4\t5\t370\t100\t20\t18\t6.0\tll/",
+        "5\t1\t1\t1\t5\t1\t6\t130\t60\t18\t92.0\t./exports/",
+        "5\t1\t1\t1\t5\t2\t80\t130\t600\t18\t0.0\tbackup@vault-07.internal:/srv/archive/",
     ]
     lines, words = parse_tsv("\n".join(rows))
     assert lines == [
         "rtt min/avg/max/mdev =21.9/23.4/25.8/1.6 ms",
         "2003ms (10.20.0.1):",
         "On branch feature/fx-rates",  # a live run stored "On branch"
+        "./exports/ backup@vault-07.internal:/srv/archive/",
     ]
-    assert words == 9
+    assert words == 11
 
 
 @needs_tesseract
