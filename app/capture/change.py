@@ -137,13 +137,39 @@ def plan_read(
     return ReadPlan("regions", tuple(bands), int(rows.size))
 
 
+def quiet_edges(
+    gray: np.ndarray, bands: Sequence[tuple[int, int]], pad: int = 10
+) -> list[tuple[int, int]]:
+    """A band whose padding reaches into another text line ends at the quiet row between the
+    two lines instead (padding that is all background stays), so a band never ends in half a
+    line: glyph tops under the last line throw tesseract's line finding off (ping's summary
+    read at confidence 0)."""
+    height = gray.shape[0]
+    snapped = []
+    for top, bottom in bands:
+        band = gray[top:bottom]
+        ground = int(np.bincount(band.ravel(), minlength=256).argmax())  # the background
+        ink = (np.abs(band.astype(np.int16) - ground) > 60).sum(axis=1)
+        head, tail = ink[:pad], ink[len(ink) - pad :]
+        if top > 0 and bottom - top > 2 * pad and head[0] > head.min():
+            top += int(np.flatnonzero(head == head.min())[0])  # below the other line's foot
+        if bottom < height and bottom - top > 2 * pad and tail[-1] > tail.min():
+            bottom -= pad - 1 - int(np.flatnonzero(tail == tail.min())[-1])  # above its head
+        snapped.append((top, bottom))
+    return snapped
+
+
 def compose(gray: np.ndarray, bands: Sequence[tuple[int, int]], gap: int = 16) -> np.ndarray:
     """The bands stacked into one image with white gaps: one OCR call instead of many."""
     if len(bands) == 1 and bands[0] == (0, gray.shape[0]):
         return gray
     width = gray.shape[1]
     height = sum(b - t for t, b in bands) + gap * (len(bands) + 1)
-    out = np.full((height, width), 255, dtype=np.uint8)
+    # Gaps in the bands' own background: white bars between a dark terminal's lines become
+    # black bars when it is inverted for OCR, and read as strokes.
+    rows = np.concatenate([gray[top:bottom].ravel() for top, bottom in bands] or [gray[:0]])
+    ground = int(np.bincount(rows, minlength=256).argmax()) if rows.size else 255
+    out = np.full((height, width), ground, dtype=np.uint8)
     y = gap
     for top, bottom in bands:
         out[y : y + bottom - top] = gray[top:bottom]

@@ -19,12 +19,11 @@ from typing import Protocol
 
 import numpy as np
 
+from app.capture.ocr_words import MIN_CONFIDENCE, join_underscores, lines_of, parse_words
 from app.capture.subjects import PAGE, TERMINAL
 from app.errors import MemlociError
 
 log = logging.getLogger(__name__)
-
-LOW_CONFIDENCE = 10.0  # below this, nothing is kept (see `_kept`)
 
 
 class OcrUnavailable(MemlociError):
@@ -58,11 +57,12 @@ class Layout:
     invert_dark: bool = False
     binarize: bool = False
     dotted_zero: bool = False  # monospace fonts dot their zero, which tesseract reads as "@"
+    grid: bool = False  # a character grid: underscores read as spaces are put back
 
 
 LAYOUTS = {
     PAGE: Layout(),
-    TERMINAL: Layout(psm=6, scale=1.5, invert_dark=True, dotted_zero=True),
+    TERMINAL: Layout(psm=6, scale=1.5, invert_dark=True, dotted_zero=True, grid=True),
 }
 # "@" after a digit and before a digit, a separator or the end, or after no letter and
 # before a digit, is a zero ("@.0.0.0:55432", "19:3@", "2025-@3-11"); an address, a mention
@@ -94,40 +94,10 @@ def to_pgm(gray: np.ndarray) -> bytes:
     return b"P5\n%d %d\n255\n" % (width, height) + np.ascontiguousarray(gray).tobytes()
 
 
-_WORDLIKE = re.compile(r"[^\W_]", re.UNICODE)
-
-
-def _kept(text: str, confidence: float, min_confidence: float) -> bool:
-    """Words tesseract is sure of, and less sure ones that look like words. Tesseract gives
-    the first word after a wide gap a low confidence (a table's value beside its label:
-    "Height    31.4 m" reads "31.4m" at 29), while its unsure guesses at icons and rules are
-    mostly punctuation."""
-    if confidence >= min_confidence:
-        return True
-    if confidence < LOW_CONFIDENCE:
-        return False
-    letters = len(_WORDLIKE.findall(text))
-    return letters >= 2 and letters >= 0.6 * len(text)
-
-
-def parse_tsv(tsv: str, min_confidence: float = 30.0) -> tuple[list[str], int]:
+def parse_tsv(tsv: str, min_confidence: float = MIN_CONFIDENCE) -> tuple[list[str], int]:
     """Lines of words from tesseract's TSV output, dropping words it was unsure of."""
-    lines: dict[tuple[str, str, str, str], list[str]] = {}
-    words = 0
-    for row in tsv.splitlines()[1:]:
-        cols = row.split("\t")
-        if len(cols) < 12 or cols[0] != "5":
-            continue
-        text = cols[11].strip()
-        try:
-            confidence = float(cols[10])
-        except ValueError:
-            continue
-        if not text or not _kept(text, confidence, min_confidence):
-            continue
-        lines.setdefault((cols[1], cols[2], cols[3], cols[4]), []).append(text)
-        words += 1
-    return [" ".join(ws) for ws in lines.values()], words
+    words = parse_words(tsv, min_confidence)
+    return lines_of(words), len(words)
 
 
 def prepare(gray: np.ndarray, layout: Layout, scale: float = 1.0) -> np.ndarray:
@@ -216,7 +186,10 @@ class TesseractOcr:
                     "tesseract-ocr-LANG or change capture.ocr_languages."
                 )
             raise OcrFailed(f"tesseract failed ({message[-1] if message else process.returncode}).")
-        lines, words = parse_tsv(out.decode("utf-8", "replace"))
+        found = parse_words(out.decode("utf-8", "replace"))
+        if layout.grid:
+            join_underscores(found, gray)
+        lines, words = lines_of(found), len(found)
         if layout.dotted_zero:
             lines = [undot_zeros(line) for line in lines]
         cpu = (after.children_user - before.children_user) + (

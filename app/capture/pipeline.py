@@ -24,6 +24,7 @@ from app.capture.context import Rect, WindowContext, same_window
 from app.capture.panes import ink, replaced_pane
 from app.capture.store import CaptureStore
 from app.capture.trigger import (
+    LARGE_SHARE,
     NOISE_ROWS,
     OcrBudget,
     Unread,
@@ -81,6 +82,7 @@ class Counters:
     reads_regions: int = 0
     reads_skipped: int = 0
     reads_on_leave: int = 0
+    reads_replaced: int = 0  # over budget, read before new content replaced them (scrolled)
     reads_waiting: int = 0  # reads put off because the OCR budget was spent
     reads_owed: int = 0  # windows left over budget, read later from their kept frame
     reads_lost: int = 0  # kept frames dropped unread (more than MAX_OWED windows waiting)
@@ -234,6 +236,7 @@ class FramePipeline:
                     return Outcome(grabbed=True, dropped=True)
                 if rows is None:
                     rows = changed_rows(None, raw.bgra, raw.rect.width)
+                self._read_replaced(session_id, view, rows, now, mono, settings)
                 view.last_raw, view.last_rect, view.masks = bytes(raw.bgra), rect, masks
                 view.raw_width = raw.rect.width
                 view.damaged = False
@@ -292,6 +295,27 @@ class FramePipeline:
         log.debug("read of session %s: %s (left)", session_id, read)
         return read
 
+    def _read_replaced(
+        self,
+        session_id: str,
+        view: View,
+        rows: Any,
+        now: datetime,
+        mono: float,
+        settings: CaptureSettings,
+    ) -> None:
+        """A change that stayed long enough to be read, unread because the budget was spent,
+        is about to be replaced (a page scrolled, a new page): read it from its frame now, as
+        a window being left is, instead of losing it to what replaces it."""
+        if view.unread is None or view.last_raw is None or rows.mean() < LARGE_SHARE:
+            return
+        if read_due(view.unread, mono, view.last_read, settings) != "settled":
+            return
+        if self.budget.allows(must=True):
+            read = self._plan_and_queue(session_id, view, now, mono, settings)
+            self.counters.reads_replaced += read != "none"
+            log.debug("read of session %s: %s (replaced)", session_id, read)
+
     def _owe(self, view: View, session_id: str) -> None:
         """Keep the left window's frame to read later; the oldest kept one goes past MAX_OWED."""
         if view.owed is None:
@@ -324,6 +348,7 @@ class FramePipeline:
             compose,
             fingerprint,
             plan_read,
+            quiet_edges,
         )
 
         assert view.last_raw is not None
@@ -358,7 +383,8 @@ class FramePipeline:
         # A replaced pane is read alone: tesseract would join each of its lines to the line
         # of the list beside it, and the list did not change.
         reach = gray[:, pane.reach[0] : pane.reach[1]] if pane is not None else gray
-        image = compose(reach, plan.bands)
+        bands = quiet_edges(reach, plan.bands) if plan.mode == "regions" else plan.bands
+        image = compose(reach, bands)
         pending_id = self.store.add_pending(
             session_id,
             taken,
@@ -366,7 +392,7 @@ class FramePipeline:
             image.shape[1],
             image.shape[0],
             zlib.compress(image.tobytes(), 1),
-            plan.bands,
+            tuple(bands),
         )
         if pane is not None and self.on_pane is not None:
             self.on_pane(pending_id, taken)

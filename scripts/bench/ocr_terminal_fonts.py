@@ -7,7 +7,7 @@ capture grabs it and read with each layout; facts read per layout and size, and 
 
 Layouts: the terminal layout capture uses (app/capture/ocr.py LAYOUTS), the page layout
 (tesseract --psm 3, what terminals got before) and the variants given with --variant
-('name:psm=6 scale=1.5 invert=1 binarize=0 zero=1', as in ocr_frames.py).
+('name:psm=6 scale=1.5 invert=1 binarize=0 zero=1 grid=1', as in ocr_frames.py).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def main() -> None:
     layouts = {"terminal": LAYOUTS["terminal"], "page (psm 3)": LAYOUTS["page"]}
     for text in args.variant:
         v = parse(text)
-        layouts[v.name] = Layout(v.psm, v.scale, v.invert, v.binarize, v.zero)
+        layouts[v.name] = Layout(v.psm, v.scale, v.invert, v.binarize, v.zero, v.grid)
     facts = load_facts()
     read: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
     cpu: dict[str, float] = defaultdict(float)

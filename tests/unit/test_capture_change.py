@@ -12,6 +12,7 @@ from app.capture.change import (
     downscale,
     fingerprint,
     plan_read,
+    quiet_edges,
 )
 from app.capture.context import Rect
 from app.capture.digest import TextDigest, clean_line
@@ -99,6 +100,31 @@ def test_masks_compose_and_downscale() -> None:
     assert (stacked[:10] == 255).all()
     assert compose(gray, [(0, 400)]) is gray
     assert downscale(np.zeros((1080, 1920, 3), dtype=np.uint8), 1280).shape == (540, 960, 3)
+
+
+def test_a_band_ends_between_lines_not_inside_the_next_one() -> None:
+    """Lines 4 px apart with a border down the right edge: the 10-row padding reaches into the
+    next line; the band ends at the quiet row between them instead."""
+    gray = np.full((100, 200), 255, dtype=np.uint8)
+    for top in (10, 26, 42, 58):  # 12-row lines, 4 quiet rows between
+        gray[top : top + 12, 10:150:3] = 0  # glyph strokes
+    gray[:, 195] = 90  # a window border: as much in every row
+    plan = plan_read(np.isin(np.arange(100), np.arange(26, 38))[:, None])
+    assert plan.bands == ((16, 48),)  # padded into the lines above and below
+    ((top, bottom),) = quiet_edges(gray, plan.bands)
+    assert 22 <= top <= 26 and 38 <= bottom <= 42
+    assert quiet_edges(gray, [(0, 100)]) == [(0, 100)]  # a whole window stays whole
+    assert quiet_edges(gray, [(22, 42)]) == [(22, 42)]  # padding all background: kept
+
+
+def test_bands_of_a_dark_window_are_stacked_on_its_own_background() -> None:
+    """White gaps between a dark terminal's bands turned into black bars when it was inverted
+    for OCR, right under a line: read as underscores ("total_size_is_48,221,904")."""
+    dark = 255 - page(10)
+    dark[dark == 0] = 31  # xterm's dark background
+    stacked = compose(dark, [(20, 36), (84, 100)], gap=16)
+    assert stacked.shape == (16 * 2 + 16 * 3, 640)
+    assert (stacked[:16] == 31).all() and (stacked[32:48] == 31).all()
 
 
 def test_digest_merges_repeats_growth_and_misreads_but_keeps_distinct_lines() -> None:

@@ -197,6 +197,25 @@ def test_far_over_budget_a_left_window_is_kept_and_read_when_the_budget_allows(m
     assert _stored(memloci, "node-6 up 41 days")
 
 
+def test_over_budget_a_page_shown_long_enough_is_read_before_it_is_scrolled_away(memloci) -> None:
+    """devday's ferry guide: the timetable was on screen 20 s while the OCR budget was spent,
+    then scrolled away; only the next screen was read when the budget allowed."""
+    screen, clock = FakeScreen(), Clock()
+    wid = screen.open("Chromium", "Ferry guide - Chromium", [f"Intro line {n}" for n in range(20)])
+    service = fake_capture(memloci, screen, clock)
+    assert _tick(service, clock) == "full"
+    service.budget.spend(6.0)  # spent: 2.4 s in debt, inside the one burst a must-read may use
+    window = screen.windows[wid]
+    window.lines = [f"Weekday sailing {n} leaves Brannock Pier at 06:{n:02d}" for n in range(20)]
+    for _ in range(7):  # 21 s on screen, every read refused
+        assert _tick(service, clock) == "none"
+    window.lines = [f"Fare {n}: bicycles cost 3.{n:02d} EUR each way" for n in range(20)]
+    _tick(service, clock)
+    assert _stored(memloci, "Weekday sailing 7 leaves Brannock Pier at 06:07")
+    changed = service.tick()  # what replaced it waits for the budget as any read does
+    assert changed.read == "none"
+
+
 def test_pausing_does_not_read_what_was_waiting(memloci) -> None:
     screen, clock = FakeScreen(), Clock()
     wid = screen.open("Editor", "draft.txt - Editor", ["Draft"])
