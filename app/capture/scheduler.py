@@ -19,9 +19,6 @@ from app.domain import utcnow
 from app.errors import MemlociError
 
 log = logging.getLogger(__name__)
-# APScheduler logs two INFO lines for every run of every job (a tick every 3 s: ~60,000 lines a
-# day in the log file); failures are logged by `Scheduler.wrap` instead.
-logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 @dataclass
