@@ -1,8 +1,8 @@
 """Tesseract as a library inside the capture process, loaded once.
 
-Starting a tesseract process and loading its model costs 0.1-0.2 s of CPU, a third of a typical
-read on a screen day (`scripts/bench/ocr_process_cost.py`); the library keeps the model loaded
-and reads the same image with the same settings into the same TSV as the command does
+Starting a tesseract process and loading its model costs 0.1-0.2 s of CPU, a quarter of the
+OCR CPU of a screen day (`scripts/bench/capture_ocr.py` compares); the library keeps the model
+loaded and reads the same image with the same settings into the same TSV as the command does
 (tests/unit/test_capture_tessapi.py compares them). Reads run on one worker thread of its own,
 at the lowest priority, as the process did (niceness 19, one OpenMP thread).
 
