@@ -4,13 +4,16 @@ Starting a tesseract process and loading its model costs 0.1-0.2 s of CPU, a qua
 OCR CPU of a screen day (`scripts/bench/capture_ocr.py` compares); the library keeps the model
 loaded and reads the same image with the same settings into the same TSV as the command does
 (tests/unit/test_capture_tessapi.py compares them). Reads run on one worker thread of its own,
-at the lowest priority, as the process did (niceness 19, one OpenMP thread).
+at the lowest priority and without OpenMP threads, as the process did (niceness 19,
+OMP_THREAD_LIMIT=1): OpenMP's nesting limit is set to 0 for that thread only, so another user
+of OpenMP in the same process (llama.cpp in the desktop app) keeps all its threads. Without it
+tesseract's LSTM starts a team of spinning threads per step: 5-6 times the CPU for one read.
 
-The library is used only where it can be used exactly like that: libtesseract found, OpenMP
-not yet started in this process (its thread limit is read once, at start), the languages load.
-Anything else returns None from `TessLibrary.load` and capture runs the tesseract command as
-before. A read that takes longer than its timeout cannot be stopped inside the process: the
-library is then given up for the rest of the process (the command takes over).
+The library is used only where it can be used exactly like that: libtesseract found with its C
+API, the limit kept to the worker thread, the languages loaded. Anything else returns None from
+`TessLibrary.load` and capture runs the tesseract command as before. A read that takes longer
+than its timeout cannot be stopped inside the process: the library is then given up for the
+rest of the process (the command takes over).
 """
 
 from __future__ import annotations
@@ -37,15 +40,6 @@ TSV_HEADER = (
 
 class TessBroken(Exception):
     """The library cannot read this image; the caller uses the tesseract command instead."""
-
-
-def _openmp_started() -> bool:
-    """Whether libgomp is already loaded here (then OMP_THREAD_LIMIT can no longer apply)."""
-    try:
-        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
-            return "libgomp" in maps.read()
-    except OSError:
-        return True  # cannot tell: do not risk tesseract's many threads
 
 
 def _open_library() -> Any | None:
@@ -103,17 +97,16 @@ class TessLibrary:
     @classmethod
     def load(cls, languages: str) -> TessLibrary | None:
         """The library, ready to read `languages`; None when the command must be used."""
-        if os.environ.get("OMP_THREAD_LIMIT") != "1":
-            if _openmp_started():
-                log.info("tesseract runs as a command: OpenMP already started in this process")
-                return None
-            os.environ["OMP_THREAD_LIMIT"] = "1"  # read by libgomp when it loads, just below
         lib = _open_library()
         if lib is None:
             return None
         library = cls(lib, languages)
         try:
+            library._call(lambda: _no_openmp_team(lib), timeout=10)
             library._call(lambda: library._handle(()), timeout=60)
+            if _nesting_limit(lib) == 0:  # an OpenMP whose limit is not per thread
+                _set_nesting_limit(lib, 1)
+                raise TessBroken("OpenMP's thread limit would apply to the whole process")
         except TessBroken as error:
             log.info("tesseract runs as a command: %s", error)
             library.close()
@@ -210,6 +203,26 @@ class TessLibrary:
                 lib.TessDeleteText(pointer)
             lib.TessBaseAPIClear(handle)
         return TSV_HEADER + text, time.thread_time() - started
+
+
+def _nesting_limit(lib: Any) -> int | None:
+    """OpenMP's max-active-levels as the calling thread sees it (None without OpenMP)."""
+    get = getattr(lib, "omp_get_max_active_levels", None)  # found through libtesseract's deps
+    return int(get()) if get is not None else None
+
+
+def _set_nesting_limit(lib: Any, levels: int) -> None:
+    setter = getattr(lib, "omp_set_max_active_levels", None)
+    if setter is not None:
+        setter.argtypes = [ctypes.c_int]
+        setter(levels)
+
+
+def _no_openmp_team(lib: Any) -> None:
+    """On the worker thread: its parallel regions run on it alone (no team of threads)."""
+    _set_nesting_limit(lib, 0)
+    if _nesting_limit(lib) not in (0, None):
+        raise TessBroken("OpenMP's thread limit cannot be set for tesseract's thread")
 
 
 def _lowest_priority() -> None:

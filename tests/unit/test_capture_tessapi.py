@@ -80,6 +80,28 @@ def test_the_library_reads_at_the_lowest_priority() -> None:
         library.close()
 
 
+def test_tesseract_starts_no_openmp_threads_and_leaves_openmp_alone_for_others(
+    monkeypatch,
+) -> None:
+    """Tesseract's LSTM asks OpenMP for a team of threads at every step (5-6 times the CPU of
+    one thread, spinning); the process ran with OMP_THREAD_LIMIT=1. In process, only the
+    reading thread is limited: llama.cpp, in the same process in the desktop app, uses
+    OpenMP too and must keep its threads."""
+    monkeypatch.delenv("OMP_THREAD_LIMIT", raising=False)
+    library = TessLibrary.load("eng")
+    assert library is not None
+    try:
+        threads = len(os.listdir("/proc/self/task"))
+        library.tsv(_render(TERMINAL_TEXT, False), 6)
+        assert len(os.listdir("/proc/self/task")) == threads  # no OpenMP team appeared
+        assert "OMP_THREAD_LIMIT" not in os.environ
+        get = library._lib.omp_get_max_active_levels
+        assert library._call(get, timeout=10) == 0  # the reading thread: no nesting at all
+        assert get() > 0  # every other thread: OpenMP as it was
+    finally:
+        library.close()
+
+
 def test_the_command_takes_over_when_the_library_cannot_read(monkeypatch) -> None:
     engine = TesseractOcr()
     image = _render(TERMINAL_TEXT, False)
