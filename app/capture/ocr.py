@@ -203,7 +203,7 @@ class TesseractOcr:
         the command."""
         if not self._tried:
             self._tried = True
-            self._library = TessLibrary.load(self.languages) if self.in_process else None
+            self._library = TessLibrary.shared(self.languages) if self.in_process else None
         if self._library is not None:
             try:
                 return self._library.tsv(gray, layout.psm, timeout=self.timeout)

@@ -80,6 +80,10 @@ def _bind(lib: Any) -> None:
         getattr(lib, name).argtypes = [c_void_p]
 
 
+_SHARED: dict[str, TessLibrary | None] = {}
+_SHARED_LOCK = threading.Lock()
+
+
 class TessLibrary:
     """libtesseract through ctypes: one engine per language set and variables, on one thread."""
 
@@ -93,6 +97,16 @@ class TessLibrary:
         self._closed = False
         self._lock = threading.Lock()
         atexit.register(self.close)
+
+    @classmethod
+    def shared(cls, languages: str) -> TessLibrary | None:
+        """One library per language set for the whole process (engines are made often by the
+        benches; each loaded model is ~40 MB), given up for good once it broke."""
+        with _SHARED_LOCK:
+            if languages not in _SHARED:
+                _SHARED[languages] = cls.load(languages)
+            library = _SHARED[languages]
+            return library if library is not None and not library._closed else None
 
     @classmethod
     def load(cls, languages: str) -> TessLibrary | None:

@@ -69,6 +69,14 @@ def test_a_read_runs_in_this_process_and_gives_what_the_command_gives(
     assert "Estimating" not in capfd.readouterr().err
 
 
+def test_engines_share_one_loaded_library() -> None:
+    """The benches make an engine per read; each would load the model again (~40 MB)."""
+    image = _render(TERMINAL_TEXT, False)
+    first, second = TesseractOcr(), TesseractOcr()
+    assert first.read(image, TERMINAL).lines == second.read(image, TERMINAL).lines
+    assert first._library is not None and first._library is second._library
+
+
 def test_the_library_reads_at_the_lowest_priority() -> None:
     library = TessLibrary.load("eng")
     assert library is not None
