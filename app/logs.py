@@ -43,6 +43,8 @@ def setup(paths: Paths, level: str | None = None) -> None:
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(level or os.environ.get("MEMLOCI_LOG_LEVEL", "INFO").upper())
-    for noisy in ("chromadb", "httpx", "urllib3", "onnxruntime"):
+    # APScheduler writes two lines for every run of every job (capture ticks every 3 s): they
+    # would rotate the useful lines out of the log within hours.
+    for noisy in ("chromadb", "httpx", "urllib3", "onnxruntime", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     _configured.add(target)

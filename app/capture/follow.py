@@ -118,20 +118,15 @@ class WindowFollower:
                 raise
             self.sessions.forget_session_id(session.id)  # forgotten by another process
             return TickResult("excluded", "its record was forgotten; waiting for another window")
-        if outcome.dropped:
-            self._look_again()  # look again soon, at what is in front then
-        return TickResult(
-            "capturing",
+        return self._capturing(
+            session,
+            safe,
             "the window changed while it was grabbed; nothing of that frame was kept"
             if outcome.dropped
             else "",
-            session.id,
-            session.memory_id,
-            outcome.grabbed,
-            outcome.changed,
-            outcome.read,
-            safe.app,
-            safe.title,
+            grabbed=outcome.grabbed,
+            changed=outcome.changed,
+            read=outcome.read,
         )
 
     def left(self, session: Any, now: datetime) -> None:
@@ -154,19 +149,40 @@ class WindowFollower:
         return self.texts.capture(session_id, context, now, force=force, confirm=confirm)
 
     def _text_result(self, text: TextOutcome, session: Any, safe: WindowContext) -> TickResult:
-        if text.dropped:
-            self._look_again()  # look again soon, at what is in front then
-        return TickResult(
-            "capturing",
+        return self._capturing(
+            session,
+            safe,
             "the window changed while it was read; nothing of that read was kept"
             if text.dropped
             else "",
-            session.id,
-            session.memory_id,
             changed=text.read == "text",
             read=text.read,
-            app=safe.app,
-            title=safe.title,
+        )
+
+    def _capturing(
+        self,
+        session: Any,
+        safe: WindowContext,
+        dropped: str,
+        *,
+        grabbed: bool = False,
+        changed: bool,
+        read: str,
+    ) -> TickResult:
+        """What a look at a followed window found; `dropped` (why nothing was kept) makes a
+        look again soon, at what is in front then."""
+        if dropped:
+            self._look_again()
+        return TickResult(
+            "capturing",
+            dropped,
+            session.id,
+            session.memory_id,
+            grabbed,
+            changed,
+            read,
+            safe.app,
+            safe.title,
         )
 
     def _still_in_front(self, context: WindowContext) -> Callable[[list[WindowContext]], bool]:

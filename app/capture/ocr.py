@@ -21,6 +21,7 @@ import numpy as np
 
 from app.capture.ocr_words import MIN_CONFIDENCE, join_underscores, lines_of, parse_words
 from app.capture.subjects import PAGE, TERMINAL
+from app.capture.tessapi import TessBroken, TessLibrary
 from app.errors import MemlociError
 
 log = logging.getLogger(__name__)
@@ -132,7 +133,8 @@ def otsu(gray: np.ndarray) -> np.ndarray:
 
 
 class TesseractOcr:
-    """One tesseract process per read; images go through a pipe, never a file."""
+    """Tesseract's library loaded once in this process, or one tesseract process per read;
+    images go through memory or a pipe, never a file."""
 
     def __init__(
         self,
@@ -140,11 +142,15 @@ class TesseractOcr:
         scale: float = 1.0,
         timeout: float = 120.0,
         layouts: dict[str, Layout] | None = None,
+        in_process: bool = True,
     ) -> None:
         self.languages = languages
         self.scale = scale  # `capture.ocr_scale`: at least this for every kind of window
         self.timeout = timeout
         self.layouts = layouts or LAYOUTS
+        self.in_process = in_process  # tesseract's library when it can be used (`tessapi`)
+        self._library: TessLibrary | None = None
+        self._tried = False  # whether the library was tried (once per engine)
 
     def read(self, gray: np.ndarray, kind: str = PAGE) -> OcrResult:
         binary = tesseract_binary()
@@ -155,6 +161,28 @@ class TesseractOcr:
             )
         layout = self.layouts.get(kind) or self.layouts[PAGE]
         gray = prepare(gray, layout, self.scale)
+        out, cpu = self._tsv(binary, gray, layout)
+        found = parse_words(out)
+        if layout.grid:
+            join_underscores(found, gray)
+        lines, words = lines_of(found), len(found)
+        if layout.dotted_zero:
+            lines = [undot_zeros(line) for line in lines]
+        return OcrResult(lines, cpu, words)
+
+    def _tsv(self, binary: str, gray: np.ndarray, layout: Layout) -> tuple[str, float]:
+        """Tesseract's TSV and the CPU seconds it took: from the library loaded in this
+        process when it can be (`tessapi`: no process and model load per read), else from
+        the command."""
+        if not self._tried:
+            self._tried = True
+            self._library = TessLibrary.shared(self.languages) if self.in_process else None
+        if self._library is not None:
+            try:
+                return self._library.tsv(gray, layout.psm, timeout=self.timeout)
+            except TessBroken as error:
+                log.warning("tesseract runs as a command from now: %s", error)
+                self._library = None
         env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
         command = [binary, "stdin", "stdout", "-l", self.languages, "--psm", str(layout.psm)]
         command.append("tsv")
@@ -186,14 +214,8 @@ class TesseractOcr:
                     "tesseract-ocr-LANG or change capture.ocr_languages."
                 )
             raise OcrFailed(f"tesseract failed ({message[-1] if message else process.returncode}).")
-        found = parse_words(out.decode("utf-8", "replace"))
-        if layout.grid:
-            join_underscores(found, gray)
-        lines, words = lines_of(found), len(found)
-        if layout.dotted_zero:
-            lines = [undot_zeros(line) for line in lines]
         cpu = (after.children_user - before.children_user) + (
             after.children_system - before.children_system
         )
-        log.debug("ocr: %d words in %.2f s", words, time.monotonic() - started)
-        return OcrResult(lines, cpu, words)
+        log.debug("ocr: tesseract command, %.2f s", time.monotonic() - started)
+        return out.decode("utf-8", "replace"), cpu

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from app.embed.base import Embedder, EmbedderUnavailable
 from app.errors import MemlociError
@@ -37,6 +39,10 @@ EmbedderFactory = Callable[[], "Embedder | None"]
 IndexFactory = Callable[[str, int], "VectorIndex | None"]
 
 INLINE_LIMIT = 64  # a search embeds at most this many pending memories before answering
+# A screen session's record is rewritten every few seconds while the session lasts; in the
+# background its vector is made again at most this often (full-text search has every version at
+# once, and a search embeds what waits before it answers: `sync_inline`).
+REFRESH_SECONDS = 300.0
 
 
 class Indexer:
@@ -53,6 +59,7 @@ class Indexer:
         batch_size: int = 128,
         debounce_s: float = 1.0,
         poll_s: float = 60.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.db = database
         self._embedder_factory = embedder_factory
@@ -62,6 +69,8 @@ class Indexer:
         self.batch_size = batch_size
         self.debounce_s = debounce_s
         self.poll_s = poll_s
+        self._monotonic = monotonic
+        self._embedded_at: dict[str, float] = {}  # memory id -> when this process embedded it
         self._embedder: Embedder | None = None
         self._embedder_tried = False
         self.embedder_error: str | None = None
@@ -162,9 +171,16 @@ class Indexer:
             log.info("dropped the vector collection %s of a previous embedder", name)
 
     # -- syncing --------------------------------------------------------------------------------
-    def sync(self, *, progress: Progress | None = None, stop: threading.Event | None = None) -> int:
+    def sync(
+        self,
+        *,
+        progress: Progress | None = None,
+        stop: threading.Event | None = None,
+        background: bool = False,
+    ) -> int:
         """Catch everything up: purges, vectors, the index. Returns how many were embedded.
-        One sync runs at a time; other work (a forget's purge) waits at most for one batch."""
+        One sync runs at a time; other work (a forget's purge) waits at most for one batch.
+        `background`: screen records embedded lately wait (`REFRESH_SECONDS`)."""
         with self._sync_lock:
             if not self._work_waiting():
                 return 0  # nothing to do: neither the model nor the index is loaded
@@ -182,6 +198,8 @@ class Indexer:
             done, seen = 0, set()
             for _ in range(2):  # a second round takes what changed during the first
                 ids = [i for i in state.pending_ids(conn, fingerprint) if i not in seen]
+                if background:
+                    ids = self._not_refreshed_lately(conn, ids)
                 if not ids:
                     break
                 total = done + len(ids)
@@ -204,6 +222,26 @@ class Indexer:
                     with self.db.write() as db:
                         state.set_watermark(db.conn, fingerprint, top)
             return done
+
+    def _not_refreshed_lately(self, conn: Any, ids: list[str]) -> list[str]:
+        """`ids` without the screen records this process embedded less than REFRESH_SECONDS
+        ago: one that is rewritten every few seconds gets a new vector every few minutes, not
+        on every poll."""
+        now = self._monotonic()
+        since = self._embedded_at
+        recent = [i for i in ids if i in since and now - since[i] < REFRESH_SECONDS]
+        if not recent:
+            return ids
+        waiting: set[str] = set()
+        for chunk in state.chunks(recent):
+            marks = ",".join("?" * len(chunk))
+            waiting.update(
+                row[0]
+                for row in conn.execute(
+                    f"SELECT id FROM memories WHERE origin = 'capture' AND id IN ({marks})", chunk
+                )
+            )
+        return [i for i in ids if i not in waiting]
 
     def _work_waiting(self) -> bool:
         """Cheap checks (no model, no index opened) for anything a sync would do."""
@@ -262,6 +300,7 @@ class Indexer:
         vectors = embedder.embed([d.embedding_text(prefix) for d in stale]) if stale else None
         if index is not None and stale:
             index.upsert([d.memory_id for d in stale], vectors)
+        self._note_embedded([d.memory_id for d in stale])
         gone: list[str] = []
         with self.db.write() as db:
             fresh = {d.memory_id: d for d in load_docs(db.conn, [d.memory_id for d in docs])}
@@ -281,6 +320,14 @@ class Indexer:
             state.clear_dirty(db.conn, [i for i in ids if i not in changed])
         if index is not None and gone:
             index.delete(gone)
+
+    def _note_embedded(self, ids: list[str]) -> None:
+        now = self._monotonic()
+        if len(self._embedded_at) > 4_096:  # only the recent ones matter
+            self._embedded_at = {
+                k: t for k, t in self._embedded_at.items() if now - t < REFRESH_SECONDS
+            }
+        self._embedded_at.update(dict.fromkeys(ids, now))
 
     def _push(self, index: VectorIndex, fingerprint: str) -> None:
         """Vectors embedded by another process (or before a rebuild) go into the index."""
@@ -357,7 +404,7 @@ class Indexer:
             if self._stop.wait(self.debounce_s):
                 return
             try:
-                self.sync(stop=self._stop)
+                self.sync(stop=self._stop, background=True)
                 if not self._stop.is_set() and scrub.pending(self.db.conn()) is not None:
                     self.scrub(stop=self._stop)
             except MemlociError as error:  # a busy or full store: said, not a bug

@@ -3,7 +3,10 @@
 changed regions the pipeline plans (a line typed; a page scrolled by a few lines).
 
 Each case grabs the real screen (Xvfb), plans with the capture pipeline's own change detection,
-and reads with tesseract exactly as capture does (one thread, niceness 19, image on a pipe).
+and reads with tesseract exactly as capture does (one thread, niceness 19): in the capture
+process through tesseract's library (`app/capture/tessapi.py`), and, for comparison, as one
+tesseract process per read with the image on a pipe (what capture did before; the difference
+is the process start and model load every read costs).
 
     .venv/bin/python scripts/bench/capture_ocr.py [--repeat 3]
 """
@@ -40,7 +43,7 @@ def main() -> None:
         server, "writer", "report.odt - Writer", paragraphs(rng, 30), "1920x1080+0+0", 13
     )
     time.sleep(1)
-    grabber, ocr = MssGrabber(), TesseractOcr()
+    grabber, ocr, command = MssGrabber(), TesseractOcr(), TesseractOcr(in_process=False)
     screen = Rect(0, 0, 1920, 1080)
 
     def gray_now():
@@ -48,18 +51,22 @@ def main() -> None:
         raw = grabber.grab(screen)
         return bgra_to_gray(raw.bgra, raw.rect.width, raw.rect.height)
 
-    def read(image) -> tuple[float, float, int]:
+    def read(image) -> tuple[float, float, int, float, bool]:
         best = None
+        slowest = None
         for _ in range(args.repeat):
             started = time.monotonic()
             result = ocr.read(image)
             wall = time.monotonic() - started
             if best is None or result.seconds < best[0]:
                 best = (result.seconds, wall, result.words)
-        assert best is not None
-        return best
+            by_command = command.read(image)
+            if slowest is None or by_command.seconds < slowest[0]:
+                slowest = (by_command.seconds, by_command.lines == result.lines)
+        assert best is not None and slowest is not None
+        return (*best, *slowest)
 
-    rows: list[tuple[str, int, tuple[float, float, int]]] = []
+    rows: list[tuple[str, int, tuple[float, float, int, float, bool]]] = []
     try:
         base = gray_now()
         known = KnownContent()
@@ -95,9 +102,10 @@ def main() -> None:
         server.stop()
     print(f"machine: {machine()}")
     print(f"tesseract, one thread, best of {args.repeat}; 1920x1080 window of 13-pt text")
-    print(f"{'case':<58}{'rows':>6}{'CPU s':>8}{'wall s':>8}{'words':>7}")
-    for name, height, (cpu, wall, words) in rows:
-        print(f"{name:<58}{height:>6}{cpu:>8.2f}{wall:>8.2f}{words:>7}")
+    print(f"{'case':<58}{'rows':>6}{'CPU s':>8}{'wall s':>8}{'words':>7}{'process CPU s':>15}")
+    for name, height, (cpu, wall, words, by_command, same) in rows:
+        differs = "" if same else "  (other text)"
+        print(f"{name:<58}{height:>6}{cpu:>8.2f}{wall:>8.2f}{words:>7}{by_command:>15.2f}{differs}")
 
 
 if __name__ == "__main__":

@@ -34,3 +34,66 @@ def test_screen_records_wait_for_the_indexers_poll_and_other_memories_do_not(
     memloci.add("The harbour office opens at eight.")
     assert wakes[-1] is True
     assert memloci.search("131 passed")  # full-text search has the rewrite at once
+
+
+def test_a_screen_record_rewritten_again_and_again_gets_a_new_vector_every_few_minutes(
+    memloci, monkeypatch
+) -> None:
+    """Each background poll used to embed a screen record again if it changed since the last
+    poll: a session read every few seconds was embedded every minute. Now a record this process
+    embedded less than REFRESH_SECONDS ago waits (in the background only: a search, or an
+    explicit sync, embeds it), and other memories never wait."""
+    from app.search.indexer import REFRESH_SECONDS
+
+    parts = memloci._parts
+    indexer = parts.retriever.indexer
+    monkeypatch.setattr(indexer, "wake", lambda soon=True: None)  # this test drives the syncs
+    clock = [1_000.0]
+    monkeypatch.setattr(indexer, "_monotonic", lambda: clock[0])
+    embedded: list[str] = []
+    original = indexer._embed
+
+    def spy(ids, *args, **kwargs):  # type: ignore[no-untyped-def]
+        embedded.extend(ids)
+        return original(ids, *args, **kwargs)
+
+    monkeypatch.setattr(indexer, "_embed", spy)
+
+    def rewrite(memory_id: str, details: str) -> None:
+        parts.writer.merge(
+            memory_id,
+            fields={"details": details},
+            initiator=Initiator.CAPTURE,
+            actor="system:capture",
+        )
+
+    record = parts.writer.add(
+        MemoryType.EPISODIC,
+        None,
+        {"summary": "In a terminal: pytest -q", "event_type": "screen", "details": "2 failed"},
+        initiator=Initiator.CAPTURE,
+        sources=[Source("screen", "s1")],
+        actor="system:capture",
+        origin="capture",
+    )
+    note = memloci.add("The harbour office opens at eight.")
+    indexer.sync(background=True)
+    assert set(embedded) == {record.id, note.id}  # new memories never wait
+
+    embedded.clear()
+    clock[0] += 60
+    rewrite(record.id, "2 failed, 131 passed")
+    memloci.update(note.id, "The harbour office opens at nine.")
+    indexer.sync(background=True)
+    assert embedded == [note.id]  # the screen record waits; the person's note does not
+
+    clock[0] += REFRESH_SECONDS
+    rewrite(record.id, "2 failed, 131 passed in 4.2 s")
+    indexer.sync(background=True)
+    assert embedded == [note.id, record.id]
+
+    embedded.clear()
+    clock[0] += 1
+    rewrite(record.id, "2 failed, 131 passed in 4.2 s; exit 1")
+    indexer.sync()  # a search's inline sync, or `memloci search sync`: nothing waits
+    assert embedded == [record.id]
