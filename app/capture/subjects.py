@@ -50,6 +50,7 @@ MIN_LINES = 2  # a session holding fewer lines than this is not split again (qui
 PROMPT_LIKENESS = 0.8  # a garbled prompt is this much like one read cleanly in the window
 PROMPT_TAIL = 6  # or its first word ends with this many characters of one ("harbour$")
 COMMAND_LIKENESS = 0.75  # a command read again, garbled differently ("pytest -q", "pytestff")
+SHORT_COMMAND = 2  # alphanumerics of a command that ends a read and is held back (a cursor: "fj")
 # Outside terminals: a new subject is at least this many new distinct words, of which at most
 # this share the session showed before. Measured on the scripted days' frames
 # (scripts/bench/ocr_frames.py): a page scrolled or paged, the next page of one document and a
@@ -210,13 +211,23 @@ def split_read(
 
 def split_commands(lineage: Lineage, lines: list[str]) -> list[tuple[str | None, list[str]]]:
     """The read's lines in pieces: the first continues the current subject (command None),
-    each further one starts at a prompt line with a command the window did not show before."""
+    each further one starts at a prompt line with a command the window did not show before.
+    A command of a letter or two on the read's last line is held back: the cursor at a new
+    prompt reads as two letters ("fj"), and a command still being typed has shown nothing yet;
+    the next read starts its piece once it shows output or more of the command."""
     pieces: list[tuple[str | None, list[str]]] = [(None, [])]
-    for line in lines:
+    last = len(lines) - 1
+    for index, line in enumerate(lines):
         command = command_of(line, lineage.prompts)
+        if command is not None and index == last and _short(command):
+            command = None
         if command is not None and not lineage.knows_command(command):
             lineage.commands.append(_key(command))
             pieces.append((command, [line]))
         else:
             pieces[-1][1].append(line)
     return pieces
+
+
+def _short(command: str) -> bool:
+    return sum(c.isalnum() for c in command) <= SHORT_COMMAND

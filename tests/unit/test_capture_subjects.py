@@ -52,3 +52,18 @@ def test_a_command_read_again_garbled_differently_is_not_a_new_subject() -> None
     again = split_commands(lineage, [f"{PROMPT} pytest -q", "2 failed, 131 passed"])
     assert [command for command, _ in again] == [None]
     assert lineage.knows_command("git log") is False
+
+
+def test_the_cursor_at_a_new_prompt_read_as_letters_starts_no_subject() -> None:
+    """After a command's output the prompt comes back with a block cursor, which OCR reads as
+    two letters ("fj", "Jj"): the terminal day split a session there and the next command
+    ("git status") joined it. A short command ending the read waits for the next read."""
+    lineage = Lineage(view="v")
+    split_commands(lineage, [f"{PROMPT} make test", "Ran 412 tests in 38.117s"])
+    pieces = split_commands(lineage, ["FAILED (failures=3, errors=1)", f"{PROMPT} fj"])
+    assert [command for command, _ in pieces] == [None]
+    later = split_commands(lineage, [f"{PROMPT} git status", "On branch feature/fx-rates"])
+    assert [command for command, _ in later] == [None, "git status"]
+    # a short command that ran (its output follows) is a subject of its own
+    ran = split_commands(lineage, [f"{PROMPT} df", "Filesystem Size Used Avail Use% Mounted on"])
+    assert [command for command, _ in ran] == [None, "df"]
