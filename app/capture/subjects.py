@@ -103,6 +103,19 @@ def command_of(line: str, prompts: list[str] | None = None) -> str | None:
     return command if sum(c.isalnum() for c in command) >= 2 else None
 
 
+def at_prompt(lines: list[str], prompts: list[str]) -> bool:
+    """Whether the last line holds a prompt with nothing typed after it (or only the cursor,
+    read as a letter or two): the shell is waiting, no command is running."""
+    last = next((line.strip() for line in reversed(lines) if line.strip()), "")
+    if not last:
+        return False
+    for prompt in prompts:
+        if last == prompt or (last.startswith(prompt) and _short(last[len(prompt) :])):
+            return True
+    match = _PROMPT.match(last)
+    return match is not None and _short(match.group("command"))
+
+
 def _after_prompt(line: str, prompt: str) -> str:
     """What follows `prompt` on a line whose start is much like it, or ""."""
     first, _, rest = line.partition(" ")
@@ -132,6 +145,7 @@ class Lineage:
     commands: list[str] = field(default_factory=list)
     lines: set[str] = field(default_factory=set)
     prompts: list[str] = field(default_factory=list)  # prompts read cleanly in this window
+    idle: bool = False  # the last read ended at a prompt: the shell waits for a command
 
     def knows_command(self, command: str) -> bool:
         """Shown before, or the latest command read again further typed ("git log --on",
@@ -204,7 +218,16 @@ def split_read(
     the session's text so far; `pane`: the read's frame replaced a pane; `read`: all its
     lines)."""
     if is_terminal(context):
-        return split_commands(lineage, fresh)
+        pieces = split_commands(lineage, fresh)
+        if len(pieces) == 1 and lineage.idle and fresh:
+            # No command read, yet a whole new text after the shell sat at its prompt: a
+            # pager or editor opened before a read saw its command line (`less notes.txt`).
+            # The idle shell says as much as a replaced pane does: judged on a pane's terms.
+            heading = new_content(shown(), fresh, pane=True, read=fresh)
+            if heading is not None:
+                pieces = [(heading, fresh)]
+        lineage.idle = at_prompt(read or fresh, lineage.prompts)
+        return pieces
     heading = new_content(shown(), fresh, pane=pane, read=read) if fresh else None
     return [(None, fresh)] if heading is None else [(heading, fresh)]
 

@@ -3,7 +3,8 @@ OCR the way the screen-day runs garbled them, and commands read again."""
 
 from __future__ import annotations
 
-from app.capture.subjects import Lineage, command_of, split_commands
+from app.capture.context import WindowContext
+from app.capture.subjects import Lineage, command_of, split_commands, split_read
 
 PROMPT = "dev@laptop:~/harbour$"
 
@@ -67,3 +68,55 @@ def test_the_cursor_at_a_new_prompt_read_as_letters_starts_no_subject() -> None:
     # a short command that ran (its output follows) is a subject of its own
     ran = split_commands(lineage, [f"{PROMPT} df", "Filesystem Size Used Avail Use% Mounted on"])
     assert [command for command, _ in ran] == [None, "df"]
+
+
+PING = [
+    f"{PROMPT} ping -c 3 gw.harbour.lan",
+    "PING gw.harbour.lan (10.20.0.1) 56(84) bytes of data.",
+    "64 bytes from gw.harbour.lan (10.20.0.1): icmp_seq=1 ttl=64 time=21.9 ms",
+    "--- gw.harbour.lan ping statistics ---",
+    "3 packets transmitted, 3 received, 0% packet loss, time 2003ms",
+    "rtt min/avg/max/mdev = 21.9/23.4/25.8/1.6 ms",
+    f"{PROMPT} ff",
+]
+POLICY = [
+    "WEXMOOR HARBOUR TRUST",
+    "BERTHING POLICY - revision 7",
+    "This policy applies to every vessel that moors in Wexmoor harbour: at the",
+    "town quay, the north quay and the visitor pontoons. Skippers agree to it",
+    "when they book a berth or tie up, and the harbour master may refuse a",
+    "berth to any vessel that does not follow it.",
+    "Berths are allocated by the harbour office in the order requests arrive,",
+    "with priority for commercial vessels, the ferry and the lifeboat.",
+    "Large vessels use the north quay only. Allocation is confirmed by text",
+    "message with the berth number and the mooring window.",
+    "docs/berthing-policy.txt lines 1-24/80 30%",
+]
+XTERM = WindowContext(app="XTerm", title="dev@laptop: ~/harbour", wm_class=("xterm", "XTerm"))
+
+
+def _split(lineage: Lineage, shown: list[str], read: list[str]) -> list[str | None]:
+    fresh = lineage.new_lines(read)
+    pieces = split_read(lineage, XTERM, lambda: "\n".join(shown), fresh, read=read)
+    lineage.remember(fresh)
+    return [subject for subject, _ in pieces]
+
+
+def test_a_pager_opened_at_an_idle_prompt_is_a_new_subject_though_its_command_was_not_read() -> (
+    None
+):
+    """devday: `less docs/berthing-policy.txt` was typed and the pager filled the screen
+    before a read saw the command line, so the policy joined the ping session. A whole new
+    text shown after the shell sat at its prompt is a new subject, headed by its first line."""
+    lineage = Lineage(view="v")
+    assert _split(lineage, [], PING) == [None, "ping -c 3 gw.harbour.lan"]
+    subjects = _split(lineage, PING, POLICY)
+    assert subjects == ["WEXMOOR HARBOUR TRUST"]
+
+
+def test_a_long_output_still_running_is_not_split_by_its_words() -> None:
+    """Output that keeps coming (no prompt yet at the end of the last read) stays with its
+    command, however new its words are."""
+    lineage = Lineage(view="v")
+    assert _split(lineage, [], PING[:3]) == [None, "ping -c 3 gw.harbour.lan"]
+    assert _split(lineage, PING[:3], POLICY[:-1]) == [None]
