@@ -63,6 +63,7 @@ SUBJECT_OVERLAP = 0.08
 PANE_WORDS = 8
 PANE_OVERLAP = 0.5
 _WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
+_WORDISH = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 # Words of four letters or more that any English text has: no clue to what it is about.
 COMMON = frozenset(
     """about above after again also among because been before being below between both
@@ -105,8 +106,9 @@ def command_of(line: str, prompts: list[str] | None = None) -> str | None:
 
 def at_prompt(lines: list[str], prompts: list[str]) -> bool:
     """Whether the last line holds a prompt with nothing typed after it (or only the cursor,
-    read as a letter or two): the shell is waiting, no command is running."""
-    last = next((line.strip() for line in reversed(lines) if line.strip()), "")
+    read as a letter or two): the shell is waiting, no command is running. Lines below it
+    with no word of three letters are noise (a window's edge read as "n a Q an ao Q")."""
+    last = next((line.strip() for line in reversed(lines) if _WORDISH.search(line)), "")
     if not last:
         return False
     for prompt in prompts:

@@ -112,6 +112,10 @@ def test_a_pager_opened_at_an_idle_prompt_is_a_new_subject_though_its_command_wa
     assert _split(lineage, [], PING) == [None, "ping -c 3 gw.harbour.lan"]
     subjects = _split(lineage, PING, POLICY)
     assert subjects == ["WEXMOOR HARBOUR TRUST"]
+    # the window's bottom edge read as noise under the prompt (the terminal day's docker ps)
+    again = Lineage(view="w")
+    _split(again, [], [*PING, "n a Q an ao Q"])
+    assert _split(again, PING, POLICY) == ["WEXMOOR HARBOUR TRUST"]
 
 
 def test_a_long_output_still_running_is_not_split_by_its_words() -> None:
