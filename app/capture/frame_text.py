@@ -14,6 +14,7 @@ import subprocess
 from dataclasses import dataclass
 
 from app.capture.ocr import OcrUnavailable, tesseract_binary, to_pgm
+from app.capture.ocr_words import tsv_words
 from app.store.fulltext import query_terms
 
 MIN_CONFIDENCE = 30.0
@@ -34,20 +35,21 @@ class WordBox:
 def boxes_in_tsv(tsv: str, terms: list[str], width: int, height: int) -> list[WordBox]:
     """Words of tesseract's TSV output that start with one of `terms` (lower case)."""
     found = []
-    for row in tsv.splitlines()[1:]:
-        cols = row.split("\t")
-        if len(cols) < 12 or cols[0] != "5":
+    for box in tsv_words(tsv):
+        word = "".join(ch for ch in box.text.lower() if ch.isalnum())
+        if not word or box.confidence < MIN_CONFIDENCE:
             continue
-        text = cols[11].strip()
-        try:
-            confidence = float(cols[10])
-            left, top, w, h = (int(c) for c in cols[6:10])
-        except ValueError:
+        if not any(word.startswith(t) for t in terms):
             continue
-        word = "".join(ch for ch in text.lower() if ch.isalnum())
-        if not word or confidence < MIN_CONFIDENCE or not any(word.startswith(t) for t in terms):
-            continue
-        found.append(WordBox(text, left / width, top / height, w / width, h / height))
+        found.append(
+            WordBox(
+                box.text,
+                box.left / width,
+                box.top / height,
+                box.width / width,
+                box.height / height,
+            )
+        )
     return found
 
 

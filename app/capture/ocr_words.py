@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,24 +70,29 @@ def kept(text: str, confidence: float, min_confidence: float = MIN_CONFIDENCE) -
     return letters >= 2 and letters >= 0.6 * len(text)
 
 
-def parse_words(tsv: str, min_confidence: float = MIN_CONFIDENCE) -> list[Word]:
-    """The kept words of tesseract's TSV output, in reading order."""
-    words = []
+def tsv_words(tsv: str) -> Iterator[Word]:
+    """Every word row of tesseract's TSV output, in reading order (rows that do not parse are
+    skipped)."""
     for row in tsv.splitlines()[1:]:
         cols = row.split("\t")
         if len(cols) < 12 or cols[0] != "5":
             continue
-        text = cols[11].strip()
         try:
             confidence = float(cols[10])
             left, top, width, height = (int(c) for c in cols[6:10])
         except ValueError:
             continue
-        if not text or not kept(text, confidence, min_confidence):
-            continue
         line = (cols[1], cols[2], cols[3], cols[4])
-        words.append(Word(text, confidence, left, top, width, height, line))
-    return words
+        yield Word(cols[11].strip(), confidence, left, top, width, height, line)
+
+
+def parse_words(tsv: str, min_confidence: float = MIN_CONFIDENCE) -> list[Word]:
+    """The kept words of tesseract's TSV output, in reading order."""
+    return [
+        word
+        for word in tsv_words(tsv)
+        if word.text and kept(word.text, word.confidence, min_confidence)
+    ]
 
 
 def lines_of(words: list[Word]) -> list[str]:
