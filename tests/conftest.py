@@ -27,6 +27,9 @@ FAST_KDF = {"name": "argon2id", "time_cost": 1, "memory_cost": 8, "parallelism":
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("MEMLOCI_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("MEMLOCI_PASSPHRASE", PASSPHRASE)
+    # The CLI fits tables to the terminal; a test's output must not depend on where it runs
+    # (a 80-column terminal, a pytest-xdist worker, CI's pipe all report different widths).
+    monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.delenv("MEMLOCI_NEW_PASSPHRASE", raising=False)
     monkeypatch.delenv("MEMLOCI_BACKUP_PASSPHRASE", raising=False)
     monkeypatch.setattr("app.security.keys.DEFAULT_KDF", FAST_KDF)
