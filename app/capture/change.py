@@ -31,6 +31,79 @@ def bgra_to_gray(raw: bytes | bytearray | memoryview, width: int, height: int) -
     return (gray >> 8).astype(np.uint8)
 
 
+DARK_MEDIAN = 110  # a window whose median luminance is below this is a dark theme
+COLOUR_CHROMA = 64  # max - min channel from which a pixel is coloured (not grey)
+SOLID_RUN = 40  # coloured pixels in a row this long are a background (a bar), not a stroke
+BAR_HEIGHT = 48  # at most this many rows between a bar's long runs (a line of text at 2x)
+
+
+def reading_gray(colour: np.ndarray, gray: np.ndarray) -> np.ndarray:
+    """The window as OCR should see it. Luminance drops coloured text on a dark theme to the
+    background's level — red (205,0,0) is 61 of 255, blue (0,0,238) 27 — so a terminal's red
+    errors, blue directories and magenta lines were never read. On a dark window a coloured
+    stroke takes its brightest channel instead; coloured backgrounds (runs of SOLID_RUN pixels:
+    a status bar, a highlight) keep their luminance so the text on them stays apart. `colour`
+    is the window's pixels (height, width, 3 or 4 channels, in any order: only the brightest
+    and darkest colour channel are used); light windows are returned as they are."""
+    if gray.size == 0 or float(np.median(gray[::4, ::4])) >= DARK_MEDIAN:
+        return gray
+    first, second, third = colour[:, :, 0], colour[:, :, 1], colour[:, :, 2]
+    high = np.maximum(np.maximum(first, second), third)
+    low = np.minimum(np.minimum(first, second), third)
+    coloured = (high.astype(np.int16) - low >= COLOUR_CHROMA) & (high > gray.astype(np.int16) + 40)
+    if not coloured.any():
+        return gray
+    strokes = coloured & ~_bars(coloured)
+    out = gray.copy()
+    out[strokes] = high[strokes]
+    return out
+
+
+def _bars(coloured: np.ndarray, step: int = 4) -> np.ndarray:
+    """Coloured backgrounds: runs of SOLID_RUN coloured pixels, and a column's gap between two
+    such rows (a bar's rows above and below its text are long runs; between them the letters
+    cut its colour into short pieces). Found on cells of `step` columns all coloured (a bar is
+    wide) and widened by one cell each side, so a stroke beside a bar stays as it was."""
+    height, width = coloured.shape
+    cells = width // step
+    if cells == 0:
+        return np.zeros_like(coloured)
+    whole = np.all(coloured[:, : cells * step].reshape(height, cells, step), axis=2)
+    sampled = _between(_in_runs(whole, SOLID_RUN // step), BAR_HEIGHT)
+    sampled[:, 1:] |= sampled[:, :-1].copy()
+    sampled[:, :-1] |= sampled[:, 1:].copy()
+    bars = np.repeat(sampled, step, axis=1)
+    if bars.shape[1] < width:  # the last columns, fewer than a cell: as the cell before
+        bars = np.concatenate([bars, np.repeat(bars[:, -1:], width - bars.shape[1], axis=1)], 1)
+    return bars
+
+
+def _between(mask: np.ndarray, height: int) -> np.ndarray:
+    """`mask` with each column's gaps of fewer than `height` rows between two True cells filled."""
+    rows = np.arange(mask.shape[0], dtype=np.int32)[:, None]
+    far = 1 << 24  # no True cell above (below): far enough that the gap is never filled
+    above = np.maximum.accumulate(np.where(mask, rows, -far), axis=0)
+    below = np.minimum.accumulate(np.where(mask, rows, far)[::-1], axis=0)[::-1]
+    return mask | ((below - above) <= height)
+
+
+def _in_runs(mask: np.ndarray, length: int) -> np.ndarray:
+    """Which True cells of each row lie in a horizontal run of at least `length` True cells."""
+    height, width = mask.shape
+    if width < length:
+        return np.zeros_like(mask)
+    counts = np.zeros((height, width + 1), dtype=np.int32)
+    np.cumsum(mask, axis=1, out=counts[:, 1:])
+    full = counts[:, length:] - counts[:, :-length] == length  # a full window starts at x
+    starts = np.zeros((height, width + 1), dtype=np.int32)
+    np.cumsum(full, axis=1, out=starts[:, 1 : full.shape[1] + 1])
+    starts[:, full.shape[1] + 1 :] = starts[:, full.shape[1] : full.shape[1] + 1]
+    # x is covered when a full window starts anywhere in [x - length + 1, x].
+    x = np.arange(width)
+    first = np.maximum(0, x - length + 1)
+    return (starts[:, x + 1] - starts[:, first]) > 0
+
+
 def blank_out(gray: np.ndarray, rects: Sequence[Rect]) -> None:
     """Paint rectangles (in image coordinates) white: windows stacked above the one we read."""
     height, width = gray.shape

@@ -64,7 +64,11 @@ def find_words(image: bytes, text: str, timeout: float = 60.0) -> list[WordBox]:
     import numpy as np
     from PIL import Image
 
-    picture = Image.open(io.BytesIO(image)).convert("L")
+    from app.capture.change import reading_gray
+
+    opened = Image.open(io.BytesIO(image)).convert("RGB")
+    # As capture read it: coloured text on a dark theme kept (luminance alone loses it).
+    picture = Image.fromarray(reading_gray(np.asarray(opened), np.asarray(opened.convert("L"))))
     if picture.width < READ_WIDTH:
         scale = READ_WIDTH / picture.width
         size = (READ_WIDTH, round(picture.height * scale))

@@ -341,6 +341,8 @@ class FramePipeline:
     ) -> str:
         """Plan a read of the view's last checked frame and queue it; the change is read.
         `moving`: read while it still changes (a video, a stream): no pane was replaced."""
+        import numpy as np
+
         from app.capture.change import (
             ReadPlan,
             bgra_to_gray,
@@ -349,6 +351,7 @@ class FramePipeline:
             fingerprint,
             plan_read,
             quiet_edges,
+            reading_gray,
         )
 
         assert view.last_raw is not None
@@ -384,7 +387,13 @@ class FramePipeline:
         # of the list beside it, and the list did not change.
         reach = gray[:, pane.reach[0] : pane.reach[1]] if pane is not None else gray
         bands = quiet_edges(reach, plan.bands) if plan.mode == "regions" else plan.bands
-        image = compose(reach, bands)
+        # What tesseract reads keeps coloured text on dark themes (the change check above
+        # stays on luminance: a colour change is noticed as before).
+        colour = np.frombuffer(view.last_raw, dtype=np.uint8, count=gray.size * 4)
+        colour = colour.reshape(raw_height, width, 4)
+        if pane is not None:
+            colour = colour[:, pane.reach[0] : pane.reach[1]]
+        image = compose(reading_gray(colour, reach), bands)
         pending_id = self.store.add_pending(
             session_id,
             taken,
