@@ -59,11 +59,14 @@ class Layout:
     binarize: bool = False
     dotted_zero: bool = False  # monospace fonts dot their zero, which tesseract reads as "@"
     grid: bool = False  # a character grid: underscores read as spaces are put back
+    bitmap_fonts: bool = False  # glyphs without anti-aliasing enlarged as blocks, then softened
 
 
 LAYOUTS = {
     PAGE: Layout(),
-    TERMINAL: Layout(psm=6, scale=1.5, invert_dark=True, dotted_zero=True, grid=True),
+    TERMINAL: Layout(
+        psm=6, scale=1.5, invert_dark=True, dotted_zero=True, grid=True, bitmap_fonts=True
+    ),
 }
 # "@" after a digit and before a digit, a separator or the end, or after no letter and
 # before a digit, is a zero ("@.0.0.0:55432", "19:3@", "2025-@3-11"); an address, a mention
@@ -73,6 +76,16 @@ _DOTTED_ZERO = re.compile(r"(?<=\d)@(?=[\d.:,/)\]-]|\s|$)|(?<![^\W\d_])@(?=\.?\d
 
 def undot_zeros(line: str) -> str:
     return _DOTTED_ZERO.sub("0", line)
+
+
+# A bitmap font's period is a pixel or two, which tesseract reads as a comma: between digits,
+# a comma not followed by exactly three digits (a thousands separator: "18,204") is a point
+# ("48,2M", "2,14,0", "0,0,0,0:55432").
+_BITMAP_POINT = re.compile(r"(?<=\d),(?=\d)(?!\d{3}(?!\d))")
+
+
+def bitmap_points(line: str) -> str:
+    return _BITMAP_POINT.sub(".", line)
 
 
 class OcrEngine(Protocol):
@@ -103,18 +116,58 @@ def parse_tsv(tsv: str, min_confidence: float = MIN_CONFIDENCE) -> tuple[list[st
 
 def prepare(gray: np.ndarray, layout: Layout, scale: float = 1.0) -> np.ndarray:
     """The image as tesseract should see it: inverted when mostly dark (a dark terminal
-    theme), enlarged by the layout's or the configured scale (whichever is larger), and made
-    black and white when the layout says so."""
+    theme), enlarged by the layout's or the configured scale (whichever is larger; a bitmap
+    font's glyphs as blocks, then softened), and made black and white when the layout says so."""
+    gray = upright(gray, layout)
+    return enlarge(gray, layout, scale, layout.bitmap_fonts and bitmap_font(gray))
+
+
+def upright(gray: np.ndarray, layout: Layout) -> np.ndarray:
+    """Dark text on a light ground: a dark theme inverted when the layout says so."""
     if layout.invert_dark and gray.size and float(np.median(gray)) < 110:
-        gray = 255 - gray
+        return 255 - gray
+    return gray
+
+
+def enlarge(gray: np.ndarray, layout: Layout, scale: float, bitmap: bool) -> np.ndarray:
+    """Enlarged by the layout's or the configured scale (whichever is larger), and made black
+    and white when the layout says so."""
     scale = max(scale, layout.scale)
-    if scale > 1.0:
+    if bitmap:
+        # Glyphs without anti-aliasing (xterm's default "fixed" font: one-pixel strokes) lose
+        # their shapes when resampled smoothly; tesseract reads them best as blocky pixels
+        # enlarged further, then softened (real xterm frames, ocr_terminal_fonts.py --bitmap).
+        from PIL import Image, ImageFilter
+
+        image = Image.fromarray(gray)
+        scale = max(scale, BITMAP_SCALE)
+        size = (round(image.width * scale), round(image.height * scale))
+        image = image.resize(size, Image.Resampling.NEAREST)
+        gray = np.asarray(image.filter(ImageFilter.GaussianBlur(BITMAP_BLUR)))
+    elif scale > 1.0:
         from PIL import Image
 
         image = Image.fromarray(gray)
         size = (round(image.width * scale), round(image.height * scale))
         gray = np.asarray(image.resize(size, Image.Resampling.BICUBIC))
     return otsu(gray) if layout.binarize else gray
+
+
+BITMAP_SCALE, BITMAP_BLUR = 3.0, 1.5
+
+
+def bitmap_font(gray: np.ndarray) -> bool:
+    """Whether dark-on-light text was drawn without anti-aliasing: its ink has one tone (an
+    anti-aliased font's ink is half edge pixels between ink and ground; a bitmap font's has
+    none). Several ink colours read as anti-aliased, and are read as before."""
+    if gray.size == 0:
+        return False
+    ground = int(np.bincount(gray.ravel(), minlength=256).argmax())
+    ink = gray[gray < ground - 40]
+    if ink.size < 200:
+        return False
+    darkest = float(np.percentile(ink, 5))
+    return int(np.count_nonzero(ink > darkest + 40)) < 0.1 * ink.size
 
 
 def otsu(gray: np.ndarray) -> np.ndarray:
@@ -160,7 +213,9 @@ class TesseractOcr:
                 "`sudo apt-get install tesseract-ocr tesseract-ocr-eng`."
             )
         layout = self.layouts.get(kind) or self.layouts[PAGE]
-        gray = prepare(gray, layout, self.scale)
+        gray = upright(gray, layout)
+        bitmap = layout.bitmap_fonts and bitmap_font(gray)
+        gray = enlarge(gray, layout, self.scale, bitmap)
         out, cpu = self._tsv(binary, gray, layout)
         found = parse_words(out)
         if layout.grid:
@@ -168,6 +223,8 @@ class TesseractOcr:
         lines, words = lines_of(found), len(found)
         if layout.dotted_zero:
             lines = [undot_zeros(line) for line in lines]
+        if bitmap:
+            lines = [bitmap_points(line) for line in lines]
         return OcrResult(lines, cpu, words)
 
     def _tsv(self, binary: str, gray: np.ndarray, layout: Layout) -> tuple[str, float]:

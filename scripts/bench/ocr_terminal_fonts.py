@@ -3,7 +3,10 @@
 scripted days' command output at several sizes, light and dark; each window is grabbed as
 capture grabs it and read with each layout; facts read per layout and size, and CPU.
 
-    .venv/bin/python scripts/bench/ocr_terminal_fonts.py [--sizes 9 10 12 14]
+    .venv/bin/python scripts/bench/ocr_terminal_fonts.py [--sizes 9 10 12 14] [--bitmap]
+
+`--bitmap` adds xterm's default font ("fixed", 6x13 without anti-aliasing) as a column, and the
+terminal layout with bitmap fonts read as any other ("terminal, smooth") as a row.
 
 Layouts: the terminal layout capture uses (app/capture/ocr.py LAYOUTS), the page layout
 (tesseract --psm 3, what terminals got before) and the variants given with --variant
@@ -17,6 +20,7 @@ import os
 import subprocess
 import time
 from collections import defaultdict
+from dataclasses import replace
 
 from _common import machine  # first: puts the repository on sys.path
 from ocr_frames import parse
@@ -33,6 +37,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[9, 10, 12, 14])
     parser.add_argument("--variant", action="append", default=[])
+    parser.add_argument("--bitmap", action="store_true", help="add xterm's default bitmap font")
     args = parser.parse_args()
 
     import mss
@@ -43,16 +48,20 @@ def main() -> None:
     from tests.xdesk import XServer
 
     layouts = {"terminal": LAYOUTS["terminal"], "page (psm 3)": LAYOUTS["page"]}
+    if args.bitmap:
+        layouts["terminal, smooth"] = replace(LAYOUTS["terminal"], bitmap_fonts=False)
+    sizes: list[int | str] = [*args.sizes, *(["fixed"] if args.bitmap else [])]
     for text in args.variant:
         v = parse(text)
         layouts[v.name] = Layout(v.psm, v.scale, v.invert, v.binarize, v.zero, v.grid)
     facts = load_facts()
-    read: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
+    read: dict[tuple[str, int | str], list[int]] = defaultdict(lambda: [0, 0])
     cpu: dict[str, float] = defaultdict(float)
     server = XServer(1920, 1080)
     env = {**os.environ, "DISPLAY": server.display}
     try:
-        for size in args.sizes:
+        for size in sizes:
+            font = ["-fa", "DejaVu Sans Mono", "-fs", str(size)] if size != "fixed" else []
             for dark in (False, True):
                 for files in GROUPS:
                     paths = [CONTENT / "out" / name for name in files]
@@ -61,8 +70,8 @@ def main() -> None:
                     command = f"cat {' '.join(map(str, paths))}; sleep 60"
                     xterm = subprocess.Popen(
                         [
-                            *("xterm", "-name", "fontbench", "-fa", "DejaVu Sans Mono"),
-                            *("-fs", str(size), "-geometry", "130x45+0+0", *colours),
+                            *("xterm", "-name", "fontbench", *font),
+                            *("-geometry", "130x45+0+0", *colours),
                             *("-e", "sh", "-c", command),
                         ],
                         env=env,
@@ -92,11 +101,11 @@ def main() -> None:
     print(machine())
     print(
         f"{'layout':<22}"
-        + "".join(f"{f'{s} pt':>10}" for s in args.sizes)
+        + "".join(f"{f'{s} pt' if s != 'fixed' else 'fixed':>10}" for s in sizes)
         + f"{'all':>10}{'cpu s':>8}"
     )
     for name in layouts:
-        cells = [read[(name, s)] for s in args.sizes]
+        cells = [read[(name, s)] for s in sizes]
         total = [sum(c[0] for c in cells), sum(c[1] for c in cells)]
         row = "".join(f"{f'{a}/{b}':>10}" for a, b in [*cells, total])
         print(f"{name:<22}{row}{cpu[name]:8.1f}")

@@ -103,3 +103,45 @@ def test_terminal_columns_stay_on_their_line(dark: bool) -> None:
         "ledger-db 0.0.0.0:55432->5432",  # two columns; zeros, not "@"
     ):
         assert line in text, f"{line!r} not on one line in:\n{text}"
+
+
+# -- bitmap fonts --------------------------------------------------------------------------------
+DATA = Path(__file__).resolve().parents[1] / "data" / "ocr"
+
+
+def _png(name: str) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(DATA / name).convert("L"))
+
+
+def test_a_bitmap_font_is_told_from_anti_aliased_ones() -> None:
+    """xterm-fixed-font.png: xterm with its default "fixed" font (6x13, no anti-aliasing);
+    the others: xterm -fa 'DejaVu Sans Mono', light and dark."""
+    from app.capture.ocr import bitmap_font, upright
+
+    assert bitmap_font(_png("xterm-fixed-font.png"))
+    for name in ("xterm-policy.png", "xterm-make-error.png", "xterm-dark-runbook.png"):
+        assert not bitmap_font(upright(_png(name), LAYOUTS[TERMINAL]))
+    assert not bitmap_font(_render(TERMINAL_TEXT, dark=False))
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="no tesseract")
+def test_a_terminal_in_a_bitmap_font_keeps_its_values() -> None:
+    """Enlarged smoothly, the 6x13 font's glyphs blur (a 1.5x read lost the port, the version
+    and the dates of this frame); its one-pixel period is read as a comma."""
+    text = "\n".join(TesseractOcr().read(_png("xterm-fixed-font.png"), TERMINAL).lines)
+    assert "postgres:16.2" in text
+    assert "0.0.0.0:55432->5432/tcp" in text
+    assert "Bump tide-tables to 2.14.0" in text
+    assert "a3f9c21 Fix berth allocation for vessels over 40 m" in text
+
+
+def test_a_bitmap_fonts_point_is_a_point_a_thousands_comma_stays() -> None:
+    from app.capture.ocr import bitmap_points
+
+    assert bitmap_points("Memory: 48,2M") == "Memory: 48.2M"
+    assert bitmap_points("ledger-db 0,0,0,0:55432->5432/tcp") == "ledger-db 0.0.0.0:55432->5432/tcp"
+    assert bitmap_points("Synced 18,204 transactions, 1,234,567 rows") == (
+        "Synced 18,204 transactions, 1,234,567 rows"
+    )
