@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from app.capture.context import Rect, WindowContext, same_window
 from app.capture.panes import ink, replaced_pane
 from app.capture.store import CaptureStore
+from app.capture.subjects import TERMINAL, layout_of
 from app.capture.trigger import (
     LARGE_SHARE,
     NOISE_ROWS,
@@ -63,6 +64,7 @@ class View:
     owed: str | None = None  # left unread over budget: the session its kept frame is read for
     owed_since: float = 0.0
     ink: Any = None  # the last read frame's glyph edges (`panes.ink`): a pane replaced since?
+    terminal: bool = False  # a terminal: its reads end at its lowest line (the prompt, if idle)
 
 
 @dataclass
@@ -208,6 +210,7 @@ class FramePipeline:
         settings = self._settings()
         mono = self._monotonic()
         view = self.view(view_id or session_id)
+        view.terminal = layout_of(context) == TERMINAL
         view.damaged = view.damaged or damaged is None or damaged
         first = view.last_raw is None or view.last_rect != rect
         forced = mono - view.last_grab >= settings.forced_frame_seconds
@@ -349,6 +352,7 @@ class FramePipeline:
             fingerprint,
             plan_read,
             quiet_edges,
+            with_last_line,
         )
 
         assert view.last_raw is not None
@@ -383,7 +387,9 @@ class FramePipeline:
         # A replaced pane is read alone: tesseract would join each of its lines to the line
         # of the list beside it, and the list did not change.
         reach = gray[:, pane.reach[0] : pane.reach[1]] if pane is not None else gray
-        bands = quiet_edges(reach, plan.bands) if plan.mode == "regions" else plan.bands
+        bands = quiet_edges(reach, plan.bands) if plan.mode == "regions" else list(plan.bands)
+        if plan.mode == "regions" and view.terminal:
+            bands = with_last_line(reach, bands)
         image = compose(reach, bands)
         pending_id = self.store.add_pending(
             session_id,

@@ -301,6 +301,8 @@ class SessionManager:
                 pane=pane,
                 read=list(lines),
             )
+            if session.lineage.named is not None:  # the command that showed its text
+                session.subject, session.lineage.named = session.lineage.named[:300], None
             touched: list[Session] = []
             for subject, piece in pieces:
                 if subject is not None:
