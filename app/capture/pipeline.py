@@ -366,8 +366,12 @@ class FramePipeline:
         hashes, blank = fingerprint(gray)
         plan = plan_read(view.known.new_cells(hashes, blank))
         edges = ink(gray)
-        pane = replaced_pane(view.ink, edges) if plan.mode != "none" and not moving else None
+        pane = replaced_pane(view.ink, edges) if not moving else None
         view.ink = edges
+        if pane is not None and plan.mode == "none":
+            # The pane shows again what it showed before (a message opened again): no pixel
+            # is new, yet it is another subject than the one in front; its text says which.
+            plan = ReadPlan("regions", ((pane.top, pane.bottom),), plan.new_rows)
         full_due = (
             force
             or view.last_full is None

@@ -245,6 +245,12 @@ def split_read(
             lineage.untitled = False
         return pieces
     heading = new_content(shown(), fresh, pane=pane, read=read) if fresh else None
+    if heading is None and pane and read:
+        # A pane showing a text the window showed before (a message opened again): its
+        # lines are not new, but it is not what the session in front shows.
+        heading = new_content(shown(), read, pane=True, read=read)
+        if heading is not None:
+            return [(heading, read)]
     return [(None, fresh)] if heading is None else [(heading, fresh)]
 
 
