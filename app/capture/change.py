@@ -159,6 +159,18 @@ def quiet_edges(
     return snapped
 
 
+def known_frame(
+    known: KnownContent, raw: bytes | bytearray, width: int, masks: Sequence[Rect]
+) -> np.ndarray | None:
+    """A window's frame in grey when it holds nothing its reads have not seen, else None: a
+    window brought back that shows only what was read before has nothing to read (and no
+    change to date)."""
+    gray = bgra_to_gray(raw, width, len(raw) // (4 * width))
+    blank_out(gray, masks)
+    hashes, blank = fingerprint(gray)
+    return gray if plan_read(known.new_cells(hashes, blank)).mode == "none" else None
+
+
 LINE_ROWS = (5, 48)  # pixel rows a line of screen text spans (glyphs, not a border or a bar)
 SOLID = 0.7  # a run of rows inked across more of the width than this is a bar, not text
 RULE = 0.9  # a column inked in more of the rows than this is a border, not text

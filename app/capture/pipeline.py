@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from app.capture.change import known_frame
 from app.capture.context import Rect, WindowContext, same_window
 from app.capture.panes import ink, replaced_pane
 from app.capture.store import CaptureStore
@@ -237,6 +238,16 @@ class FramePipeline:
                     view.last_raw = None
                     log.debug("a frame was dropped: the window checked is no longer on screen")
                     return Outcome(grabbed=True, dropped=True)
+                back = first and not force and view.unread is None and len(view.known) > 0
+                seen = known_frame(view.known, raw.bgra, raw.rect.width, masks) if back else None
+                if seen is not None:
+                    # A window brought back showing what was read before: nothing is unread,
+                    # and a change from here is dated when it comes (a session split there),
+                    # not when the window came back.
+                    view.last_raw, view.last_rect, view.masks = bytes(raw.bgra), rect, masks
+                    view.raw_width, view.ink = raw.rect.width, ink(seen)
+                    view.damaged = False
+                    return outcome
                 if rows is None:
                     rows = changed_rows(None, raw.bgra, raw.rect.width)
                 self._read_replaced(session_id, view, rows, now, mono, settings)

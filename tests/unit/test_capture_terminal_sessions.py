@@ -8,6 +8,7 @@ never on the prompt under it, so nothing said the shell had sat idle."""
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
 import numpy as np
 
@@ -133,6 +134,9 @@ def test_a_long_output_whose_command_scrolled_off_after_an_idle_prompt_is_its_ow
     assert "Synced 18,204" not in docker_ps.fields["details"]
     assert "Synced 18,204 transactions" in sync_log.fields["details"]
     assert "55432" not in sync_log.fields["details"]
+    # headed by its first line, which is no command
+    assert f"Showing: {journal[-35]}" in sync_log.fields["details"]
+    assert "Command:" not in sync_log.fields["details"]
 
 
 def test_output_still_coming_when_read_stays_with_its_command(memloci) -> None:  # type: ignore[no-untyped-def]
@@ -145,3 +149,31 @@ def test_output_still_coming_when_read_stays_with_its_command(memloci) -> None: 
     _show(service, clock, window, [*tests[25:60], "Ran 60 tests", dev])
     (make,) = [m for m in _episodes(memloci) if "make test" in m.fields["summary"]]
     assert "test_case_3 " in make.fields["details"] and "Ran 60 tests" in make.fields["details"]
+
+
+def test_a_command_typed_after_coming_back_to_a_window_starts_its_session_when_typed(
+    memloci,
+) -> None:  # type: ignore[no-untyped-def]
+    """Coming back to a terminal that shows what was read before is no change: the session of
+    the command typed a while later starts then, not when the window came back (the terminal
+    day's rsync session began at the return, over the step before it)."""
+    clock, service, window = _terminal(memloci, [P])
+    screen = service.fake_grabber.screen
+    _show(service, clock, window, [P, *RSYNC, P])
+    other = screen.open("Evince", "Document Viewer", ["A page of another document"])
+    _show(service, clock, screen.windows[other], ["A page of another document"])
+    service.upkeep()  # the terminal's pixels are let go while it is not in front
+    screen.front = window.context.window_id
+    service.tick()  # back: the same screen
+    clock.advance(2)
+    typed = clock.wall()
+    for end in range(1, 7):  # typed at once, a key a second: no read is due before its output
+        window.lines = [P, *RSYNC, f"{P} {'uptime'[:end]}"]
+        service.tick()
+        service.drain_ocr()
+        clock.advance(1)
+    _show(service, clock, window, [P, *RSYNC, *UPTIME, P])
+    uptime = _episodes(memloci)[-1]
+    assert uptime.fields["summary"].endswith(": uptime")
+    started = datetime.fromisoformat(uptime.fields["occurred_at"])
+    assert abs((started - typed).total_seconds()) < 1
