@@ -173,7 +173,6 @@ def known_frame(
 
 LINE_ROWS = (5, 48)  # pixel rows a line of screen text spans (glyphs, not a border or a bar)
 SOLID = 0.7  # a run of rows inked across more of the width than this is a bar, not text
-RULE = 0.9  # a column inked in more of the rows than this is a border, not text
 
 
 def last_line(gray: np.ndarray, pad: int = 4) -> tuple[int, int] | None:
@@ -184,9 +183,13 @@ def last_line(gray: np.ndarray, pad: int = 4) -> tuple[int, int] | None:
     height, width = gray.shape
     ground = int(np.bincount(gray.ravel(), minlength=256).argmax())  # the background
     ink = np.abs(gray.astype(np.int16) - ground) > 60
-    # A column inked down nearly the whole window is a border or a scrollbar, not text (lines
-    # of text have quiet rows between them).
-    counts = ink[:, ink.mean(axis=0) < RULE].sum(axis=1)
+    # A column inked down more rows at a stretch than a line of text spans is a border, a
+    # scrollbar (its thumb too) or a box drawn around text, not text.
+    tall = LINE_ROWS[1] + 1
+    runs = np.zeros((height + 1, width), dtype=np.int32)
+    np.cumsum(ink, axis=0, out=runs[1:])
+    ruled = ((runs[tall:] - runs[:-tall]) == tall).any(axis=0) if height >= tall else None
+    counts = (ink if ruled is None else ink[:, ~ruled]).sum(axis=1)
     inked = counts > 0
     end = height
     while end > 0:
