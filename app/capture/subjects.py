@@ -12,7 +12,9 @@ df -h", "PS C:\\> dir") starts a new subject, unless the window showed that comm
 ("dev@laptop: harbours yess docs/policy.txt", "7harbour$ dt -h") are still known by their likeness
 to it. What the window showed before is remembered per window (`Lineage`), across the sessions
 it is split into, so output still on screen from an earlier command never lands in a later
-command's session.
+command's session. A whole new text after the shell sat idle at its prompt (a pager, a long
+output whose command line scrolled away unread) starts a session headed by its first line; when
+a pager quits, the command line that comes back on screen names that session.
 """
 
 from __future__ import annotations
