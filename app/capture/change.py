@@ -232,6 +232,72 @@ def quiet_edges(
     return snapped
 
 
+def known_frame(
+    known: KnownContent, raw: bytes | bytearray, width: int, masks: Sequence[Rect]
+) -> np.ndarray | None:
+    """A window's frame in grey when it holds nothing its reads have not seen, else None: a
+    window brought back that shows only what was read before has nothing to read (and no
+    change to date)."""
+    gray = bgra_to_gray(raw, width, len(raw) // (4 * width))
+    blank_out(gray, masks)
+    hashes, blank = fingerprint(gray)
+    return gray if plan_read(known.new_cells(hashes, blank)).mode == "none" else None
+
+
+LINE_ROWS = (5, 48)  # pixel rows a line of screen text spans (glyphs, not a border or a bar)
+SOLID = 0.7  # a run of rows inked across more of the width than this is a bar, not text
+
+
+def last_line(gray: np.ndarray, pad: int = 4) -> tuple[int, int] | None:
+    """The window's lowest line of text (top, bottom), with up to `pad` quiet rows around it:
+    in a terminal, where the shell's prompt waits once a command is done. A region read holds
+    only what is new, and a prompt seen before is not new; this line says whether it is there.
+    None when no run of inked rows looks like a line of text."""
+    height, width = gray.shape
+    ground = int(np.bincount(gray.ravel(), minlength=256).argmax())  # the background
+    ink = np.abs(gray.astype(np.int16) - ground) > 60
+    # A column inked down more rows at a stretch than a line of text spans is a border, a
+    # scrollbar (its thumb too) or a box drawn around text, not text.
+    tall = LINE_ROWS[1] + 1
+    runs = np.zeros((height + 1, width), dtype=np.int32)
+    np.cumsum(ink, axis=0, out=runs[1:])
+    ruled = ((runs[tall:] - runs[:-tall]) == tall).any(axis=0) if height >= tall else None
+    counts = (ink if ruled is None else ink[:, ~ruled]).sum(axis=1)
+    inked = counts > 0
+    end = height
+    while end > 0:
+        rows = np.flatnonzero(inked[:end])
+        if rows.size == 0:
+            return None
+        bottom = int(rows[-1]) + 1
+        quiet = np.flatnonzero(~inked[:bottom])
+        top = int(quiet[-1]) + 1 if quiet.size else 0
+        text = LINE_ROWS[0] <= bottom - top <= LINE_ROWS[1]
+        if text and counts[top:bottom].mean() < SOLID * width:
+            above = top
+            while above > 0 and top - above < pad and not inked[above - 1]:
+                above -= 1
+            below = bottom
+            while below < height and below - bottom < pad and not inked[below]:
+                below += 1
+            return above, below
+        end = top
+    return None
+
+
+def with_last_line(gray: np.ndarray, bands: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A terminal's region read also reads its lowest line of text when no band reaches it:
+    a prompt seen before is no new content, yet whether the read ends at a prompt is how the
+    session knows the shell sat idle (`subjects.at_prompt`) before a pager or a long output
+    whose command line was never read (`subjects.split_read`)."""
+    line = last_line(gray)
+    if line is None or (bands and line[1] <= bands[-1][1]):
+        return bands
+    if bands and line[0] <= bands[-1][1]:
+        return [*bands[:-1], (bands[-1][0], line[1])]
+    return [*bands, line]
+
+
 def compose(gray: np.ndarray, bands: Sequence[tuple[int, int]], gap: int = 16) -> np.ndarray:
     """The bands stacked into one image with white gaps: one OCR call instead of many."""
     if len(bands) == 1 and bands[0] == (0, gray.shape[0]):

@@ -41,6 +41,7 @@ class Session:
     carry: list[str] = field(default_factory=list)
     lineage: Lineage = field(default=None)  # type: ignore[assignment]  # set in __post_init__
     subject: str = ""  # what started it: the command(s) in a terminal, else a new text's heading
+    showing: bool = False  # a terminal's subject is the heading of a text, not a command line
     successor: Session | None = field(default=None, repr=False)  # its window went on in this
 
     def __post_init__(self) -> None:
@@ -86,7 +87,7 @@ def record_fields(session: Session) -> dict[str, Any]:
     if context.title:
         header.append(f"Window: {context.title}")
     if session.subject:
-        label = "Command" if is_terminal(context) else "Showing"
+        label = "Command" if is_terminal(context) and not session.showing else "Showing"
         header.append(f"{label}: {session.subject}")
     if context.url:
         header.append(f"Address: {context.url}")

@@ -13,6 +13,7 @@ import os
 import subprocess
 from dataclasses import dataclass
 
+from app.capture.change import reading_gray
 from app.capture.ocr import OcrUnavailable, tesseract_binary, to_pgm
 from app.capture.ocr_words import tsv_words
 from app.store.fulltext import query_terms
@@ -63,8 +64,6 @@ def find_words(image: bytes, text: str, timeout: float = 60.0) -> list[WordBox]:
         raise OcrUnavailable("tesseract is not installed, so words cannot be found on frames.")
     import numpy as np
     from PIL import Image
-
-    from app.capture.change import reading_gray
 
     opened = Image.open(io.BytesIO(image)).convert("RGB")
     # As capture read it: coloured text on a dark theme kept (luminance alone loses it).

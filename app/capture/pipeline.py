@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from app.capture.change import known_frame
 from app.capture.context import Rect, WindowContext, same_window
 from app.capture.panes import ink, replaced_pane
 from app.capture.store import CaptureStore
+from app.capture.subjects import TERMINAL, layout_of
 from app.capture.trigger import (
     LARGE_SHARE,
     NOISE_ROWS,
@@ -63,6 +65,7 @@ class View:
     owed: str | None = None  # left unread over budget: the session its kept frame is read for
     owed_since: float = 0.0
     ink: Any = None  # the last read frame's glyph edges (`panes.ink`): a pane replaced since?
+    terminal: bool = False  # a terminal: its reads end at its lowest line (the prompt, if idle)
 
 
 @dataclass
@@ -208,6 +211,7 @@ class FramePipeline:
         settings = self._settings()
         mono = self._monotonic()
         view = self.view(view_id or session_id)
+        view.terminal = layout_of(context) == TERMINAL
         view.damaged = view.damaged or damaged is None or damaged
         first = view.last_raw is None or view.last_rect != rect
         forced = mono - view.last_grab >= settings.forced_frame_seconds
@@ -234,6 +238,16 @@ class FramePipeline:
                     view.last_raw = None
                     log.debug("a frame was dropped: the window checked is no longer on screen")
                     return Outcome(grabbed=True, dropped=True)
+                back = first and not force and view.unread is None and len(view.known) > 0
+                seen = known_frame(view.known, raw.bgra, raw.rect.width, masks) if back else None
+                if seen is not None:
+                    # A window brought back showing what was read before: nothing is unread,
+                    # and a change from here is dated when it comes (a session split there),
+                    # not when the window came back.
+                    view.last_raw, view.last_rect, view.masks = bytes(raw.bgra), rect, masks
+                    view.raw_width, view.ink = raw.rect.width, ink(seen)
+                    view.damaged = False
+                    return outcome
                 if rows is None:
                     rows = changed_rows(None, raw.bgra, raw.rect.width)
                 self._read_replaced(session_id, view, rows, now, mono, settings)
@@ -352,6 +366,7 @@ class FramePipeline:
             plan_read,
             quiet_edges,
             reading_gray,
+            with_last_line,
         )
 
         assert view.last_raw is not None
@@ -365,8 +380,12 @@ class FramePipeline:
         hashes, blank = fingerprint(gray)
         plan = plan_read(view.known.new_cells(hashes, blank))
         edges = ink(gray)
-        pane = replaced_pane(view.ink, edges) if plan.mode != "none" and not moving else None
+        pane = replaced_pane(view.ink, edges) if not moving else None
         view.ink = edges
+        if pane is not None and plan.mode == "none":
+            # The pane shows again what it showed before (a message opened again): no pixel
+            # is new, yet it is another subject than the one in front; its text says which.
+            plan = ReadPlan("regions", ((pane.top, pane.bottom),), plan.new_rows)
         full_due = (
             force
             or view.last_full is None
@@ -386,14 +405,18 @@ class FramePipeline:
         # A replaced pane is read alone: tesseract would join each of its lines to the line
         # of the list beside it, and the list did not change.
         reach = gray[:, pane.reach[0] : pane.reach[1]] if pane is not None else gray
-        bands = quiet_edges(reach, plan.bands) if plan.mode == "regions" else plan.bands
         # What tesseract reads keeps coloured text on dark themes (the change check above
-        # stays on luminance: a colour change is noticed as before).
+        # stays on luminance: a colour change is noticed as before); the bands' edges and a
+        # terminal's lowest line are found on it too, so a red line is not a quiet row.
         colour = np.frombuffer(view.last_raw, dtype=np.uint8, count=gray.size * 4)
         colour = colour.reshape(raw_height, width, 4)
         if pane is not None:
             colour = colour[:, pane.reach[0] : pane.reach[1]]
-        image = compose(reading_gray(colour, reach), bands)
+        text = reading_gray(colour, reach)
+        bands = quiet_edges(text, plan.bands) if plan.mode == "regions" else list(plan.bands)
+        if plan.mode == "regions" and view.terminal:
+            bands = with_last_line(text, bands)
+        image = compose(text, bands)
         pending_id = self.store.add_pending(
             session_id,
             taken,

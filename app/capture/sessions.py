@@ -150,6 +150,7 @@ class SessionManager:
         part: int = 1,
         lineage: Lineage | None = None,
         subject: str = "",
+        showing: bool = False,
         status: str = "open",
     ) -> Session:
         """A new session with its record (searchable by app and title at once) and its row."""
@@ -166,6 +167,7 @@ class SessionManager:
             status=status,
             lineage=lineage,  # type: ignore[arg-type]  # None: a window's first session
             subject=subject,
+            showing=showing,
         )
         memory = self._writer.add(
             MemoryType.EPISODIC,
@@ -208,7 +210,9 @@ class SessionManager:
         log.info("capture session %s started (memory %s)", session.id, memory.id)
         return session
 
-    def _split(self, session: Session, subject: str, at: datetime | None) -> Session:
+    def _split(
+        self, session: Session, subject: str, at: datetime | None, *, showing: bool = False
+    ) -> Session:
         """The window went on to another subject at `at`: a new session takes its place (in
         front, or among the left ones) and the earlier one ends there, never to resume."""
         at = min(max(at or session.ended, session.started), session.ended)
@@ -219,6 +223,7 @@ class SessionManager:
             session.focused,
             lineage=session.lineage,
             subject=subject,
+            showing=showing,
             status="open" if slot is not None else "closed",
         )
         new.ended = session.ended
@@ -301,11 +306,15 @@ class SessionManager:
                 pane=pane,
                 read=list(lines),
             )
+            if session.lineage.named is not None:  # the command that showed its text
+                session.subject, session.lineage.named = session.lineage.named[:300], None
+                session.showing = False
+            headed = session.lineage.untitled  # a terminal's text after an idle prompt
             touched: list[Session] = []
             for subject, piece in pieces:
                 if subject is not None:
                     if len(session.digest) >= MIN_LINES:
-                        session = self._split(session, subject, taken_at)
+                        session = self._split(session, subject, taken_at, showing=headed)
                     else:  # only a prompt so far (`cd`, or output never read): one more
                         joined = "; ".join(filter(None, (session.subject, subject)))
                         session.subject = joined[:300]

@@ -12,7 +12,9 @@ df -h", "PS C:\\> dir") starts a new subject, unless the window showed that comm
 ("dev@laptop: harbours yess docs/policy.txt", "7harbour$ dt -h") are still known by their likeness
 to it. What the window showed before is remembered per window (`Lineage`), across the sessions
 it is split into, so output still on screen from an earlier command never lands in a later
-command's session.
+command's session. A whole new text after the shell sat idle at its prompt (a pager, a long
+output whose command line scrolled away unread) starts a session headed by its first line; when
+a pager quits, the command line that comes back on screen names that session.
 """
 
 from __future__ import annotations
@@ -148,6 +150,10 @@ class Lineage:
     lines: set[str] = field(default_factory=set)
     prompts: list[str] = field(default_factory=list)  # prompts read cleanly in this window
     idle: bool = False  # the last read ended at a prompt: the shell waits for a command
+    # The window's current session was started by a new text shown at an idle prompt (a
+    # pager whose command line was not read), and no command has named it yet.
+    untitled: bool = False
+    named: str | None = None  # a command read late that showed that text: the session's name
 
     def knows_command(self, command: str) -> bool:
         """Shown before, or the latest command read again further typed ("git log --on",
@@ -220,17 +226,33 @@ def split_read(
     the session's text so far; `pane`: the read's frame replaced a pane; `read`: all its
     lines)."""
     if is_terminal(context):
+        was_idle = lineage.idle
         pieces = split_commands(lineage, fresh)
-        if len(pieces) == 1 and lineage.idle and fresh:
+        lineage.idle = at_prompt(read or fresh, lineage.prompts)
+        if len(pieces) == 1 and was_idle and fresh:
             # No command read, yet a whole new text after the shell sat at its prompt: a
             # pager or editor opened before a read saw its command line (`less notes.txt`).
             # The idle shell says as much as a replaced pane does: judged on a pane's terms.
             heading = new_content(shown(), fresh, pane=True, read=fresh)
             if heading is not None:
                 pieces = [(heading, fresh)]
-        lineage.idle = at_prompt(read or fresh, lineage.prompts)
+                lineage.untitled = True
+        elif len(pieces) > 1:
+            if lineage.untitled and not was_idle and _left_nothing(lineage, pieces, 1):
+                # The pager quit and the screen it hid came back with its command line, and
+                # a prompt right under it: that command showed the text, it is no new one.
+                command, lines = pieces[1]
+                lineage.named = command
+                pieces = [(None, pieces[0][1] + lines), *pieces[2:]]
+            lineage.untitled = False
         return pieces
     heading = new_content(shown(), fresh, pane=pane, read=read) if fresh else None
+    if heading is None and pane and read:
+        # A pane showing a text the window showed before (a message opened again): its
+        # lines are not new, but it is not what the session in front shows.
+        heading = new_content(shown(), read, pane=True, read=read)
+        if heading is not None:
+            return [(heading, read)]
     return [(None, fresh)] if heading is None else [(heading, fresh)]
 
 
@@ -241,7 +263,8 @@ def split_commands(lineage: Lineage, lines: list[str]) -> list[tuple[str | None,
     prompt reads as two letters ("fj"), and a command still being typed has shown nothing yet;
     the next read starts its piece once it shows output or more of the command."""
     pieces: list[tuple[str | None, list[str]]] = [(None, [])]
-    last = len(lines) - 1
+    # the last line with a word: lines under it are noise (the window's edge)
+    last = max((i for i, line in enumerate(lines) if _WORDISH.search(line)), default=-1)
     for index, line in enumerate(lines):
         command = command_of(line, lineage.prompts)
         if command is not None and index == last and _short(command):
@@ -252,6 +275,15 @@ def split_commands(lineage: Lineage, lines: list[str]) -> list[tuple[str | None,
         else:
             pieces[-1][1].append(line)
     return pieces
+
+
+def _left_nothing(lineage: Lineage, pieces: list[tuple[str | None, list[str]]], index: int) -> bool:
+    """Whether the command of `pieces[index]` shows nothing under its line but a prompt: the
+    next command's, or the read's idle last one (a full-screen program quit, or `cd`)."""
+    rest = pieces[index][1][1:]
+    if any(_WORDISH.search(line) and not at_prompt([line], lineage.prompts) for line in rest):
+        return False
+    return index + 1 < len(pieces) or lineage.idle
 
 
 def _short(command: str) -> bool:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
 
 from app.capture.change import (
     KnownContent,
@@ -11,8 +13,10 @@ from app.capture.change import (
     compose,
     downscale,
     fingerprint,
+    last_line,
     plan_read,
     quiet_edges,
+    with_last_line,
 )
 from app.capture.context import Rect
 from app.capture.digest import TextDigest, clean_line
@@ -153,3 +157,39 @@ def test_digest_drops_noise_and_reports_overflow() -> None:
     overflow = digest.add([f"Sentence number {n} is here" for n in range(10)], 1)
     assert digest.full and overflow and digest.chars <= 100
     assert len(digest) + len(overflow) == 10
+
+
+def _terminal(lines: list[str], *, dark: bool = False) -> np.ndarray:
+    """An xterm-like window (DejaVu Sans Mono, 17-px lines) with its lines from the top, a
+    1-px border down its right edge and a dark bar under it (a panel the grab reached)."""
+    ground, ink = (31, 230) if dark else (255, 20)
+    image = Image.new("L", (900, 420), ground)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf", 14)
+    for number, line in enumerate(lines):
+        draw.text((4, 4 + number * 17), line, fill=ink, font=font)
+    gray = np.array(image)
+    gray[:, 896] = 128 if dark else 90
+    gray[250:400, 880:890] = 128 if dark else 90  # a scrollbar's thumb, at the end
+    gray[400:] = 128 if dark else 40
+    return gray
+
+
+@pytest.mark.parametrize("dark", [False, True])
+def test_a_terminals_lowest_line_is_found_under_borders_and_bars(dark: bool) -> None:
+    """A region read holds only new rows; a prompt seen before is not new. The lowest line of
+    text (where the prompt waits) is found in the pixels, past a border down the window's side
+    a scrollbar's thumb beside the last lines and a solid bar along its bottom, so the read
+    can end on it."""
+    lines = [f"file-{n:02d}.csv.gz" for n in range(14)]
+    lines += ["total size is 48,221,904  speedup is 32.48", "ops@bastion-2:~/infra$ \u2588"]
+    gray = _terminal(lines, dark=dark)
+    top, bottom = last_line(gray)
+    assert 255 <= top <= 259 and 272 <= bottom <= 280  # the prompt's line
+    # added to a read that ends above it; a read reaching it is left as it is
+    assert with_last_line(gray, [(0, 19)]) == [(0, 19), (top, bottom)]
+    assert with_last_line(gray, [(0, bottom)]) == [(0, bottom)]
+    assert with_last_line(gray, [(0, top + 2)]) == [(0, bottom)]
+    # glyphs alone: no run of rows is taller than a line
+    assert last_line(gray[: 4 + 17 * 3, :850]) is not None
+    assert last_line(_terminal([], dark=dark)) is None  # no text at all

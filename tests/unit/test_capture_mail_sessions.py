@@ -209,3 +209,19 @@ def test_a_pane_that_never_stops_changing_is_no_new_subject(memloci) -> None:  #
         clock.advance(1)
     assert len(service.pane_ocr.widths) >= 2  # it was read while it changed
     assert len(_episodes(memloci, "Thunderbird")) == 1
+
+
+def test_a_message_opened_again_is_its_own_session_again(memloci) -> None:  # type: ignore[no-untyped-def]
+    """Going back to an earlier message: no pixel of it is new (the window showed it before),
+    so nothing was read and the time reading it again went to the message in front."""
+    _screen, clock, service, window = _mail(memloci)
+    _show(service, clock, window, SAILING)
+    _show(service, clock, window, DENTIST)
+    _show(service, clock, window, PARCEL)
+    _show(service, clock, window, DENTIST)  # opened again
+    *_, parcel, again = _episodes(memloci, "Thunderbird")
+    assert "pickup code 7Q4-KL9" in parcel.fields["details"]
+    assert "Showing: Dentist appointment" in again.fields["details"]
+    assert "08:15 in treatment room 2" in again.fields["details"]
+    assert "7Q4" not in again.fields["details"]
+    assert parcel.fields["occurred_at"] < again.fields["occurred_at"]

@@ -124,3 +124,45 @@ def test_a_long_output_still_running_is_not_split_by_its_words() -> None:
     lineage = Lineage(view="v")
     assert _split(lineage, [], PING[:3]) == [None, "ping -c 3 gw.harbour.lan"]
     assert _split(lineage, PING[:3], POLICY[:-1]) == [None]
+
+
+def test_the_cursor_at_a_prompt_is_held_back_under_noise_from_the_windows_edge_too() -> None:
+    """The journal's read ended "dev@laptop:~/ledger$ ff" over the window's edge read as
+    noise: "ff" was taken for a command and started a session of two lines."""
+    lineage = Lineage(view="v")
+    split_commands(lineage, [f"{PROMPT} journalctl -u ledger-sync", "Mar 11 08:18:38 sync"])
+    pieces = split_commands(lineage, ["Mar 11 08:44:02 next run", f"{PROMPT} ff", "n a Q an ao Q"])
+    assert [command for command, _ in pieces] == [None]
+
+
+RUNBOOK = [
+    "RUNBOOK: DATABASE FAILOVER (billing cluster)",
+    "The primary database of the billing cluster is down or unreachable for",
+    "more than 2 minutes and the replica is healthy. Do not fail over for a",
+    "slow primary: page the DBA instead. Promote the replica with pg_ctl.",
+    "docs/runbook.txt lines 1-4/80 5%",
+]
+
+
+def test_a_pager_quit_names_its_session_by_the_command_line_the_screen_shows_again() -> None:
+    """`less FILE`, then `q`: the screen under the pager comes back with the command line and
+    a prompt right under it. That command showed the pager's text: it names that session
+    instead of starting one that holds only its own line (and the next command's)."""
+    lineage = Lineage(view="v")
+    _split(lineage, [], [*PING, PROMPT])
+    assert _split(lineage, PING, RUNBOOK) == ["RUNBOOK: DATABASE FAILOVER (billing cluster)"]
+    assert _split(lineage, RUNBOOK, [f"{PROMPT} less docs/runbook.txt", PROMPT]) == [None]
+    assert lineage.named == "less docs/runbook.txt"
+    lineage.named = None
+    later = _split(lineage, RUNBOOK, [f"{PROMPT} uptime", "10:42:07 up 41 days", PROMPT])
+    assert later == [None, "uptime"] and lineage.named is None
+
+
+def test_a_command_after_a_long_output_at_an_idle_prompt_does_not_name_it() -> None:
+    """A long output whose command scrolled off also starts a session headed by its first line,
+    but the shell waited under it: a `cd` typed next is a command of its own."""
+    lineage = Lineage(view="v")
+    _split(lineage, [], [*PING, PROMPT])
+    assert _split(lineage, PING, [*RUNBOOK[:-1], PROMPT])[0] is not None
+    assert _split(lineage, RUNBOOK, [f"{PROMPT} cd /srv", PROMPT]) == [None, "cd /srv"]
+    assert lineage.named is None
