@@ -47,6 +47,9 @@ REFRESH_SECONDS = 300.0
 # ... unless its text has grown this much since (its first read after a record made from the
 # window's title alone, a page of new output): that vector is made right after the write.
 GROWTH = 2.0
+# A refresh that came due while the screen stood still is made at the next write that wakes the
+# indexer (the work rides on activity); a poll with no wake since makes it only this late.
+QUIET_SECONDS = 2 * REFRESH_SECONDS
 
 
 class Indexer:
@@ -182,10 +185,12 @@ class Indexer:
         progress: Progress | None = None,
         stop: threading.Event | None = None,
         background: bool = False,
+        quiet: bool = False,
     ) -> int:
         """Catch everything up: purges, vectors, the index. Returns how many were embedded.
         One sync runs at a time; other work (a forget's purge) waits at most for one batch.
-        `background`: screen records embedded lately wait (`REFRESH_SECONDS`)."""
+        `background`: screen records embedded lately wait (`REFRESH_SECONDS`); `quiet` (a poll
+        that no write woke) they wait QUIET_SECONDS."""
         with self._sync_lock:
             if not self._work_waiting():
                 return 0  # nothing to do: neither the model nor the index is loaded
@@ -204,7 +209,8 @@ class Indexer:
             for _ in range(2):  # a second round takes what changed during the first
                 ids = [i for i in state.pending_ids(conn, fingerprint) if i not in seen]
                 if background:
-                    ids = self._not_refreshed_lately(conn, ids)
+                    wait = QUIET_SECONDS if quiet else REFRESH_SECONDS
+                    ids = self._not_refreshed_lately(conn, ids, wait)
                 if not ids:
                     break
                 total = done + len(ids)
@@ -228,12 +234,12 @@ class Indexer:
                         state.set_watermark(db.conn, fingerprint, top)
             return done
 
-    def _not_refreshed_lately(self, conn: Any, ids: list[str]) -> list[str]:
+    def _not_refreshed_lately(self, conn: Any, ids: list[str], wait: float) -> list[str]:
         """`ids` without the screen records that wait (`_waits`): one that is rewritten every
         few seconds gets a new vector every few minutes, not on every poll."""
         now = self._monotonic()
         since = self._embedded_at
-        recent = [i for i in ids if i in since and now - since[i][0] < REFRESH_SECONDS]
+        recent = [i for i in ids if i in since and now - since[i][0] < wait]
         if not recent:
             return ids
         waiting: set[str] = set()
@@ -246,18 +252,20 @@ class Indexer:
                     f"AND id IN ({marks})",
                     chunk,
                 )
-                if self._waits(memory_id, length, now)
+                if self._waits(memory_id, length, now, wait)
             )
         return [i for i in ids if i not in waiting]
 
-    def _waits(self, memory_id: str, length: int, now: float) -> bool:
-        """A screen record this process embedded less than REFRESH_SECONDS ago waits for a
-        new vector, unless its text has since grown GROWTH-fold."""
+    def _waits(
+        self, memory_id: str, length: int, now: float, wait: float = REFRESH_SECONDS
+    ) -> bool:
+        """A screen record this process embedded less than `wait` ago waits for a new vector,
+        unless its text has since grown GROWTH-fold."""
         embedded = self._embedded_at.get(memory_id)
         if embedded is None:
             return False
         at, size = embedded
-        return now - at < REFRESH_SECONDS and length < GROWTH * size
+        return now - at < wait and length < GROWTH * size
 
     def wants_soon(self, memories: Sequence[Memory]) -> bool:
         """After a write: embed after the short debounce, or leave it to the next poll. A screen
@@ -427,12 +435,12 @@ class Indexer:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self._wake.wait(timeout=self.poll_s)
+            woken = self._wake.wait(timeout=self.poll_s)
             self._wake.clear()
             if self._stop.wait(self.debounce_s):
                 return
             try:
-                self.sync(stop=self._stop, background=True)
+                self.sync(stop=self._stop, background=True, quiet=not woken)
                 if not self._stop.is_set() and scrub.pending(self.db.conn()) is not None:
                     self.scrub(stop=self._stop)
             except MemlociError as error:  # a busy or full store: said, not a bug

@@ -167,3 +167,74 @@ def test_a_screen_records_first_text_is_embedded_right_after_its_read_not_minute
     assert wakes[-1] is True
     indexer.sync(background=True)
     assert embedded == [record.id]
+
+
+def test_a_refresh_due_while_the_screen_stands_still_waits_for_the_next_write(
+    memloci, monkeypatch
+) -> None:
+    """A record rewritten a little after its vector was made came due REFRESH_SECONDS later,
+    and the indexer's poll embedded it then, wherever that fell: often on a screen that had
+    stopped changing minutes before. Now a poll no write woke leaves it (up to QUIET_SECONDS);
+    the next write that wakes the indexer embeds every refresh that came due."""
+    from app.search.indexer import QUIET_SECONDS, REFRESH_SECONDS
+
+    parts = memloci._parts
+    indexer = parts.retriever.indexer
+    wakes: list[bool] = []
+    monkeypatch.setattr(indexer, "wake", lambda soon=True: wakes.append(soon))
+    clock = [1_000.0]
+    monkeypatch.setattr(indexer, "_monotonic", lambda: clock[0])
+    embedded: list[str] = []
+    original = indexer._embed
+
+    def spy(ids, *args, **kwargs):  # type: ignore[no-untyped-def]
+        embedded.extend(ids)
+        return original(ids, *args, **kwargs)
+
+    monkeypatch.setattr(indexer, "_embed", spy)
+
+    def record(title: str) -> str:
+        return parts.writer.add(
+            MemoryType.EPISODIC,
+            None,
+            {"summary": f"Editing {title}", "event_type": "screen", "details": title},
+            initiator=Initiator.CAPTURE,
+            sources=[Source("screen", title)],
+            actor="system:capture",
+            origin="capture",
+        ).id
+
+    def rewrite(memory_id: str, details: str) -> None:
+        parts.writer.merge(
+            memory_id,
+            fields={"details": details},
+            initiator=Initiator.CAPTURE,
+            actor="system:capture",
+        )
+
+    notes = record("standup-notes.md")
+    rewrite(notes, "standup-notes.md\n\n- crane inspection moved to Thursday")
+    indexer.sync(background=True)  # woken by the first text
+    assert embedded == [notes]
+
+    embedded.clear()
+    clock[0] += 20
+    rewrite(notes, "standup-notes.md\n\n- crane inspection moved to Thursday\n- freeze")
+    assert wakes[-1] is False
+    clock[0] += REFRESH_SECONDS  # the refresh is due; nothing on screen changes
+    indexer.sync(background=True, quiet=True)  # the poll
+    assert embedded == []
+
+    clock[0] += 60
+    other = record("ferry.html")
+    rewrite(other, "ferry.html\n\nFirst ferry 06:40, bikes on the lower deck")
+    assert wakes[-1] is True  # activity: the next write wakes the indexer ...
+    indexer.sync(background=True)
+    assert sorted(embedded) == sorted([notes, other])  # ... and the refresh due rides on it
+
+    embedded.clear()
+    clock[0] += 20
+    rewrite(notes, "standup-notes.md\n\n- crane inspection moved to Thursday\n- freeze\n- room")
+    clock[0] += QUIET_SECONDS  # a long quiet: the poll makes it after all
+    indexer.sync(background=True, quiet=True)
+    assert embedded == [notes]
