@@ -127,6 +127,7 @@ class CaptureService:
                 **self.texts.counters.to_dict(),
             },
         )
+        self.last: TickResult | None = None  # the loop's latest look (`activity`)
         self._last_tick = 0.0
         self._interval = 0.0
         self._errors = 0
@@ -378,7 +379,16 @@ class CaptureService:
         """Heartbeat for other processes (`StateWriter`). A one-off look (`capture once`)
         leaves the shared state to the capturing process."""
         if self.running:
+            self.last = result
             self.state.write(result, idle, self._errors, force)
+
+    def activity(self) -> tuple[str, str]:
+        """What this process's loop did last and the title in front, from memory: a driver's
+        once-a-second check (`status` reads the store, for any process, at a few queries)."""
+        last = self.last if self.running else None
+        if last is None:
+            return ("starting" if self.running else "stopped", "")
+        return last.activity, last.title
 
     def _counters(self) -> dict[str, Any]:
         return self.state.counters()

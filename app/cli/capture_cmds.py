@@ -82,12 +82,11 @@ def run(session: Any, seconds: float | None, drain: bool) -> None:
     try:
         while seconds is None or time.monotonic() - started < seconds:
             time.sleep(min(1.0, max(0.05, (seconds or 1e9) - (time.monotonic() - started))))
-            status = memloci.capture.status()
-            now = (status.activity, (status.current or {}).get("title", ""))
+            now = memloci.capture.activity()  # from memory: `status` reads the store
             if now != shown:
                 shown = now
                 what = f": {render.clip(now[1], 60)}" if now[1] else ""
-                click.echo(f"  {status.activity}{what}")
+                click.echo(f"  {now[0]}{what}")
     except KeyboardInterrupt:
         # Ctrl-C means now: frames waiting for OCR stay queued (encrypted) for the next run
         # instead of being read first at the lowest priority, which can take minutes.

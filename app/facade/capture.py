@@ -45,6 +45,11 @@ class CaptureArea:
         """Look at the window in front now and read it."""
         return self._service.capture_once()
 
+    def activity(self) -> tuple[str, str]:
+        """What the capture loop in this process did last, and the title of the window in front
+        (cheap: no store read; `status` for everything, from any process)."""
+        return self._service.activity()
+
     def pause(self, minutes: float | None = None) -> CaptureStatus:
         """Pause capture everywhere (this or another process) for `minutes` or until resumed."""
         return self._service.pause(minutes)

@@ -98,9 +98,9 @@ class HybridRetriever:
 
     # -- Retriever protocol ---------------------------------------------------------------------
     def indexed(self, memories: Sequence[Memory]) -> None:
-        # Screen session records are rewritten every few seconds while a session lasts: their
-        # vectors follow on the indexer's next poll (full-text search has them at once).
-        self.indexer.wake(soon=not memories or any(m.origin != "capture" for m in memories))
+        # Screen session records are rewritten every few seconds while a session lasts: most
+        # rewrites' vectors wait (full-text search has them at once), see `Indexer.wants_soon`.
+        self.indexer.wake(soon=self.indexer.wants_soon(memories))
 
     def removed(self, memory_ids: Sequence[str]) -> None:
         self.indexer.purge_now()

@@ -18,14 +18,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from app.domain import Memory
 from app.embed.base import Embedder, EmbedderUnavailable
 from app.errors import MemlociError
 from app.search import scrub, state
-from app.search.context import load_docs, write_contexts
+from app.search.context import Doc, load_docs, write_contexts
 from app.search.state import from_blobs, to_blob
 from app.store.db import Database
 from app.vectors import VectorIndex
@@ -41,8 +42,14 @@ IndexFactory = Callable[[str, int], "VectorIndex | None"]
 INLINE_LIMIT = 64  # a search embeds at most this many pending memories before answering
 # A screen session's record is rewritten every few seconds while the session lasts; in the
 # background its vector is made again at most this often (full-text search has every version at
-# once, and a search embeds what waits before it answers: `sync_inline`).
+# once, and a search embeds what waits before it answers: `sync_inline`) ...
 REFRESH_SECONDS = 300.0
+# ... unless its text has grown this much since (its first read after a record made from the
+# window's title alone, a page of new output): that vector is made right after the write.
+GROWTH = 2.0
+# A refresh that came due while the screen stood still is made at the next write that wakes the
+# indexer (the work rides on activity); a poll with no wake since makes it only this late.
+QUIET_SECONDS = 2 * REFRESH_SECONDS
 
 
 class Indexer:
@@ -70,7 +77,8 @@ class Indexer:
         self.debounce_s = debounce_s
         self.poll_s = poll_s
         self._monotonic = monotonic
-        self._embedded_at: dict[str, float] = {}  # memory id -> when this process embedded it
+        # memory id -> when this process embedded it, and the length of the text it embedded
+        self._embedded_at: dict[str, tuple[float, int]] = {}
         self._embedder: Embedder | None = None
         self._embedder_tried = False
         self.embedder_error: str | None = None
@@ -177,10 +185,12 @@ class Indexer:
         progress: Progress | None = None,
         stop: threading.Event | None = None,
         background: bool = False,
+        quiet: bool = False,
     ) -> int:
         """Catch everything up: purges, vectors, the index. Returns how many were embedded.
         One sync runs at a time; other work (a forget's purge) waits at most for one batch.
-        `background`: screen records embedded lately wait (`REFRESH_SECONDS`)."""
+        `background`: screen records embedded lately wait (`REFRESH_SECONDS`); `quiet` (a poll
+        that no write woke) they wait QUIET_SECONDS."""
         with self._sync_lock:
             if not self._work_waiting():
                 return 0  # nothing to do: neither the model nor the index is loaded
@@ -199,7 +209,8 @@ class Indexer:
             for _ in range(2):  # a second round takes what changed during the first
                 ids = [i for i in state.pending_ids(conn, fingerprint) if i not in seen]
                 if background:
-                    ids = self._not_refreshed_lately(conn, ids)
+                    wait = QUIET_SECONDS if quiet else REFRESH_SECONDS
+                    ids = self._not_refreshed_lately(conn, ids, wait)
                 if not ids:
                     break
                 total = done + len(ids)
@@ -223,25 +234,50 @@ class Indexer:
                         state.set_watermark(db.conn, fingerprint, top)
             return done
 
-    def _not_refreshed_lately(self, conn: Any, ids: list[str]) -> list[str]:
-        """`ids` without the screen records this process embedded less than REFRESH_SECONDS
-        ago: one that is rewritten every few seconds gets a new vector every few minutes, not
-        on every poll."""
+    def _not_refreshed_lately(self, conn: Any, ids: list[str], wait: float) -> list[str]:
+        """`ids` without the screen records that wait (`_waits`): one that is rewritten every
+        few seconds gets a new vector every few minutes, not on every poll."""
         now = self._monotonic()
         since = self._embedded_at
-        recent = [i for i in ids if i in since and now - since[i] < REFRESH_SECONDS]
+        recent = [i for i in ids if i in since and now - since[i][0] < wait]
         if not recent:
             return ids
         waiting: set[str] = set()
         for chunk in state.chunks(recent):
             marks = ",".join("?" * len(chunk))
             waiting.update(
-                row[0]
-                for row in conn.execute(
-                    f"SELECT id FROM memories WHERE origin = 'capture' AND id IN ({marks})", chunk
+                memory_id
+                for memory_id, length in conn.execute(
+                    f"SELECT id, length(text) FROM memories WHERE origin = 'capture' "
+                    f"AND id IN ({marks})",
+                    chunk,
                 )
+                if self._waits(memory_id, length, now, wait)
             )
         return [i for i in ids if i not in waiting]
+
+    def _waits(
+        self, memory_id: str, length: int, now: float, wait: float = REFRESH_SECONDS
+    ) -> bool:
+        """A screen record this process embedded less than `wait` ago waits for a new vector,
+        unless its text has since grown GROWTH-fold."""
+        embedded = self._embedded_at.get(memory_id)
+        if embedded is None:
+            return False
+        at, size = embedded
+        return now - at < wait and length < GROWTH * size
+
+    def wants_soon(self, memories: Sequence[Memory]) -> bool:
+        """After a write: embed after the short debounce, or leave it to the next poll. A screen
+        record just made (from the window's title, its text still being read) waits for the
+        poll; its first text, or much more text, is embedded at once (the work follows the read
+        that caused it, not a later poll that may fall on a quiet screen); other rewrites wait
+        as `_waits` says. Anything not from capture is embedded at once."""
+        now = self._monotonic()
+        return not memories or any(
+            m.origin != "capture" or (m.version > 1 and not self._waits(m.id, len(m.text), now))
+            for m in memories
+        )
 
     def _work_waiting(self) -> bool:
         """Cheap checks (no model, no index opened) for anything a sync would do."""
@@ -300,7 +336,7 @@ class Indexer:
         vectors = embedder.embed([d.embedding_text(prefix) for d in stale]) if stale else None
         if index is not None and stale:
             index.upsert([d.memory_id for d in stale], vectors)
-        self._note_embedded([d.memory_id for d in stale])
+        self._note_embedded(stale)
         gone: list[str] = []
         with self.db.write() as db:
             fresh = {d.memory_id: d for d in load_docs(db.conn, [d.memory_id for d in docs])}
@@ -321,13 +357,13 @@ class Indexer:
         if index is not None and gone:
             index.delete(gone)
 
-    def _note_embedded(self, ids: list[str]) -> None:
+    def _note_embedded(self, docs: list[Doc]) -> None:
         now = self._monotonic()
         if len(self._embedded_at) > 4_096:  # only the recent ones matter
             self._embedded_at = {
-                k: t for k, t in self._embedded_at.items() if now - t < REFRESH_SECONDS
+                k: v for k, v in self._embedded_at.items() if now - v[0] < REFRESH_SECONDS
             }
-        self._embedded_at.update(dict.fromkeys(ids, now))
+        self._embedded_at.update({d.memory_id: (now, len(d.own)) for d in docs})
 
     def _push(self, index: VectorIndex, fingerprint: str) -> None:
         """Vectors embedded by another process (or before a rebuild) go into the index."""
@@ -399,12 +435,12 @@ class Indexer:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self._wake.wait(timeout=self.poll_s)
+            woken = self._wake.wait(timeout=self.poll_s)
             self._wake.clear()
             if self._stop.wait(self.debounce_s):
                 return
             try:
-                self.sync(stop=self._stop, background=True)
+                self.sync(stop=self._stop, background=True, quiet=not woken)
                 if not self._stop.is_set() and scrub.pending(self.db.conn()) is not None:
                     self.scrub(stop=self._stop)
             except MemlociError as error:  # a busy or full store: said, not a bug

@@ -241,3 +241,31 @@ def test_a_frame_tesseract_keeps_failing_on_is_dropped_and_a_missing_tesseract_k
     for _ in range(3):
         service.drain_ocr()
     assert service.store.pending_count() == 0  # dropped after three failures, queue moves on
+
+
+def test_capture_run_says_what_it_captures_without_reading_the_store_every_second(
+    memloci, monkeypatch
+) -> None:
+    """`memloci capture run` read the whole capture status from the store once a second (six
+    queries) to print a change of window: on a screen where nothing changes, that was a good
+    part of the process's CPU. It now asks its own loop; the store is read once, at the end."""
+    from click.testing import CliRunner
+
+    from app.cli import Session
+    from app.cli.capture_cmds import run
+
+    screen = FakeScreen()
+    screen.open("Editor", "minutes.txt - Editor", TEXT)
+    service = fake_capture(memloci, screen, interval_seconds=0.5)
+    reads: list[int] = []
+    status = service.status
+    monkeypatch.setattr(service, "status", lambda: reads.append(1) or status())
+
+    class Opened(Session):
+        def open(self, create: bool = False) -> object:
+            return memloci
+
+    result = CliRunner().invoke(run, ["--seconds", "4", "--no-drain"], obj=Opened(None))
+    assert result.exit_code == 0, result.output
+    assert "capturing: minutes.txt - Editor" in result.output
+    assert len(reads) == 1  # the closing line's counters
