@@ -17,12 +17,14 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
     QMessageBox,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -86,14 +88,24 @@ class SetupDialog(QDialog):
         self.setWindowTitle("Welcome to Memloci")
         self.setWindowIcon(icons.app_icon())
         self.setModal(True)
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        # The choices scroll when the screen is shorter than they are: squeezed into a window
+        # capped at the screen's height, the wrapped notes were cut mid-line.
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self._body = body
+        self._scroll = QScrollArea()
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         intro = QLabel(
             "<h2>Welcome to Memloci</h2>"
             "<p>Memloci remembers what you see and say on this computer, so you can find it "
             "again. Everything is encrypted and stays on this machine.</p>"
         )
         intro.setWordWrap(True)
-        layout.addWidget(intro)
+        outer.addWidget(intro)
 
         about = QGroupBox("About you")
         aform = QFormLayout(about)
@@ -172,15 +184,34 @@ class SetupDialog(QDialog):
         cform.addRow(QLabel("Never captured (change in Settings):"))
         cform.addRow(self.exclusions)
         layout.addWidget(capture)
+        layout.addStretch(1)
+        self._scroll.setWidget(body)
+        outer.addWidget(self._scroll, 1)
 
         self.error = _error_label()
-        layout.addWidget(self.error)
+        outer.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok.setText("Create my memory")
         buttons.accepted.connect(self._check)
-        layout.addWidget(buttons)
+        outer.addWidget(buttons)
         self._from_env = passphrase_from_env
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 60)
+        self.fit()
+
+    def fit(self) -> None:
+        """As tall as the choices need at this width (their notes wrap), up to 90 % of the
+        screen; what does not fit scrolls. Again when a note's text arrives."""
+        width = max(self.width(), self.minimumWidth(), self.sizeHint().width())
+        inner = width - self._scroll.verticalScrollBar().sizeHint().width()
+        needed = self._body.heightForWidth(inner)
+        if needed < 0:
+            needed = self._body.sizeHint().height()
+        chrome = self.sizeHint().height() - self._scroll.sizeHint().height()
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        limit = int(screen.height() * 0.9) if screen is not None else needed + chrome
+        self._scroll.setMinimumHeight(min(needed, max(0, limit - chrome)))
+        self.resize(width, min(needed + chrome, limit))
 
     def _capture_toggled(self, on: bool) -> None:
         if not on:
@@ -192,6 +223,7 @@ class SetupDialog(QDialog):
         self.desktop_note.setObjectName("muted" if level == "ok" else "warning")
         self.desktop_note.style().unpolish(self.desktop_note)
         self.desktop_note.style().polish(self.desktop_note)
+        self.fit()
 
     def set_keyring_available(self, available: bool, detail: str) -> None:
         self.keyring.setEnabled(available)
@@ -199,6 +231,7 @@ class SetupDialog(QDialog):
             self.keyring.setChecked(False)
             self.keyring_note.setText(f"No system keyring here ({detail}).")
             self.keyring_note.show()
+            self.fit()
 
     def _check(self) -> None:
         if not self._from_env:

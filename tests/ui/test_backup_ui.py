@@ -41,13 +41,13 @@ def test_back_up_then_restore_what_was_forgotten(
 
     when_modal(fill)
     pane.backups.back_up(str(target))
-    qtbot.waitUntil(lambda: any(m.startswith("Backed up 2 memories") for m in said), timeout=10_000)
+    qtbot.waitUntil(lambda: any(m.startswith("Backed up 2 memories") for m in said), timeout=30_000)
     assert target.exists() and b"Ana lives" not in target.read_bytes()  # encrypted
 
     memloci.forget(kept.id)
     pane.backups.restore(str(target), "not the passphrase")
     qtbot.waitUntil(
-        lambda: pane.backups.backup_button.isEnabled() and len(said) >= 2, timeout=10_000
+        lambda: pane.backups.backup_button.isEnabled() and len(said) >= 2, timeout=30_000
     )
     assert memloci.browse() and len(memloci.browse()) == 1  # nothing came back
     pane.backups.restore(str(target), "backup words 1")
