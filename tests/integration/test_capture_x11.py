@@ -285,7 +285,7 @@ def test_a_private_chromium_window_is_not_captured(desk, memloci, tmp_path) -> N
         stderr=subprocess.DEVNULL,
     )
     try:
-        assert wait_for(lambda: bool(desk.xdotool("search", "--name", "Gift ideas")), 60)
+        assert wait_for(lambda: bool(desk.xdotool("search", "--name", "Gift ideas")), 120)
         window_id = desk.xdotool("search", "--name", "Gift ideas").split()[-1]
         desk.xdotool("windowfocus", "--sync", window_id)
         result = memloci.capture.now()
