@@ -79,6 +79,11 @@ class FakeScreen:
             self.table[self._ids[text]] = text
         return self._ids[text]
 
+    def draw_line(self, band: np.ndarray, text: str, rng: np.random.Generator) -> None:
+        """A line's pixels (its number goes in its first two pixels after this): a pattern
+        across the window's width."""
+        band[:] = rng.integers(0, 200, band.shape)
+
     def render(self, rect: Rect) -> bytes:
         gray = np.full((rect.height, rect.width), 255, dtype=np.uint8)
         window = self.windows.get(self.front) if self.front else None
@@ -89,8 +94,7 @@ class FakeScreen:
                     break
                 ident = self.line_id(text)
                 seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
-                pattern = np.random.default_rng(seed).integers(0, 200, (LINE, rect.width))
-                gray[y : y + LINE] = pattern
+                self.draw_line(gray[y : y + LINE], text, np.random.default_rng(seed))
                 gray[y : y + LINE, 0] = ident // 200
                 gray[y : y + LINE, 1] = ident % 200
                 y += LINE + GAP

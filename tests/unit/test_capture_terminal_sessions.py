@@ -7,12 +7,11 @@ never on the prompt under it, so nothing said the shell had sat idle."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
 import numpy as np
 
-from tests.unit.capture_fakes import GAP, LINE, Clock, FakeScreen, fake_capture
+from tests.unit.capture_fakes import Clock, FakeScreen, fake_capture
 
 P = "ops@bastion-2:~/infra$"
 RSYNC = [
@@ -42,26 +41,11 @@ class TermScreen(FakeScreen):
     """The fake screen with lines drawn like text: as wide as the text, glyph strokes on the
     background (a line of `FakeScreen` fills the window's width, as no text does)."""
 
-    def render(self, rect):  # type: ignore[no-untyped-def]
-        gray = np.full((rect.height, rect.width), 255, dtype=np.uint8)
-        window = self.windows.get(self.front) if self.front else None
-        if window is not None:
-            y = GAP
-            for text in window.lines[window.scroll :]:
-                if y + LINE > rect.height:
-                    break
-                ident = self.line_id(text)
-                seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
-                width = min(rect.width, 7 * len(text))
-                rng = np.random.default_rng(seed)
-                strokes = np.where(rng.random((LINE, width)) < 0.4, rng.integers(0, 120), 255)
-                gray[y : y + LINE, :width] = strokes
-                gray[y : y + LINE, 0] = ident // 200
-                gray[y : y + LINE, 1] = ident % 200
-                y += LINE + GAP
-        bgra = np.repeat(gray[:, :, None], 4, axis=2)
-        bgra[:, :, 3] = 255
-        return bgra.tobytes()
+    def draw_line(self, band: np.ndarray, text: str, rng: np.random.Generator) -> None:
+        width = min(band.shape[1], 7 * len(text))
+        band[:, :width] = np.where(
+            rng.random((band.shape[0], width)) < 0.4, rng.integers(0, 120), 255
+        )
 
 
 def _terminal(memloci, first: list[str]):  # type: ignore[no-untyped-def]
